@@ -1,0 +1,52 @@
+// Command pnyx runs and drives the pnyx party chain: a permissioned CometBFT
+// network that records assemblies, elections, petitions, member KPIs and
+// membership tokens.
+//
+// Every subcommand lives in its own file and attaches itself to one of the
+// parent commands declared here (rootCmd, verifyCmd, benchCmd, electionCmd)
+// from an init function, so features can be added without touching this file.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+var rootCmd = &cobra.Command{
+	Use:           "pnyx",
+	Short:         "pnyx: the party's digital-democracy chain",
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+// verifyCmd groups the offline verifiers: proofs, records, elections.
+var verifyCmd = &cobra.Command{
+	Use:   "verify",
+	Short: "Verify proofs and records offline, without trusting the node that served them",
+}
+
+// benchCmd groups the benchmarks; each ends with one key=value summary line.
+var benchCmd = &cobra.Command{
+	Use:   "bench",
+	Short: "Run benchmarks; each prints a final key=value summary line",
+}
+
+// electionCmd groups commands for election commissioners, trustees, issuers
+// and voters.
+var electionCmd = &cobra.Command{
+	Use:   "election",
+	Short: "Run and verify party elections",
+}
+
+func init() {
+	rootCmd.AddCommand(verifyCmd, benchCmd, electionCmd)
+}
+
+func main() {
+	if err := rootCmd.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "pnyx:", err)
+		os.Exit(1)
+	}
+}
