@@ -1,0 +1,395 @@
+// Package chain is the pnyx ABCI++ application: it decodes each transaction,
+// authenticates it, routes it to its module and commits the resulting state
+// into the Merkle store whose root is the AppHash.
+//
+// Build one with New over a store and hand it to the node:
+//
+//	st, _ := store.Open(dir)
+//	app := chain.New(st, chain.Options{})
+//	// node.New(home, app, ...)
+//
+// The pipeline for every transaction, in CheckTx and in FinalizeBlock alike:
+// size and canonical decoding, chain ID, known type, Ed25519 signature (once
+// per node: a signature verified in CheckTx is remembered and not verified
+// again in FinalizeBlock), the signer's next nonce, then the module handler on
+// a store.Overlay that is written only if the handler succeeds. CheckTx runs
+// the handler too and discards its writes, so it rejects what FinalizeBlock
+// would reject against the same state. A rejected transaction changes
+// nothing, not even the nonce.
+//
+// Everything FinalizeBlock does depends only on the block's transactions,
+// height and header time: no wall clock, no randomness, no goroutines, no map
+// iteration.
+package chain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+// Options tune an App.
+type Options struct {
+	// CheckInvariants re-checks module invariants (token supply) after every
+	// block and halts the node if one breaks. A debugging aid: it walks all
+	// balances.
+	CheckInvariants bool
+}
+
+// App is the ABCI application.
+type App struct {
+	abci.BaseApplication
+
+	store  *store.Store
+	opts   Options
+	routes map[string]module.Handler
+
+	Org     *org.Org
+	Members *members.Members
+	Token   *token.Token
+
+	// mu guards the fields below, which CheckTx, FinalizeBlock and the API's
+	// readers share.
+	mu        sync.Mutex
+	chainID   string
+	lastTime  time.Time
+	lastBlock int64
+	// checkNonces holds the next nonce per signer including txs accepted
+	// into the mempool since the last commit.
+	checkNonces map[string]uint64
+	// verified remembers txs whose signature CheckTx verified, so
+	// FinalizeBlock does not verify them again.
+	verified map[[32]byte]struct{}
+	// blockEvents counts what FinalizeBlock did, for metrics.
+	stats Stats
+}
+
+// Stats are counters for monitoring.
+type Stats struct {
+	TxsOK, TxsFailed, SigCacheHits uint64
+}
+
+const (
+	keyChainID   = "app/chain_id"
+	keyGenesis   = "app/genesis"
+	keyLastBlock = "app/last_block"
+	maxVerified  = 200_000
+)
+
+// New builds the application over a store, loading genesis parameters when
+// the store already holds a chain.
+func New(st *store.Store, opts Options) *App {
+	a := &App{store: st, opts: opts, checkNonces: map[string]uint64{}, verified: map[[32]byte]struct{}{}}
+	a.Org = &org.Org{}
+	a.Token = &token.Token{}
+	a.Members = &members.Members{Org: a.Org, Hooks: a.Token, EnrollmentTTL: members.DefaultEnrollmentTTL}
+	a.Org.Members = a.Members
+	a.routes = map[string]module.Handler{}
+	for _, rs := range []module.Routes{a.Org.Routes(), a.Members.Routes(), a.Token.Routes()} {
+		for typ, h := range rs {
+			if _, dup := a.routes[typ]; dup {
+				panic("chain: two modules handle " + typ)
+			}
+			a.routes[typ] = h
+		}
+	}
+	if raw := st.Get([]byte(keyGenesis)); raw != nil {
+		var g Genesis
+		if err := json.Unmarshal(raw, &g); err != nil {
+			panic(fmt.Sprintf("chain: stored genesis is corrupt: %v", err))
+		}
+		a.applyParams(g)
+		a.chainID = string(st.Get([]byte(keyChainID)))
+		if lb := st.Get([]byte(keyLastBlock)); len(lb) == 16 {
+			a.lastBlock = int64(binary.BigEndian.Uint64(lb[:8]))
+			a.lastTime = time.Unix(0, int64(binary.BigEndian.Uint64(lb[8:]))).UTC()
+		}
+	}
+	return a
+}
+
+// Register adds a module's routes; later capabilities plug in here.
+func (a *App) Register(rs module.Routes) {
+	for typ, h := range rs {
+		if _, dup := a.routes[typ]; dup {
+			panic("chain: two modules handle " + typ)
+		}
+		a.routes[typ] = h
+	}
+}
+
+// Store returns the state store, for readers that take snapshots.
+func (a *App) Store() *store.Store { return a.store }
+
+// ChainID returns the chain ID from genesis.
+func (a *App) ChainID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.chainID
+}
+
+// Stats returns a copy of the counters.
+func (a *App) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+func (a *App) applyParams(g Genesis) {
+	a.Token.Params = g.Token
+	a.Members.EnrollmentTTL = g.EnrollmentTTLSeconds
+}
+
+// Info tells CometBFT where the application's state stands.
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	resp := &abci.ResponseInfo{Data: "pnyx", Version: "1", AppVersion: 1, LastBlockHeight: a.store.Version()}
+	if resp.LastBlockHeight > 0 {
+		resp.LastBlockAppHash = a.store.LastCommitHash()
+	}
+	return resp, nil
+}
+
+// InitChain writes the genesis state: the root chapter and the first
+// administrators as members holding admin and registrar at the root.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	var g Genesis
+	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
+		return nil, fmt.Errorf("chain: genesis app_state: %w", err)
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.chainID = req.ChainId
+	a.mu.Unlock()
+	a.applyParams(g)
+	raw, _ := json.Marshal(g)
+	a.store.Set([]byte(keyGenesis), raw)
+	a.store.Set([]byte(keyChainID), []byte(req.ChainId))
+	ctx := &module.Context{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time, Store: a.store}
+	if err := org.CreateRoot(a.store, g.RootChapter.ID, g.RootChapter.Name, req.Time.Unix()); err != nil {
+		return nil, err
+	}
+	for _, hexKey := range g.Admins {
+		key, _ := hex.DecodeString(hexKey)
+		id, err := a.Members.CreateGenesisMember(ctx, key, g.RootChapter.ID)
+		if err != nil {
+			return nil, fmt.Errorf("chain: genesis admin %s: %w", hexKey, err)
+		}
+		// Admin alone implies no other role (an administrator is not a
+		// trustee or an election commissioner by default); registrar too lets
+		// HQ sign up its first officials.
+		for _, r := range []org.Role{org.Admin, org.Registrar} {
+			org.PutGrant(a.store, org.Grant{Member: id, Role: r, Chapter: g.RootChapter.ID, GrantedBy: "genesis", GrantedAt: req.Time.Unix(), Height: req.InitialHeight})
+		}
+	}
+	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
+}
+
+// CheckTx admits a transaction to the mempool only if it would execute
+// against the current state.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	env, hash, err := a.authenticate(req.Tx, true)
+	if err == nil {
+		err = a.execute(env, true, a.lastBlock+1, a.lastTime, nil)
+	}
+	if err != nil {
+		return &abci.ResponseCheckTx{Code: uint32(codes.Of(err)), Codespace: codes.Codespace, Log: codes.Message(err)}, nil
+	}
+	a.checkNonces[string(env.Signer)] = env.Nonce + 1
+	if len(a.verified) >= maxVerified {
+		a.verified = map[[32]byte]struct{}{}
+	}
+	a.verified[hash] = struct{}{}
+	return &abci.ResponseCheckTx{Code: 0, GasWanted: 1}, nil
+}
+
+// authenticate decodes raw and checks chain ID, type, signature and nonce.
+func (a *App) authenticate(raw []byte, checking bool) (*tx.Envelope, [32]byte, error) {
+	hash := sha256.Sum256(raw)
+	env, err := tx.Decode(raw)
+	if err != nil {
+		return nil, hash, err
+	}
+	if env.ChainID != a.chainID {
+		return nil, hash, codes.WrongChain.Errorf("tx is for chain %q, this is %q", env.ChainID, a.chainID)
+	}
+	if _, ok := a.routes[env.Type]; !ok {
+		return nil, hash, codes.UnknownType.Errorf("no module handles tx type %q", env.Type)
+	}
+	if _, seen := a.verified[hash]; seen && !checking {
+		a.stats.SigCacheHits++
+		delete(a.verified, hash)
+	} else if err := env.VerifySignature(); err != nil {
+		return nil, hash, err
+	}
+	want := a.nextNonce(env.Signer)
+	if checking {
+		if n, ok := a.checkNonces[string(env.Signer)]; ok {
+			want = n
+		}
+	}
+	if env.Nonce != want {
+		what := "replayed"
+		if env.Nonce > want {
+			what = "out of order"
+		}
+		return nil, hash, codes.BadNonce.Errorf("nonce %d is %s: the signer's next nonce is %d", env.Nonce, what, want)
+	}
+	return env, hash, nil
+}
+
+func nonceKey(signer []byte) []byte { return append([]byte("acct/"), signer...) }
+
+// nextNonce is the nonce the signer's next tx must carry, from state.
+func (a *App) nextNonce(signer []byte) uint64 {
+	v := a.store.Get(nonceKey(signer))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// NextNonce reads a signer's next nonce from a committed snapshot.
+func NextNonce(r store.Reader, signer []byte) uint64 {
+	v := r.Get(nonceKey(signer))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// execute runs the handler on an overlay; with events != nil (FinalizeBlock)
+// it writes the overlay and the new nonce on success.
+func (a *App) execute(env *tx.Envelope, checking bool, height int64, at time.Time, events *[]module.Event) error {
+	ov := store.NewOverlay(a.store)
+	caller := module.Caller{Key: env.Signer}
+	if id, ok := members.ByKey(a.store, env.Signer); ok {
+		caller.MemberID = id
+		caller.Active = a.Members.IsActive(a.store, id)
+	}
+	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking}
+	if err := a.routes[env.Type](ctx, env.Body); err != nil {
+		return err
+	}
+	if checking {
+		return nil
+	}
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], env.Nonce+1)
+	ov.Set(nonceKey(env.Signer), n[:])
+	ov.Write()
+	*events = ctx.Events()
+	return nil
+}
+
+// FinalizeBlock executes a decided block.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		results[i] = a.deliver(raw, req.Height, req.Time)
+	}
+	var lb [16]byte
+	binary.BigEndian.PutUint64(lb[:8], uint64(req.Height))
+	binary.BigEndian.PutUint64(lb[8:], uint64(req.Time.UnixNano()))
+	a.store.Set([]byte(keyLastBlock), lb[:])
+	a.lastBlock, a.lastTime = req.Height, req.Time
+	if a.opts.CheckInvariants {
+		if err := token.CheckSupply(a.store); err != nil {
+			panic(fmt.Sprintf("chain: invariant broken after block %d: %v", req.Height, err))
+		}
+	}
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.store.WorkingHash()}, nil
+}
+
+func (a *App) deliver(raw []byte, height int64, at time.Time) *abci.ExecTxResult {
+	env, _, err := a.authenticate(raw, false)
+	var events []module.Event
+	if err == nil {
+		err = a.execute(env, false, height, at, &events)
+	}
+	if err != nil {
+		a.stats.TxsFailed++
+		return &abci.ExecTxResult{Code: uint32(codes.Of(err)), Codespace: codes.Codespace, Log: codes.Message(err)}
+	}
+	a.stats.TxsOK++
+	return &abci.ExecTxResult{Code: 0, Events: toABCI(env, events)}
+}
+
+func toABCI(env *tx.Envelope, events []module.Event) []abci.Event {
+	out := make([]abci.Event, 0, len(events)+1)
+	out = append(out, abci.Event{Type: "tx", Attributes: []abci.EventAttribute{
+		{Key: "type", Value: env.Type, Index: true},
+		{Key: "signer", Value: hex.EncodeToString(env.Signer), Index: true},
+	}})
+	for _, ev := range events {
+		e := abci.Event{Type: ev.Type}
+		for _, at := range ev.Attrs {
+			e.Attributes = append(e.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true})
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Commit persists the block's state; only here does state reach the disk.
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, _, err := a.store.Commit(); err != nil {
+		return nil, err
+	}
+	a.checkNonces = map[string]uint64{}
+	return &abci.ResponseCommit{}, nil
+}
+
+// Query serves ABCI queries: path "/key" with the store key in Data returns
+// the value at the latest committed version (or Height), with an ICS-23 proof
+// when Prove is set. The API reads snapshots directly; this is for CometBFT's
+// abci_query.
+func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	if req.Path != "/key" {
+		return &abci.ResponseQuery{Code: uint32(codes.NotFound), Codespace: codes.Codespace, Log: "unknown query path " + req.Path}, nil
+	}
+	h := req.Height
+	if h == 0 {
+		h = a.store.Version()
+	}
+	snap, err := a.store.Snapshot(h)
+	if err != nil {
+		return &abci.ResponseQuery{Code: uint32(codes.NotFound), Codespace: codes.Codespace, Log: err.Error()}, nil
+	}
+	resp := &abci.ResponseQuery{Key: req.Data, Height: h}
+	if !req.Prove {
+		resp.Value = snap.Get(req.Data)
+		return resp, nil
+	}
+	v, p, err := snap.Prove(req.Data)
+	if err != nil {
+		return &abci.ResponseQuery{Code: uint32(codes.Internal), Codespace: codes.Codespace, Log: err.Error()}, nil
+	}
+	pb, _ := p.Marshal()
+	resp.Value = v
+	resp.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: "ics23:iavl", Key: req.Data, Data: pb}}}
+	return resp, nil
+}

@@ -1,0 +1,124 @@
+// Package module defines what a pnyx module sees while a block executes, and
+// nothing more: a key-value store, the block's height and time, the caller
+// who signed the transaction, and an event sink.
+//
+// A module is a deterministic state machine. It never sees the node, the API,
+// the index, the wall clock or the network, so every validator that executes
+// the same block computes the same state. A module exports Handlers keyed by
+// transaction type; the chain decodes and authenticates the envelope, builds a
+// Context and calls the handler for the envelope's type:
+//
+//	func (m *Members) Withdraw(ctx *module.Context, body []byte) error {
+//		var b WithdrawBody
+//		if err := tx.DecodeBody(body, &b); err != nil { return err }
+//		...
+//		ctx.Emit("member.withdrawn", "member", id)
+//		return nil
+//	}
+//
+// A handler that returns an error changes nothing: the chain runs it on a
+// store.Overlay and drops the overlay on error.
+package module
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/store"
+)
+
+// Context is one transaction's view of the chain.
+type Context struct {
+	ChainID string
+	Height  int64
+	// Time is the block time from the header: the only clock a module may use.
+	Time  time.Time
+	Store store.KV
+	// Caller is who signed the transaction.
+	Caller Caller
+	// Checking is true in CheckTx, where writes are discarded anyway; modules
+	// may skip work whose only effect is a write.
+	Checking bool
+
+	events []Event
+}
+
+// Caller identifies the signer of a transaction.
+type Caller struct {
+	Key ed25519.PublicKey
+	// MemberID is the member whose current key signed, or "" for a key that
+	// belongs to no member (for example a newcomer redeeming an enrollment code).
+	MemberID string
+	// Active reports whether that member is in good standing; roles of a
+	// member who is not active do not count.
+	Active bool
+}
+
+// Handler executes one transaction type's body.
+type Handler func(ctx *Context, body []byte) error
+
+// Event is a typed, deterministic notice of what a transaction did, for the
+// index and for clients. Events are not provable (CometBFT does not hash
+// them into the header); provable facts live in the store.
+type Event struct {
+	Type  string
+	Attrs []Attr
+}
+
+// Attr is one key/value of an event.
+type Attr struct{ Key, Value string }
+
+// Emit records an event; attrs alternate key, value.
+func (c *Context) Emit(typ string, attrs ...string) {
+	if len(attrs)%2 != 0 {
+		panic("module: Emit needs key/value pairs")
+	}
+	ev := Event{Type: typ}
+	for i := 0; i < len(attrs); i += 2 {
+		ev.Attrs = append(ev.Attrs, Attr{attrs[i], attrs[i+1]})
+	}
+	c.events = append(c.events, ev)
+}
+
+// Events returns the events emitted so far.
+func (c *Context) Events() []Event { return c.events }
+
+// Unix returns the block time in Unix seconds, the unit stored on chain.
+func (c *Context) Unix() int64 { return c.Time.Unix() }
+
+// GetJSON loads the JSON record at key into v and reports whether it exists.
+func GetJSON(kv store.Reader, key string, v any) bool {
+	raw := kv.Get([]byte(key))
+	if raw == nil {
+		return false
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		// Only this code writes these records, so a failure is corruption.
+		panic(fmt.Sprintf("module: corrupt record at %q: %v", key, err))
+	}
+	return true
+}
+
+// PutJSON stores v as JSON at key. json.Marshal of a struct is deterministic
+// (fields in declaration order), so every validator writes the same bytes.
+func PutJSON(kv store.KV, key string, v any) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("module: encode %q: %v", key, err))
+	}
+	kv.Set([]byte(key), raw)
+}
+
+// Routes maps one module's transaction types to its handlers.
+type Routes map[string]Handler
+
+// Require returns an InvalidArgument error when ok is false.
+func Require(ok bool, format string, args ...any) error {
+	if ok {
+		return nil
+	}
+	return codes.InvalidArgument.Errorf(format, args...)
+}

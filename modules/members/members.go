@@ -1,0 +1,634 @@
+// Package members is the member registry on chain: pseudonymous IDs, public
+// keys, chapters, classes, statuses and dates — and no personal data. Names,
+// phone numbers and addresses stay in the party's own membership register;
+// a one-time enrollment code links the two at signup.
+//
+// Signup takes two steps. A registrar puts the hash of a one-time code on
+// chain (EnrollmentCodeHash); the newcomer creates a key and redeems the code
+// with a transaction signed by that key. The member ID is derived from the
+// code hash, so the registrar knows it in advance and can record it in the
+// party's register. A registrar may also approve a key directly, in which case
+// the ID is derived from the key. Registrars handle both in batches of up to
+// MaxBatch entries, which is how bulk imports from CSV reach the chain.
+//
+// Status changes call Hooks so other modules (the membership token) follow
+// along without members knowing about them.
+package members
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+// Class is a member's class.
+type Class string
+
+const (
+	General     Class = "general"     // 일반당원
+	Responsible Class = "responsible" // 책임당원: pays dues, votes in candidate selection
+)
+
+// Status is a member's standing.
+type Status string
+
+const (
+	Active    Status = "active"
+	Suspended Status = "suspended"
+	Withdrawn Status = "withdrawn" // left of their own accord; final
+	Expelled  Status = "expelled"  // removed by the party; final
+)
+
+// Reason codes for suspension and expulsion. Free text would invite personal
+// data onto a chain that cannot forget, so reasons are numbers.
+const (
+	ReasonDuesUnpaid      = 1
+	ReasonConductBreach   = 2
+	ReasonDualMembership  = 3
+	ReasonDisciplinary    = 4
+	ReasonFalseEnrollment = 5
+	ReasonOther           = 9
+)
+
+// ReasonNames names the reason codes.
+var ReasonNames = map[int]string{
+	ReasonDuesUnpaid: "dues_unpaid", ReasonConductBreach: "conduct_breach",
+	ReasonDualMembership: "dual_membership", ReasonDisciplinary: "disciplinary_decision",
+	ReasonFalseEnrollment: "false_enrollment", ReasonOther: "other",
+}
+
+// MaxBatch bounds the entries of one enroll or approve transaction.
+const MaxBatch = 500
+
+// DefaultEnrollmentTTL is how long an enrollment code stays redeemable, in
+// seconds, unless genesis says otherwise: 90 days.
+const DefaultEnrollmentTTL = 90 * 24 * 3600
+
+// Member is the on-chain record of a member.
+type Member struct {
+	ID           string `json:"id"`
+	PublicKey    string `json:"public_key"` // hex Ed25519, the current key
+	Chapter      string `json:"chapter"`
+	Class        Class  `json:"class"`
+	Status       Status `json:"status"`
+	StatusReason int    `json:"status_reason,omitempty"`
+	JoinedAt     int64  `json:"joined_at"`
+	JoinedHeight int64  `json:"joined_height"`
+	StatusSince  int64  `json:"status_since"`
+	KeySince     int64  `json:"key_since"`
+}
+
+// Enrollment is a pending one-time code.
+type Enrollment struct {
+	CodeHash  string `json:"code_hash"`
+	MemberID  string `json:"member_id"`
+	Chapter   string `json:"chapter"`
+	Class     Class  `json:"class"`
+	Registrar string `json:"registrar"`
+	ExpiresAt int64  `json:"expires_at"`
+}
+
+// Transaction types.
+const (
+	TypeEnroll    = "member/enroll"
+	TypeRedeem    = "member/redeem"
+	TypeApprove   = "member/approve"
+	TypeRotateKey = "member/rotate-key"
+	TypeRecover   = "member/recover-key"
+	TypeTransfer  = "member/transfer"
+	TypeSetClass  = "member/set-class"
+	TypeSuspend   = "member/suspend"
+	TypeReinstate = "member/reinstate"
+	TypeExpel     = "member/expel"
+	TypeWithdraw  = "member/withdraw"
+)
+
+// EnrollEntry registers one code hash for a chapter and class.
+type EnrollEntry struct {
+	CodeHash string `json:"code_hash"` // hex SHA-256, see EnrollmentCodeHash
+	Chapter  string `json:"chapter"`
+	Class    Class  `json:"class"`
+}
+
+// EnrollBody is a registrar's batch of enrollment codes.
+type EnrollBody struct {
+	Entries []EnrollEntry `json:"entries"`
+}
+
+// RedeemBody redeems a code; the signer's key becomes the member's key.
+type RedeemBody struct {
+	Code string `json:"code"`
+}
+
+// ApproveEntry approves one key directly.
+type ApproveEntry struct {
+	PublicKey string `json:"public_key"`
+	Chapter   string `json:"chapter"`
+	Class     Class  `json:"class"`
+}
+
+// ApproveBody is a registrar's batch of direct approvals.
+type ApproveBody struct {
+	Entries []ApproveEntry `json:"entries"`
+}
+
+// RotateKeyBody replaces the signer's key; NewKeySignature proves the member
+// holds the new key (see RotationMessage).
+type RotateKeyBody struct {
+	NewKey          string `json:"new_key"`
+	NewKeySignature string `json:"new_key_signature"`
+}
+
+// RecoverKeyBody lets a registrar set a new key for a member who lost theirs.
+type RecoverKeyBody struct {
+	Member string `json:"member"`
+	NewKey string `json:"new_key"`
+}
+
+// TransferBody moves a member to another chapter.
+type TransferBody struct {
+	Member  string `json:"member"`
+	Chapter string `json:"chapter"`
+}
+
+// SetClassBody changes a member's class.
+type SetClassBody struct {
+	Member string `json:"member"`
+	Class  Class  `json:"class"`
+}
+
+// StatusBody suspends, reinstates or expels a member.
+type StatusBody struct {
+	Member string `json:"member"`
+	Reason int    `json:"reason,omitempty"`
+}
+
+// WithdrawBody is empty: a member withdraws themselves.
+type WithdrawBody struct{}
+
+// Hooks lets other modules follow the registry.
+type Hooks interface {
+	MemberJoined(ctx *module.Context, id string) error
+	MemberStatusChanged(ctx *module.Context, id string, from, to Status, reason int) error
+}
+
+// Members is the module.
+type Members struct {
+	Org   *org.Org
+	Hooks Hooks
+	// EnrollmentTTL is the lifetime of a code in seconds.
+	EnrollmentTTL int64
+}
+
+func memberKey(id string) string     { return "mem/m/" + id }
+func keyIndex(pub string) string     { return "mem/key/" + pub }
+func enrollKey(hash string) string   { return "mem/enroll/" + hash }
+func byChapter(ch, id string) string { return "mem/ch/" + ch + "/" + id }
+
+// MemberKey is the store key of a member record, for proofs.
+func MemberKey(id string) []byte { return []byte(memberKey(id)) }
+
+// EnrollmentCodeHash is what a registrar puts on chain for a one-time code:
+// hex(SHA-256("pnyx/enroll/v1\x00" ‖ chainID ‖ "\x00" ‖ code)). The chain ID
+// keeps a code from one chain useless on another.
+func EnrollmentCodeHash(chainID, code string) string {
+	h := sha256.Sum256([]byte("pnyx/enroll/v1\x00" + chainID + "\x00" + code))
+	return hex.EncodeToString(h[:])
+}
+
+// DeriveID derives a member ID from its source (a code hash or a public key,
+// both hex): "m" and 20 hex digits of SHA-256("pnyx/member-id/v1\x00" ‖ source).
+// IDs are pseudonyms: nothing about the person can be read from them.
+func DeriveID(source string) string {
+	h := sha256.Sum256([]byte("pnyx/member-id/v1\x00" + source))
+	return "m" + hex.EncodeToString(h[:10])
+}
+
+// RotationMessage is what the new key signs when a member rotates keys.
+func RotationMessage(chainID, memberID string, newKey ed25519.PublicKey) []byte {
+	return []byte("pnyx/rotate-key/v1\x00" + chainID + "\x00" + memberID + "\x00" + hex.EncodeToString(newKey))
+}
+
+// Routes returns the module's handlers.
+func (m *Members) Routes() module.Routes {
+	return module.Routes{
+		TypeEnroll: m.enroll, TypeRedeem: m.redeem, TypeApprove: m.approve,
+		TypeRotateKey: m.rotateKey, TypeRecover: m.recoverKey, TypeTransfer: m.transfer,
+		TypeSetClass: m.setClass, TypeSuspend: m.suspend, TypeReinstate: m.reinstate,
+		TypeExpel: m.expel, TypeWithdraw: m.withdraw,
+	}
+}
+
+// Get reads a member.
+func Get(kv store.Reader, id string) (Member, bool) {
+	var mem Member
+	if !validID(id) {
+		return mem, false
+	}
+	ok := module.GetJSON(kv, memberKey(id), &mem)
+	return mem, ok
+}
+
+// ByKey returns the ID of the member whose current key is pub.
+func ByKey(kv store.Reader, pub ed25519.PublicKey) (string, bool) {
+	v := kv.Get([]byte(keyIndex(hex.EncodeToString(pub))))
+	return string(v), v != nil
+}
+
+// IsActive implements org.Directory.
+func (m *Members) IsActive(kv store.Reader, id string) bool {
+	mem, ok := Get(kv, id)
+	return ok && mem.Status == Active
+}
+
+// InChapter lists member IDs registered directly at a chapter, in ID order,
+// starting after `after`, at most limit.
+func InChapter(kv store.Reader, chapter, after string, limit int) []string {
+	var out []string
+	prefix := "mem/ch/" + chapter + "/"
+	kv.Iterate([]byte(prefix), func(k, _ []byte) bool {
+		id := strings.TrimPrefix(string(k), prefix)
+		if id > after {
+			out = append(out, id)
+		}
+		return len(out) < limit
+	})
+	return out
+}
+
+func validID(id string) bool {
+	if len(id) != 21 || id[0] != 'm' {
+		return false
+	}
+	_, err := hex.DecodeString(id[1:])
+	return err == nil && strings.ToLower(id) == id
+}
+
+func validClass(c Class) error {
+	if c != General && c != Responsible {
+		return codes.InvalidArgument.Errorf("class %q is neither %q nor %q", c, General, Responsible)
+	}
+	return nil
+}
+
+func parseKey(s, what string) (ed25519.PublicKey, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != ed25519.PublicKeySize || hex.EncodeToString(b) != s {
+		return nil, codes.InvalidArgument.Errorf("%s must be 64 lowercase hex digits of an Ed25519 public key", what)
+	}
+	return b, nil
+}
+
+// keyFree reports whether pub may become a member's key: keys are never
+// shared between members, nor reused after a rotation.
+func keyFree(kv store.Reader, pub string) bool {
+	return kv.Get([]byte(keyIndex(pub))) == nil && kv.Get([]byte("mem/usedkey/"+pub)) == nil
+}
+
+func (m *Members) chapterExists(kv store.Reader, ch string) error {
+	if _, ok := org.GetChapter(kv, ch); !ok {
+		return codes.NotFound.Errorf("chapter %q does not exist", ch)
+	}
+	return nil
+}
+
+func (m *Members) enroll(ctx *module.Context, body []byte) error {
+	var b EnrollBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	if len(b.Entries) == 0 || len(b.Entries) > MaxBatch {
+		return codes.InvalidArgument.Errorf("an enroll batch holds 1-%d entries, not %d", MaxBatch, len(b.Entries))
+	}
+	for i, e := range b.Entries {
+		h, err := hex.DecodeString(e.CodeHash)
+		if err != nil || len(h) != sha256.Size || hex.EncodeToString(h) != e.CodeHash {
+			return codes.InvalidArgument.Errorf("entry %d: code_hash must be 64 lowercase hex digits", i)
+		}
+		if err := validClass(e.Class); err != nil {
+			return err
+		}
+		if err := m.chapterExists(ctx.Store, e.Chapter); err != nil {
+			return err
+		}
+		if err := m.Org.Authorize(ctx, org.Registrar, e.Chapter); err != nil {
+			return err
+		}
+		id := DeriveID(e.CodeHash)
+		if ctx.Store.Get([]byte(enrollKey(e.CodeHash))) != nil {
+			return codes.AlreadyExists.Errorf("entry %d: code hash %.16s… is enrolled already", i, e.CodeHash)
+		}
+		if _, taken := Get(ctx.Store, id); taken {
+			return codes.AlreadyExists.Errorf("entry %d: code hash %.16s… was redeemed already", i, e.CodeHash)
+		}
+		module.PutJSON(ctx.Store, enrollKey(e.CodeHash), Enrollment{
+			CodeHash: e.CodeHash, MemberID: id, Chapter: e.Chapter, Class: e.Class,
+			Registrar: ctx.Caller.MemberID, ExpiresAt: ctx.Unix() + m.EnrollmentTTL,
+		})
+		ctx.Emit("member.enrolled", "member", id, "chapter", e.Chapter)
+	}
+	return nil
+}
+
+func (m *Members) redeem(ctx *module.Context, body []byte) error {
+	var b RedeemBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	if len(b.Code) < 12 || len(b.Code) > 128 {
+		return codes.InvalidArgument.Errorf("an enrollment code has 12-128 characters")
+	}
+	hash := EnrollmentCodeHash(ctx.ChainID, b.Code)
+	var e Enrollment
+	if !module.GetJSON(ctx.Store, enrollKey(hash), &e) {
+		return codes.NotFound.Errorf("no pending enrollment for this code (wrong, used or never issued)")
+	}
+	if ctx.Unix() > e.ExpiresAt {
+		return codes.Expired.Errorf("the enrollment code expired at %d", e.ExpiresAt)
+	}
+	if ctx.Caller.MemberID != "" {
+		return codes.AlreadyExists.Errorf("this key belongs to member %s already; redeem with a new key", ctx.Caller.MemberID)
+	}
+	if err := m.join(ctx, e.MemberID, hex.EncodeToString(ctx.Caller.Key), e.Chapter, e.Class); err != nil {
+		return err
+	}
+	ctx.Store.Delete([]byte(enrollKey(hash)))
+	return nil
+}
+
+func (m *Members) approve(ctx *module.Context, body []byte) error {
+	var b ApproveBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	if len(b.Entries) == 0 || len(b.Entries) > MaxBatch {
+		return codes.InvalidArgument.Errorf("an approve batch holds 1-%d entries, not %d", MaxBatch, len(b.Entries))
+	}
+	for i, e := range b.Entries {
+		if _, err := parseKey(e.PublicKey, "public_key"); err != nil {
+			return codes.InvalidArgument.Errorf("entry %d: %s", i, codes.Message(err))
+		}
+		if err := validClass(e.Class); err != nil {
+			return err
+		}
+		if err := m.chapterExists(ctx.Store, e.Chapter); err != nil {
+			return err
+		}
+		if err := m.Org.Authorize(ctx, org.Registrar, e.Chapter); err != nil {
+			return err
+		}
+		if err := m.join(ctx, DeriveID(e.PublicKey), e.PublicKey, e.Chapter, e.Class); err != nil {
+			return codes.Of(err).Errorf("entry %d: %s", i, codes.Message(err))
+		}
+	}
+	return nil
+}
+
+// join creates a member record and tells the hooks.
+func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class) error {
+	if !keyFree(ctx.Store, pub) {
+		return codes.AlreadyExists.Errorf("key %.16s… belongs or belonged to a member already", pub)
+	}
+	if _, exists := Get(ctx.Store, id); exists {
+		return codes.AlreadyExists.Errorf("member %s exists already", id)
+	}
+	now := ctx.Unix()
+	m.put(ctx.Store, Member{ID: id, PublicKey: pub, Chapter: chapter, Class: class, Status: Active,
+		JoinedAt: now, JoinedHeight: ctx.Height, StatusSince: now, KeySince: now})
+	ctx.Store.Set([]byte(keyIndex(pub)), []byte(id))
+	ctx.Store.Set([]byte(byChapter(chapter, id)), []byte{1})
+	ctx.Emit("member.joined", "member", id, "chapter", chapter, "class", string(class))
+	if m.Hooks != nil {
+		return m.Hooks.MemberJoined(ctx, id)
+	}
+	return nil
+}
+
+// CreateGenesisMember writes a member at genesis (the first administrators)
+// through the same path as a signup.
+func (m *Members) CreateGenesisMember(ctx *module.Context, pub ed25519.PublicKey, chapter string) (string, error) {
+	p := hex.EncodeToString(pub)
+	id := DeriveID(p)
+	return id, m.join(ctx, id, p, chapter, General)
+}
+
+func (m *Members) put(kv store.KV, mem Member) { module.PutJSON(kv, memberKey(mem.ID), mem) }
+
+// official loads the member a registrar acts on and checks the registrar's
+// scope over the member's chapter.
+func (m *Members) official(ctx *module.Context, id string) (Member, error) {
+	mem, ok := Get(ctx.Store, id)
+	if !ok {
+		return mem, codes.NotFound.Errorf("member %q does not exist", id)
+	}
+	if err := m.Org.Authorize(ctx, org.Registrar, mem.Chapter); err != nil {
+		return mem, err
+	}
+	return mem, nil
+}
+
+// self loads the member who signed.
+func self(ctx *module.Context) (Member, error) {
+	if ctx.Caller.MemberID == "" {
+		return Member{}, codes.UnknownSigner.Errorf("signer %x is no member", []byte(ctx.Caller.Key)[:8])
+	}
+	mem, _ := Get(ctx.Store, ctx.Caller.MemberID)
+	return mem, nil
+}
+
+func final(s Status) bool { return s == Withdrawn || s == Expelled }
+
+func (m *Members) setKey(ctx *module.Context, mem Member, newKey string) {
+	ctx.Store.Delete([]byte(keyIndex(mem.PublicKey)))
+	ctx.Store.Set([]byte("mem/usedkey/"+mem.PublicKey), []byte(mem.ID))
+	ctx.Store.Set([]byte(keyIndex(newKey)), []byte(mem.ID))
+	mem.PublicKey = newKey
+	mem.KeySince = ctx.Unix()
+	m.put(ctx.Store, mem)
+}
+
+func (m *Members) rotateKey(ctx *module.Context, body []byte) error {
+	var b RotateKeyBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	mem, err := self(ctx)
+	if err != nil {
+		return err
+	}
+	if final(mem.Status) {
+		return codes.WrongState.Errorf("member %s is %s", mem.ID, mem.Status)
+	}
+	nk, err := parseKey(b.NewKey, "new_key")
+	if err != nil {
+		return err
+	}
+	sig, err := hex.DecodeString(b.NewKeySignature)
+	if err != nil || !ed25519.Verify(nk, RotationMessage(ctx.ChainID, mem.ID, nk), sig) {
+		return codes.BadSignature.Errorf("new_key_signature does not prove possession of the new key")
+	}
+	if !keyFree(ctx.Store, b.NewKey) {
+		return codes.AlreadyExists.Errorf("the new key belongs or belonged to a member already")
+	}
+	m.setKey(ctx, mem, b.NewKey)
+	ctx.Emit("member.key_rotated", "member", mem.ID)
+	return nil
+}
+
+func (m *Members) recoverKey(ctx *module.Context, body []byte) error {
+	var b RecoverKeyBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	mem, err := m.official(ctx, b.Member)
+	if err != nil {
+		return err
+	}
+	if final(mem.Status) {
+		return codes.WrongState.Errorf("member %s is %s", mem.ID, mem.Status)
+	}
+	if _, err := parseKey(b.NewKey, "new_key"); err != nil {
+		return err
+	}
+	if !keyFree(ctx.Store, b.NewKey) {
+		return codes.AlreadyExists.Errorf("the new key belongs or belonged to a member already")
+	}
+	m.setKey(ctx, mem, b.NewKey)
+	ctx.Emit("member.key_recovered", "member", mem.ID, "by", ctx.Caller.MemberID)
+	return nil
+}
+
+func (m *Members) transfer(ctx *module.Context, body []byte) error {
+	var b TransferBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	mem, err := m.official(ctx, b.Member)
+	if err != nil {
+		return err
+	}
+	if err := m.chapterExists(ctx.Store, b.Chapter); err != nil {
+		return err
+	}
+	// The registrar must cover both ends, so no chapter can pull members
+	// out of another's register on its own.
+	if err := m.Org.Authorize(ctx, org.Registrar, b.Chapter); err != nil {
+		return err
+	}
+	if final(mem.Status) {
+		return codes.WrongState.Errorf("member %s is %s", mem.ID, mem.Status)
+	}
+	if mem.Chapter == b.Chapter {
+		return codes.InvalidArgument.Errorf("member %s is in chapter %s already", mem.ID, b.Chapter)
+	}
+	ctx.Store.Delete([]byte(byChapter(mem.Chapter, mem.ID)))
+	ctx.Store.Set([]byte(byChapter(b.Chapter, mem.ID)), []byte{1})
+	from := mem.Chapter
+	mem.Chapter = b.Chapter
+	m.put(ctx.Store, mem)
+	ctx.Emit("member.transferred", "member", mem.ID, "from", from, "to", b.Chapter)
+	return nil
+}
+
+func (m *Members) setClass(ctx *module.Context, body []byte) error {
+	var b SetClassBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	if err := validClass(b.Class); err != nil {
+		return err
+	}
+	mem, err := m.official(ctx, b.Member)
+	if err != nil {
+		return err
+	}
+	if final(mem.Status) {
+		return codes.WrongState.Errorf("member %s is %s", mem.ID, mem.Status)
+	}
+	if mem.Class == b.Class {
+		return codes.InvalidArgument.Errorf("member %s is of class %s already", mem.ID, b.Class)
+	}
+	mem.Class = b.Class
+	m.put(ctx.Store, mem)
+	ctx.Emit("member.class_changed", "member", mem.ID, "class", string(b.Class))
+	return nil
+}
+
+func validReason(r int) error {
+	if _, ok := ReasonNames[r]; !ok {
+		return codes.InvalidArgument.Errorf("reason %d is not a known reason code", r)
+	}
+	return nil
+}
+
+// changeStatus moves a member between statuses and tells the hooks.
+func (m *Members) changeStatus(ctx *module.Context, mem Member, to Status, reason int) error {
+	from := mem.Status
+	mem.Status = to
+	mem.StatusReason = reason
+	mem.StatusSince = ctx.Unix()
+	m.put(ctx.Store, mem)
+	ctx.Emit("member.status_changed", "member", mem.ID, "from", string(from), "to", string(to))
+	if m.Hooks != nil {
+		return m.Hooks.MemberStatusChanged(ctx, mem.ID, from, to, reason)
+	}
+	return nil
+}
+
+func (m *Members) statusAction(ctx *module.Context, body []byte, needReason bool, allowed []Status, to Status) error {
+	var b StatusBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	if needReason {
+		if err := validReason(b.Reason); err != nil {
+			return err
+		}
+	} else if b.Reason != 0 {
+		return codes.InvalidArgument.Errorf("%s takes no reason", to)
+	}
+	mem, err := m.official(ctx, b.Member)
+	if err != nil {
+		return err
+	}
+	for _, s := range allowed {
+		if mem.Status == s {
+			return m.changeStatus(ctx, mem, to, b.Reason)
+		}
+	}
+	return codes.WrongState.Errorf("member %s is %s; cannot become %s", mem.ID, mem.Status, to)
+}
+
+func (m *Members) suspend(ctx *module.Context, body []byte) error {
+	return m.statusAction(ctx, body, true, []Status{Active}, Suspended)
+}
+
+func (m *Members) reinstate(ctx *module.Context, body []byte) error {
+	return m.statusAction(ctx, body, false, []Status{Suspended}, Active)
+}
+
+func (m *Members) expel(ctx *module.Context, body []byte) error {
+	return m.statusAction(ctx, body, true, []Status{Active, Suspended}, Expelled)
+}
+
+func (m *Members) withdraw(ctx *module.Context, body []byte) error {
+	var b WithdrawBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	mem, err := self(ctx)
+	if err != nil {
+		return err
+	}
+	if final(mem.Status) {
+		return codes.WrongState.Errorf("member %s is %s already", mem.ID, mem.Status)
+	}
+	return m.changeStatus(ctx, mem, Withdrawn, 0)
+}

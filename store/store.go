@@ -1,0 +1,360 @@
+// Package store holds pnyx's state: one Merkleized, versioned key-value tree
+// (cosmos/iavl) whose root hash is the chain's AppHash, so every record can be
+// proven against a block header signed by the validators.
+//
+// The application writes through a KV during a block, seals the block with
+// WorkingHash (the AppHash returned from FinalizeBlock) and persists it only in
+// Commit. Readers open a Snapshot of a committed version, which is immutable
+// and safe to use while the next block executes:
+//
+//	s, _ := store.Open(dir)
+//	s.Set(k, v)                 // during FinalizeBlock
+//	hash := s.WorkingHash()     // the AppHash of this block
+//	s.Commit()                  // in Commit: now on disk as version H
+//	snap, _ := s.Snapshot(H)
+//	value, proof, _ := snap.Prove(k)
+//
+// Each transaction runs on an Overlay so that a failing transaction leaves the
+// tree untouched; its writes reach the tree in sorted key order because an
+// AVL tree's shape, and so its root hash, depends on insertion order.
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/cosmos/iavl"
+	iavldb "github.com/cosmos/iavl/db"
+	ics23 "github.com/cosmos/ics23/go"
+)
+
+// KV is the view of state a module sees while a block executes.
+type KV interface {
+	// Get returns the value or nil if the key is absent.
+	Get(key []byte) []byte
+	Set(key, value []byte)
+	Delete(key []byte)
+	// Iterate calls fn for each key with prefix in ascending key order until fn
+	// returns false.
+	Iterate(prefix []byte, fn func(key, value []byte) bool)
+}
+
+// Reader is the read-only half of KV, implemented by snapshots too.
+type Reader interface {
+	Get(key []byte) []byte
+	Iterate(prefix []byte, fn func(key, value []byte) bool)
+}
+
+// Store is the versioned Merkle tree. Its KV methods act on the working
+// (uncommitted) version; Snapshot reads committed versions.
+type Store struct {
+	mu   sync.RWMutex // orders Commit and pruning against snapshot opening
+	tree *iavl.MutableTree
+	db   iavldb.DB
+	// KeepRecent committed versions stay readable and provable; older ones
+	// are pruned. Zero keeps every version.
+	KeepRecent int64
+}
+
+// nodeCacheSize is the number of tree nodes iavl keeps in memory. 200k nodes
+// hold the hot upper levels of a tree with millions of members.
+const nodeCacheSize = 200_000
+
+// Open opens (or creates) the store in dir/state.db and loads the latest
+// committed version.
+func Open(dir string) (*Store, error) {
+	db, err := iavldb.NewDB("state", "goleveldb", dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
+	}
+	return load(db)
+}
+
+// OpenMemory opens a store that lives in memory only, for tests and benchmarks.
+func OpenMemory() *Store {
+	s, err := load(iavldb.NewMemDB())
+	if err != nil {
+		panic(err) // a fresh memory DB cannot fail to load
+	}
+	return s
+}
+
+func load(db iavldb.DB) (*Store, error) {
+	tree := iavl.NewMutableTree(db, nodeCacheSize, false, iavl.NewNopLogger())
+	if _, err := tree.Load(); err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	return &Store{tree: tree, db: db, KeepRecent: 10_000}, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Version is the latest committed version (the height of the last committed
+// block), 0 before the first commit.
+func (s *Store) Version() int64 { return s.tree.Version() }
+
+// LastCommitHash is the root hash of the latest committed version.
+func (s *Store) LastCommitHash() []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	snap, err := s.tree.GetImmutable(s.tree.Version())
+	if err != nil {
+		return s.tree.WorkingHash()
+	}
+	return snap.Hash()
+}
+
+// WorkingHash is the root hash including uncommitted writes.
+func (s *Store) WorkingHash() []byte { return s.tree.WorkingHash() }
+
+// Commit persists the working version and returns its hash and number.
+func (s *Store) Commit() ([]byte, int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hash, version, err := s.tree.SaveVersion()
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: commit: %w", err)
+	}
+	if s.KeepRecent > 0 && version > s.KeepRecent && version%100 == 0 {
+		if err := s.tree.DeleteVersionsTo(version - s.KeepRecent); err != nil {
+			return nil, 0, fmt.Errorf("store: prune: %w", err)
+		}
+	}
+	return hash, version, nil
+}
+
+// Rollback discards uncommitted writes.
+func (s *Store) Rollback() { s.tree.Rollback() }
+
+// Get implements KV on the working version. A storage failure panics: state
+// that cannot be read must halt the node rather than fork it.
+func (s *Store) Get(key []byte) []byte {
+	v, err := s.tree.Get(key)
+	if err != nil {
+		panic(fmt.Sprintf("store: get %q: %v", key, err))
+	}
+	return v
+}
+
+// Set implements KV.
+func (s *Store) Set(key, value []byte) {
+	if _, err := s.tree.Set(key, value); err != nil {
+		panic(fmt.Sprintf("store: set %q: %v", key, err))
+	}
+}
+
+// Delete implements KV.
+func (s *Store) Delete(key []byte) {
+	if _, _, err := s.tree.Remove(key); err != nil {
+		panic(fmt.Sprintf("store: delete %q: %v", key, err))
+	}
+}
+
+// Iterate implements KV on the working version.
+func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
+	it, err := s.tree.Iterator(prefix, PrefixEnd(prefix), true)
+	if err != nil {
+		panic(fmt.Sprintf("store: iterate %q: %v", prefix, err))
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			return
+		}
+	}
+}
+
+// Snapshot is a committed version, immutable and safe for concurrent reads.
+type Snapshot struct {
+	tree *iavl.ImmutableTree
+}
+
+// Snapshot opens committed version v; v must still be retained.
+func (s *Store) Snapshot(v int64) (*Snapshot, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if v <= 0 || v > s.tree.Version() {
+		return nil, fmt.Errorf("store: version %d is not committed (latest %d)", v, s.tree.Version())
+	}
+	t, err := s.tree.GetImmutable(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: version %d: %w", v, err)
+	}
+	return &Snapshot{tree: t}, nil
+}
+
+// Version is the snapshot's version.
+func (sn *Snapshot) Version() int64 { return sn.tree.Version() }
+
+// Hash is the snapshot's root hash: the AppHash in the header of block
+// Version()+1.
+func (sn *Snapshot) Hash() []byte { return sn.tree.Hash() }
+
+// Get returns the value at key or nil.
+func (sn *Snapshot) Get(key []byte) []byte {
+	v, err := sn.tree.Get(key)
+	if err != nil {
+		panic(fmt.Sprintf("store: snapshot get %q: %v", key, err))
+	}
+	return v
+}
+
+// Iterate calls fn in ascending order for keys with prefix.
+func (sn *Snapshot) Iterate(prefix []byte, fn func(key, value []byte) bool) {
+	sn.IterateRange(prefix, PrefixEnd(prefix), true, fn)
+}
+
+// IterateRange calls fn for keys in [start, end) in the given order.
+func (sn *Snapshot) IterateRange(start, end []byte, ascending bool, fn func(key, value []byte) bool) {
+	it, err := sn.tree.Iterator(start, end, ascending)
+	if err != nil {
+		panic(fmt.Sprintf("store: snapshot iterate: %v", err))
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			return
+		}
+	}
+}
+
+// Prove returns the value at key (nil if absent) and an ICS-23 proof of its
+// presence or absence under the snapshot's root hash.
+func (sn *Snapshot) Prove(key []byte) ([]byte, *ics23.CommitmentProof, error) {
+	v := sn.Get(key)
+	var (
+		p   *ics23.CommitmentProof
+		err error
+	)
+	if v != nil {
+		p, err = sn.tree.GetMembershipProof(key)
+	} else {
+		p, err = sn.tree.GetNonMembershipProof(key)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: prove %q: %w", key, err)
+	}
+	return v, p, nil
+}
+
+// VerifyProof checks an ICS-23 proof that key holds value (or, with a nil
+// value, that key is absent) under root.
+func VerifyProof(root []byte, proof *ics23.CommitmentProof, key, value []byte) bool {
+	if value == nil {
+		return ics23.VerifyNonMembership(ics23.IavlSpec, root, proof, key)
+	}
+	return ics23.VerifyMembership(ics23.IavlSpec, root, proof, key, value)
+}
+
+// PrefixEnd returns the smallest key greater than every key with prefix, or
+// nil when there is none.
+func PrefixEnd(prefix []byte) []byte {
+	end := bytes.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// Overlay buffers one transaction's writes over a parent KV. Write applies
+// them to the parent in sorted key order; dropping the overlay discards them.
+type Overlay struct {
+	parent KV
+	writes map[string][]byte // nil value marks a delete
+}
+
+// NewOverlay starts an empty overlay over parent.
+func NewOverlay(parent KV) *Overlay {
+	return &Overlay{parent: parent, writes: map[string][]byte{}}
+}
+
+// Get reads the overlay first, then the parent.
+func (o *Overlay) Get(key []byte) []byte {
+	if v, ok := o.writes[string(key)]; ok {
+		return v
+	}
+	return o.parent.Get(key)
+}
+
+// Set buffers a write.
+func (o *Overlay) Set(key, value []byte) {
+	if value == nil {
+		value = []byte{}
+	}
+	o.writes[string(key)] = bytes.Clone(value)
+}
+
+// Delete buffers a delete.
+func (o *Overlay) Delete(key []byte) { o.writes[string(key)] = nil }
+
+// Iterate merges the parent's keys with the buffered writes, in order.
+func (o *Overlay) Iterate(prefix []byte, fn func(key, value []byte) bool) {
+	pending := o.sortedKeys(prefix)
+	i := 0
+	stopped := false
+	emitPending := func(upTo []byte) bool { // emits buffered keys < upTo (all if nil)
+		for i < len(pending) && (upTo == nil || pending[i] < string(upTo)) {
+			k := pending[i]
+			i++
+			if v := o.writes[k]; v != nil && !fn([]byte(k), v) {
+				return false
+			}
+		}
+		return true
+	}
+	o.parent.Iterate(prefix, func(k, v []byte) bool {
+		if !emitPending(k) {
+			stopped = true
+			return false
+		}
+		if _, shadowed := o.writes[string(k)]; shadowed {
+			if i < len(pending) && pending[i] == string(k) {
+				i++
+				if nv := o.writes[string(k)]; nv != nil && !fn(k, nv) {
+					stopped = true
+					return false
+				}
+			}
+			return true
+		}
+		if !fn(k, v) {
+			stopped = true
+			return false
+		}
+		return true
+	})
+	if !stopped {
+		emitPending(nil)
+	}
+}
+
+func (o *Overlay) sortedKeys(prefix []byte) []string {
+	keys := make([]string, 0, len(o.writes))
+	for k := range o.writes {
+		if bytes.HasPrefix([]byte(k), prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Write applies the buffered writes to the parent in ascending key order and
+// empties the overlay.
+func (o *Overlay) Write() {
+	for _, k := range o.sortedKeys(nil) {
+		if v := o.writes[k]; v == nil {
+			o.parent.Delete([]byte(k))
+		} else {
+			o.parent.Set([]byte(k), v)
+		}
+	}
+	o.writes = map[string][]byte{}
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+func TestOverlayIteratesMergedInOrder(t *testing.T) {
+	s := OpenMemory()
+	for _, k := range []string{"p/a", "p/c", "p/e", "q/z"} {
+		s.Set([]byte(k), []byte("base-"+k))
+	}
+	o := NewOverlay(s)
+	o.Set([]byte("p/b"), []byte("new-b"))
+	o.Set([]byte("p/c"), []byte("new-c"))
+	o.Delete([]byte("p/e"))
+	o.Set([]byte("p/f"), []byte("new-f"))
+	var got []string
+	o.Iterate([]byte("p/"), func(k, v []byte) bool {
+		got = append(got, string(k)+"="+string(v))
+		return true
+	})
+	want := "[p/a=base-p/a p/b=new-b p/c=new-c p/f=new-f]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("iterate = %v, want %s", got, want)
+	}
+	// Stopping early stops.
+	n := 0
+	o.Iterate([]byte("p/"), func(k, v []byte) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Fatalf("early stop visited %d", n)
+	}
+	// Nothing reached the tree until Write.
+	if s.Get([]byte("p/b")) != nil || s.Get([]byte("p/e")) == nil {
+		t.Fatal("overlay leaked before Write")
+	}
+	o.Write()
+	if string(s.Get([]byte("p/b"))) != "new-b" || s.Get([]byte("p/e")) != nil {
+		t.Fatal("Write did not apply")
+	}
+}
+
+// The root hash must not depend on the order a map hands out keys: the
+// overlay writes sorted.
+func TestOverlayWriteIsOrderIndependent(t *testing.T) {
+	a, b := OpenMemory(), OpenMemory()
+	oa, ob := NewOverlay(a), NewOverlay(b)
+	for i := 0; i < 300; i++ {
+		oa.Set([]byte(fmt.Sprintf("k%03d", i)), []byte("v"))
+		ob.Set([]byte(fmt.Sprintf("k%03d", 299-i)), []byte("v"))
+	}
+	oa.Write()
+	ob.Write()
+	if !bytes.Equal(a.WorkingHash(), b.WorkingHash()) {
+		t.Fatal("same writes in another order gave another root hash")
+	}
+}
+
+func TestProofsAndPersistence(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Set([]byte("mem/m/1"), []byte(`{"id":"1"}`))
+	s.Set([]byte("mem/m/3"), []byte(`{"id":"3"}`))
+	hash1, v1, err := s.Commit()
+	if err != nil || v1 != 1 {
+		t.Fatalf("commit: %v %d", err, v1)
+	}
+	s.Set([]byte("mem/m/1"), []byte(`{"id":"1","status":"x"}`))
+	if _, _, err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Version 1 still proves the old value; absence is provable too.
+	snap, err := s.Snapshot(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(snap.Hash(), hash1) {
+		t.Fatal("snapshot hash differs from commit hash")
+	}
+	v, p, err := snap.Prove([]byte("mem/m/1"))
+	if err != nil || string(v) != `{"id":"1"}` {
+		t.Fatalf("prove: %v %q", err, v)
+	}
+	if !VerifyProof(hash1, p, []byte("mem/m/1"), v) {
+		t.Fatal("membership proof does not verify")
+	}
+	if VerifyProof(hash1, p, []byte("mem/m/1"), []byte(`{"id":"1","status":"x"}`)) {
+		t.Fatal("proof verifies a value that was not there")
+	}
+	abs, ap, err := snap.Prove([]byte("mem/m/2"))
+	if err != nil || abs != nil {
+		t.Fatalf("absence: %v %q", err, abs)
+	}
+	if !VerifyProof(hash1, ap, []byte("mem/m/2"), nil) {
+		t.Fatal("non-membership proof does not verify")
+	}
+	if VerifyProof(hash1, ap, []byte("mem/m/3"), nil) {
+		t.Fatal("non-membership proof verifies for a present key")
+	}
+
+	// Uncommitted writes vanish on reopen; committed ones stay.
+	s.Set([]byte("mem/m/9"), []byte("uncommitted"))
+	latest := s.LastCommitHash()
+	s.Close()
+	s2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if s2.Version() != 2 || !bytes.Equal(s2.LastCommitHash(), latest) {
+		t.Fatalf("reopened at version %d", s2.Version())
+	}
+	if s2.Get([]byte("mem/m/9")) != nil {
+		t.Fatal("an uncommitted write survived a restart")
+	}
+}
