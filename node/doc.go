@@ -1,0 +1,40 @@
+// Package node runs CometBFT v0.38 in-process around any ABCI application.
+//
+// pnyx is one binary: the consensus engine, the application and the HTTP API
+// live in the same process, and talk through Go calls instead of sockets. This
+// package owns everything CometBFT-shaped so that the rest of pnyx never has
+// to import CometBFT's node, config or store packages.
+//
+// A home directory is the usual CometBFT layout:
+//
+//	HOME/config/config.toml             engine settings (pnyx defaults, see config.go)
+//	HOME/config/genesis.json            chain ID, validators, pnyx app_state
+//	HOME/config/node_key.json           p2p identity
+//	HOME/config/priv_validator_key.json validator signing key (0600)
+//	HOME/data/                          block store, state store, WAL, validator state
+//
+// Typical use:
+//
+//	// once, on a fresh machine
+//	err := node.Init(home, node.InitOptions{ChainID: "pnyx-1", AppState: appState})
+//
+//	// every start
+//	n, err := node.New(home, app, node.Options{})
+//	err = n.Start()
+//	defer n.Stop()
+//	res, err := n.BroadcastTxSync(ctx, txBytes) // CheckTx, like RPC broadcast_tx_sync
+//	out, err := n.WaitTx(ctx, node.TxHash(txBytes)) // until committed
+//
+// For a local multi-validator network, Testnet writes N homes that share one
+// genesis and peer with each other on loopback; start each with New+Start (in
+// one process or in N processes).
+//
+// Committed blocks are read from CometBFT's block and state stores, never
+// from an event subscription: Follow delivers every committed block in order,
+// with its tx results, from any height, and is what the pnyx index is built
+// on. A block counts as committed once the application's Commit has returned,
+// so a caller woken by WaitTx or Follow can immediately query the new state.
+//
+// Stop closes every database; a new Node on the same home (in the same
+// process or another) resumes from disk.
+package node

@@ -1,0 +1,455 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cfg "github.com/cometbft/cometbft/config"
+	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/cometbft/cometbft/libs/log"
+	mempl "github.com/cometbft/cometbft/mempool"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	rpccore "github.com/cometbft/cometbft/rpc/core"
+	"github.com/cometbft/cometbft/types"
+)
+
+// ErrStopped is returned by calls made after Stop.
+var ErrStopped = errors.New("node: stopped")
+
+// ErrTxInCache is returned by BroadcastTxSync for a tx the mempool has seen
+// recently (pending, or committed a moment ago). Resubmitting is safe.
+var ErrTxInCache = mempl.ErrTxInCache
+
+// ErrMempoolFull is wrapped by BroadcastTxSync's error when the mempool is at
+// capacity; clients should retry later.
+var ErrMempoolFull = errors.New("node: mempool is full")
+
+// Options tune a Node at start-up; the zero value is fine.
+type Options struct {
+	// LogLevel for CometBFT's logger: "error", "info", "debug", "none", or
+	// CometBFT's per-module syntax ("consensus:info,*:error"). Default: the
+	// home's config.toml log_level, which Init sets to "error".
+	LogLevel string
+	// LogWriter receives CometBFT's logs (default os.Stderr).
+	LogWriter io.Writer
+	// Config, if set, adjusts the configuration loaded from config.toml
+	// before the node is built (addresses from CLI flags, test timeouts).
+	Config func(*Config)
+	// RecentTxs is how many committed txs FindTx remembers (default 100,000).
+	RecentTxs int
+}
+
+// Node is a CometBFT node running an ABCI application in-process.
+type Node struct {
+	home   string
+	config *cfg.Config
+	cmt    *cmtnode.Node
+	env    *rpccore.Environment // the stores, mempool, etc. rpc/core uses
+	logger log.Logger
+
+	// committed is the height of the last block whose app Commit returned.
+	committed atomic.Int64
+	notifyMu  sync.Mutex
+	notify    chan struct{} // closed and replaced on every commit and on Stop
+
+	// mu guards the stores: readers hold it shared, Stop takes it exclusively
+	// before the databases are closed so no read touches a closed DB.
+	mu      sync.RWMutex
+	stopped bool
+	started bool
+
+	txs         *txTracker
+	followerCtx context.Context
+	cancel      context.CancelFunc
+	followerWG  sync.WaitGroup
+}
+
+// New loads the home's config, keys and genesis and builds a node around
+// app. The ABCI handshake runs here: a node that was stopped replays to the
+// app whatever blocks it has not committed yet. New does not start consensus
+// or networking; call Start.
+func New(home string, app abci.Application, opts Options) (*Node, error) {
+	if app == nil {
+		return nil, errors.New("node: nil application")
+	}
+	conf, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Config != nil {
+		opts.Config(conf)
+		if err := conf.ValidateBasic(); err != nil {
+			return nil, fmt.Errorf("node: invalid config: %w", err)
+		}
+	}
+	logger, err := newLogger(opts, conf.LogLevel)
+	if err != nil {
+		return nil, err
+	}
+	pv, err := loadPrivValidator(conf)
+	if err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("node: load node key: %w", err)
+	}
+
+	n := &Node{home: conf.RootDir, config: conf, logger: logger, notify: make(chan struct{})}
+	n.txs = newTxTracker(opts.RecentTxs)
+	hooked := &commitHook{Application: app, n: n}
+	cmt, err := cmtnode.NewNode(conf, pv, nodeKey,
+		proxy.NewLocalClientCreator(hooked),
+		cmtnode.DefaultGenesisDocProviderFunc(conf),
+		cfg.DefaultDBProvider,
+		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
+		logger,
+	)
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	n.cmt = cmt
+	// ConfigureRPC is the only accessor for the state store; the Environment
+	// is also what rpc/core's handlers use, so our reads match RPC's.
+	env, err := cmt.ConfigureRPC()
+	if err != nil {
+		n.closeUnstarted()
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	n.env = env
+	// After the handshake the app and the state store agree on the height.
+	st, err := env.StateStore.Load()
+	if err != nil {
+		n.closeUnstarted()
+		return nil, fmt.Errorf("node: load state: %w", err)
+	}
+	n.committed.Store(st.LastBlockHeight)
+	n.followerCtx, n.cancel = context.WithCancel(context.Background())
+	return n, nil
+}
+
+// loadPrivValidator checks the key files before privval.LoadFilePV, which
+// exits the process on any error.
+func loadPrivValidator(conf *cfg.Config) (*privval.FilePV, error) {
+	keyFile, stateFile := conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile()
+	var key privval.FilePVKey
+	b, err := os.ReadFile(keyFile)
+	if err == nil {
+		err = cmtjson.Unmarshal(b, &key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("node: validator key %s: %w", keyFile, err)
+	}
+	var st privval.FilePVLastSignState
+	b, err = os.ReadFile(stateFile)
+	if err == nil {
+		err = cmtjson.Unmarshal(b, &st)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("node: validator state %s: %w", stateFile, err)
+	}
+	return privval.LoadFilePV(keyFile, stateFile), nil
+}
+
+func newLogger(opts Options, confLevel string) (log.Logger, error) {
+	level := opts.LogLevel
+	if level == "" {
+		level = confLevel
+	}
+	if level == "" || level == "none" {
+		return log.NewNopLogger(), nil
+	}
+	w := opts.LogWriter
+	if w == nil {
+		w = os.Stderr
+	}
+	l, err := cmtflags.ParseLogLevel(level, log.NewTMLogger(log.NewSyncWriter(w)), "error")
+	if err != nil {
+		return nil, fmt.Errorf("node: log level %q: %w", level, err)
+	}
+	return quietLogger{l}, nil
+}
+
+// quietLogger drops the errors CometBFT logs on every clean shutdown, so
+// that "errors only" means errors.
+type quietLogger struct{ log.Logger }
+
+var benignErrors = map[string]bool{
+	"Stopped accept routine, as transport is closed": true,
+}
+
+func (q quietLogger) Error(msg string, keyvals ...any) {
+	if !benignErrors[msg] {
+		q.Logger.Error(msg, keyvals...)
+	}
+}
+
+func (q quietLogger) With(keyvals ...any) log.Logger { return quietLogger{q.Logger.With(keyvals...)} }
+
+// Start starts networking and consensus, and the follower behind WaitTx and
+// FindTx.
+func (n *Node) Start() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stopped {
+		return ErrStopped
+	}
+	if n.started {
+		return errors.New("node: already started")
+	}
+	if err := n.cmt.Start(); err != nil {
+		return fmt.Errorf("node: start: %w", err)
+	}
+	n.started = true
+	n.followerWG.Add(1)
+	go n.trackTxs(n.followerCtx, n.committed.Load()+1)
+	return nil
+}
+
+// Stop shuts the node down and closes its databases. Follow and WaitTx calls
+// in progress return ErrStopped. The app is not closed; that is the caller's.
+// Stop is idempotent.
+func (n *Node) Stop() error {
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return nil
+	}
+	n.stopped = true
+	n.mu.Unlock()
+
+	// Wake everyone waiting for blocks; they see stopped and return.
+	n.cancel()
+	n.wake()
+	n.followerWG.Wait()
+
+	// Exclusive lock: no store read is in flight while the DBs close.
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var err error
+	if n.started {
+		// cmt.Stop runs OnStop, which stops the reactors (consensus finishes
+		// its step) and closes the block, state and evidence stores.
+		err = n.cmt.Stop()
+		// CometBFT v0.38 does not stop the app connections on Stop.
+		if perr := n.cmt.ProxyApp().Stop(); perr != nil && err == nil {
+			err = perr
+		}
+	} else {
+		n.closeUnstarted()
+	}
+	n.txs.stop()
+	if err != nil {
+		return fmt.Errorf("node: stop: %w", err)
+	}
+	return nil
+}
+
+// closeUnstarted releases what NewNode opened when Start never ran (OnStop,
+// which normally closes the stores, only runs for a started service).
+func (n *Node) closeUnstarted() {
+	_ = n.cmt.EventBus().Stop()
+	_ = n.cmt.ProxyApp().Stop()
+	_ = n.cmt.BlockStore().Close()
+	if n.env != nil {
+		_ = n.env.StateStore.Close()
+	}
+	_ = n.cmt.EvidencePool().Close()
+}
+
+// Home is the node's home directory (absolute).
+func (n *Node) Home() string { return n.home }
+
+// Config is the configuration the node runs with.
+func (n *Node) Config() *Config { return n.config }
+
+// ChainID is the genesis chain ID.
+func (n *Node) ChainID() string { return n.env.GenDoc.ChainID }
+
+// Genesis is the genesis document.
+func (n *Node) Genesis() *types.GenesisDoc { return n.env.GenDoc }
+
+// NodeID is the p2p node ID (hex of the node key's address).
+func (n *Node) NodeID() string { return string(n.cmt.NodeInfo().ID()) }
+
+// P2PAddress is "ID@host:port" as other nodes would put it in persistent_peers.
+func (n *Node) P2PAddress() string {
+	addr := strings.TrimPrefix(n.config.P2P.ListenAddress, "tcp://")
+	return n.NodeID() + "@" + addr
+}
+
+// ValidatorAddress is this node's validator address (hex upper case).
+func (n *Node) ValidatorAddress() string { return n.env.PubKey.Address().String() }
+
+// LatestHeight is the height of the last block committed by the app.
+func (n *Node) LatestHeight() int64 { return n.committed.Load() }
+
+// Status is a snapshot of the node's view of the chain.
+type Status struct {
+	ChainID          string
+	NodeID           string
+	Moniker          string
+	ValidatorAddress string    // hex
+	Height           int64     // last block committed by the app
+	AppHash          []byte    // app hash after that block
+	BlockHash        []byte    // hash of that block
+	BlockTime        time.Time // that block's header time
+	CatchingUp       bool      // block-syncing from peers, not yet in consensus
+	Peers            int
+	Running          bool
+}
+
+// Status reports the node's height, app hash, latest block time, whether it
+// is catching up, its validator address and peer count.
+func (n *Node) Status() (Status, error) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if n.stopped {
+		return Status{}, ErrStopped
+	}
+	s := Status{
+		ChainID:          n.ChainID(),
+		NodeID:           n.NodeID(),
+		Moniker:          n.config.Moniker,
+		ValidatorAddress: n.ValidatorAddress(),
+		Height:           n.committed.Load(),
+		Running:          n.started,
+	}
+	if n.started {
+		s.CatchingUp = n.cmt.ConsensusReactor().WaitSync()
+		s.Peers = n.cmt.Switch().Peers().Size()
+	}
+	if s.Height > 0 {
+		if meta := n.env.BlockStore.LoadBlockMeta(s.Height); meta != nil {
+			s.BlockHash = meta.BlockID.Hash
+			s.BlockTime = meta.Header.Time
+		}
+		res, err := n.env.StateStore.LoadFinalizeBlockResponse(s.Height)
+		if err != nil {
+			return s, fmt.Errorf("node: results at %d: %w", s.Height, err)
+		}
+		s.AppHash = res.AppHash
+	} else {
+		// Nothing committed yet: the app hash InitChain returned.
+		st, err := n.env.StateStore.Load()
+		if err != nil {
+			return s, err
+		}
+		s.AppHash = st.AppHash
+	}
+	return s, nil
+}
+
+// TxHash is the hash CometBFT identifies a tx by: sha256 of its bytes.
+func TxHash(tx []byte) []byte {
+	h := sha256.Sum256(tx)
+	return h[:]
+}
+
+// BroadcastTxSync submits tx to the mempool and returns the app's CheckTx
+// response, like CometBFT RPC's broadcast_tx_sync. A non-zero Code means the
+// app rejected the tx. An error means the mempool refused it before the app
+// saw it: ErrTxInCache (seen recently), ErrMempoolFull, or a tx too large.
+// Acceptance does not guarantee inclusion; confirm with WaitTx.
+func (n *Node) BroadcastTxSync(ctx context.Context, tx []byte) (*abci.ResponseCheckTx, error) {
+	n.mu.RLock()
+	if n.stopped {
+		n.mu.RUnlock()
+		return nil, ErrStopped
+	}
+	resCh := make(chan *abci.ResponseCheckTx, 1)
+	err := n.env.Mempool.CheckTx(tx, func(res *abci.ResponseCheckTx) {
+		resCh <- res // buffered; the callback runs once
+	}, mempl.TxInfo{})
+	n.mu.RUnlock()
+	if err != nil {
+		var full mempl.ErrMempoolIsFull
+		if errors.As(err, &full) {
+			return nil, fmt.Errorf("%w: %v", ErrMempoolFull, err)
+		}
+		return nil, err
+	}
+	select {
+	case res := <-resCh:
+		return res, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("node: waiting for CheckTx: %w", ctx.Err())
+	}
+}
+
+// MempoolSize is the number of txs waiting in the mempool.
+func (n *Node) MempoolSize() int { return n.env.Mempool.Size() }
+
+// CometBFT exposes the underlying node for what this package does not wrap.
+func (n *Node) CometBFT() *cmtnode.Node { return n.cmt }
+
+// commitHook wraps the app to learn when a block is committed: after the
+// app's Commit returns, the block, its FinalizeBlock response and the app
+// state are all persisted, so readers woken here see a consistent view.
+// The local client serializes all ABCI calls, so height needs no lock.
+type commitHook struct {
+	abci.Application
+	n      *Node
+	height int64
+}
+
+func (h *commitHook) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	h.height = req.Height
+	return h.Application.FinalizeBlock(ctx, req)
+}
+
+func (h *commitHook) Commit(ctx context.Context, req *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	res, err := h.Application.Commit(ctx, req)
+	if err == nil && h.height > 0 {
+		h.n.committed.Store(h.height)
+		h.n.wake()
+	}
+	return res, err
+}
+
+// wake releases everyone blocked in waitFor.
+func (n *Node) wake() {
+	n.notifyMu.Lock()
+	close(n.notify)
+	n.notify = make(chan struct{})
+	n.notifyMu.Unlock()
+}
+
+// waitFor blocks until a block at height h or above is committed.
+func (n *Node) waitFor(ctx context.Context, h int64) error {
+	for {
+		n.notifyMu.Lock()
+		ch := n.notify
+		n.notifyMu.Unlock()
+		if n.isStopped() {
+			return ErrStopped
+		}
+		if n.committed.Load() >= h {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (n *Node) isStopped() bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.stopped
+}
