@@ -1,0 +1,150 @@
+// Package proof builds and checks self-contained proofs that a pnyx record
+// held a value at a height, verifiable offline by anyone who trusts the
+// chain's validator set — not the node that served the proof.
+//
+// A StateProof carries the record's key and value, an ICS-23 Merkle proof
+// against the AppHash, the header that commits to that AppHash, the commit
+// with the validators' signatures, and the validator set. Verify checks, in
+// order:
+//
+//  1. the header is well formed and belongs to the named chain;
+//  2. the validator set hashes to the header's ValidatorsHash;
+//  3. validators with more than two thirds of the voting power signed the
+//     header (CometBFT light-client verification, VerifyCommitLight);
+//  4. the header is the one right after the proven state version (the AppHash
+//     of state version H appears in header H+1);
+//  5. the ICS-23 proof leads from key and value (or absence) to that AppHash;
+//  6. if the verifier names trusted validators (from genesis), the set that
+//     signed is exactly that set.
+//
+// Without step 6 a proof is only as good as the validator set it carries, so
+// the pnyx CLI prints the set's hash for the reader to compare.
+package proof
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/cometbft/cometbft/types"
+	ics23 "github.com/cosmos/ics23/go"
+
+	"github.com/pnyx-party/pnyx/store"
+)
+
+// FormatVersion is the version of the StateProof JSON format.
+const FormatVersion = 1
+
+// StateProof is a record with everything needed to check it offline.
+type StateProof struct {
+	Format  int    `json:"format"`
+	ChainID string `json:"chain_id"`
+	// Key is the store key; Value the stored bytes, or null when the proof
+	// shows the key is absent.
+	Key   []byte `json:"key"`
+	Value []byte `json:"value"`
+	// StateVersion is the height whose post-state the proof is about.
+	StateVersion int64 `json:"state_version"`
+	// MerkleProof is the ICS-23 CommitmentProof, protobuf-encoded.
+	MerkleProof []byte              `json:"merkle_proof"`
+	Header      *types.SignedHeader `json:"signed_header"`
+	Validators  *types.ValidatorSet `json:"validators"`
+}
+
+// Source is what Build needs from a running node.
+type Source interface {
+	SignedHeader(height int64) (*types.SignedHeader, error)
+	Validators(height int64) (*types.ValidatorSet, error)
+}
+
+// Build proves key in snapshot snap, using header snap.Version()+1 from src.
+func Build(chainID string, snap *store.Snapshot, key []byte, src Source) (*StateProof, error) {
+	value, mp, err := snap.Prove(key)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := mp.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	h := snap.Version() + 1
+	sh, err := src.SignedHeader(h)
+	if err != nil {
+		return nil, fmt.Errorf("proof: header %d: %w", h, err)
+	}
+	vals, err := src.Validators(h)
+	if err != nil {
+		return nil, fmt.Errorf("proof: validators %d: %w", h, err)
+	}
+	return &StateProof{Format: FormatVersion, ChainID: chainID, Key: key, Value: value, StateVersion: snap.Version(), MerkleProof: raw, Header: sh, Validators: vals}, nil
+}
+
+// Marshal encodes a proof as JSON (CometBFT's JSON for its types).
+func Marshal(p *StateProof) ([]byte, error) { return cmtjson.MarshalIndent(p, "", "  ") }
+
+// Unmarshal decodes a proof.
+func Unmarshal(b []byte) (*StateProof, error) {
+	var p StateProof
+	if err := cmtjson.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("proof: decode: %w", err)
+	}
+	return &p, nil
+}
+
+// Errors name the step that failed.
+var (
+	ErrFormat        = errors.New("proof: unsupported or incomplete proof")
+	ErrHeader        = errors.New("proof: header is malformed or for another chain")
+	ErrValidatorSet  = errors.New("proof: validator set does not match the header")
+	ErrSignatures    = errors.New("proof: header lacks signatures of more than 2/3 of the voting power")
+	ErrHeight        = errors.New("proof: header is not the one that commits this state version")
+	ErrMerkle        = errors.New("proof: Merkle proof does not lead to the header's AppHash")
+	ErrUntrustedVals = errors.New("proof: the signing validators are not the trusted ones")
+)
+
+// Verify checks p as the package doc describes. trusted may be nil.
+func Verify(p *StateProof, trusted *types.ValidatorSet) error {
+	if p.Format != FormatVersion || p.Header == nil || p.Header.Header == nil || p.Header.Commit == nil || p.Validators == nil {
+		return ErrFormat
+	}
+	if err := p.Header.ValidateBasic(p.ChainID); err != nil {
+		return fmt.Errorf("%w: %v", ErrHeader, err)
+	}
+	if err := p.Validators.ValidateBasic(); err != nil {
+		return fmt.Errorf("%w: %v", ErrValidatorSet, err)
+	}
+	if !bytes.Equal(p.Validators.Hash(), p.Header.ValidatorsHash) {
+		return ErrValidatorSet
+	}
+	if err := p.Validators.VerifyCommitLight(p.ChainID, p.Header.Commit.BlockID, p.Header.Height, p.Header.Commit); err != nil {
+		return fmt.Errorf("%w: %v", ErrSignatures, err)
+	}
+	if p.Header.Height != p.StateVersion+1 {
+		return fmt.Errorf("%w: header %d, state version %d", ErrHeight, p.Header.Height, p.StateVersion)
+	}
+	var mp ics23.CommitmentProof
+	if err := mp.Unmarshal(p.MerkleProof); err != nil {
+		return fmt.Errorf("%w: %v", ErrMerkle, err)
+	}
+	if !store.VerifyProof(p.Header.AppHash, &mp, p.Key, p.Value) {
+		return ErrMerkle
+	}
+	if trusted != nil && !bytes.Equal(trusted.Hash(), p.Validators.Hash()) {
+		return ErrUntrustedVals
+	}
+	return nil
+}
+
+// TrustedFromGenesis returns the validator set a genesis document names.
+func TrustedFromGenesis(g *types.GenesisDoc) (*types.ValidatorSet, error) {
+	vals := make([]*types.Validator, len(g.Validators))
+	for i, v := range g.Validators {
+		vals[i] = types.NewValidator(v.PubKey, v.Power)
+	}
+	set := types.NewValidatorSet(vals)
+	if err := set.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	return set, nil
+}

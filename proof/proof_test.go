@@ -1,0 +1,123 @@
+package proof
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/pnyx-party/pnyx/store"
+)
+
+// fakeChain signs headers whose AppHash is a store snapshot's root, with
+// four validators, as a real network would.
+type fakeChain struct {
+	t       *testing.T
+	vals    *types.ValidatorSet
+	privs   []types.PrivValidator
+	appHash []byte
+	signers int // how many validators sign
+}
+
+func (f *fakeChain) SignedHeader(h int64) (*types.SignedHeader, error) {
+	header := &types.Header{
+		ChainID: "pnyx-test", Height: h, Time: time.Unix(1_700_000_000, 0).UTC(),
+		ValidatorsHash: f.vals.Hash(), NextValidatorsHash: f.vals.Hash(), AppHash: f.appHash,
+		ProposerAddress: f.vals.Validators[0].Address,
+	}
+	header.Version.Block = 11
+	blockID := types.BlockID{Hash: header.Hash(), PartSetHeader: types.PartSetHeader{Total: 1, Hash: make([]byte, 32)}}
+	voteSet := types.NewVoteSet("pnyx-test", h, 0, cmtproto.PrecommitType, f.vals)
+	ext, err := types.MakeExtCommit(blockID, h, 0, voteSet, f.privs, header.Time, false)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	commit := ext.ToCommit()
+	for i := f.signers; i < len(commit.Signatures); i++ {
+		commit.Signatures[i] = types.NewCommitSigAbsent() // this validator's vote is missing
+	}
+	return &types.SignedHeader{Header: header, Commit: commit}, nil
+}
+
+func (f *fakeChain) Validators(int64) (*types.ValidatorSet, error) { return f.vals, nil }
+
+func setup(t *testing.T) (*store.Snapshot, *fakeChain) {
+	s := store.OpenMemory()
+	s.Set([]byte("tok/bal/m1"), []byte(`{"member":"m1","points":100}`))
+	s.Set([]byte("tok/bal/m3"), []byte(`{"member":"m3","points":5}`))
+	s.Commit()
+	snap, err := s.Snapshot(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, privs := types.RandValidatorSet(4, 10)
+	return snap, &fakeChain{t: t, vals: vals, privs: privs, appHash: snap.Hash(), signers: 4}
+}
+
+func TestProofVerifiesAndRoundTrips(t *testing.T) {
+	snap, chain := setup(t)
+	for _, key := range []string{"tok/bal/m1", "tok/bal/m2"} { // present, absent
+		p, err := Build("pnyx-test", snap, []byte(key), chain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Unmarshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(back, chain.vals); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+	}
+}
+
+func TestProofRejections(t *testing.T) {
+	snap, chain := setup(t)
+	build := func() *StateProof {
+		p, err := Build("pnyx-test", snap, []byte("tok/bal/m1"), chain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	other, _ := types.RandValidatorSet(4, 10)
+	cases := []struct {
+		name    string
+		mutate  func(*StateProof)
+		trusted *types.ValidatorSet
+		want    error
+	}{
+		{"changed value", func(p *StateProof) { p.Value = []byte(`{"member":"m1","points":900}`) }, nil, ErrMerkle},
+		{"claimed absent", func(p *StateProof) { p.Value = nil }, nil, ErrMerkle},
+		{"other key", func(p *StateProof) { p.Key = []byte("tok/bal/m3") }, nil, ErrMerkle},
+		{"other chain", func(p *StateProof) { p.ChainID = "pnyx-evil" }, nil, ErrHeader},
+		{"changed app hash", func(p *StateProof) { p.Header.AppHash = make([]byte, 32) }, nil, ErrHeader},
+		{"forged signature", func(p *StateProof) { p.Header.Commit.Signatures[0].Signature[0] ^= 1 }, nil, ErrSignatures},
+		{"wrong state version", func(p *StateProof) { p.StateVersion++ }, nil, ErrHeight},
+		{"swapped validator set", func(p *StateProof) { p.Validators = other }, nil, ErrValidatorSet},
+		{"untrusted validators", func(*StateProof) {}, other, ErrUntrustedVals},
+		{"missing header", func(p *StateProof) { p.Header = nil }, nil, ErrFormat},
+	}
+	for _, c := range cases {
+		p := build()
+		c.mutate(p)
+		if err := Verify(p, c.trusted); !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+		}
+	}
+	// Two of four validators are not more than two thirds.
+	chain.signers = 2
+	if err := Verify(build(), nil); !errors.Is(err, ErrSignatures) {
+		t.Errorf("half the signatures: got %v", err)
+	}
+	chain.signers = 3
+	if err := Verify(build(), chain.vals); err != nil {
+		t.Errorf("three of four signatures: %v", err)
+	}
+}
