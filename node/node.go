@@ -183,18 +183,26 @@ func newLogger(opts Options, confLevel string) (log.Logger, error) {
 	return quietLogger{l}, nil
 }
 
-// quietLogger drops the errors CometBFT logs on every clean shutdown, so
-// that "errors only" means errors.
+// quietLogger demotes to info the messages CometBFT logs at error level for
+// routine events — a peer disconnecting (every validator restart), and the
+// shutdown of the p2p switch and block-sync pool — so that "errors only"
+// means errors an operator must look at.
 type quietLogger struct{ log.Logger }
 
-var benignErrors = map[string]bool{
+var routineErrors = map[string]bool{
 	"Stopped accept routine, as transport is closed": true,
+	"Stopping peer for error":                        true,
+	"error while stopping peer":                      true,
+	"Error stopping pool":                            true,
+	"Won't start a peer - switch is not running":     true,
 }
 
 func (q quietLogger) Error(msg string, keyvals ...any) {
-	if !benignErrors[msg] {
-		q.Logger.Error(msg, keyvals...)
+	if routineErrors[msg] {
+		q.Logger.Info(msg, keyvals...)
+		return
 	}
+	q.Logger.Error(msg, keyvals...)
 }
 
 func (q quietLogger) With(keyvals ...any) log.Logger { return quietLogger{q.Logger.With(keyvals...)} }
