@@ -1,0 +1,232 @@
+// Package client talks to a pnyx node's HTTP API: it signs and submits
+// transactions, keeps each signer's nonce, and reads records (signed reads
+// for personal ones, proofs on request). The CLI, the tests and the
+// benchmarks all use it, so they exercise the same path as any client.
+//
+//	c := client.New("http://127.0.0.1:26680")
+//	admin := c.Signer(adminKey)
+//	res, err := admin.Send(ctx, org.TypeCreateChapter, org.CreateChapterBody{...})
+//	if codes.Of(err) == codes.Unauthorized { ... }
+//
+// Every error the chain or the API reports comes back as a *codes.Error, so
+// callers branch on its stable code.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/auth"
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+// Client is an API client. It is safe for concurrent use.
+type Client struct {
+	base string
+	http *http.Client
+
+	mu      sync.Mutex
+	chainID string
+}
+
+// New returns a client for the API at base (e.g. http://127.0.0.1:26680).
+func New(base string) *Client {
+	return &Client{base: base, http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+}
+
+// ChainID fetches (once) the chain ID the node serves.
+func (c *Client) ChainID(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	id := c.chainID
+	c.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	var st struct {
+		ChainID string `json:"chain_id"`
+	}
+	if err := c.Get(ctx, "/v1/status", nil, &st); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	c.chainID = st.ChainID
+	c.mu.Unlock()
+	return st.ChainID, nil
+}
+
+// Get reads path into out. With a key, the request is signed (package auth).
+func (c *Client) Get(ctx context.Context, path string, key ed25519.PrivateKey, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	if err != nil {
+		return err
+	}
+	if key != nil {
+		chainID, err := c.ChainID(ctx)
+		if err != nil {
+			return err
+		}
+		auth.Sign(req, chainID, key, time.Now())
+	}
+	return c.do(req, out)
+}
+
+// GetRaw reads path and returns the body as is.
+func (c *Client) GetRaw(ctx context.Context, path string, key ed25519.PrivateKey) ([]byte, error) {
+	var raw json.RawMessage
+	if err := c.Get(ctx, path, key, &raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
+func (c *Client) do(req *http.Request, out any) error {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return codes.Unavailable.Errorf("%v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return codes.Unavailable.Errorf("read response: %v", err)
+	}
+	if resp.StatusCode >= 400 {
+		var e api.ErrorBody
+		if json.Unmarshal(body, &e) == nil && e.Error.Name != "" {
+			return &codes.Error{Code: e.Error.Code, Msg: e.Error.Message}
+		}
+		// A rejected submission answers with a TxResult instead.
+		var tr api.TxResult
+		if json.Unmarshal(body, &tr) == nil && tr.Code != 0 {
+			if out != nil {
+				json.Unmarshal(body, out)
+			}
+			return &codes.Error{Code: tr.Code, Msg: tr.Log}
+		}
+		return codes.Unavailable.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body))
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return codes.Internal.Errorf("decode response: %v", err)
+	}
+	return nil
+}
+
+// Submit sends an encoded tx. With wait, it returns once the tx is
+// committed. A tx rejected by CheckTx or by its block returns a *codes.Error
+// along with the result.
+func (c *Client) Submit(ctx context.Context, raw []byte, wait bool) (api.TxResult, error) {
+	body, _ := json.Marshal(api.SubmitRequest{Tx: base64.StdEncoding.EncodeToString(raw), Wait: wait})
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/txs", bytes.NewReader(body))
+	if err != nil {
+		return api.TxResult{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	var res api.TxResult
+	if err := c.do(req, &res); err != nil {
+		return res, err
+	}
+	if res.Code != 0 {
+		return res, &codes.Error{Code: res.Code, Msg: res.Log}
+	}
+	return res, nil
+}
+
+// Account is the API's view of a key.
+type Account struct {
+	Key       string `json:"key"`
+	NextNonce uint64 `json:"next_nonce"`
+	Member    string `json:"member"`
+	Height    int64  `json:"height"`
+}
+
+// Account reads a key's next nonce and member.
+func (c *Client) Account(ctx context.Context, pub ed25519.PublicKey) (Account, error) {
+	var a Account
+	err := c.Get(ctx, "/v1/accounts/"+hex.EncodeToString(pub), nil, &a)
+	return a, err
+}
+
+// Signer signs transactions for one key and tracks its nonce.
+type Signer struct {
+	c   *Client
+	Key ed25519.PrivateKey
+
+	mu    sync.Mutex
+	next  uint64
+	known bool
+}
+
+// Signer returns a signer for key; its nonce is fetched on first use.
+func (c *Client) Signer(key ed25519.PrivateKey) *Signer { return &Signer{c: c, Key: key} }
+
+// Public returns the signer's public key.
+func (s *Signer) Public() ed25519.PublicKey { return s.Key.Public().(ed25519.PublicKey) }
+
+// Build signs a tx with the next nonce and advances the local nonce, for
+// callers that pipeline many txs before any commits.
+func (s *Signer) Build(ctx context.Context, typ string, body any) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.syncLocked(ctx); err != nil {
+		return nil, err
+	}
+	chainID, err := s.c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env := &tx.Envelope{ChainID: chainID, Type: typ, Nonce: s.next}
+	if err := env.SetBody(body); err != nil {
+		return nil, err
+	}
+	env.Sign(s.Key)
+	s.next++
+	return env.Encode(), nil
+}
+
+func (s *Signer) syncLocked(ctx context.Context) error {
+	if s.known {
+		return nil
+	}
+	a, err := s.c.Account(ctx, s.Public())
+	if err != nil {
+		return err
+	}
+	s.next, s.known = a.NextNonce, true
+	return nil
+}
+
+// Resync forgets the local nonce; the next Build fetches it again. Call it
+// after a pipelined tx was rejected, since a rejected tx keeps its nonce.
+func (s *Signer) Resync() {
+	s.mu.Lock()
+	s.known = false
+	s.mu.Unlock()
+}
+
+// Send signs, submits and waits for commit. On rejection the nonce is
+// re-read, since a rejected tx does not consume it.
+func (s *Signer) Send(ctx context.Context, typ string, body any) (api.TxResult, error) {
+	raw, err := s.Build(ctx, typ, body)
+	if err != nil {
+		return api.TxResult{}, err
+	}
+	res, err := s.c.Submit(ctx, raw, true)
+	if err != nil {
+		s.Resync()
+		return res, fmt.Errorf("%s: %w", typ, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,219 @@
+// Package launch puts pnyx together: the Merkle store, the chain
+// application, the CometBFT node and the HTTP API, in one process. It is the
+// one code path behind `pnyx init`, `pnyx start`, `pnyx testnet`, `pnyx
+// demo`, the end-to-end tests and the benchmarks, so each of them runs pnyx
+// exactly as an operator does.
+//
+//	admin, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-local"})
+//	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:26680"})
+//	defer r.Stop()
+//	fmt.Println("API on", r.APIURL)
+package launch
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/chain"
+	"github.com/pnyx-party/pnyx/keys"
+	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/store"
+)
+
+// AdminKeyName is the key file holding the genesis HQ administrator's key.
+const AdminKeyName = "admin"
+
+// DefaultAPIAddr is where the API listens unless told otherwise.
+const DefaultAPIAddr = "127.0.0.1:26680"
+
+// InitOptions shape a new home.
+type InitOptions struct {
+	ChainID string // default "pnyx-local"
+	// Genesis adjusts the pnyx genesis (signup grant, transfers) before it is
+	// written.
+	Genesis func(*chain.Genesis)
+	// P2PAddr and RPCAddr as in node.InitOptions.
+	P2PAddr, RPCAddr string
+}
+
+// Init creates a single-validator home with a fresh HQ administrator key,
+// stored as HOME/keys/admin.json, named in the genesis. It returns that key.
+func Init(home string, opts InitOptions) (ed25519.PrivateKey, error) {
+	if node.IsInitialized(home) {
+		return nil, fmt.Errorf("launch: %s is initialized already", home)
+	}
+	if opts.ChainID == "" {
+		opts.ChainID = "pnyx-local"
+	}
+	admin, err := keys.New(home, AdminKeyName)
+	if err != nil {
+		return nil, err
+	}
+	appState, err := genesisFor(admin, opts.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	if err := node.Init(home, node.InitOptions{ChainID: opts.ChainID, AppState: appState, P2PAddr: opts.P2PAddr, RPCAddr: opts.RPCAddr}); err != nil {
+		return nil, err
+	}
+	return admin, nil
+}
+
+func genesisFor(admin ed25519.PrivateKey, adjust func(*chain.Genesis)) ([]byte, error) {
+	g := chain.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey)))
+	if adjust != nil {
+		adjust(&g)
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	return chain.MarshalGenesis(g)
+}
+
+// TestnetOptions shape a multi-validator network.
+type TestnetOptions struct {
+	node.TestnetOptions
+	Genesis func(*chain.Genesis)
+}
+
+// Testnet writes n validator homes under out sharing one genesis whose HQ
+// administrator key is stored in every home's keys (so the CLI works against
+// any node).
+func Testnet(out string, n int, opts TestnetOptions) ([]string, ed25519.PrivateKey, error) {
+	if opts.ChainID == "" {
+		opts.ChainID = "pnyx-testnet"
+	}
+	_, admin, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	appState, err := genesisFor(admin, opts.Genesis)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.TestnetOptions.AppState = appState
+	homes, err := node.Testnet(out, n, opts.TestnetOptions)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, h := range homes {
+		if err := keys.Save(h, AdminKeyName, admin); err != nil {
+			return nil, nil, err
+		}
+	}
+	return homes, admin, nil
+}
+
+// Options tune a running pnyx.
+type Options struct {
+	// APIAddr is the API's listen address; "127.0.0.1:0" picks a free port.
+	// Empty means DefaultAPIAddr.
+	APIAddr string
+	// CheckInvariants re-checks module invariants after every block.
+	CheckInvariants bool
+	// Node passes options to the CometBFT node (log level, config tweaks).
+	Node node.Options
+}
+
+// Running is a started pnyx.
+type Running struct {
+	Home   string
+	App    *chain.App
+	Node   *node.Node
+	Store  *store.Store
+	API    *api.Server
+	APIURL string
+
+	http *http.Server
+	done chan error
+}
+
+// StateDir is where the application state lives in a home.
+func StateDir(home string) string { return filepath.Join(home, "data", "pnyx") }
+
+// NewApp opens the application state in home; node tests use it to run the
+// real pnyx application.
+func NewApp(home string, opts chain.Options) (*chain.App, *store.Store, error) {
+	if err := os.MkdirAll(StateDir(home), 0o700); err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(StateDir(home))
+	if err != nil {
+		return nil, nil, err
+	}
+	return chain.New(st, opts), st, nil
+}
+
+// Start opens the state, starts the node and serves the API.
+func Start(home string, opts Options) (*Running, error) {
+	if !node.IsInitialized(home) {
+		return nil, fmt.Errorf("launch: %s is not initialized (run `pnyx init --home %s`)", home, home)
+	}
+	app, st, err := NewApp(home, chain.Options{CheckInvariants: opts.CheckInvariants})
+	if err != nil {
+		return nil, err
+	}
+	n, err := node.New(home, app, opts.Node)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := n.Start(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	addr := opts.APIAddr
+	if addr == "" {
+		addr = DefaultAPIAddr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		n.Stop()
+		st.Close()
+		return nil, fmt.Errorf("launch: API listen %s: %w", addr, err)
+	}
+	srv := api.New(app, n, api.Options{})
+	r := &Running{Home: home, App: app, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(),
+		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}, done: make(chan error, 1)}
+	go func() { r.done <- r.http.Serve(ln) }()
+	return r, nil
+}
+
+// WaitForBlocks waits until the chain has committed at least height blocks.
+func (r *Running) WaitForBlocks(ctx context.Context, height int64) error {
+	for r.Node.LatestHeight() < height {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Stop shuts down the API, then the node, then closes the state: the order
+// that lets in-flight requests finish and leaves every database consistent.
+func (r *Running) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errHTTP := r.http.Shutdown(ctx)
+	if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		errHTTP = err
+	}
+	errNode := r.Node.Stop()
+	errStore := r.Store.Close()
+	return errors.Join(errHTTP, errNode, errStore)
+}
+
+// Quiet is a node.Options that keeps CometBFT's logs out of the way.
+func Quiet() node.Options { return node.Options{LogLevel: "none", LogWriter: io.Discard} }
