@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pnyx-party/pnyx/codes"
 )
 
 var rootCmd = &cobra.Command{
@@ -46,7 +48,12 @@ func init() {
 
 func main() {
 	if err := rootCmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "pnyx:", err)
+		// Errors from the chain or the API carry a stable code; show it.
+		if c := codes.Of(err); c != codes.Internal {
+			fmt.Fprintf(os.Stderr, "pnyx: error %d (%s): %s\n", c, c, codes.Message(err))
+		} else {
+			fmt.Fprintln(os.Stderr, "pnyx:", err)
+		}
 		os.Exit(1)
 	}
 }
