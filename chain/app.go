@@ -393,3 +393,6 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 	resp.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: "ics23:iavl", Key: req.Data, Data: pb}}}
 	return resp, nil
 }
+
+// Close closes the state store; a node harness calls it after the node stops.
+func (a *App) Close() error { return a.store.Close() }
