@@ -1,0 +1,32 @@
+# pnyx: `make test` is the one test command (README, .ci/run).
+GO       ?= go
+FUZZTIME ?= 5s
+
+.PHONY: test vet fmtcheck unit fuzz build run
+
+test: fmtcheck vet unit fuzz
+
+build:
+	$(GO) build -o pnyx ./cmd/pnyx
+
+run:
+	$(GO) run ./cmd/pnyx start
+
+fmtcheck:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 -timeout 14m ./...
+
+# Every fuzz target runs briefly: go test -fuzz takes one target at a time.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/tmp/pnyx-fuzz.log 2>&1 || { cat /tmp/pnyx-fuzz.log; exit 1; }; \
+	  done; \
+	done

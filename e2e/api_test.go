@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+func getBody(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func postBody(t *testing.T, url, body string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// TestAPIDocumentsItselfAndFailsClearly: the OpenAPI document lists the
+// routes, /metrics exports chain metrics, and every bad request gets a JSON
+// error with a stable code.
+func TestAPIDocumentsItselfAndFailsClearly(t *testing.T) {
+	tn := startNode(t)
+	base := tn.r.APIURL
+
+	status, body := getBody(t, base+"/openapi.json")
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if status != 200 || json.Unmarshal(body, &doc) != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi: %d %s", status, body)
+	}
+	for _, p := range []string{"/v1/txs", "/v1/members/{id}/balance", "/v1/chapters/{id}", "/v1/token/supply"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("openapi lacks %s", p)
+		}
+	}
+
+	// A committed tx shows in the metrics.
+	if _, err := tn.c.Signer(tn.admin).Send(ctxT(t), token.TypeBurn, token.BurnBody{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	status, body = getBody(t, base+"/metrics")
+	for _, m := range []string{"pnyx_block_height", "pnyx_txs_succeeded_total 1", "pnyx_api_requests_total"} {
+		if status != 200 || !strings.Contains(string(body), m) {
+			t.Errorf("metrics lack %q", m)
+		}
+	}
+
+	expectError := func(status int, body []byte, wantStatus int, want codes.Code) {
+		t.Helper()
+		var e api.ErrorBody
+		if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != want || e.Error.Name != want.String() || e.Error.Message == "" || status != wantStatus {
+			var tr api.TxResult
+			if json.Unmarshal(body, &tr) == nil && tr.Code == want && status == wantStatus && tr.Log != "" {
+				return
+			}
+			t.Errorf("got HTTP %d %s, want HTTP %d with code %d (%s)", status, body, wantStatus, want, want)
+		}
+	}
+	s, b := postBody(t, base+"/v1/txs", `{"tx": 12}`)
+	expectError(s, b, 400, codes.BadRequest)
+	s, b = postBody(t, base+"/v1/txs", `{"tx":"not base64!"}`)
+	expectError(s, b, 400, codes.BadRequest)
+	s, b = postBody(t, base+"/v1/txs", `{"tx":"`+base64.StdEncoding.EncodeToString([]byte{1, 2, 3})+`"}`)
+	expectError(s, b, 400, codes.Malformed)
+	big := base64.StdEncoding.EncodeToString(make([]byte, tx.MaxTxBytes+1))
+	s, b = postBody(t, base+"/v1/txs", `{"tx":"`+big+`"}`)
+	expectError(s, b, 400, codes.TooLarge)
+	s, b = getBody(t, base+"/v1/members/m0000000000000000000a/balance")
+	expectError(s, b, 403, codes.Forbidden)
+	s, b = getBody(t, base+"/v1/chapters/nowhere")
+	expectError(s, b, 404, codes.NotFound)
+	s, b = getBody(t, base+"/v1/nothing-here")
+	expectError(s, b, 404, codes.NotFound)
+	s, b = getBody(t, base+"/v1/txs/xyz")
+	expectError(s, b, 400, codes.BadRequest)
+}
