@@ -101,14 +101,11 @@ func New(st *store.Store, opts Options) *App {
 	a.Members = &members.Members{Org: a.Org, Hooks: a.Token, EnrollmentTTL: members.DefaultEnrollmentTTL}
 	a.Org.Members = a.Members
 	a.routes = map[string]module.Handler{}
-	for _, rs := range []module.Routes{a.Org.Routes(), a.Members.Routes(), a.Token.Routes()} {
-		for typ, h := range rs {
-			if _, dup := a.routes[typ]; dup {
-				panic("chain: two modules handle " + typ)
-			}
-			a.routes[typ] = h
-		}
-	}
+	// Each capability constructs its module above and registers it on its
+	// own line here.
+	a.Register(a.Org.Routes())
+	a.Register(a.Members.Routes())
+	a.Register(a.Token.Routes())
 	if raw := st.Get([]byte(keyGenesis)); raw != nil {
 		var g Genesis
 		if err := json.Unmarshal(raw, &g); err != nil {
