@@ -230,6 +230,15 @@ func (n *Node) Start() error {
 		return errors.New("node: already started")
 	}
 	if err := n.cmt.Start(); err != nil {
+		// A failed start (a port in use, say) may have started part of the
+		// node; OnStop releases whatever did start and closes the stores, so
+		// the home can be opened again. This Node is done.
+		n.cmt.OnStop()
+		_ = n.cmt.ProxyApp().Stop()
+		n.stopped = true
+		n.cancel()
+		n.txs.stop()
+		n.wake()
 		return fmt.Errorf("node: start: %w", err)
 	}
 	n.started = true

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -201,6 +202,36 @@ func TestSingleNodeCommitsAndResumes(t *testing.T) {
 	if err := sh.ValidateBasic(n.ChainID()); err != nil {
 		t.Fatal(err)
 	}
+	// For an older height the canonical commit (stored with the next block)
+	// verifies too, and header h+1 carries the app hash after block h: what
+	// a state proof at h is checked against.
+	for h := int64(1); h < latest; h++ {
+		sh, err := n.SignedHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := n.Validators(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vals.VerifyCommitLight(n.ChainID(), sh.Commit.BlockID, h, sh.Commit); err != nil {
+			t.Fatalf("commit %d: %v", h, err)
+		}
+		next, err := n.SignedHeader(h + 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := n.BlockResults(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(next.AppHash, res.AppHash) {
+			t.Fatalf("header %d app hash %X, results of %d say %X", h+1, next.AppHash, h, res.AppHash)
+		}
+	}
+	if _, err := n.Block(latest + 100); !errors.Is(err, node.ErrHeightNotAvailable) {
+		t.Fatalf("Block beyond the tip: %v", err)
+	}
 
 	// Restart on the same home: height and app state resume.
 	if err := n.Stop(); err != nil {
@@ -234,5 +265,58 @@ func TestSingleNodeCommitsAndResumes(t *testing.T) {
 	}
 	if app2.Count() != N {
 		t.Fatalf("count %d after restart, want %d", app2.Count(), N)
+	}
+}
+
+// A start that fails (p2p port taken) leaves the home usable.
+func TestFailedStartReleasesHome(t *testing.T) {
+	home := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := node.Init(home, node.InitOptions{ChainID: "pnyx-test", RPCAddr: node.RPCOff,
+		P2PAddr: "tcp://" + l.Addr().String()}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.New(home, newCounter(t, home), node.Options{LogLevel: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err == nil {
+		t.Fatal("Start succeeded on a taken port")
+	}
+	if err := n.Stop(); err != nil {
+		t.Fatalf("Stop after failed Start: %v", err)
+	}
+	l.Close()
+
+	// New on the same home opens the databases again; New without Start,
+	// then Stop, also releases them.
+	for range 2 {
+		n, err = node.New(home, newCounter(t, home), node.Options{Config: fastSingle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err = node.New(home, newCounter(t, home), node.Options{Config: fastSingle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := n.BroadcastTxSync(ctx, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.WaitTx(ctx, node.TxHash([]byte("x"))); err != nil {
+		t.Fatal(err)
 	}
 }

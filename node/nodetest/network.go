@@ -291,6 +291,22 @@ func RunScenario(t *testing.T, s Scenario) {
 	h = net.Submit(ctx, last, batch())
 	net.WaitHeight(ctx, h)
 	net.CheckAgreement(h)
+	// Its headers verify against the full validator set (light-client
+	// material comes out of any validator).
+	sh, err := net.Nodes[last].SignedHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := net.Nodes[last].Validators(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vals.Size() != s.Validators {
+		t.Fatalf("%d validators at %d, want %d", vals.Size(), h, s.Validators)
+	}
+	if err := vals.VerifyCommitLight(s.ChainID, sh.Commit.BlockID, h, sh.Commit); err != nil {
+		t.Fatalf("commit %d from the restarted node: %v", h, err)
+	}
 	// And it is connected to every other validator again (the others redial
 	// it with backoff, so this can take a few seconds).
 	for {
