@@ -156,19 +156,27 @@ func (b *Ballot) TrackingString() string {
 }
 
 // ballotDigest is the transcript every proof of the ballot starts from.
-func ballotDigest(e *Election, otk *[32]byte, contests []ContestBallot) [64]byte {
+// ciphertexts is the encoding of every (alpha, beta), contest by contest,
+// option by option, exactly as it appears in the ballot.
+func ballotDigest(e *Election, otk *[32]byte, ciphertexts []byte) [64]byte {
 	t := group.NewTranscript("pnyx/election/ballot/v1")
 	t.AppendBytes("election", e.Manifest.ElectionID[:])
 	t.AppendBytes("manifest", e.ManifestHash[:])
 	t.AppendBytes("joint-key", e.jointKey[:])
 	t.AppendBytes("one-time-key", otk[:])
+	t.AppendBytes("ciphertexts", ciphertexts)
+	return t.Digest()
+}
+
+func encodeCiphertexts(contests []ContestBallot) []byte {
+	w := &group.Writer{}
 	for _, c := range contests {
 		for _, ct := range c.Selections {
-			t.AppendElement("alpha", ct.Alpha)
-			t.AppendElement("beta", ct.Beta)
+			w.Element(ct.Alpha)
+			w.Element(ct.Beta)
 		}
 	}
-	return t.Digest()
+	return w.Buf
 }
 
 func signatureTranscript(body []byte) *group.Transcript {
@@ -260,7 +268,7 @@ func encrypt(rand io.Reader, e *Election, key *OneTimeKey, creds [][]byte, choic
 		rv.R = append(rv.R, rs)
 		b.Contests = append(b.Contests, cb)
 	}
-	b.digest = ballotDigest(e, &b.otk, b.Contests)
+	b.digest = ballotDigest(e, &b.otk, encodeCiphertexts(b.Contests))
 	for i, c := range e.Manifest.Contests {
 		cb := &b.Contests[i]
 		sum := ZeroCiphertext()
@@ -359,6 +367,7 @@ func Decode(e *Election, raw []byte) (*Ballot, error) {
 		b.Credentials = append(b.Credentials, r.Fixed("credential", credential.Size(pk)))
 	}
 	m := e.Manifest
+	ctStart := r.Offset()
 	b.Contests = make([]ContestBallot, len(m.Contests))
 	for i, c := range m.Contests {
 		cb := &b.Contests[i]
@@ -367,12 +376,13 @@ func Decode(e *Election, raw []byte) (*Ballot, error) {
 			cb.Selections[j] = Ciphertext{Alpha: r.Element("alpha"), Beta: r.Element("beta")}
 		}
 	}
+	ctEnd := r.Offset()
 	for i, c := range m.Contests {
 		cb := &b.Contests[i]
 		for range c.Options {
-			cb.Proofs = append(cb.Proofs, readRangeProof(r, int(c.OptionLimit)))
+			cb.Proofs = append(cb.Proofs, readRangeProof(r, raw, int(c.OptionLimit)))
 		}
-		cb.Limit = readRangeProof(r, int(c.SelectionLimit))
+		cb.Limit = readRangeProof(r, raw, int(c.SelectionLimit))
 	}
 	b.Signature = group.ReadSchnorr(r, "signature")
 	if err := r.Finish(); err != nil {
@@ -385,7 +395,7 @@ func Decode(e *Election, raw []byte) (*Ballot, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	b.raw = raw
-	b.digest = ballotDigest(e, &b.otk, b.Contests)
+	b.digest = ballotDigest(e, &b.otk, raw[ctStart:ctEnd])
 	for i := range b.Contests {
 		cb := &b.Contests[i]
 		for j, p := range cb.Proofs {

@@ -95,7 +95,7 @@ func verifyRange(e *Election, bs []*Ballot, off int, w *group.Weights) []Failure
 // BatchSize is the number of ballots per multi-scalar multiplication in
 // VerifyProofsParallel. Large enough that the 253 shared doublings vanish
 // per ballot, small enough that bisection stays cheap and memory small.
-const BatchSize = 64
+const BatchSize = 256
 
 // VerifyProofsParallel splits bs into fixed batches of BatchSize (the split
 // does not depend on the number of cores, so neither does the result) and

@@ -11,7 +11,7 @@ import (
 // unless Check already passed on the ballot.
 type Box struct {
 	e     *Election
-	Cast  []*Ballot    // every accepted ballot, in order
+	Cast  []*Ballot // every accepted ballot, in order
 	final map[[32]byte]int
 	creds map[string][32]byte
 }

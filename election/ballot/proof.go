@@ -40,7 +40,8 @@ type RangeProof struct {
 	C    []*ristretto255.Scalar  // R
 	V    []*ristretto255.Scalar  // R+1
 
-	c []*ristretto255.Scalar // all R+1 branch challenges, derived at decode
+	c      []*ristretto255.Scalar // all R+1 branch challenges, derived at decode
+	commit []byte                 // A[0] ‖ B[0] ‖ … ‖ A[R] ‖ B[R], as encoded
 }
 
 // proofSize is the encoded size of a range proof for 0..R.
@@ -59,12 +60,16 @@ func (p *RangeProof) encode(w *group.Writer) {
 	}
 }
 
-func readRangeProof(r *group.Reader, R int) *RangeProof {
+func readRangeProof(r *group.Reader, raw []byte, R int) *RangeProof {
 	p := &RangeProof{A: make([]*ristretto255.Element, R+1), B: make([]*ristretto255.Element, R+1),
 		C: make([]*ristretto255.Scalar, R), V: make([]*ristretto255.Scalar, R+1)}
+	start := r.Offset()
 	for j := 0; j <= R; j++ {
 		p.A[j] = r.Element("proof.A")
 		p.B[j] = r.Element("proof.B")
+	}
+	if r.Err() == nil {
+		p.commit = raw[start:r.Offset()]
 	}
 	for j := 0; j < R; j++ {
 		p.C[j] = r.Scalar("proof.c")
@@ -88,10 +93,7 @@ func rangeTranscript(digest *[64]byte, contest, option int) *group.Transcript {
 
 // deriveChallenges computes the branch challenges from the commitments.
 func (p *RangeProof) deriveChallenges(t *group.Transcript) {
-	for j := range p.A {
-		t.AppendElement("A", p.A[j])
-		t.AppendElement("B", p.B[j])
-	}
+	t.AppendBytes("commitments", p.commit)
 	c := t.Challenge("range")
 	last := ristretto255.NewScalar().Set(c)
 	p.c = make([]*ristretto255.Scalar, len(p.A))
@@ -135,10 +137,13 @@ func proveRange(rand io.Reader, t *group.Transcript, K *ristretto255.Element, ct
 		p.B[j] = ristretto255.NewElement().MultiScalarMult(
 			[]*ristretto255.Scalar{vj, cj}, []*ristretto255.Element{K, betaJ})
 	}
+	w := &group.Writer{}
 	for j := range p.A {
-		t.AppendElement("A", p.A[j])
-		t.AppendElement("B", p.B[j])
+		w.Element(p.A[j])
+		w.Element(p.B[j])
 	}
+	p.commit = w.Buf
+	t.AppendBytes("commitments", p.commit)
 	c := t.Challenge("range")
 	cm := ristretto255.NewScalar().Set(c)
 	for j := 0; j <= R; j++ {

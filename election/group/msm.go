@@ -41,11 +41,17 @@ func (m *MSM) Add(s *ristretto255.Scalar, p *ristretto255.Element) {
 func (m *MSM) Len() int { return len(m.points) }
 
 // IsIdentity evaluates the sum in variable time and reports whether it is
-// the identity.
+// the identity. Large sums use the bucket method (pippenger.go), small ones
+// Straus (VarTimeMultiScalarMult).
 func (m *MSM) IsIdentity() bool {
 	sc := append(m.scalars, m.base)
 	pt := append(m.points, generator)
-	r := ristretto255.NewElement().VarTimeMultiScalarMult(sc, pt)
+	var r *ristretto255.Element
+	if len(pt) > 64 {
+		r = pippenger(sc, pt)
+	} else {
+		r = ristretto255.NewElement().VarTimeMultiScalarMult(sc, pt)
+	}
 	return IsIdentity(r)
 }
 
