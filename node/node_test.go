@@ -320,3 +320,78 @@ func TestFailedStartReleasesHome(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Many concurrent WaitTx calls and a slow live follower: every tx is
+// confirmed and the follower sees every block once, in order, with all txs.
+func TestConcurrentWaitTxAndLiveFollow(t *testing.T) {
+	home := initSingle(t)
+	n, err := node.New(home, newCounter(t, home), node.Options{Config: fastSingle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	const workers, per = 8, 150
+	followed := make(chan int, 1)
+	go func() {
+		var next int64 = 1
+		txs := 0
+		err := n.Follow(ctx, 1, func(b node.CommittedBlock) error {
+			if b.Height != next {
+				return fmt.Errorf("got block %d, want %d", b.Height, next)
+			}
+			next++
+			txs += len(b.Txs)
+			time.Sleep(2 * time.Millisecond) // a slow consumer falls behind, loses nothing
+			if txs == workers*per {
+				return errors.New("all seen")
+			}
+			return nil
+		})
+		if err.Error() != "all seen" {
+			t.Error(err)
+		}
+		followed <- txs
+	}()
+
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			var txs [][]byte
+			for i := range per {
+				tx := fmt.Appendf(nil, "w%d-%d", w, i)
+				if _, err := n.BroadcastTxSync(ctx, tx); err != nil {
+					errs <- err
+					return
+				}
+				txs = append(txs, tx)
+			}
+			for _, tx := range txs {
+				out, err := n.WaitTx(ctx, node.TxHash(tx))
+				if err != nil || out.Code != 0 {
+					errs <- fmt.Errorf("tx %s: %+v %v", tx, out, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case got := <-followed:
+		if got != workers*per {
+			t.Fatalf("follower saw %d txs", got)
+		}
+	case <-ctx.Done():
+		t.Fatal("follower did not see every tx")
+	}
+}
