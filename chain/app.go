@@ -37,6 +37,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
@@ -63,6 +64,8 @@ type App struct {
 	Org     *org.Org
 	Members *members.Members
 	Token   *token.Token
+
+	Assembly *assembly.Assembly
 
 	// mu guards the fields below, which CheckTx, FinalizeBlock and the API's
 	// readers share.
@@ -106,6 +109,8 @@ func New(st *store.Store, opts Options) *App {
 	a.Register(a.Org.Routes())
 	a.Register(a.Members.Routes())
 	a.Register(a.Token.Routes())
+	a.Assembly = &assembly.Assembly{Org: a.Org}
+	a.Register(a.Assembly.Routes())
 	if raw := st.Get([]byte(keyGenesis)); raw != nil {
 		var g Genesis
 		if err := json.Unmarshal(raw, &g); err != nil {
