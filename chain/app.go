@@ -10,8 +10,9 @@
 //
 // The pipeline for every transaction, in CheckTx and in FinalizeBlock alike:
 // size and canonical decoding, chain ID, known type, Ed25519 signature (once
-// per node: a signature verified in CheckTx is remembered and not verified
-// again in FinalizeBlock), the signer's next nonce, then the module handler on
+// per node: a signature verified in CheckTx, or before it by Preverify, which
+// the API calls, is remembered and not verified again), the signer's next
+// nonce, then the module handler on
 // a store.Overlay that is written only if the handler succeeds. CheckTx runs
 // the handler too and discards its writes, so it rejects what FinalizeBlock
 // would reject against the same state. A rejected transaction changes
@@ -76,11 +77,16 @@ type App struct {
 	// checkNonces holds the next nonce per signer including txs accepted
 	// into the mempool since the last commit.
 	checkNonces map[string]uint64
-	// verified remembers txs whose signature CheckTx verified, so
-	// FinalizeBlock does not verify them again.
-	verified map[[32]byte]struct{}
 	// blockEvents counts what FinalizeBlock did, for metrics.
 	stats Stats
+
+	// verifiedMu guards verified on its own, so Preverify never waits for a
+	// block to finish executing (FinalizeBlock holds mu throughout).
+	// Lock order: mu, then verifiedMu.
+	verifiedMu sync.Mutex
+	// verified remembers txs whose signature Preverify or CheckTx verified,
+	// so neither CheckTx nor FinalizeBlock verifies them again.
+	verified map[[32]byte]struct{}
 }
 
 // Stats are counters for monitoring.
@@ -217,11 +223,54 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		return &abci.ResponseCheckTx{Code: uint32(codes.Of(err)), Codespace: codes.Codespace, Log: codes.Message(err)}, nil
 	}
 	a.checkNonces[string(env.Signer)] = env.Nonce + 1
+	a.rememberVerified(hash)
+	return &abci.ResponseCheckTx{Code: 0, GasWanted: 1}, nil
+}
+
+// Preverify decodes raw and verifies its signature without reading state and
+// without the application lock, and remembers a good signature so that
+// CheckTx and FinalizeBlock do not verify it again. The API calls it on the
+// request's goroutine before handing a tx to the mempool: CometBFT runs
+// CheckTx and block execution one at a time, so a signature verified here is
+// verified in parallel with other requests and with the block being executed,
+// off that one serial path. It reports what CheckTx would report for a bad
+// encoding or signature; everything else (chain ID, type, nonce, the handler)
+// is left to CheckTx. Skipping Preverify is always safe: CheckTx then
+// verifies the signature itself.
+func (a *App) Preverify(raw []byte) error {
+	env, err := tx.Decode(raw)
+	if err != nil {
+		return err
+	}
+	if err := env.VerifySignature(); err != nil {
+		return err
+	}
+	a.rememberVerified(sha256.Sum256(raw))
+	return nil
+}
+
+// rememberVerified records a tx whose signature verified. The set is
+// bounded: when full it starts over, and the txs it forgot are verified
+// again, which costs time but never correctness.
+func (a *App) rememberVerified(hash [32]byte) {
+	a.verifiedMu.Lock()
+	defer a.verifiedMu.Unlock()
 	if len(a.verified) >= maxVerified {
 		a.verified = map[[32]byte]struct{}{}
 	}
 	a.verified[hash] = struct{}{}
-	return &abci.ResponseCheckTx{Code: 0, GasWanted: 1}, nil
+}
+
+// sigVerified reports whether hash's signature was verified before; with
+// consume (FinalizeBlock, where a tx executes once) it forgets the tx.
+func (a *App) sigVerified(hash [32]byte, consume bool) bool {
+	a.verifiedMu.Lock()
+	defer a.verifiedMu.Unlock()
+	_, seen := a.verified[hash]
+	if seen && consume {
+		delete(a.verified, hash)
+	}
+	return seen
 }
 
 // authenticate decodes raw and checks chain ID, type, signature and nonce.
@@ -237,9 +286,10 @@ func (a *App) authenticate(raw []byte, checking bool) (*tx.Envelope, [32]byte, e
 	if _, ok := a.routes[env.Type]; !ok {
 		return nil, hash, codes.UnknownType.Errorf("no module handles tx type %q", env.Type)
 	}
-	if _, seen := a.verified[hash]; seen && !checking {
-		a.stats.SigCacheHits++
-		delete(a.verified, hash)
+	if a.sigVerified(hash, !checking) {
+		if !checking {
+			a.stats.SigCacheHits++
+		}
 	} else if err := env.VerifySignature(); err != nil {
 		return nil, hash, err
 	}
