@@ -76,7 +76,9 @@ type Server struct {
 	latency  *prometheus.HistogramVec
 }
 
-// New builds the server.
+// New builds the server. With a nil app only the tx submission routes
+// work; `pnyx bench tx` serves its trivial-app baseline that way, so both of
+// its measurements go through this same handler code.
 func New(app *chain.App, n Node, opts Options) *Server {
 	if opts.WaitTimeout == 0 {
 		opts.WaitTimeout = 30 * time.Second
@@ -107,6 +109,7 @@ func (s *Server) table() []route {
 	return []route{
 		{"GET", "/v1/status", "Node and chain status", false, false, s.status},
 		{"POST", "/v1/txs", "Submit a signed transaction; with wait=true, wait for its commit", false, false, s.submitTx},
+		{"POST", "/v1/txs/batch", "Submit up to 1000 signed transactions in one request, without waiting; one result each", false, false, s.submitBatch},
 		{"GET", "/v1/txs/{hash}", "Look up a committed transaction by hash", false, false, s.getTx},
 		{"GET", "/v1/accounts/{key}", "Next nonce of a key and the member it belongs to", false, false, s.account},
 		{"GET", "/v1/chapters", "The chapter tree", false, false, s.chapters},
@@ -334,38 +337,120 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return codes.BadRequest.Errorf("tx is not base64: %v", err)
 	}
-	if len(raw) > tx.MaxTxBytes {
-		return codes.TooLarge.Errorf("tx is %d bytes, the limit is %d", len(raw), tx.MaxTxBytes)
-	}
-	hash := tx.Hash(raw)
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
 	defer cancel()
-	res, err := s.node.BroadcastTxSync(ctx, raw)
+	res, pending, err := s.admit(ctx, raw)
+	switch {
+	case err != nil:
+		return err
+	case !pending && res.Stage == "check":
+		writeJSON(w, httpStatus(res.Code), res)
+		return nil
+	case !pending:
+		writeJSON(w, http.StatusOK, res)
+		return nil
+	case !req.Wait:
+		writeJSON(w, http.StatusAccepted, res)
+		return nil
+	}
+	o, err := s.node.WaitTx(ctx, tx.Hash(raw))
+	if err != nil {
+		return codes.Unavailable.Errorf("tx %x accepted but not committed yet (%v); look it up later", tx.Hash(raw), err)
+	}
+	writeJSON(w, http.StatusOK, outcome(o))
+	return nil
+}
+
+// admit hands one tx to the mempool. pending reports that the tx waits in
+// the mempool (res is then the acceptance); otherwise res is final: a CheckTx
+// rejection (stage "check") or, for a tx committed a moment ago, its
+// outcome. err means the node could not take the tx now (codes.Unavailable:
+// retry) or it is too large.
+func (s *Server) admit(ctx context.Context, raw []byte) (res TxResult, pending bool, err error) {
+	if len(raw) > tx.MaxTxBytes {
+		return TxResult{}, false, codes.TooLarge.Errorf("tx is %d bytes, the limit is %d", len(raw), tx.MaxTxBytes)
+	}
+	hash := tx.Hash(raw)
+	if s.app != nil {
+		// Verify the signature here, in parallel with other requests, rather
+		// than in CheckTx, which CometBFT serializes with block execution. A
+		// failure is reported by CheckTx below, with the code it would give
+		// anyway.
+		_ = s.app.Preverify(raw)
+	}
+	ct, err := s.node.BroadcastTxSync(ctx, raw)
 	switch {
 	case errors.Is(err, node.ErrTxInCache):
 		// Seen recently: pending or just committed. Resubmission is safe.
 		if o, ok := s.node.FindTx(hash); ok {
-			writeJSON(w, http.StatusOK, outcome(o))
-			return nil
+			return outcome(o), false, nil
 		}
 	case errors.Is(err, node.ErrMempoolFull):
-		return codes.Unavailable.Errorf("mempool is full; retry shortly")
+		return TxResult{}, false, codes.Unavailable.Errorf("mempool is full; retry shortly")
 	case err != nil:
-		return codes.Unavailable.Errorf("%v", err)
-	case res.Code != 0:
-		c := codes.Code(res.Code)
-		writeJSON(w, httpStatus(c), TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Code: c, Name: c.String(), Log: res.Log, Codespace: res.Codespace})
-		return nil
+		return TxResult{}, false, codes.Unavailable.Errorf("%v", err)
+	case ct.Code != 0:
+		c := codes.Code(ct.Code)
+		return TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Code: c, Name: c.String(), Log: ct.Log, Codespace: ct.Codespace}, false, nil
 	}
-	if !req.Wait {
-		writeJSON(w, http.StatusAccepted, TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Name: codes.OK.String()})
-		return nil
+	return TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Name: codes.OK.String()}, true, nil
+}
+
+// MaxBatchTxs bounds the txs of one POST /v1/txs/batch, and MaxBatchBytes
+// its body.
+const (
+	MaxBatchTxs   = 1000
+	MaxBatchBytes = 8 << 20
+)
+
+// SubmitBatchRequest is the body of POST /v1/txs/batch.
+type SubmitBatchRequest struct {
+	// Txs are encoded envelopes, base64, at most MaxBatchTxs.
+	Txs []string `json:"txs"`
+}
+
+// SubmitBatchResponse answers POST /v1/txs/batch with one result per tx,
+// in request order. A result with code 0 and stage "check" is in the
+// mempool (confirm its commit with GET /v1/txs/{hash}); stage "commit" was
+// committed already; a non-zero code at stage "check" was rejected. Code
+// unavailable (the mempool is full) or bad_request (not base64) or too_large
+// come with an empty stage: the node never took that tx, and it may be
+// resubmitted.
+type SubmitBatchResponse struct {
+	Results []TxResult `json:"results"`
+}
+
+// submitBatch admits many txs per request: for bulk clients (imports, the
+// benchmark) one HTTP round trip per tx costs more than the tx itself.
+func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) error {
+	var req SubmitBatchRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBatchBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return codes.BadRequest.Errorf("body must be {\"txs\": [base64, ...]} of at most %d bytes: %v", MaxBatchBytes, err)
 	}
-	o, err := s.node.WaitTx(ctx, hash)
-	if err != nil {
-		return codes.Unavailable.Errorf("tx %x accepted but not committed yet (%v); look it up later", hash, err)
+	if len(req.Txs) == 0 || len(req.Txs) > MaxBatchTxs {
+		return codes.BadRequest.Errorf("a batch holds 1-%d txs, not %d", MaxBatchTxs, len(req.Txs))
 	}
-	writeJSON(w, http.StatusOK, outcome(o))
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
+	defer cancel()
+	out := SubmitBatchResponse{Results: make([]TxResult, len(req.Txs))}
+	for i, enc := range req.Txs {
+		raw, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			err = codes.BadRequest.Errorf("tx %d is not base64: %v", i, err)
+		} else {
+			out.Results[i], _, err = s.admit(ctx, raw)
+		}
+		if err != nil {
+			c := codes.Of(err)
+			out.Results[i] = TxResult{Code: c, Name: c.String(), Log: codes.Message(err)}
+			if raw != nil {
+				out.Results[i].Hash = hex.EncodeToString(tx.Hash(raw))
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

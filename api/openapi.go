@@ -36,7 +36,11 @@ func (s *Server) openAPI() []byte {
 			op["security"] = []map[string]any{{"pnyxSignedRead": []string{}}}
 		}
 		if rt.method == "POST" {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/SubmitRequest"}}}}
+			schema := "SubmitRequest"
+			if rt.path == "/v1/txs/batch" {
+				schema = "SubmitBatchRequest"
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + schema}}}}
 		}
 		if paths[rt.path] == nil {
 			paths[rt.path] = map[string]any{}
@@ -56,6 +60,8 @@ func (s *Server) openAPI() []byte {
 					"code": map[string]any{"type": "integer"}, "name": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}},
 				"SubmitRequest": map[string]any{"type": "object", "required": []string{"tx"}, "properties": map[string]any{
 					"tx": map[string]any{"type": "string", "format": "byte", "description": "encoded envelope (package tx)"}, "wait": map[string]any{"type": "boolean"}}},
+				"SubmitBatchRequest": map[string]any{"type": "object", "required": []string{"txs"}, "properties": map[string]any{
+					"txs": map[string]any{"type": "array", "maxItems": MaxBatchTxs, "items": map[string]any{"type": "string", "format": "byte", "description": "encoded envelope (package tx)"}}}},
 			},
 		},
 	}

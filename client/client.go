@@ -144,6 +144,33 @@ func (c *Client) Submit(ctx context.Context, raw []byte, wait bool) (api.TxResul
 	return res, nil
 }
 
+// SubmitBatch sends up to api.MaxBatchTxs encoded txs in one request
+// (POST /v1/txs/batch) without waiting for their commits, and returns one
+// result per tx, in order (see api.SubmitBatchResponse). A result with
+// codes.Unavailable (the mempool was full) can be resubmitted; confirm the
+// others' commits with GET /v1/txs/{hash}. The error is for the request as
+// a whole.
+func (c *Client) SubmitBatch(ctx context.Context, raws [][]byte) ([]api.TxResult, error) {
+	req := api.SubmitBatchRequest{Txs: make([]string, len(raws))}
+	for i, raw := range raws {
+		req.Txs[i] = base64.StdEncoding.EncodeToString(raw)
+	}
+	body, _ := json.Marshal(req)
+	hreq, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/txs/batch", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	var res api.SubmitBatchResponse
+	if err := c.do(hreq, &res); err != nil {
+		return nil, err
+	}
+	if len(res.Results) != len(raws) {
+		return nil, codes.Internal.Errorf("batch of %d txs answered with %d results", len(raws), len(res.Results))
+	}
+	return res.Results, nil
+}
+
 // Account is the API's view of a key.
 type Account struct {
 	Key       string `json:"key"`
