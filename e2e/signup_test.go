@@ -78,7 +78,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 		if err := proof.Verify(p, trusted); err != nil {
 			t.Fatalf("%s: proof does not verify: %v", path, err)
 		}
-		if !bytes.Equal(p.Value, rec.Record) {
+		if v, ok := p.Value([]byte(rec.Key)); !ok || !bytes.Equal(v, rec.Record) {
 			t.Fatalf("%s: proven value differs from the record served", path)
 		}
 		json.Unmarshal(rec.Record, into)

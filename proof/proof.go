@@ -2,10 +2,11 @@
 // held a value at a height, verifiable offline by anyone who trusts the
 // chain's validator set — not the node that served the proof.
 //
-// A StateProof carries the record's key and value, an ICS-23 Merkle proof
-// against the AppHash, the header that commits to that AppHash, the commit
-// with the validators' signatures, and the validator set. Verify checks, in
-// order:
+// A StateProof carries one or more records (key and value, each with an
+// ICS-23 Merkle proof against the same AppHash), the header that commits to
+// that AppHash, the commit with the validators' signatures, and the
+// validator set. A single read proves one entry; a certificate proves every
+// record it cites under one header. Verify checks, in order:
 //
 //  1. the header is well formed and belongs to the named chain;
 //  2. the validator set hashes to the header's ValidatorsHash;
@@ -13,7 +14,8 @@
 //     header (CometBFT light-client verification, VerifyCommitLight);
 //  4. the header is the one right after the proven state version (the AppHash
 //     of state version H appears in header H+1);
-//  5. the ICS-23 proof leads from key and value (or absence) to that AppHash;
+//  5. every entry's ICS-23 proof leads from its key and value (or absence)
+//     to that AppHash;
 //  6. if the verifier names trusted validators (from genesis), the set that
 //     signed is exactly that set.
 //
@@ -36,20 +38,35 @@ import (
 // FormatVersion is the version of the StateProof JSON format.
 const FormatVersion = 1
 
-// StateProof is a record with everything needed to check it offline.
+// StateProof is records with everything needed to check them offline.
 type StateProof struct {
 	Format  int    `json:"format"`
 	ChainID string `json:"chain_id"`
+	// StateVersion is the height whose post-state the proof is about.
+	StateVersion int64               `json:"state_version"`
+	Entries      []Entry             `json:"entries"`
+	Header       *types.SignedHeader `json:"signed_header"`
+	Validators   *types.ValidatorSet `json:"validators"`
+}
+
+// Entry is one proven record.
+type Entry struct {
 	// Key is the store key; Value the stored bytes, or null when the proof
 	// shows the key is absent.
 	Key   []byte `json:"key"`
 	Value []byte `json:"value"`
-	// StateVersion is the height whose post-state the proof is about.
-	StateVersion int64 `json:"state_version"`
 	// MerkleProof is the ICS-23 CommitmentProof, protobuf-encoded.
-	MerkleProof []byte              `json:"merkle_proof"`
-	Header      *types.SignedHeader `json:"signed_header"`
-	Validators  *types.ValidatorSet `json:"validators"`
+	MerkleProof []byte `json:"merkle_proof"`
+}
+
+// Value returns the proven value of key and whether the proof covers key.
+func (p *StateProof) Value(key []byte) ([]byte, bool) {
+	for _, e := range p.Entries {
+		if bytes.Equal(e.Key, key) {
+			return e.Value, true
+		}
+	}
+	return nil, false
 }
 
 // Source is what Build needs from a running node.
@@ -60,13 +77,22 @@ type Source interface {
 
 // Build proves key in snapshot snap, using header snap.Version()+1 from src.
 func Build(chainID string, snap *store.Snapshot, key []byte, src Source) (*StateProof, error) {
-	value, mp, err := snap.Prove(key)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := mp.Marshal()
-	if err != nil {
-		return nil, err
+	return BuildMany(chainID, snap, [][]byte{key}, src)
+}
+
+// BuildMany proves several keys of one snapshot under one header.
+func BuildMany(chainID string, snap *store.Snapshot, keys [][]byte, src Source) (*StateProof, error) {
+	entries := make([]Entry, 0, len(keys))
+	for _, key := range keys {
+		value, mp, err := snap.Prove(key)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := mp.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, Entry{Key: key, Value: value, MerkleProof: raw})
 	}
 	h := snap.Version() + 1
 	sh, err := src.SignedHeader(h)
@@ -77,7 +103,7 @@ func Build(chainID string, snap *store.Snapshot, key []byte, src Source) (*State
 	if err != nil {
 		return nil, fmt.Errorf("proof: validators %d: %w", h, err)
 	}
-	return &StateProof{Format: FormatVersion, ChainID: chainID, Key: key, Value: value, StateVersion: snap.Version(), MerkleProof: raw, Header: sh, Validators: vals}, nil
+	return &StateProof{Format: FormatVersion, ChainID: chainID, StateVersion: snap.Version(), Entries: entries, Header: sh, Validators: vals}, nil
 }
 
 // Marshal encodes a proof as JSON (CometBFT's JSON for its types).
@@ -105,7 +131,7 @@ var (
 
 // Verify checks p as the package doc describes. trusted may be nil.
 func Verify(p *StateProof, trusted *types.ValidatorSet) error {
-	if p.Format != FormatVersion || p.Header == nil || p.Header.Header == nil || p.Header.Commit == nil || p.Validators == nil {
+	if p.Format != FormatVersion || p.Header == nil || p.Header.Header == nil || p.Header.Commit == nil || p.Validators == nil || len(p.Entries) == 0 {
 		return ErrFormat
 	}
 	if err := p.Header.ValidateBasic(p.ChainID); err != nil {
@@ -123,12 +149,14 @@ func Verify(p *StateProof, trusted *types.ValidatorSet) error {
 	if p.Header.Height != p.StateVersion+1 {
 		return fmt.Errorf("%w: header %d, state version %d", ErrHeight, p.Header.Height, p.StateVersion)
 	}
-	var mp ics23.CommitmentProof
-	if err := mp.Unmarshal(p.MerkleProof); err != nil {
-		return fmt.Errorf("%w: %v", ErrMerkle, err)
-	}
-	if !store.VerifyProof(p.Header.AppHash, &mp, p.Key, p.Value) {
-		return ErrMerkle
+	for _, e := range p.Entries {
+		var mp ics23.CommitmentProof
+		if err := mp.Unmarshal(e.MerkleProof); err != nil {
+			return fmt.Errorf("%w: %q: %v", ErrMerkle, e.Key, err)
+		}
+		if !store.VerifyProof(p.Header.AppHash, &mp, e.Key, e.Value) {
+			return fmt.Errorf("%w: %q", ErrMerkle, e.Key)
+		}
 	}
 	if trusted != nil && !bytes.Equal(trusted.Hash(), p.Validators.Hash()) {
 		return ErrUntrustedVals

@@ -77,6 +77,25 @@ func TestProofVerifiesAndRoundTrips(t *testing.T) {
 	}
 }
 
+// Several records under one header: all verify, and one bad entry fails all.
+func TestMultiEntryProof(t *testing.T) {
+	snap, chain := setup(t)
+	p, err := BuildMany("pnyx-test", snap, [][]byte{[]byte("tok/bal/m1"), []byte("tok/bal/m2"), []byte("tok/bal/m3")}, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(p, chain.vals); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := p.Value([]byte("tok/bal/m3")); !ok || string(v) != `{"member":"m3","points":5}` {
+		t.Fatalf("Value(m3) = %q %v", v, ok)
+	}
+	p.Entries[2].Value = []byte(`{"member":"m3","points":6}`)
+	if err := Verify(p, chain.vals); !errors.Is(err, ErrMerkle) {
+		t.Fatalf("tampered third entry: %v", err)
+	}
+}
+
 func TestProofRejections(t *testing.T) {
 	snap, chain := setup(t)
 	build := func() *StateProof {
@@ -93,9 +112,10 @@ func TestProofRejections(t *testing.T) {
 		trusted *types.ValidatorSet
 		want    error
 	}{
-		{"changed value", func(p *StateProof) { p.Value = []byte(`{"member":"m1","points":900}`) }, nil, ErrMerkle},
-		{"claimed absent", func(p *StateProof) { p.Value = nil }, nil, ErrMerkle},
-		{"other key", func(p *StateProof) { p.Key = []byte("tok/bal/m3") }, nil, ErrMerkle},
+		{"changed value", func(p *StateProof) { p.Entries[0].Value = []byte(`{"member":"m1","points":900}`) }, nil, ErrMerkle},
+		{"claimed absent", func(p *StateProof) { p.Entries[0].Value = nil }, nil, ErrMerkle},
+		{"other key", func(p *StateProof) { p.Entries[0].Key = []byte("tok/bal/m3") }, nil, ErrMerkle},
+		{"no entries", func(p *StateProof) { p.Entries = nil }, nil, ErrFormat},
 		{"other chain", func(p *StateProof) { p.ChainID = "pnyx-evil" }, nil, ErrHeader},
 		{"changed app hash", func(p *StateProof) { p.Header.AppHash = make([]byte, 32) }, nil, ErrHeader},
 		{"forged signature", func(p *StateProof) { p.Header.Commit.Signatures[0].Signature[0] ^= 1 }, nil, ErrSignatures},

@@ -87,7 +87,7 @@ func TestCLIProofRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Value = bytes.Replace(p.Value, []byte(`"points":100`), []byte(`"points":900`), 1)
+		p.Entries[0].Value = bytes.Replace(p.Entries[0].Value, []byte(`"points":100`), []byte(`"points":900`), 1)
 		tampered, _ := proof.Marshal(p)
 		os.WriteFile(pf, tampered, 0o644)
 		if out, err := pnyx(t, "verify", "proof", pf, "--genesis", genesis); err == nil {

@@ -50,11 +50,13 @@ without it, compare the printed validator set hash with one you trust.`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "OK   %s\n", args[0])
 			fmt.Fprintf(out, "chain:          %s\n", p.ChainID)
-			fmt.Fprintf(out, "key:            %s\n", p.Key)
-			if p.Value == nil {
-				fmt.Fprintf(out, "value:          (absent: the key holds no record)\n")
-			} else {
-				fmt.Fprintf(out, "value:          %s\n", p.Value)
+			for _, e := range p.Entries {
+				fmt.Fprintf(out, "key:            %s\n", e.Key)
+				if e.Value == nil {
+					fmt.Fprintf(out, "value:          (absent: the key holds no record)\n")
+				} else {
+					fmt.Fprintf(out, "value:          %s\n", e.Value)
+				}
 			}
 			fmt.Fprintf(out, "state at:       height %d, proven by header %d (app hash %X, time %s)\n", p.StateVersion, p.Header.Height, p.Header.AppHash, p.Header.Time.UTC().Format("2006-01-02 15:04:05 MST"))
 			fmt.Fprintf(out, "signed by:      %d of %d validators, set hash %s\n", countSigned(p), p.Validators.Size(), hex.EncodeToString(p.Validators.Hash()))
