@@ -41,6 +41,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/modules/petition"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
@@ -65,6 +66,8 @@ type App struct {
 	Org     *org.Org
 	Members *members.Members
 	Token   *token.Token
+	// Petitions holds petitions, agreements, comments and moderation.
+	Petitions *petition.Petitions
 
 	Assembly *assembly.Assembly
 
@@ -115,6 +118,8 @@ func New(st *store.Store, opts Options) *App {
 	a.Register(a.Org.Routes())
 	a.Register(a.Members.Routes())
 	a.Register(a.Token.Routes())
+	a.Petitions = &petition.Petitions{Org: a.Org}
+	a.Register(a.Petitions.Routes())
 	a.Assembly = &assembly.Assembly{Org: a.Org}
 	a.Register(a.Assembly.Routes())
 	if raw := st.Get([]byte(keyGenesis)); raw != nil {
