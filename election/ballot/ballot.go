@@ -82,21 +82,37 @@ func NewElection(m *Manifest, jointKey *ristretto255.Element, issuers []*rsa.Pub
 	}
 	e := &Election{Manifest: m, ManifestHash: m.Hash(), JointKey: jointKey, Issuers: issuers}
 	jointKey.Encode(e.jointKey[:0])
-	e.size = 1 + 32 + 32
 	for _, pk := range issuers {
 		v, err := credential.NewVerifier(pk)
 		if err != nil {
 			return nil, err
 		}
 		e.verifiers = append(e.verifiers, v)
-		e.size += credential.Size(pk)
+	}
+	e.size = SizeOf(m, issuers)
+	return e, nil
+}
+
+// SizeOf is the encoded size of a ballot for manifest m and these issuers.
+func SizeOf(m *Manifest, issuers []*rsa.PublicKey) int {
+	size := 1 + 32 + 32
+	for _, pk := range issuers {
+		size += credential.Size(pk)
 	}
 	for _, c := range m.Contests {
-		e.size += len(c.Options) * (2*group.ElementSize + proofSize(int(c.OptionLimit)))
-		e.size += proofSize(int(c.SelectionLimit))
+		size += len(c.Options) * (2*group.ElementSize + proofSize(int(c.OptionLimit)))
+		size += proofSize(int(c.SelectionLimit))
 	}
-	e.size += group.SchnorrSize
-	return e, nil
+	return size + group.SchnorrSize
+}
+
+// RevealSize is the encoded size of a Reveal for manifest m.
+func RevealSize(m *Manifest) int {
+	n := 0
+	for _, c := range m.Contests {
+		n += len(c.Options) * (4 + group.ScalarSize)
+	}
+	return n
 }
 
 // Size is the exact encoded size of every ballot of this election.
@@ -117,10 +133,11 @@ type Ballot struct {
 	Contests    []ContestBallot
 	Signature   *group.Schnorr
 
-	otk     [32]byte
-	raw     []byte
-	digest  [64]byte
-	checked bool
+	otk    [32]byte
+	raw    []byte
+	digest [64]byte
+	credOK bool // CheckCredentials passed
+	sigOK  bool // CheckSignature passed
 }
 
 // OneTimeKeyBytes is the encoded one-time public key.
@@ -414,6 +431,7 @@ func CheckCredentials(e *Election, b *Ballot) error {
 			return fmt.Errorf("%w: issuer %d", ErrCredentialForged, i)
 		}
 	}
+	b.credOK = true
 	return nil
 }
 
@@ -423,6 +441,7 @@ func CheckSignature(e *Election, b *Ballot) error {
 	if !group.VerifySchnorr(signatureTranscript(body), b.OneTimeKey, b.Signature) {
 		return ErrSignature
 	}
+	b.sigOK = true
 	return nil
 }
 
@@ -431,11 +450,7 @@ func Check(e *Election, b *Ballot) error {
 	if err := CheckCredentials(e, b); err != nil {
 		return err
 	}
-	if err := CheckSignature(e, b); err != nil {
-		return err
-	}
-	b.checked = true
-	return nil
+	return CheckSignature(e, b)
 }
 
 // VerifyProofsNaive checks every proof of b on its own, equation by

@@ -8,7 +8,7 @@ import (
 // serve only one one-time key, and a later ballot under the same one-time
 // key replaces the earlier one (last vote counts). Proofs are not its
 // business (see VerifyProofs); credentials and signature are checked by Add
-// unless Check already passed on the ballot.
+// unless they already passed on this ballot.
 type Box struct {
 	e     *Election
 	Cast  []*Ballot // every accepted ballot, in order
@@ -32,7 +32,7 @@ func (x *Box) Add(b *Ballot) (replaced int, err error) {
 			return -1, fmt.Errorf("%w: issuer %d", ErrCredentialReused, i)
 		}
 	}
-	if !b.checked {
+	if !b.credOK || !b.sigOK {
 		if err := Check(x.e, b); err != nil {
 			return -1, err
 		}

@@ -395,3 +395,26 @@ func (t *Trustee) Finish(qual []int) error {
 
 // Public returns X_l = g^x_l once Finish has run.
 func (t *Trustee) Public() *ristretto255.Element { return t.public }
+
+func ackTranscript(electionID [32]byte, ceremonyHash []byte, l int) *group.Transcript {
+	t := group.NewTranscript("pnyx/election/ceremony/ack/v1")
+	t.AppendBytes("election", electionID[:])
+	t.AppendBytes("ceremony", ceremonyHash)
+	t.AppendUint64("trustee", uint64(l))
+	return t
+}
+
+// Acknowledge proves the trustee holds x_l for X_l and saw exactly the
+// ceremony transcript with hash ceremonyHash (sealed shares included, which
+// nobody else can check).
+func (t *Trustee) Acknowledge(rand io.Reader, ceremonyHash []byte) (*group.Schnorr, error) {
+	if t.secret == nil {
+		return nil, fmt.Errorf("%w: trustee %d has not finished the ceremony", ErrParams, t.Index)
+	}
+	return group.ProveSchnorr(rand, ackTranscript(t.Params.ElectionID, ceremonyHash, t.Index), t.secret, t.public)
+}
+
+// VerifyAcknowledgement checks trustee l's acknowledgement.
+func VerifyAcknowledgement(p Params, ceremonyHash []byte, l int, X *ristretto255.Element, pf *group.Schnorr) bool {
+	return group.VerifySchnorr(ackTranscript(p.ElectionID, ceremonyHash, l), X, pf)
+}

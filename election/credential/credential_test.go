@@ -1,0 +1,115 @@
+package credential
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"sync"
+	"testing"
+)
+
+var (
+	keyOnce sync.Once
+	testKey *rsa.PrivateKey
+)
+
+func issuer(t *testing.T) *Issuer {
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		testKey = k
+	})
+	is, err := NewIssuer(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return is
+}
+
+func TestBlindIssuanceRoundTrip(t *testing.T) {
+	is := issuer(t)
+	var eid [32]byte
+	eid[0] = 1
+	otk := make([]byte, 32)
+	otk[5] = 9
+	_, member, _ := ed25519.GenerateKey(rand.Reader)
+	req, pending, err := NewRequest(rand.Reader, is.PublicKey(), 0, eid, otk, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &Log{Issuer: 0}
+	if err := log.Add(is.PublicKey(), req); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := is.Sign(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := pending.Finalize(bs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(is.PublicKey(), eid, otk, cred); err != nil {
+		t.Fatal(err)
+	}
+	// Bound to the election and the key.
+	other := eid
+	other[0] = 2
+	if err := Verify(is.PublicKey(), other, otk, cred); !errors.Is(err, ErrForged) {
+		t.Fatalf("other election: %v", err)
+	}
+	otk2 := append([]byte(nil), otk...)
+	otk2[0] = 1
+	if err := Verify(is.PublicKey(), eid, otk2, cred); !errors.Is(err, ErrForged) {
+		t.Fatalf("other key: %v", err)
+	}
+	// The direct path gives an equally valid credential.
+	d, err := is.SignDirect(rand.Reader, eid, otk2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(is.PublicKey(), eid, otk2, d); err != nil {
+		t.Fatal(err)
+	}
+	// One credential per member per issuer.
+	req2, _, _ := NewRequest(rand.Reader, is.PublicKey(), 0, eid, otk2, member)
+	if err := log.Add(is.PublicKey(), req2); !errors.Is(err, ErrDuplicateRequest) {
+		t.Fatalf("second request: %v", err)
+	}
+	// A request whose member signature fails is refused.
+	req2.Blinded[0] ^= 1
+	if _, err := is.Sign(req2); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("tampered request: %v", err)
+	}
+}
+
+func TestCheatingIssuerDetected(t *testing.T) {
+	is := issuer(t)
+	var eid [32]byte
+	_, member, _ := ed25519.GenerateKey(rand.Reader)
+	req, pending, _ := NewRequest(rand.Reader, is.PublicKey(), 0, eid, make([]byte, 32), member)
+	bs, _ := is.Sign(req)
+	bs[len(bs)-1] ^= 1 // the issuer returns a wrong blind signature
+	if _, err := pending.Finalize(bs); !errors.Is(err, ErrIssuerMisbehaved) {
+		t.Fatalf("cheating issuer: %v", err)
+	}
+}
+
+func TestKeyCodecAndWeakKeys(t *testing.T) {
+	is := issuer(t)
+	der := EncodeKey(is.PublicKey())
+	pk, err := DecodeKey(der)
+	if err != nil || pk.N.Cmp(is.PublicKey().N) != 0 {
+		t.Fatal(err)
+	}
+	weak := &rsa.PublicKey{N: is.PublicKey().N, E: 3}
+	if err := CheckKey(weak); !errors.Is(err, ErrWeakKey) {
+		t.Fatal("e=3 accepted")
+	}
+	if _, err := DecodeKey(der[:len(der)-1]); !errors.Is(err, ErrWeakKey) {
+		t.Fatal("truncated key accepted")
+	}
+}

@@ -1,0 +1,358 @@
+// Package record defines the pnyx election record (docs/election-record.md,
+// version 1) and its verifier.
+//
+// A record is one binary file: manifest, key ceremony, credential issuers
+// and their issuance logs, every cast ballot in chain order, spoiled ballots
+// with their revealed randomness, and the tally with decryption shares and
+// results. Decode parses it strictly (canonical encodings only, no trailing
+// bytes); Verify re-checks every step and returns a Report naming each check
+// with pass or fail:
+//
+//	rec, err := record.Decode(data)     // err names the failing check
+//	rep := record.Verify(rec, record.Options{Progress: ...})
+//	if !rep.OK() { ... rep.Failed() ... }
+//
+// The package imports nothing of the chain: an auditor verifies an election
+// with it alone.
+package record
+
+import (
+	"crypto/rsa"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/gtank/ristretto255"
+	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/ceremony"
+	"github.com/pnyx-party/pnyx/election/credential"
+	"github.com/pnyx-party/pnyx/election/group"
+)
+
+// Magic starts every version-1 record.
+const Magic = "PNYXREC1"
+
+// Limits that keep a hostile record from exhausting memory.
+const (
+	MaxBallots    = 1 << 26
+	MaxComplaints = 1 << 12
+	MaxRequests   = 1 << 26
+	MaxIssuers    = 16
+)
+
+// IssuanceEntry is one logged, member-signed credential request.
+type IssuanceEntry struct {
+	Member    []byte // Ed25519 public key, 32 bytes
+	Blinded   []byte // issuer modulus size
+	Signature []byte // 64 bytes
+}
+
+// Spoiled is a ballot challenged by its voter, with the revealed choices
+// and randomness.
+type Spoiled struct {
+	Ballot []byte
+	Reveal *ballot.Reveal
+}
+
+// Record is a decoded election record. Fields are in file order.
+type Record struct {
+	Manifest *ballot.Manifest
+
+	N, K         int
+	HPKEKeys     [][]byte
+	Dealings     []*ceremony.Dealing
+	Complaints   []ceremony.Complaint
+	Answers      []*ceremony.Answer
+	Qualified    []int
+	JointKey     *ristretto255.Element
+	PublicShares []*ristretto255.Element
+	Acks         []*group.Schnorr
+
+	IssuerKeys   []*rsa.PublicKey
+	IssuanceLogs [][]IssuanceEntry
+
+	Cast    [][]byte
+	Spoiled []Spoiled
+
+	Aggregate   [][]ballot.Ciphertext
+	Decryptions []*ceremony.DecryptionShare
+	Results     [][]uint64
+	CastCount   uint64
+	Replaced    uint64
+	Counted     uint64
+}
+
+// Params returns the ceremony parameters.
+func (r *Record) Params() ceremony.Params {
+	return ceremony.Params{ElectionID: r.Manifest.ElectionID, N: r.N, K: r.K}
+}
+
+// CheckError is a decode failure attributed to a check of the spec.
+type CheckError struct {
+	Check string
+	Err   error
+}
+
+func (e *CheckError) Error() string { return e.Check + ": " + e.Err.Error() }
+func (e *CheckError) Unwrap() error { return e.Err }
+
+// ErrFormat marks layout errors.
+var ErrFormat = errors.New("record: malformed")
+
+func (r *Record) writeCeremonyPrefix(w *group.Writer) {
+	w.Uint16(uint16(r.N))
+	w.Uint16(uint16(r.K))
+	for _, k := range r.HPKEKeys {
+		w.Fixed(k)
+	}
+	for _, d := range r.Dealings {
+		for _, A := range d.Commitments {
+			w.Element(A)
+		}
+		for _, p := range d.Proofs {
+			p.Encode(w)
+		}
+		for _, s := range d.Shares {
+			w.Fixed(s)
+		}
+	}
+	w.Uint16(uint16(len(r.Complaints)))
+	for _, c := range r.Complaints {
+		w.Uint16(uint16(c.Accuser))
+		w.Uint16(uint16(c.Dealer))
+	}
+	w.Uint16(uint16(len(r.Answers)))
+	for _, a := range r.Answers {
+		w.Uint16(uint16(a.Dealer))
+		w.Uint16(uint16(a.Accuser))
+		w.Scalar(a.Share)
+	}
+	w.Uint16(uint16(len(r.Qualified)))
+	for _, q := range r.Qualified {
+		w.Uint16(uint16(q))
+	}
+	w.Element(r.JointKey)
+	for _, X := range r.PublicShares {
+		w.Element(X)
+	}
+}
+
+// CeremonyHash is SHA-256 of the ceremony section up to the acknowledgements.
+func (r *Record) CeremonyHash() []byte {
+	w := &group.Writer{}
+	r.writeCeremonyPrefix(w)
+	h := sha256.Sum256(w.Buf)
+	return h[:]
+}
+
+// Encode returns the record's bytes.
+func (r *Record) Encode() []byte {
+	size := 1 << 16
+	for _, b := range r.Cast {
+		size += len(b)
+	}
+	w := &group.Writer{Buf: make([]byte, 0, size)}
+	w.Fixed([]byte(Magic))
+	w.Bytes(r.Manifest.Encode())
+	r.writeCeremonyPrefix(w)
+	for _, a := range r.Acks {
+		a.Encode(w)
+	}
+	w.Uint16(uint16(len(r.IssuerKeys)))
+	for _, k := range r.IssuerKeys {
+		w.Bytes(credential.EncodeKey(k))
+	}
+	for _, log := range r.IssuanceLogs {
+		w.Uint32(uint32(len(log)))
+		for _, e := range log {
+			w.Fixed(e.Member)
+			w.Fixed(e.Blinded)
+			w.Fixed(e.Signature)
+		}
+	}
+	w.Uint64(uint64(len(r.Cast)))
+	for _, b := range r.Cast {
+		w.Fixed(b)
+	}
+	w.Uint32(uint32(len(r.Spoiled)))
+	for _, s := range r.Spoiled {
+		w.Fixed(s.Ballot)
+		w.Fixed(ballot.EncodeReveal(s.Reveal))
+	}
+	for _, c := range r.Aggregate {
+		for _, ct := range c {
+			w.Element(ct.Alpha)
+			w.Element(ct.Beta)
+		}
+	}
+	w.Uint16(uint16(len(r.Decryptions)))
+	for _, d := range r.Decryptions {
+		w.Uint16(uint16(d.Trustee))
+		for t := range d.D {
+			w.Element(d.D[t])
+			d.Proofs[t].Encode(w)
+		}
+	}
+	for _, c := range r.Results {
+		for _, v := range c {
+			w.Uint64(v)
+		}
+	}
+	w.Uint64(r.CastCount)
+	w.Uint64(r.Replaced)
+	w.Uint64(r.Counted)
+	return w.Buf
+}
+
+// Decode parses a version-1 record. Errors are *CheckError naming the
+// check of the spec that fails ("record.format", "manifest", "issuers.keys").
+func Decode(data []byte) (*Record, error) {
+	fail := func(check string, err error) (*Record, error) {
+		return nil, &CheckError{Check: check, Err: err}
+	}
+	rd := group.NewReader(data)
+	if string(rd.Fixed("magic", 8)) != Magic {
+		return fail("record.format", fmt.Errorf("%w: not a version-1 pnyx election record", ErrFormat))
+	}
+	mb := rd.Bytes("manifest", 1<<24)
+	if rd.Err() != nil {
+		return fail("record.format", rd.Err())
+	}
+	m, err := ballot.DecodeManifest(mb)
+	if err != nil {
+		return fail("manifest", err)
+	}
+	r := &Record{Manifest: m}
+	r.N, r.K = int(rd.Uint16("n")), int(rd.Uint16("k"))
+	if rd.Err() == nil {
+		if err := r.Params().Check(); err != nil {
+			return fail("record.format", err)
+		}
+	}
+	for i := 0; i < r.N; i++ {
+		r.HPKEKeys = append(r.HPKEKeys, rd.Fixed("hpke_key", ceremony.HPKEKeySize))
+	}
+	for i := 1; i <= r.N && rd.Err() == nil; i++ {
+		d := &ceremony.Dealing{Dealer: i}
+		for j := 0; j < r.K; j++ {
+			d.Commitments = append(d.Commitments, rd.PublicKey("dealing.commitment"))
+		}
+		for j := 0; j < r.K; j++ {
+			d.Proofs = append(d.Proofs, group.ReadSchnorr(rd, "dealing.pok"))
+		}
+		for l := 0; l < r.N; l++ {
+			d.Shares = append(d.Shares, rd.Fixed("dealing.sealed_share", ceremony.ShareCiphertextSize))
+		}
+		r.Dealings = append(r.Dealings, d)
+	}
+	nc := int(rd.Uint16("complaints"))
+	for i := 0; i < nc && rd.Err() == nil; i++ {
+		r.Complaints = append(r.Complaints, ceremony.Complaint{Accuser: int(rd.Uint16("complaint.accuser")), Dealer: int(rd.Uint16("complaint.dealer"))})
+	}
+	na := int(rd.Uint16("answers"))
+	for i := 0; i < na && rd.Err() == nil; i++ {
+		a := &ceremony.Answer{Dealer: int(rd.Uint16("answer.dealer")), Accuser: int(rd.Uint16("answer.accuser"))}
+		a.Share = rd.Scalar("answer.share")
+		r.Answers = append(r.Answers, a)
+	}
+	nq := int(rd.Uint16("qualified"))
+	for i := 0; i < nq && rd.Err() == nil; i++ {
+		r.Qualified = append(r.Qualified, int(rd.Uint16("qualified.dealer")))
+	}
+	r.JointKey = rd.PublicKey("joint_key")
+	for i := 0; i < r.N; i++ {
+		r.PublicShares = append(r.PublicShares, rd.PublicKey("public_share"))
+	}
+	for i := 0; i < r.N; i++ {
+		r.Acks = append(r.Acks, group.ReadSchnorr(rd, "acknowledgement"))
+	}
+	nm := int(rd.Uint16("issuers"))
+	if rd.Err() == nil && (nm == 0 || nm > MaxIssuers) {
+		rd.Fail("issuers", ErrFormat)
+	}
+	for i := 0; i < nm && rd.Err() == nil; i++ {
+		der := rd.Bytes("issuer_key", 1<<14)
+		if rd.Err() != nil {
+			break
+		}
+		pk, err := credential.DecodeKey(der)
+		if err != nil {
+			return fail("issuers.keys", fmt.Errorf("issuer %d: %w", i, err))
+		}
+		r.IssuerKeys = append(r.IssuerKeys, pk)
+	}
+	for i := 0; i < nm && rd.Err() == nil; i++ {
+		n := rd.Uint32("issuance.requests")
+		if n > MaxRequests || int64(n)*int64(96+credential.Size(r.IssuerKeys[i])) > int64(rd.Remaining()) {
+			rd.Fail("issuance.requests", ErrFormat)
+			break
+		}
+		log := make([]IssuanceEntry, n)
+		for j := range log {
+			log[j] = IssuanceEntry{
+				Member:    rd.Fixed("request.member", 32),
+				Blinded:   rd.Fixed("request.blinded", credential.Size(r.IssuerKeys[i])),
+				Signature: rd.Fixed("request.signature", 64),
+			}
+		}
+		r.IssuanceLogs = append(r.IssuanceLogs, log)
+	}
+	if rd.Err() != nil {
+		return fail("record.format", rd.Err())
+	}
+	size := ballot.SizeOf(m, r.IssuerKeys)
+	nb := rd.Uint64("cast")
+	if rd.Err() == nil && (nb > MaxBallots || nb*uint64(size) > uint64(rd.Remaining())) {
+		rd.Fail("cast", ErrFormat)
+	}
+	if rd.Err() == nil {
+		r.Cast = make([][]byte, nb)
+		for i := range r.Cast {
+			r.Cast[i] = rd.Fixed("ballot", size)
+		}
+	}
+	ns := rd.Uint32("spoiled")
+	if rd.Err() == nil && uint64(ns)*uint64(size) > uint64(rd.Remaining()) {
+		rd.Fail("spoiled", ErrFormat)
+	}
+	for i := 0; i < int(ns) && rd.Err() == nil; i++ {
+		s := Spoiled{Ballot: rd.Fixed("spoiled.ballot", size)}
+		s.Reveal = ballot.ReadReveal(rd, m)
+		r.Spoiled = append(r.Spoiled, s)
+	}
+	r.Aggregate = make([][]ballot.Ciphertext, len(m.Contests))
+	nct := 0
+	for i, c := range m.Contests {
+		r.Aggregate[i] = make([]ballot.Ciphertext, len(c.Options))
+		for j := range c.Options {
+			r.Aggregate[i][j] = ballot.Ciphertext{Alpha: rd.Element("aggregate.alpha"), Beta: rd.Element("aggregate.beta")}
+			nct++
+		}
+	}
+	nd := int(rd.Uint16("decryption_shares"))
+	if rd.Err() == nil && nd > r.N {
+		rd.Fail("decryption_shares", ErrFormat)
+	}
+	for i := 0; i < nd && rd.Err() == nil; i++ {
+		d := &ceremony.DecryptionShare{Trustee: int(rd.Uint16("share.trustee"))}
+		for t := 0; t < nct; t++ {
+			d.D = append(d.D, rd.Element("share.D"))
+			d.Proofs = append(d.Proofs, group.ReadDLEQ(rd, "share.proof"))
+		}
+		r.Decryptions = append(r.Decryptions, d)
+	}
+	r.Results = make([][]uint64, len(m.Contests))
+	for i, c := range m.Contests {
+		r.Results[i] = make([]uint64, len(c.Options))
+		for j := range c.Options {
+			r.Results[i][j] = rd.Uint64("result")
+		}
+	}
+	r.CastCount = rd.Uint64("count.cast")
+	r.Replaced = rd.Uint64("count.replaced")
+	r.Counted = rd.Uint64("count.counted")
+	if err := rd.Finish(); err != nil {
+		return fail("record.format", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,476 @@
+package record
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gtank/ristretto255"
+	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/ceremony"
+	"github.com/pnyx-party/pnyx/election/credential"
+	"github.com/pnyx-party/pnyx/election/group"
+)
+
+// Check names, in the order Verify runs them (docs/election-record.md).
+const (
+	CheckFormat            = "record.format"
+	CheckManifest          = "manifest"
+	CheckDealings          = "ceremony.dealings"
+	CheckQualified         = "ceremony.qualified"
+	CheckJointKey          = "ceremony.joint_key"
+	CheckPublicShares      = "ceremony.public_shares"
+	CheckAcknowledgements  = "ceremony.acknowledgements"
+	CheckIssuerKeys        = "issuers.keys"
+	CheckIssuanceLog       = "issuers.log"
+	CheckBallotEncoding    = "ballots.encoding"
+	CheckCredentials       = "ballots.credentials"
+	CheckSignatures        = "ballots.signatures"
+	CheckProofs            = "ballots.proofs"
+	CheckUniqueCredentials = "ballots.unique_credentials"
+	CheckIssuanceBound     = "ballots.issuance_bound"
+	CheckSpoiled           = "spoiled.ballots"
+	CheckAggregate         = "tally.aggregate"
+	CheckCounts            = "tally.counts"
+	CheckDecryption        = "decryption.shares"
+	CheckResults           = "tally.results"
+)
+
+// CheckResult is the outcome of one check.
+type CheckResult struct {
+	Name   string
+	OK     bool
+	Detail string // what was checked, or the first failures
+}
+
+// Report lists every check in order.
+type Report struct {
+	Checks []CheckResult
+	// Results and counts as verified (valid only if OK).
+	Ballots, Counted int
+}
+
+// OK reports whether every check passed.
+func (r *Report) OK() bool {
+	for _, c := range r.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return len(r.Checks) > 0
+}
+
+// Failed returns the names of the failed checks.
+func (r *Report) Failed() []string {
+	var out []string
+	for _, c := range r.Checks {
+		if !c.OK {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// Options tune Verify. The zero value uses all cores and crypto/rand.
+type Options struct {
+	Workers  int                                 // 0 = GOMAXPROCS
+	Rand     func() io.Reader                    // batch-weight source per batch; nil = crypto/rand
+	Progress func(stage string, done, total int) // may be called from several goroutines
+	OnCheck  func(CheckResult)                   // called as each check completes
+}
+
+type verifier struct {
+	rec  *Record
+	opt  Options
+	rep  *Report
+	p    ceremony.Params
+	elec *ballot.Election
+}
+
+func (v *verifier) add(name string, ok bool, detail string, args ...any) {
+	c := CheckResult{Name: name, OK: ok, Detail: fmt.Sprintf(detail, args...)}
+	v.rep.Checks = append(v.rep.Checks, c)
+	if v.opt.OnCheck != nil {
+		v.opt.OnCheck(c)
+	}
+}
+
+// VerifyBytes decodes and verifies a record; a decode failure is reported
+// as the failed check it names.
+func VerifyBytes(data []byte, opt Options) *Report {
+	rec, err := Decode(data)
+	if err != nil {
+		rep := &Report{}
+		name := CheckFormat
+		var ce *CheckError
+		if errors.As(err, &ce) {
+			name = ce.Check
+		}
+		c := CheckResult{Name: name, OK: false, Detail: err.Error()}
+		rep.Checks = append(rep.Checks, c)
+		if opt.OnCheck != nil {
+			opt.OnCheck(c)
+		}
+		return rep
+	}
+	return Verify(rec, opt)
+}
+
+// Verify runs every check of the spec on a decoded record.
+func Verify(rec *Record, opt Options) *Report {
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.Rand == nil {
+		opt.Rand = func() io.Reader { return rand.Reader }
+	}
+	v := &verifier{rec: rec, opt: opt, rep: &Report{}, p: rec.Params()}
+	v.add(CheckFormat, true, "version 1, %d ballots, %d spoiled, %d trustees, %d issuers",
+		len(rec.Cast), len(rec.Spoiled), rec.N, len(rec.IssuerKeys))
+	v.add(CheckManifest, rec.Manifest.Validate() == nil, "%d contests, hash %x", len(rec.Manifest.Contests), rec.Manifest.Hash())
+	v.ceremony()
+	v.issuers()
+	final := v.ballots()
+	v.spoiled()
+	v.tally(final)
+	return v.rep
+}
+
+func (v *verifier) ceremony() {
+	rec, p := v.rec, v.p
+	var bad []string
+	for _, d := range rec.Dealings {
+		if err := ceremony.VerifyDealing(p, d); err != nil {
+			bad = append(bad, err.Error())
+		}
+	}
+	qual, disq := ceremony.Qualified(p, rec.Dealings, rec.Complaints, rec.Answers)
+	// A dealing that fails is legitimate history if its dealer was
+	// disqualified as declared; otherwise the record was altered.
+	v.add(CheckDealings, len(bad) == 0 || sameInts(qual, rec.Qualified),
+		"%d dealings; %s", len(rec.Dealings), orNone(bad))
+	var reasons []string
+	for i := 1; i <= p.N; i++ {
+		if disq[i] != nil {
+			reasons = append(reasons, fmt.Sprintf("dealer %d disqualified: %v", i, disq[i]))
+		}
+	}
+	v.add(CheckQualified, sameInts(qual, rec.Qualified) && len(qual) >= p.K,
+		"declared %v, recomputed %v (k=%d); %s", rec.Qualified, qual, p.K, orNone(reasons))
+	K := ceremony.JointKey(rec.Dealings, qual)
+	v.add(CheckJointKey, K.Equal(rec.JointKey) == 1, "K = Π A_i0 over QUAL")
+	var badX []int
+	for l := 1; l <= p.N; l++ {
+		if ceremony.PublicShare(rec.Dealings, qual, l).Equal(rec.PublicShares[l-1]) != 1 {
+			badX = append(badX, l)
+		}
+	}
+	v.add(CheckPublicShares, len(badX) == 0, "%d public shares; mismatching: %v", p.N, badX)
+	h := rec.CeremonyHash()
+	var badAck []int
+	for l := 1; l <= p.N; l++ {
+		if !ceremony.VerifyAcknowledgement(p, h, l, rec.PublicShares[l-1], rec.Acks[l-1]) {
+			badAck = append(badAck, l)
+		}
+	}
+	v.add(CheckAcknowledgements, len(badAck) == 0, "ceremony hash %x; failing trustees: %v", h, badAck)
+}
+
+func (v *verifier) issuers() {
+	rec := v.rec
+	ok := len(rec.IssuerKeys) > 0
+	for _, k := range rec.IssuerKeys {
+		if credential.CheckKey(k) != nil {
+			ok = false
+		}
+	}
+	v.add(CheckIssuerKeys, ok, "%d issuers", len(rec.IssuerKeys))
+	var firstErr atomic.Value
+	var bad atomic.Int64
+	total := 0
+	for i, log := range rec.IssuanceLogs {
+		total += len(log)
+		seen := make(map[string]bool, len(log))
+		for j, e := range log {
+			if seen[string(e.Member)] {
+				bad.Add(1)
+				firstErr.CompareAndSwap(nil, fmt.Sprintf("issuer %d request %d: member twice", i, j))
+			}
+			seen[string(e.Member)] = true
+		}
+		pk := rec.IssuerKeys[i]
+		parallel(len(log), v.opt.Workers, func(j int) {
+			e := log[j]
+			req := credential.Request{ElectionID: rec.Manifest.ElectionID, Issuer: uint32(i),
+				Member: ed25519.PublicKey(e.Member), Blinded: e.Blinded, Signature: e.Signature}
+			if err := req.Check(pk); err != nil {
+				bad.Add(1)
+				firstErr.CompareAndSwap(nil, fmt.Sprintf("issuer %d request %d: %v", i, j, err))
+			}
+		}, func(done int) { v.progress("issuance log", done, len(log)) })
+	}
+	counts := make([]int, len(rec.IssuanceLogs))
+	for i, l := range rec.IssuanceLogs {
+		counts[i] = len(l)
+	}
+	detail := fmt.Sprintf("%d requests (per issuer %v)", total, counts)
+	if bad.Load() > 0 {
+		detail += fmt.Sprintf("; %d bad, first: %v", bad.Load(), firstErr.Load())
+	}
+	v.add(CheckIssuanceLog, bad.Load() == 0, "%s", detail)
+}
+
+func (v *verifier) progress(stage string, done, total int) {
+	if v.opt.Progress != nil {
+		v.opt.Progress(stage, done, total)
+	}
+}
+
+// parallel runs f(0..n-1) on workers goroutines in fixed chunks.
+func parallel(n, workers int, f func(i int), progress func(done int)) {
+	const chunk = 256
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					return
+				}
+				hi := min(lo+chunk, n)
+				for i := lo; i < hi; i++ {
+					f(i)
+				}
+				progress(int(done.Add(int64(hi - lo))))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+type ballotState struct {
+	b                                 *ballot.Ballot
+	decErr, credErr, sigErr, proofErr error
+}
+
+// ballots runs the per-ballot checks in parallel, in fixed batches of
+// ballot.BatchSize in record order (so the outcome does not depend on the
+// number of cores), then the stateful ones in order. It returns the counted
+// ballots.
+func (v *verifier) ballots() []*ballot.Ballot {
+	rec := v.rec
+	e, err := ballot.NewElection(rec.Manifest, rec.JointKey, rec.IssuerKeys)
+	if err != nil {
+		for _, n := range []string{CheckBallotEncoding, CheckCredentials, CheckSignatures, CheckProofs,
+			CheckUniqueCredentials, CheckIssuanceBound} {
+			v.add(n, false, "no election context: %v", err)
+		}
+		return nil
+	}
+	v.elec = e
+	n := len(rec.Cast)
+	st := make([]ballotState, n)
+	nb := (n + ballot.BatchSize - 1) / ballot.BatchSize
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	for range v.opt.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				bi := int(next.Add(1) - 1)
+				if bi >= nb {
+					return
+				}
+				lo, hi := bi*ballot.BatchSize, min((bi+1)*ballot.BatchSize, n)
+				var batch []*ballot.Ballot
+				var idx []int
+				for i := lo; i < hi; i++ {
+					s := &st[i]
+					s.b, s.decErr = ballot.Decode(e, rec.Cast[i])
+					if s.decErr != nil {
+						continue
+					}
+					s.credErr = ballot.CheckCredentials(e, s.b)
+					s.sigErr = ballot.CheckSignature(e, s.b)
+					batch = append(batch, s.b)
+					idx = append(idx, i)
+				}
+				for _, f := range ballot.VerifyProofs(e, batch, v.opt.Rand()) {
+					st[idx[f.Index]].proofErr = f.Err
+				}
+				v.progress("ballots", int(done.Add(int64(hi-lo))), n)
+			}
+		}()
+	}
+	wg.Wait()
+	summ := func(name string, get func(*ballotState) error) bool {
+		var bad []string
+		for i := range st {
+			if err := get(&st[i]); err != nil {
+				if len(bad) < 5 {
+					bad = append(bad, fmt.Sprintf("ballot %d: %v", i, err))
+				} else if len(bad) == 5 {
+					bad = append(bad, "...")
+				}
+			}
+		}
+		v.add(name, len(bad) == 0, "%d ballots; %s", n, orNone(bad))
+		return len(bad) == 0
+	}
+	summ(CheckBallotEncoding, func(s *ballotState) error { return s.decErr })
+	summ(CheckCredentials, func(s *ballotState) error { return s.credErr })
+	summ(CheckSignatures, func(s *ballotState) error { return s.sigErr })
+	summ(CheckProofs, func(s *ballotState) error { return s.proofErr })
+
+	// Stateful rules, in order: credential reuse and re-voting.
+	box := ballot.NewBox(e)
+	var reuse []string
+	for i := range st {
+		s := &st[i]
+		if s.b == nil || s.credErr != nil || s.sigErr != nil {
+			continue
+		}
+		if _, err := box.Add(s.b); err != nil {
+			reuse = append(reuse, fmt.Sprintf("ballot %d: %v", i, err))
+		}
+	}
+	v.add(CheckUniqueCredentials, len(reuse) == 0, "%d one-time keys; %s", box.Voters(), orNone(reuse))
+	minLog := -1
+	for _, l := range rec.IssuanceLogs {
+		if minLog < 0 || len(l) < minLog {
+			minLog = len(l)
+		}
+	}
+	v.add(CheckIssuanceBound, box.Voters() <= minLog, "%d one-time keys, at most %d credentials issued", box.Voters(), minLog)
+	v.rep.Ballots = len(box.Cast)
+	v.rep.Counted = box.Voters()
+	return box.Final()
+}
+
+func (v *verifier) spoiled() {
+	rec, e := v.rec, v.elec
+	var bad []string
+	for i, s := range rec.Spoiled {
+		if e == nil {
+			bad = append(bad, "no election context")
+			break
+		}
+		b, err := ballot.Decode(e, s.Ballot)
+		if err == nil {
+			err = ballot.Check(e, b)
+		}
+		if err == nil {
+			err = ballot.VerifySpoiled(e, b, s.Reveal)
+		}
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("spoiled %d: %v", i, err))
+		}
+	}
+	v.add(CheckSpoiled, len(bad) == 0, "%d spoiled ballots; %s", len(rec.Spoiled), orNone(bad))
+}
+
+func (v *verifier) tally(final []*ballot.Ballot) {
+	rec, p := v.rec, v.p
+	m := rec.Manifest
+	if v.elec != nil {
+		agg := ballot.Aggregate(v.elec, final)
+		ok := true
+		for i := range agg {
+			for j := range agg[i] {
+				if agg[i][j].Alpha.Equal(rec.Aggregate[i][j].Alpha) != 1 || agg[i][j].Beta.Equal(rec.Aggregate[i][j].Beta) != 1 {
+					ok = false
+				}
+			}
+		}
+		v.add(CheckAggregate, ok, "product of %d counted ballots", len(final))
+	} else {
+		v.add(CheckAggregate, false, "no election context")
+	}
+	cast := uint64(len(rec.Cast))
+	counted := uint64(v.rep.Counted)
+	v.add(CheckCounts, rec.CastCount == cast && rec.Counted == counted && rec.Replaced == cast-counted,
+		"declared cast %d replaced %d counted %d; recomputed %d %d %d",
+		rec.CastCount, rec.Replaced, rec.Counted, cast, cast-counted, counted)
+
+	var alphas, betas []*ristretto255.Element
+	for i := range rec.Aggregate {
+		for _, ct := range rec.Aggregate[i] {
+			alphas = append(alphas, ct.Alpha)
+			betas = append(betas, ct.Beta)
+		}
+	}
+	var bad []string
+	seen := map[int]bool{}
+	prev := 0
+	for _, s := range rec.Decryptions {
+		if s.Trustee < 1 || s.Trustee > p.N || s.Trustee <= prev || seen[s.Trustee] {
+			bad = append(bad, fmt.Sprintf("trustee %d out of order or out of range", s.Trustee))
+			continue
+		}
+		prev = s.Trustee
+		seen[s.Trustee] = true
+		if err := ceremony.VerifyShare(p, rec.PublicShares[s.Trustee-1], alphas, s); err != nil {
+			bad = append(bad, err.Error())
+		}
+	}
+	var trustees []int
+	for t := range seen {
+		trustees = append(trustees, t)
+	}
+	sort.Ints(trustees)
+	v.add(CheckDecryption, len(bad) == 0 && len(rec.Decryptions) >= p.K,
+		"shares from trustees %v (k=%d); %s", trustees, p.K, orNone(bad))
+
+	Ms, set, err := ceremony.Combine(p, betas, rec.Decryptions)
+	if err != nil {
+		v.add(CheckResults, false, "%v", err)
+		return
+	}
+	var wrong []string
+	t := 0
+	for i, c := range m.Contests {
+		for j := range c.Options {
+			if group.BaseMult(group.ScalarFromUint64(rec.Results[i][j])).Equal(Ms[t]) != 1 {
+				wrong = append(wrong, fmt.Sprintf("contest %d option %d", i, j))
+			}
+			t++
+		}
+	}
+	v.add(CheckResults, len(wrong) == 0, "combined trustees %v; %s", set, orNone(wrong))
+}
+
+func sameInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "no failures"
+	}
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += "; "
+		}
+		out += x
+	}
+	return out
+}
