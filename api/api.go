@@ -62,6 +62,9 @@ type Options struct {
 	Now func() time.Time
 	// Registry receives the metrics (default a new registry).
 	Registry *prometheus.Registry
+	// BlobDir holds content-addressed documents too large for a tx (assembly
+	// minutes over 64 KiB). Empty disables blob uploads.
+	BlobDir string
 }
 
 // Server is the HTTP API.
@@ -105,8 +108,13 @@ type route struct {
 	handler               func(w http.ResponseWriter, r *http.Request) error
 }
 
+// extraRoutes lets each capability add its routes from its own file (in an
+// init function), so the route table and the OpenAPI document grow without
+// everyone editing this list.
+var extraRoutes []func(s *Server) []route
+
 func (s *Server) table() []route {
-	return []route{
+	rs := []route{
 		{"GET", "/v1/status", "Node and chain status", false, false, s.status},
 		{"POST", "/v1/txs", "Submit a signed transaction; with wait=true, wait for its commit", false, false, s.submitTx},
 		{"POST", "/v1/txs/batch", "Submit up to 1000 signed transactions in one request, without waiting; one result each", false, false, s.submitBatch},
@@ -122,6 +130,10 @@ func (s *Server) table() []route {
 		{"GET", "/v1/members/{id}/balance", "A member's party points", true, true, s.balance},
 		{"GET", "/v1/token/supply", "Total, minted and burned party points", false, true, s.supply},
 	}
+	for _, more := range extraRoutes {
+		rs = append(rs, more(s)...)
+	}
+	return rs
 }
 
 func (s *Server) routes() {
@@ -252,23 +264,46 @@ func wantProof(r *http.Request) bool {
 	return v == "1" || v == "true"
 }
 
-// prove builds a proof of key in snap against header snap.Version()+1, which
-// CometBFT produces right after a block that changed state; it waits briefly
-// for that header.
+// prove builds a proof of key in snap against header snap.Version()+1.
 func (s *Server) prove(ctx context.Context, snap *store.Snapshot, key []byte) (*proof.StateProof, error) {
+	var p *proof.StateProof
+	err := s.waitForHeader(ctx, snap, func() (err error) {
+		p, err = proof.Build(s.app.ChainID(), snap, key, s.node)
+		return err
+	})
+	return p, err
+}
+
+// proveMany proves several keys of snap under one header.
+func (s *Server) proveMany(r *http.Request, snap *store.Snapshot, keys [][]byte) (*proof.StateProof, error) {
+	var p *proof.StateProof
+	err := s.waitForHeader(r.Context(), snap, func() (err error) {
+		p, err = proof.BuildMany(s.app.ChainID(), snap, keys, s.node)
+		return err
+	})
+	return p, err
+}
+
+// waitForHeader runs build until the header after snap's version exists:
+// CometBFT produces it right after a block that changed state, so a proof
+// of the newest state waits for it briefly.
+func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, build func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		p, err := proof.Build(s.app.ChainID(), snap, key, s.node)
+		err := build()
 		if err == nil {
-			return p, nil
+			return nil
 		}
 		if !errors.Is(err, node.ErrHeightNotAvailable) {
-			return nil, codes.Internal.Errorf("build proof: %v", err)
+			if codes.Of(err) != codes.Internal {
+				return err
+			}
+			return codes.Internal.Errorf("build proof: %v", err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, codes.Unavailable.Errorf("the header after height %d is not available yet; retry", snap.Version())
+			return codes.Unavailable.Errorf("the header after height %d is not available yet; retry", snap.Version())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

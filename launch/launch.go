@@ -182,7 +182,7 @@ func Start(home string, opts Options) (*Running, error) {
 		st.Close()
 		return nil, fmt.Errorf("launch: API listen %s: %w", addr, err)
 	}
-	srv := api.New(app, n, api.Options{})
+	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs")})
 	r := &Running{Home: home, App: app, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(),
 		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}, done: make(chan error, 1)}
 	go func() { r.done <- r.http.Serve(ln) }()

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/cometbft/cometbft/types"
+	"github.com/spf13/cobra"
+
+	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/certificate"
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/proof"
+)
+
+// meetingRecord fetches a meeting's full record.
+func (s *session) meetingRecord(id string) (api.MeetingRecord, error) {
+	var rec api.MeetingRecord
+	err := s.c.Get(s.ctx, "/v1/assembly/meetings/"+id, nil, &rec)
+	return rec, err
+}
+
+// cosignature signs a co-signature message with --key and returns it hex.
+func (s *session) cosignature(kind, meeting string, hash []byte) (string, error) {
+	k, err := s.key()
+	if err != nil {
+		return "", err
+	}
+	chainID, err := s.c.ChainID(s.ctx)
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(ed25519.Sign(k, assembly.CosignMessage(chainID, kind, meeting, hash))), nil
+}
+
+// minutesFromFile reads a minutes document; documents over the inline limit
+// are uploaded to the node's blob store first.
+func (s *session) minutesFromFile(path string) (assembly.MinutesRef, string, error) {
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return assembly.MinutesRef{}, "", err
+	}
+	sum := sha256.Sum256(content)
+	ref := assembly.MinutesRef{Hash: hex.EncodeToString(sum[:]), Size: len(content), Inline: len(content) <= assembly.MaxInlineMinutes}
+	if ref.Inline {
+		return ref, string(content), nil
+	}
+	req, err := http.NewRequestWithContext(s.ctx, "PUT", flagAPI+"/v1/blobs/"+ref.Hash, bytes.NewReader(content))
+	if err != nil {
+		return ref, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ref, "", err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return ref, "", fmt.Errorf("blob upload: HTTP %d", resp.StatusCode)
+	}
+	return ref, "", nil
+}
+
+type erratumFlags struct {
+	target, correction, reason, minutes string
+}
+
+// erratum builds the erratum exactly as the chain will, so both co-signers
+// sign the same hash.
+func (s *session) erratum(meeting string, f erratumFlags) (assembly.Erratum, string, error) {
+	rec, err := s.meetingRecord(meeting)
+	if err != nil {
+		return assembly.Erratum{}, "", err
+	}
+	e := assembly.Erratum{Meeting: meeting, No: rec.Meeting.Errata + 1, Target: f.target, Correction: f.correction, Reason: f.reason}
+	content := ""
+	if f.minutes != "" {
+		ref, c, err := s.minutesFromFile(f.minutes)
+		if err != nil {
+			return e, "", err
+		}
+		e.NewMinutes, content = &ref, c
+	}
+	return e, content, nil
+}
+
+func init() {
+	cmd := &cobra.Command{Use: "assembly", Short: "Bodies, mandates, meetings, motions, minutes, finalization and errata"}
+
+	// Bodies and mandates.
+	var chapter, kind, name string
+	var quorumBP int
+	var moreThan, openAttendance bool
+	bodyCreate := &cobra.Command{Use: "body-create ID", Short: "Create a body attached to a chapter (admin)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		return s.send(assembly.TypeCreateBody, assembly.CreateBodyBody{ID: a[0], Chapter: chapter, Kind: kind, Name: name, Quorum: assembly.Quorum{BP: quorumBP, MoreThan: moreThan}, OpenAttendance: openAttendance})
+	})}
+	bodyCreate.Flags().StringVar(&chapter, "chapter", "hq", "chapter")
+	bodyCreate.Flags().StringVar(&kind, "kind", assembly.KindSupremeCouncil, "national_convention, national_committee, supreme_council, chapter_convention or chapter_committee")
+	bodyCreate.Flags().StringVar(&name, "name", "", "public name")
+	bodyCreate.Flags().IntVar(&quorumBP, "quorum-bp", 5000, "quorum in basis points of the base (mandates, or expected delegates)")
+	bodyCreate.Flags().BoolVar(&moreThan, "more-than", true, "quorum needs more than the fraction, not at least it (5000 + more-than = majority)")
+	bodyCreate.Flags().BoolVar(&openAttendance, "open-attendance", false, "any active member of the chapter subtree may check in (conventions)")
+	bodies := &cobra.Command{Use: "bodies", Short: "List a chapter's bodies", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
+		return s.show("/v1/assembly/bodies?chapter="+chapter, false)
+	})}
+	bodies.Flags().StringVar(&chapter, "chapter", "hq", "chapter")
+	var from, until string
+	mandate := &cobra.Command{Use: "mandate BODY MEMBER POSITION", Short: "Grant a position (chair, vice_chair, secretary, member) in a body (admin)", Args: cobra.ExactArgs(3), RunE: run(func(s *session, a []string) error {
+		f, err := parseTime(from)
+		if err != nil {
+			return err
+		}
+		u, err := parseTime(until)
+		if err != nil {
+			return err
+		}
+		return s.send(assembly.TypeGrantMandate, assembly.GrantMandateBody{Body: a[0], Member: a[1], Position: a[2], From: f, Until: u})
+	})}
+	mandate.Flags().StringVar(&from, "from", "", "start (RFC 3339 or YYYY-MM-DD; default now)")
+	mandate.Flags().StringVar(&until, "until", "", "end (default open-ended)")
+	endMandate := &cobra.Command{Use: "end-mandate BODY MEMBER", Short: "End a mandate now (admin)", Args: cobra.ExactArgs(2), RunE: run(func(s *session, a []string) error {
+		return s.send(assembly.TypeEndMandate, assembly.EndMandateBody{Body: a[0], Member: a[1]})
+	})}
+
+	// Meetings.
+	var title, at string
+	var agenda []string
+	var expected int64
+	schedule := &cobra.Command{Use: "schedule BODY --title T --at TIME --agenda ITEM...", Short: "Schedule a meeting (secretary)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		t, err := parseTime(at)
+		if err != nil {
+			return err
+		}
+		var items []assembly.AgendaItem
+		for i, it := range agenda {
+			items = append(items, assembly.AgendaItem{No: i + 1, Title: it})
+		}
+		return s.send(assembly.TypeSchedule, assembly.ScheduleBody{Body: a[0], Title: title, ScheduledAt: t, Agenda: items, ExpectedAttendees: expected})
+	})}
+	schedule.Flags().StringVar(&title, "title", "", "title")
+	schedule.Flags().StringVar(&at, "at", "", "when (RFC 3339 or YYYY-MM-DD)")
+	schedule.Flags().StringArrayVar(&agenda, "agenda", nil, "agenda item (repeat in order)")
+	schedule.Flags().Int64Var(&expected, "expected", 0, "registered delegates: the quorum base of an open-attendance body")
+	simple := func(use, short, typ string) *cobra.Command {
+		return &cobra.Command{Use: use + " MEETING", Short: short, Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+			return s.send(typ, assembly.MeetingBody{Meeting: a[0]})
+		})}
+	}
+	var reason int
+	cancel := &cobra.Command{Use: "cancel MEETING --reason N", Short: "Cancel a meeting (secretary); reasons: 1 rescheduled, 2 no_agenda, 3 force_majeure, 4 convened_irregularly, 9 other", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		return s.send(assembly.TypeCancel, assembly.CancelBody{Meeting: a[0], Reason: reason})
+	})}
+	cancel.Flags().IntVar(&reason, "reason", 1, "reason code")
+	attend := &cobra.Command{Use: "attend MEETING MEMBER...", Short: "Record members' attendance (secretary)", Args: cobra.MinimumNArgs(2), RunE: run(func(s *session, a []string) error {
+		return s.send(assembly.TypeRecordAttendance, assembly.RecordAttendanceBody{Meeting: a[0], Members: a[1:]})
+	})}
+	var item int
+	var text string
+	motion := &cobra.Command{Use: "motion MEETING --item N --title T --text TEXT", Short: "Put a motion under an agenda item (secretary)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		return s.send(assembly.TypeMotion, assembly.MotionBody{Meeting: a[0], AgendaItem: item, Title: title, Text: text})
+	})}
+	motion.Flags().IntVar(&item, "item", 1, "agenda item number")
+	motion.Flags().StringVar(&title, "title", "", "title")
+	motion.Flags().StringVar(&text, "text", "", "the resolution text put to the vote")
+	var decision, election, conclusions string
+	var vFor, vAgainst, vAbstain int64
+	decide := &cobra.Command{Use: "decide MEETING MOTION --decision D", Short: "Record a decision: adopted, rejected, withdrawn or deferred (secretary)", Args: cobra.ExactArgs(2), RunE: run(func(s *session, a []string) error {
+		var no int
+		if _, err := fmt.Sscan(a[1], &no); err != nil {
+			return fmt.Errorf("motion number: %w", err)
+		}
+		return s.send(assembly.TypeDecide, assembly.DecideBody{Meeting: a[0], Motion: no, Decision: decision, For: vFor, Against: vAgainst, Abstain: vAbstain, Election: election, Conclusions: conclusions})
+	})}
+	decide.Flags().StringVar(&decision, "decision", "", "adopted, rejected, withdrawn or deferred")
+	decide.Flags().Int64Var(&vFor, "for", 0, "votes for")
+	decide.Flags().Int64Var(&vAgainst, "against", 0, "votes against")
+	decide.Flags().Int64Var(&vAbstain, "abstain", 0, "abstentions")
+	decide.Flags().StringVar(&election, "election", "", "election ID whose published result decided a secret ballot")
+	decide.Flags().StringVar(&conclusions, "conclusions", "", "conclusions")
+	minutes := &cobra.Command{Use: "minutes MEETING FILE", Short: "Record the minutes (inline up to 64 KiB, else uploaded to the blob store) (secretary)", Args: cobra.ExactArgs(2), RunE: run(func(s *session, a []string) error {
+		ref, content, err := s.minutesFromFile(a[1])
+		if err != nil {
+			return err
+		}
+		return s.send(assembly.TypeMinutes, assembly.MinutesBody{Meeting: a[0], Hash: ref.Hash, Size: ref.Size, Content: content})
+	})}
+	sign := &cobra.Command{Use: "sign MEETING", Short: "Sign the meeting's current record as chair (--key); prints the signature for the secretary", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		rec, err := s.meetingRecord(a[0])
+		if err != nil {
+			return err
+		}
+		hash, _ := hex.DecodeString(rec.RecordHash)
+		sig, err := s.cosignature("finalize", a[0], hash)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.cmd.OutOrStdout(), "record hash %s\nsignature   %s\n", rec.RecordHash, sig)
+		return nil
+	})}
+	var chair, chairSig string
+	finalize := &cobra.Command{Use: "finalize MEETING --chair MEMBER --chair-sig SIG", Short: "Co-sign as secretary (--key) and finalize", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		rec, err := s.meetingRecord(a[0])
+		if err != nil {
+			return err
+		}
+		hash, _ := hex.DecodeString(rec.RecordHash)
+		sig, err := s.cosignature("finalize", a[0], hash)
+		if err != nil {
+			return err
+		}
+		return s.send(assembly.TypeFinalize, assembly.FinalizeBody{Meeting: a[0], RecordHash: rec.RecordHash, Chair: chair, ChairSig: chairSig, SecretarySig: sig})
+	})}
+	finalize.Flags().StringVar(&chair, "chair", "", "the chair's member ID")
+	finalize.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature from `pnyx assembly sign`")
+	var ef erratumFlags
+	erratumFlagsOn := func(c *cobra.Command) {
+		c.Flags().StringVar(&ef.target, "target", "", "minutes, meeting or motion:N")
+		c.Flags().StringVar(&ef.correction, "correction", "", "the corrected reading")
+		c.Flags().StringVar(&ef.reason, "reason", "", "why")
+		c.Flags().StringVar(&ef.minutes, "minutes", "", "file with corrected minutes")
+	}
+	signErratum := &cobra.Command{Use: "sign-erratum MEETING", Short: "Sign an erratum as chair (--key); prints the signature", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		e, _, err := s.erratum(a[0], ef)
+		if err != nil {
+			return err
+		}
+		sig, err := s.cosignature("erratum", a[0], assembly.ErratumHash(e))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.cmd.OutOrStdout(), "erratum %d signature %s\n", e.No, sig)
+		return nil
+	})}
+	erratumFlagsOn(signErratum)
+	erratum := &cobra.Command{Use: "erratum MEETING --chair MEMBER --chair-sig SIG", Short: "Co-sign an erratum as secretary (--key) and file it", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		e, content, err := s.erratum(a[0], ef)
+		if err != nil {
+			return err
+		}
+		sig, err := s.cosignature("erratum", a[0], assembly.ErratumHash(e))
+		if err != nil {
+			return err
+		}
+		return s.send(assembly.TypeErratum, assembly.ErratumBody{Meeting: a[0], Target: e.Target, Correction: e.Correction, Reason: e.Reason, NewMinutes: e.NewMinutes, NewMinutesContent: content, Chair: chair, ChairSig: chairSig, SecretarySig: sig})
+	})}
+	erratumFlagsOn(erratum)
+	erratum.Flags().StringVar(&chair, "chair", "", "the chair's member ID")
+	erratum.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature from `pnyx assembly sign-erratum`")
+
+	// Reading.
+	show := &cobra.Command{Use: "show MEETING", Short: "Show a meeting's full record", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+		return s.show("/v1/assembly/meetings/"+a[0], false)
+	})}
+	var fromDate, toDate string
+	meetings := &cobra.Command{Use: "meetings --chapter CH [--from DATE] [--to DATE]", Short: "List a chapter's meetings in a date range", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
+		return s.show(fmt.Sprintf("/v1/assembly/meetings?chapter=%s&from=%s&to=%s", chapter, fromDate, toDate), false)
+	})}
+	meetings.Flags().StringVar(&chapter, "chapter", "hq", "chapter")
+	meetings.Flags().StringVar(&fromDate, "from", "", "from (YYYY-MM-DD)")
+	meetings.Flags().StringVar(&toDate, "to", "", "to (YYYY-MM-DD)")
+	var out string
+	cert := &cobra.Command{Use: "certificate MEETING MOTION --out FILE", Short: "Fetch a resolution certificate (check it with `pnyx verify record`)", Args: cobra.ExactArgs(2), RunE: run(func(s *session, a []string) error {
+		raw, err := s.c.GetRaw(s.ctx, "/v1/assembly/meetings/"+a[0]+"/motions/"+a[1]+"/certificate", nil)
+		if err != nil {
+			return err
+		}
+		c, err := certificate.Unmarshal(raw)
+		if err != nil {
+			return err
+		}
+		if out == "" {
+			fmt.Fprint(s.cmd.OutOrStdout(), c.Text)
+			return nil
+		}
+		if err := os.WriteFile(out, raw, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.cmd.OutOrStdout(), "%s\ncertificate written to %s (check with: pnyx verify record %s)\n", c.Text, out, out)
+		return nil
+	})}
+	cert.Flags().StringVar(&out, "out", "", "write the certificate JSON here")
+
+	cmd.AddCommand(bodyCreate, bodies, mandate, endMandate, schedule,
+		simple("open", "Open a scheduled meeting (secretary)", assembly.TypeOpen),
+		simple("close", "Close an open meeting; records the quorum at close (secretary)", assembly.TypeClose),
+		simple("check-in", "Check yourself (--key) in to an open meeting", assembly.TypeCheckIn),
+		cancel, attend, motion, decide, minutes, sign, finalize, signErratum, erratum, show, meetings, cert)
+	rootCmd.AddCommand(cmd)
+
+	var genesisFile string
+	verifyRecord := &cobra.Command{
+		Use:   "record FILE",
+		Short: "Check a resolution certificate offline: proofs, validator signatures, co-signatures, errata",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			raw, err := os.ReadFile(a[0])
+			if err != nil {
+				return err
+			}
+			c, err := certificate.Unmarshal(raw)
+			if err != nil {
+				return err
+			}
+			var trusted *types.ValidatorSet
+			if genesisFile != "" {
+				g, err := types.GenesisDocFromFile(genesisFile)
+				if err != nil {
+					return err
+				}
+				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
+					return err
+				}
+			}
+			r, err := certificate.Verify(c, trusted)
+			if err != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "FAIL %s\n", a[0])
+				return codes.InvalidArgument.Errorf("%v", err)
+			}
+			fmt.Fprint(cmd.OutOrStdout(), r.Text())
+			trust := "validator set NOT pinned; pass --genesis to check it"
+			if trusted != nil {
+				trust = "validators match " + genesisFile
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "\nOK   %s: %d records proven, co-signatures valid, %d errata shown; %s\n", a[0], len(c.Proof.Entries), len(r.Errata), trust)
+			return nil
+		},
+	}
+	verifyRecord.Flags().StringVar(&genesisFile, "genesis", "", "genesis.json whose validators you trust")
+	verifyCmd.AddCommand(verifyRecord)
+}
+
+// parseTime accepts RFC 3339, YYYY-MM-DD or empty (zero).
+func parseTime(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.Unix(), nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return 0, fmt.Errorf("time %q is neither RFC 3339 nor YYYY-MM-DD", v)
+	}
+	return t.Unix(), nil
+}
