@@ -418,3 +418,15 @@ func (t *Trustee) Acknowledge(rand io.Reader, ceremonyHash []byte) (*group.Schno
 func VerifyAcknowledgement(p Params, ceremonyHash []byte, l int, X *ristretto255.Element, pf *group.Schnorr) bool {
 	return group.VerifySchnorr(ackTranscript(p.ElectionID, ceremonyHash, l), X, pf)
 }
+
+// CorruptShare replaces the share d seals to recipient with a wrong value.
+// It exists so simulations and tests can play a cheating dealer; an honest
+// trustee never calls it.
+func CorruptShare(rand io.Reader, p Params, d *Dealing, recipient int, key []byte) error {
+	bad, err := sealShare(rand, p, d.Dealer, recipient, key, group.ScalarFromUint64(42), commitmentsHash(d.Commitments))
+	if err != nil {
+		return err
+	}
+	d.Shares[recipient-1] = bad
+	return nil
+}
