@@ -603,7 +603,8 @@ func (m *Petitions) create(ctx *module.Context, body []byte) error {
 	p := Petition{ID: b.ID, Chapter: b.Chapter, Category: b.Category, Author: me.ID, ContentHash: ContentHash("petition", b.Title, b.Body),
 		State: Draft, Params: ParamsFor(ctx.Store, b.Chapter), CreatedAt: ctx.Unix(), Height: ctx.Height}
 	putPetition(ctx, p)
-	emitPetition(ctx, "petition.created", p, "author", me.ID, "chapter", p.Chapter, "category", p.Category, "content_hash", p.ContentHash)
+	emitPetition(ctx, "petition.created", p, "author", me.ID, "chapter", p.Chapter, "scope", strings.Join(org.Ancestors(ctx.Store, p.Chapter), " "),
+		"category", p.Category, "content_hash", p.ContentHash)
 	return nil
 }
 
