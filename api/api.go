@@ -35,6 +35,7 @@ import (
 	"github.com/pnyx-party/pnyx/auth"
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/index"
 	"github.com/pnyx-party/pnyx/node"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/store"
@@ -65,6 +66,9 @@ type Options struct {
 	// BlobDir holds content-addressed documents too large for a tx (assembly
 	// minutes over 64 KiB). Empty disables blob uploads.
 	BlobDir string
+	// Index serves petitions, comments and search; nil answers those routes
+	// with code 18 (unavailable).
+	Index *index.Index
 }
 
 // Server is the HTTP API.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/chain"
+	"github.com/pnyx-party/pnyx/index"
 	"github.com/pnyx-party/pnyx/keys"
 	"github.com/pnyx-party/pnyx/node"
 	"github.com/pnyx-party/pnyx/store"
@@ -133,9 +134,12 @@ type Running struct {
 	Store  *store.Store
 	API    *api.Server
 	APIURL string
+	// Index is the search index, fed from committed blocks.
+	Index *index.Index
 
-	http *http.Server
-	done chan error
+	indexer *indexer
+	http    *http.Server
+	done    chan error
 }
 
 // StateDir is where the application state lives in a home.
@@ -168,7 +172,14 @@ func Start(home string, opts Options) (*Running, error) {
 		st.Close()
 		return nil, err
 	}
+	ix, err := startIndexer(home, n)
+	if err != nil {
+		n.Stop()
+		st.Close()
+		return nil, err
+	}
 	if err := n.Start(); err != nil {
+		ix.stop()
 		st.Close()
 		return nil, err
 	}
@@ -178,12 +189,13 @@ func Start(home string, opts Options) (*Running, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		ix.stop()
 		n.Stop()
 		st.Close()
 		return nil, fmt.Errorf("launch: API listen %s: %w", addr, err)
 	}
-	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs")})
-	r := &Running{Home: home, App: app, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(),
+	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs"), Index: ix.x})
+	r := &Running{Home: home, App: app, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
 		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}, done: make(chan error, 1)}
 	go func() { r.done <- r.http.Serve(ln) }()
 	return r, nil
@@ -210,9 +222,10 @@ func (r *Running) Stop() error {
 	if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errHTTP = err
 	}
+	errIndex := r.indexer.stop()
 	errNode := r.Node.Stop()
 	errStore := r.Store.Close()
-	return errors.Join(errHTTP, errNode, errStore)
+	return errors.Join(errHTTP, errIndex, errNode, errStore)
 }
 
 // Quiet is a node.Options that keeps CometBFT's logs out of the way.

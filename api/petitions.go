@@ -1,0 +1,320 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/index"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/petition"
+	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/store"
+)
+
+func init() {
+	extraRoutes = append(extraRoutes, func(s *Server) []route {
+		return []route{
+			{"GET", "/v1/petitions", "List or search petitions (?q=&chapter=&category=&state=&author=&from=&to=&sort=newest|relevance&limit=&cursor=)", false, false, s.listPetitions},
+			{"GET", "/v1/petitions/{id}", "A petition: its text from the index, its on-chain record (content hash) and agreement counts by chapter", false, true, s.getPetition},
+			{"GET", "/v1/petitions/{id}/comments", "A petition's comment thread in thread order (?cursor=&limit=)", false, false, s.petitionThread},
+			{"GET", "/v1/petitions/{id}/agreement", "Whether the signer of the request agreed to the petition", true, true, s.myAgreement},
+			{"GET", "/v1/comments/{id}", "A comment with its edit history and its on-chain record", false, true, s.getComment},
+			{"GET", "/v1/search", "Search petitions and comments in Korean and English (?q=&kind=all|petitions|comments&petition=&chapter=&category=&author=&stance=&state=&from=&to=&sort=&limit=&cursor=)", false, false, s.search},
+		}
+	})
+}
+
+// indexFor returns the index once it has caught up with the committed state
+// (briefly waiting), so a client reads its own committed writes.
+func (s *Server) indexFor(ctx context.Context) (*index.Index, error) {
+	x := s.opts.Index
+	if x == nil {
+		return nil, codes.Unavailable.Errorf("this node serves no search index")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_ = x.WaitFor(ctx, s.app.Store().Version()) // a lagging index still answers
+	return x, nil
+}
+
+// kst is the party's calendar: dates in queries are days in Korea.
+var kst = time.FixedZone("KST", 9*3600)
+
+// parseDay reads Unix seconds or YYYY-MM-DD (KST); endOfDay moves a date to
+// its last second, so ?to=2026-03-01 includes that day.
+func parseDay(v string, endOfDay bool) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, kst)
+	if err != nil {
+		return 0, codes.BadRequest.Errorf("%q is neither YYYY-MM-DD nor Unix seconds", v)
+	}
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Second)
+	}
+	return t.Unix(), nil
+}
+
+// queryOf reads an index.Query from the URL.
+func queryOf(r *http.Request) (index.Query, error) {
+	v := r.URL.Query()
+	q := index.Query{Text: v.Get("q"), Petition: v.Get("petition"), Chapter: v.Get("chapter"), Category: v.Get("category"),
+		Author: v.Get("author"), Stance: v.Get("stance"), State: v.Get("state"), Sort: v.Get("sort"), Cursor: v.Get("cursor")}
+	var err error
+	if q.From, err = parseDay(v.Get("from"), false); err != nil {
+		return q, err
+	}
+	if q.To, err = parseDay(v.Get("to"), true); err != nil {
+		return q, err
+	}
+	if l := v.Get("limit"); l != "" {
+		if q.Limit, err = strconv.Atoi(l); err != nil || q.Limit < 1 || q.Limit > index.MaxLimit {
+			return q, codes.BadRequest.Errorf("limit must be 1-%d", index.MaxLimit)
+		}
+	}
+	return q, nil
+}
+
+// PetitionPage is a page of petitions.
+type PetitionPage struct {
+	Height    int64            `json:"height"`
+	Petitions []index.Petition `json:"petitions"`
+	Next      string           `json:"next,omitempty"`
+}
+
+// CommentPage is a page of comments.
+type CommentPage struct {
+	Height   int64           `json:"height"`
+	Comments []index.Comment `json:"comments"`
+	Next     string          `json:"next,omitempty"`
+}
+
+// SearchResult answers /v1/search: with kind=all both lists, each with its
+// own cursor (page further with kind=petitions or kind=comments).
+type SearchResult struct {
+	Height        int64            `json:"height"`
+	Petitions     []index.Petition `json:"petitions,omitempty"`
+	PetitionsNext string           `json:"petitions_next,omitempty"`
+	Comments      []index.Comment  `json:"comments,omitempty"`
+	CommentsNext  string           `json:"comments_next,omitempty"`
+}
+
+func (s *Server) listPetitions(w http.ResponseWriter, r *http.Request) error {
+	x, err := s.indexFor(r.Context())
+	if err != nil {
+		return err
+	}
+	q, err := queryOf(r)
+	if err != nil {
+		return err
+	}
+	ps, next, err := x.SearchPetitions(q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, PetitionPage{Height: x.Height(), Petitions: ps, Next: next})
+	return nil
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
+	x, err := s.indexFor(r.Context())
+	if err != nil {
+		return err
+	}
+	q, err := queryOf(r)
+	if err != nil {
+		return err
+	}
+	kind := r.URL.Query().Get("kind")
+	out := SearchResult{Height: x.Height()}
+	switch kind {
+	case "", "all", "petitions", "comments":
+	default:
+		return codes.BadRequest.Errorf("kind must be all, petitions or comments")
+	}
+	if (kind == "" || kind == "all") && q.Cursor != "" {
+		return codes.BadRequest.Errorf("a cursor pages one kind: add kind=petitions or kind=comments")
+	}
+	if kind != "comments" && q.Stance == "" {
+		pq := q
+		pq.Petition = ""
+		if q.Petition == "" {
+			if out.Petitions, out.PetitionsNext, err = x.SearchPetitions(pq); err != nil {
+				return err
+			}
+		}
+	}
+	if kind != "petitions" && q.State == "" {
+		if out.Comments, out.CommentsNext, err = x.SearchComments(q); err != nil {
+			return err
+		}
+	}
+	if out.Petitions == nil && kind != "comments" {
+		out.Petitions = []index.Petition{}
+	}
+	if out.Comments == nil && kind != "petitions" {
+		out.Comments = []index.Comment{}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// recordAt is a state record and, when asked, its proof.
+func (s *Server) recordAt(r *http.Request, snap *store.Snapshot, key []byte) (Record, error) {
+	val := snap.Get(key)
+	if val == nil {
+		return Record{}, codes.NotFound.Errorf("no record at %q", key)
+	}
+	rec := Record{Height: snap.Version(), Key: string(key), Record: val}
+	if wantProof(r) {
+		p, err := s.prove(r.Context(), snap, key)
+		if err != nil {
+			return rec, err
+		}
+		raw, err := proof.Marshal(p)
+		if err != nil {
+			return rec, codes.Internal.Errorf("encode proof: %v", err)
+		}
+		rec.Proof = raw
+	}
+	return rec, nil
+}
+
+// PetitionView answers GET /v1/petitions/{id}. Chain is the on-chain record
+// (with its proof on request): its content_hash is
+// petition.ContentHash("petition", title, body) of the text in Petition.
+type PetitionView struct {
+	Petition            index.Petition          `json:"petition"`
+	Chain               Record                  `json:"chain"`
+	AgreementsByChapter []petition.ChapterCount `json:"agreements_by_chapter"`
+}
+
+func (s *Server) getPetition(w http.ResponseWriter, r *http.Request) error {
+	x, err := s.indexFor(r.Context())
+	if err != nil {
+		return err
+	}
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, ok := petition.Get(snap, id); !ok {
+		return codes.NotFound.Errorf("petition %q does not exist", id)
+	}
+	p, err := x.GetPetition(id)
+	if err != nil {
+		return err
+	}
+	rec, err := s.recordAt(r, snap, petition.PetitionKey(id))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, PetitionView{Petition: p, Chain: rec, AgreementsByChapter: petition.CountsByChapter(snap, id)})
+	return nil
+}
+
+func (s *Server) petitionThread(w http.ResponseWriter, r *http.Request) error {
+	x, err := s.indexFor(r.Context())
+	if err != nil {
+		return err
+	}
+	limit := 0
+	if l := r.URL.Query().Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > index.MaxLimit {
+			return codes.BadRequest.Errorf("limit must be 1-%d", index.MaxLimit)
+		}
+	}
+	cs, next, err := x.Thread(r.PathValue("id"), r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, CommentPage{Height: x.Height(), Comments: cs, Next: next})
+	return nil
+}
+
+// CommentView answers GET /v1/comments/{id}.
+type CommentView struct {
+	Comment  index.Comment   `json:"comment"`
+	Versions []index.Version `json:"versions"`
+	Chain    Record          `json:"chain"`
+}
+
+func (s *Server) getComment(w http.ResponseWriter, r *http.Request) error {
+	x, err := s.indexFor(r.Context())
+	if err != nil {
+		return err
+	}
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, ok := petition.GetComment(snap, id); !ok {
+		return codes.NotFound.Errorf("comment %q does not exist", id)
+	}
+	c, vs, err := x.GetComment(id)
+	if err != nil {
+		return err
+	}
+	rec, err := s.recordAt(r, snap, petition.CommentKey(id))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, CommentView{Comment: c, Versions: vs, Chain: rec})
+	return nil
+}
+
+// AgreementView answers whether the signer agreed. The agreement record is
+// personal: only its member reads it.
+type AgreementView struct {
+	Petition string          `json:"petition"`
+	Member   string          `json:"member"`
+	Agreed   bool            `json:"agreed"`
+	Chain    json.RawMessage `json:"chain,omitempty"`
+}
+
+func (s *Server) myAgreement(w http.ResponseWriter, r *http.Request) error {
+	key, err := s.caller(r)
+	if err != nil {
+		return err
+	}
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, ok := petition.Get(snap, id); !ok {
+		return codes.NotFound.Errorf("petition %q does not exist", id)
+	}
+	mid, ok := members.ByKey(snap, key)
+	if !ok {
+		return codes.Forbidden.Errorf("key %x belongs to no member", []byte(key)[:8])
+	}
+	out := AgreementView{Petition: id, Member: mid}
+	if _, agreed := petition.HasAgreed(snap, id, mid); agreed || wantProof(r) {
+		out.Agreed = agreed
+		if wantProof(r) {
+			// A proof of presence, or of absence when the member did not agree.
+			p, err := s.prove(r.Context(), snap, petition.AgreementKey(id, mid))
+			if err != nil {
+				return err
+			}
+			raw, err := proof.Marshal(p)
+			if err != nil {
+				return codes.Internal.Errorf("encode proof: %v", err)
+			}
+			out.Chain = raw
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
