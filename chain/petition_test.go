@@ -260,7 +260,7 @@ func TestPetitionRejections(t *testing.T) {
 	w.rejectDo(w.secretary, petition.TypeAnswer, ans, codes.WrongState)
 	// Params need admin or secretary and sane values.
 	w.rejectDo(w.m["kim"], petition.TypeSetParams, petition.SetParamsBody{Chapter: "seoul", Params: testParams}, codes.Unauthorized)
-	w.rejectDo(w.secretary, petition.TypeSetParams, petition.SetParamsBody{Chapter: "seoul", Params: petition.Params{PreAgreements: 5, PreWindow: 10, Threshold: 1, Window: 60, AnswerDue: 60}}, codes.InvalidArgument)
+	w.rejectDo(w.secretary, petition.TypeSetParams, petition.SetParamsBody{Chapter: "seoul", Params: petition.Params{PreAgreements: 5, PreWindow: 10, Threshold: 1, Window: 60, AnswerDue: 0}}, codes.InvalidArgument)
 	// Creating: duplicate ID, unknown chapter, out of scope, bad category.
 	good := petition.CreateBody{ID: "p-rejections", Chapter: "seoul", Category: "youth", Title: "t", Body: "b"}
 	w.rejectDo(w.m["kim"], petition.TypeCreate, good, codes.AlreadyExists)

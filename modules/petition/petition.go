@@ -139,8 +139,8 @@ func (p Params) validate() error {
 		return codes.InvalidArgument.Errorf("pre_agreements %d exceeds threshold %d", p.PreAgreements, p.Threshold)
 	}
 	for _, w := range []int64{p.PreWindow, p.Window, p.AnswerDue} {
-		if w < 60 || w > 366*day {
-			return codes.InvalidArgument.Errorf("windows must be between 60 seconds and 366 days")
+		if w < 1 || w > 366*day {
+			return codes.InvalidArgument.Errorf("windows must be between 1 second and 366 days")
 		}
 	}
 	return nil
