@@ -78,3 +78,30 @@ func BenchmarkVerifyProofsNaive10(b *testing.B) {
 		}
 	}
 }
+
+// The verifier's per-ballot pipeline on one core: decode, credentials,
+// signature, batched proofs. b.N counts ballots.
+func BenchmarkVerifyPipeline10(b *testing.B) {
+	e, bs := benchElection(b, 10)
+	raws := make([][]byte, len(bs))
+	for i, x := range bs {
+		raws[i] = x.Bytes()
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(raws) {
+		var dec []*Ballot
+		for _, raw := range raws {
+			d, err := Decode(e, raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := Check(e, d); err != nil {
+				b.Fatal(err)
+			}
+			dec = append(dec, d)
+		}
+		if f := VerifyProofs(e, dec, rand.Reader); f != nil {
+			b.Fatal(f)
+		}
+	}
+}

@@ -14,7 +14,7 @@ var (
 	testKey *rsa.PrivateKey
 )
 
-func issuer(t *testing.T) *Issuer {
+func issuer(t testing.TB) *Issuer {
 	keyOnce.Do(func() {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
