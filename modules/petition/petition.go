@@ -970,19 +970,23 @@ func (m *Petitions) report(ctx *module.Context, body []byte) error {
 	if !in(b.Reason, ReportReasons...) {
 		return codes.InvalidArgument.Errorf("reason %q must be one of %s", b.Reason, strings.Join(ReportReasons, ", "))
 	}
-	c, err := liveComment(ctx, b.Comment)
-	if err != nil {
-		return err
+	if _, ok := GetComment(ctx.Store, b.Comment); !ok {
+		return codes.NotFound.Errorf("comment %q does not exist", b.Comment)
 	}
 	me, err := activeMember(ctx)
 	if err != nil {
 		return err
 	}
+	// A repeated report is named as such, even once the comment is hidden.
+	if ctx.Store.Get(reportKey(b.Comment, me.ID)) != nil {
+		return AlreadyReport.Errorf("member %s reported comment %s already", me.ID, b.Comment)
+	}
+	c, err := liveComment(ctx, b.Comment)
+	if err != nil {
+		return err
+	}
 	if c.Author == me.ID {
 		return codes.InvalidArgument.Errorf("members do not report their own comments")
-	}
-	if ctx.Store.Get(reportKey(c.ID, me.ID)) != nil {
-		return AlreadyReport.Errorf("member %s reported comment %s already", me.ID, c.ID)
 	}
 	ctx.Store.Set(reportKey(c.ID, me.ID), []byte(b.Reason))
 	c.Reports++
