@@ -269,3 +269,26 @@ func TestBatchBisectionNamesBadBallots(t *testing.T) {
 		t.Fatalf("failures %v", f)
 	}
 }
+
+func TestBatchWithSignatures(t *testing.T) {
+	e := newFixture(t, 3, 1)
+	r := newSeeded(5)
+	var bs []*Ballot
+	for range 5 {
+		b, _, _ := cast(t, e, r, [][]uint32{{0, 1, 0}, {0, 0, 1}})
+		bs = append(bs, b)
+	}
+	if f := VerifyProofsAndSignatures(e, bs, rand.Reader); f != nil {
+		t.Fatal(f)
+	}
+	raw := append([]byte(nil), bs[3].Bytes()...)
+	copy(raw[len(raw)-32:], group.ScalarFromUint64(1).Bytes()) // signature s
+	bs[3] = mustDecode(t, e, raw)
+	f := VerifyProofsAndSignatures(e, bs, rand.Reader)
+	if len(f) != 1 || f[0].Index != 3 || !errors.Is(f[0].Err, ErrSignature) {
+		t.Fatalf("failures %v", f)
+	}
+	if f := VerifyProofs(e, bs, rand.Reader); f != nil {
+		t.Fatalf("proofs alone: %v", f)
+	}
+}

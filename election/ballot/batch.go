@@ -1,6 +1,7 @@
 package ballot
 
 import (
+	"errors"
 	"io"
 	"runtime"
 	"sync"
@@ -18,7 +19,10 @@ type Failure struct {
 
 // addTerms adds every proof equation of b to m with fresh weights.
 // kCoef collects the coefficient of the joint key across the batch.
-func addTerms(b *Ballot, m *group.MSM, w *group.Weights, kCoef *ristretto255.Scalar) {
+func addTerms(b *Ballot, m *group.MSM, w *group.Weights, kCoef *ristretto255.Scalar, sig bool) {
+	if sig {
+		m.AddSchnorr(w, signatureTranscript(b.raw[:len(b.raw)-group.SchnorrSize]), b.OneTimeKey, b.Signature)
+	}
 	for _, cb := range b.Contests {
 		n := len(cb.Selections)
 		alpha := make([]*ristretto255.Scalar, n)
@@ -39,7 +43,7 @@ func addTerms(b *Ballot, m *group.MSM, w *group.Weights, kCoef *ristretto255.Sca
 }
 
 func pointsPerBallot(b *Ballot) int {
-	n := 0
+	n := 2
 	for _, cb := range b.Contests {
 		for _, p := range cb.Proofs {
 			n += 2*len(p.A) + 2
@@ -49,15 +53,16 @@ func pointsPerBallot(b *Ballot) int {
 	return n
 }
 
-// batchOK checks all proofs of bs in one multi-scalar multiplication.
-func batchOK(e *Election, bs []*Ballot, w *group.Weights) bool {
+// batchOK checks all proofs (and, if sig, one-time signatures) of bs in one
+// multi-scalar multiplication.
+func batchOK(e *Election, bs []*Ballot, w *group.Weights, sig bool) bool {
 	if len(bs) == 0 {
 		return true
 	}
 	m := group.NewMSM(pointsPerBallot(bs[0])*len(bs) + 1)
 	kCoef := ristretto255.NewScalar()
 	for _, b := range bs {
-		addTerms(b, m, w, kCoef)
+		addTerms(b, m, w, kCoef, sig)
 	}
 	m.Add(kCoef, e.JointKey)
 	return m.IsIdentity()
@@ -72,15 +77,33 @@ func batchOK(e *Election, bs []*Ballot, w *group.Weights) bool {
 // A false proof passes with probability at most 2^-128 per check, so the
 // result does not depend on rand in any practical sense.
 func VerifyProofs(e *Election, bs []*Ballot, rand io.Reader) []Failure {
-	return verifyRange(e, bs, 0, group.NewWeights(rand))
+	return verifyRange(e, bs, 0, group.NewWeights(rand), false)
 }
 
-func verifyRange(e *Election, bs []*Ballot, off int, w *group.Weights) []Failure {
-	if batchOK(e, bs, w) {
+// VerifyProofsAndSignatures is VerifyProofs with each ballot's one-time
+// signature folded into the same multi-scalar multiplication (an offline
+// verifier's shortcut; a node checks signatures first, with Check, to
+// drop junk cheaply). A failure's Err is ErrSignature if the signature
+// fails, the proof error if a proof fails, or both joined.
+func VerifyProofsAndSignatures(e *Election, bs []*Ballot, rand io.Reader) []Failure {
+	return verifyRange(e, bs, 0, group.NewWeights(rand), true)
+}
+
+func verifyRange(e *Election, bs []*Ballot, off int, w *group.Weights, sig bool) []Failure {
+	if batchOK(e, bs, w, sig) {
+		if sig {
+			for _, b := range bs {
+				b.sigOK = true
+			}
+		}
 		return nil
 	}
 	if len(bs) == 1 {
-		err := VerifyProofsNaive(e, bs[0])
+		var err error
+		if sig {
+			err = CheckSignature(e, bs[0])
+		}
+		err = errors.Join(err, VerifyProofsNaive(e, bs[0]))
 		if err == nil {
 			// The batch equation failed but each proof holds: impossible
 			// unless the weights collided; report it rather than hide it.
@@ -89,7 +112,7 @@ func verifyRange(e *Election, bs []*Ballot, off int, w *group.Weights) []Failure
 		return []Failure{{Index: off, Err: err}}
 	}
 	h := len(bs) / 2
-	return append(verifyRange(e, bs[:h], off, w), verifyRange(e, bs[h:], off+h, w)...)
+	return append(verifyRange(e, bs[:h], off, w, sig), verifyRange(e, bs[h:], off+h, w, sig)...)
 }
 
 // BatchSize is the number of ballots per multi-scalar multiplication in
@@ -120,7 +143,7 @@ func VerifyProofsParallel(e *Election, bs []*Ballot, workers int, newRand func()
 					return
 				}
 				lo, hi := i*BatchSize, min((i+1)*BatchSize, len(bs))
-				results[i] = verifyRange(e, bs[lo:hi], lo, group.NewWeights(newRand()))
+				results[i] = verifyRange(e, bs[lo:hi], lo, group.NewWeights(newRand()), false)
 				d := done.Add(int64(hi - lo))
 				if progress != nil {
 					progress(int(d))

@@ -1,6 +1,8 @@
 package group
 
 import (
+	"encoding/binary"
+
 	"github.com/gtank/ristretto255"
 )
 
@@ -20,26 +22,27 @@ func pippenger(scalars []*ristretto255.Scalar, points []*ristretto255.Element) *
 	half := 1 << (c - 1)
 	// Signed digits: d ∈ [-2^(c-1), 2^(c-1)), carry into the next window.
 	digits := make([]int16, n*(windows+1))
-	var buf [32]byte
+	var buf [40]byte // 32 scalar bytes + zero padding for the word reads
+	mask := uint64(1)<<c - 1
 	for i, s := range scalars {
 		s.Encode(buf[:0])
-		carry := 0
+		row := digits[i*(windows+1) : (i+1)*(windows+1)]
+		carry := uint64(0)
 		for w := 0; w <= windows; w++ {
-			// extract bits [w*c, w*c+c)
 			bit := w * c
-			v := 0
-			for k := 0; k < c && bit+k < 256; k++ {
-				b := bit + k
-				v |= int(buf[b>>3]>>(b&7)&1) << k
+			v := carry
+			if bit < 256 {
+				// c ≤ 16 bits starting at bit: read 8 bytes from bit/8.
+				word := binary.LittleEndian.Uint64(buf[bit>>3:])
+				v += word >> (bit & 7) & mask
 			}
-			v += carry
-			if v >= half {
-				v -= 1 << c
+			if v >= uint64(half) {
+				row[w] = int16(int64(v) - int64(1)<<c)
 				carry = 1
 			} else {
+				row[w] = int16(v)
 				carry = 0
 			}
-			digits[i*(windows+1)+w] = int16(v)
 		}
 	}
 	buckets := make([]*ristretto255.Element, half)

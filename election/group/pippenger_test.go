@@ -72,3 +72,16 @@ func BenchmarkWindow(b *testing.B) {
 		}
 	}
 }
+
+func TestPippengerEveryWindow(t *testing.T) {
+	sc, pt := randomMSM(200)
+	sc[0] = ristretto255.NewScalar().Negate(ScalarFromUint64(1)) // ℓ-1: all windows busy
+	want := ristretto255.NewElement().VarTimeMultiScalarMult(sc, pt)
+	defer func() { windowOverride = 0 }()
+	for c := 2; c <= 14; c++ {
+		windowOverride = c
+		if pippenger(sc, pt).Equal(want) != 1 {
+			t.Fatalf("window %d differs", c)
+		}
+	}
+}

@@ -120,3 +120,14 @@ func ReadDLEQ(r *Reader, field string) *DLEQ {
 	v := r.Scalar(field + ".v")
 	return &DLEQ{A: a, B: b, V: v}
 }
+
+// AddSchnorr adds the equation g^s = R · X^c of a Schnorr proof to a batch,
+// weighted by a fresh weight: the batch then fails if the proof does.
+func (m *MSM) AddSchnorr(w *Weights, t *Transcript, X *ristretto255.Element, p *Schnorr) {
+	c := schnorrChallenge(t, X, p.R)
+	z := w.Next()
+	m.AddBase(ristretto255.NewScalar().Multiply(z, p.S))
+	m.Add(ristretto255.NewScalar().Negate(z), p.R)
+	zc := ristretto255.NewScalar().Multiply(z, c)
+	m.Add(zc.Negate(zc), X)
+}

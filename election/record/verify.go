@@ -301,12 +301,18 @@ func (v *verifier) ballots() []*ballot.Ballot {
 						continue
 					}
 					s.credErr = ballot.CheckCredentials(e, s.b)
-					s.sigErr = ballot.CheckSignature(e, s.b)
 					batch = append(batch, s.b)
 					idx = append(idx, i)
 				}
-				for _, f := range ballot.VerifyProofs(e, batch, v.opt.Rand()) {
-					st[idx[f.Index]].proofErr = f.Err
+				// Signatures ride in the proofs' multi-scalar multiplication.
+				for _, f := range ballot.VerifyProofsAndSignatures(e, batch, v.opt.Rand()) {
+					s := &st[idx[f.Index]]
+					if errors.Is(f.Err, ballot.ErrSignature) {
+						s.sigErr = ballot.ErrSignature
+					}
+					if errors.Is(f.Err, ballot.ErrRangeProof) || errors.Is(f.Err, ballot.ErrSelectionLimit) {
+						s.proofErr = f.Err
+					}
 				}
 				v.progress("ballots", int(done.Add(int64(hi-lo))), n)
 			}
