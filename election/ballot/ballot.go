@@ -140,6 +140,18 @@ type Ballot struct {
 	sigOK  bool // CheckSignature passed
 }
 
+// ForgetProofs drops the decoded proofs and signature of a ballot whose
+// checks are done, keeping the ciphertexts, so a verifier holding a whole
+// election's ballots for the tally needs a fifth of the memory. Proof
+// checks on it afterwards panic.
+func (b *Ballot) ForgetProofs() {
+	for i := range b.Contests {
+		b.Contests[i].Proofs = nil
+		b.Contests[i].Limit = nil
+	}
+	b.Signature = nil
+}
+
 // OneTimeKeyBytes is the encoded one-time public key.
 func (b *Ballot) OneTimeKeyBytes() [32]byte { return b.otk }
 

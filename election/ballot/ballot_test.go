@@ -2,6 +2,8 @@ package ballot
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"crypto/rsa"
 	"errors"
 	"io"
@@ -290,5 +292,35 @@ func TestBatchWithSignatures(t *testing.T) {
 	}
 	if f := VerifyProofs(e, bs, rand.Reader); f != nil {
 		t.Fatalf("proofs alone: %v", f)
+	}
+}
+
+// A frozen ballot: fixed manifest, joint key g^7 and randomness. The
+// ciphertexts and proofs do not depend on the (randomly generated) issuer
+// key, so their bytes are pinned; a change here is a format change
+// (docs/election-record.md) and must be deliberate.
+func TestBallotKnownAnswer(t *testing.T) {
+	iss := testIssuers(t, 1)
+	m := &Manifest{Title: "kat", Contests: []Contest{{Title: "c", SelectionLimit: 1, OptionLimit: 1, Options: []string{"a", "b"}}}}
+	K := group.BaseMult(group.ScalarFromUint64(7))
+	e, err := NewElection(m, K, []*rsa.PublicKey{iss[0].PublicKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newSeeded(77)
+	key, _ := NewOneTimeKey(r)
+	b, _, err := Encrypt(r, e, key, [][]byte{make([]byte, 256)}, [][]uint32{{0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyProofsNaive(e, b); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.Bytes()
+	part := append(append([]byte(nil), raw[:65]...), raw[65+256:len(raw)-64]...)
+	sum := sha256.Sum256(part)
+	const want = "615da4df330d89aa423393a4682a6df14f7920613c1a4a4871a12b4dd333a0e7"
+	if got := hex.EncodeToString(sum[:]); got != want {
+		t.Errorf("ballot bytes hash %s, want %s", got, want)
 	}
 }

@@ -314,6 +314,9 @@ func (v *verifier) ballots() []*ballot.Ballot {
 						s.proofErr = f.Err
 					}
 				}
+				for _, b := range batch {
+					b.ForgetProofs()
+				}
 				v.progress("ballots", int(done.Add(int64(hi-lo))), n)
 			}
 		}()
