@@ -2,9 +2,9 @@ package ballot
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
-	"crypto/rsa"
 	"errors"
 	"io"
 	mrand "math/rand/v2"
