@@ -334,7 +334,10 @@ func Qualified(p Params, dealings []*Dealing, complaints []Complaint, answers []
 		}
 	}
 	for _, c := range complaints {
-		if c.Dealer < 1 || c.Dealer > p.N || disq[c.Dealer] != nil {
+		// A complaint must come from another trustee: one naming nobody
+		// could never be answered and would let anyone disqualify a dealer.
+		if c.Dealer < 1 || c.Dealer > p.N || c.Accuser < 1 || c.Accuser > p.N ||
+			c.Accuser == c.Dealer || disq[c.Dealer] != nil {
 			continue
 		}
 		var ans *Answer

@@ -182,6 +182,12 @@ func TestCheatingDealerDetected(t *testing.T) {
 	if fmt.Sprint(qual) != "[1 2 3]" {
 		t.Fatalf("qual %v", qual)
 	}
+	// Complaints naming nobody, or by the dealer against itself, are
+	// ignored: they could never be answered.
+	qual, _ = Qualified(p, ds, []Complaint{{Accuser: 9, Dealer: 1}, {Accuser: 0, Dealer: 2}, {Accuser: 3, Dealer: 3}}, nil)
+	if fmt.Sprint(qual) != "[1 2 3 4]" {
+		t.Fatalf("bogus complaints disqualified dealers: %v", qual)
+	}
 	// A forged proof of knowledge disqualifies too.
 	ds[0].Proofs[1].S = group.ScalarFromUint64(5)
 	if err := VerifyDealing(p, ds[0]); !errors.Is(err, ErrBadDealing) {

@@ -122,7 +122,8 @@ func VerifyBytes(data []byte, opt Options) *Report {
 	return Verify(rec, opt)
 }
 
-// Verify runs every check of the spec on a decoded record.
+// Verify runs every check of the spec on a record from Decode (whose
+// slices have the lengths the header declares).
 func Verify(rec *Record, opt Options) *Report {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
