@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -73,7 +75,15 @@ func init() {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "pnyx: chain %s, home %s\n", r.Node.ChainID(), flagHome)
+			// Announce the API once it can answer: reads need a committed block.
+			wctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
+			err = r.WaitForBlocks(wctx, 1)
+			cancel()
+			if err != nil {
+				r.Stop()
+				return fmt.Errorf("no block committed within a minute: %w", err)
+			}
+			fmt.Fprintf(out, "pnyx: chain %s, home %s, height %d\n", r.Node.ChainID(), flagHome, r.Node.LatestHeight())
 			fmt.Fprintf(out, "pnyx: API listening on %s (OpenAPI at %s/openapi.json)\n", r.APIURL, r.APIURL)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
