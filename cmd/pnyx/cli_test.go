@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pnyx-party/pnyx/keys"
 	"github.com/pnyx-party/pnyx/launch"
 	"github.com/pnyx-party/pnyx/proof"
 )
@@ -93,5 +98,45 @@ func TestCLIProofRoundTrip(t *testing.T) {
 		if out, err := pnyx(t, "verify", "proof", pf, "--genesis", genesis); err == nil {
 			t.Fatalf("a tampered proof verified:\n%s", out)
 		}
+	}
+}
+
+// TestTestnetWritesHomes: `pnyx testnet` writes N homes sharing one genesis
+// with N validators, each holding the HQ admin key and its own validator key.
+func TestTestnetWritesHomes(t *testing.T) {
+	out := t.TempDir()
+	stdout, err := pnyx(t, "testnet", "--validators", "4", "--out", out, "--base-port", "36656")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	var genesis []byte
+	admins := map[string]bool{}
+	for i := 0; i < 4; i++ {
+		home := filepath.Join(out, fmt.Sprintf("node%d", i))
+		g, err := os.ReadFile(filepath.Join(home, "config", "genesis.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if genesis != nil && !bytes.Equal(g, genesis) {
+			t.Fatalf("node%d has another genesis", i)
+		}
+		genesis = g
+		k, err := keys.Load(home, launch.AdminKeyName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admins[hex.EncodeToString(k.Public().(ed25519.PublicKey))] = true
+		if !strings.Contains(stdout, "pnyx start --home "+home) {
+			t.Errorf("no start line for %s:\n%s", home, stdout)
+		}
+	}
+	if len(admins) != 1 {
+		t.Fatalf("homes hold %d different admin keys", len(admins))
+	}
+	var doc struct {
+		Validators []json.RawMessage `json:"validators"`
+	}
+	if err := json.Unmarshal(genesis, &doc); err != nil || len(doc.Validators) != 4 {
+		t.Fatalf("genesis validators: %d (%v)", len(doc.Validators), err)
 	}
 }
