@@ -378,6 +378,7 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
 	defer cancel()
+	s.preverify(raw)
 	res, pending, err := s.admit(ctx, raw)
 	switch {
 	case err != nil:
@@ -400,6 +401,17 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// preverify verifies a tx's signature on the request's goroutine, in
+// parallel with other requests and with the block being executed, so that
+// CheckTx, which CometBFT runs one at a time and never during block
+// execution, need not. A failure is left for CheckTx to report, with the
+// code it would give anyway.
+func (s *Server) preverify(raw []byte) {
+	if s.app != nil && len(raw) <= tx.MaxTxBytes {
+		_ = s.app.Preverify(raw)
+	}
+}
+
 // admit hands one tx to the mempool. pending reports that the tx waits in
 // the mempool (res is then the acceptance); otherwise res is final: a CheckTx
 // rejection (stage "check") or, for a tx committed a moment ago, its
@@ -410,13 +422,6 @@ func (s *Server) admit(ctx context.Context, raw []byte) (res TxResult, pending b
 		return TxResult{}, false, codes.TooLarge.Errorf("tx is %d bytes, the limit is %d", len(raw), tx.MaxTxBytes)
 	}
 	hash := tx.Hash(raw)
-	if s.app != nil {
-		// Verify the signature here, in parallel with other requests, rather
-		// than in CheckTx, which CometBFT serializes with block execution. A
-		// failure is reported by CheckTx below, with the code it would give
-		// anyway.
-		_ = s.app.Preverify(raw)
-	}
 	ct, err := s.node.BroadcastTxSync(ctx, raw)
 	switch {
 	case errors.Is(err, node.ErrTxInCache):
@@ -474,11 +479,22 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
 	defer cancel()
 	out := SubmitBatchResponse{Results: make([]TxResult, len(req.Txs))}
+	raws := make([][]byte, len(req.Txs))
+	errs := make([]error, len(req.Txs))
+	// Verify every signature first: while a block executes, CheckTx waits,
+	// and this work need not.
 	for i, enc := range req.Txs {
-		raw, err := base64.StdEncoding.DecodeString(enc)
-		if err != nil {
-			err = codes.BadRequest.Errorf("tx %d is not base64: %v", i, err)
-		} else {
+		raws[i], errs[i] = base64.StdEncoding.DecodeString(enc)
+		if errs[i] != nil {
+			errs[i] = codes.BadRequest.Errorf("tx %d is not base64: %v", i, errs[i])
+			raws[i] = nil
+			continue
+		}
+		s.preverify(raws[i])
+	}
+	for i, raw := range raws {
+		err := errs[i]
+		if err == nil {
 			out.Results[i], _, err = s.admit(ctx, raw)
 		}
 		if err != nil {
