@@ -7,6 +7,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	sm "github.com/cometbft/cometbft/state"
 	"github.com/cometbft/cometbft/types"
 )
 
@@ -48,6 +49,24 @@ func (n *Node) checkHeight(height int64) (int64, error) {
 	return height, nil
 }
 
+// loadResults reads the stored FinalizeBlock response of height. Callers
+// hold n.mu shared.
+//
+// CometBFT stores the response protobuf-encoded, and an empty block whose
+// app hash is empty encodes to zero bytes, which its store then reports as
+// "no results for height". Such a block's response is the empty response.
+func (n *Node) loadResults(height int64, txs int) (*abci.ResponseFinalizeBlock, error) {
+	res, err := n.env.StateStore.LoadFinalizeBlockResponse(height)
+	var none sm.ErrNoABCIResponsesForHeight
+	if errors.As(err, &none) && txs == 0 {
+		return &abci.ResponseFinalizeBlock{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("node: results at %d: %w", height, err)
+	}
+	return res, nil
+}
+
 // Block returns the committed block at height (0: latest).
 func (n *Node) Block(height int64) (*types.Block, error) {
 	n.mu.RLock()
@@ -73,11 +92,11 @@ func (n *Node) BlockResults(height int64) (*abci.ResponseFinalizeBlock, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := n.env.StateStore.LoadFinalizeBlockResponse(height)
-	if err != nil {
-		return nil, fmt.Errorf("node: results at %d: %w", height, err)
+	meta := n.env.BlockStore.LoadBlockMeta(height)
+	if meta == nil {
+		return nil, fmt.Errorf("%w: block %d missing", ErrHeightNotAvailable, height)
 	}
-	return res, nil
+	return n.loadResults(height, meta.NumTxs)
 }
 
 // SignedHeader returns the header at height (0: latest) with the commit that
@@ -151,9 +170,9 @@ func (n *Node) committedBlock(height int64) (*CommittedBlock, error) {
 	if b == nil {
 		return nil, fmt.Errorf("%w: block %d missing", ErrHeightNotAvailable, height)
 	}
-	res, err := n.env.StateStore.LoadFinalizeBlockResponse(height)
+	res, err := n.loadResults(height, len(b.Txs))
 	if err != nil {
-		return nil, fmt.Errorf("node: results at %d: %w", height, err)
+		return nil, err
 	}
 	if len(res.TxResults) != len(b.Txs) {
 		return nil, fmt.Errorf("node: block %d has %d txs but %d results", height, len(b.Txs), len(res.TxResults))

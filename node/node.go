@@ -361,13 +361,15 @@ func (n *Node) Status() (Status, error) {
 		s.Peers = n.cmt.Switch().Peers().Size()
 	}
 	if s.Height > 0 {
-		if meta := n.env.BlockStore.LoadBlockMeta(s.Height); meta != nil {
-			s.BlockHash = meta.BlockID.Hash
-			s.BlockTime = meta.Header.Time
+		meta := n.env.BlockStore.LoadBlockMeta(s.Height)
+		if meta == nil {
+			return s, fmt.Errorf("node: block %d missing", s.Height)
 		}
-		res, err := n.env.StateStore.LoadFinalizeBlockResponse(s.Height)
+		s.BlockHash = meta.BlockID.Hash
+		s.BlockTime = meta.Header.Time
+		res, err := n.loadResults(s.Height, meta.NumTxs)
 		if err != nil {
-			return s, fmt.Errorf("node: results at %d: %w", s.Height, err)
+			return s, err
 		}
 		s.AppHash = res.AppHash
 	} else {

@@ -122,6 +122,7 @@ func Load(ctx context.Context, n *node.Node, txs [][]byte, workers int) (LoadRes
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
+		<-done // the follower writes res until it returns
 		return res, err
 	}
 	if err := <-done; err != nil {
