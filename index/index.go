@@ -83,9 +83,10 @@ type Index struct {
 	db   *sql.DB
 	path string
 
-	mu     sync.Mutex // serializes writers
-	height int64
-	now    int64 // block time (Unix) of the last indexed block
+	mu      sync.Mutex // serializes writers
+	height  int64
+	now     int64 // block time (Unix) of the last indexed block
+	nextRid int64 // row ID of the next comment: rows are numbered in commit order
 }
 
 // Open opens (creating if needed) the index at path.
@@ -111,6 +112,7 @@ func (x *Index) init() error {
 	var v string
 	err := x.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
+		x.nextRid = 1
 		_, err = x.db.Exec(`INSERT INTO meta(k,v) VALUES('schema',?),('height','0'),('time','0')`, SchemaVersion)
 		return err
 	}
@@ -125,7 +127,7 @@ func (x *Index) init() error {
 	x.db.QueryRow(`SELECT v FROM meta WHERE k='time'`).Scan(&t)
 	x.height, _ = strconv.ParseInt(h, 10, 64)
 	x.now, _ = strconv.ParseInt(t, 10, 64)
-	return nil
+	return x.db.QueryRow(`SELECT coalesce(max(rid), 0) + 1 FROM comments`).Scan(&x.nextRid)
 }
 
 // Close closes the database.
@@ -193,7 +195,8 @@ func (x *Index) Apply(height int64, at time.Time, txs []Tx) error {
 		return err
 	}
 	defer dbtx.Rollback()
-	w := &writer{tx: dbtx, height: height, at: at.Unix()}
+	w := &writer{tx: dbtx, height: height, at: at.Unix(), nextRid: x.nextRid}
+	defer w.close()
 	for _, t := range txs {
 		if err := w.apply(t); err != nil {
 			return fmt.Errorf("index: block %d tx %x (%s): %w", height, t.Hash[:4], t.Env.Type, err)
@@ -208,7 +211,7 @@ func (x *Index) Apply(height int64, at time.Time, txs []Tx) error {
 	if err := dbtx.Commit(); err != nil {
 		return err
 	}
-	x.height, x.now = height, at.Unix()
+	x.height, x.now, x.nextRid = height, at.Unix(), w.nextRid
 	return nil
 }
 
@@ -241,9 +244,12 @@ func (x *Index) WaitFor(ctx context.Context, height int64) error {
 
 // writer applies transactions inside one SQL transaction.
 type writer struct {
-	tx     *sql.Tx
-	height int64
-	at     int64
+	tx      *sql.Tx
+	height  int64
+	at      int64
+	nextRid int64 // row ID of the next comment
+	stmts   map[string]*sql.Stmt
+	pets    map[string]petitionInfo
 }
 
 // attrs returns the attributes of the first module event (after "tx").
@@ -269,9 +275,68 @@ func b2i(s string) int {
 	return 0
 }
 
+// stmt prepares q once per block: a block carries thousands of comments
+// that run the same few statements.
+func (w *writer) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := w.tx.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
 func (w *writer) exec(q string, args ...any) error {
-	_, err := w.tx.Exec(q, args...)
+	st, err := w.stmt(q)
+	if err != nil {
+		return err
+	}
+	_, err = st.Exec(args...)
 	return err
+}
+
+func (w *writer) queryRow(q string, args ...any) *sql.Row {
+	st, err := w.stmt(q)
+	if err != nil {
+		// Surface the error through a query that fails the same way.
+		return w.tx.QueryRow(q, args...)
+	}
+	return st.QueryRow(args...)
+}
+
+func (w *writer) close() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+}
+
+// petitionInfo is what a comment's FTS row needs of its petition.
+type petitionInfo struct {
+	scope, category string
+	hidden          bool
+}
+
+func (w *writer) petition(id string) (petitionInfo, error) {
+	if pi, ok := w.pets[id]; ok {
+		return pi, nil
+	}
+	var pi petitionInfo
+	var hidden int
+	if err := w.queryRow(`SELECT scope, category, hidden FROM petitions WHERE id=?`, id).Scan(&pi.scope, &pi.category, &hidden); err != nil {
+		return pi, fmt.Errorf("petition %s: %w", id, err)
+	}
+	pi.hidden = hidden == 1
+	if w.pets == nil {
+		w.pets = map[string]petitionInfo{}
+	}
+	w.pets[id] = pi
+	return pi, nil
 }
 
 func (w *writer) apply(t Tx) error {
@@ -310,21 +375,28 @@ func (w *writer) apply(t Tx) error {
 		}
 		path := ""
 		if b.Parent != "" {
-			if err := w.tx.QueryRow(`SELECT path FROM comments WHERE id=?`, b.Parent).Scan(&path); err != nil {
+			if err := w.queryRow(`SELECT path FROM comments WHERE id=?`, b.Parent).Scan(&path); err != nil {
 				return fmt.Errorf("parent %s: %w", b.Parent, err)
 			}
 			path += "."
 		}
-		res, err := w.tx.Exec(`INSERT INTO comments(id,petition,parent,path,depth,on_answer,author,stance,body,version,created_at,height,tx,updated_height)
-			VALUES(?,?,?,'',?,?,?,?,?,1,?,?,?,?)`, b.ID, b.Petition, b.Parent, i64(a["depth"]), b2i(a["on_answer"]), a["author"], b.Stance, b.Body, w.at, w.height, hash, w.height)
+		pi, err := w.petition(b.Petition)
 		if err != nil {
 			return err
 		}
-		rid, _ := res.LastInsertId()
-		if err := w.exec(`UPDATE comments SET path=? WHERE rid=?`, path+fmt.Sprintf("%012d", rid), rid); err != nil {
-			return err
+		rid := w.nextRid
+		w.nextRid++
+		in := 0
+		if !pi.hidden {
+			in = 1
+			tags := petitionTags(b.Petition, pi.scope, pi.category, a["author"]) + " " + tag("st", b.Stance)
+			if err := w.exec(`INSERT INTO comment_fts(rowid, text, tags) VALUES(?,?,?)`, rid, docText(b.Body), tags); err != nil {
+				return err
+			}
 		}
-		return w.syncComment(rid, true)
+		return w.exec(`INSERT INTO comments(rid,id,petition,parent,path,depth,on_answer,author,stance,body,version,created_at,height,tx,updated_height,in_fts)
+			VALUES(?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)`, rid, b.ID, b.Petition, b.Parent, path+fmt.Sprintf("%012d", rid), i64(a["depth"]), b2i(a["on_answer"]),
+			a["author"], b.Stance, b.Body, w.at, w.height, hash, w.height, in)
 	case petition.TypeEdit:
 		var b petition.EditBody
 		if err := tx.DecodeBody(t.Env.Body, &b); err != nil {
@@ -356,6 +428,7 @@ func (w *writer) apply(t Tx) error {
 			if err := w.exec(`UPDATE petitions SET hidden=?, updated_height=? WHERE id=?`, b2i(a["hidden"]), w.height, a["id"]); err != nil {
 				return err
 			}
+			delete(w.pets, a["id"])
 			if err := w.syncPetition(a["id"]); err != nil {
 				return err
 			}
@@ -391,7 +464,7 @@ func (w *writer) syncPetition(id string) error {
 	var rid int64
 	var scope, category, author, title, body, answer string
 	var hidden, inFTS int
-	err := w.tx.QueryRow(`SELECT rid, scope, category, author, title, body, answer, hidden, in_fts FROM petitions WHERE id=?`, id).
+	err := w.queryRow(`SELECT rid, scope, category, author, title, body, answer, hidden, in_fts FROM petitions WHERE id=?`, id).
 		Scan(&rid, &scope, &category, &author, &title, &body, &answer, &hidden, &inFTS)
 	if err != nil {
 		return fmt.Errorf("petition %s: %w", id, err)
@@ -421,7 +494,7 @@ func petitionTags(id, scope, category, author string) string {
 
 func (w *writer) syncCommentID(id string, textChanged bool) error {
 	var rid int64
-	if err := w.tx.QueryRow(`SELECT rid FROM comments WHERE id=?`, id).Scan(&rid); err != nil {
+	if err := w.queryRow(`SELECT rid FROM comments WHERE id=?`, id).Scan(&rid); err != nil {
 		return fmt.Errorf("comment %s: %w", id, err)
 	}
 	return w.syncComment(rid, textChanged)
@@ -433,7 +506,7 @@ func (w *writer) syncCommentID(id string, textChanged bool) error {
 func (w *writer) syncComment(rid int64, textChanged bool) error {
 	var id, pid, author, stance, body, scope, category string
 	var hidden, deleted, inFTS, phidden int
-	err := w.tx.QueryRow(`SELECT c.id, c.petition, c.author, c.stance, c.body, c.hidden, c.deleted, c.in_fts, p.scope, p.category, p.hidden
+	err := w.queryRow(`SELECT c.id, c.petition, c.author, c.stance, c.body, c.hidden, c.deleted, c.in_fts, p.scope, p.category, p.hidden
 		FROM comments c JOIN petitions p ON p.id = c.petition WHERE c.rid=?`, rid).
 		Scan(&id, &pid, &author, &stance, &body, &hidden, &deleted, &inFTS, &scope, &category, &phidden)
 	if err != nil {

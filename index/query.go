@@ -32,6 +32,12 @@ type Query struct {
 // MaxLimit bounds a page.
 const MaxLimit = 100
 
+// RelevanceWindow is how many of the newest matches in scope relevance
+// ranking orders by bm25. It bounds the cost of a ranked query whatever the
+// size of the scope (a petition may draw 100,000 comments); a narrower date
+// range reaches older matches.
+const RelevanceWindow = 1000
+
 // Ref points at the on-chain record a hit comes from, so it can be proven
 // (GET the record with ?prove=true) and its text checked against the
 // record's content hash.
@@ -166,25 +172,25 @@ func (q *Query) ftsExpr(comments bool) (expr string, ok bool) {
 // order, so created_at grows with rid).
 func (x *Index) ridRange(table string, from, to int64) (lo, hi int64, err error) {
 	lo, hi = 0, 1<<62
+	// Rows are in commit order, so created_at grows with rid: the first row
+	// at or after from and the last at or before to bound the range.
 	if from != 0 {
-		var v sql.NullInt64
-		if err := x.db.QueryRow(`SELECT min(rid) FROM `+table+` WHERE created_at >= ?`, from).Scan(&v); err != nil {
-			return 0, 0, err
-		}
-		if !v.Valid {
+		err := x.db.QueryRow(`SELECT rid FROM `+table+` WHERE created_at >= ? ORDER BY created_at, rid LIMIT 1`, from).Scan(&lo)
+		if errors.Is(err, sql.ErrNoRows) {
 			return 1, 0, nil
 		}
-		lo = v.Int64
+		if err != nil {
+			return 0, 0, err
+		}
 	}
 	if to != 0 {
-		var v sql.NullInt64
-		if err := x.db.QueryRow(`SELECT max(rid) FROM `+table+` WHERE created_at <= ?`, to).Scan(&v); err != nil {
-			return 0, 0, err
-		}
-		if !v.Valid {
+		err := x.db.QueryRow(`SELECT rid FROM `+table+` WHERE created_at <= ? ORDER BY created_at DESC, rid DESC LIMIT 1`, to).Scan(&hi)
+		if errors.Is(err, sql.ErrNoRows) {
 			return 1, 0, nil
 		}
-		hi = v.Int64
+		if err != nil {
+			return 0, 0, err
+		}
 	}
 	return lo, hi, nil
 }
@@ -252,8 +258,9 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 	case expr == "":
 		rows, err = x.db.Query(`SELECT `+commentCols+` FROM comments c WHERE c.in_fts=1 AND c.rid BETWEEN ? AND ? ORDER BY c.rid DESC LIMIT ?`, lo, hi, q.Limit)
 	case q.Sort == "relevance":
-		rows, err = x.db.Query(`SELECT `+commentCols+` FROM comment_fts f JOIN comments c ON c.rid = f.rowid
-			WHERE comment_fts MATCH ? AND f.rowid BETWEEN ? AND ? ORDER BY f.rank LIMIT ? OFFSET ?`, expr, lo, hi, q.Limit, offset)
+		rows, err = x.db.Query(`SELECT `+commentCols+` FROM (SELECT rowid AS r, rank AS k FROM comment_fts
+			WHERE comment_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?) m JOIN comments c ON c.rid = m.r
+			ORDER BY m.k, m.r DESC LIMIT ? OFFSET ?`, expr, lo, hi, RelevanceWindow, q.Limit, offset)
 	default:
 		rows, err = x.db.Query(`SELECT `+commentCols+` FROM comment_fts f JOIN comments c ON c.rid = f.rowid
 			WHERE comment_fts MATCH ? AND f.rowid BETWEEN ? AND ? ORDER BY f.rowid DESC LIMIT ?`, expr, lo, hi, q.Limit)
