@@ -100,6 +100,9 @@ func runBenchSearch(out, progress io.Writer, o benchSearchOptions) error {
 	if !o.Keep {
 		defer os.RemoveAll(dir)
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
 	path := filepath.Join(dir, "index.sqlite")
 	for _, s := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + s)

@@ -227,8 +227,11 @@ func printComment(w io.Writer, c index.Comment, indent string) {
 		body = "[deleted by its author]"
 	}
 	edited := ""
+	if c.OnAnswer && c.Depth == 1 {
+		edited = " (on the answer)"
+	}
 	if c.Version > 1 {
-		edited = fmt.Sprintf(" (edited, v%d)", c.Version)
+		edited += fmt.Sprintf(" (edited, v%d)", c.Version)
 	}
 	fmt.Fprintf(w, "%s%s %s +%d/-%d %s%s: %s\n", indent, c.ID, c.Stance, c.Up, c.Down, time.Unix(c.CreatedAt, 0).In(kstZone).Format("2006-01-02 15:04"), edited, body)
 }
