@@ -63,14 +63,11 @@ func Reindex(home string, progress func(h, last int64)) (*index.Index, error) {
 	if !node.IsInitialized(home) {
 		return nil, fmt.Errorf("launch: %s is not initialized", home)
 	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(IndexPath(home) + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-	}
+	// Opening the state and the node's stores first fails while a node runs
+	// on this home (their databases are locked), before anything is deleted.
 	app, st, err := NewApp(home, chain.Options{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("launch: open the state (is the node still running?): %w", err)
 	}
 	defer st.Close()
 	n, err := node.New(home, app, Quiet())
@@ -78,6 +75,11 @@ func Reindex(home string, progress func(h, last int64)) (*index.Index, error) {
 		return nil, err
 	}
 	defer n.Stop()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(IndexPath(home) + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
 	x, err := index.Open(IndexPath(home))
 	if err != nil {
 		return nil, err
