@@ -39,6 +39,7 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"
@@ -70,6 +71,12 @@ type App struct {
 	Petitions *petition.Petitions
 
 	Assembly *assembly.Assembly
+
+	// Elections runs party elections; its ballots are anonymous txs.
+	Elections *election.Elections
+	// anonymous holds tx types whose envelope carries no signer (all-zero
+	// key, nonce and signature): the module authenticates the body itself.
+	anonymous map[string]bool
 
 	// mu guards the fields below, which CheckTx, FinalizeBlock and the API's
 	// readers share.
@@ -122,6 +129,9 @@ func New(st *store.Store, opts Options) *App {
 	a.Register(a.Petitions.Routes())
 	a.Assembly = &assembly.Assembly{Org: a.Org}
 	a.Register(a.Assembly.Routes())
+	a.Elections = &election.Elections{Org: a.Org}
+	a.Register(a.Elections.Routes())
+	a.RegisterAnonymous(a.Elections.Anonymous()...)
 	if raw := st.Get([]byte(keyGenesis)); raw != nil {
 		var g Genesis
 		if err := json.Unmarshal(raw, &g); err != nil {
@@ -144,6 +154,20 @@ func (a *App) Register(rs module.Routes) {
 			panic("chain: two modules handle " + typ)
 		}
 		a.routes[typ] = h
+	}
+}
+
+// RegisterAnonymous marks tx types as anonymous: their envelope must carry
+// an all-zero signer, nonce and signature, is not authenticated by the chain
+// and advances no nonce. The handler sees no caller and must authenticate
+// the body itself (ballots carry credentials and a one-time signature) and
+// refuse replays itself (ballots by their tracking code).
+func (a *App) RegisterAnonymous(types ...string) {
+	if a.anonymous == nil {
+		a.anonymous = map[string]bool{}
+	}
+	for _, t := range types {
+		a.anonymous[t] = true
 	}
 }
 
@@ -227,8 +251,10 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: uint32(codes.Of(err)), Codespace: codes.Codespace, Log: codes.Message(err)}, nil
 	}
-	a.checkNonces[string(env.Signer)] = env.Nonce + 1
-	a.rememberVerified(hash)
+	if !a.anonymous[env.Type] {
+		a.checkNonces[string(env.Signer)] = env.Nonce + 1
+		a.rememberVerified(hash)
+	}
 	return &abci.ResponseCheckTx{Code: 0, GasWanted: 1}, nil
 }
 
@@ -291,6 +317,12 @@ func (a *App) authenticate(raw []byte, checking bool) (*tx.Envelope, [32]byte, e
 	if _, ok := a.routes[env.Type]; !ok {
 		return nil, hash, codes.UnknownType.Errorf("no module handles tx type %q", env.Type)
 	}
+	if a.anonymous[env.Type] {
+		if !allZero(env.Signer) || !allZero(env.Signature) || env.Nonce != 0 {
+			return nil, hash, codes.Malformed.Errorf("a %s tx is anonymous: signer, nonce and signature must be zero", env.Type)
+		}
+		return env, hash, nil
+	}
 	if a.sigVerified(hash, !checking) {
 		if !checking {
 			a.stats.SigCacheHits++
@@ -312,6 +344,15 @@ func (a *App) authenticate(raw []byte, checking bool) (*tx.Envelope, [32]byte, e
 		return nil, hash, codes.BadNonce.Errorf("nonce %d is %s: the signer's next nonce is %d", env.Nonce, what, want)
 	}
 	return env, hash, nil
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func nonceKey(signer []byte) []byte { return append([]byte("acct/"), signer...) }
@@ -350,9 +391,11 @@ func (a *App) execute(env *tx.Envelope, checking bool, height int64, at time.Tim
 	if checking {
 		return nil
 	}
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], env.Nonce+1)
-	ov.Set(nonceKey(env.Signer), n[:])
+	if !a.anonymous[env.Type] {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], env.Nonce+1)
+		ov.Set(nonceKey(env.Signer), n[:])
+	}
 	ov.Write()
 	*events = ctx.Events()
 	return nil
@@ -363,9 +406,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	results := make([]*abci.ExecTxResult, len(req.Txs))
+	// Ballots are verified for the whole block first, on all cores.
+	a.Elections.BeginBlock(a.store, req.Height, req.Txs)
 	for i, raw := range req.Txs {
 		results[i] = a.deliver(raw, req.Height, req.Time)
 	}
+	a.Elections.EndBlock()
 	var lb [16]byte
 	binary.BigEndian.PutUint64(lb[:8], uint64(req.Height))
 	binary.BigEndian.PutUint64(lb[8:], uint64(req.Time.UnixNano()))

@@ -1,0 +1,1186 @@
+package election
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/gtank/ristretto255"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/ceremony"
+	"github.com/pnyx-party/pnyx/election/credential"
+	"github.com/pnyx-party/pnyx/election/group"
+	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+// Elections is the module. Its caches are per node and never change an
+// outcome, only its cost.
+type Elections struct {
+	Org *org.Org
+	// Workers verifies a block's ballots on this many goroutines
+	// (0 = GOMAXPROCS). The verdicts do not depend on it.
+	Workers int
+
+	mu sync.Mutex
+	// contexts caches the public context of elections past their ceremony
+	// (immutable from then on), by election name.
+	contexts map[string]*ballot.Election
+	// checked remembers ballots (by SHA-256 of their bytes) whose
+	// credentials and one-time signature verified.
+	checked map[[32]byte]struct{}
+	// block holds FinalizeBlock's verdicts for the block being executed.
+	block map[[32]byte]*verdict
+}
+
+type verdict struct {
+	b   *ballot.Ballot
+	err error
+}
+
+const maxChecked = 500_000
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+func padN(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for len(s) < 12 {
+		s = "0" + s
+	}
+	return s
+}
+
+// DeriveElectionID is the 32-byte election ID bound into every ballot:
+// SHA-256("pnyx/election/id/v1\x00" ‖ chainID ‖ "\x00" ‖ name).
+func DeriveElectionID(chainID, name string) [32]byte {
+	return sha256.Sum256([]byte("pnyx/election/id/v1\x00" + chainID + "\x00" + name))
+}
+
+// Routes returns the module's handlers.
+func (m *Elections) Routes() module.Routes {
+	return module.Routes{
+		TypeCreate: m.create, TypeCancel: m.cancel,
+		TypeTrusteeKey: m.trusteeKey, TypeDeal: m.deal, TypeCheck: m.check, TypeAnswer: m.answer,
+		TypeAck: m.ack, TypeIssuerKey: m.issuerKey,
+		TypeRequest: m.request, TypeIssue: m.issue,
+		TypeBallot: m.ballot, TypeSpoil: m.spoil,
+		TypeDecrypt: m.decrypt,
+	}
+}
+
+// Anonymous lists the transaction types that carry no signer.
+func (m *Elections) Anonymous() []string { return []string{TypeBallot, TypeSpoil} }
+
+// Get reads an election.
+func Get(kv store.Reader, id string) (*Election, bool) {
+	var e Election
+	if !module.GetJSON(kv, string(ElectionKey(id)), &e) {
+		return nil, false
+	}
+	return &e, true
+}
+
+// GetTally reads an election's running tally.
+func GetTally(kv store.Reader, id string) (*Tally, bool) {
+	var t Tally
+	if !module.GetJSON(kv, string(TallyKey(id)), &t) {
+		return nil, false
+	}
+	return &t, true
+}
+
+// ByElectionID finds an election's name from its 32-byte ID.
+func ByElectionID(kv store.Reader, eid [32]byte) (string, bool) {
+	v := kv.Get(eidKey(hex.EncodeToString(eid[:])))
+	return string(v), v != nil
+}
+
+func load(kv store.Reader, id string) (*Election, error) {
+	e, ok := Get(kv, id)
+	if !ok {
+		return nil, codes.NotFound.Errorf("election %q does not exist", id)
+	}
+	return e, nil
+}
+
+// Phase is the election's phase at block time now.
+func (e *Election) Phase(now int64) string {
+	switch {
+	case e.Status != PhaseReady:
+		return e.Status
+	case now < e.VoteStart:
+		return PhaseIssuing
+	case now < e.VoteEnd:
+		return PhaseVoting
+	default:
+		return PhaseTallying
+	}
+}
+
+func wrongPhase(e *Election, now int64, what string) error {
+	return CodeWrongPhase.Errorf("election %s is in phase %s at %d: %s", e.ID, e.Phase(now), now, what)
+}
+
+func (e *Election) params() ceremony.Params {
+	var p ceremony.Params
+	hex.Decode(p.ElectionID[:], []byte(e.ElectionID))
+	p.N, p.K = len(e.Trustees), e.Threshold
+	return p
+}
+
+func (e *Election) manifest() *ballot.Manifest {
+	raw, _ := hex.DecodeString(e.Manifest)
+	m, err := ballot.DecodeManifest(raw)
+	if err != nil {
+		panic(fmt.Sprintf("election: stored manifest of %s is corrupt: %v", e.ID, err))
+	}
+	return m
+}
+
+func indexOf(list []string, id string) int {
+	for i, x := range list {
+		if x == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// trustee returns the caller's trustee index (1..n), checking the role.
+func (m *Elections) trustee(ctx *module.Context, e *Election) (int, error) {
+	l := indexOf(e.Trustees, ctx.Caller.MemberID) + 1
+	if l == 0 || ctx.Caller.MemberID == "" {
+		return 0, codes.Unauthorized.Errorf("signer is not a trustee of election %s", e.ID)
+	}
+	if err := m.Org.Authorize(ctx, org.Trustee, e.Chapter); err != nil {
+		return 0, err
+	}
+	return l, nil
+}
+
+func (m *Elections) issuer(ctx *module.Context, e *Election) (int, error) {
+	i := indexOf(e.Issuers, ctx.Caller.MemberID)
+	if i < 0 || ctx.Caller.MemberID == "" {
+		return 0, codes.Unauthorized.Errorf("signer is not a credential issuer of election %s", e.ID)
+	}
+	if err := m.Org.Authorize(ctx, org.CredentialIssuer, e.Chapter); err != nil {
+		return 0, err
+	}
+	return i, nil
+}
+
+func put(ctx *module.Context, e *Election) { module.PutJSON(ctx.Store, string(ElectionKey(e.ID)), e) }
+func putTally(ctx *module.Context, id string, t *Tally) {
+	module.PutJSON(ctx.Store, string(TallyKey(id)), t)
+}
+
+func decodeHex(s, what string, size int) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || (size > 0 && len(b) != size) || hex.EncodeToString(b) != s {
+		return nil, codes.InvalidArgument.Errorf("%s must be %d bytes of lowercase hex", what, size)
+	}
+	return b, nil
+}
+
+func (m *Elections) create(ctx *module.Context, body []byte) error {
+	var b CreateBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	if !idPattern.MatchString(b.ID) {
+		return codes.InvalidArgument.Errorf("election ID %q must match %s", b.ID, idPattern)
+	}
+	if err := m.Org.Authorize(ctx, org.ElectionCommissioner, b.Chapter); err != nil {
+		return err
+	}
+	if _, ok := Get(ctx.Store, b.ID); ok {
+		return codes.AlreadyExists.Errorf("election %q exists", b.ID)
+	}
+	if b.Class != "" && b.Class != members.General && b.Class != members.Responsible {
+		return codes.InvalidArgument.Errorf("class %q is neither %s nor %s", b.Class, members.General, members.Responsible)
+	}
+	man := &ballot.Manifest{ElectionID: DeriveElectionID(ctx.ChainID, b.ID), Title: b.Title}
+	for _, c := range b.Contests {
+		man.Contests = append(man.Contests, ballot.Contest{Title: c.Title, SelectionLimit: c.SelectionLimit, OptionLimit: c.OptionLimit, Options: c.Options})
+	}
+	if err := man.Validate(); err != nil {
+		return codes.InvalidArgument.Errorf("manifest: %v", err)
+	}
+	if n := len(b.Trustees); n < 1 || n > MaxTrustees || b.Threshold < 1 || b.Threshold > n {
+		return codes.InvalidArgument.Errorf("need 1 ≤ threshold ≤ trustees ≤ %d, got %d of %d", MaxTrustees, b.Threshold, n)
+	}
+	if n := len(b.Issuers); n < 1 || n > MaxIssuers {
+		return codes.InvalidArgument.Errorf("need 1 to %d credential issuers, got %d", MaxIssuers, n)
+	}
+	seen := map[string]bool{}
+	for _, list := range []struct {
+		ids  []string
+		role org.Role
+	}{{b.Trustees, org.Trustee}, {b.Issuers, org.CredentialIssuer}} {
+		for _, id := range list.ids {
+			if seen[id] {
+				return codes.InvalidArgument.Errorf("member %s is listed twice (trustees and issuers must be distinct people)", id)
+			}
+			seen[id] = true
+			mem, ok := members.Get(ctx.Store, id)
+			if !ok || mem.Status != members.Active {
+				return codes.InvalidArgument.Errorf("member %s is not an active member", id)
+			}
+			if !org.HasRole(ctx.Store, id, list.role, b.Chapter) {
+				return codes.Unauthorized.Errorf("member %s lacks role %s at chapter %s or above", id, list.role, b.Chapter)
+			}
+		}
+	}
+	ok := b.IssueStart < b.IssueEnd && b.VoteStart < b.VoteEnd && b.IssueStart <= b.VoteStart && b.IssueEnd <= b.VoteEnd &&
+		(b.AllowOverlap || b.IssueEnd <= b.VoteStart) && b.VoteEnd > ctx.Unix()
+	if !ok {
+		return codes.InvalidArgument.Errorf("schedule must satisfy issue_start < issue_end ≤ vote_start < vote_end (issue_end ≤ vote_end with allow_overlap) and end in the future")
+	}
+	// Eligibility snapshot, evaluated now.
+	var elig []string
+	for _, ch := range org.Subtree(ctx.Store, b.Chapter) {
+		after := ""
+		for {
+			ids := members.InChapter(ctx.Store, ch.ID, after, 1000)
+			for _, id := range ids {
+				mem, ok := members.Get(ctx.Store, id)
+				if ok && mem.Status == members.Active && (b.Class == "" || mem.Class == b.Class) {
+					elig = append(elig, id)
+				}
+			}
+			if len(ids) < 1000 {
+				break
+			}
+			after = ids[len(ids)-1]
+		}
+		if len(elig) > MaxEligible {
+			return codes.InvalidArgument.Errorf("more than %d eligible members: split the election by chapter", MaxEligible)
+		}
+	}
+	sort.Strings(elig)
+	h := sha256.New()
+	h.Write([]byte("pnyx/election/eligible/v1"))
+	for _, id := range elig {
+		h.Write([]byte(id + "\n"))
+		ctx.Store.Set(eligibleKey(b.ID, id), []byte{1})
+	}
+	n := len(b.Trustees)
+	e := &Election{ID: b.ID, ElectionID: hex.EncodeToString(man.ElectionID[:]), Chapter: b.Chapter, Class: b.Class,
+		Commissioner: ctx.Caller.MemberID, Manifest: hex.EncodeToString(man.Encode()), Trustees: b.Trustees,
+		Threshold: b.Threshold, Issuers: b.Issuers, IssueStart: b.IssueStart, IssueEnd: b.IssueEnd,
+		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, Status: PhaseCeremony,
+		CreatedAt: ctx.Unix(), CreatedAtH: ctx.Height, Eligible: uint64(len(elig)), EligibleHash: hex.EncodeToString(h.Sum(nil)),
+		HPKEKeys: make([]string, n), Dealt: make([]bool, n), Checked: make([]bool, n), Complaints: []Complaint{}, Answers: []Answer{},
+		Acks: make([]string, n), IssuerKeys: make([]string, len(b.Issuers))}
+	mh := man.Hash()
+	e.ManifestHash = hex.EncodeToString(mh[:])
+	put(ctx, e)
+	ctx.Store.Set(eidKey(e.ElectionID), []byte(e.ID))
+	putTally(ctx, e.ID, &Tally{Aggregate: hex.EncodeToString(encodeAggregate(zeroAggregate(man))), Shares: []int{}})
+	ctx.Emit("election.created", "election", e.ID, "chapter", e.Chapter, "eligible", strconv.FormatUint(e.Eligible, 10))
+	return nil
+}
+
+func (m *Elections) cancel(ctx *module.Context, body []byte) error {
+	var b CancelBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := load(ctx.Store, b.Election)
+	if err != nil {
+		return err
+	}
+	if err := m.Org.Authorize(ctx, org.ElectionCommissioner, e.Chapter); err != nil {
+		return err
+	}
+	if _, ok := ReasonNames[b.Reason]; !ok {
+		return codes.InvalidArgument.Errorf("unknown cancellation reason %d", b.Reason)
+	}
+	if e.Status == PhasePublished || e.Status == PhaseCancelled {
+		return wrongPhase(e, ctx.Unix(), "only an election not yet published or cancelled can be cancelled")
+	}
+	e.Status, e.Reason = PhaseCancelled, b.Reason
+	put(ctx, e)
+	ctx.Emit("election.cancelled", "election", e.ID, "reason", ReasonNames[b.Reason])
+	return nil
+}
+
+// inCeremony loads an election that must still be in its ceremony.
+func inCeremony(ctx *module.Context, id string) (*Election, error) {
+	e, err := load(ctx.Store, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status != PhaseCeremony {
+		return nil, wrongPhase(e, ctx.Unix(), "the key ceremony is over")
+	}
+	return e, nil
+}
+
+func (m *Elections) trusteeKey(ctx *module.Context, body []byte) error {
+	var b TrusteeKeyBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := inCeremony(ctx, b.Election)
+	if err != nil {
+		return err
+	}
+	l, err := m.trustee(ctx, e)
+	if err != nil {
+		return err
+	}
+	if _, err := decodeHex(b.Key, "key", ceremony.HPKEKeySize); err != nil {
+		return err
+	}
+	if e.HPKEKeys[l-1] != "" {
+		return codes.AlreadyExists.Errorf("trustee %d posted its key already", l)
+	}
+	e.HPKEKeys[l-1] = b.Key
+	put(ctx, e)
+	ctx.Emit("election.trustee_key", "election", e.ID, "trustee", strconv.Itoa(l))
+	return nil
+}
+
+// EncodeDealing is the dealing's layout in the record: k commitments ‖
+// k Schnorr proofs ‖ n sealed shares.
+func EncodeDealing(d *ceremony.Dealing) []byte {
+	w := &group.Writer{}
+	for _, A := range d.Commitments {
+		w.Element(A)
+	}
+	for _, p := range d.Proofs {
+		p.Encode(w)
+	}
+	for _, s := range d.Shares {
+		w.Fixed(s)
+	}
+	return w.Buf
+}
+
+// DecodeDealing parses a dealing of dealer for parameters p.
+func DecodeDealing(p ceremony.Params, dealer int, raw []byte) (*ceremony.Dealing, error) {
+	rd := group.NewReader(raw)
+	d := &ceremony.Dealing{Dealer: dealer}
+	for range p.K {
+		d.Commitments = append(d.Commitments, rd.PublicKey("commitment"))
+	}
+	for range p.K {
+		d.Proofs = append(d.Proofs, group.ReadSchnorr(rd, "proof"))
+	}
+	for range p.N {
+		d.Shares = append(d.Shares, rd.Fixed("sealed_share", ceremony.ShareCiphertextSize))
+	}
+	if err := rd.Finish(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (e *Election) dealing(kv store.Reader, l int) *ceremony.Dealing {
+	raw := kv.Get(dealingKey(e.ID, l))
+	if raw == nil {
+		return nil
+	}
+	d, err := DecodeDealing(e.params(), l, raw)
+	if err != nil {
+		panic(fmt.Sprintf("election: stored dealing %d of %s is corrupt: %v", l, e.ID, err))
+	}
+	return d
+}
+
+func all(bs []bool) bool {
+	for _, b := range bs {
+		if !b {
+			return false
+		}
+	}
+	return true
+}
+
+func allSet(ss []string) bool {
+	for _, s := range ss {
+		if s == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Elections) deal(ctx *module.Context, body []byte) error {
+	var b DealBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := inCeremony(ctx, b.Election)
+	if err != nil {
+		return err
+	}
+	l, err := m.trustee(ctx, e)
+	if err != nil {
+		return err
+	}
+	if !allSet(e.HPKEKeys) {
+		return wrongPhase(e, ctx.Unix(), "dealings wait until every trustee has posted its key")
+	}
+	if e.Dealt[l-1] {
+		return codes.AlreadyExists.Errorf("trustee %d has dealt already", l)
+	}
+	raw, err := hex.DecodeString(b.Dealing)
+	if err != nil {
+		return codes.InvalidArgument.Errorf("dealing is not hex")
+	}
+	d, err := DecodeDealing(e.params(), l, raw)
+	if err != nil {
+		return CodeCeremony.Errorf("dealing of trustee %d: %v", l, err)
+	}
+	if err := ceremony.VerifyDealing(e.params(), d); err != nil {
+		return CodeCeremony.Errorf("dealing of trustee %d: %v", l, err)
+	}
+	ctx.Store.Set(dealingKey(e.ID, l), raw)
+	e.Dealt[l-1] = true
+	put(ctx, e)
+	ctx.Emit("election.dealt", "election", e.ID, "trustee", strconv.Itoa(l))
+	return nil
+}
+
+func (m *Elections) check(ctx *module.Context, body []byte) error {
+	var b CheckBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := inCeremony(ctx, b.Election)
+	if err != nil {
+		return err
+	}
+	l, err := m.trustee(ctx, e)
+	if err != nil {
+		return err
+	}
+	if !all(e.Dealt) {
+		return wrongPhase(e, ctx.Unix(), "checks wait until every trustee has dealt")
+	}
+	if e.Checked[l-1] {
+		return codes.AlreadyExists.Errorf("trustee %d has posted its check already", l)
+	}
+	for i, d := range b.Complaints {
+		if d < 1 || d > len(e.Trustees) || d == l || (i > 0 && d <= b.Complaints[i-1]) {
+			return codes.InvalidArgument.Errorf("complaints must name other trustees, ascending")
+		}
+		e.Complaints = append(e.Complaints, Complaint{Accuser: l, Dealer: d})
+	}
+	e.Checked[l-1] = true
+	m.maybeJointKey(ctx, e)
+	put(ctx, e)
+	ctx.Emit("election.checked", "election", e.ID, "trustee", strconv.Itoa(l), "complaints", strconv.Itoa(len(b.Complaints)))
+	return nil
+}
+
+func (m *Elections) answer(ctx *module.Context, body []byte) error {
+	var b AnswerBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := inCeremony(ctx, b.Election)
+	if err != nil {
+		return err
+	}
+	l, err := m.trustee(ctx, e)
+	if err != nil {
+		return err
+	}
+	open := false
+	for _, c := range e.Complaints {
+		open = open || (c.Dealer == l && c.Accuser == b.Accuser)
+	}
+	for _, a := range e.Answers {
+		if a.Dealer == l && a.Accuser == b.Accuser {
+			return codes.AlreadyExists.Errorf("trustee %d answered trustee %d already", l, b.Accuser)
+		}
+	}
+	if !open {
+		return codes.NotFound.Errorf("no complaint by trustee %d against trustee %d", b.Accuser, l)
+	}
+	raw, err := decodeHex(b.Share, "share", group.ScalarSize)
+	if err != nil {
+		return err
+	}
+	if _, err := group.DecodeScalar(raw); err != nil {
+		return codes.InvalidArgument.Errorf("share: %v", err)
+	}
+	e.Answers = append(e.Answers, Answer{Dealer: l, Accuser: b.Accuser, Share: b.Share})
+	m.maybeJointKey(ctx, e)
+	put(ctx, e)
+	ctx.Emit("election.answered", "election", e.ID, "trustee", strconv.Itoa(l), "accuser", strconv.Itoa(b.Accuser))
+	return nil
+}
+
+// ceremonyRecord fills the ceremony part of a record from state.
+func (e *Election) ceremonyRecord(kv store.Reader) *record.Record {
+	p := e.params()
+	r := &record.Record{Manifest: e.manifest(), N: p.N, K: p.K}
+	for l := 1; l <= p.N; l++ {
+		k, _ := hex.DecodeString(e.HPKEKeys[l-1])
+		r.HPKEKeys = append(r.HPKEKeys, k)
+		r.Dealings = append(r.Dealings, e.dealing(kv, l))
+	}
+	for _, c := range e.Complaints {
+		r.Complaints = append(r.Complaints, ceremony.Complaint{Accuser: c.Accuser, Dealer: c.Dealer})
+	}
+	for _, a := range e.Answers {
+		raw, _ := hex.DecodeString(a.Share)
+		s, _ := group.DecodeScalar(raw)
+		r.Answers = append(r.Answers, &ceremony.Answer{Dealer: a.Dealer, Accuser: a.Accuser, Share: s})
+	}
+	r.Qualified = e.Qualified
+	if e.JointKey != "" {
+		r.JointKey = mustElement(e.JointKey)
+		for _, X := range e.PublicShares {
+			r.PublicShares = append(r.PublicShares, mustElement(X))
+		}
+	}
+	return r
+}
+
+func mustElement(h string) *ristretto255.Element {
+	raw, _ := hex.DecodeString(h)
+	el, err := group.DecodeElement(raw)
+	if err != nil {
+		panic(fmt.Sprintf("election: stored element %q is corrupt", h))
+	}
+	return el
+}
+
+// maybeJointKey computes QUAL, the joint key and the public shares once
+// every trustee has posted its check and every complaint has an answer.
+func (m *Elections) maybeJointKey(ctx *module.Context, e *Election) {
+	if !all(e.Checked) || len(e.Answers) < len(e.Complaints) {
+		return
+	}
+	r := e.ceremonyRecord(ctx.Store)
+	p := e.params()
+	qual, _ := ceremony.Qualified(p, r.Dealings, r.Complaints, r.Answers)
+	if len(qual) < p.K {
+		e.Status, e.Reason = PhaseCancelled, ReasonCeremonyFailed
+		ctx.Emit("election.cancelled", "election", e.ID, "reason", ReasonNames[ReasonCeremonyFailed])
+		return
+	}
+	e.Qualified = qual
+	r.Qualified = qual
+	r.JointKey = ceremony.JointKey(r.Dealings, qual)
+	e.JointKey = hex.EncodeToString(r.JointKey.Encode(nil))
+	e.PublicShares = nil
+	for l := 1; l <= p.N; l++ {
+		X := ceremony.PublicShare(r.Dealings, qual, l)
+		r.PublicShares = append(r.PublicShares, X)
+		e.PublicShares = append(e.PublicShares, hex.EncodeToString(X.Encode(nil)))
+	}
+	e.CeremonyHash = hex.EncodeToString(r.CeremonyHash())
+	ctx.Emit("election.joint_key", "election", e.ID, "joint_key", e.JointKey, "ceremony_hash", e.CeremonyHash)
+}
+
+func (m *Elections) ack(ctx *module.Context, body []byte) error {
+	var b AckBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := inCeremony(ctx, b.Election)
+	if err != nil {
+		return err
+	}
+	l, err := m.trustee(ctx, e)
+	if err != nil {
+		return err
+	}
+	if e.CeremonyHash == "" {
+		return wrongPhase(e, ctx.Unix(), "acknowledgements wait for the joint key")
+	}
+	if e.Acks[l-1] != "" {
+		return codes.AlreadyExists.Errorf("trustee %d acknowledged already", l)
+	}
+	raw, err := decodeHex(b.Proof, "proof", group.SchnorrSize)
+	if err != nil {
+		return err
+	}
+	rd := group.NewReader(raw)
+	pf := group.ReadSchnorr(rd, "proof")
+	if rd.Finish() != nil {
+		return CodeCeremony.Errorf("acknowledgement of trustee %d is not a canonical proof", l)
+	}
+	ch, _ := hex.DecodeString(e.CeremonyHash)
+	if !ceremony.VerifyAcknowledgement(e.params(), ch, l, mustElement(e.PublicShares[l-1]), pf) {
+		return CodeCeremony.Errorf("acknowledgement of trustee %d does not verify against its public share and the ceremony hash", l)
+	}
+	e.Acks[l-1] = b.Proof
+	m.maybeReady(ctx, e)
+	put(ctx, e)
+	ctx.Emit("election.acknowledged", "election", e.ID, "trustee", strconv.Itoa(l))
+	return nil
+}
+
+func (m *Elections) issuerKey(ctx *module.Context, body []byte) error {
+	var b IssuerKeyBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := inCeremony(ctx, b.Election)
+	if err != nil {
+		return err
+	}
+	i, err := m.issuer(ctx, e)
+	if err != nil {
+		return err
+	}
+	if e.IssuerKeys[i] != "" {
+		return codes.AlreadyExists.Errorf("issuer %d posted its key already", i)
+	}
+	der, err := hex.DecodeString(b.Key)
+	if err != nil || hex.EncodeToString(der) != b.Key {
+		return codes.InvalidArgument.Errorf("key must be lowercase hex of a PKIX DER RSA key")
+	}
+	if _, err := credential.DecodeKey(der); err != nil {
+		return codes.InvalidArgument.Errorf("issuer key: %v", err)
+	}
+	e.IssuerKeys[i] = b.Key
+	m.maybeReady(ctx, e)
+	put(ctx, e)
+	ctx.Emit("election.issuer_key", "election", e.ID, "issuer", strconv.Itoa(i))
+	return nil
+}
+
+func (m *Elections) maybeReady(ctx *module.Context, e *Election) {
+	if allSet(e.Acks) && allSet(e.IssuerKeys) && e.JointKey != "" {
+		e.Status = PhaseReady
+		ctx.Emit("election.ready", "election", e.ID)
+	}
+}
+
+func (e *Election) issuerKeys() []*rsa.PublicKey {
+	var out []*rsa.PublicKey
+	for _, k := range e.IssuerKeys {
+		der, _ := hex.DecodeString(k)
+		pk, err := credential.DecodeKey(der)
+		if err != nil {
+			panic(fmt.Sprintf("election: stored issuer key of %s is corrupt", e.ID))
+		}
+		out = append(out, pk)
+	}
+	return out
+}
+
+// Context returns the public context ballots of a ready election are
+// checked against (cached: it never changes once the ceremony is over).
+func (m *Elections) Context(e *Election) (*ballot.Election, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.contexts[e.ID]; ok {
+		return c, nil
+	}
+	c, err := ballot.NewElection(e.manifest(), mustElement(e.JointKey), e.issuerKeys())
+	if err != nil {
+		return nil, err
+	}
+	if m.contexts == nil {
+		m.contexts = map[string]*ballot.Election{}
+	}
+	m.contexts[e.ID] = c
+	return c, nil
+}
+
+func (m *Elections) request(ctx *module.Context, body []byte) error {
+	var b RequestBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := load(ctx.Store, b.Election)
+	if err != nil {
+		return err
+	}
+	now := ctx.Unix()
+	if e.Status != PhaseReady || now < e.IssueStart || now >= e.IssueEnd {
+		return wrongPhase(e, now, fmt.Sprintf("credential requests are taken from %d until %d once the ceremony is over", e.IssueStart, e.IssueEnd))
+	}
+	id := ctx.Caller.MemberID
+	if id == "" || !ctx.Caller.Active {
+		return CodeNotEligible.Errorf("signer is not an active member")
+	}
+	if ctx.Store.Get(eligibleKey(e.ID, id)) == nil {
+		return CodeNotEligible.Errorf("member %s was not eligible for election %s when it was created", id, e.ID)
+	}
+	if ctx.Store.Get(requestByMember(e.ID, id)) != nil {
+		return CodeAlreadyRequested.Errorf("member %s has requested credentials for election %s already", id, e.ID)
+	}
+	keys := e.issuerKeys()
+	if len(b.Blinded) != len(keys) || len(b.Signatures) != len(keys) {
+		return CodeRequestInvalid.Errorf("need one blinded message and one signature per issuer (%d)", len(keys))
+	}
+	var eid [32]byte
+	hex.Decode(eid[:], []byte(e.ElectionID))
+	for i, pk := range keys {
+		bl, err1 := decodeHex(b.Blinded[i], "blinded", credential.Size(pk))
+		sg, err2 := decodeHex(b.Signatures[i], "signature", ed25519.SignatureSize)
+		if err1 != nil || err2 != nil {
+			return CodeRequestInvalid.Errorf("request for issuer %d: blinded must be %d bytes and signature 64, lowercase hex", i, credential.Size(pk))
+		}
+		req := &credential.Request{ElectionID: eid, Issuer: uint32(i), Member: ctx.Caller.Key, Blinded: bl, Signature: sg}
+		if err := req.Check(pk); err != nil {
+			return CodeRequestInvalid.Errorf("request for issuer %d: %v", i, err)
+		}
+	}
+	t, _ := GetTally(ctx.Store, e.ID)
+	seq := t.Requests
+	t.Requests++
+	module.PutJSON(ctx.Store, string(RequestKey(e.ID, seq)), CredentialRequest{Seq: seq, Member: id,
+		Key: hex.EncodeToString(ctx.Caller.Key), Blinded: b.Blinded, Signatures: b.Signatures})
+	ctx.Store.Set(requestByMember(e.ID, id), []byte(strconv.FormatUint(seq, 10)))
+	putTally(ctx, e.ID, t)
+	ctx.Emit("election.credential_requested", "election", e.ID, "request", strconv.FormatUint(seq, 10))
+	return nil
+}
+
+// GetRequest reads request seq.
+func GetRequest(kv store.Reader, id string, seq uint64) (*CredentialRequest, bool) {
+	var r CredentialRequest
+	if !module.GetJSON(kv, string(RequestKey(id, seq)), &r) {
+		return nil, false
+	}
+	return &r, true
+}
+
+// RequestOf returns the sequence number of a member's request.
+func RequestOf(kv store.Reader, id, member string) (uint64, bool) {
+	v := kv.Get(requestByMember(id, member))
+	if v == nil {
+		return 0, false
+	}
+	n, _ := strconv.ParseUint(string(v), 10, 64)
+	return n, true
+}
+
+func (m *Elections) issue(ctx *module.Context, body []byte) error {
+	var b IssueBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := load(ctx.Store, b.Election)
+	if err != nil {
+		return err
+	}
+	now := ctx.Unix()
+	if e.Status != PhaseReady || now >= e.VoteEnd {
+		return wrongPhase(e, now, "blind signatures are issued between the ceremony and the end of voting")
+	}
+	i, err := m.issuer(ctx, e)
+	if err != nil {
+		return err
+	}
+	if len(b.Entries) == 0 || len(b.Entries) > MaxIssueBatch {
+		return codes.InvalidArgument.Errorf("1 to %d entries per issue transaction", MaxIssueBatch)
+	}
+	pk := e.issuerKeys()[i]
+	size := credential.Size(pk)
+	eBig := big.NewInt(int64(pk.E))
+	for _, en := range b.Entries {
+		req, ok := GetRequest(ctx.Store, e.ID, en.Request)
+		if !ok {
+			return codes.NotFound.Errorf("election %s has no credential request %d", e.ID, en.Request)
+		}
+		key := BlindSigKey(e.ID, en.Request, i)
+		if ctx.Store.Get(key) != nil {
+			return codes.AlreadyExists.Errorf("issuer %d answered request %d already", i, en.Request)
+		}
+		sig, err := decodeHex(en.Signature, "signature", size)
+		if err != nil {
+			return err
+		}
+		// A blind RSA signature s answers blinded message c iff s^e = c mod N.
+		s := new(big.Int).SetBytes(sig)
+		c, _ := hex.DecodeString(req.Blinded[i])
+		if s.Cmp(pk.N) >= 0 || !bytes.Equal(new(big.Int).Exp(s, eBig, pk.N).FillBytes(make([]byte, size)), c) {
+			return CodeBlindSignature.Errorf("issuer %d's blind signature does not answer request %d", i, en.Request)
+		}
+		ctx.Store.Set(key, sig)
+	}
+	ctx.Emit("election.credentials_issued", "election", e.ID, "issuer", strconv.Itoa(i), "count", strconv.Itoa(len(b.Entries)))
+	return nil
+}
+
+// BallotBytes decodes a ballot body's base64.
+func BallotBytes(s string) ([]byte, error) {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || base64.StdEncoding.EncodeToString(raw) != s {
+		return nil, CodeBallotMalformed.Errorf("ballot is not canonical base64")
+	}
+	return raw, nil
+}
+
+// electionOf finds the election a ballot names (bytes 1..33).
+func electionOf(kv store.Reader, raw []byte) (*Election, error) {
+	if len(raw) < 33 || raw[0] != ballot.Version {
+		return nil, CodeBallotMalformed.Errorf("ballot is %d bytes without a version-%d header", len(raw), ballot.Version)
+	}
+	var eid [32]byte
+	copy(eid[:], raw[1:33])
+	id, ok := ByElectionID(kv, eid)
+	if !ok {
+		return nil, codes.NotFound.Errorf("no election has ID %x", eid[:8])
+	}
+	return load(kv, id)
+}
+
+func ballotError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errorsIs(err, ballot.ErrCredentialForged), errorsIs(err, ballot.ErrCredentialReused):
+		return CodeCredential.Errorf("%v", err)
+	case errorsIs(err, ballot.ErrSignature):
+		return CodeBallotSignature.Errorf("%v", err)
+	case errorsIs(err, ballot.ErrRangeProof), errorsIs(err, ballot.ErrSelectionLimit):
+		return CodeBallotProof.Errorf("%v", err)
+	default:
+		return CodeBallotMalformed.Errorf("%v", err)
+	}
+}
+
+// cheap decodes raw and checks its credentials and one-time signature,
+// unless this node did so before.
+func (m *Elections) cheap(c *ballot.Election, raw []byte, h [32]byte) (*ballot.Ballot, error) {
+	b, err := ballot.Decode(c, raw)
+	if err != nil {
+		return nil, ballotError(err)
+	}
+	m.mu.Lock()
+	_, done := m.checked[h]
+	m.mu.Unlock()
+	if done {
+		return b, nil
+	}
+	if err := ballot.Check(c, b); err != nil {
+		return nil, ballotError(err)
+	}
+	m.mu.Lock()
+	if m.checked == nil || len(m.checked) >= maxChecked {
+		m.checked = map[[32]byte]struct{}{}
+	}
+	m.checked[h] = struct{}{}
+	m.mu.Unlock()
+	return b, nil
+}
+
+func (m *Elections) ballot(ctx *module.Context, body []byte) error {
+	var bb BallotBody
+	if err := tx.DecodeBody(body, &bb); err != nil {
+		return err
+	}
+	raw, err := BallotBytes(bb.Ballot)
+	if err != nil {
+		return err
+	}
+	e, err := electionOf(ctx.Store, raw)
+	if err != nil {
+		return err
+	}
+	now := ctx.Unix()
+	if e.Phase(now) != PhaseVoting {
+		return wrongPhase(e, now, fmt.Sprintf("ballots are cast from %d until %d", e.VoteStart, e.VoteEnd))
+	}
+	c, err := m.Context(e)
+	if err != nil {
+		return codes.Internal.Errorf("election context: %v", err)
+	}
+	h := sha256.Sum256(raw)
+	var b *ballot.Ballot
+	if v := m.verdictFor(h); v != nil {
+		if v.err != nil {
+			return v.err
+		}
+		b = v.b
+	} else {
+		if b, err = m.cheap(c, raw, h); err != nil {
+			return err
+		}
+		if !ctx.Checking {
+			// Not seen by BeginBlock (a caller that skips it): verify
+			// the proofs here, with the same deterministic weights.
+			if f := ballot.VerifyProofs(c, []*ballot.Ballot{b}, weights(ctx.Height, [][32]byte{h})()); f != nil {
+				return ballotError(f[0].Err)
+			}
+		}
+	}
+	tc := b.TrackingCode()
+	code := hex.EncodeToString(tc[:])
+	if ctx.Store.Get(TrackingKey(e.ID, code)) != nil {
+		return CodeDuplicateBallot.Errorf("ballot %s was cast or spoiled already", b.TrackingString())
+	}
+	t, _ := GetTally(ctx.Store, e.ID)
+	agg, err := decodeAggregate(c.Manifest, t.Aggregate)
+	if err != nil {
+		return codes.Internal.Errorf("stored aggregate: %v", err)
+	}
+	otk := b.OneTimeKeyBytes()
+	otkHex := hex.EncodeToString(otk[:])
+	replaces := int64(-1)
+	if prev := ctx.Store.Get(otkKey(e.ID, otkHex)); prev != nil {
+		seq, _ := strconv.ParseUint(string(prev), 10, 64)
+		old, ok := GetBallot(ctx.Store, e.ID, seq)
+		if !ok {
+			return codes.Internal.Errorf("ballot %d is missing", seq)
+		}
+		oraw, _ := base64.StdEncoding.DecodeString(old.Ballot)
+		ob, err := ballot.Decode(c, oraw)
+		if err != nil {
+			return codes.Internal.Errorf("stored ballot %d: %v", seq, err)
+		}
+		agg = addBallot(agg, ob, true)
+		replaces = int64(seq)
+	} else {
+		t.Counted++
+	}
+	agg = addBallot(agg, b, false)
+	seq := t.Cast
+	t.Cast++
+	t.Aggregate = hex.EncodeToString(encodeAggregate(agg))
+	module.PutJSON(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces, Ballot: bb.Ballot})
+	ctx.Store.Set(otkKey(e.ID, otkHex), []byte(strconv.FormatUint(seq, 10)))
+	ctx.Store.Set(TrackingKey(e.ID, code), []byte("b/"+padN(seq)))
+	putTally(ctx, e.ID, t)
+	ctx.Emit("election.ballot", "election", e.ID, "tracking", code, "replaces", strconv.FormatInt(replaces, 10))
+	return nil
+}
+
+// GetBallot reads cast ballot seq.
+func GetBallot(kv store.Reader, id string, seq uint64) (*CastBallot, bool) {
+	var b CastBallot
+	if !module.GetJSON(kv, string(BallotKey(id, seq)), &b) {
+		return nil, false
+	}
+	return &b, true
+}
+
+func (m *Elections) spoil(ctx *module.Context, body []byte) error {
+	var sb SpoilBody
+	if err := tx.DecodeBody(body, &sb); err != nil {
+		return err
+	}
+	raw, err := BallotBytes(sb.Ballot)
+	if err != nil {
+		return err
+	}
+	rvRaw, err := base64.StdEncoding.DecodeString(sb.Reveal)
+	if err != nil || base64.StdEncoding.EncodeToString(rvRaw) != sb.Reveal {
+		return CodeBallotMalformed.Errorf("reveal is not canonical base64")
+	}
+	e, err := electionOf(ctx.Store, raw)
+	if err != nil {
+		return err
+	}
+	now := ctx.Unix()
+	if e.Phase(now) != PhaseVoting {
+		return wrongPhase(e, now, fmt.Sprintf("spoiled ballots are published from %d until %d", e.VoteStart, e.VoteEnd))
+	}
+	c, err := m.Context(e)
+	if err != nil {
+		return codes.Internal.Errorf("election context: %v", err)
+	}
+	h := sha256.Sum256(raw)
+	b, err := m.cheap(c, raw, h)
+	if err != nil {
+		return err
+	}
+	rd := group.NewReader(rvRaw)
+	rv := ballot.ReadReveal(rd, c.Manifest)
+	if err := rd.Finish(); err != nil {
+		return CodeBallotMalformed.Errorf("reveal: %v", err)
+	}
+	if err := ballot.VerifySpoiled(c, b, rv); err != nil {
+		return CodeBallotProof.Errorf("%v", err)
+	}
+	tc := b.TrackingCode()
+	code := hex.EncodeToString(tc[:])
+	if ctx.Store.Get(TrackingKey(e.ID, code)) != nil {
+		return CodeDuplicateBallot.Errorf("ballot %s was cast or spoiled already", b.TrackingString())
+	}
+	t, _ := GetTally(ctx.Store, e.ID)
+	seq := t.Spoiled
+	t.Spoiled++
+	module.PutJSON(ctx.Store, string(SpoiledKey(e.ID, seq)), SpoiledBallot{Seq: seq, Tracking: code, Ballot: sb.Ballot, Reveal: sb.Reveal})
+	ctx.Store.Set(TrackingKey(e.ID, code), []byte("s/"+padN(seq)))
+	putTally(ctx, e.ID, t)
+	ctx.Emit("election.spoiled", "election", e.ID, "tracking", code)
+	return nil
+}
+
+func zeroAggregate(man *ballot.Manifest) [][]ballot.Ciphertext {
+	out := make([][]ballot.Ciphertext, len(man.Contests))
+	for i, c := range man.Contests {
+		for range c.Options {
+			out[i] = append(out[i], ballot.ZeroCiphertext())
+		}
+	}
+	return out
+}
+
+func encodeAggregate(agg [][]ballot.Ciphertext) []byte {
+	w := &group.Writer{}
+	for _, c := range agg {
+		for _, ct := range c {
+			w.Element(ct.Alpha)
+			w.Element(ct.Beta)
+		}
+	}
+	return w.Buf
+}
+
+func decodeAggregate(man *ballot.Manifest, h string) ([][]ballot.Ciphertext, error) {
+	raw, err := hex.DecodeString(h)
+	if err != nil {
+		return nil, err
+	}
+	rd := group.NewReader(raw)
+	out := make([][]ballot.Ciphertext, len(man.Contests))
+	for i, c := range man.Contests {
+		for range c.Options {
+			out[i] = append(out[i], ballot.Ciphertext{Alpha: rd.Element("alpha"), Beta: rd.Element("beta")})
+		}
+	}
+	return out, rd.Finish()
+}
+
+func addBallot(agg [][]ballot.Ciphertext, b *ballot.Ballot, subtract bool) [][]ballot.Ciphertext {
+	for i, cb := range b.Contests {
+		for j, ct := range cb.Selections {
+			if subtract {
+				agg[i][j] = agg[i][j].Sub(ct)
+			} else {
+				agg[i][j] = agg[i][j].Add(ct)
+			}
+		}
+	}
+	return agg
+}
+
+// EncodeShare is a decryption share's layout in the record (without the
+// trustee index): for each ciphertext D ‖ a ‖ b ‖ v.
+func EncodeShare(s *ceremony.DecryptionShare) []byte {
+	w := &group.Writer{}
+	for t := range s.D {
+		w.Element(s.D[t])
+		s.Proofs[t].Encode(w)
+	}
+	return w.Buf
+}
+
+// DecodeShare parses trustee l's share over n ciphertexts.
+func DecodeShare(l, n int, raw []byte) (*ceremony.DecryptionShare, error) {
+	rd := group.NewReader(raw)
+	s := &ceremony.DecryptionShare{Trustee: l}
+	for range n {
+		s.D = append(s.D, rd.Element("D"))
+		s.Proofs = append(s.Proofs, group.ReadDLEQ(rd, "proof"))
+	}
+	return s, rd.Finish()
+}
+
+func (m *Elections) decrypt(ctx *module.Context, body []byte) error {
+	var b DecryptBody
+	if err := tx.DecodeBody(body, &b); err != nil {
+		return err
+	}
+	e, err := load(ctx.Store, b.Election)
+	if err != nil {
+		return err
+	}
+	now := ctx.Unix()
+	if e.Phase(now) != PhaseTallying {
+		return wrongPhase(e, now, fmt.Sprintf("decryption shares are taken after voting ends at %d until the result is published", e.VoteEnd))
+	}
+	l, err := m.trustee(ctx, e)
+	if err != nil {
+		return err
+	}
+	if ctx.Store.Get(DecryptionKey(e.ID, l)) != nil {
+		return codes.AlreadyExists.Errorf("trustee %d posted its decryption share already", l)
+	}
+	man := e.manifest()
+	t, _ := GetTally(ctx.Store, e.ID)
+	agg, err := decodeAggregate(man, t.Aggregate)
+	if err != nil {
+		return codes.Internal.Errorf("stored aggregate: %v", err)
+	}
+	var alphas, betas []*ristretto255.Element
+	for _, c := range agg {
+		for _, ct := range c {
+			alphas, betas = append(alphas, ct.Alpha), append(betas, ct.Beta)
+		}
+	}
+	raw, err := hex.DecodeString(b.Share)
+	if err != nil || hex.EncodeToString(raw) != b.Share {
+		return codes.InvalidArgument.Errorf("share must be lowercase hex")
+	}
+	s, err := DecodeShare(l, len(alphas), raw)
+	if err != nil {
+		return CodeShareInvalid.Errorf("share of trustee %d: %v", l, err)
+	}
+	if err := ceremony.VerifyShare(e.params(), mustElement(e.PublicShares[l-1]), alphas, s); err != nil {
+		return CodeShareInvalid.Errorf("share of trustee %d: %v", l, err)
+	}
+	ctx.Store.Set(DecryptionKey(e.ID, l), raw)
+	t.Shares = append(t.Shares, l)
+	sort.Ints(t.Shares)
+	ctx.Emit("election.decryption_share", "election", e.ID, "trustee", strconv.Itoa(l))
+	if len(t.Shares) >= e.Threshold {
+		var shares []*ceremony.DecryptionShare
+		for _, j := range t.Shares {
+			sj, err := DecodeShare(j, len(alphas), ctx.Store.Get(DecryptionKey(e.ID, j)))
+			if err != nil {
+				return codes.Internal.Errorf("stored share %d: %v", j, err)
+			}
+			shares = append(shares, sj)
+		}
+		Ms, _, err := ceremony.Combine(e.params(), betas, shares)
+		if err != nil {
+			return codes.Internal.Errorf("combine: %v", err)
+		}
+		// Every count is at most counted ballots × the option limit, so
+		// the baby-step table holds about √(that) points.
+		var maxLimit uint64 = 1
+		for _, c := range man.Contests {
+			maxLimit = max(maxLimit, uint64(c.OptionLimit))
+		}
+		table := group.NewDlogTable(max(t.Counted*maxLimit, 1))
+		t.Results = make([][]uint64, len(man.Contests))
+		k := 0
+		for i, c := range man.Contests {
+			t.Results[i] = make([]uint64, len(c.Options))
+			for j := range c.Options {
+				v, err := table.Log(Ms[k])
+				if err != nil {
+					return codes.Internal.Errorf("contest %d option %d: %v", i, j, err)
+				}
+				t.Results[i][j] = v
+				k++
+			}
+		}
+		e.Status, e.PublishedAt = PhasePublished, now
+		put(ctx, e)
+		ctx.Emit("election.published", "election", e.ID, "counted", strconv.FormatUint(t.Counted, 10))
+	}
+	putTally(ctx, e.ID, t)
+	return nil
+}

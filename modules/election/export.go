@@ -1,0 +1,112 @@
+package election
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/group"
+	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/store"
+)
+
+// Record builds the election record (docs/election-record.md) of a
+// published election from state: every field comes from a stored record
+// that the API can prove against a signed header (RecordKeys lists them).
+func Record(kv store.Reader, id string) (*record.Record, error) {
+	e, ok := Get(kv, id)
+	if !ok {
+		return nil, fmt.Errorf("election %q does not exist", id)
+	}
+	if e.Status != PhasePublished {
+		return nil, fmt.Errorf("election %s is %s, not published", id, e.Status)
+	}
+	t, _ := GetTally(kv, id)
+	r := e.ceremonyRecord(kv)
+	for _, a := range e.Acks {
+		raw, _ := hex.DecodeString(a)
+		rd := group.NewReader(raw)
+		r.Acks = append(r.Acks, group.ReadSchnorr(rd, "ack"))
+	}
+	r.IssuerKeys = e.issuerKeys()
+	r.IssuanceLogs = make([][]record.IssuanceEntry, len(r.IssuerKeys))
+	for seq := uint64(0); seq < t.Requests; seq++ {
+		req, ok := GetRequest(kv, id, seq)
+		if !ok {
+			return nil, fmt.Errorf("request %d is missing", seq)
+		}
+		key, _ := hex.DecodeString(req.Key)
+		for i := range r.IssuerKeys {
+			bl, _ := hex.DecodeString(req.Blinded[i])
+			sg, _ := hex.DecodeString(req.Signatures[i])
+			r.IssuanceLogs[i] = append(r.IssuanceLogs[i], record.IssuanceEntry{Member: key, Blinded: bl, Signature: sg})
+		}
+	}
+	for seq := uint64(0); seq < t.Cast; seq++ {
+		b, ok := GetBallot(kv, id, seq)
+		if !ok {
+			return nil, fmt.Errorf("ballot %d is missing", seq)
+		}
+		raw, _ := base64.StdEncoding.DecodeString(b.Ballot)
+		r.Cast = append(r.Cast, raw)
+	}
+	man := r.Manifest
+	for seq := uint64(0); seq < t.Spoiled; seq++ {
+		var s SpoiledBallot
+		if !getJSON(kv, SpoiledKey(id, seq), &s) {
+			return nil, fmt.Errorf("spoiled ballot %d is missing", seq)
+		}
+		raw, _ := base64.StdEncoding.DecodeString(s.Ballot)
+		rv, _ := base64.StdEncoding.DecodeString(s.Reveal)
+		rd := group.NewReader(rv)
+		r.Spoiled = append(r.Spoiled, record.Spoiled{Ballot: raw, Reveal: ballot.ReadReveal(rd, man)})
+	}
+	agg, err := decodeAggregate(man, t.Aggregate)
+	if err != nil {
+		return nil, err
+	}
+	r.Aggregate = agg
+	n := 0
+	for _, c := range man.Contests {
+		n += len(c.Options)
+	}
+	for _, l := range t.Shares {
+		s, err := DecodeShare(l, n, kv.Get(DecryptionKey(id, l)))
+		if err != nil {
+			return nil, err
+		}
+		r.Decryptions = append(r.Decryptions, s)
+	}
+	r.Results = t.Results
+	r.CastCount, r.Counted = t.Cast, t.Counted
+	r.Replaced = t.Cast - t.Counted
+	return r, nil
+}
+
+// RecordKeys lists the state keys an election record is built from, so a
+// client can prove each entry against a signed header.
+func RecordKeys(kv store.Reader, id string) [][]byte {
+	e, ok := Get(kv, id)
+	if !ok {
+		return nil
+	}
+	t, _ := GetTally(kv, id)
+	keys := [][]byte{ElectionKey(id), TallyKey(id)}
+	for l := 1; l <= len(e.Trustees); l++ {
+		keys = append(keys, dealingKey(id, l))
+	}
+	for seq := uint64(0); seq < t.Requests; seq++ {
+		keys = append(keys, RequestKey(id, seq))
+	}
+	for seq := uint64(0); seq < t.Cast; seq++ {
+		keys = append(keys, BallotKey(id, seq))
+	}
+	for seq := uint64(0); seq < t.Spoiled; seq++ {
+		keys = append(keys, SpoiledKey(id, seq))
+	}
+	for _, l := range t.Shares {
+		keys = append(keys, DecryptionKey(id, l))
+	}
+	return keys
+}

@@ -1,0 +1,182 @@
+package election
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"io"
+	mrand "math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// weights returns the batch-weight source of a block: every call gives a
+// fresh ChaCha8 stream seeded with SHA-256("pnyx/election/batch-weights/v1"
+// ‖ height ‖ SHA-256 of each ballot in block order). Every batch draws the
+// same stream, so which goroutine verifies which batch does not matter; the
+// seed commits to every ballot of the block, so nobody can choose ballots
+// after seeing the weights.
+func weights(height int64, hashes [][32]byte) func() io.Reader {
+	h := sha256.New()
+	h.Write([]byte("pnyx/election/batch-weights/v1"))
+	binary.Write(h, binary.BigEndian, height)
+	for _, x := range hashes {
+		h.Write(x[:])
+	}
+	var seed [32]byte
+	h.Sum(seed[:0])
+	return func() io.Reader { return &chacha{mrand.NewChaCha8(seed)} }
+}
+
+type chacha struct{ c *mrand.ChaCha8 }
+
+func (c *chacha) Read(p []byte) (int, error) { return c.c.Read(p) }
+
+func (m *Elections) verdictFor(h [32]byte) *verdict {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.block[h]
+}
+
+// BlockStats describes the last BeginBlock, for metrics and benchmarks.
+type BlockStats struct {
+	Ballots       int
+	CheapChecked  int // ballots whose credentials and signature BeginBlock checked (CheckTx had not)
+	Invalid       int
+	ProofsBatches int
+}
+
+// BeginBlock verifies every ballot of a decided block before any of its
+// transactions executes: decoding and, for ballots this node's CheckTx did
+// not see, credentials and one-time signature, in parallel; then the range
+// and selection-limit proofs of all of them, batched per election in fixed
+// runs of ballot.BatchSize, in parallel, with weights derived from the
+// block (see weights). The ballot handler then looks up its verdict. kv is
+// the state as of the start of the block: a ballot whose election is not
+// ready there is left to the handler, which rejects it or, if the election
+// became ready earlier in the same block, verifies it inline.
+func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) BlockStats {
+	type item struct {
+		raw []byte
+		h   [32]byte
+		c   *ballot.Election
+		v   verdict
+	}
+	var items []*item
+	for _, raw := range txs {
+		env, err := tx.Decode(raw)
+		if err != nil || env.Type != TypeBallot {
+			continue
+		}
+		var bb BallotBody
+		if tx.DecodeBody(env.Body, &bb) != nil {
+			continue
+		}
+		b, err := BallotBytes(bb.Ballot)
+		if err != nil {
+			continue
+		}
+		e, err := electionOf(kv, b)
+		if err != nil || e.Status != PhaseReady {
+			continue
+		}
+		c, err := m.Context(e)
+		if err != nil {
+			continue
+		}
+		items = append(items, &item{raw: b, h: sha256.Sum256(b), c: c})
+	}
+	st := BlockStats{Ballots: len(items)}
+	m.mu.Lock()
+	m.block = map[[32]byte]*verdict{}
+	for _, it := range items {
+		if _, ok := m.checked[it.h]; !ok {
+			st.CheapChecked++
+		}
+	}
+	m.mu.Unlock()
+	if len(items) == 0 {
+		return st
+	}
+	workers := m.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Decode and cheap checks, each ballot on its own: the verdict is the
+	// ballot's alone, whoever computes it.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(items) {
+					return
+				}
+				it := items[i]
+				it.v.b, it.v.err = m.cheap(it.c, it.raw, it.h)
+			}
+		}()
+	}
+	wg.Wait()
+	// Proofs, per election, in block order.
+	hashes := make([][32]byte, len(items))
+	for i, it := range items {
+		hashes[i] = it.h
+	}
+	newRand := weights(height, hashes)
+	var order []*ballot.Election
+	groups := map[*ballot.Election][]*item{}
+	for _, it := range items {
+		if it.v.err != nil {
+			continue
+		}
+		if _, ok := groups[it.c]; !ok {
+			order = append(order, it.c)
+		}
+		groups[it.c] = append(groups[it.c], it)
+	}
+	for _, c := range order {
+		g := groups[c]
+		bs := make([]*ballot.Ballot, len(g))
+		for i, it := range g {
+			bs[i] = it.v.b
+		}
+		st.ProofsBatches += (len(bs) + ballot.BatchSize - 1) / ballot.BatchSize
+		for _, f := range ballot.VerifyProofsParallel(c, bs, workers, newRand, nil) {
+			g[f.Index].v.err = ballotError(f.Err)
+			g[f.Index].v.b = nil
+		}
+	}
+	m.mu.Lock()
+	for _, it := range items {
+		if it.v.err != nil {
+			st.Invalid++
+		}
+		if _, dup := m.block[it.h]; !dup {
+			v := it.v
+			m.block[it.h] = &v
+		}
+	}
+	m.mu.Unlock()
+	return st
+}
+
+// EndBlock forgets the block's verdicts.
+func (m *Elections) EndBlock() {
+	m.mu.Lock()
+	m.block = nil
+	m.mu.Unlock()
+}
+
+func getJSON(kv store.Reader, key []byte, v any) bool { return module.GetJSON(kv, string(key), v) }
