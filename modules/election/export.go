@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/group"
@@ -109,4 +110,23 @@ func RecordKeys(kv store.Reader, id string) [][]byte {
 		keys = append(keys, DecryptionKey(id, l))
 	}
 	return keys
+}
+
+// Current returns the seq of the ballot that counts for the one-time key
+// of cast ballot seq (seq itself unless a re-vote replaced it).
+func Current(kv store.Reader, id string, seq uint64) (uint64, bool) {
+	b, ok := GetBallot(kv, id, seq)
+	if !ok {
+		return 0, false
+	}
+	raw, err := base64.StdEncoding.DecodeString(b.Ballot)
+	if err != nil || len(raw) < 65 {
+		return 0, false
+	}
+	v := kv.Get(otkKey(id, hex.EncodeToString(raw[33:65])))
+	if v == nil {
+		return 0, false
+	}
+	cur, err := strconv.ParseUint(string(v), 10, 64)
+	return cur, err == nil
 }

@@ -1,0 +1,156 @@
+package api
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/proof"
+)
+
+// Election reads are public: the election record is meant to be checked by
+// anyone. Nothing here takes or logs who asks; ballots are submitted through
+// POST /v1/txs like any transaction and the API logs no client addresses.
+func init() {
+	extraRoutes = append(extraRoutes, func(s *Server) []route {
+		return []route{
+			{"GET", "/v1/elections/{id}", "An election: manifest, trustees, issuers, schedule, ceremony, phase", false, true, s.electionGet},
+			{"GET", "/v1/elections/{id}/tally", "Running counts, encrypted aggregate and, once published, the results", false, true, s.electionTally},
+			{"GET", "/v1/elections/{id}/tracking/{code}", "Look up a ballot by its tracking code (hex SHA-256), with ?prove=1 an inclusion proof", false, true, s.electionTracking},
+			{"GET", "/v1/elections/{id}/record", "The election record (docs/election-record.md), binary, once published", false, false, s.electionRecord},
+			{"GET", "/v1/election-state/{key...}", "Raw value of an election state key (el/…), hex, with ?prove=1 its proof", false, true, s.electionState},
+		}
+	})
+}
+
+func (s *Server) electionGet(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	return s.writeRecord(w, r, snap, election.ElectionKey(r.PathValue("id")))
+}
+
+func (s *Server) electionTally(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	return s.writeRecord(w, r, snap, election.TallyKey(r.PathValue("id")))
+}
+
+// TrackingAnswer is a ballot found by its tracking code: the cast or
+// spoiled ballot record, and with ?prove=1 one proof covering both the
+// tracking index entry and the ballot record.
+type TrackingAnswer struct {
+	Height   int64           `json:"height"`
+	Kind     string          `json:"kind"` // "cast" or "spoiled"
+	Key      string          `json:"key"`
+	Record   json.RawMessage `json:"record"`
+	Replaced bool            `json:"replaced"` // a later ballot under the same one-time key counts instead
+	Proof    json.RawMessage `json:"proof,omitempty"`
+}
+
+func (s *Server) electionTracking(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id, code := r.PathValue("id"), strings.ToLower(r.PathValue("code"))
+	if b, err := hex.DecodeString(code); err != nil || len(b) != 32 {
+		return codes.BadRequest.Errorf("a tracking code is 64 hex digits (the full SHA-256)")
+	}
+	tk := election.TrackingKey(id, code)
+	ref := snap.Get(tk)
+	if ref == nil {
+		return codes.NotFound.Errorf("no ballot with tracking code %s in election %s", code, id)
+	}
+	seq, _ := strconv.ParseUint(string(ref[2:]), 10, 64)
+	ans := TrackingAnswer{Height: snap.Version(), Kind: "cast"}
+	var key []byte
+	if ref[0] == 's' {
+		ans.Kind, key = "spoiled", election.SpoiledKey(id, seq)
+	} else {
+		key = election.BallotKey(id, seq)
+		if cur, ok := election.Current(snap, id, seq); ok {
+			ans.Replaced = cur != seq
+		}
+	}
+	ans.Key, ans.Record = string(key), snap.Get(key)
+	if wantProof(r) {
+		p, err := s.proveMany(r, snap, [][]byte{tk, key})
+		if err != nil {
+			return err
+		}
+		raw, err := proof.Marshal(p)
+		if err != nil {
+			return codes.Internal.Errorf("encode proof: %v", err)
+		}
+		ans.Proof = raw
+	}
+	writeJSON(w, http.StatusOK, ans)
+	return nil
+}
+
+func (s *Server) electionRecord(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	rec, err := election.Record(snap, r.PathValue("id"))
+	if err != nil {
+		return codes.NotFound.Errorf("%v", err)
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("X-Pnyx-Height", strconv.FormatInt(snap.Version(), 10))
+	w.Write(rec.Encode())
+	return nil
+}
+
+// StateValue is a raw election state value.
+type StateValue struct {
+	Height int64           `json:"height"`
+	Key    string          `json:"key"`
+	Value  string          `json:"value"` // hex; empty when absent
+	Found  bool            `json:"found"`
+	Proof  json.RawMessage `json:"proof,omitempty"`
+}
+
+func (s *Server) electionState(w http.ResponseWriter, r *http.Request) error {
+	key := r.PathValue("key")
+	if !strings.HasPrefix(key, "el/") {
+		return codes.BadRequest.Errorf("only election state (el/…) is served here")
+	}
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	if h := r.URL.Query().Get("height"); h != "" {
+		v, err := strconv.ParseInt(h, 10, 64)
+		if err != nil {
+			return codes.BadRequest.Errorf("height must be a number")
+		}
+		if snap, err = s.app.Store().Snapshot(v); err != nil {
+			return codes.NotFound.Errorf("height %d: %v", v, err)
+		}
+	}
+	v := snap.Get([]byte(key))
+	out := StateValue{Height: snap.Version(), Key: key, Value: hex.EncodeToString(v), Found: v != nil}
+	if wantProof(r) {
+		p, err := s.prove(r.Context(), snap, []byte(key))
+		if err != nil {
+			return err
+		}
+		raw, err := proof.Marshal(p)
+		if err != nil {
+			return codes.Internal.Errorf("encode proof: %v", err)
+		}
+		out.Proof = raw
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,77 @@
+package client
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/codes"
+)
+
+// ElectionState reads election state (keys under el/) through the API, one
+// key per request, so the client-side election helpers (package
+// modules/election: trustees' ceremony steps, voters' credentials, issuers'
+// answers) run against a remote node exactly as against a local store. It
+// implements store.Reader; Iterate is not supported.
+type ElectionState struct {
+	C   *Client
+	Ctx context.Context
+	// Err holds the first transport error; Get returns nil after one.
+	Err error
+}
+
+// ElectionState returns a reader of election state.
+func (c *Client) ElectionState(ctx context.Context) *ElectionState {
+	return &ElectionState{C: c, Ctx: ctx}
+}
+
+// Get returns the value at key, or nil.
+func (s *ElectionState) Get(key []byte) []byte {
+	if s.Err != nil {
+		return nil
+	}
+	var v api.StateValue
+	if err := s.C.Get(s.Ctx, "/v1/election-state/"+string(key), nil, &v); err != nil {
+		s.Err = err
+		return nil
+	}
+	if !v.Found {
+		return nil
+	}
+	b, err := hex.DecodeString(v.Value)
+	if err != nil {
+		s.Err = err
+		return nil
+	}
+	return b
+}
+
+// Iterate is not served over the API.
+func (s *ElectionState) Iterate(prefix []byte, fn func(key, value []byte) bool) {
+	s.Err = fmt.Errorf("client: election state cannot be iterated over the API")
+}
+
+// ElectionRecord downloads a published election's record.
+func (c *Client) ElectionRecord(ctx context.Context, id string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/v1/elections/"+url.PathEscape(id)+"/record", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, codes.Unavailable.Errorf("%v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != 200 {
+		return nil, codes.NotFound.Errorf("HTTP %d: %s", resp.StatusCode, body)
+	}
+	return body, nil
+}
