@@ -253,17 +253,16 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 		return nil, "", err
 	}
 	hi = min(hi, before-1)
+	limit := q.Limit
+	if q.Sort == "relevance" {
+		limit = RelevanceWindow
+	}
 	var rows *sql.Rows
-	switch {
-	case expr == "":
-		rows, err = x.db.Query(`SELECT `+commentCols+` FROM comments c WHERE c.in_fts=1 AND c.rid BETWEEN ? AND ? ORDER BY c.rid DESC LIMIT ?`, lo, hi, q.Limit)
-	case q.Sort == "relevance":
-		rows, err = x.db.Query(`SELECT `+commentCols+` FROM (SELECT rowid AS r, rank AS k FROM comment_fts
-			WHERE comment_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?) m JOIN comments c ON c.rid = m.r
-			ORDER BY m.k, m.r DESC LIMIT ? OFFSET ?`, expr, lo, hi, RelevanceWindow, q.Limit, offset)
-	default:
+	if expr == "" {
+		rows, err = x.db.Query(`SELECT `+commentCols+` FROM comments c WHERE c.in_fts=1 AND c.rid BETWEEN ? AND ? ORDER BY c.rid DESC LIMIT ?`, lo, hi, limit)
+	} else {
 		rows, err = x.db.Query(`SELECT `+commentCols+` FROM comment_fts f JOIN comments c ON c.rid = f.rowid
-			WHERE comment_fts MATCH ? AND f.rowid BETWEEN ? AND ? ORDER BY f.rowid DESC LIMIT ?`, expr, lo, hi, q.Limit)
+			WHERE comment_fts MATCH ? AND f.rowid BETWEEN ? AND ? ORDER BY f.rowid DESC LIMIT ?`, expr, lo, hi, limit)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("index: search: %w", err)
@@ -281,13 +280,21 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
+	if q.Sort == "relevance" {
+		rankBM25(out, q.Text)
+		if offset >= len(out) {
+			return []Comment{}, "", nil
+		}
+		out = out[offset:min(len(out), offset+q.Limit)]
+		next := ""
+		if len(out) == q.Limit && offset+q.Limit < RelevanceWindow {
+			next = "o" + strconv.Itoa(offset+q.Limit)
+		}
+		return out, next, nil
+	}
 	next := ""
 	if len(out) == q.Limit {
-		if q.Sort == "relevance" {
-			next = "o" + strconv.Itoa(offset+q.Limit)
-		} else {
-			next = strconv.FormatInt(last, 10)
-		}
+		next = strconv.FormatInt(last, 10)
 	}
 	return out, next, nil
 }
