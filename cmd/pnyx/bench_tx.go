@@ -25,7 +25,6 @@ import (
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/launch"
-	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/node"
 	"github.com/pnyx-party/pnyx/node/nodetest"
@@ -210,29 +209,9 @@ func benchPnyx(ctx context.Context, out, progress io.Writer, home string, nodeOp
 	for k := range keys {
 		keys[k] = benchKey(k)
 	}
-	admin := c.Signer(adminKey)
-	var approvals [][]byte
-	for from := 0; from < len(keys); from += members.MaxBatch {
-		var body members.ApproveBody
-		for _, k := range keys[from:min(from+members.MaxBatch, len(keys))] {
-			body.Entries = append(body.Entries, members.ApproveEntry{PublicKey: hex.EncodeToString(k.Public().(ed25519.PublicKey)), Chapter: "hq", Class: members.General})
-		}
-		raw, err := admin.Build(ctx, members.TypeApprove, body)
-		if err != nil {
-			return benchResult{}, 0, err
-		}
-		approvals = append(approvals, raw)
-	}
-	fmt.Fprintf(progress, "bench tx: signing up %d members in %d approve txs\n", len(keys), len(approvals))
-	for _, raw := range approvals {
-		if _, err := c.Submit(ctx, raw, false); err != nil {
-			return benchResult{}, 0, fmt.Errorf("bench tx: approve: %w", err)
-		}
-	}
-	for _, raw := range approvals {
-		if err := waitCommitted(ctx, c, raw); err != nil {
-			return benchResult{}, 0, fmt.Errorf("bench tx: approve: %w", err)
-		}
+	fmt.Fprintf(progress, "bench tx: signing up %d members\n", len(keys))
+	if err := signUpMembers(ctx, c, c.Signer(adminKey), keys, "hq"); err != nil {
+		return benchResult{}, 0, fmt.Errorf("bench tx: %w", err)
 	}
 	fmt.Fprintf(out, "setup: %d members signed up in %.1fs\n", len(keys), time.Since(start).Seconds())
 

@@ -140,3 +140,16 @@ func TestTestnetWritesHomes(t *testing.T) {
 		t.Fatalf("genesis validators: %d (%v)", len(doc.Validators), err)
 	}
 }
+
+// TestBenchAssemblySummary: the benchmark runs end to end on a small
+// convention and ends with its key=value summary line.
+func TestBenchAssemblySummary(t *testing.T) {
+	out, err := pnyx(t, "bench", "assembly", "--attendees", "40", "--batch", "10")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !regexp.MustCompile(`^attendees=40 checkins_per_s=\d+ finalize_ms=\d+$`).MatchString(lines[len(lines)-1]) {
+		t.Fatalf("last line %q", lines[len(lines)-1])
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/client"
+	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+func init() {
+	var attendees, workers, batch int
+	var keep bool
+	cmd := &cobra.Command{
+		Use:   "assembly",
+		Short: "Record a national convention with N member check-ins; checkins/s and finalization time",
+		Long: `Starts a fresh single-validator node, signs up N delegates, opens a national
+convention (open attendance, quorum base N), pre-signs one check-in per
+delegate with the delegate's own key (untimed), submits them through the API
+(POST /v1/txs/batch) and times until the last is committed; then closes the
+meeting and times the co-signed finalization from submission to commit.
+
+The last line is the summary:
+  attendees=N checkins_per_s=N finalize_ms=N`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBenchAssembly(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), attendees, benchTxOptions{workers: workers, batch: batch, keep: keep})
+		},
+	}
+	cmd.Flags().IntVar(&attendees, "attendees", 10000, "number of delegates checking in")
+	cmd.Flags().IntVar(&workers, "workers", 4, "concurrent submitting goroutines")
+	cmd.Flags().IntVar(&batch, "batch", 250, "check-ins per HTTP request (POST /v1/txs/batch)")
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary home")
+	benchCmd.AddCommand(cmd)
+}
+
+// signUpMembers approves keys as members of chapter in batches of 500, all
+// submitted at once and then confirmed.
+func signUpMembers(ctx context.Context, c *client.Client, admin *client.Signer, keys []ed25519.PrivateKey, chapter string) error {
+	var approvals [][]byte
+	for from := 0; from < len(keys); from += members.MaxBatch {
+		var body members.ApproveBody
+		for _, k := range keys[from:min(from+members.MaxBatch, len(keys))] {
+			body.Entries = append(body.Entries, members.ApproveEntry{PublicKey: hex.EncodeToString(k.Public().(ed25519.PublicKey)), Chapter: chapter, Class: members.General})
+		}
+		raw, err := admin.Build(ctx, members.TypeApprove, body)
+		if err != nil {
+			return err
+		}
+		approvals = append(approvals, raw)
+	}
+	for _, raw := range approvals {
+		if _, err := c.Submit(ctx, raw, false); err != nil {
+			return fmt.Errorf("approve: %w", err)
+		}
+	}
+	for _, raw := range approvals {
+		if err := waitCommitted(ctx, c, raw); err != nil {
+			return fmt.Errorf("approve: %w", err)
+		}
+	}
+	return nil
+}
+
+func runBenchAssembly(ctx context.Context, out, progress io.Writer, n int, o benchTxOptions) error {
+	if n < 1 {
+		return fmt.Errorf("--attendees must be positive")
+	}
+	home, err := os.MkdirTemp("", "pnyx-bench-assembly-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintln(out, "home:", home)
+	} else {
+		defer os.RemoveAll(home)
+	}
+	p2p, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	adminKey, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-bench", P2PAddr: p2p, RPCAddr: node.RPCOff})
+	if err != nil {
+		return err
+	}
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: launch.Quiet()})
+	if err != nil {
+		return err
+	}
+	defer r.Stop()
+	if err := r.WaitForBlocks(ctx, 1); err != nil {
+		return err
+	}
+	c := client.New(r.APIURL)
+	admin := c.Signer(adminKey)
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return err
+	}
+
+	// The convention: HQ's admin acts as secretary, a chair holds the chair mandate.
+	start := time.Now()
+	chair := benchKey(-1)
+	chairID := members.DeriveID(hex.EncodeToString(chair.Public().(ed25519.PublicKey)))
+	adminID := members.DeriveID(hex.EncodeToString(adminKey.Public().(ed25519.PublicKey)))
+	delegates := make([]ed25519.PrivateKey, n)
+	for k := range delegates {
+		delegates[k] = benchKey(k)
+	}
+	fmt.Fprintf(progress, "bench assembly: signing up %d delegates\n", n)
+	if err := signUpMembers(ctx, c, admin, append([]ed25519.PrivateKey{chair}, delegates...), "hq"); err != nil {
+		return err
+	}
+	const mtg = "national-convention.1"
+	for _, s := range []struct {
+		typ  string
+		body any
+	}{
+		{org.TypeGrantRole, org.RoleBody{Member: adminID, Role: org.Secretary, Chapter: "hq"}},
+		{assembly.TypeCreateBody, assembly.CreateBodyBody{ID: "national-convention", Chapter: "hq", Kind: assembly.KindNationalConvention, Name: "전당대회", Quorum: assembly.Quorum{BP: 5000, MoreThan: true}, OpenAttendance: true}},
+		{assembly.TypeGrantMandate, assembly.GrantMandateBody{Body: "national-convention", Member: chairID, Position: assembly.Chair}},
+		{assembly.TypeSchedule, assembly.ScheduleBody{Body: "national-convention", Title: "전당대회", ScheduledAt: time.Now().Unix(), Agenda: []assembly.AgendaItem{{No: 1, Title: "당대표 선출"}}, ExpectedAttendees: int64(n)}},
+		{assembly.TypeOpen, assembly.MeetingBody{Meeting: mtg}},
+	} {
+		if _, err := admin.Send(ctx, s.typ, s.body); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "setup: %d delegates and an open convention in %.1fs\n", n, time.Since(start).Seconds())
+
+	// One check-in per delegate, signed by the delegate, untimed.
+	txs := make([][]byte, n)
+	for k, key := range delegates {
+		env := &tx.Envelope{ChainID: chainID, Type: assembly.TypeCheckIn}
+		if err := env.SetBody(assembly.MeetingBody{Meeting: mtg}); err != nil {
+			return err
+		}
+		env.Sign(key)
+		txs[k] = env.Encode()
+	}
+	if err := r.WaitForBlocks(ctx, r.Node.LatestHeight()+1); err != nil {
+		return err
+	}
+	res, err := measure(ctx, progress, "assembly", r.Node, c, txs, o)
+	if err != nil {
+		return err
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("bench assembly: %d check-ins failed", res.Failed)
+	}
+	fmt.Fprintf(out, "check-ins: %s\n", res)
+
+	// Close, then the co-signed finalization, timed from submission to commit.
+	if _, err := admin.Send(ctx, assembly.TypeClose, assembly.MeetingBody{Meeting: mtg}); err != nil {
+		return err
+	}
+	var rec api.MeetingRecord
+	if err := c.Get(ctx, "/v1/assembly/meetings/"+mtg, nil, &rec); err != nil {
+		return err
+	}
+	if rec.Present != int64(n) || rec.Meeting.QuorumAtClose == nil || !rec.Meeting.QuorumAtClose.Met {
+		return fmt.Errorf("bench assembly: %d present (quorum %+v), want %d", rec.Present, rec.Meeting.QuorumAtClose, n)
+	}
+	hash, _ := hex.DecodeString(rec.RecordHash)
+	msg := assembly.CosignMessage(chainID, "finalize", mtg, hash)
+	finStart := time.Now()
+	if _, err := admin.Send(ctx, assembly.TypeFinalize, assembly.FinalizeBody{Meeting: mtg, RecordHash: rec.RecordHash, Chair: chairID,
+		ChairSig: hex.EncodeToString(ed25519.Sign(chair, msg)), SecretarySig: hex.EncodeToString(ed25519.Sign(adminKey, msg))}); err != nil {
+		return err
+	}
+	finalize := time.Since(finStart)
+	fmt.Fprintf(out, "finalize: committed %.0f ms after submission (includes waiting for the next block)\n", float64(finalize.Microseconds())/1000)
+	fmt.Fprintf(out, "attendees=%d checkins_per_s=%d finalize_ms=%d\n", n, int(res.perSec()+0.5), finalize.Milliseconds())
+	return nil
+}
