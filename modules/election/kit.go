@@ -279,3 +279,74 @@ func IssuerKeyBodyFor(id string, is *credential.Issuer) IssuerKeyBody {
 func DealBodyFor(id string, d *ceremony.Dealing) DealBody {
 	return DealBody{Election: id, Dealing: hex.EncodeToString(EncodeDealing(d))}
 }
+
+// TrusteeStep returns trustee l's next transaction in e: its HPKE key, its
+// dealing, its check (with complaints), answers to complaints against it,
+// its acknowledgement, and after voting its decryption share. With nothing
+// to do yet it returns typ "" and what the trustee waits for.
+func TrusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64) (typ string, body any, waiting string, err error) {
+	t, d, bad, err := Trustee(kv, e, seed, l)
+	if err != nil {
+		return "", nil, "", err
+	}
+	switch {
+	case e.Status == PhaseCeremony && e.HPKEKeys[l-1] == "":
+		return TypeTrusteeKey, TrusteeKeyBody{Election: e.ID, Key: hex.EncodeToString(t.HPKEKey)}, "", nil
+	case e.Status == PhaseCeremony && !allSet(e.HPKEKeys):
+		return "", nil, "the other trustees' keys", nil
+	case e.Status == PhaseCeremony && !e.Dealt[l-1]:
+		return TypeDeal, DealBodyFor(e.ID, d), "", nil
+	case e.Status == PhaseCeremony && !all(e.Dealt):
+		return "", nil, "the other trustees' dealings", nil
+	case e.Status == PhaseCeremony && !e.Checked[l-1]:
+		return TypeCheck, CheckBody{Election: e.ID, Complaints: bad}, "", nil
+	}
+	if e.Status == PhaseCeremony {
+		for _, c := range e.Complaints {
+			answered := false
+			for _, a := range e.Answers {
+				answered = answered || (a.Dealer == c.Dealer && a.Accuser == c.Accuser)
+			}
+			if c.Dealer == l && !answered {
+				a := t.Answer(ceremony.Complaint{Accuser: c.Accuser, Dealer: l})
+				return TypeAnswer, AnswerBody{Election: e.ID, Accuser: c.Accuser, Share: hex.EncodeToString(a.Share.Encode(nil))}, "", nil
+			}
+		}
+		switch {
+		case e.CeremonyHash == "":
+			return "", nil, "the other trustees' checks and answers", nil
+		case e.Acks[l-1] == "":
+			b, err := AckBodyFor(e, t, seed)
+			return TypeAck, b, "", err
+		default:
+			return "", nil, "the other trustees' acknowledgements and the issuers' keys", nil
+		}
+	}
+	switch e.Phase(now) {
+	case PhaseIssuing, PhaseVoting:
+		return "", nil, fmt.Sprintf("the end of voting at %d", e.VoteEnd), nil
+	case PhaseTallying:
+		if kv.Get(DecryptionKey(e.ID, l)) != nil {
+			return "", nil, "the other trustees' decryption shares", nil
+		}
+		b, err := DecryptBodyFor(kv, e, t)
+		return TypeDecrypt, b, "", err
+	default:
+		return "", nil, "nothing: the election is " + e.Status, nil
+	}
+}
+
+// Unanswered lists requests issuer i has not answered yet, at most limit.
+func Unanswered(kv store.Reader, e *Election, i int, limit int) []uint64 {
+	t, ok := GetTally(kv, e.ID)
+	if !ok {
+		return nil
+	}
+	var out []uint64
+	for seq := uint64(0); seq < t.Requests && len(out) < limit; seq++ {
+		if kv.Get(BlindSigKey(e.ID, seq, i)) == nil {
+			out = append(out, seq)
+		}
+	}
+	return out
+}

@@ -1,0 +1,555 @@
+package main
+
+// Election commands for commissioners, trustees, issuers and voters. A
+// trustee's, issuer's or voter's secrets never leave this machine: they live
+// under HOME/election/ELECTION/KEYNAME/ (files 0600), and everything else is
+// read from the chain through the API.
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/election/credential"
+	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/members"
+)
+
+func init() {
+	electionCmd.AddCommand(electionCreateCmd(), electionShowCmd(), electionCancelCmd(), electionTrusteeCmd(),
+		electionIssuerCmd(), electionRequestCmd(), electionVoteCmd(), electionTrackCmd(), electionRecordCmd())
+}
+
+// secretDir is HOME/election/ID/KEYNAME, created 0700.
+func secretDir(id string) (string, error) {
+	d := filepath.Join(flagHome, "election", id, flagKey)
+	return d, os.MkdirAll(d, 0o700)
+}
+
+func writeSecret(id, name string, data []byte) error {
+	d, err := secretDir(id)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d, name), data, 0o600)
+}
+
+func readSecret(id, name string) ([]byte, error) {
+	d, err := secretDir(id)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(d, name))
+}
+
+// loadOrMakeSeed returns the seed stored as name, creating it if absent.
+func loadOrMakeSeed(id, name string) ([32]byte, error) {
+	var seed [32]byte
+	raw, err := readSecret(id, name)
+	if errors.Is(err, os.ErrNotExist) {
+		seed = election.NewSeed()
+		return seed, writeSecret(id, name, []byte(hex.EncodeToString(seed[:])+"\n"))
+	}
+	if err != nil {
+		return seed, err
+	}
+	b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(b) != 32 {
+		return seed, fmt.Errorf("%s is not a 32-byte hex seed", name)
+	}
+	copy(seed[:], b)
+	return seed, nil
+}
+
+func (s *session) election(id string) (*election.Election, error) {
+	e, ok := election.Get(s.c.ElectionState(s.ctx), id)
+	if !ok {
+		return nil, fmt.Errorf("election %q not found", id)
+	}
+	return e, nil
+}
+
+// blockTime is the last block's time, which the chain's windows follow.
+func (s *session) blockTime() (int64, error) {
+	var st struct {
+		BlockTime time.Time `json:"block_time"`
+	}
+	if err := s.c.Get(s.ctx, "/v1/status", nil, &st); err != nil {
+		return 0, err
+	}
+	return st.BlockTime.Unix(), nil
+}
+
+// memberID resolves --key to its member ID.
+func (s *session) memberID() (string, error) {
+	k, err := s.key()
+	if err != nil {
+		return "", err
+	}
+	a, err := s.c.Account(s.ctx, k.Public().(ed25519.PublicKey))
+	if err != nil {
+		return "", err
+	}
+	if a.Member == "" {
+		return "", fmt.Errorf("key %s belongs to no member", flagKey)
+	}
+	return a.Member, nil
+}
+
+// parseWhenFlag accepts Unix seconds or +DURATION from now.
+func parseWhenFlag(v string, now time.Time) (int64, error) {
+	if strings.HasPrefix(v, "+") {
+		d, err := time.ParseDuration(v[1:])
+		if err != nil {
+			return 0, err
+		}
+		return now.Add(d).Unix(), nil
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+func electionCreateCmd() *cobra.Command {
+	var b election.CreateBody
+	var options, trustees, issuers, class string
+	var limit uint32
+	var when [4]string
+	cmd := &cobra.Command{
+		Use:   "create ID",
+		Short: "Create an election (election commissioner): one contest, trustees, issuers, schedule",
+		Long: `Creates an election over a chapter subtree, evaluating eligibility (active
+members of the subtree, of --class if given) now. Times are Unix seconds or
++DURATION from now, e.g. --issue-start +0s --issue-end +1h --vote-start +1h
+--vote-end +2h. Issuance must close before voting opens unless --allow-overlap.`,
+		Args: cobra.ExactArgs(1),
+		RunE: run(func(s *session, a []string) error {
+			b.ID, b.Class = a[0], members.Class(class)
+			opts := strings.Split(options, ",")
+			b.Contests = []election.ContestSpec{{Title: b.Title, SelectionLimit: limit, OptionLimit: 1, Options: opts}}
+			b.Trustees, b.Issuers = strings.Split(trustees, ","), strings.Split(issuers, ",")
+			now := time.Now()
+			for i, p := range []*int64{&b.IssueStart, &b.IssueEnd, &b.VoteStart, &b.VoteEnd} {
+				v, err := parseWhenFlag(when[i], now)
+				if err != nil {
+					return fmt.Errorf("schedule: %v", err)
+				}
+				*p = v
+			}
+			return s.send(election.TypeCreate, b)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&b.Chapter, "chapter", "hq", "chapter whose subtree votes")
+	f.StringVar(&class, "class", "", "member class that may vote (general, responsible; empty = all)")
+	f.StringVar(&b.Title, "title", "Election", "title of the election and its contest")
+	f.StringVar(&options, "options", "", "comma-separated options (candidates)")
+	f.Uint32Var(&limit, "choose", 1, "how many options a voter may choose")
+	f.StringVar(&trustees, "trustees", "", "comma-separated member IDs of the trustees")
+	f.IntVar(&b.Threshold, "threshold", 2, "trustees needed to decrypt (k of n)")
+	f.StringVar(&issuers, "issuers", "", "comma-separated member IDs of the credential issuers")
+	f.StringVar(&when[0], "issue-start", "+0s", "credential issuance opens")
+	f.StringVar(&when[1], "issue-end", "+1h", "credential issuance closes")
+	f.StringVar(&when[2], "vote-start", "+1h", "voting opens")
+	f.StringVar(&when[3], "vote-end", "+2h", "voting closes")
+	f.BoolVar(&b.AllowOverlap, "allow-overlap", false, "let issuance overlap voting (the record says so)")
+	cmd.MarkFlagRequired("options")
+	cmd.MarkFlagRequired("trustees")
+	cmd.MarkFlagRequired("issuers")
+	return cmd
+}
+
+func electionShowCmd() *cobra.Command {
+	var tally bool
+	var prove string
+	cmd := &cobra.Command{Use: "show ID", Short: "Show an election (--tally: counts and results)", Args: cobra.ExactArgs(1),
+		RunE: run(func(s *session, a []string) error {
+			path := "/v1/elections/" + a[0]
+			if tally {
+				path += "/tally"
+			}
+			return s.showRecord(path, false, prove)
+		})}
+	cmd.Flags().BoolVar(&tally, "tally", false, "show the running tally and results")
+	cmd.Flags().StringVar(&prove, "prove", "", "write a state proof of the record to this file")
+	return cmd
+}
+
+func electionCancelCmd() *cobra.Command {
+	var reason int
+	cmd := &cobra.Command{Use: "cancel ID", Short: "Cancel an election (election commissioner) with a reason code", Args: cobra.ExactArgs(1),
+		RunE: run(func(s *session, a []string) error {
+			return s.send(election.TypeCancel, election.CancelBody{Election: a[0], Reason: reason})
+		})}
+	cmd.Flags().IntVar(&reason, "reason", election.ReasonCommission, "1 ceremony_failed, 2 schedule_error, 3 commission_decision, 4 court_order, 9 other")
+	return cmd
+}
+
+func electionTrusteeCmd() *cobra.Command {
+	return &cobra.Command{Use: "trustee ID", Short: "Take the trustee's next step: key, dealing, check, answers, acknowledgement, decryption share",
+		Long: `Run it as the trustee (--key) until it says it is waiting. The trustee's secret
+seed is kept in HOME/election/ID/KEYNAME/trustee.seed: keep that file safe and
+offline between steps; without it the trustee cannot decrypt.`,
+		Args: cobra.ExactArgs(1),
+		RunE: run(func(s *session, a []string) error {
+			me, err := s.memberID()
+			if err != nil {
+				return err
+			}
+			seed, err := loadOrMakeSeed(a[0], "trustee.seed")
+			if err != nil {
+				return err
+			}
+			for {
+				e, err := s.election(a[0])
+				if err != nil {
+					return err
+				}
+				l := e.TrusteeIndex(me)
+				if l == 0 {
+					return fmt.Errorf("member %s is not a trustee of %s", me, a[0])
+				}
+				now, err := s.blockTime()
+				if err != nil {
+					return err
+				}
+				st := s.c.ElectionState(s.ctx)
+				typ, body, waiting, err := election.TrusteeStep(st, e, seed, l, now)
+				if err == nil {
+					err = st.Err
+				}
+				if err != nil {
+					return err
+				}
+				if typ == "" {
+					fmt.Fprintf(s.cmd.OutOrStdout(), "trustee %d of %s: waiting for %s\n", l, a[0], waiting)
+					return nil
+				}
+				if err := s.send(typ, body); err != nil {
+					return err
+				}
+			}
+		})}
+}
+
+func electionIssuerCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "issuer", Short: "Credential issuer: publish the RSA key, answer requests with blind signatures"}
+	loadIssuer := func(id string) (*credential.Issuer, error) {
+		raw, err := readSecret(id, "issuer.der")
+		if errors.Is(err, os.ErrNotExist) {
+			sk, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				return nil, err
+			}
+			der, _ := x509.MarshalPKCS8PrivateKey(sk)
+			if err := writeSecret(id, "issuer.der", der); err != nil {
+				return nil, err
+			}
+			return credential.NewIssuer(sk)
+		}
+		if err != nil {
+			return nil, err
+		}
+		k, err := x509.ParsePKCS8PrivateKey(raw)
+		if err != nil {
+			return nil, err
+		}
+		sk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("issuer.der is not an RSA key")
+		}
+		return credential.NewIssuer(sk)
+	}
+	cmd.AddCommand(&cobra.Command{Use: "key ID", Short: "Generate this issuer's RSA-2048 key (kept in HOME/election/ID/KEYNAME/issuer.der) and publish it",
+		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+			is, err := loadIssuer(a[0])
+			if err != nil {
+				return err
+			}
+			return s.send(election.TypeIssuerKey, election.IssuerKeyBodyFor(a[0], is))
+		})})
+	cmd.AddCommand(&cobra.Command{Use: "issue ID", Short: "Answer every unanswered credential request with a blind signature",
+		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+			me, err := s.memberID()
+			if err != nil {
+				return err
+			}
+			is, err := loadIssuer(a[0])
+			if err != nil {
+				return err
+			}
+			e, err := s.election(a[0])
+			if err != nil {
+				return err
+			}
+			i := e.IssuerIndex(me)
+			if i < 0 {
+				return fmt.Errorf("member %s is not an issuer of %s", me, a[0])
+			}
+			st := s.c.ElectionState(s.ctx)
+			total := 0
+			for {
+				seqs := election.Unanswered(st, e, i, election.MaxIssueBatch)
+				if st.Err != nil {
+					return st.Err
+				}
+				if len(seqs) == 0 {
+					break
+				}
+				b, err := election.IssueBodyFor(st, e, is, i, seqs)
+				if err != nil {
+					return err
+				}
+				if err := s.send(election.TypeIssue, b); err != nil {
+					return err
+				}
+				total += len(seqs)
+			}
+			fmt.Fprintf(s.cmd.OutOrStdout(), "issuer %d answered %d requests\n", i, total)
+			return nil
+		})})
+	return cmd
+}
+
+// voterFile is what a voter keeps in HOME/election/ID/KEYNAME/voter.json.
+type voterFile struct {
+	Seed        string   `json:"seed"`
+	Request     *uint64  `json:"request,omitempty"`
+	Credentials []string `json:"credentials,omitempty"`
+	Tracking    []string `json:"tracking,omitempty"`
+}
+
+func loadVoter(id string) (*voterFile, error) {
+	raw, err := readSecret(id, "voter.json")
+	if err != nil {
+		return nil, err
+	}
+	var v voterFile
+	return &v, json.Unmarshal(raw, &v)
+}
+
+func saveVoter(id string, v *voterFile) error {
+	raw, _ := json.MarshalIndent(v, "", "  ")
+	return writeSecret(id, "voter.json", raw)
+}
+
+func (v *voterFile) voter() (*election.Voter, error) {
+	b, err := hex.DecodeString(v.Seed)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("voter.json: bad seed")
+	}
+	return election.NewVoter([32]byte(b))
+}
+
+func electionRequestCmd() *cobra.Command {
+	return &cobra.Command{Use: "request ID", Short: "Request anonymous voting credentials (eligible member, once per election)",
+		Long: `Makes a one-time ballot key on this machine, blinds it for every issuer and
+sends the blinded requests signed with your member key. The one-time key and
+blinding secrets stay in HOME/election/ID/KEYNAME/voter.json.`,
+		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+			k, err := s.key()
+			if err != nil {
+				return err
+			}
+			e, err := s.election(a[0])
+			if err != nil {
+				return err
+			}
+			vf, err := loadVoter(a[0])
+			if errors.Is(err, os.ErrNotExist) {
+				seed := election.NewSeed()
+				vf = &voterFile{Seed: hex.EncodeToString(seed[:])}
+				if err := saveVoter(a[0], vf); err != nil {
+					return err
+				}
+			} else if err != nil {
+				return err
+			}
+			v, err := vf.voter()
+			if err != nil {
+				return err
+			}
+			body, err := v.Request(e, k)
+			if err != nil {
+				return err
+			}
+			return s.send(election.TypeRequest, body)
+		})}
+}
+
+// credentials fetches and unblinds the issuers' answers, once.
+func (s *session) credentials(id string, vf *voterFile, v *election.Voter, e *election.Election) ([][]byte, error) {
+	if len(vf.Credentials) == 0 {
+		k, err := s.key()
+		if err != nil {
+			return nil, err
+		}
+		me, err := s.memberID()
+		if err != nil {
+			return nil, err
+		}
+		st := s.c.ElectionState(s.ctx)
+		seq, ok := election.RequestOf(st, id, me)
+		if !ok {
+			return nil, fmt.Errorf("no credential request of yours in %s: run `pnyx election request %s` first", id, id)
+		}
+		creds, err := v.Credentials(st, e, k, seq)
+		if err != nil {
+			return nil, err
+		}
+		vf.Request = &seq
+		for _, c := range creds {
+			vf.Credentials = append(vf.Credentials, hex.EncodeToString(c))
+		}
+		if err := saveVoter(id, vf); err != nil {
+			return nil, err
+		}
+	}
+	var out [][]byte
+	for _, c := range vf.Credentials {
+		b, _ := hex.DecodeString(c)
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func electionVoteCmd() *cobra.Command {
+	var choices string
+	var spoil bool
+	cmd := &cobra.Command{Use: "vote ID --choice N[,M…]", Short: "Cast (or re-cast: the last ballot counts) an encrypted, anonymous ballot",
+		Long: `Encrypts your choices (option numbers from 0) on this machine and submits the
+ballot as an anonymous transaction: it carries your one-time key and the
+issuers' credentials, never your member key. Voting again replaces your earlier
+ballot. With --spoil the ballot is published with its randomness revealed
+(a Benaloh challenge: check that your device encrypted what you chose) and is
+never counted. Prints the ballot's tracking code.`,
+		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+			id := a[0]
+			vf, err := loadVoter(id)
+			if err != nil {
+				return fmt.Errorf("no voter secrets for %s under this key: run `pnyx election request %s` first (%v)", id, id, err)
+			}
+			v, err := vf.voter()
+			if err != nil {
+				return err
+			}
+			e, err := s.election(id)
+			if err != nil {
+				return err
+			}
+			creds, err := s.credentials(id, vf, v, e)
+			if err != nil {
+				return err
+			}
+			c, err := election.PublicContext(e)
+			if err != nil {
+				return err
+			}
+			opts := c.Manifest.Contests[0].Options
+			sel := make([]uint32, len(opts))
+			for _, x := range strings.Split(choices, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(x))
+				if err != nil || n < 0 || n >= len(opts) {
+					return fmt.Errorf("--choice wants option numbers 0..%d", len(opts)-1)
+				}
+				sel[n] = 1
+			}
+			b, rv, err := v.Encrypt(c, creds, [][]uint32{sel})
+			if err != nil {
+				return err
+			}
+			chainID, err := s.c.ChainID(s.ctx)
+			if err != nil {
+				return err
+			}
+			raw := election.BallotTx(chainID, b)
+			what := "cast"
+			if spoil {
+				raw, what = election.SpoilTx(chainID, b, rv), "spoiled"
+			}
+			res, err := s.c.Submit(s.ctx, raw, true)
+			if err != nil {
+				return err
+			}
+			tc := b.TrackingCode()
+			vf.Tracking = append(vf.Tracking, hex.EncodeToString(tc[:]))
+			saveVoter(id, vf)
+			fmt.Fprintf(s.cmd.OutOrStdout(), "ballot %s at height %d\ntracking code %s (full: %x)\n", what, res.Height, b.TrackingString(), tc)
+			return nil
+		})}
+	cmd.Flags().StringVar(&choices, "choice", "", "option number(s) from 0, comma-separated")
+	cmd.Flags().BoolVar(&spoil, "spoil", false, "spoil the ballot (Benaloh challenge) instead of casting it")
+	cmd.MarkFlagRequired("choice")
+	return cmd
+}
+
+func electionTrackCmd() *cobra.Command {
+	var prove string
+	cmd := &cobra.Command{Use: "track ID CODE", Short: "Look up a ballot by its full tracking code, with --prove an inclusion proof",
+		Args: cobra.ExactArgs(2), RunE: run(func(s *session, a []string) error {
+			path := "/v1/elections/" + a[0] + "/tracking/" + a[1]
+			if prove != "" {
+				path += "?prove=1"
+			}
+			var ans api.TrackingAnswer
+			if err := s.c.Get(s.ctx, path, nil, &ans); err != nil {
+				return err
+			}
+			w := s.cmd.OutOrStdout()
+			fmt.Fprintf(w, "%s ballot, record %s at height %d, replaced by a later ballot: %v\n", ans.Kind, ans.Key, ans.Height, ans.Replaced)
+			if prove != "" {
+				if err := os.WriteFile(prove, ans.Proof, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "inclusion proof written to %s (check with: pnyx verify proof %s)\n", prove, prove)
+			}
+			return nil
+		})}
+	cmd.Flags().StringVar(&prove, "prove", "", "write the inclusion proof to this file")
+	return cmd
+}
+
+func electionRecordCmd() *cobra.Command {
+	var out string
+	var verify bool
+	cmd := &cobra.Command{Use: "record ID", Short: "Export a published election's record (docs/election-record.md) from the chain",
+		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+			data, err := s.c.ElectionRecord(s.ctx, a[0])
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = a[0] + ".pnyxrec"
+			}
+			if err := os.WriteFile(out, data, 0o644); err != nil {
+				return err
+			}
+			w := s.cmd.OutOrStdout()
+			fmt.Fprintf(w, "record of %s: %d bytes written to %s\n", a[0], len(data), out)
+			if verify {
+				rep := record.VerifyBytes(data, record.Options{})
+				for _, c := range rep.Checks {
+					fmt.Fprintf(w, "  %-28s %v\n", c.Name, map[bool]string{true: "pass", false: "FAIL"}[c.OK])
+				}
+				if !rep.OK() {
+					return fmt.Errorf("the record fails %v", rep.Failed())
+				}
+			}
+			return nil
+		})}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "output file (default ID.pnyxrec)")
+	cmd.Flags().BoolVar(&verify, "verify", false, "verify the record after export (as `pnyx verify election` does)")
+	return cmd
+}
