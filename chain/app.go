@@ -273,6 +273,11 @@ func (a *App) Preverify(raw []byte) error {
 	if err != nil {
 		return err
 	}
+	if a.anonymous[env.Type] {
+		// Anonymous txs carry no signature: their module checks the body
+		// (a ballot's credentials and one-time signature) and remembers it.
+		return a.Elections.Preverify(env)
+	}
 	if err := env.VerifySignature(); err != nil {
 		return err
 	}

@@ -213,8 +213,14 @@ func (p *poll) seal(v *election.Voter, creds [][]byte, k int) *ballot.Ballot {
 func (p *poll) castAll(bs []*ballot.Ballot) {
 	h := p.h
 	var raws [][]byte
-	for _, b := range bs {
+	for i, b := range bs {
 		raw := election.BallotTx(testChainID, b)
+		if i%2 == 0 {
+			// Half of them go through Preverify first, as the API does.
+			if err := h.app.Preverify(raw); err != nil {
+				h.t.Fatal(err)
+			}
+		}
 		if ct := h.check(raw); ct.Code != 0 {
 			h.t.Fatalf("CheckTx rejected a ballot: %d %s", ct.Code, ct.Log)
 		}
@@ -368,6 +374,17 @@ func TestStoryElection(t *testing.T) {
 	}
 	// The same bad ballot in a block with good ones fails alone.
 	last := p.seal(voters[7], creds[7], 1)
+	// The verdicts do not depend on how many cores verify them.
+	mixed := [][]byte{anonTx(t, resign(t, voters[7], bad)), election.BallotTx(testChainID, last), election.BallotTx(testChainID, p.seal(voters[6], creds[6], 0))}
+	for _, w := range []int{1, 2, 3} {
+		h.app.Elections.Workers = w
+		st := h.app.Elections.BeginBlock(h.app.store, h.height+1, mixed)
+		h.app.Elections.EndBlock()
+		if st.Ballots != 3 || st.Invalid != 1 {
+			t.Fatalf("workers %d: %+v", w, st)
+		}
+	}
+	h.app.Elections.Workers = 0
 	rs := h.block(anonTx(t, resign(t, voters[7], bad)), election.BallotTx(testChainID, last))
 	if codes.Code(rs[0].Code) != election.CodeBallotProof || rs[1].Code != 0 {
 		t.Fatalf("mixed block: %d %s / %d %s", rs[0].Code, rs[0].Log, rs[1].Code, rs[1].Log)

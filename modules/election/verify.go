@@ -180,3 +180,34 @@ func (m *Elections) EndBlock() {
 }
 
 func getJSON(kv store.Reader, key []byte, v any) bool { return module.GetJSON(kv, string(key), v) }
+
+// Preverify checks a ballot's credentials and one-time signature off the
+// application's serial path (the API calls it on the request's goroutine,
+// through chain.App.Preverify) and remembers a pass, so that neither
+// CheckTx nor FinalizeBlock checks them again. It reads no state: it
+// only knows elections whose context this node has cached (after their
+// first ballot), and otherwise leaves the work to CheckTx. Skipping it is
+// always safe.
+func (m *Elections) Preverify(env *tx.Envelope) error {
+	if env.Type != TypeBallot {
+		return nil
+	}
+	var bb BallotBody
+	if err := tx.DecodeBody(env.Body, &bb); err != nil {
+		return err
+	}
+	raw, err := BallotBytes(bb.Ballot)
+	if err != nil || len(raw) < 33 {
+		return err
+	}
+	var eid [32]byte
+	copy(eid[:], raw[1:33])
+	m.mu.Lock()
+	c := m.byEID[eid]
+	m.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	_, err = m.cheap(c, raw, sha256.Sum256(raw))
+	return err
+}
