@@ -253,10 +253,10 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 		return nil, "", err
 	}
 	hi = min(hi, before-1)
-	limit := q.Limit
 	if q.Sort == "relevance" {
-		limit = RelevanceWindow
+		return x.rankedComments(expr, lo, hi, q, offset)
 	}
+	limit := q.Limit
 	var rows *sql.Rows
 	if expr == "" {
 		rows, err = x.db.Query(`SELECT `+commentCols+` FROM comments c WHERE c.in_fts=1 AND c.rid BETWEEN ? AND ? ORDER BY c.rid DESC LIMIT ?`, lo, hi, limit)
@@ -280,21 +280,53 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	if q.Sort == "relevance" {
-		rankBM25(out, q.Text)
-		if offset >= len(out) {
-			return []Comment{}, "", nil
-		}
-		out = out[offset:min(len(out), offset+q.Limit)]
-		next := ""
-		if len(out) == q.Limit && offset+q.Limit < RelevanceWindow {
-			next = "o" + strconv.Itoa(offset+q.Limit)
-		}
-		return out, next, nil
-	}
 	next := ""
 	if len(out) == q.Limit {
 		next = strconv.FormatInt(last, 10)
+	}
+	return out, next, nil
+}
+
+// rankedComments ranks the newest RelevanceWindow matches by BM25 (see
+// rankBM25) and returns the page at offset. Only row IDs and bodies are read
+// for the ranking; the page's rows are read afterwards.
+func (x *Index) rankedComments(expr string, lo, hi int64, q Query, offset int) ([]Comment, string, error) {
+	rows, err := x.db.Query(`SELECT c.rid, c.body FROM comment_fts f JOIN comments c ON c.rid = f.rowid
+		WHERE comment_fts MATCH ? AND f.rowid BETWEEN ? AND ? ORDER BY f.rowid DESC LIMIT ?`, expr, lo, hi, RelevanceWindow)
+	if err != nil {
+		return nil, "", fmt.Errorf("index: search: %w", err)
+	}
+	var rids []int64
+	var bodies []string
+	for rows.Next() {
+		var rid int64
+		var body string
+		if err := rows.Scan(&rid, &body); err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		rids, bodies = append(rids, rid), append(bodies, body)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	order := rankBM25(bodies, q.Text)
+	if offset >= len(order) {
+		return []Comment{}, "", nil
+	}
+	order = order[offset:min(len(order), offset+q.Limit)]
+	out := make([]Comment, 0, len(order))
+	for _, i := range order {
+		_, c, err := scanComment(x.db.QueryRow(`SELECT `+commentCols+` FROM comments c WHERE c.rid = ?`, rids[i]))
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, c)
+	}
+	next := ""
+	if len(out) == q.Limit && offset+q.Limit < len(rids) {
+		next = "o" + strconv.Itoa(offset+q.Limit)
 	}
 	return out, next, nil
 }

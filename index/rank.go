@@ -4,65 +4,110 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-// rankBM25 orders comments (newest first on entry) by Okapi BM25 of the
-// query's tokens, with document frequencies taken within these comments:
-// relevance is ranked within the scope's newest RelevanceWindow matches, so
-// its cost is bounded whatever the size of the scope. (FTS5's own bm25 needs
-// each term's frequency over the whole table, which for a common word means
-// reading its entire doclist: ~160 ms at a million comments.) Ties keep the
-// newest first. Floats are fine here: the index is outside consensus.
-func rankBM25(cs []Comment, query string) {
-	terms := map[string]bool{}
+// rankBM25 returns the order (indices into bodies, which come newest first)
+// of Okapi BM25 scores of the query's tokens, with document frequencies
+// taken within these bodies: relevance is ranked within the scope's newest
+// RelevanceWindow matches, so its cost is bounded whatever the size of the
+// scope. (FTS5's own bm25 needs each term's frequency over the whole table,
+// which for a common word means reading its entire doclist: ~160 ms at a
+// million comments.) Ties keep the newest first. Floats are fine here: the
+// index is outside consensus.
+func rankBM25(bodies []string, query string) []int {
+	terms := map[string]int{} // term -> slot
 	for _, t := range Tokens(query) {
-		terms[stemLite(t)] = true
+		t = stemLite(t)
+		if _, ok := terms[t]; !ok {
+			terms[t] = len(terms)
+		}
 	}
 	const k1, b = 1.2, 0.75
-	type doc struct {
-		tf  map[string]int
-		len int
-	}
-	docs := make([]doc, len(cs))
-	df := map[string]int{}
+	nt := len(terms)
+	tf := make([]int, len(bodies)*nt)
+	lens := make([]int, len(bodies))
+	df := make([]int, nt)
 	total := 0
-	for i, c := range cs {
-		d := doc{tf: map[string]int{}}
-		for _, t := range Tokens(c.Body) {
-			d.len++
-			if t = stemLite(t); terms[t] {
-				if d.tf[t] == 0 {
-					df[t]++
+	for i, body := range bodies {
+		row := tf[i*nt : (i+1)*nt]
+		eachToken(body, func(tok string) {
+			lens[i]++
+			if slot, ok := terms[stemLite(tok)]; ok {
+				if row[slot] == 0 {
+					df[slot]++
 				}
-				d.tf[t]++
+				row[slot]++
+			}
+		})
+		total += lens[i]
+	}
+	order := make([]int, len(bodies))
+	for i := range order {
+		order[i] = i
+	}
+	if len(bodies) == 0 || nt == 0 {
+		return order
+	}
+	avg := float64(total) / float64(len(bodies))
+	n := float64(len(bodies))
+	score := make([]float64, len(bodies))
+	for i := range bodies {
+		for slot := 0; slot < nt; slot++ {
+			f := float64(tf[i*nt+slot])
+			if f == 0 {
+				continue
+			}
+			idf := math.Log(1 + (n-float64(df[slot])+0.5)/(float64(df[slot])+0.5))
+			score[i] += idf * f * (k1 + 1) / (f + k1*(1-b+b*float64(lens[i])/avg))
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return score[order[a]] > score[order[b]] })
+	return order
+}
+
+// eachToken calls fn with the tokens of s, the same as Tokens, without
+// allocating for Hangul bigrams (they are substrings of s).
+func eachToken(s string, fn func(string)) {
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
+	}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		c := classOf(r)
+		if c == sep {
+			i += n
+			continue
+		}
+		// The run [i, j) of one class, and the start of its second rune.
+		j, second := i+n, -1
+		for j < len(s) {
+			r2, n2 := utf8.DecodeRuneInString(s[j:])
+			if classOf(r2) != c {
+				break
+			}
+			if second < 0 {
+				second = j
+			}
+			j += n2
+		}
+		if c == word {
+			fn(strings.ToLower(s[i:j]))
+		} else if second < 0 {
+			fn(s[i:j])
+		} else {
+			// Overlapping bigrams: each rune with the next.
+			a := i
+			for b := second; b < j; {
+				_, nb := utf8.DecodeRuneInString(s[b:])
+				fn(s[a : b+nb])
+				a, b = b, b+nb
 			}
 		}
-		docs[i] = d
-		total += d.len
+		i = j
 	}
-	if len(cs) == 0 {
-		return
-	}
-	avg := float64(total) / float64(len(cs))
-	n := float64(len(cs))
-	score := make([]float64, len(cs))
-	for i, d := range docs {
-		for t, f := range d.tf {
-			idf := math.Log(1 + (n-float64(df[t])+0.5)/(float64(df[t])+0.5))
-			tf := float64(f)
-			score[i] += idf * tf * (k1 + 1) / (tf + k1*(1-b+b*float64(d.len)/avg))
-		}
-	}
-	idx := make([]int, len(cs))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
-	sorted := make([]Comment, len(cs))
-	for i, j := range idx {
-		sorted[i] = cs[j]
-	}
-	copy(cs, sorted)
 }
 
 // stemLite folds common English plural endings (policies → policy, taxes →
