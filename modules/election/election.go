@@ -47,6 +47,10 @@ type Elections struct {
 	checked map[[32]byte]struct{}
 	// block holds FinalizeBlock's verdicts for the block being executed.
 	block map[[32]byte]*verdict
+	// decoded keeps ballots Preverify or CheckTx decoded, for BeginBlock.
+	decoded map[[32]byte]*ballot.Ballot
+	// totals counts BeginBlock's work, for metrics and benchmarks.
+	totals BlockStats
 }
 
 type verdict struct {
@@ -54,7 +58,10 @@ type verdict struct {
 	err error
 }
 
-const maxChecked = 500_000
+const (
+	maxChecked = 500_000
+	maxDecoded = 4096
+)
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
@@ -877,7 +884,16 @@ func trackingCode(raw []byte) []byte {
 
 // cheap decodes raw and checks its credentials and one-time signature,
 // unless this node did so before.
-func (m *Elections) cheap(c *ballot.Election, raw []byte, h [32]byte) (*ballot.Ballot, error) {
+func (m *Elections) cheap(c *ballot.Election, raw []byte, h [32]byte, keep bool) (*ballot.Ballot, error) {
+	m.mu.Lock()
+	b, cached := m.decoded[h]
+	if cached && !keep {
+		delete(m.decoded, h)
+	}
+	m.mu.Unlock()
+	if cached {
+		return b, nil // decoded and checked before
+	}
 	b, err := ballot.Decode(c, raw)
 	if err != nil {
 		return nil, ballotError(err)
@@ -885,17 +901,25 @@ func (m *Elections) cheap(c *ballot.Election, raw []byte, h [32]byte) (*ballot.B
 	m.mu.Lock()
 	_, done := m.checked[h]
 	m.mu.Unlock()
-	if done {
-		return b, nil
-	}
-	if err := ballot.Check(c, b); err != nil {
-		return nil, ballotError(err)
+	if !done {
+		if err := ballot.Check(c, b); err != nil {
+			return nil, ballotError(err)
+		}
 	}
 	m.mu.Lock()
 	if m.checked == nil || len(m.checked) >= maxChecked {
 		m.checked = map[[32]byte]struct{}{}
 	}
 	m.checked[h] = struct{}{}
+	if keep {
+		// Keep the decoded ballot for the block that will carry it, so
+		// its points are not decoded again (bounded: decoded ballots are
+		// large; when full, start over).
+		if m.decoded == nil || len(m.decoded) >= maxDecoded {
+			m.decoded = map[[32]byte]*ballot.Ballot{}
+		}
+		m.decoded[h] = b
+	}
 	m.mu.Unlock()
 	return b, nil
 }
@@ -937,7 +961,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 		}
 		b = v.b
 	} else {
-		if b, err = m.cheap(c, raw, h); err != nil {
+		if b, err = m.cheap(c, raw, h, ctx.Checking); err != nil {
 			return err
 		}
 		if !ctx.Checking {
@@ -1024,7 +1048,7 @@ func (m *Elections) spoil(ctx *module.Context, body []byte) error {
 		return codes.Internal.Errorf("election context: %v", err)
 	}
 	h := sha256.Sum256(raw)
-	b, err := m.cheap(c, raw, h)
+	b, err := m.cheap(c, raw, h, false)
 	if err != nil {
 		return err
 	}
