@@ -47,6 +47,10 @@ type Elections struct {
 	checked map[[32]byte]struct{}
 	// block holds FinalizeBlock's verdicts for the block being executed.
 	block map[[32]byte]*verdict
+	// elCache and aggCache keep decoded elections and aggregates, keyed
+	// by their exact stored bytes.
+	elCache  map[string]cachedElection
+	aggCache map[string]cachedAggregate
 	// decoded keeps ballots Preverify or CheckTx decoded, for BeginBlock.
 	decoded map[[32]byte]*ballot.Ballot
 	// totals counts BeginBlock's work, for metrics and benchmarks.
@@ -852,6 +856,74 @@ func electionOf(kv store.Reader, raw []byte) (*Election, error) {
 	return load(kv, id)
 }
 
+// readOnly loads an election for a handler that does not modify it,
+// reusing the decoded record while its stored bytes are unchanged.
+func (m *Elections) readOnly(kv store.Reader, raw []byte) (*Election, error) {
+	if len(raw) < 33 || raw[0] != ballot.Version {
+		return electionOf(kv, raw)
+	}
+	var eid [32]byte
+	copy(eid[:], raw[1:33])
+	id, ok := ByElectionID(kv, eid)
+	if !ok {
+		return electionOf(kv, raw)
+	}
+	stored := kv.Get(ElectionKey(id))
+	m.mu.Lock()
+	c, hit := m.elCache[id]
+	m.mu.Unlock()
+	if hit && bytes.Equal(c.raw, stored) {
+		return c.e, nil
+	}
+	e, err := load(kv, id)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.elCache == nil {
+		m.elCache = map[string]cachedElection{}
+	}
+	m.elCache[id] = cachedElection{raw: bytes.Clone(stored), e: e}
+	m.mu.Unlock()
+	return e, nil
+}
+
+type cachedElection struct {
+	raw []byte
+	e   *Election
+}
+
+type cachedAggregate struct {
+	hex string
+	agg [][]ballot.Ciphertext
+}
+
+// aggregate decodes a stored aggregate, reusing the last one this node
+// computed when the stored hex is the same (the next ballot of a block
+// starts from what the previous one wrote).
+func (m *Elections) aggregate(id string, man *ballot.Manifest, h string) ([][]ballot.Ciphertext, error) {
+	m.mu.Lock()
+	c, hit := m.aggCache[id]
+	m.mu.Unlock()
+	if hit && c.hex == h {
+		out := make([][]ballot.Ciphertext, len(c.agg))
+		for i := range c.agg {
+			out[i] = append([]ballot.Ciphertext(nil), c.agg[i]...)
+		}
+		return out, nil
+	}
+	return decodeAggregate(man, h)
+}
+
+func (m *Elections) rememberAggregate(id, h string, agg [][]ballot.Ciphertext) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.aggCache == nil {
+		m.aggCache = map[string]cachedAggregate{}
+	}
+	m.aggCache[id] = cachedAggregate{hex: h, agg: agg}
+}
+
 func ballotError(err error) error {
 	switch {
 	case err == nil:
@@ -933,7 +1005,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
-	e, err := electionOf(ctx.Store, raw)
+	e, err := m.readOnly(ctx.Store, raw)
 	if err != nil {
 		return err
 	}
@@ -978,7 +1050,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 		return CodeDuplicateBallot.Errorf("ballot %s was cast or spoiled already", b.TrackingString())
 	}
 	t, _ := GetTally(ctx.Store, e.ID)
-	agg, err := decodeAggregate(c.Manifest, t.Aggregate)
+	agg, err := m.aggregate(e.ID, c.Manifest, t.Aggregate)
 	if err != nil {
 		return codes.Internal.Errorf("stored aggregate: %v", err)
 	}
@@ -1005,6 +1077,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	seq := t.Cast
 	t.Cast++
 	t.Aggregate = hex.EncodeToString(encodeAggregate(agg))
+	m.rememberAggregate(e.ID, t.Aggregate, agg)
 	module.PutJSON(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces, Ballot: bb.Ballot})
 	ctx.Store.Set(otkKey(e.ID, otkHex), []byte(strconv.FormatUint(seq, 10)))
 	ctx.Store.Set(TrackingKey(e.ID, code), []byte("b/"+padN(seq)))

@@ -84,7 +84,7 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 		if err != nil {
 			continue
 		}
-		e, err := electionOf(kv, b)
+		e, err := m.readOnly(kv, b)
 		if err != nil || e.Status != PhaseReady {
 			continue
 		}
