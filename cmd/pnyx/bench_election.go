@@ -255,6 +255,7 @@ func runBenchElection(ctx context.Context, out, progress io.Writer, nVoters, nOp
 		pprof.StartCPUProfile(benchElectionProfile)
 	}
 	start = time.Now()
+	cpu0 := processCPU()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -285,6 +286,7 @@ func runBenchElection(ctx context.Context, out, progress io.Writer, nVoters, nOp
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	if benchElectionProfile != nil {
 		pprof.StopCPUProfile()
 	}
@@ -300,8 +302,11 @@ func runBenchElection(ctx context.Context, out, progress io.Writer, nVoters, nOp
 	pct := func(p int) float64 { return float64(lat[(len(lat)-1)*p/100].Microseconds()) / 1000 }
 	fmt.Fprintf(out, "FinalizeBlock verified %d ballots in %d proof batches; %d needed credential/signature checks there (the rest were preverified)\n",
 		after.Ballots-before.Ballots, after.ProofsBatches-before.ProofsBatches, after.CheapChecked-before.CheapChecked)
-	fmt.Fprintf(out, "voters=%d committed_ballots_per_s=%.0f p50_commit_ms=%.0f p95_commit_ms=%.0f options=%d elapsed_s=%.2f\n",
-		nVoters, float64(nVoters)/elapsed.Seconds(), pct(50), pct(95), nOptions, elapsed.Seconds())
+	// The process (node, API and this client) used cpu meanwhile; on a
+	// shared machine, cores/cpu-per-ballot is what free cores would give.
+	cpuMs := float64(cpu.Microseconds()) / 1000 / float64(nVoters)
+	fmt.Fprintf(out, "voters=%d committed_ballots_per_s=%.0f p50_commit_ms=%.0f p95_commit_ms=%.0f options=%d elapsed_s=%.2f cpu_ms_per_ballot=%.2f cores_used=%.2f\n",
+		nVoters, float64(nVoters)/elapsed.Seconds(), pct(50), pct(95), nOptions, elapsed.Seconds(), cpuMs, cpu.Seconds()/elapsed.Seconds())
 	return nil
 }
 
