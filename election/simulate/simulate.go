@@ -47,7 +47,8 @@ type Config struct {
 	Seed                [32]byte
 
 	// IssuerKeys, if set, are used instead of generating RSA-2048 keys
-	// (key generation is slow; tests and benchmarks reuse keys).
+	// from crypto/rand (then, and only then, two runs with the same Seed
+	// give different records). Tests and benchmarks reuse keys.
 	IssuerKeys []*rsa.PrivateKey
 	// FastCredentials signs credentials directly instead of through the
 	// blind protocol. The requests are still made, signed and logged; only
