@@ -448,3 +448,73 @@ func TestStoryElection(t *testing.T) {
 		t.Fatal("tampered record verifies")
 	}
 }
+
+// TestElectionCeremonyComplaint: trustee 1 seals a bad share to trustee 2;
+// trustee 2 complains, trustee 1 answers with the share in the clear, the
+// answer checks out against trustee 1's commitments, every dealer stays
+// qualified, and the election becomes ready. A bad acknowledgement and a
+// second dealing are refused on the way.
+func TestElectionCeremonyComplaint(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	h.do(p.commissioner, election.TypeCreate, p.createBody())
+	for l := 1; l <= 3; l++ {
+		tr, _, _ := p.trustee(l)
+		h.do(p.trustees[l-1], election.TypeTrusteeKey, election.TrusteeKeyBody{Election: p.id, Key: hex.EncodeToString(tr.HPKEKey)})
+	}
+	e := p.election()
+	for l := 1; l <= 3; l++ {
+		_, d, _ := p.trustee(l)
+		if l == 1 {
+			key, _ := hex.DecodeString(e.HPKEKeys[1])
+			if err := ceremony.CorruptShare(rand.Reader, e.Params(), d, 2, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.do(p.trustees[l-1], election.TypeDeal, election.DealBodyFor(p.id, d))
+	}
+	_, d, _ := p.trustee(3)
+	h.rejectDo(p.trustees[2], election.TypeDeal, election.DealBodyFor(p.id, d), codes.AlreadyExists)
+	for l := 1; l <= 3; l++ {
+		_, _, bad := p.trustee(l)
+		if want := l == 2; (len(bad) == 1 && bad[0] == 1) != want {
+			t.Fatalf("trustee %d complains about %v", l, bad)
+		}
+		h.do(p.trustees[l-1], election.TypeCheck, election.CheckBody{Election: p.id, Complaints: bad})
+	}
+	if p.election().JointKey != "" {
+		t.Fatal("joint key computed with a complaint unanswered")
+	}
+	typ, body, _, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[0], 1, h.now.Unix())
+	if err != nil || typ != election.TypeAnswer {
+		t.Fatalf("trustee 1's next step is %q (%v)", typ, err)
+	}
+	h.do(p.trustees[0], typ, body)
+	e = p.election()
+	if e.JointKey == "" || fmt.Sprint(e.Qualified) != "[1 2 3]" {
+		t.Fatalf("qualified %v, joint key %q", e.Qualified, e.JointKey)
+	}
+	// An acknowledgement by the wrong trustee's key share is refused.
+	t1, _, _ := p.trustee(1)
+	ack1, _ := election.AckBodyFor(e, t1, p.seeds[0])
+	h.rejectDo(p.trustees[1], election.TypeAck, ack1, election.CodeCeremony)
+	for l := 1; l <= 3; l++ {
+		typ, body, _, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[l-1], l, h.now.Unix())
+		if err != nil || typ != election.TypeAck {
+			t.Fatalf("trustee %d: %q %v", l, typ, err)
+		}
+		h.do(p.trustees[l-1], typ, body)
+	}
+	for i, is := range p.issuerKeys {
+		h.do(p.issuers[i], election.TypeIssuerKey, election.IssuerKeyBodyFor(p.id, is))
+	}
+	if s := p.election().Status; s != election.PhaseReady {
+		t.Fatalf("status %s", s)
+	}
+	// The ceremony is over: late ceremony transactions are out of phase.
+	h.rejectDo(p.trustees[0], election.TypeAck, ack1, election.CodeWrongPhase)
+	// A cancellation needs the commissioner and a known reason.
+	h.rejectDo(p.trustees[0], election.TypeCancel, election.CancelBody{Election: p.id, Reason: election.ReasonOther}, codes.Unauthorized)
+	h.rejectDo(p.commissioner, election.TypeCancel, election.CancelBody{Election: p.id, Reason: 77}, codes.InvalidArgument)
+	h.do(p.commissioner, election.TypeCancel, election.CancelBody{Election: p.id, Reason: election.ReasonCommission})
+}
