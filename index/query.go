@@ -529,3 +529,11 @@ func (x *Index) Counts() (petitions, comments int64, err error) {
 	err = x.db.QueryRow(`SELECT count(*) FROM comments`).Scan(&comments)
 	return
 }
+
+// CommentCount reports how many comments a petition has (hidden and deleted
+// ones included).
+func (x *Index) CommentCount(petition string) (int64, error) {
+	var n int64
+	err := x.db.QueryRow(`SELECT count(*) FROM comments WHERE petition=?`, petition).Scan(&n)
+	return n, err
+}

@@ -273,23 +273,39 @@ func runBenchSearch(out, progress io.Writer, o benchSearchOptions) error {
 	for i, m := range mix {
 		fmt.Fprintf(out, "  %-36s hits=%-3d p50=%.2fms max=%.2fms\n", m.name, hitsOf[i], ms(pct(perQuery[i], 50)), ms(pct(perQuery[i], 100)))
 	}
-	// Threads: the first page and a deep page of the most commented petition.
-	var thread []time.Duration
-	cursor := ""
-	for i := 0; i < 50; i++ {
-		t := time.Now()
-		page, nxt, err := x.Thread("p00000", cursor, 50)
-		if err != nil {
-			return err
+	// Threads: pages of 50 on the most commented petition (paging forward
+	// from the start) against the first page of the least commented one.
+	threadPages := func(pid string, follow bool) ([]time.Duration, int, error) {
+		var ds []time.Duration
+		cursor, total := "", 0
+		for i := 0; i < 50; i++ {
+			t := time.Now()
+			page, nxt, err := x.Thread(pid, cursor, 50)
+			if err != nil {
+				return nil, 0, err
+			}
+			ds = append(ds, time.Since(t))
+			total += len(page)
+			if follow && nxt != "" {
+				cursor = nxt
+			} else {
+				cursor = ""
+			}
 		}
-		thread = append(thread, time.Since(t))
-		if nxt == "" || len(page) == 0 {
-			cursor = ""
-		} else {
-			cursor = nxt
-		}
+		return ds, total, nil
 	}
-	fmt.Fprintf(out, "thread pages (50 comments, petition p00000, paging forward): p50=%.2fms p95=%.2fms\n", ms(pct(thread, 50)), ms(pct(thread, 95)))
+	big, _, err := threadPages("p00000", true)
+	if err != nil {
+		return err
+	}
+	small, _, err := threadPages(pets[len(pets)-1].id, false)
+	if err != nil {
+		return err
+	}
+	bigN, _ := x.CommentCount("p00000")
+	smallN, _ := x.CommentCount(pets[len(pets)-1].id)
+	fmt.Fprintf(out, "thread pages of 50: %d-comment thread p50=%.2fms p95=%.2fms; %d-comment thread p50=%.2fms p95=%.2fms\n",
+		bigN, ms(pct(big, 50)), ms(pct(big, 95)), smallN, ms(pct(small, 50)), ms(pct(small, 95)))
 	fmt.Fprintf(out, "comments=%d index_per_s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f\n", o.Comments, perSec, ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 99)))
 	return nil
 }
