@@ -210,6 +210,26 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 		}
 	}
 	expect("all", index.Query{Text: "당원"}, "c:c1", "p:busan-transit", "p:youth-housing")
+	// Bad searches are refused with a stable code; the routes are documented.
+	for _, bad := range []string{"/v1/search?q=policy&sort=relevance", "/v1/search?limit=500", "/v1/search?kind=votes", "/v1/search?from=yesterday", "/v1/petitions?state=open"} {
+		if err := tn.c.Get(ctx, bad, nil, nil); codes.Of(err) != codes.BadRequest {
+			t.Fatalf("%s: %v, want bad_request", bad, err)
+		}
+	}
+	if err := tn.c.Get(ctx, "/v1/petitions/no-such-petition", nil, nil); codes.Of(err) != codes.NotFound {
+		t.Fatalf("missing petition: %v", err)
+	}
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	if err := tn.c.Get(ctx, "/openapi.json", nil, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []string{"/v1/search", "/v1/petitions", "/v1/petitions/{id}", "/v1/petitions/{id}/comments", "/v1/petitions/{id}/agreement", "/v1/comments/{id}"} {
+		if doc.Paths[route] == nil {
+			t.Errorf("openapi lacks %s", route)
+		}
+	}
 	expect("comments", index.Query{Text: "청년 policy"}, "c:c3")
 	expect("petitions", index.Query{Text: "policy", State: petition.Expired}, "p:busan-transit")
 
