@@ -49,6 +49,7 @@ var (
 	ErrWrongElection    = errors.New("ballot: cast for another election")
 	ErrCredentialForged = errors.New("ballot: credential does not verify")
 	ErrCredentialReused = errors.New("ballot: credential already used with another one-time key")
+	ErrDuplicate        = errors.New("ballot: already cast (replay)")
 	ErrSignature        = errors.New("ballot: one-time key signature does not verify")
 	ErrRangeProof       = errors.New("ballot: option range proof does not verify")
 	ErrSelectionLimit   = errors.New("ballot: contest selection-limit proof does not verify")

@@ -243,6 +243,13 @@ func TestRevoteLastCounts(t *testing.T) {
 	if len(final) != 1 || final[0] != b2 || box.Voters() != 1 {
 		t.Fatalf("final = %v", final)
 	}
+	// Replaying the first ballot must not bring the old choice back.
+	if _, err := box.Add(mustDecode(t, e, b1.Bytes())); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("replayed ballot: %v", err)
+	}
+	if box.Final()[0] != b2 {
+		t.Fatal("replay changed the counted ballot")
+	}
 }
 
 func TestBatchBisectionNamesBadBallots(t *testing.T) {

@@ -9,16 +9,21 @@ import (
 // key replaces the earlier one (last vote counts). Proofs are not its
 // business (see VerifyProofs); credentials and signature are checked by Add
 // unless they already passed on this ballot.
+//
+// A ballot seen before (same bytes, hence same tracking code) is refused:
+// otherwise anyone could replay a voter's earlier ballot after a re-vote
+// and make the old choice the last one.
 type Box struct {
 	e     *Election
 	Cast  []*Ballot // every accepted ballot, in order
 	final map[[32]byte]int
 	creds map[string][32]byte
+	seen  map[[32]byte]bool
 }
 
 // NewBox returns an empty box for e.
 func NewBox(e *Election) *Box {
-	return &Box{e: e, final: map[[32]byte]int{}, creds: map[string][32]byte{}}
+	return &Box{e: e, final: map[[32]byte]int{}, creds: map[string][32]byte{}, seen: map[[32]byte]bool{}}
 }
 
 // Add accepts b. It returns the index in Cast of the ballot b replaces, or -1.
@@ -26,6 +31,10 @@ func NewBox(e *Election) *Box {
 // ErrCredentialReused, before the (then failing) signature checks, so that
 // replay is reported as what it is.
 func (x *Box) Add(b *Ballot) (replaced int, err error) {
+	tc := b.TrackingCode()
+	if x.seen[tc] {
+		return -1, ErrDuplicate
+	}
 	for i, c := range b.Credentials {
 		key := fmt.Sprintf("%d:%s", i, c)
 		if otk, ok := x.creds[key]; ok && otk != b.otk {
@@ -40,6 +49,7 @@ func (x *Box) Add(b *Ballot) (replaced int, err error) {
 	for i, c := range b.Credentials {
 		x.creds[fmt.Sprintf("%d:%s", i, c)] = b.otk
 	}
+	x.seen[tc] = true
 	replaced = -1
 	if prev, ok := x.final[b.otk]; ok {
 		replaced = prev

@@ -143,7 +143,10 @@ func TestEveryMutationIsRejected(t *testing.T) {
 			// voter 0's first ballot is Cast[0], its re-vote comes after all first ballots
 			r.Cast[0], r.Cast[6] = r.Cast[6], r.Cast[0]
 		}},
-		{"ballot duplicated", record.CheckCounts, func(r *record.Record) { r.Cast = append(r.Cast, r.Cast[2]) }},
+		{"ballot duplicated", record.CheckUniqueCredentials, func(r *record.Record) { r.Cast = append(r.Cast, r.Cast[2]) }},
+		{"replaced ballot replayed after the re-vote", record.CheckUniqueCredentials, func(r *record.Record) {
+			r.Cast = append(r.Cast, r.Cast[0])
+		}},
 		{"ceremony commitment", record.CheckDealings, func(r *record.Record) {
 			r.Dealings[0].Commitments[1] = bump(r.Dealings[0].Commitments[1])
 		}},

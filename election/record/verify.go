@@ -354,7 +354,7 @@ func (v *verifier) ballots() []*ballot.Ballot {
 			reuse = append(reuse, fmt.Sprintf("ballot %d: %v", i, err))
 		}
 	}
-	v.add(CheckUniqueCredentials, len(reuse) == 0, "%d one-time keys; %s", box.Voters(), orNone(reuse))
+	v.add(CheckUniqueCredentials, len(reuse) == 0, "%d one-time keys, no ballot twice; %s", box.Voters(), orNone(reuse))
 	minLog := -1
 	for _, l := range rec.IssuanceLogs {
 		if minLog < 0 || len(l) < minLog {
