@@ -76,8 +76,8 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 		if err != nil || env.Type != TypeBallot {
 			continue
 		}
-		var bb BallotBody
-		if tx.DecodeBody(env.Body, &bb) != nil {
+		bb, err := decodeBallotBody(env.Body)
+		if err != nil {
 			continue
 		}
 		b, err := BallotBytes(bb.Ballot)
@@ -245,8 +245,8 @@ func (m *Elections) Preverify(env *tx.Envelope) error {
 	if env.Type != TypeBallot {
 		return nil
 	}
-	var bb BallotBody
-	if err := tx.DecodeBody(env.Body, &bb); err != nil {
+	bb, err := decodeBallotBody(env.Body)
+	if err != nil {
 		return err
 	}
 	raw, err := BallotBytes(bb.Ballot)
