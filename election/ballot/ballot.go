@@ -50,6 +50,7 @@ var (
 	ErrCredentialForged = errors.New("ballot: credential does not verify")
 	ErrCredentialReused = errors.New("ballot: credential already used with another one-time key")
 	ErrDuplicate        = errors.New("ballot: already cast (replay)")
+	ErrSpoiledCast      = errors.New("ballot: was spoiled (its choices are public) and cannot be cast")
 	ErrSignature        = errors.New("ballot: one-time key signature does not verify")
 	ErrRangeProof       = errors.New("ballot: option range proof does not verify")
 	ErrSelectionLimit   = errors.New("ballot: contest selection-limit proof does not verify")
@@ -161,10 +162,13 @@ func (b *Ballot) Bytes() []byte { return b.raw }
 
 // TrackingCode is SHA-256("pnyx/election/tracking/v1" ‖ encoding): the voter
 // keeps it and finds the ballot in the record by it.
-func (b *Ballot) TrackingCode() [32]byte {
+func (b *Ballot) TrackingCode() [32]byte { return TrackingCodeOf(b.raw) }
+
+// TrackingCodeOf is the tracking code of an encoded ballot.
+func TrackingCodeOf(raw []byte) [32]byte {
 	h := sha256.New()
 	h.Write([]byte("pnyx/election/tracking/v1"))
-	h.Write(b.raw)
+	h.Write(raw)
 	var out [32]byte
 	h.Sum(out[:0])
 	return out

@@ -250,6 +250,20 @@ func TestRevoteLastCounts(t *testing.T) {
 	if box.Final()[0] != b2 {
 		t.Fatal("replay changed the counted ballot")
 	}
+	// A spoiled ballot can never be cast, and a cast one not spoiled.
+	b3, _, err := Encrypt(r, e, key, b1.Credentials, [][]uint32{{1, 0, 0}, {0, 0, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := box.Spoil(b3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := box.Add(b3); !errors.Is(err, ErrSpoiledCast) {
+		t.Fatalf("casting a spoiled ballot: %v", err)
+	}
+	if err := box.Spoil(b2); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("spoiling a cast ballot: %v", err)
+	}
 }
 
 func TestBatchBisectionNamesBadBallots(t *testing.T) {

@@ -12,18 +12,20 @@ import (
 //
 // A ballot seen before (same bytes, hence same tracking code) is refused:
 // otherwise anyone could replay a voter's earlier ballot after a re-vote
-// and make the old choice the last one.
+// and make the old choice the last one. For the same reason a spoiled
+// ballot (Spoil), whose choices and credentials are public, can never be
+// cast.
 type Box struct {
 	e     *Election
 	Cast  []*Ballot // every accepted ballot, in order
 	final map[[32]byte]int
 	creds map[string][32]byte
-	seen  map[[32]byte]bool
+	seen  map[[32]byte]byte // tracking code → seenCast or seenSpoiled
 }
 
 // NewBox returns an empty box for e.
 func NewBox(e *Election) *Box {
-	return &Box{e: e, final: map[[32]byte]int{}, creds: map[string][32]byte{}, seen: map[[32]byte]bool{}}
+	return &Box{e: e, final: map[[32]byte]int{}, creds: map[string][32]byte{}, seen: map[[32]byte]byte{}}
 }
 
 // Add accepts b. It returns the index in Cast of the ballot b replaces, or -1.
@@ -32,8 +34,11 @@ func NewBox(e *Election) *Box {
 // replay is reported as what it is.
 func (x *Box) Add(b *Ballot) (replaced int, err error) {
 	tc := b.TrackingCode()
-	if x.seen[tc] {
+	switch x.seen[tc] {
+	case seenCast:
 		return -1, ErrDuplicate
+	case seenSpoiled:
+		return -1, ErrSpoiledCast
 	}
 	for i, c := range b.Credentials {
 		key := fmt.Sprintf("%d:%s", i, c)
@@ -49,7 +54,7 @@ func (x *Box) Add(b *Ballot) (replaced int, err error) {
 	for i, c := range b.Credentials {
 		x.creds[fmt.Sprintf("%d:%s", i, c)] = b.otk
 	}
-	x.seen[tc] = true
+	x.seen[tc] = seenCast
 	replaced = -1
 	if prev, ok := x.final[b.otk]; ok {
 		replaced = prev
@@ -57,6 +62,28 @@ func (x *Box) Add(b *Ballot) (replaced int, err error) {
 	x.final[b.otk] = len(x.Cast)
 	x.Cast = append(x.Cast, b)
 	return replaced, nil
+}
+
+const (
+	seenCast    = 1
+	seenSpoiled = 2
+)
+
+// Spoil records b as spoiled (a Benaloh challenge: its randomness is being
+// published), so it can never be cast. A ballot already cast cannot be
+// spoiled (ErrDuplicate). Check the reveal with VerifySpoiled.
+func (x *Box) Spoil(b *Ballot) error {
+	tc := b.TrackingCode()
+	if x.seen[tc] != 0 {
+		return ErrDuplicate
+	}
+	if !b.credOK || !b.sigOK {
+		if err := Check(x.e, b); err != nil {
+			return err
+		}
+	}
+	x.seen[tc] = seenSpoiled
+	return nil
 }
 
 // IsFinal reports whether Cast[i] is the last ballot of its one-time key.

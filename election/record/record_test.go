@@ -184,6 +184,9 @@ func TestEveryMutationIsRejected(t *testing.T) {
 		{"issuance member twice", record.CheckIssuanceLog, func(r *record.Record) {
 			r.IssuanceLogs[0] = append(r.IssuanceLogs[0], r.IssuanceLogs[0][0])
 		}},
+		{"spoiled ballot cast", record.CheckSpoiled, func(r *record.Record) {
+			r.Spoiled[0].Ballot = r.Cast[3]
+		}},
 		{"spoiled reveal randomness", record.CheckSpoiled, func(r *record.Record) {
 			r.Spoiled[0].Reveal.R[0][1] = bumpS(r.Spoiled[0].Reveal.R[0][1])
 		}},

@@ -370,7 +370,14 @@ func (v *verifier) ballots() []*ballot.Ballot {
 func (v *verifier) spoiled() {
 	rec, e := v.rec, v.elec
 	var bad []string
+	cast := make(map[[32]byte]bool, len(rec.Cast))
+	for _, raw := range rec.Cast {
+		cast[ballot.TrackingCodeOf(raw)] = true
+	}
 	for i, s := range rec.Spoiled {
+		if cast[ballot.TrackingCodeOf(s.Ballot)] {
+			bad = append(bad, fmt.Sprintf("spoiled %d was also cast", i))
+		}
 		if e == nil {
 			bad = append(bad, "no election context")
 			break
