@@ -332,6 +332,12 @@ func Run(cfg Config) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := box.Spoil(b); err != nil {
+			return nil, err
+		}
+		if err := ballot.VerifySpoiled(e, b, rv); err != nil {
+			return nil, err
+		}
 		rec.Spoiled = append(rec.Spoiled, record.Spoiled{Ballot: b.Bytes(), Reveal: rv})
 	}
 
