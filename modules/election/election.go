@@ -845,7 +845,7 @@ func decodeBallotBody(body []byte) (BallotBody, error) {
 		mid := body[len(pre) : len(body)-len(suf)]
 		ok := true
 		for _, c := range mid {
-			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			if !base64Char[c] {
 				ok = false
 				break
 			}
@@ -860,6 +860,13 @@ func decodeBallotBody(body []byte) (BallotBody, error) {
 	}
 	return bb, nil
 }
+
+var base64Char = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") {
+		t[c] = true
+	}
+	return t
+}()
 
 // BallotBytes decodes a ballot body's base64.
 func BallotBytes(s string) ([]byte, error) {
