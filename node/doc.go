@@ -37,4 +37,22 @@
 //
 // Stop closes every database; a new Node on the same home (in the same
 // process or another) resumes from disk.
+//
+// CometBFT v0.38 behaviours this package works around, each explained where
+// it is handled:
+//
+//   - the mempool can answer CheckTx "OK" and then drop the tx when it fills
+//     up concurrently (BroadcastTxSync serializes and keeps headroom);
+//   - Stop closes the block store under goroutines that still read it, which
+//     panics (closeSafeDB);
+//   - an empty block with an empty app hash has results stored as zero bytes,
+//     later reported as missing (loadResults);
+//   - a persistent peer's reconnect loop can leave an open connection behind
+//     after Stop, so a validator restarted in the same process is rejected
+//     as a duplicate (collectLeakedConns);
+//   - the tx indexer lags commit and the default mempool is 5,000 txs
+//     (pnyxConfig).
+//
+// nodetest holds a trivial ABCI app (CounterApp), a load generator (Load)
+// and the multi-validator scenario (RunScenario) for tests and benchmarks.
 package node
