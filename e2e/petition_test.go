@@ -271,6 +271,9 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	if p := state("youth-housing"); !p.Hidden || p.Title != "" || p.Body != "" {
 		t.Fatalf("hidden petition served: %+v", p)
 	}
+	if _, err := tn.c.Thread(ctx, "youth-housing", "", 10); codes.Of(err) != petition.ContentHidden {
+		t.Fatalf("thread of a hidden petition: %v", err)
+	}
 	do("moderator", petition.TypeUnhide, petition.HideBody{Kind: petition.KindPetition, ID: "youth-housing", Reason: petition.ReasonOther})
 	// Edits keep their history.
 	do("lee", petition.TypeEdit, petition.EditBody{Comment: "c1", Body: "당원이 직접 참여해야 합니다. (수정)"})
