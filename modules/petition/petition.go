@@ -15,9 +15,10 @@
 // petition where it was.
 //
 // Expiry and the overdue flag are evaluated lazily from block time: Effective
-// computes the state a petition is in at a given time, every handler starts
-// from it (and writes it back), and every read applies it with the latest
-// block's time. No block ever has to sweep all petitions, and the outcome is
+// computes the state a petition is in at a given time, every handler acts on
+// it (a successful one writes it back; a refused one, such as an agreement
+// after the window, changes nothing), and every read applies it with the
+// latest block's time. No block ever has to sweep all petitions, and the outcome is
 // the same on every validator because only block time enters it.
 //
 // What goes on chain: for petitions, comments and answers the state holds
