@@ -21,6 +21,7 @@ func init() {
 			{"GET", "/v1/elections/{id}", "An election: manifest, trustees, issuers, schedule, ceremony, phase", false, true, s.electionGet},
 			{"GET", "/v1/elections/{id}/tally", "Running counts, encrypted aggregate and, once published, the results", false, true, s.electionTally},
 			{"GET", "/v1/elections/{id}/tracking/{code}", "Look up a ballot by its tracking code (hex SHA-256), with ?prove=1 an inclusion proof", false, true, s.electionTracking},
+			{"GET", "/v1/elections/{id}/ballots", "The ballot box: cast ballots in chain order (?after=SEQ&limit=N, at most 500)", false, false, s.electionBallots},
 			{"GET", "/v1/elections/{id}/record", "The election record (docs/election-record.md), binary, once published", false, false, s.electionRecord},
 			{"GET", "/v1/election-state/{key...}", "Raw value of an election state key (el/…), hex, with ?prove=1 its proof", false, true, s.electionState},
 		}
@@ -93,6 +94,45 @@ func (s *Server) electionTracking(w http.ResponseWriter, r *http.Request) error 
 		ans.Proof = raw
 	}
 	writeJSON(w, http.StatusOK, ans)
+	return nil
+}
+
+// BallotPage is a page of the ballot box.
+type BallotPage struct {
+	Height  int64                 `json:"height"`
+	Cast    uint64                `json:"cast"`
+	Ballots []election.CastBallot `json:"ballots"`
+}
+
+func (s *Server) electionBallots(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	t, ok := election.GetTally(snap, id)
+	if !ok {
+		return codes.NotFound.Errorf("election %q does not exist", id)
+	}
+	limit, err := parseLimit(r, 100, 500)
+	if err != nil {
+		return err
+	}
+	from := uint64(0)
+	if a := r.URL.Query().Get("after"); a != "" {
+		n, err := strconv.ParseUint(a, 10, 64)
+		if err != nil {
+			return codes.BadRequest.Errorf("after must be a ballot sequence number")
+		}
+		from = n + 1
+	}
+	page := BallotPage{Height: snap.Version(), Cast: t.Cast, Ballots: []election.CastBallot{}}
+	for seq := from; seq < t.Cast && len(page.Ballots) < limit; seq++ {
+		if b, ok := election.GetBallot(snap, id, seq); ok {
+			page.Ballots = append(page.Ballots, *b)
+		}
+	}
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }
 

@@ -305,7 +305,12 @@ func TestElection200Members(t *testing.T) {
 		}
 		served = append(served, string(raw), httpGet(t, tn.r.APIURL+"/v1/txs/"+hex.EncodeToString(tx.Hash(raw))))
 	}
-	served = append(served, string(tr.Record), httpGet(t, tn.r.APIURL+"/v1/elections/"+id+"/tally"))
+	served = append(served, string(tr.Record), httpGet(t, tn.r.APIURL+"/v1/elections/"+id+"/tally"),
+		httpGet(t, tn.r.APIURL+"/v1/elections/"+id+"/ballots?limit=500"))
+	var page api.BallotPage
+	if err := c.Get(ctx, "/v1/elections/"+id+"/ballots?after=149&limit=500", nil, &page); err != nil || len(page.Ballots) != nRevote || page.Ballots[0].Replaces != 0 {
+		t.Fatalf("ballot box page after 149: %v %+v", err, page.Ballots[:min(1, len(page.Ballots))])
+	}
 	for _, s := range served {
 		for _, x := range secrets {
 			if strings.Contains(s, x) {
