@@ -242,7 +242,6 @@ type TxOutcome struct {
 // event subscriptions. A tx committed shortly before the call is found in
 // the recent-tx cache (see FindTx); one committed before this Node started
 // is not, and WaitTx then waits until ctx ends — look it up in the index.
-// WaitTx needs a started node.
 func (n *Node) WaitTx(ctx context.Context, hash []byte) (TxOutcome, error) {
 	if len(hash) != 32 {
 		return TxOutcome{}, fmt.Errorf("node: tx hash must be 32 bytes, got %d", len(hash))
@@ -253,8 +252,8 @@ func (n *Node) WaitTx(ctx context.Context, hash []byte) (TxOutcome, error) {
 	return n.txs.wait(ctx, hash)
 }
 
-// FindTx returns the outcome of a tx committed recently (since this Node
-// started; the newest Options.RecentTxs txs).
+// FindTx returns the outcome of a tx committed recently (since New; the
+// newest Options.RecentTxs txs).
 func (n *Node) FindTx(hash []byte) (TxOutcome, bool) {
 	return n.txs.find(hash)
 }

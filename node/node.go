@@ -150,6 +150,10 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 	}
 	n.committed.Store(st.LastBlockHeight)
 	n.followerCtx, n.cancel = context.WithCancel(context.Background())
+	// The follower behind WaitTx and FindTx runs from here on, so a WaitTx
+	// may be registered before Start.
+	n.followerWG.Add(1)
+	go n.trackTxs(n.followerCtx, n.committed.Load()+1)
 	return n, nil
 }
 
@@ -219,8 +223,7 @@ func (q quietLogger) Error(msg string, keyvals ...any) {
 
 func (q quietLogger) With(keyvals ...any) log.Logger { return quietLogger{q.Logger.With(keyvals...)} }
 
-// Start starts networking and consensus, and the follower behind WaitTx and
-// FindTx.
+// Start starts networking and consensus.
 func (n *Node) Start() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -243,8 +246,6 @@ func (n *Node) Start() error {
 		return fmt.Errorf("node: start: %w", err)
 	}
 	n.started = true
-	n.followerWG.Add(1)
-	go n.trackTxs(n.followerCtx, n.committed.Load()+1)
 	return nil
 }
 

@@ -454,3 +454,33 @@ func TestStopUnderLoad(t *testing.T) {
 		t.Fatalf("blocks hold %d successful txs, app counted %d", ok, app2.Count())
 	}
 }
+
+// A WaitTx registered before Start is answered once the tx commits.
+func TestWaitTxBeforeStart(t *testing.T) {
+	home := initSingle(t)
+	n, err := node.New(home, newCounter(t, home), node.Options{Config: fastSingle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx := []byte("early")
+	got := make(chan error, 1)
+	go func() {
+		out, err := n.WaitTx(ctx, node.TxHash(tx))
+		if err == nil && out.Height < 1 {
+			err = fmt.Errorf("outcome %+v", out)
+		}
+		got <- err
+	}()
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.BroadcastTxSync(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+}
