@@ -69,7 +69,11 @@ const (
 	// MultiValidatorGossip is used for flush_throttle_timeout and
 	// peer_gossip_sleep_duration on multi-validator networks: the v0.38
 	// defaults (100 ms each) dominate commit latency on a fast network.
-	// Measured on loopback: commit latency 840 ms -> 130 ms.
+	// Measured with 4 in-process validators on loopback, trivial app,
+	// timeout_commit 200 ms (PNYX_MEASURE=1 go test ./node -run
+	// MeasureFourValidators -v): a lone tx from submission to commit takes
+	// 250 ms at 10 ms against 530 ms at 100 ms; a burst of 50,000 250-byte
+	// txs commits at ~7,500 tx/s either way.
 	MultiValidatorGossip = 10 * time.Millisecond
 )
 
