@@ -337,7 +337,9 @@ func (n *Node) Genesis() *types.GenesisDoc { return n.env.GenDoc }
 // NodeID is the p2p node ID (hex of the node key's address).
 func (n *Node) NodeID() string { return string(n.cmt.NodeInfo().ID()) }
 
-// P2PAddress is "ID@host:port" as other nodes would put it in persistent_peers.
+// P2PAddress is "ID@host:port" built from the p2p listen address, the form
+// persistent_peers takes. With a 0.0.0.0 listen address, replace the host
+// with one the other validators can reach.
 func (n *Node) P2PAddress() string {
 	addr := strings.TrimPrefix(n.config.P2P.ListenAddress, "tcp://")
 	return n.NodeID() + "@" + addr
