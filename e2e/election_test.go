@@ -20,9 +20,12 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/launch"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/node/nodetest"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
@@ -53,7 +56,8 @@ func pubHexOf(k ed25519.PrivateKey) string { return hex.EncodeToString(k.Public(
 // counts equal the intended ones, the exported record verifies, a tampered
 // one fails, and nothing served for a ballot names or links to a member.
 func TestElection200Members(t *testing.T) {
-	tn := startNode(t)
+	logs := &syncBuffer{}
+	tn := startNodeLogged(t, logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	c := tn.c
@@ -319,6 +323,16 @@ func TestElection200Members(t *testing.T) {
 		}
 	}
 
+	// Nor do the node's logs (CometBFT and pnyx at info level) name a voter.
+	for i, k := range voters {
+		if x := logs.String(); strings.Contains(x, idOf(k)) || strings.Contains(x, pubHexOf(k)) {
+			t.Fatalf("the node's log names voter %d", i)
+		}
+	}
+	if logs.Len() == 0 {
+		t.Fatal("no log captured")
+	}
+
 	// Tally: trustee 1 is absent.
 	waitUntil(t, e.VoteEnd+1)
 	for l := 2; l <= 3; l++ {
@@ -410,4 +424,43 @@ func httpGet(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Len() int       { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Len() }
+
+// startNodeLogged is startNode with the node's log at info level into w.
+func startNodeLogged(t *testing.T, w io.Writer) *testNode {
+	t.Helper()
+	home := t.TempDir()
+	port := nodetest.FreePorts(t, 1)[0]
+	admin, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-e2e", P2PAddr: fmt.Sprintf("tcp://127.0.0.1:%d", port), RPCAddr: node.RPCOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := node.Options{LogLevel: "info", LogWriter: w, Config: fastNode}
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", CheckInvariants: true, Node: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Stop() })
+	tn := &testNode{t: t, home: home, admin: admin, r: r, c: client.New(r.APIURL)}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.WaitForBlocks(ctx, 1); err != nil {
+		t.Fatalf("no first block: %v", err)
+	}
+	return tn
 }
