@@ -214,11 +214,25 @@ var routineErrors = map[string]bool{
 }
 
 func (q quietLogger) Error(msg string, keyvals ...any) {
-	if routineErrors[msg] {
+	if routineErrors[msg] || closedListener(msg, keyvals) {
 		q.Logger.Info(msg, keyvals...)
 		return
 	}
 	q.Logger.Error(msg, keyvals...)
+}
+
+// closedListener: the RPC server reports its listener closing on Stop as
+// an error.
+func closedListener(msg string, keyvals []any) bool {
+	if msg != "Error serving server" {
+		return false
+	}
+	for _, kv := range keyvals {
+		if err, ok := kv.(error); ok && strings.Contains(err.Error(), "use of closed network connection") {
+			return true
+		}
+	}
+	return false
 }
 
 func (q quietLogger) With(keyvals ...any) log.Logger { return quietLogger{q.Logger.With(keyvals...)} }
