@@ -389,6 +389,10 @@ func TestStoryElection(t *testing.T) {
 	if codes.Code(rs[0].Code) != election.CodeBallotProof || rs[1].Code != 0 {
 		t.Fatalf("mixed block: %d %s / %d %s", rs[0].Code, rs[0].Log, rs[1].Code, rs[1].Log)
 	}
+	// Once a block refused its proofs, CheckTx keeps the ballot out.
+	if ct := h.check(badTx); codes.Code(ct.Code) != election.CodeBallotProof {
+		t.Fatalf("resubmitted bad ballot: CheckTx code %d", ct.Code)
+	}
 	intent[1]++
 
 	// A spoiled ballot (Benaloh challenge) is published, never counted.

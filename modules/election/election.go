@@ -51,6 +51,9 @@ type Elections struct {
 	// by their exact stored bytes.
 	elCache  map[string]cachedElection
 	aggCache map[string]cachedAggregate
+	// bad remembers ballots whose proofs a block refused (CheckTx does
+	// not check proofs), so a resubmission is refused before the mempool.
+	bad map[[32]byte]error
 	// decoded keeps ballots Preverify or CheckTx decoded, for BeginBlock.
 	decoded map[[32]byte]*ballot.Ballot
 	// totals counts BeginBlock's work, for metrics and benchmarks.
@@ -974,6 +977,12 @@ func ballotError(err error) error {
 	}
 }
 
+func (m *Elections) knownBad(h [32]byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bad[h]
+}
+
 func (m *Elections) wasChecked(h [32]byte) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -1053,6 +1062,13 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 		return codes.Internal.Errorf("election context: %v", err)
 	}
 	h := sha256.Sum256(raw)
+	if ctx.Checking {
+		if err := m.knownBad(h); err != nil {
+			// A block already refused this ballot's proofs: keep it out of
+			// the mempool instead of letting it take block space again.
+			return err
+		}
+	}
 	if ctx.Checking && m.wasChecked(h) && len(raw) == c.Size() {
 		// Preverify checked credentials and signature (and decoded it):
 		// CheckTx needs only the duplicate check, and writes nothing.

@@ -159,6 +159,12 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 		for _, f := range fails {
 			g[f.Index].v.err = ballotError(f.Err)
 			g[f.Index].v.b = nil
+			m.mu.Lock()
+			if m.bad == nil || len(m.bad) >= maxDecoded {
+				m.bad = map[[32]byte]error{}
+			}
+			m.bad[g[f.Index].h] = g[f.Index].v.err
+			m.mu.Unlock()
 		}
 	}
 	m.mu.Lock()
