@@ -19,20 +19,31 @@ var officialRoles = []org.Role{org.Admin, org.Registrar, org.Treasurer}
 // mayRead reports whether the holder of key may read member's records: the
 // member themself, or an active official with scope over the member's chapter.
 func mayRead(snap store.Reader, key ed25519.PublicKey, member members.Member) error {
-	id, ok := members.ByKey(snap, key)
-	if ok && id == member.ID {
+	if id, ok := members.ByKey(snap, key); ok && id == member.ID {
 		return nil
 	}
-	if ok {
-		if me, _ := members.Get(snap, id); me.Status == members.Active {
-			for _, role := range officialRoles {
-				if org.HasRole(snap, id, role, member.Chapter) {
-					return nil
-				}
-			}
-		}
+	if officialOver(snap, key, member.Chapter) {
+		return nil
 	}
 	return codes.Forbidden.Errorf("key %x is neither member %s nor an official (admin, registrar, treasurer) over chapter %s", []byte(key)[:8], member.ID, member.Chapter)
+}
+
+// officialOver reports whether key belongs to an active member holding one
+// of officialRoles over chapter.
+func officialOver(snap store.Reader, key ed25519.PublicKey, chapter string) bool {
+	id, ok := members.ByKey(snap, key)
+	if !ok {
+		return false
+	}
+	if me, _ := members.Get(snap, id); me.Status != members.Active {
+		return false
+	}
+	for _, role := range officialRoles {
+		if org.HasRole(snap, id, role, chapter) {
+			return true
+		}
+	}
+	return false
 }
 
 // personal loads a member for a signed read and checks the reader.
@@ -114,8 +125,8 @@ func (s *Server) chapterMembers(w http.ResponseWriter, r *http.Request) error {
 		return codes.NotFound.Errorf("chapter %q does not exist", id)
 	}
 	// Listing a chapter's members is for officials only, never for members.
-	if err := mayRead(snap, key, members.Member{ID: "-", Chapter: id}); err != nil {
-		return err
+	if !officialOver(snap, key, id) {
+		return codes.Forbidden.Errorf("key %x is no official (admin, registrar, treasurer) over chapter %s", []byte(key)[:8], id)
 	}
 	limit, err := parseLimit(r, 100, 1000)
 	if err != nil {

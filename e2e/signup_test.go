@@ -119,6 +119,17 @@ func TestSignupProofsAndRestart(t *testing.T) {
 		t.Fatalf("registrar sees %d points", bal.Points)
 	}
 
+	// A chapter's register is for officials with scope, never for members.
+	if err := tn.c.Get(ctx, "/v1/chapters/busan-haeundae-a/members", newcomers[0], nil); codes.Of(err) != codes.Forbidden {
+		t.Fatalf("a member listed the chapter's register: %v", err)
+	}
+	var page struct {
+		Members []members.Member `json:"members"`
+	}
+	if err := tn.c.Get(ctx, "/v1/chapters/busan-haeundae-a/members", reg, &page); err != nil || len(page.Members) != 5 {
+		t.Fatalf("registrar's listing: %d members, %v", len(page.Members), err)
+	}
+
 	// An unauthorized action through the API: a member tries to create a chapter.
 	_, err = tn.c.Signer(newcomers[0]).Send(ctx, org.TypeCreateChapter, org.CreateChapterBody{ID: "rogue", Name: "Rogue", Parent: "hq"})
 	if codes.Of(err) != codes.Unauthorized {

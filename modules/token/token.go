@@ -21,7 +21,6 @@ package token
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/module"
@@ -249,17 +248,21 @@ func CheckSupply(kv store.Reader) error {
 	s := GetSupply(kv)
 	var sum uint64
 	n := 0
+	var misfiled error
 	kv.Iterate([]byte("tok/bal/"), func(k, v []byte) bool {
 		var b Balance
 		module.GetJSON(kv, string(k), &b)
-		if !strings.HasSuffix(string(k), b.Member) {
-			sum = ^uint64(0) // a balance filed under the wrong member breaks the invariant
+		if string(k) != balanceKey(b.Member) {
+			misfiled = fmt.Errorf("token invariant broken: balance of %q filed under %q", b.Member, k)
 			return false
 		}
 		sum += b.Points
 		n++
 		return true
 	})
+	if misfiled != nil {
+		return misfiled
+	}
 	if sum != s.Total || s.Minted-s.Burned != s.Total {
 		return fmt.Errorf("token invariant broken: supply %d (minted %d - burned %d) but %d balances sum to %d", s.Total, s.Minted, s.Burned, n, sum)
 	}
