@@ -14,8 +14,13 @@
 //
 //	b, err := ballot.Decode(e, raw)        // layout, canonical points/scalars, election ID
 //	err = ballot.Check(e, b)               // credentials + one-time signature (cheap)
-//	err = box.Add(b)                       // stateful: credential reuse, re-voting
+//	_, err = box.Add(b)                    // stateful: replay, spoiled, credential reuse, re-voting
 //	fails := ballot.VerifyProofs(e, bs, r) // all range/limit proofs, batched
+//
+// Cast as intended: Encrypt also returns the Reveal (choices and
+// randomness); a voter who challenges the ballot publishes it, the box
+// records it with Box.Spoil so it can never be cast, and anyone checks it
+// with VerifySpoiled. Every ballot has a TrackingCode.
 //
 // VerifyProofs folds every proof equation of many ballots into one
 // multi-scalar multiplication with random weights and bisects a failing batch
