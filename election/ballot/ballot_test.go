@@ -243,6 +243,12 @@ func TestRevoteLastCounts(t *testing.T) {
 	if len(final) != 1 || final[0] != b2 || box.Voters() != 1 {
 		t.Fatalf("final = %v", final)
 	}
+	want := Aggregate(e, []*Ballot{b2})
+	for j, ct := range box.Tally()[0] {
+		if ct.Alpha.Equal(want[0][j].Alpha) != 1 || ct.Beta.Equal(want[0][j].Beta) != 1 {
+			t.Fatal("running tally does not subtract the replaced ballot")
+		}
+	}
 	// Replaying the first ballot must not bring the old choice back.
 	if _, err := box.Add(mustDecode(t, e, b1.Bytes())); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("replayed ballot: %v", err)

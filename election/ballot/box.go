@@ -21,12 +21,19 @@ type Box struct {
 	final map[[32]byte]int
 	creds map[string][32]byte
 	seen  map[[32]byte]byte // tracking code → seenCast or seenSpoiled
+	tally [][]Ciphertext    // running encrypted tally of the counted ballots
 }
 
 // NewBox returns an empty box for e.
 func NewBox(e *Election) *Box {
-	return &Box{e: e, final: map[[32]byte]int{}, creds: map[string][32]byte{}, seen: map[[32]byte]byte{}}
+	return &Box{e: e, final: map[[32]byte]int{}, creds: map[string][32]byte{}, seen: map[[32]byte]byte{},
+		tally: Aggregate(e, nil)}
 }
+
+// Tally is the running encrypted tally [contest][option] of the counted
+// ballots: each cast ballot is added, and a replaced one subtracted, so it
+// always equals Aggregate(e, x.Final()) without re-summing.
+func (x *Box) Tally() [][]Ciphertext { return x.tally }
 
 // Add accepts b. It returns the index in Cast of the ballot b replaces, or -1.
 // A credential already seen with another one-time key fails with
@@ -58,6 +65,15 @@ func (x *Box) Add(b *Ballot) (replaced int, err error) {
 	replaced = -1
 	if prev, ok := x.final[b.otk]; ok {
 		replaced = prev
+	}
+	for i, cb := range b.Contests {
+		for j, ct := range cb.Selections {
+			t := x.tally[i][j].Add(ct)
+			if replaced >= 0 {
+				t = t.Sub(x.Cast[replaced].Contests[i].Selections[j])
+			}
+			x.tally[i][j] = t
+		}
 	}
 	x.final[b.otk] = len(x.Cast)
 	x.Cast = append(x.Cast, b)
