@@ -17,6 +17,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -271,8 +272,8 @@ func wantProof(r *http.Request) bool {
 // prove builds a proof of key in snap against header snap.Version()+1.
 func (s *Server) prove(ctx context.Context, snap *store.Snapshot, key []byte) (*proof.StateProof, error) {
 	var p *proof.StateProof
-	err := s.waitForHeader(ctx, snap, func() (err error) {
-		p, err = proof.Build(s.app.ChainID(), snap, key, s.node)
+	err := s.waitForHeader(ctx, snap, func(at *store.Snapshot) (err error) {
+		p, err = proof.Build(s.app.ChainID(), at, key, s.node)
 		return err
 	})
 	return p, err
@@ -281,21 +282,30 @@ func (s *Server) prove(ctx context.Context, snap *store.Snapshot, key []byte) (*
 // proveMany proves several keys of snap under one header.
 func (s *Server) proveMany(r *http.Request, snap *store.Snapshot, keys [][]byte) (*proof.StateProof, error) {
 	var p *proof.StateProof
-	err := s.waitForHeader(r.Context(), snap, func() (err error) {
-		p, err = proof.BuildMany(s.app.ChainID(), snap, keys, s.node)
+	err := s.waitForHeader(r.Context(), snap, func(at *store.Snapshot) (err error) {
+		p, err = proof.BuildMany(s.app.ChainID(), at, keys, s.node)
 		return err
 	})
 	return p, err
 }
 
-// waitForHeader runs build until the header after snap's version exists:
-// CometBFT produces it right after a block that changed state, so a proof
-// of the newest state waits for it briefly.
-func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, build func() error) error {
+// waitForHeader calls build with the snapshot a proof of snap's state should
+// be anchored at, until the header that commits to it exists. CometBFT makes
+// that header at once after a block that changed state; after a block that
+// changed nothing it may not come for a long while (an idle chain makes
+// empty blocks rarely), but then the block's own header already commits to
+// the same state, and the proof is anchored one version earlier.
+func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, build func(at *store.Snapshot) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	at := snap
+	if _, err := s.node.SignedHeader(snap.Version() + 1); err != nil && snap.Version() > 1 {
+		if prev, err := s.app.Store().Snapshot(snap.Version() - 1); err == nil && bytes.Equal(prev.Hash(), snap.Hash()) {
+			at = prev
+		}
+	}
 	for {
-		err := build()
+		err := build(at)
 		if err == nil {
 			return nil
 		}

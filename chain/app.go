@@ -417,10 +417,16 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		results[i] = a.deliver(raw, req.Height, req.Time)
 	}
 	a.Elections.EndBlock()
-	var lb [16]byte
-	binary.BigEndian.PutUint64(lb[:8], uint64(req.Height))
-	binary.BigEndian.PutUint64(lb[8:], uint64(req.Time.UnixNano()))
-	a.store.Set([]byte(keyLastBlock), lb[:])
+	// The last block's height and time let CheckTx judge windows after a
+	// restart. They are stored only in blocks that carry txs: writing them
+	// in an empty block would change the app hash, and CometBFT makes a new
+	// block after every app hash change, so an idle chain would never idle.
+	if len(req.Txs) > 0 {
+		var lb [16]byte
+		binary.BigEndian.PutUint64(lb[:8], uint64(req.Height))
+		binary.BigEndian.PutUint64(lb[8:], uint64(req.Time.UnixNano()))
+		a.store.Set([]byte(keyLastBlock), lb[:])
+	}
 	a.lastBlock, a.lastTime = req.Height, req.Time
 	if a.opts.CheckInvariants {
 		if err := token.CheckSupply(a.store); err != nil {

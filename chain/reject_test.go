@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"strings"
 	"testing"
@@ -170,4 +171,19 @@ func TestRejectedMemberActions(t *testing.T) {
 	// A rotation must prove possession of the new key.
 	nk := key("new")
 	h.rejectDo(h.admin, members.TypeRotateKey, members.RotateKeyBody{NewKey: pubHex(nk), NewKeySignature: "00"}, codes.BadSignature)
+}
+
+// TestEmptyBlockKeepsAppHash: a block without txs changes nothing, so the
+// app hash stays and CometBFT can let an idle chain rest.
+func TestEmptyBlockKeepsAppHash(t *testing.T) {
+	h := newHarness(t)
+	h.do(h.admin, token.TypeBurn, token.BurnBody{Amount: 1})
+	before := h.app.store.LastCommitHash()
+	h.block()
+	h.block()
+	if after := h.app.store.LastCommitHash(); !bytes.Equal(before, after) {
+		t.Fatalf("empty blocks changed the app hash: %x -> %x", before, after)
+	}
+	// A block whose only tx fails changes nothing either but the marker.
+	h.rejectDo(h.admin, token.TypeBurn, token.BurnBody{Amount: 1 << 40}, codes.InsufficientPoints)
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
@@ -96,4 +98,38 @@ func TestAPIDocumentsItselfAndFailsClearly(t *testing.T) {
 	expectError(s, b, 404, codes.NotFound)
 	s, b = getBody(t, base+"/v1/txs/xyz")
 	expectError(s, b, 400, codes.BadRequest)
+}
+
+// TestProofsOnAnIdleChain: after the last transactions the chain idles (the
+// app hash stops changing, so CometBFT makes no more blocks for a while);
+// a proven read must still be answered at once and verify.
+func TestProofsOnAnIdleChain(t *testing.T) {
+	tn := startNode(t)
+	ctx := ctxT(t)
+	res, err := tn.c.Signer(tn.admin).Send(ctx, token.TypeBurn, token.BurnBody{Amount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The block after the tx carries its proof header; after it, nothing.
+	if err := tn.r.WaitForBlocks(ctx, res.Height+1); err != nil {
+		t.Fatal(err)
+	}
+	latest := tn.r.Node.LatestHeight()
+	if _, err := tn.r.Node.SignedHeader(latest + 1); err == nil {
+		t.Skip("the chain made another block; nothing idle to test")
+	}
+	var rec api.Record
+	if err := tn.c.Get(ctx, "/v1/token/supply?prove=1", nil, &rec); err != nil {
+		t.Fatalf("proven read on an idle chain: %v", err)
+	}
+	p, err := proof.Unmarshal(rec.Proof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proof.Verify(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := p.Value([]byte(rec.Key)); !bytes.Equal(v, rec.Record) {
+		t.Fatal("proven value differs from the record served")
+	}
 }
