@@ -66,13 +66,14 @@ func petitionCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if id == "" {
-			id = newID("p")
+		pid := id
+		if pid == "" {
+			pid = newID("p")
 		}
-		if err := s.send(petition.TypeCreate, petition.CreateBody{ID: id, Chapter: chapter, Category: category, Title: title, Body: text}); err != nil {
+		if err := s.send(petition.TypeCreate, petition.CreateBody{ID: pid, Chapter: chapter, Category: category, Title: title, Body: text}); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.cmd.OutOrStdout(), "petition %s created as a draft; open it with: pnyx petition open %s\n", id, id)
+		fmt.Fprintf(s.cmd.OutOrStdout(), "petition %s created as a draft; open it with: pnyx petition open %s\n", pid, pid)
 		return nil
 	})}
 	create.Flags().StringVar(&id, "id", "", "petition ID (default: random)")
@@ -187,8 +188,8 @@ func queryFlags(cmd *cobra.Command, q *index.Query, comments bool) {
 	f.StringVar(&q.Sort, "sort", "", "newest (default) or relevance (needs --petition, --chapter or a date range)")
 	f.IntVar(&q.Limit, "limit", 20, "results per page")
 	f.StringVar(&q.Cursor, "cursor", "", "cursor from the previous page")
-	f.Int64Var(&q.From, "from", 0, "created at or after (Unix seconds)")
-	f.Int64Var(&q.To, "to", 0, "created at or before (Unix seconds)")
+	f.Var(dayFlag{&q.From, false}, "from", "created on or after this day (YYYY-MM-DD, KST) or Unix second")
+	f.Var(dayFlag{&q.To, true}, "to", "created on or before this day (YYYY-MM-DD, KST) or Unix second")
 	if comments {
 		f.StringVar(&q.Petition, "petition", "", "only comments on this petition")
 		f.StringVar(&q.Stance, "stance", "", "only comments with this stance (for, neutral, against)")
@@ -218,6 +219,38 @@ func printPetition(w io.Writer, p index.Petition, full bool) {
 
 var kstZone = time.FixedZone("KST", 9*3600)
 
+// dayFlag reads a day in KST (YYYY-MM-DD) or Unix seconds into *t; with
+// end, a day means its last second.
+type dayFlag struct {
+	t   *int64
+	end bool
+}
+
+func (d dayFlag) String() string {
+	if d.t == nil || *d.t == 0 {
+		return ""
+	}
+	return strconv.FormatInt(*d.t, 10)
+}
+
+func (d dayFlag) Type() string { return "day" }
+
+func (d dayFlag) Set(v string) error {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		*d.t = n
+		return nil
+	}
+	day, err := time.ParseInLocation("2006-01-02", v, kstZone)
+	if err != nil {
+		return fmt.Errorf("%q is neither YYYY-MM-DD nor Unix seconds", v)
+	}
+	if d.end {
+		day = day.Add(24*time.Hour - time.Second)
+	}
+	*d.t = day.Unix()
+	return nil
+}
+
 func printComment(w io.Writer, c index.Comment, indent string) {
 	body := c.Body
 	switch {
@@ -245,13 +278,14 @@ func commentCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if id == "" {
-			id = newID("c")
+		cid := id
+		if cid == "" {
+			cid = newID("c")
 		}
-		if err := s.send(petition.TypeComment, petition.CommentBody{ID: id, Petition: a[0], Parent: parent, OnAnswer: onAnswer, Stance: stance, Body: text}); err != nil {
+		if err := s.send(petition.TypeComment, petition.CommentBody{ID: cid, Petition: a[0], Parent: parent, OnAnswer: onAnswer, Stance: stance, Body: text}); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.cmd.OutOrStdout(), "comment %s posted\n", id)
+		fmt.Fprintf(s.cmd.OutOrStdout(), "comment %s posted\n", cid)
 		return nil
 	})}
 	post.Flags().StringVar(&id, "id", "", "comment ID (default: random)")
