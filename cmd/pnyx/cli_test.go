@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/pnyx-party/pnyx/keys"
 	"github.com/pnyx-party/pnyx/launch"
 	"github.com/pnyx-party/pnyx/proof"
@@ -29,10 +31,20 @@ func pnyx(t *testing.T, args ...string) (string, error) {
 	// Flags keep values between in-process runs; reset the shared ones.
 	flagAPI, flagKey = "http://"+launch.DefaultAPIAddr, launch.AdminKeyName
 	rootCmd.PersistentFlags().Lookup("api").Changed = false
+	// So do contexts: a subcommand inherits the root's context only while its
+	// own is nil, so a second run would see the first run's canceled one.
+	clearContexts(rootCmd)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	err := rootCmd.ExecuteContext(ctx)
 	return out.String(), err
+}
+
+func clearContexts(c *cobra.Command) {
+	c.SetContext(nil)
+	for _, sub := range c.Commands() {
+		clearContexts(sub)
+	}
 }
 
 func TestDemoPasses(t *testing.T) {

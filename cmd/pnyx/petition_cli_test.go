@@ -7,26 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/pnyx-party/pnyx/launch"
 )
-
-// clearContexts clears the contexts cobra kept from earlier in-process runs:
-// a subcommand inherits the root's context only while its own is nil, so a
-// second run of the same subcommand would see the first run's canceled one.
-func clearContexts(c *cobra.Command) {
-	c.SetContext(nil)
-	for _, sub := range c.Commands() {
-		clearContexts(sub)
-	}
-}
-
-func pnyxPetition(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	clearContexts(rootCmd)
-	return pnyx(t, args...)
-}
 
 // TestCLIPetitionSearchAndReindex: the HQ administrator sets thresholds,
 // raises a petition, agrees, answers it as secretary; a comment is posted;
@@ -53,7 +35,7 @@ func TestCLIPetitionSearchAndReindex(t *testing.T) {
 	api := r.APIURL
 	run := func(want string, args ...string) string {
 		t.Helper()
-		out, err := pnyxPetition(t, append([]string{"--home", home, "--api", api}, args...)...)
+		out, err := pnyx(t, append([]string{"--home", home, "--api", api}, args...)...)
 		if err != nil || !strings.Contains(out, want) {
 			t.Fatalf("pnyx %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -64,7 +46,7 @@ func TestCLIPetitionSearchAndReindex(t *testing.T) {
 	run("ok:", "petition", "open", "cli-youth")
 	run("ok:", "petition", "agree", "cli-youth")
 	run("agreed to cli-youth: true", "petition", "agreed", "cli-youth")
-	if out, err := pnyxPetition(t, "--home", home, "--api", api, "petition", "agree", "cli-youth"); err == nil || !strings.Contains(err.Error(), "wrong_state") {
+	if out, err := pnyx(t, "--home", home, "--api", api, "petition", "agree", "cli-youth"); err == nil || !strings.Contains(err.Error(), "wrong_state") {
 		t.Fatalf("agreement after the threshold: %v\n%s", err, out)
 	}
 	out := run("threshold_reached", "petition", "show", "cli-youth")
@@ -83,7 +65,7 @@ func TestCLIPetitionSearchAndReindex(t *testing.T) {
 	if err := r.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	out, err = pnyxPetition(t, "--home", home, "reindex")
+	out, err = pnyx(t, "--home", home, "reindex")
 	if err != nil || !regexp.MustCompile(`reindexed \d+ blocks: 1 petitions, 1 comments`).MatchString(out) || !strings.Contains(out, "reindex blocks [") {
 		t.Fatalf("reindex: %v\n%s", err, out)
 	}
