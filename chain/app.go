@@ -416,7 +416,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	for i, raw := range req.Txs {
 		results[i] = a.deliver(raw, req.Height, req.Time)
 	}
-	a.Elections.EndBlock()
+	a.Elections.EndBlock(a.store)
 	// The last block's height and time let CheckTx judge windows after a
 	// restart. They are stored only in blocks that carry txs: writing them
 	// in an empty block would change the app hash, and CometBFT makes a new

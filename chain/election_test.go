@@ -379,7 +379,7 @@ func TestStoryElection(t *testing.T) {
 	for _, w := range []int{1, 2, 3} {
 		h.app.Elections.Workers = w
 		st := h.app.Elections.BeginBlock(h.app.store, h.height+1, mixed)
-		h.app.Elections.EndBlock()
+		h.app.Elections.EndBlock(h.app.store)
 		if st.Ballots != 3 || st.Invalid != 1 {
 			t.Fatalf("workers %d: %+v", w, st)
 		}

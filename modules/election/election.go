@@ -54,6 +54,9 @@ type Elections struct {
 	// bad remembers ballots whose proofs a block refused (CheckTx does
 	// not check proofs), so a resubmission is refused before the mempool.
 	bad map[[32]byte]error
+	// blockAgg holds, during a block, the running aggregate of each
+	// election that received ballots in it.
+	blockAgg map[string][][]ballot.Ciphertext
 	// decoded keeps ballots Preverify or CheckTx decoded, for BeginBlock.
 	decoded map[[32]byte]*ballot.Ballot
 	// totals counts BeginBlock's work, for metrics and benchmarks.
@@ -936,6 +939,18 @@ type cachedAggregate struct {
 	agg [][]ballot.Ciphertext
 }
 
+// runningAggregate is the aggregate as of the last ballot executed: the
+// block's in-memory one, or the stored one at the block's first ballot.
+func (m *Elections) runningAggregate(id string, man *ballot.Manifest, stored string) ([][]ballot.Ciphertext, error) {
+	if m.blockAgg == nil {
+		m.blockAgg = map[string][][]ballot.Ciphertext{}
+	}
+	if agg, ok := m.blockAgg[id]; ok {
+		return agg, nil
+	}
+	return m.aggregate(id, man, stored)
+}
+
 // aggregate decodes a stored aggregate, reusing the last one this node
 // computed when the stored hex is the same (the next ballot of a block
 // starts from what the previous one wrote).
@@ -1100,8 +1115,11 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	if ctx.Store.Get(TrackingKey(e.ID, code)) != nil {
 		return CodeDuplicateBallot.Errorf("ballot %s was cast or spoiled already", b.TrackingString())
 	}
+	if ctx.Checking {
+		return nil // nothing below can refuse the ballot; CheckTx writes nothing
+	}
 	t, _ := GetTally(ctx.Store, e.ID)
-	agg, err := m.aggregate(e.ID, c.Manifest, t.Aggregate)
+	agg, err := m.runningAggregate(e.ID, c.Manifest, t.Aggregate)
 	if err != nil {
 		return codes.Internal.Errorf("stored aggregate: %v", err)
 	}
@@ -1127,8 +1145,11 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	agg = addBallot(agg, b, false)
 	seq := t.Cast
 	t.Cast++
-	t.Aggregate = hex.EncodeToString(encodeAggregate(agg))
-	m.rememberAggregate(e.ID, t.Aggregate, agg)
+	// The aggregate is encoded and stored once, at the end of the block
+	// (EndBlock): ballots and decryption shares never share a block (block
+	// time puts a block either in the voting window or after it), and
+	// nothing else reads the aggregate.
+	m.blockAgg[e.ID] = agg
 	module.PutJSON(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces, Ballot: bb.Ballot})
 	ctx.Store.Set(otkKey(e.ID, otkHex), []byte(strconv.FormatUint(seq, 10)))
 	ctx.Store.Set(TrackingKey(e.ID, code), []byte("b/"+padN(seq)))

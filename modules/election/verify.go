@@ -3,6 +3,8 @@ package election
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"sort"
 	"errors"
 	"io"
 	mrand "math/rand/v2"
@@ -231,8 +233,27 @@ func verifyChunks(c *ballot.Election, bs []*ballot.Ballot, workers int, newRand 
 	return out
 }
 
-// EndBlock forgets the block's verdicts.
-func (m *Elections) EndBlock() {
+// EndBlock stores the running aggregate of every election that received
+// ballots in the block (in election ID order) and forgets the block's
+// verdicts. kv is the block's state; FinalizeBlock calls it after the last
+// transaction.
+func (m *Elections) EndBlock(kv store.KV) {
+	ids := make([]string, 0, len(m.blockAgg))
+	for id := range m.blockAgg {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		t, ok := GetTally(kv, id)
+		if !ok {
+			continue
+		}
+		agg := m.blockAgg[id]
+		t.Aggregate = hex.EncodeToString(encodeAggregate(agg))
+		module.PutJSON(kv, string(TallyKey(id)), t)
+		m.rememberAggregate(id, t.Aggregate, agg)
+	}
+	m.blockAgg = nil
 	m.mu.Lock()
 	m.block = nil
 	m.mu.Unlock()
