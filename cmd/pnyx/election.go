@@ -180,7 +180,15 @@ func electionShowCmd() *cobra.Command {
 			if tally {
 				path += "/tally"
 			}
-			return s.showRecord(path, false, prove)
+			if err := s.showRecord(path, false, prove); err != nil {
+				return err
+			}
+			if e, err := s.election(a[0]); err == nil {
+				if now, err := s.blockTime(); err == nil {
+					fmt.Fprintf(s.cmd.OutOrStdout(), "phase at block time %d: %s\n", now, e.Phase(now))
+				}
+			}
+			return nil
 		})}
 	cmd.Flags().BoolVar(&tally, "tally", false, "show the running tally and results")
 	cmd.Flags().StringVar(&prove, "prove", "", "write a state proof of the record to this file")
