@@ -4,11 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"sort"
 	"errors"
 	"io"
 	mrand "math/rand/v2"
 	"runtime"
+	"sort"
 	"sync"
 	"sync/atomic"
 
