@@ -120,7 +120,11 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Version is the latest committed version (the height of the last committed
 // block), 0 before the first commit.
-func (s *Store) Version() int64 { return s.tree.Version() }
+func (s *Store) Version() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.tree.Version()
+}
 
 // LastCommitHash is the root hash of the latest committed version.
 func (s *Store) LastCommitHash() []byte {
@@ -194,8 +198,13 @@ func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 }
 
 // Snapshot is a committed version, immutable and safe for concurrent reads.
+//
+// Its reads share iavl's node database with the tree that Commit writes,
+// and iavl reads some of that database's bookkeeping without locks, so every
+// snapshot read holds the store's read lock and Commit its write lock.
 type Snapshot struct {
 	tree *iavl.ImmutableTree
+	mu   *sync.RWMutex
 }
 
 // Snapshot opens committed version v; v must still be retained.
@@ -209,7 +218,7 @@ func (s *Store) Snapshot(v int64) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: version %d: %w", v, err)
 	}
-	return &Snapshot{tree: t}, nil
+	return &Snapshot{tree: t, mu: &s.mu}, nil
 }
 
 // Version is the snapshot's version.
@@ -221,6 +230,8 @@ func (sn *Snapshot) Hash() []byte { return sn.tree.Hash() }
 
 // Get returns the value at key or nil.
 func (sn *Snapshot) Get(key []byte) []byte {
+	sn.mu.RLock()
+	defer sn.mu.RUnlock()
 	v, err := sn.tree.Get(key)
 	if err != nil {
 		panic(fmt.Sprintf("store: snapshot get %q: %v", key, err))
@@ -233,16 +244,45 @@ func (sn *Snapshot) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 	sn.IterateRange(prefix, PrefixEnd(prefix), true, fn)
 }
 
+// iterateChunk is how many entries IterateRange reads under the lock before
+// it releases it and calls back.
+const iterateChunk = 256
+
 // IterateRange calls fn for keys in [start, end) in the given order.
+//
+// Entries are read in chunks under the store's read lock and handed to fn
+// with the lock released: fn may read the snapshot again (a nested read lock
+// would deadlock behind a waiting Commit), and a long walk does not hold
+// block commits back.
 func (sn *Snapshot) IterateRange(start, end []byte, ascending bool, fn func(key, value []byte) bool) {
-	it, err := sn.tree.Iterator(start, end, ascending)
-	if err != nil {
-		panic(fmt.Sprintf("store: snapshot iterate: %v", err))
-	}
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !fn(it.Key(), it.Value()) {
+	type kv struct{ k, v []byte }
+	for {
+		var chunk []kv
+		sn.mu.RLock()
+		it, err := sn.tree.Iterator(start, end, ascending)
+		if err != nil {
+			sn.mu.RUnlock()
+			panic(fmt.Sprintf("store: snapshot iterate: %v", err))
+		}
+		for ; it.Valid() && len(chunk) < iterateChunk; it.Next() {
+			chunk = append(chunk, kv{bytes.Clone(it.Key()), bytes.Clone(it.Value())})
+		}
+		more := it.Valid()
+		it.Close()
+		sn.mu.RUnlock()
+		for _, e := range chunk {
+			if !fn(e.k, e.v) {
+				return
+			}
+		}
+		if !more {
 			return
+		}
+		last := chunk[len(chunk)-1].k
+		if ascending {
+			start = append(bytes.Clone(last), 0) // the smallest key after last
+		} else {
+			end = last // end is exclusive
 		}
 	}
 }
@@ -255,6 +295,8 @@ func (sn *Snapshot) Prove(key []byte) ([]byte, *ics23.CommitmentProof, error) {
 		p   *ics23.CommitmentProof
 		err error
 	)
+	sn.mu.RLock()
+	defer sn.mu.RUnlock()
 	if v != nil {
 		p, err = sn.tree.GetMembershipProof(key)
 	} else {

@@ -119,3 +119,39 @@ func TestProofsAndPersistence(t *testing.T) {
 		t.Fatal("an uncommitted write survived a restart")
 	}
 }
+
+// Iteration crosses chunk boundaries in both directions, stops early, and
+// lets the callback read the snapshot again.
+func TestSnapshotIterateInChunks(t *testing.T) {
+	s := OpenMemory()
+	n := 3*iterateChunk + 7
+	for i := 0; i < n; i++ {
+		s.Set([]byte(fmt.Sprintf("k/%05d", i)), []byte(fmt.Sprint(i)))
+	}
+	s.Set([]byte("z"), []byte("outside"))
+	s.Commit()
+	snap, _ := s.Snapshot(1)
+	for _, asc := range []bool{true, false} {
+		var got []string
+		snap.IterateRange([]byte("k/"), PrefixEnd([]byte("k/")), asc, func(k, v []byte) bool {
+			if string(snap.Get(k)) != string(v) {
+				t.Fatalf("nested read of %s differs", k)
+			}
+			got = append(got, string(k))
+			return true
+		})
+		if len(got) != n {
+			t.Fatalf("ascending=%v: %d entries, want %d", asc, len(got), n)
+		}
+		for i := 1; i < len(got); i++ {
+			if (got[i] > got[i-1]) != asc {
+				t.Fatalf("ascending=%v: out of order at %d: %s after %s", asc, i, got[i], got[i-1])
+			}
+		}
+	}
+	count := 0
+	snap.Iterate([]byte("k/"), func(_, _ []byte) bool { count++; return count < iterateChunk+3 })
+	if count != iterateChunk+3 {
+		t.Fatalf("early stop after %d", count)
+	}
+}
