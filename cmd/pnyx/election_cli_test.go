@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/pnyx-party/pnyx/keys"
 	"github.com/pnyx-party/pnyx/launch"
 	"github.com/pnyx-party/pnyx/modules/members"
@@ -41,7 +39,7 @@ func TestCLIElection(t *testing.T) {
 	r.WaitForBlocks(ctx, 1)
 	run := func(key string, args ...string) string {
 		t.Helper()
-		out, err := pnyxFresh(t, append([]string{"--home", home, "--api", r.APIURL, "--key", key}, args...)...)
+		out, err := pnyx(t, append([]string{"--home", home, "--api", r.APIURL, "--key", key}, args...)...)
 		if err != nil {
 			t.Fatalf("pnyx %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -81,7 +79,7 @@ func TestCLIElection(t *testing.T) {
 	for _, v := range []string{"v1", "v2", "v3"} {
 		run(v, "election", "request", "cli-1")
 	}
-	if out, err := pnyxFresh(t, "--home", home, "--api", r.APIURL, "--key", "comm", "election", "request", "cli-1"); err == nil || !strings.Contains(err.Error(), "not eligible") {
+	if out, err := pnyx(t, "--home", home, "--api", r.APIURL, "--key", "comm", "election", "request", "cli-1"); err == nil || !strings.Contains(err.Error(), "not eligible") {
 		t.Fatalf("an ineligible request: %v\n%s", err, out)
 	}
 	run("i1", "election", "issuer", "issue", "cli-1")
@@ -107,7 +105,7 @@ func TestCLIElection(t *testing.T) {
 	if out := run("v1", "election", "track", "cli-1", first[1], "--prove", pf); !strings.Contains(out, "cast ballot") {
 		t.Fatalf("track:\n%s", out)
 	}
-	if out, err := pnyxFresh(t, "verify", "proof", pf, "--genesis", filepath.Join(home, "config", "genesis.json")); err != nil || !strings.HasPrefix(out, "OK") {
+	if out, err := pnyx(t, "verify", "proof", pf, "--genesis", filepath.Join(home, "config", "genesis.json")); err != nil || !strings.HasPrefix(out, "OK") {
 		t.Fatalf("verify proof: %v\n%s", err, out)
 	}
 
@@ -121,23 +119,7 @@ func TestCLIElection(t *testing.T) {
 	}
 	rec := filepath.Join(t.TempDir(), "cli-1.pnyxrec")
 	run("comm", "election", "record", "cli-1", "--out", rec, "--verify")
-	if out, err := pnyxFresh(t, "verify", "election", rec); err != nil {
+	if out, err := pnyx(t, "verify", "election", rec); err != nil {
 		t.Fatalf("verify election: %v\n%s", err, out)
 	}
-}
-
-// pnyxFresh is pnyx with every command's context reset first: cobra keeps
-// a subcommand's context from its first execution, and pnyx cancels each
-// execution's context when it returns.
-func pnyxFresh(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		c.SetContext(context.Background())
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(rootCmd)
-	return pnyx(t, args...)
 }
