@@ -144,20 +144,17 @@ func (s *Server) meetingRecord(w http.ResponseWriter, r *http.Request) error {
 		return codes.NotFound.Errorf("meeting %q does not exist", id)
 	}
 	rec := MeetingRecord{Height: snap.Version(), Meeting: m, Present: assembly.Present(snap, id), Motions: []assembly.Motion{}, Errata: []assembly.Erratum{}}
-	keys := [][]byte{assembly.BodyKey(m.Body), assembly.MeetingKey(id), assembly.PresentKey(id)}
 	for i := 1; i <= m.Motions; i++ {
 		mo, _ := assembly.GetMotion(snap, id, i)
 		rec.Motions = append(rec.Motions, mo)
-		keys = append(keys, assembly.MotionKey(id, i))
 	}
 	for i := 1; i <= m.Errata; i++ {
 		e, _ := assembly.GetErratum(snap, id, i)
 		rec.Errata = append(rec.Errata, e)
-		keys = append(keys, assembly.ErratumKey(id, i))
 	}
 	rec.RecordHash = hex.EncodeToString(assembly.ComputeRecordHash(m, rec.Present, rec.Motions))
 	if wantProof(r) {
-		p, err := s.proveMany(r, snap, keys)
+		p, err := s.proveMany(r, snap, assembly.RecordKeys(m))
 		if err != nil {
 			return err
 		}

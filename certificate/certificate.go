@@ -71,18 +71,6 @@ var (
 	ErrText       = errors.New("certificate: the text does not match the proven records")
 )
 
-// keys lists every store key a certificate for meeting m must prove.
-func keys(m assembly.Meeting) [][]byte {
-	ks := [][]byte{assembly.BodyKey(m.Body), assembly.MeetingKey(m.ID), assembly.PresentKey(m.ID)}
-	for i := 1; i <= m.Motions; i++ {
-		ks = append(ks, assembly.MotionKey(m.ID, i))
-	}
-	for i := 1; i <= m.Errata; i++ {
-		ks = append(ks, assembly.ErratumKey(m.ID, i))
-	}
-	return ks
-}
-
 // Build issues a certificate for motion no of a finalized meeting from
 // snapshot snap, with the header from src.
 func Build(chainID string, snap *store.Snapshot, meeting string, no int, src proof.Source) (*Certificate, error) {
@@ -96,7 +84,7 @@ func Build(chainID string, snap *store.Snapshot, meeting string, no int, src pro
 	if no < 1 || no > m.Motions {
 		return nil, fmt.Errorf("certificate: meeting %s has no motion %d", meeting, no)
 	}
-	p, err := proof.BuildMany(chainID, snap, keys(m), src)
+	p, err := proof.BuildMany(chainID, snap, assembly.RecordKeys(m), src)
 	if err != nil {
 		return nil, err
 	}
@@ -192,8 +180,8 @@ func Verify(c *Certificate, trusted *types.ValidatorSet) (*Reading, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(c.Proof.Entries) != len(keys(r.Meeting)) {
-		return nil, fmt.Errorf("%w: %d entries for %d records", ErrFormat, len(c.Proof.Entries), len(keys(r.Meeting)))
+	if len(c.Proof.Entries) != len(assembly.RecordKeys(r.Meeting)) {
+		return nil, fmt.Errorf("%w: %d entries for %d records", ErrFormat, len(c.Proof.Entries), len(assembly.RecordKeys(r.Meeting)))
 	}
 	if r.Meeting.State != assembly.Finalized || r.Meeting.Finalization == nil {
 		return nil, ErrNotFinal

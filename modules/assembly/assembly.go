@@ -898,6 +898,20 @@ func (a *Assembly) checkTarget(kv store.Reader, m Meeting, target string) error 
 	return codes.InvalidArgument.Errorf("target must be minutes, meeting or motion:N, not %q", target)
 }
 
+// RecordKeys lists the store keys of everything a meeting's record consists
+// of — body, meeting, attendance count, every motion, every erratum — in the
+// order readers prove them.
+func RecordKeys(m Meeting) [][]byte {
+	ks := [][]byte{BodyKey(m.Body), MeetingKey(m.ID), PresentKey(m.ID)}
+	for i := 1; i <= m.Motions; i++ {
+		ks = append(ks, MotionKey(m.ID, i))
+	}
+	for i := 1; i <= m.Errata; i++ {
+		ks = append(ks, ErratumKey(m.ID, i))
+	}
+	return ks
+}
+
 // NextErratum returns the number the next erratum of a meeting will get, so
 // co-signers can compute ErratumHash before submitting.
 func NextErratum(kv store.Reader, mtg string) int {
