@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -27,7 +28,6 @@ type CommittedBlock struct {
 	// Events are not provable.
 	Results []*abci.ExecTxResult
 	Events  []abci.Event // block-level FinalizeBlock events
-	Block   *types.Block
 }
 
 // TxHash returns the hash of Txs[i] (sha256, as CometBFT computes it).
@@ -158,7 +158,8 @@ func (n *Node) Validators(height int64) (*types.ValidatorSet, error) {
 	return vals, nil
 }
 
-// committedBlock loads block height and its results.
+// committedBlock returns block height and its results: from memory for the
+// few latest blocks, otherwise from the stores.
 func (n *Node) committedBlock(height int64) (*CommittedBlock, error) {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
@@ -166,6 +167,15 @@ func (n *Node) committedBlock(height int64) (*CommittedBlock, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cb := n.recent.get(height); cb != nil {
+		return cb, nil
+	}
+	return n.storedBlock(height)
+}
+
+// storedBlock reads block height and its results from the stores. Callers
+// hold n.mu shared.
+func (n *Node) storedBlock(height int64) (*CommittedBlock, error) {
 	b := n.env.BlockStore.LoadBlock(height)
 	if b == nil {
 		return nil, fmt.Errorf("%w: block %d missing", ErrHeightNotAvailable, height)
@@ -185,12 +195,58 @@ func (n *Node) committedBlock(height int64) (*CommittedBlock, error) {
 		Txs:     make([][]byte, len(b.Txs)),
 		Results: res.TxResults,
 		Events:  res.Events,
-		Block:   b,
 	}
 	for i, tx := range b.Txs {
 		cb.Txs[i] = tx
 	}
 	return cb, nil
+}
+
+// recentBlocks keeps the last few committed blocks as the app executed them,
+// so the followers (the tx tracker, the search index) that read every new
+// block do not each load and decode it from the block store again: under
+// load that decoding was a tenth of the node's CPU.
+type recentBlocks struct {
+	mu      sync.Mutex
+	pending *CommittedBlock // executed, not yet committed
+	blocks  [recentBlockCount]*CommittedBlock
+}
+
+// recentBlockCount covers followers a few blocks behind; older heights are
+// read from the stores.
+const recentBlockCount = 8
+
+// executed records the block FinalizeBlock just executed. Its fields are
+// what CometBFT stores for the block: the txs, header time and hash from the
+// request, the results from the response.
+func (r *recentBlocks) executed(req *abci.RequestFinalizeBlock, res *abci.ResponseFinalizeBlock) {
+	cb := &CommittedBlock{Height: req.Height, Hash: req.Hash, Time: req.Time, AppHash: res.AppHash,
+		Txs: req.Txs, Results: res.TxResults, Events: res.Events}
+	if cb.Txs == nil {
+		cb.Txs = [][]byte{}
+	}
+	r.mu.Lock()
+	r.pending = cb
+	r.mu.Unlock()
+}
+
+// committed makes the executed block at height readable.
+func (r *recentBlocks) committed(height int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending != nil && r.pending.Height == height {
+		r.blocks[height%recentBlockCount] = r.pending
+	}
+	r.pending = nil
+}
+
+func (r *recentBlocks) get(height int64) *CommittedBlock {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cb := r.blocks[height%recentBlockCount]; cb != nil && cb.Height == height {
+		return cb
+	}
+	return nil
 }
 
 // Follow calls fn with every committed block from fromHeight on, in order,

@@ -394,6 +394,54 @@ func TestConcurrentWaitTxAndLiveFollow(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("follower did not see every tx")
 	}
+	assertRecentMatchStored(t, n)
+}
+
+// assertRecentMatchStored checks that the blocks followers get from memory
+// are the blocks on disk: same txs, time, hashes, results and events.
+func assertRecentMatchStored(t *testing.T, n *node.Node) {
+	t.Helper()
+	latest := n.LatestHeight()
+	inMemory := 0
+	for h := latest; h >= 1 && h > latest-16; h-- {
+		stored, recent, err := n.StoredAndRecent(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recent == nil {
+			continue
+		}
+		inMemory++
+		if got, want := blockFingerprint(t, recent), blockFingerprint(t, stored); got != want {
+			t.Fatalf("block %d in memory differs from the stored one:\n%s\n%s", h, got, want)
+		}
+	}
+	if inMemory == 0 {
+		t.Fatal("no recent block is kept in memory")
+	}
+}
+
+// blockFingerprint renders a block canonically (protobuf for results and
+// events), so nil and empty slices compare equal as they do on the wire.
+func blockFingerprint(t *testing.T, b *node.CommittedBlock) string {
+	t.Helper()
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "h=%d hash=%x time=%s app=%x txs=%d\n", b.Height, b.Hash, b.Time.UTC().Format(time.RFC3339Nano), b.AppHash, len(b.Txs))
+	for i, tx := range b.Txs {
+		res, err := b.Results[i].Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&buf, "%x %x\n", tx, res)
+	}
+	for _, ev := range b.Events {
+		raw, err := ev.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&buf, "ev %x\n", raw)
+	}
+	return buf.String()
 }
 
 // Stopping in the middle of a burst is clean, and the restarted node's app
