@@ -18,6 +18,12 @@
 // would reject against the same state. A rejected transaction changes
 // nothing, not even the nonce.
 //
+// CheckTx judges against the last committed state (a snapshot), under its
+// own lock, so the node hands it to CometBFT through a connection-synced
+// client and it runs while the next block executes: admitting txs (and
+// Preverify's checks) no longer waits for FinalizeBlock. The mempool's
+// recheck after every Commit drops what the block made invalid.
+//
 // Everything FinalizeBlock does depends only on the block's transactions,
 // height and header time: no wall clock, no randomness, no goroutines, no map
 // iteration.
@@ -78,21 +84,33 @@ type App struct {
 	// key, nonce and signature): the module authenticates the body itself.
 	anonymous map[string]bool
 
-	// mu guards the fields below, which CheckTx, FinalizeBlock and the API's
-	// readers share.
+	// chainID is set by New or InitChain, before any other call.
+	chainID string
+
+	// mu guards the block being executed and the fields below; FinalizeBlock
+	// and Commit hold it throughout.
 	mu        sync.Mutex
-	chainID   string
 	lastTime  time.Time
 	lastBlock int64
+	// stats counts what FinalizeBlock did, for metrics.
+	stats Stats
+
+	// checkMu guards CheckTx's view; Commit replaces it.
+	// Lock order: mu, then checkMu, then verifiedMu.
+	checkMu sync.Mutex
+	// checkState is the last committed state (nil before the first
+	// commit: CheckTx then reads the working state under mu).
+	checkState *store.Snapshot
+	// checkHeight and checkTime are the height and time of the last
+	// committed block: CheckTx judges a tx as if in the next block.
+	checkHeight int64
+	checkTime   time.Time
 	// checkNonces holds the next nonce per signer including txs accepted
 	// into the mempool since the last commit.
 	checkNonces map[string]uint64
-	// blockEvents counts what FinalizeBlock did, for metrics.
-	stats Stats
 
 	// verifiedMu guards verified on its own, so Preverify never waits for a
-	// block to finish executing (FinalizeBlock holds mu throughout).
-	// Lock order: mu, then verifiedMu.
+	// block to finish executing.
 	verifiedMu sync.Mutex
 	// verified remembers txs whose signature Preverify or CheckTx verified,
 	// so neither CheckTx nor FinalizeBlock verifies them again.
@@ -143,8 +161,26 @@ func New(st *store.Store, opts Options) *App {
 			a.lastBlock = int64(binary.BigEndian.Uint64(lb[:8]))
 			a.lastTime = time.Unix(0, int64(binary.BigEndian.Uint64(lb[8:]))).UTC()
 		}
+		a.refreshCheckState()
 	}
 	return a
+}
+
+// refreshCheckState points CheckTx at the latest committed state. Callers
+// hold mu (or own the App exclusively, as New does).
+func (a *App) refreshCheckState() {
+	var snap *store.Snapshot
+	if v := a.store.Version(); v > 0 {
+		var err error
+		if snap, err = a.store.Snapshot(v); err != nil {
+			panic(fmt.Sprintf("chain: committed version %d unreadable: %v", v, err))
+		}
+	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	a.checkState = snap
+	a.checkHeight, a.checkTime = a.lastBlock, a.lastTime
+	a.checkNonces = map[string]uint64{}
 }
 
 // Register adds a module's routes; later capabilities plug in here.
@@ -175,11 +211,7 @@ func (a *App) RegisterAnonymous(types ...string) {
 func (a *App) Store() *store.Store { return a.store }
 
 // ChainID returns the chain ID from genesis.
-func (a *App) ChainID() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.chainID
-}
+func (a *App) ChainID() string { return a.chainID }
 
 // Stats returns a copy of the counters.
 func (a *App) Stats() Stats {
@@ -212,9 +244,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
 	a.chainID = req.ChainId
-	a.mu.Unlock()
 	a.applyParams(g)
 	raw, _ := json.Marshal(g)
 	a.store.Set([]byte(keyGenesis), raw)
@@ -240,13 +270,23 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 }
 
 // CheckTx admits a transaction to the mempool only if it would execute
-// against the current state.
+// against the last committed state, after the txs admitted since.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	env, hash, err := a.authenticate(req.Tx, true)
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	var kv store.KV
+	if a.checkState != nil {
+		kv = store.ReadOnly(a.checkState)
+	} else {
+		// Before the first commit the genesis state exists only in the
+		// working tree.
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		kv = a.store
+	}
+	env, hash, err := a.authenticate(kv, req.Tx, true)
 	if err == nil {
-		err = a.execute(env, true, a.lastBlock+1, a.lastTime, nil)
+		err = a.execute(kv, env, true, a.checkHeight+1, a.checkTime, nil)
 	}
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: uint32(codes.Of(err)), Codespace: codes.Codespace, Log: codes.Message(err)}, nil
@@ -309,8 +349,9 @@ func (a *App) sigVerified(hash [32]byte, consume bool) bool {
 	return seen
 }
 
-// authenticate decodes raw and checks chain ID, type, signature and nonce.
-func (a *App) authenticate(raw []byte, checking bool) (*tx.Envelope, [32]byte, error) {
+// authenticate decodes raw and checks chain ID, type, signature and nonce
+// (the next one in kv, or in CheckTx after the txs admitted since).
+func (a *App) authenticate(kv store.Reader, raw []byte, checking bool) (*tx.Envelope, [32]byte, error) {
 	hash := sha256.Sum256(raw)
 	env, err := tx.Decode(raw)
 	if err != nil {
@@ -335,7 +376,7 @@ func (a *App) authenticate(raw []byte, checking bool) (*tx.Envelope, [32]byte, e
 	} else if err := env.VerifySignature(); err != nil {
 		return nil, hash, err
 	}
-	want := a.nextNonce(env.Signer)
+	want := NextNonce(kv, env.Signer)
 	if checking {
 		if n, ok := a.checkNonces[string(env.Signer)]; ok {
 			want = n
@@ -362,16 +403,7 @@ func allZero(b []byte) bool {
 
 func nonceKey(signer []byte) []byte { return append([]byte("acct/"), signer...) }
 
-// nextNonce is the nonce the signer's next tx must carry, from state.
-func (a *App) nextNonce(signer []byte) uint64 {
-	v := a.store.Get(nonceKey(signer))
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-// NextNonce reads a signer's next nonce from a committed snapshot.
+// NextNonce reads the nonce a signer's next tx must carry.
 func NextNonce(r store.Reader, signer []byte) uint64 {
 	v := r.Get(nonceKey(signer))
 	if len(v) != 8 {
@@ -380,14 +412,14 @@ func NextNonce(r store.Reader, signer []byte) uint64 {
 	return binary.BigEndian.Uint64(v)
 }
 
-// execute runs the handler on an overlay; with events != nil (FinalizeBlock)
-// it writes the overlay and the new nonce on success.
-func (a *App) execute(env *tx.Envelope, checking bool, height int64, at time.Time, events *[]module.Event) error {
-	ov := store.NewOverlay(a.store)
+// execute runs the handler on an overlay over kv; unless checking it
+// writes the overlay and the new nonce to kv on success.
+func (a *App) execute(kv store.KV, env *tx.Envelope, checking bool, height int64, at time.Time, events *[]module.Event) error {
+	ov := store.NewOverlay(kv)
 	caller := module.Caller{Key: env.Signer}
-	if id, ok := members.ByKey(a.store, env.Signer); ok {
+	if id, ok := members.ByKey(kv, env.Signer); ok {
 		caller.MemberID = id
-		caller.Active = a.Members.IsActive(a.store, id)
+		caller.Active = a.Members.IsActive(kv, id)
 	}
 	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking}
 	if err := a.routes[env.Type](ctx, env.Body); err != nil {
@@ -437,10 +469,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 }
 
 func (a *App) deliver(raw []byte, height int64, at time.Time) *abci.ExecTxResult {
-	env, _, err := a.authenticate(raw, false)
+	env, _, err := a.authenticate(a.store, raw, false)
 	var events []module.Event
 	if err == nil {
-		err = a.execute(env, false, height, at, &events)
+		err = a.execute(a.store, env, false, height, at, &events)
 	}
 	if err != nil {
 		a.stats.TxsFailed++
@@ -473,7 +505,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if _, _, err := a.store.Commit(); err != nil {
 		return nil, err
 	}
-	a.checkNonces = map[string]uint64{}
+	a.refreshCheckState()
 	return &abci.ResponseCommit{}, nil
 }
 

@@ -79,11 +79,12 @@ type Node struct {
 	// Concurrent submitters make that window real under bursts (measured:
 	// 8 goroutines submitting 200,000 txs lost some). Serialized, and with
 	// the headroom mempoolRoom keeps for txs arriving from peers, the second
-	// check sees what the first saw. The app's CheckTx is serialized by the
-	// local ABCI client anyway, so this costs no throughput.
+	// check sees what the first saw. The mempool connection serializes the
+	// app's CheckTx anyway, so this costs no throughput.
 	checkTxMu sync.Mutex
 
 	txs         *txTracker
+	recent      recentBlocks
 	followerCtx context.Context
 	cancel      context.CancelFunc
 	followerWG  sync.WaitGroup
@@ -124,7 +125,11 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 	n.txs = newTxTracker(opts.RecentTxs)
 	hooked := &commitHook{Application: app, n: n}
 	cmt, err := cmtnode.NewNode(conf, pv, nodeKey,
-		proxy.NewLocalClientCreator(hooked),
+		// One lock per ABCI connection, not one for all: the mempool's
+		// CheckTx runs while the consensus connection executes a block.
+		// The app must (and pnyx's chain.App does) keep CheckTx off the
+		// state the block is changing.
+		proxy.NewConnSyncLocalClientCreator(hooked),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),
 		dbProvider,
 		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
@@ -489,7 +494,8 @@ func (n *Node) CometBFT() *cmtnode.Node { return n.cmt }
 // commitHook wraps the app to learn when a block is committed: after the
 // app's Commit returns, the block, its FinalizeBlock response and the app
 // state are all persisted, so readers woken here see a consistent view.
-// The local client serializes all ABCI calls, so height needs no lock.
+// FinalizeBlock and Commit both come over the consensus connection, which
+// the local client serializes, so height needs no lock.
 type commitHook struct {
 	abci.Application
 	n      *Node
@@ -498,12 +504,17 @@ type commitHook struct {
 
 func (h *commitHook) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	h.height = req.Height
-	return h.Application.FinalizeBlock(ctx, req)
+	res, err := h.Application.FinalizeBlock(ctx, req)
+	if err == nil {
+		h.n.recent.executed(req, res)
+	}
+	return res, err
 }
 
 func (h *commitHook) Commit(ctx context.Context, req *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	res, err := h.Application.Commit(ctx, req)
 	if err == nil && h.height > 0 {
+		h.n.recent.committed(h.height)
 		h.n.committed.Store(h.height)
 		h.n.wake()
 	}
