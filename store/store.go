@@ -338,7 +338,9 @@ func ReadOnly(r Reader) KV { return readOnly{r} }
 type readOnly struct{ Reader }
 
 func (readOnly) Set(key, _ []byte) { panic(fmt.Sprintf("store: write of %q to a read-only view", key)) }
-func (readOnly) Delete(key []byte) { panic(fmt.Sprintf("store: delete of %q in a read-only view", key)) }
+func (readOnly) Delete(key []byte) {
+	panic(fmt.Sprintf("store: delete of %q in a read-only view", key))
+}
 
 // Overlay buffers one transaction's writes over a parent KV. Write applies
 // them to the parent in sorted key order; dropping the overlay discards them.
