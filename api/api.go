@@ -51,6 +51,9 @@ type Node interface {
 	Status() (node.Status, error)
 	SignedHeader(height int64) (*types.SignedHeader, error)
 	Validators(height int64) (*types.ValidatorSet, error)
+	// Block serves the ballot bytes of the ballot box and the election
+	// record, which state pins by their tracking codes but does not repeat.
+	Block(height int64) (*types.Block, error)
 	MempoolSize() int
 }
 

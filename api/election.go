@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/store"
 )
 
 // Election reads are public: the election record is meant to be checked by
@@ -53,7 +55,38 @@ type TrackingAnswer struct {
 	Key      string          `json:"key"`
 	Record   json.RawMessage `json:"record"`
 	Replaced bool            `json:"replaced"` // a later ballot under the same one-time key counts instead
-	Proof    json.RawMessage `json:"proof,omitempty"`
+	// Ballot is a cast ballot's bytes (base64), from its block; the
+	// tracking code in the proven record is SHA-256 over them.
+	Ballot string          `json:"ballot,omitempty"`
+	Proof  json.RawMessage `json:"proof,omitempty"`
+}
+
+// ballots reads cast ballots' bytes from the node's blocks.
+func (s *Server) ballots() election.BallotSource {
+	return election.BallotsFromBlocks(func(height int64) ([][]byte, error) {
+		b, err := s.node.Block(height)
+		if err != nil {
+			return nil, err
+		}
+		txs := make([][]byte, len(b.Txs))
+		for i, t := range b.Txs {
+			txs[i] = t
+		}
+		return txs, nil
+	})
+}
+
+// castBallot returns cast ballot seq with its bytes, base64.
+func castBallot(snap store.Reader, src election.BallotSource, id string, seq uint64) (*election.CastBallot, string, error) {
+	b, ok := election.GetBallot(snap, id, seq)
+	if !ok {
+		return nil, "", codes.NotFound.Errorf("ballot %d of election %s does not exist", seq, id)
+	}
+	raw, err := election.CastBallotBytes(src, b)
+	if err != nil {
+		return nil, "", codes.Unavailable.Errorf("%v", err)
+	}
+	return b, base64.StdEncoding.EncodeToString(raw), nil
 }
 
 func (s *Server) electionTracking(w http.ResponseWriter, r *http.Request) error {
@@ -80,6 +113,9 @@ func (s *Server) electionTracking(w http.ResponseWriter, r *http.Request) error 
 		if cur, ok := election.Current(snap, id, seq); ok {
 			ans.Replaced = cur != seq
 		}
+		if _, ans.Ballot, err = castBallot(snap, s.ballots(), id, seq); err != nil {
+			return err
+		}
 	}
 	ans.Key, ans.Record = string(key), snap.Get(key)
 	if wantProof(r) {
@@ -99,9 +135,15 @@ func (s *Server) electionTracking(w http.ResponseWriter, r *http.Request) error 
 
 // BallotPage is a page of the ballot box.
 type BallotPage struct {
-	Height  int64                 `json:"height"`
-	Cast    uint64                `json:"cast"`
-	Ballots []election.CastBallot `json:"ballots"`
+	Height  int64         `json:"height"`
+	Cast    uint64        `json:"cast"`
+	Ballots []BallotEntry `json:"ballots"`
+}
+
+// BallotEntry is a ballot box entry with the ballot's bytes.
+type BallotEntry struct {
+	election.CastBallot
+	Ballot string `json:"ballot"` // base64, from block Height
 }
 
 func (s *Server) electionBallots(w http.ResponseWriter, r *http.Request) error {
@@ -126,11 +168,14 @@ func (s *Server) electionBallots(w http.ResponseWriter, r *http.Request) error {
 		}
 		from = n + 1
 	}
-	page := BallotPage{Height: snap.Version(), Cast: t.Cast, Ballots: []election.CastBallot{}}
+	page := BallotPage{Height: snap.Version(), Cast: t.Cast, Ballots: []BallotEntry{}}
+	src := s.ballots()
 	for seq := from; seq < t.Cast && len(page.Ballots) < limit; seq++ {
-		if b, ok := election.GetBallot(snap, id, seq); ok {
-			page.Ballots = append(page.Ballots, *b)
+		b, raw, err := castBallot(snap, src, id, seq)
+		if err != nil {
+			return err
 		}
+		page.Ballots = append(page.Ballots, BallotEntry{CastBallot: *b, Ballot: raw})
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
@@ -141,7 +186,7 @@ func (s *Server) electionRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rec, err := election.Record(snap, r.PathValue("id"))
+	rec, err := election.Record(snap, r.PathValue("id"), s.ballots())
 	if err != nil {
 		return codes.NotFound.Errorf("%v", err)
 	}

@@ -439,9 +439,26 @@ func TestStoryElection(t *testing.T) {
 	late, _ := election.DecryptBodyFor(h.snap(), p.election(), t1)
 	h.rejectDo(p.trustees[0], election.TypeDecrypt, late, election.CodeWrongPhase)
 
-	rec, err := election.Record(h.snap(), p.id)
+	rec, err := election.Record(h.snap(), p.id, election.BallotsFromBlocks(h.blockTxs))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// State pins each ballot's bytes by its tracking code: bytes from a
+	// source that swaps one ballot for another are refused.
+	real := election.BallotsFromBlocks(h.blockTxs)
+	second, _ := election.GetBallot(h.snap(), p.id, 1)
+	secondBytes, err := election.CastBallotBytes(real, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped := func(height int64, tracking [32]byte) ([]byte, error) {
+		if hex.EncodeToString(tracking[:]) == second.Tracking {
+			return real(height, tracking)
+		}
+		return secondBytes, nil
+	}
+	if _, err := election.Record(h.snap(), p.id, swapped); err == nil || !strings.Contains(err.Error(), "tracking code") {
+		t.Fatalf("a record from swapped ballot bytes: %v", err)
 	}
 	data := rec.Encode()
 	if rep := record.VerifyBytes(data, record.Options{}); !rep.OK() {

@@ -29,6 +29,8 @@ type harness struct {
 	now    time.Time
 	nonces map[string]uint64
 	admin  ed25519.PrivateKey
+	// blocks keeps every block's txs, as a node's block store does.
+	blocks map[int64][][]byte
 }
 
 // key derives a deterministic key from a name, so stories read with names.
@@ -44,7 +46,7 @@ func idOf(k ed25519.PrivateKey) string { return members.DeriveID(pubHex(k)) }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, app: New(store.OpenMemory(), Options{CheckInvariants: true}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), nonces: map[string]uint64{}, admin: key("admin")}
+	h := &harness{t: t, app: New(store.OpenMemory(), Options{CheckInvariants: true}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), nonces: map[string]uint64{}, admin: key("admin"), blocks: map[int64][][]byte{}}
 	g := DefaultGenesis(pubHex(h.admin))
 	raw, _ := json.Marshal(g)
 	if _, err := h.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, Time: h.now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
@@ -69,6 +71,7 @@ func (h *harness) block(txs ...[]byte) []*abci.ExecTxResult {
 	h.t.Helper()
 	h.height++
 	h.now = h.now.Add(5 * time.Second)
+	h.blocks[h.height] = txs
 	resp, err := h.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Txs: txs, Height: h.height, Time: h.now})
 	if err != nil {
 		h.t.Fatalf("FinalizeBlock: %v", err)
@@ -148,6 +151,15 @@ func (h *harness) dump() string {
 		fmt.Fprintf(&b, "%q=%x;", k, vals[k])
 	}
 	return b.String()
+}
+
+// blockTxs reads a block's txs, for election.BallotsFromBlocks.
+func (h *harness) blockTxs(height int64) ([][]byte, error) {
+	txs, ok := h.blocks[height]
+	if !ok {
+		return nil, fmt.Errorf("no block %d", height)
+	}
+	return txs, nil
 }
 
 // snap opens the latest committed state.

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -302,6 +303,10 @@ func TestElection200Members(t *testing.T) {
 	if tr.Kind != "cast" || !tr.Replaced || len(tr.Proof) == 0 {
 		t.Fatalf("tracking: %+v", tr)
 	}
+	// The ballot's bytes come from its block; the proven code pins them.
+	if raw, err := base64.StdEncoding.DecodeString(tr.Ballot); err != nil || ballot.TrackingCodeOf(raw) != tc {
+		t.Fatalf("tracking answer's ballot bytes do not match its code (%v)", err)
+	}
 
 	// Privacy: nothing served for a ballot names or links to a member.
 	var secrets []string
@@ -324,6 +329,12 @@ func TestElection200Members(t *testing.T) {
 	var page api.BallotPage
 	if err := c.Get(ctx, "/v1/elections/"+id+"/ballots?after=149&limit=500", nil, &page); err != nil || len(page.Ballots) != nRevote || page.Ballots[0].Replaces != 0 {
 		t.Fatalf("ballot box page after 149: %v %+v", err, page.Ballots[:min(1, len(page.Ballots))])
+	}
+	for _, b := range page.Ballots {
+		raw, err := base64.StdEncoding.DecodeString(b.Ballot)
+		if tc := ballot.TrackingCodeOf(raw); err != nil || hex.EncodeToString(tc[:]) != b.Tracking {
+			t.Fatalf("ballot box entry %d: bytes do not match the tracking code (%v)", b.Seq, err)
+		}
 	}
 	for _, s := range served {
 		for _, x := range secrets {

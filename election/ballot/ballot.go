@@ -142,6 +142,7 @@ type Ballot struct {
 
 	otk    [32]byte
 	raw    []byte
+	sel    []byte // the ciphertexts' bytes within raw
 	digest [64]byte
 	credOK bool // CheckCredentials passed
 	sigOK  bool // CheckSignature passed
@@ -168,6 +169,11 @@ func (b *Ballot) Bytes() []byte { return b.raw }
 // TrackingCode is SHA-256("pnyx/election/tracking/v1" ‖ encoding): the voter
 // keeps it and finds the ballot in the record by it.
 func (b *Ballot) TrackingCode() [32]byte { return TrackingCodeOf(b.raw) }
+
+// SelectionBytes returns the encoded ciphertexts of a decoded ballot as
+// they appear in it: alpha ‖ beta per option, contests in manifest order.
+// Callers must not modify them.
+func (b *Ballot) SelectionBytes() []byte { return b.sel }
 
 // TrackingCodeOf is the tracking code of an encoded ballot.
 func TrackingCodeOf(raw []byte) [32]byte {
@@ -307,7 +313,8 @@ func encrypt(rand io.Reader, e *Election, key *OneTimeKey, creds [][]byte, choic
 		rv.R = append(rv.R, rs)
 		b.Contests = append(b.Contests, cb)
 	}
-	b.digest = ballotDigest(e, &b.otk, encodeCiphertexts(b.Contests))
+	b.sel = encodeCiphertexts(b.Contests)
+	b.digest = ballotDigest(e, &b.otk, b.sel)
 	for i, c := range e.Manifest.Contests {
 		cb := &b.Contests[i]
 		sum := ZeroCiphertext()
@@ -434,7 +441,8 @@ func Decode(e *Election, raw []byte) (*Ballot, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	b.raw = raw
-	b.digest = ballotDigest(e, &b.otk, raw[ctStart:ctEnd])
+	b.sel = raw[ctStart:ctEnd:ctEnd]
+	b.digest = ballotDigest(e, &b.otk, b.sel)
 	for i := range b.Contests {
 		cb := &b.Contests[i]
 		for j, p := range cb.Proofs {

@@ -1,6 +1,7 @@
 package ballot
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -349,5 +350,20 @@ func TestBallotKnownAnswer(t *testing.T) {
 	const want = "615da4df330d89aa423393a4682a6df14f7920613c1a4a4871a12b4dd333a0e7"
 	if got := hex.EncodeToString(sum[:]); got != want {
 		t.Errorf("ballot bytes hash %s, want %s", got, want)
+	}
+}
+
+// SelectionBytes are the ciphertexts as encoded in the ballot, for an
+// encrypted ballot and for the same ballot decoded.
+func TestSelectionBytes(t *testing.T) {
+	e := newFixture(t, 3, 1)
+	b, _, _ := cast(t, e, newSeeded(7), [][]uint32{{0, 1, 0}, {1, 0, 1}})
+	d, err := Decode(e, b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := encodeCiphertexts(d.Contests)
+	if len(want) != (3+3)*2*32 || !bytes.Equal(b.SelectionBytes(), want) || !bytes.Equal(d.SelectionBytes(), want) {
+		t.Fatalf("selection bytes differ: %x / %x / %x", b.SelectionBytes(), d.SelectionBytes(), want)
 	}
 }

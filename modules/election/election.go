@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gtank/ristretto255"
@@ -874,10 +875,13 @@ var base64Char = func() (t [256]bool) {
 	return t
 }()
 
-// BallotBytes decodes a ballot body's base64.
+// BallotBytes decodes a ballot body's base64, accepting only the
+// canonical form: the standard decoder would also skip line breaks and
+// (unless strict) ignore the padding bits, each a second encoding of one
+// ballot.
 func BallotBytes(s string) ([]byte, error) {
-	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || base64.StdEncoding.EncodeToString(raw) != s {
+	raw, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil || strings.ContainsAny(s, "\r\n") {
 		return nil, CodeBallotMalformed.Errorf("ballot is not canonical base64")
 	}
 	return raw, nil
@@ -1132,17 +1136,20 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 		if !ok {
 			return codes.Internal.Errorf("ballot %d is missing", seq)
 		}
-		oraw, _ := base64.StdEncoding.DecodeString(old.Ballot)
-		ob, err := ballot.Decode(c, oraw)
+		osel, err := base64.StdEncoding.DecodeString(old.Selections)
 		if err != nil {
 			return codes.Internal.Errorf("stored ballot %d: %v", seq, err)
 		}
-		agg = addBallot(agg, ob, true)
+		prior, err := decodeCiphertexts(c.Manifest, osel)
+		if err != nil {
+			return codes.Internal.Errorf("stored ballot %d: %v", seq, err)
+		}
+		agg = addCiphertexts(agg, prior, true)
 		replaces = int64(seq)
 	} else {
 		t.Counted++
 	}
-	agg = addBallot(agg, b, false)
+	agg = addCiphertexts(agg, selectionsOf(b), false)
 	seq := t.Cast
 	t.Cast++
 	// The aggregate is encoded and stored once, at the end of the block
@@ -1150,7 +1157,8 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	// time puts a block either in the voting window or after it), and
 	// nothing else reads the aggregate.
 	m.blockAgg[e.ID] = agg
-	module.PutJSON(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces, Ballot: bb.Ballot})
+	module.PutJSON(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces,
+		OneTimeKey: otkHex, Selections: base64.StdEncoding.EncodeToString(b.SelectionBytes())})
 	ctx.Store.Set(otkKey(e.ID, otkHex), []byte(strconv.FormatUint(seq, 10)))
 	ctx.Store.Set(TrackingKey(e.ID, code), []byte("b/"+padN(seq)))
 	putTally(ctx, e.ID, t)
@@ -1230,7 +1238,11 @@ func zeroAggregate(man *ballot.Manifest) [][]ballot.Ciphertext {
 	return out
 }
 
-func encodeAggregate(agg [][]ballot.Ciphertext) []byte {
+func encodeAggregate(agg [][]ballot.Ciphertext) []byte { return encodeCiphertexts(agg) }
+
+// encodeCiphertexts lays out one ciphertext per option, contests in order:
+// alpha ‖ beta each. Aggregates and a cast ballot's selections share it.
+func encodeCiphertexts(agg [][]ballot.Ciphertext) []byte {
 	w := &group.Writer{}
 	for _, c := range agg {
 		for _, ct := range c {
@@ -1246,6 +1258,11 @@ func decodeAggregate(man *ballot.Manifest, h string) ([][]ballot.Ciphertext, err
 	if err != nil {
 		return nil, err
 	}
+	return decodeCiphertexts(man, raw)
+}
+
+// decodeCiphertexts reads encodeCiphertexts' layout for man.
+func decodeCiphertexts(man *ballot.Manifest, raw []byte) ([][]ballot.Ciphertext, error) {
 	rd := group.NewReader(raw)
 	out := make([][]ballot.Ciphertext, len(man.Contests))
 	for i, c := range man.Contests {
@@ -1256,9 +1273,19 @@ func decodeAggregate(man *ballot.Manifest, h string) ([][]ballot.Ciphertext, err
 	return out, rd.Finish()
 }
 
-func addBallot(agg [][]ballot.Ciphertext, b *ballot.Ballot, subtract bool) [][]ballot.Ciphertext {
+// selectionsOf returns a ballot's ciphertexts in the aggregate's layout.
+func selectionsOf(b *ballot.Ballot) [][]ballot.Ciphertext {
+	out := make([][]ballot.Ciphertext, len(b.Contests))
 	for i, cb := range b.Contests {
-		for j, ct := range cb.Selections {
+		out[i] = cb.Selections
+	}
+	return out
+}
+
+// addCiphertexts adds (or subtracts) sel to agg option by option.
+func addCiphertexts(agg, sel [][]ballot.Ciphertext, subtract bool) [][]ballot.Ciphertext {
+	for i, cs := range sel {
+		for j, ct := range cs {
 			if subtract {
 				agg[i][j] = agg[i][j].Sub(ct)
 			} else {

@@ -10,12 +10,85 @@ import (
 	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/tx"
 )
 
+// BallotSource returns the bytes of the cast ballot with tracking code
+// tracking, which the ballot tx of block height carries.
+type BallotSource func(height int64, tracking [32]byte) ([]byte, error)
+
+// BallotsFromBlocks is a BallotSource over committed blocks: txs returns
+// the txs of a block. The ballot box is in block order, so it keeps the
+// ballots of the last block it read.
+func BallotsFromBlocks(txs func(height int64) ([][]byte, error)) BallotSource {
+	var (
+		at      int64 = -1
+		ballots map[[32]byte][]byte
+	)
+	return func(height int64, tracking [32]byte) ([]byte, error) {
+		if height != at {
+			raws, err := txs(height)
+			if err != nil {
+				return nil, fmt.Errorf("block %d: %w", height, err)
+			}
+			at, ballots = height, map[[32]byte][]byte{}
+			for _, raw := range raws {
+				if b := ballotOfTx(raw); b != nil {
+					ballots[ballot.TrackingCodeOf(b)] = b
+				}
+			}
+		}
+		b, ok := ballots[tracking]
+		if !ok {
+			return nil, fmt.Errorf("block %d carries no ballot with tracking code %x", height, tracking)
+		}
+		return b, nil
+	}
+}
+
+// ballotOfTx returns the ballot a ballot tx carries, or nil.
+func ballotOfTx(raw []byte) []byte {
+	env, err := tx.Decode(raw)
+	if err != nil || env.Type != TypeBallot {
+		return nil
+	}
+	bb, err := decodeBallotBody(env.Body)
+	if err != nil {
+		return nil
+	}
+	b, err := BallotBytes(bb.Ballot)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// CastBallotBytes returns the bytes of cast ballot b from src, checked
+// against its tracking code.
+func CastBallotBytes(src BallotSource, b *CastBallot) ([]byte, error) {
+	var tc [32]byte
+	if raw, err := hex.DecodeString(b.Tracking); err != nil || len(raw) != 32 {
+		return nil, fmt.Errorf("ballot %d: bad tracking code %q", b.Seq, b.Tracking)
+	} else {
+		copy(tc[:], raw)
+	}
+	raw, err := src(b.Height, tc)
+	if err != nil {
+		return nil, fmt.Errorf("ballot %d: %w", b.Seq, err)
+	}
+	if ballot.TrackingCodeOf(raw) != tc {
+		return nil, fmt.Errorf("ballot %d: the bytes found do not match its tracking code", b.Seq)
+	}
+	return raw, nil
+}
+
 // Record builds the election record (docs/election-record.md) of a
-// published election from state: every field comes from a stored record
-// that the API can prove against a signed header (RecordKeys lists them).
-func Record(kv store.Reader, id string) (*record.Record, error) {
+// published election from state and, for the cast ballots' bytes, from
+// ballots (BallotsFromBlocks over the node's blocks). Every field comes
+// from a stored record that the API can prove against a signed header
+// (RecordKeys lists them); a cast ballot's bytes are pinned by the
+// tracking code in its proven entry.
+func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, error) {
 	e, ok := Get(kv, id)
 	if !ok {
 		return nil, fmt.Errorf("election %q does not exist", id)
@@ -49,7 +122,10 @@ func Record(kv store.Reader, id string) (*record.Record, error) {
 		if !ok {
 			return nil, fmt.Errorf("ballot %d is missing", seq)
 		}
-		raw, _ := base64.StdEncoding.DecodeString(b.Ballot)
+		raw, err := CastBallotBytes(ballots, b)
+		if err != nil {
+			return nil, err
+		}
 		r.Cast = append(r.Cast, raw)
 	}
 	man := r.Manifest
@@ -119,11 +195,7 @@ func Current(kv store.Reader, id string, seq uint64) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	raw, err := base64.StdEncoding.DecodeString(b.Ballot)
-	if err != nil || len(raw) < 65 {
-		return 0, false
-	}
-	v := kv.Get(otkKey(id, hex.EncodeToString(raw[33:65])))
+	v := kv.Get(otkKey(id, b.OneTimeKey))
 	if v == nil {
 		return 0, false
 	}

@@ -265,13 +265,25 @@ type CredentialRequest struct {
 	Signatures []string `json:"signatures"`
 }
 
-// CastBallot is one accepted ballot (key el/ID/b/SEQ).
+// CastBallot is one accepted ballot's entry in the ballot box (key
+// el/ID/b/SEQ). The ballot's bytes are not repeated in state: they are in
+// the ballot tx of block Height, every node keeps them in its block store,
+// and Tracking (SHA-256 over them, see ballot.TrackingCodeOf) pins them, so
+// a proof of this entry proves them too (BallotsFromBlocks fetches them).
+// State keeps only what later blocks need: the one-time key, under which a
+// re-vote replaces this ballot, and the encrypted selections, which the
+// replacement subtracts from the aggregate. Ballots are the bulk of an
+// election's data, and storing each twice more in the Merkle tree (a leaf
+// and iavl's fast index) cost about a quarter of the node's time.
 type CastBallot struct {
-	Seq      uint64 `json:"seq"`
-	Height   int64  `json:"height"`
-	Tracking string `json:"tracking"` // hex SHA-256 tracking code
-	Replaces int64  `json:"replaces"` // seq of the ballot it replaced, or -1
-	Ballot   string `json:"ballot"`   // base64
+	Seq        uint64 `json:"seq"`
+	Height     int64  `json:"height"`
+	Tracking   string `json:"tracking"`     // hex SHA-256 tracking code
+	Replaces   int64  `json:"replaces"`     // seq of the ballot it replaced, or -1
+	OneTimeKey string `json:"one_time_key"` // hex
+	// Selections are the ballot's ciphertexts, base64 of alpha ‖ beta per
+	// option, contests in manifest order (the aggregate's layout).
+	Selections string `json:"selections"`
 }
 
 // SpoiledBallot is one Benaloh challenge (key el/ID/s/SEQ).
