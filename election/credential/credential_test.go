@@ -1,12 +1,18 @@
 package credential
 
 import (
+	"bytes"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha512"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/cloudflare/circl/blindsign/blindrsa"
 )
 
 var (
@@ -112,4 +118,61 @@ func TestKeyCodecAndWeakKeys(t *testing.T) {
 	if _, err := DecodeKey(der[:len(der)-1]); !errors.Is(err, ErrWeakKey) {
 		t.Fatal("truncated key accepted")
 	}
+}
+
+// Verify (crypto/rsa) and RFC 9474's verifier in circl give the same
+// verdict on a blind-issued credential, on every single-bit change of it,
+// on another message, and on PSS signatures with other salt lengths.
+func TestVerifyAgreesWithBlindRSA(t *testing.T) {
+	is := issuer(t)
+	pk := is.PublicKey()
+	circl, err := blindrsa.NewVerifier(Variant, pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eid [32]byte
+	otk := make([]byte, 32)
+	otk[0] = 3
+	_, member, _ := ed25519.GenerateKey(rand.Reader)
+	req, pending, err := NewRequest(rand.Reader, pk, 0, eid, otk, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := is.Sign(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := pending.Finalize(bs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := Message(eid, otk)
+	digest := sha512.Sum384(msg)
+	check := func(what string, m, sig []byte, wantOK bool) {
+		t.Helper()
+		var e [32]byte
+		copy(e[:], m[len(messageDomain):len(messageDomain)+32])
+		ours := Verify(pk, e, m[len(messageDomain)+32:], sig) == nil
+		theirs := circl.Verify(m, sig) == nil
+		if ours != theirs || ours != wantOK {
+			t.Fatalf("%s: crypto/rsa %v, circl %v, want %v", what, ours, theirs, wantOK)
+		}
+	}
+	check("issued credential", msg, cred, true)
+	for bit := 0; bit < len(cred)*8; bit += 7 {
+		c := bytes.Clone(cred)
+		c[bit/8] ^= 1 << (bit % 8)
+		check(fmt.Sprintf("bit %d flipped", bit), msg, c, false)
+	}
+	otherMsg := Message(eid, make([]byte, 32))
+	check("another one-time key", otherMsg, cred, false)
+	for _, salt := range []int{0, 32, 47, 49, 64} {
+		sig, err := rsa.SignPSS(rand.Reader, testKey, crypto.SHA384, digest[:], &rsa.PSSOptions{SaltLength: salt, Hash: crypto.SHA384})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("salt %d", salt), msg, sig, false)
+	}
+	sig, _ := rsa.SignPSS(rand.Reader, testKey, crypto.SHA384, digest[:], &rsa.PSSOptions{SaltLength: 48, Hash: crypto.SHA384})
+	check("PSS with the variant's salt", msg, sig, true)
 }
