@@ -128,12 +128,15 @@ func (c *Client) do(req *http.Request, out any) error {
 // committed. A tx rejected by CheckTx or by its block returns a *codes.Error
 // along with the result.
 func (c *Client) Submit(ctx context.Context, raw []byte, wait bool) (api.TxResult, error) {
-	body, _ := json.Marshal(api.SubmitRequest{Tx: base64.StdEncoding.EncodeToString(raw), Wait: wait})
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/txs", bytes.NewReader(body))
+	url := c.base + "/v1/txs"
+	if wait {
+		url += "?wait=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(raw))
 	if err != nil {
 		return api.TxResult{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", api.RawTxType)
 	var res api.TxResult
 	if err := c.do(req, &res); err != nil {
 		return res, err

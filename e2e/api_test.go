@@ -38,6 +38,17 @@ func postBody(t *testing.T, url, body string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+func postRaw(t *testing.T, url string, body []byte) (int, []byte) {
+	t.Helper()
+	resp, err := http.Post(url, api.RawTxType, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
 // TestAPIDocumentsItselfAndFailsClearly: the OpenAPI document lists the
 // routes, /metrics exports chain metrics, and every bad request gets a JSON
 // error with a stable code.
@@ -90,6 +101,15 @@ func TestAPIDocumentsItselfAndFailsClearly(t *testing.T) {
 	big := base64.StdEncoding.EncodeToString(make([]byte, tx.MaxTxBytes+1))
 	s, b = postBody(t, base+"/v1/txs", `{"tx":"`+big+`"}`)
 	expectError(s, b, 400, codes.TooLarge)
+	// The same submission as raw bytes, the form the client uses.
+	s, b = postRaw(t, base+"/v1/txs", []byte{1, 2, 3})
+	expectError(s, b, 400, codes.Malformed)
+	s, b = postRaw(t, base+"/v1/txs", make([]byte, tx.MaxTxBytes+1))
+	expectError(s, b, 400, codes.TooLarge)
+	s, b = postRaw(t, base+"/v1/txs", make([]byte, 4*tx.MaxTxBytes))
+	expectError(s, b, 400, codes.TooLarge)
+	s, b = postRaw(t, base+"/v1/txs?wait=soon", []byte{1, 2, 3})
+	expectError(s, b, 400, codes.BadRequest)
 	s, b = getBody(t, base+"/v1/members/m0000000000000000000a/balance")
 	expectError(s, b, 403, codes.Forbidden)
 	s, b = getBody(t, base+"/v1/chapters/nowhere")
