@@ -450,8 +450,7 @@ func readSubmission(w http.ResponseWriter, r *http.Request) (raw []byte, wait bo
 
 // preverify verifies a tx's signature on the request's goroutine, in
 // parallel with other requests and with the block being executed, so that
-// CheckTx, which CometBFT runs one at a time and never during block
-// execution, need not. A failure is left for CheckTx to report, with the
+// CheckTx, which CometBFT's mempool runs one at a time, need not. A failure is left for CheckTx to report, with the
 // code it would give anyway.
 func (s *Server) preverify(raw []byte) {
 	if s.app != nil && len(raw) <= tx.MaxTxBytes {

@@ -301,10 +301,10 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 // Preverify decodes raw and verifies its signature without reading state and
 // without the application lock, and remembers a good signature so that
 // CheckTx and FinalizeBlock do not verify it again. The API calls it on the
-// request's goroutine before handing a tx to the mempool: CometBFT runs
-// CheckTx and block execution one at a time, so a signature verified here is
-// verified in parallel with other requests and with the block being executed,
-// off that one serial path. It reports what CheckTx would report for a bad
+// request's goroutine before handing a tx to the mempool: CometBFT's mempool
+// runs CheckTx one at a time, so a signature verified here is verified in
+// parallel with other requests and with the block being executed, off that
+// serial path. It reports what CheckTx would report for a bad
 // encoding or signature; everything else (chain ID, type, nonce, the handler)
 // is left to CheckTx. Skipping Preverify is always safe: CheckTx then
 // verifies the signature itself.
