@@ -35,18 +35,14 @@ func issuer(t testing.TB) *Issuer {
 	return is
 }
 
-func TestBlindIssuanceRoundTrip(t *testing.T) {
-	is := issuer(t)
-	var eid [32]byte
-	eid[0] = 1
-	otk := make([]byte, 32)
-	otk[5] = 9
-	_, member, _ := ed25519.GenerateKey(rand.Reader)
+// blindIssue runs one blind issuance for member, logged in log, and
+// returns the unblinded credential.
+func blindIssue(t *testing.T, is *Issuer, log *Log, member ed25519.PrivateKey, eid [32]byte, otk []byte) []byte {
+	t.Helper()
 	req, pending, err := NewRequest(rand.Reader, is.PublicKey(), 0, eid, otk, member)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &Log{Issuer: 0}
 	if err := log.Add(is.PublicKey(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +54,18 @@ func TestBlindIssuanceRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cred
+}
+
+func TestBlindIssuanceRoundTrip(t *testing.T) {
+	is := issuer(t)
+	var eid [32]byte
+	eid[0] = 1
+	otk := make([]byte, 32)
+	otk[5] = 9
+	_, member, _ := ed25519.GenerateKey(rand.Reader)
+	log := &Log{Issuer: 0}
+	cred := blindIssue(t, is, log, member, eid, otk)
 	if err := Verify(is.PublicKey(), eid, otk, cred); err != nil {
 		t.Fatal(err)
 	}
@@ -134,18 +142,7 @@ func TestVerifyAgreesWithBlindRSA(t *testing.T) {
 	otk := make([]byte, 32)
 	otk[0] = 3
 	_, member, _ := ed25519.GenerateKey(rand.Reader)
-	req, pending, err := NewRequest(rand.Reader, pk, 0, eid, otk, member)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs, err := is.Sign(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := pending.Finalize(bs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred := blindIssue(t, is, &Log{Issuer: 0}, member, eid, otk)
 	msg := Message(eid, otk)
 	digest := sha512.Sum384(msg)
 	check := func(what string, m, sig []byte, wantOK bool) {
