@@ -273,16 +273,18 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 // against the last committed state, after the txs admitted since.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	a.checkMu.Lock()
-	defer a.checkMu.Unlock()
-	var kv store.KV
-	if a.checkState != nil {
-		kv = store.ReadOnly(a.checkState)
-	} else {
+	if a.checkState == nil {
 		// Before the first commit the genesis state exists only in the
-		// working tree.
+		// working tree, which mu guards; take it first (lock order).
+		a.checkMu.Unlock()
 		a.mu.Lock()
 		defer a.mu.Unlock()
-		kv = a.store
+		a.checkMu.Lock()
+	}
+	defer a.checkMu.Unlock()
+	var kv store.KV = a.store
+	if a.checkState != nil {
+		kv = store.ReadOnly(a.checkState)
 	}
 	env, hash, err := a.authenticate(kv, req.Tx, true)
 	if err == nil {

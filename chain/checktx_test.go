@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
@@ -116,5 +118,26 @@ func TestCheckTxConcurrentWithBlocks(t *testing.T) {
 	}
 	if b := token.GetBalance(h.snap(), idOf(inMempool)); b != 100 {
 		t.Fatalf("CheckTx changed state: balance = %d, want 100", b)
+	}
+}
+
+// Before the first commit there is no snapshot: CheckTx judges against the
+// genesis state in the working tree, so the administrators' first txs are
+// admitted.
+func TestCheckTxBeforeFirstCommit(t *testing.T) {
+	app := New(store.OpenMemory(), Options{})
+	admin := key("admin")
+	raw, _ := json.Marshal(DefaultGenesis(pubHex(admin)))
+	if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, Time: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), InitialHeight: 1, AppStateBytes: raw}); err != nil {
+		t.Fatal(err)
+	}
+	env := &tx.Envelope{ChainID: testChainID, Type: token.TypeBurn}
+	if err := env.SetBody(token.BurnBody{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	env.Sign(admin)
+	ct, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: env.Encode(), Type: abci.CheckTxType_New})
+	if err != nil || ct.Code != 0 {
+		t.Fatalf("CheckTx before the first commit: %v code %d (%s) %s", err, ct.Code, codes.Code(ct.Code), ct.Log)
 	}
 }
