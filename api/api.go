@@ -412,8 +412,8 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 
 // RawTxType is the content type of a submission that is the encoded tx
 // itself. Clients that submit many txs (voters' ballots, bulk tools) use it:
-// the JSON form's base64 costs both sides about a twentieth of a ballot's
-// handling.
+// under pnyx bench election the JSON form's base64 and decoding took about
+// 7 % of the CPU, client and API together.
 const RawTxType = "application/octet-stream"
 
 // readSubmission reads POST /v1/txs in either form.
@@ -450,8 +450,8 @@ func readSubmission(w http.ResponseWriter, r *http.Request) (raw []byte, wait bo
 
 // preverify verifies a tx's signature on the request's goroutine, in
 // parallel with other requests and with the block being executed, so that
-// CheckTx, which CometBFT's mempool runs one at a time, need not. A failure is left for CheckTx to report, with the
-// code it would give anyway.
+// CheckTx, which CometBFT's mempool runs one at a time, need not. A failure
+// is left for CheckTx to report, with the code it would give anyway.
 func (s *Server) preverify(raw []byte) {
 	if s.app != nil && len(raw) <= tx.MaxTxBytes {
 		_ = s.app.Preverify(raw)

@@ -113,9 +113,9 @@ func Size(pk *rsa.PublicKey) int { return (pk.N.BitLen() + 7) / 8 }
 // Verifier checks credentials for one issuer key; build it once and reuse it.
 //
 // An unblinded credential is a plain RSASSA-PSS signature (SHA-384, MGF1
-// SHA-384, 48-byte salt), so it is checked with crypto/rsa, which is a
-// quarter faster than circl's math/big verifier; every ballot carries m of
-// them. A test holds the two to the same verdicts.
+// SHA-384, 48-byte salt), so it is checked with crypto/rsa: 34 µs here
+// against 49 µs for circl's math/big verifier (BenchmarkVerify), and every
+// ballot carries m of them. A test holds the two to the same verdicts.
 type Verifier struct {
 	pk *rsa.PublicKey
 }

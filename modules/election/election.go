@@ -1238,11 +1238,10 @@ func zeroAggregate(man *ballot.Manifest) [][]ballot.Ciphertext {
 	return out
 }
 
-func encodeAggregate(agg [][]ballot.Ciphertext) []byte { return encodeCiphertexts(agg) }
-
-// encodeCiphertexts lays out one ciphertext per option, contests in order:
-// alpha ‖ beta each. Aggregates and a cast ballot's selections share it.
-func encodeCiphertexts(agg [][]ballot.Ciphertext) []byte {
+// encodeAggregate lays out one ciphertext per option, contests in order:
+// alpha ‖ beta each. A cast ballot's selections (Ballot.SelectionBytes)
+// have the same layout, so decodeCiphertexts reads both.
+func encodeAggregate(agg [][]ballot.Ciphertext) []byte {
 	w := &group.Writer{}
 	for _, c := range agg {
 		for _, ct := range c {
@@ -1261,7 +1260,7 @@ func decodeAggregate(man *ballot.Manifest, h string) ([][]ballot.Ciphertext, err
 	return decodeCiphertexts(man, raw)
 }
 
-// decodeCiphertexts reads encodeCiphertexts' layout for man.
+// decodeCiphertexts reads encodeAggregate's layout for man.
 func decodeCiphertexts(man *ballot.Manifest, raw []byte) ([][]ballot.Ciphertext, error) {
 	rd := group.NewReader(raw)
 	out := make([][]ballot.Ciphertext, len(man.Contests))

@@ -67,10 +67,11 @@ func ballotOfTx(raw []byte) []byte {
 // against its tracking code.
 func CastBallotBytes(src BallotSource, b *CastBallot) ([]byte, error) {
 	var tc [32]byte
-	if raw, err := hex.DecodeString(b.Tracking); err != nil || len(raw) != 32 {
+	if len(b.Tracking) != 2*len(tc) {
 		return nil, fmt.Errorf("ballot %d: bad tracking code %q", b.Seq, b.Tracking)
-	} else {
-		copy(tc[:], raw)
+	}
+	if _, err := hex.Decode(tc[:], []byte(b.Tracking)); err != nil {
+		return nil, fmt.Errorf("ballot %d: bad tracking code %q", b.Seq, b.Tracking)
 	}
 	raw, err := src(b.Height, tc)
 	if err != nil {

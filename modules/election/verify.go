@@ -74,16 +74,8 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 	}
 	var items []*item
 	for _, raw := range txs {
-		env, err := tx.Decode(raw)
-		if err != nil || env.Type != TypeBallot {
-			continue
-		}
-		bb, err := decodeBallotBody(env.Body)
-		if err != nil {
-			continue
-		}
-		b, err := BallotBytes(bb.Ballot)
-		if err != nil {
+		b := ballotOfTx(raw)
+		if b == nil {
 			continue
 		}
 		e, err := m.readOnly(kv, b)
