@@ -44,10 +44,20 @@ func TestFourValidatorsRunPnyx(t *testing.T) {
 	defer cancel()
 
 	var nonce uint64
+	var prev []byte
 	// submit signs a chapter creation by the admin and sends it to node via;
-	// it returns the tx hash.
+	// it returns the tx hash. Like a client that reads the next nonce from
+	// the node it talks to, it first waits until via has committed the
+	// admin's previous tx: a validator may trail the others by a block or
+	// two (three of four suffice to commit), and until it catches up its
+	// mempool rightly refuses the next nonce as out of order.
 	submit := func(via *node.Node, id string) []byte {
 		t.Helper()
+		if prev != nil {
+			if _, err := via.WaitTx(ctx, prev); err != nil {
+				t.Fatalf("before %s: node has not seen the previous tx: %v", id, err)
+			}
+		}
 		env := &tx.Envelope{ChainID: "pnyx-net", Type: org.TypeCreateChapter, Nonce: nonce}
 		env.SetBody(org.CreateChapterBody{ID: id, Name: "Chapter " + id, Parent: "hq"})
 		env.Sign(admin)
@@ -57,7 +67,8 @@ func TestFourValidatorsRunPnyx(t *testing.T) {
 			t.Fatalf("broadcast %s: %v %v", id, err, res)
 		}
 		nonce++
-		return tx.Hash(raw)
+		prev = tx.Hash(raw)
+		return prev
 	}
 	wait := func(via *node.Node, hash []byte) int64 {
 		t.Helper()
