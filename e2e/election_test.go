@@ -387,6 +387,14 @@ func TestElection200Members(t *testing.T) {
 		t.Fatalf("record: %v (%d ballots)", rep.Failed(), rep.Ballots)
 	}
 	rec, _ := record.Decode(data)
+	// The record states what the chain fixed at creation: the windows (no
+	// overlap here) and the eligibility snapshot.
+	el := get()
+	want := record.Schedule{IssueStart: el.IssueStart, IssueEnd: el.IssueEnd, VoteStart: el.VoteStart, VoteEnd: el.VoteEnd}
+	if rec.Schedule != want || rec.Eligible != nVoters || hex.EncodeToString(rec.EligibleHash) != el.EligibleHash {
+		t.Fatalf("record states schedule %+v, %d eligible (%x); chain has %+v, %d (%s)",
+			rec.Schedule, rec.Eligible, rec.EligibleHash, want, el.Eligible, el.EligibleHash)
+	}
 	rec.Results[0][1]++
 	rec.Results[0][2]--
 	if rep := record.VerifyBytes(rec.Encode(), record.Options{}); rep.OK() {

@@ -272,8 +272,14 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if rep := record.VerifyBytes(data, record.Options{}); !rep.OK() {
+			rep := record.VerifyBytes(data, record.Options{})
+			if !rep.OK() {
 				return fmt.Errorf("record fails %v", rep.Failed())
+			}
+			for _, c := range rep.Checks {
+				if c.Name == record.CheckSchedule || c.Name == record.CheckCounts {
+					fmt.Printf("      %s: %s\n", c.Name, c.Detail)
+				}
 			}
 			rec, _ := record.Decode(data)
 			rec.Results[0][0]++

@@ -20,7 +20,7 @@ func TestCLIElectionSimulateAndVerify(t *testing.T) {
 	}
 	out, err = pnyx(t, "verify", "election", rec)
 	if err != nil || !strings.Contains(out, "election record VALID: 8 ballots, 6 counted") ||
-		strings.Count(out, "PASS ") != 20 {
+		strings.Count(out, "PASS ") != 22 {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}
 	data, _ := os.ReadFile(rec)

@@ -1,7 +1,8 @@
 // Package record defines the pnyx election record (docs/election-record.md,
-// version 1) and its verifier.
+// version 2) and its verifier.
 //
-// A record is one binary file: manifest, key ceremony, credential issuers
+// A record is one binary file: manifest, the schedule and eligibility
+// snapshot the chain fixed at creation, key ceremony, credential issuers
 // and their issuance logs, every cast ballot in chain order, spoiled ballots
 // with their revealed randomness, and the tally with decryption shares and
 // results. Decode parses it strictly (canonical encodings only, no trailing
@@ -21,6 +22,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/gtank/ristretto255"
 	"github.com/pnyx-party/pnyx/election/ballot"
@@ -29,8 +32,9 @@ import (
 	"github.com/pnyx-party/pnyx/election/group"
 )
 
-// Magic starts every version-1 record.
-const Magic = "PNYXREC1"
+// Magic starts every version-2 record. Version 1 lacked the schedule and
+// the eligibility snapshot; no chain ever exported one, and Decode refuses it.
+const Magic = "PNYXREC2"
 
 // Limits that keep a hostile record from exhausting memory.
 const (
@@ -54,9 +58,54 @@ type Spoiled struct {
 	Reveal *ballot.Reveal
 }
 
+// Schedule is an election's windows in Unix seconds of block time, as the
+// chain fixed them at creation. Issuance runs [IssueStart, IssueEnd), voting
+// [VoteStart, VoteEnd).
+type Schedule struct {
+	IssueStart, IssueEnd, VoteStart, VoteEnd int64
+	// AllowOverlap lets issuance stay open after voting opens. By default
+	// it closes first, so that the timing of a credential request cannot be
+	// matched with the timing of a ballot; an election that gives this up
+	// says so here, in its record.
+	AllowOverlap bool
+}
+
+// ErrSchedule marks a schedule whose windows are out of order.
+var ErrSchedule = errors.New("schedule must satisfy issue_start < issue_end ≤ vote_start < vote_end (issue_end ≤ vote_end with allow_overlap)")
+
+// Check reports whether the windows are in order: issuance opens no later
+// than voting and closes no later than voting, and, unless AllowOverlap,
+// closes before voting opens. The chain applies the same rule when an
+// election is created.
+func (s Schedule) Check() error {
+	ok := s.IssueStart < s.IssueEnd && s.VoteStart < s.VoteEnd && s.IssueStart <= s.VoteStart &&
+		s.IssueEnd <= s.VoteEnd && (s.AllowOverlap || s.IssueEnd <= s.VoteStart)
+	if !ok {
+		return ErrSchedule
+	}
+	return nil
+}
+
+// Overlaps reports whether issuance stays open once voting has opened.
+func (s Schedule) Overlaps() bool { return s.IssueEnd > s.VoteStart }
+
+// String gives the windows in UTC.
+func (s Schedule) String() string {
+	at := func(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }
+	return fmt.Sprintf("issuance %s to %s, voting %s to %s", at(s.IssueStart), at(s.IssueEnd), at(s.VoteStart), at(s.VoteEnd))
+}
+
 // Record is a decoded election record. Fields are in file order.
 type Record struct {
 	Manifest *ballot.Manifest
+
+	Schedule Schedule
+	// Eligible is the number of members in the eligibility snapshot the
+	// chain took at creation; EligibleHash commits to their sorted IDs
+	// (SHA-256 of "pnyx/election/eligible/v1" ‖ id ‖ "\n" ‖ …), so anyone
+	// holding the member registry at that height can recompute it.
+	Eligible     uint64
+	EligibleHash []byte
 
 	N, K         int
 	HPKEKeys     [][]byte
@@ -154,6 +203,16 @@ func (r *Record) Encode() []byte {
 	w := &group.Writer{Buf: make([]byte, 0, size)}
 	w.Fixed([]byte(Magic))
 	w.Bytes(r.Manifest.Encode())
+	for _, t := range []int64{r.Schedule.IssueStart, r.Schedule.IssueEnd, r.Schedule.VoteStart, r.Schedule.VoteEnd} {
+		w.Uint64(uint64(t))
+	}
+	overlap := uint8(0)
+	if r.Schedule.AllowOverlap {
+		overlap = 1
+	}
+	w.Uint8(overlap)
+	w.Uint64(r.Eligible)
+	w.Fixed(r.EligibleHash)
 	r.writeCeremonyPrefix(w)
 	for _, a := range r.Acks {
 		a.Encode(w)
@@ -204,7 +263,7 @@ func (r *Record) Encode() []byte {
 	return w.Buf
 }
 
-// Decode parses a version-1 record. Errors are *CheckError naming the
+// Decode parses a version-2 record. Errors are *CheckError naming the
 // check of the spec that fails ("record.format", "manifest", "issuers.keys").
 func Decode(data []byte) (*Record, error) {
 	fail := func(check string, err error) (*Record, error) {
@@ -212,7 +271,7 @@ func Decode(data []byte) (*Record, error) {
 	}
 	rd := group.NewReader(data)
 	if string(rd.Fixed("magic", 8)) != Magic {
-		return fail("record.format", fmt.Errorf("%w: not a version-1 pnyx election record", ErrFormat))
+		return fail("record.format", fmt.Errorf("%w: not a version-2 pnyx election record", ErrFormat))
 	}
 	mb := rd.Bytes("manifest", 1<<24)
 	if rd.Err() != nil {
@@ -223,6 +282,24 @@ func Decode(data []byte) (*Record, error) {
 		return fail("manifest", err)
 	}
 	r := &Record{Manifest: m}
+	var times [4]int64
+	for i := range times {
+		t := rd.Uint64("schedule")
+		if t > math.MaxInt64 {
+			rd.Fail("schedule", ErrFormat)
+		}
+		times[i] = int64(t)
+	}
+	r.Schedule = Schedule{IssueStart: times[0], IssueEnd: times[1], VoteStart: times[2], VoteEnd: times[3]}
+	switch rd.Uint8("allow_overlap") {
+	case 0:
+	case 1:
+		r.Schedule.AllowOverlap = true
+	default:
+		rd.Fail("allow_overlap", ErrFormat)
+	}
+	r.Eligible = rd.Uint64("eligible")
+	r.EligibleHash = rd.Fixed("eligible_hash", 32)
 	r.N, r.K = int(rd.Uint16("n")), int(rd.Uint16("k"))
 	if rd.Err() == nil {
 		if err := r.Params().Check(); err != nil {

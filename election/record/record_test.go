@@ -2,6 +2,7 @@ package record_test
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -41,8 +42,8 @@ func TestBaseRecordVerifies(t *testing.T) {
 	if !rep.OK() {
 		t.Fatalf("failed: %v", rep.Failed())
 	}
-	if len(rep.Checks) != 20 {
-		t.Fatalf("%d checks, want 20", len(rep.Checks))
+	if len(rep.Checks) != 22 {
+		t.Fatalf("%d checks, want 22", len(rep.Checks))
 	}
 	rec, err := record.Decode(data)
 	if err != nil {
@@ -215,6 +216,20 @@ func TestEveryMutationIsRejected(t *testing.T) {
 		{"manifest title", record.CheckProofs, func(r *record.Record) { r.Manifest.Title = "Another election" }},
 		{"manifest selection limit", record.CheckManifest, func(r *record.Record) { r.Manifest.Contests[0].SelectionLimit = 9 }},
 		{"manifest option limit", record.CheckFormat, func(r *record.Record) { r.Manifest.Contests[0].OptionLimit = 2 }},
+		{"issuance said to close before voting while it overlapped", record.CheckSchedule, func(r *record.Record) {
+			r.Schedule.IssueEnd = r.Schedule.VoteStart + 1
+		}},
+		{"voting window reversed", record.CheckSchedule, func(r *record.Record) {
+			r.Schedule.VoteStart, r.Schedule.VoteEnd = r.Schedule.VoteEnd, r.Schedule.VoteStart
+		}},
+		{"issuance opened after voting, even with overlap allowed", record.CheckSchedule, func(r *record.Record) {
+			r.Schedule.AllowOverlap = true
+			r.Schedule.IssueStart, r.Schedule.IssueEnd = r.Schedule.VoteStart+1, r.Schedule.VoteStart+2
+		}},
+		{"fewer eligible than requests", record.CheckEligibility, func(r *record.Record) {
+			r.Eligible = uint64(len(r.IssuanceLogs[0]) - 1)
+		}},
+		{"nobody eligible", record.CheckEligibility, func(r *record.Record) { r.Eligible = 0 }},
 	}
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
@@ -236,15 +251,67 @@ func TestEveryMutationIsRejected(t *testing.T) {
 
 func TestFormatErrors(t *testing.T) {
 	data := baseRecord(t)
+	rec, err := record.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The schedule follows the magic and the manifest: four u64 times, then
+	// the allow_overlap byte.
+	offSchedule := 8 + 4 + len(rec.Manifest.Encode())
+	with := func(off int, b ...byte) []byte {
+		d := append([]byte(nil), data...)
+		copy(d[off:], b)
+		return d
+	}
 	for name, d := range map[string][]byte{
-		"empty":     nil,
-		"magic":     append([]byte("PNYXREC2"), data[8:]...),
-		"truncated": data[:len(data)-1],
-		"trailing":  append(append([]byte(nil), data...), 0),
+		"empty":               nil,
+		"version 1":           append([]byte("PNYXREC1"), data[8:]...),
+		"unknown version":     append([]byte("PNYXREC3"), data[8:]...),
+		"truncated":           data[:len(data)-1],
+		"trailing":            append(append([]byte(nil), data...), 0),
+		"time beyond int64":   with(offSchedule, 0x80),
+		"allow_overlap 2":     with(offSchedule+32, 2),
+		"no eligibility hash": data[:offSchedule+32+1+8+31],
 	} {
 		rep := record.VerifyBytes(d, record.Options{})
 		if rep.OK() || rep.Failed()[0] != record.CheckFormat {
 			t.Errorf("%s: %v", name, rep.Failed())
+		}
+	}
+}
+
+// An election that let issuance run into voting verifies, and its record
+// says so in the schedule check; one that closed issuance first says that.
+func TestRecordSaysWhetherIssuanceOverlappedVoting(t *testing.T) {
+	var s [32]byte
+	s[0] = 7
+	cfg := simulate.Config{Voters: 3, Options: 2, Trustees: 3, Threshold: 2, Issuers: 1, Seed: s,
+		IssuerKeys: testkeys.RSA(1), FastCredentials: true}
+	for _, overlap := range []bool{false, true} {
+		cfg.AllowOverlap = overlap
+		res, err := simulate.Run(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := res.Record.Encode()
+		rec, err := record.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Schedule != res.Record.Schedule || rec.Schedule.AllowOverlap != overlap || rec.Schedule.Overlaps() != overlap {
+			t.Fatalf("overlap %v: decoded schedule %+v, encoded %+v", overlap, rec.Schedule, res.Record.Schedule)
+		}
+		rep := record.VerifyBytes(data, record.Options{})
+		if !rep.OK() {
+			t.Fatalf("overlap %v: failed %v", overlap, rep.Failed())
+		}
+		idx := slices.IndexFunc(rep.Checks, func(c record.CheckResult) bool { return c.Name == record.CheckSchedule })
+		if idx < 0 {
+			t.Fatal("no schedule check")
+		}
+		said := strings.Contains(rep.Checks[idx].Detail, "STAYED OPEN DURING VOTING")
+		if said != overlap {
+			t.Fatalf("overlap %v: schedule check says %q", overlap, rep.Checks[idx].Detail)
 		}
 	}
 }

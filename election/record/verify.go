@@ -22,6 +22,7 @@ import (
 const (
 	CheckFormat            = "record.format"
 	CheckManifest          = "manifest"
+	CheckSchedule          = "election.schedule"
 	CheckDealings          = "ceremony.dealings"
 	CheckQualified         = "ceremony.qualified"
 	CheckJointKey          = "ceremony.joint_key"
@@ -29,6 +30,7 @@ const (
 	CheckAcknowledgements  = "ceremony.acknowledgements"
 	CheckIssuerKeys        = "issuers.keys"
 	CheckIssuanceLog       = "issuers.log"
+	CheckEligibility       = "issuers.eligibility"
 	CheckBallotEncoding    = "ballots.encoding"
 	CheckCredentials       = "ballots.credentials"
 	CheckSignatures        = "ballots.signatures"
@@ -132,9 +134,10 @@ func Verify(rec *Record, opt Options) *Report {
 		opt.Rand = func() io.Reader { return rand.Reader }
 	}
 	v := &verifier{rec: rec, opt: opt, rep: &Report{}, p: rec.Params()}
-	v.add(CheckFormat, true, "version 1, %d ballots, %d spoiled, %d trustees, %d issuers",
+	v.add(CheckFormat, true, "version 2, %d ballots, %d spoiled, %d trustees, %d issuers",
 		len(rec.Cast), len(rec.Spoiled), rec.N, len(rec.IssuerKeys))
 	v.add(CheckManifest, rec.Manifest.Validate() == nil, "%d contests, hash %x", len(rec.Manifest.Contests), rec.Manifest.Hash())
+	v.schedule()
 	v.ceremony()
 	v.issuers()
 	final := v.ballots()
@@ -183,6 +186,22 @@ func (v *verifier) ceremony() {
 	v.add(CheckAcknowledgements, len(badAck) == 0, "ceremony hash %x; failing trustees: %v", h, badAck)
 }
 
+// schedule checks the windows' order and says, in the report, whether
+// issuance closed before voting opened.
+func (v *verifier) schedule() {
+	s := v.rec.Schedule
+	what := "issuance closed before voting opened"
+	if s.Overlaps() {
+		what = "ISSUANCE STAYED OPEN DURING VOTING (allow_overlap)"
+	} else if s.AllowOverlap {
+		what = "issuance closed before voting opened, though allow_overlap was set"
+	}
+	if err := s.Check(); err != nil {
+		what = err.Error()
+	}
+	v.add(CheckSchedule, s.Check() == nil, "%s; %s", s, what)
+}
+
 func (v *verifier) issuers() {
 	rec := v.rec
 	ok := len(rec.IssuerKeys) > 0
@@ -225,6 +244,14 @@ func (v *verifier) issuers() {
 		detail += fmt.Sprintf("; %d bad, first: %v", bad.Load(), firstErr.Load())
 	}
 	v.add(CheckIssuanceLog, bad.Load() == 0, "%s", detail)
+
+	// No issuer may have answered more members than the snapshot holds.
+	most := 0
+	for _, c := range counts {
+		most = max(most, c)
+	}
+	v.add(CheckEligibility, rec.Eligible > 0 && uint64(most) <= rec.Eligible,
+		"%d eligible members (snapshot %x), at most %d requests per issuer", rec.Eligible, rec.EligibleHash, most)
 }
 
 func (v *verifier) progress(stage string, done, total int) {
@@ -416,8 +443,8 @@ func (v *verifier) tally(final []*ballot.Ballot) {
 	cast := uint64(len(rec.Cast))
 	counted := uint64(v.rep.Counted)
 	v.add(CheckCounts, rec.CastCount == cast && rec.Counted == counted && rec.Replaced == cast-counted,
-		"declared cast %d replaced %d counted %d; recomputed %d %d %d",
-		rec.CastCount, rec.Replaced, rec.Counted, cast, cast-counted, counted)
+		"declared cast %d replaced %d counted %d; recomputed %d %d %d; turnout %d of %d eligible",
+		rec.CastCount, rec.Replaced, rec.Counted, cast, cast-counted, counted, counted, rec.Eligible)
 
 	var alphas, betas []*ristretto255.Element
 	for i := range rec.Aggregate {

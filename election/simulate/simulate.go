@@ -45,6 +45,12 @@ type Config struct {
 	Absent              int // trustees absent at decryption (the lowest indices)
 	Spoiled             int // Benaloh challenges (spoiled, revealed, never counted)
 	Seed                [32]byte
+	// Eligible is the size of the eligibility snapshot; 0 means a third
+	// more than Voters (not every member votes).
+	Eligible uint64
+	// AllowOverlap keeps issuance open for the first half of voting, and
+	// the record says so.
+	AllowOverlap bool
 
 	// IssuerKeys, if set, are used instead of generating RSA-2048 keys
 	// from crypto/rand (then, and only then, two runs with the same Seed
@@ -150,7 +156,16 @@ func Run(cfg Config) (*Result, error) {
 	for i := range cfg.Options {
 		m.Contests[0].Options = append(m.Contests[0].Options, fmt.Sprintf("Candidate %d", i+1))
 	}
-	rec := &record.Record{Manifest: m, N: cfg.Trustees, K: cfg.Threshold}
+	rec := &record.Record{Manifest: m, N: cfg.Trustees, K: cfg.Threshold, Schedule: schedule(cfg.AllowOverlap)}
+	// A simulation has no member registry to snapshot: the eligibility
+	// commitment is a hash of the seed, which nobody can recompute from
+	// members, and the count is what the verifier bounds requests by.
+	rec.Eligible = cfg.Eligible
+	if rec.Eligible == 0 {
+		rec.Eligible = max(1, uint64(cfg.Voters)+uint64(cfg.Voters)/3)
+	}
+	eh := sha256.Sum256(append([]byte("pnyx/election/simulated-eligible/v1"), cfg.Seed[:]...))
+	rec.EligibleHash = eh[:]
 
 	// Key ceremony.
 	trustees, err := runCeremony(&cfg, rnd, rec, res)
@@ -474,4 +489,16 @@ func runCeremony(cfg *Config, rnd io.Reader, rec *record.Record, res *Result) ([
 		rec.Acks = append(rec.Acks, a)
 	}
 	return ts, nil
+}
+
+// schedule is a week of issuance then a week of voting from 1 March 2026,
+// 09:00 UTC; with overlap, issuance runs three days into voting.
+func schedule(overlap bool) record.Schedule {
+	const day = 24 * 60 * 60
+	start := int64(1772355600) // 2026-03-01T09:00:00Z
+	s := record.Schedule{IssueStart: start, IssueEnd: start + 7*day, VoteStart: start + 7*day, VoteEnd: start + 14*day}
+	if overlap {
+		s.IssueEnd, s.AllowOverlap = start+10*day, true
+	}
+	return s
 }

@@ -265,10 +265,9 @@ func (m *Elections) create(ctx *module.Context, body []byte) error {
 			}
 		}
 	}
-	ok := b.IssueStart < b.IssueEnd && b.VoteStart < b.VoteEnd && b.IssueStart <= b.VoteStart && b.IssueEnd <= b.VoteEnd &&
-		(b.AllowOverlap || b.IssueEnd <= b.VoteStart) && b.VoteEnd > ctx.Unix()
-	if !ok {
-		return codes.InvalidArgument.Errorf("schedule must satisfy issue_start < issue_end ≤ vote_start < vote_end (issue_end ≤ vote_end with allow_overlap) and end in the future")
+	sched := record.Schedule{IssueStart: b.IssueStart, IssueEnd: b.IssueEnd, VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap}
+	if err := sched.Check(); err != nil || b.VoteEnd <= ctx.Unix() {
+		return codes.InvalidArgument.Errorf("%v, and voting must end in the future", record.ErrSchedule)
 	}
 	// Eligibility snapshot, evaluated now.
 	var elig []string
@@ -547,6 +546,11 @@ func (m *Elections) answer(ctx *module.Context, body []byte) error {
 	put(ctx, e)
 	ctx.Emit("election.answered", "election", e.ID, "trustee", strconv.Itoa(l), "accuser", strconv.Itoa(b.Accuser))
 	return nil
+}
+
+// schedule is the election's windows as its record states them.
+func (e *Election) schedule() record.Schedule {
+	return record.Schedule{IssueStart: e.IssueStart, IssueEnd: e.IssueEnd, VoteStart: e.VoteStart, VoteEnd: e.VoteEnd, AllowOverlap: e.AllowOverlap}
 }
 
 // ceremonyRecord fills the ceremony part of a record from state.

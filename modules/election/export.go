@@ -99,6 +99,9 @@ func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, e
 	}
 	t, _ := GetTally(kv, id)
 	r := e.ceremonyRecord(kv)
+	r.Schedule = e.schedule()
+	r.Eligible = e.Eligible
+	r.EligibleHash, _ = hex.DecodeString(e.EligibleHash)
 	for _, a := range e.Acks {
 		raw, _ := hex.DecodeString(a)
 		rd := group.NewReader(raw)
