@@ -423,7 +423,7 @@ func (a *App) execute(kv store.KV, env *tx.Envelope, checking bool, height int64
 		caller.MemberID = id
 		caller.Active = a.Members.IsActive(kv, id)
 	}
-	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking}
+	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking, Committed: a.committed}
 	if err := a.routes[env.Type](ctx, env.Body); err != nil {
 		return err
 	}
@@ -498,6 +498,20 @@ func toABCI(env *tx.Envelope, events []module.Event) []abci.Event {
 		out = append(out, e)
 	}
 	return out
+}
+
+// committed opens a committed version for module.Context.Committed. A
+// version at or below the latest that cannot be read means this node lost
+// history the others have: it halts rather than execute differently.
+func (a *App) committed(height int64) (store.Reader, error) {
+	if height < 1 || height > a.store.Version() {
+		return nil, fmt.Errorf("height %d is not committed (latest %d)", height, a.store.Version())
+	}
+	snap, err := a.store.Snapshot(height)
+	if err != nil {
+		panic(fmt.Sprintf("chain: committed version %d unreadable, so this node cannot execute like the others: %v", height, err))
+	}
+	return snap, nil
 }
 
 // Commit persists the block's state; only here does state reach the disk.

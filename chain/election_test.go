@@ -58,7 +58,7 @@ type poll struct {
 	start        time.Time
 }
 
-func newPoll(t *testing.T, nVoters int) *poll {
+func newPoll(t testing.TB, nVoters int) *poll {
 	h := newHarness(t)
 	p := &poll{h: h, commissioner: key("commissioner"), general: key("general-member"), id: "chair-2026"}
 	approve := func(k ed25519.PrivateKey, class members.Class) {

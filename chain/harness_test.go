@@ -23,7 +23,7 @@ const testChainID = "pnyx-test"
 
 // harness runs an App without a node: every send is one block.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	app    *App
 	height int64
 	now    time.Time
@@ -44,7 +44,7 @@ func pubHex(k ed25519.PrivateKey) string { return hex.EncodeToString(k.Public().
 
 func idOf(k ed25519.PrivateKey) string { return members.DeriveID(pubHex(k)) }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, app: New(store.OpenMemory(), Options{CheckInvariants: true}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), nonces: map[string]uint64{}, admin: key("admin"), blocks: map[int64][][]byte{}}
 	g := DefaultGenesis(pubHex(h.admin))

@@ -391,9 +391,10 @@ func TestElection200Members(t *testing.T) {
 	// overlap here) and the eligibility snapshot.
 	el := get()
 	want := record.Schedule{IssueStart: el.IssueStart, IssueEnd: el.IssueEnd, VoteStart: el.VoteStart, VoteEnd: el.VoteEnd}
-	if rec.Schedule != want || rec.Eligible != nVoters || hex.EncodeToString(rec.EligibleHash) != el.EligibleHash {
-		t.Fatalf("record states schedule %+v, %d eligible (%x); chain has %+v, %d (%s)",
-			rec.Schedule, rec.Eligible, rec.EligibleHash, want, el.Eligible, el.EligibleHash)
+	wantElig := record.Eligibility{Count: nVoters, RegistryHeight: uint64(el.CreatedAtH - 1), Chapter: el.Chapter, Class: string(el.Class)}
+	if rec.Schedule != want || rec.Eligibility != wantElig || el.EligibleAt != el.CreatedAtH-1 {
+		t.Fatalf("record states schedule %+v, eligibility %+v; chain has %+v, %+v (eligible_at %d)",
+			rec.Schedule, rec.Eligibility, want, wantElig, el.EligibleAt)
 	}
 	rec.Results[0][1]++
 	rec.Results[0][2]--

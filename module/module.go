@@ -42,6 +42,12 @@ type Context struct {
 	// Checking is true in CheckTx, where writes are discarded anyway; modules
 	// may skip work whose only effect is a write.
 	Checking bool
+	// Committed reads the state as committed at the end of block height, for
+	// rules that judge by an earlier state (an election's eligibility is the
+	// member registry before its creation block). Every node keeps every
+	// version, so every node reads the same values; a height not yet
+	// committed (or below 1) is an error, the same on every node.
+	Committed func(height int64) (store.Reader, error)
 
 	events []Event
 }

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gtank/ristretto255"
 	"github.com/pnyx-party/pnyx/election/ballot"
@@ -95,17 +96,28 @@ func (s Schedule) String() string {
 	return fmt.Sprintf("issuance %s to %s, voting %s to %s", at(s.IssueStart), at(s.IssueEnd), at(s.VoteStart), at(s.VoteEnd))
 }
 
+// Eligibility says who could request credentials: the members active (of
+// Class, if set) at a chapter of Chapter's subtree in the member registry as
+// committed at block RegistryHeight, the block before the election's
+// creation. That registry is chain state, provable against the app hash in
+// the header of block RegistryHeight+1, so anyone can recount the set;
+// Count is the chain's count of it.
+type Eligibility struct {
+	Count          uint64
+	RegistryHeight uint64
+	Chapter        string
+	Class          string // "" for every class
+}
+
+// MaxNameLen bounds the chapter and class names in a record.
+const MaxNameLen = 256
+
 // Record is a decoded election record. Fields are in file order.
 type Record struct {
 	Manifest *ballot.Manifest
 
-	Schedule Schedule
-	// Eligible is the number of members in the eligibility snapshot the
-	// chain took at creation; EligibleHash commits to their sorted IDs
-	// (SHA-256 of "pnyx/election/eligible/v1" ‖ id ‖ "\n" ‖ …), so anyone
-	// holding the member registry at that height can recompute it.
-	Eligible     uint64
-	EligibleHash []byte
+	Schedule    Schedule
+	Eligibility Eligibility
 
 	N, K         int
 	HPKEKeys     [][]byte
@@ -211,8 +223,10 @@ func (r *Record) Encode() []byte {
 		overlap = 1
 	}
 	w.Uint8(overlap)
-	w.Uint64(r.Eligible)
-	w.Fixed(r.EligibleHash)
+	w.Uint64(r.Eligibility.Count)
+	w.Uint64(r.Eligibility.RegistryHeight)
+	w.String(r.Eligibility.Chapter)
+	w.String(r.Eligibility.Class)
 	r.writeCeremonyPrefix(w)
 	for _, a := range r.Acks {
 		a.Encode(w)
@@ -298,8 +312,13 @@ func Decode(data []byte) (*Record, error) {
 	default:
 		rd.Fail("allow_overlap", ErrFormat)
 	}
-	r.Eligible = rd.Uint64("eligible")
-	r.EligibleHash = rd.Fixed("eligible_hash", 32)
+	r.Eligibility.Count = rd.Uint64("eligible")
+	r.Eligibility.RegistryHeight = rd.Uint64("registry_height")
+	r.Eligibility.Chapter = rd.String("chapter", MaxNameLen)
+	r.Eligibility.Class = rd.String("class", MaxNameLen)
+	if !utf8.ValidString(r.Eligibility.Chapter) || !utf8.ValidString(r.Eligibility.Class) {
+		rd.Fail("eligibility", ErrFormat)
+	}
 	r.N, r.K = int(rd.Uint16("n")), int(rd.Uint16("k"))
 	if rd.Err() == nil {
 		if err := r.Params().Check(); err != nil {

@@ -227,9 +227,9 @@ func TestEveryMutationIsRejected(t *testing.T) {
 			r.Schedule.IssueStart, r.Schedule.IssueEnd = r.Schedule.VoteStart+1, r.Schedule.VoteStart+2
 		}},
 		{"fewer eligible than requests", record.CheckEligibility, func(r *record.Record) {
-			r.Eligible = uint64(len(r.IssuanceLogs[0]) - 1)
+			r.Eligibility.Count = uint64(len(r.IssuanceLogs[0]) - 1)
 		}},
-		{"nobody eligible", record.CheckEligibility, func(r *record.Record) { r.Eligible = 0 }},
+		{"nobody eligible", record.CheckEligibility, func(r *record.Record) { r.Eligibility.Count = 0 }},
 	}
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
@@ -264,14 +264,15 @@ func TestFormatErrors(t *testing.T) {
 		return d
 	}
 	for name, d := range map[string][]byte{
-		"empty":               nil,
-		"version 1":           append([]byte("PNYXREC1"), data[8:]...),
-		"unknown version":     append([]byte("PNYXREC3"), data[8:]...),
-		"truncated":           data[:len(data)-1],
-		"trailing":            append(append([]byte(nil), data...), 0),
-		"time beyond int64":   with(offSchedule, 0x80),
-		"allow_overlap 2":     with(offSchedule+32, 2),
-		"no eligibility hash": data[:offSchedule+32+1+8+31],
+		"empty":             nil,
+		"version 1":         append([]byte("PNYXREC1"), data[8:]...),
+		"unknown version":   append([]byte("PNYXREC3"), data[8:]...),
+		"truncated":         data[:len(data)-1],
+		"trailing":          append(append([]byte(nil), data...), 0),
+		"time beyond int64": with(offSchedule, 0x80),
+		"allow_overlap 2":   with(offSchedule+32, 2),
+		"chapter cut short": data[:offSchedule+32+1+16+4+len(rec.Eligibility.Chapter)-1],
+		"chapter not UTF-8": with(offSchedule+32+1+16+4, 0xff),
 	} {
 		rep := record.VerifyBytes(d, record.Options{})
 		if rep.OK() || rep.Failed()[0] != record.CheckFormat {

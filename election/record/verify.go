@@ -250,8 +250,14 @@ func (v *verifier) issuers() {
 	for _, c := range counts {
 		most = max(most, c)
 	}
-	v.add(CheckEligibility, rec.Eligible > 0 && uint64(most) <= rec.Eligible,
-		"%d eligible members (snapshot %x), at most %d requests per issuer", rec.Eligible, rec.EligibleHash, most)
+	el := rec.Eligibility
+	class := el.Class
+	if class == "" {
+		class = "any"
+	}
+	v.add(CheckEligibility, el.Count > 0 && uint64(most) <= el.Count,
+		"%d eligible members (active, class %s, chapter %s and below, registry at block %d), at most %d requests per issuer",
+		el.Count, class, el.Chapter, el.RegistryHeight, most)
 }
 
 func (v *verifier) progress(stage string, done, total int) {
@@ -444,7 +450,7 @@ func (v *verifier) tally(final []*ballot.Ballot) {
 	counted := uint64(v.rep.Counted)
 	v.add(CheckCounts, rec.CastCount == cast && rec.Counted == counted && rec.Replaced == cast-counted,
 		"declared cast %d replaced %d counted %d; recomputed %d %d %d; turnout %d of %d eligible",
-		rec.CastCount, rec.Replaced, rec.Counted, cast, cast-counted, counted, counted, rec.Eligible)
+		rec.CastCount, rec.Replaced, rec.Counted, cast, cast-counted, counted, counted, rec.Eligibility.Count)
 
 	var alphas, betas []*ristretto255.Element
 	for i := range rec.Aggregate {

@@ -157,15 +157,12 @@ func Run(cfg Config) (*Result, error) {
 		m.Contests[0].Options = append(m.Contests[0].Options, fmt.Sprintf("Candidate %d", i+1))
 	}
 	rec := &record.Record{Manifest: m, N: cfg.Trustees, K: cfg.Threshold, Schedule: schedule(cfg.AllowOverlap)}
-	// A simulation has no member registry to snapshot: the eligibility
-	// commitment is a hash of the seed, which nobody can recompute from
-	// members, and the count is what the verifier bounds requests by.
-	rec.Eligible = cfg.Eligible
-	if rec.Eligible == 0 {
-		rec.Eligible = max(1, uint64(cfg.Voters)+uint64(cfg.Voters)/3)
+	// A simulation has no member registry: the snapshot names a made-up
+	// one, and its count is what the verifier bounds requests by.
+	rec.Eligibility = record.Eligibility{Count: cfg.Eligible, RegistryHeight: 1, Chapter: "simulated"}
+	if rec.Eligibility.Count == 0 {
+		rec.Eligibility.Count = max(1, uint64(cfg.Voters)+uint64(cfg.Voters)/3)
 	}
-	eh := sha256.Sum256(append([]byte("pnyx/election/simulated-eligible/v1"), cfg.Seed[:]...))
-	rec.EligibleHash = eh[:]
 
 	// Key ceremony.
 	trustees, err := runCeremony(&cfg, rnd, rec, res)

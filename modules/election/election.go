@@ -269,40 +269,28 @@ func (m *Elections) create(ctx *module.Context, body []byte) error {
 	if err := sched.Check(); err != nil || b.VoteEnd <= ctx.Unix() {
 		return codes.InvalidArgument.Errorf("%v, and voting must end in the future", record.ErrSchedule)
 	}
-	// Eligibility snapshot, evaluated now.
-	var elig []string
-	for _, ch := range org.Subtree(ctx.Store, b.Chapter) {
-		after := ""
-		for {
-			ids := members.InChapter(ctx.Store, ch.ID, after, 1000)
-			for _, id := range ids {
-				mem, ok := members.Get(ctx.Store, id)
-				if ok && mem.Status == members.Active && (b.Class == "" || mem.Class == b.Class) {
-					elig = append(elig, id)
-				}
-			}
-			if len(ids) < 1000 {
-				break
-			}
-			after = ids[len(ids)-1]
-		}
-		if len(elig) > MaxEligible {
-			return codes.InvalidArgument.Errorf("more than %d eligible members: split the election by chapter", MaxEligible)
-		}
+	// The eligibility snapshot is the member registry as committed before
+	// this block: it is already on every node, immutable and provable, so
+	// nothing is copied. Its size comes from the per-chapter active counts,
+	// one read per chapter of the subtree whatever the number of members.
+	registryAt := ctx.Height - 1
+	registry, err := ctx.Committed(registryAt)
+	if err != nil {
+		return codes.WrongState.Errorf("elections are created from block 2 on, over a committed member registry: %v", err)
 	}
-	sort.Strings(elig)
-	h := sha256.New()
-	h.Write([]byte("pnyx/election/eligible/v1"))
-	for _, id := range elig {
-		h.Write([]byte(id + "\n"))
-		ctx.Store.Set(eligibleKey(b.ID, id), []byte{1})
+	var eligible uint64
+	for _, ch := range org.Subtree(registry, b.Chapter) {
+		eligible += members.ActiveCount(registry, ch.ID, b.Class)
+	}
+	if eligible == 0 {
+		return CodeNotEligible.Errorf("no active member%s is registered under chapter %s as of block %d", classPhrase(b.Class), b.Chapter, registryAt)
 	}
 	n := len(b.Trustees)
 	e := &Election{ID: b.ID, ElectionID: hex.EncodeToString(man.ElectionID[:]), Chapter: b.Chapter, Class: b.Class,
 		Commissioner: ctx.Caller.MemberID, Manifest: hex.EncodeToString(man.Encode()), Trustees: b.Trustees,
 		Threshold: b.Threshold, Issuers: b.Issuers, IssueStart: b.IssueStart, IssueEnd: b.IssueEnd,
 		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, Status: PhaseCeremony,
-		CreatedAt: ctx.Unix(), CreatedAtH: ctx.Height, Eligible: uint64(len(elig)), EligibleHash: hex.EncodeToString(h.Sum(nil)),
+		CreatedAt: ctx.Unix(), CreatedAtH: ctx.Height, Eligible: eligible, EligibleAt: registryAt,
 		HPKEKeys: make([]string, n), Dealt: make([]bool, n), Checked: make([]bool, n), Complaints: []Complaint{}, Answers: []Answer{},
 		Acks: make([]string, n), IssuerKeys: make([]string, len(b.Issuers))}
 	mh := man.Hash()
@@ -726,6 +714,26 @@ func (m *Elections) Context(e *Election) (*ballot.Election, error) {
 	return c, nil
 }
 
+// eligible reports whether member id was in the eligibility snapshot: active,
+// of the election's class, at a chapter of its subtree, in the registry as
+// committed at EligibleAt.
+func (e *Election) eligible(ctx *module.Context, id string) bool {
+	registry, err := ctx.Committed(e.EligibleAt)
+	if err != nil {
+		return false
+	}
+	mem, ok := members.Get(registry, id)
+	return ok && mem.Status == members.Active && (e.Class == "" || mem.Class == e.Class) &&
+		org.Covers(registry, e.Chapter, mem.Chapter)
+}
+
+func classPhrase(c members.Class) string {
+	if c == "" {
+		return ""
+	}
+	return " of class " + string(c)
+}
+
 func (m *Elections) request(ctx *module.Context, body []byte) error {
 	var b RequestBody
 	if err := tx.DecodeBody(body, &b); err != nil {
@@ -740,11 +748,15 @@ func (m *Elections) request(ctx *module.Context, body []byte) error {
 		return wrongPhase(e, now, fmt.Sprintf("credential requests are taken from %d until %d once the ceremony is over", e.IssueStart, e.IssueEnd))
 	}
 	id := ctx.Caller.MemberID
-	if id == "" || !ctx.Caller.Active {
-		return CodeNotEligible.Errorf("signer is not an active member")
+	if id == "" {
+		return CodeNotEligible.Errorf("signer is no member")
 	}
-	if ctx.Store.Get(eligibleKey(e.ID, id)) == nil {
-		return CodeNotEligible.Errorf("member %s was not eligible for election %s when it was created", id, e.ID)
+	if !ctx.Caller.Active {
+		return CodeNotEligible.Errorf("member %s is not active now", id)
+	}
+	if !e.eligible(ctx, id) {
+		return CodeNotEligible.Errorf("member %s is not eligible for election %s: not an active member%s under chapter %s in the registry at block %d, before the election was created",
+			id, e.ID, classPhrase(e.Class), e.Chapter, e.EligibleAt)
 	}
 	if ctx.Store.Get(requestByMember(e.ID, id)) != nil {
 		return CodeAlreadyRequested.Errorf("member %s has requested credentials for election %s already", id, e.ID)

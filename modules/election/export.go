@@ -100,8 +100,7 @@ func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, e
 	t, _ := GetTally(kv, id)
 	r := e.ceremonyRecord(kv)
 	r.Schedule = e.schedule()
-	r.Eligible = e.Eligible
-	r.EligibleHash, _ = hex.DecodeString(e.EligibleHash)
+	r.Eligibility = record.Eligibility{Count: e.Eligible, RegistryHeight: uint64(e.EligibleAt), Chapter: e.Chapter, Class: string(e.Class)}
 	for _, a := range e.Acks {
 		raw, _ := hex.DecodeString(a)
 		rd := group.NewReader(raw)

@@ -84,8 +84,7 @@ var ReasonNames = map[int]string{ReasonCeremonyFailed: "ceremony_failed", Reason
 
 // Limits.
 const (
-	MaxEligible     = 200_000 // members snapshotted by one create transaction
-	MaxIssueBatch   = 64      // blind signatures per issue transaction
+	MaxIssueBatch   = 64 // blind signatures per issue transaction
 	MaxTrustees     = 16
 	MaxIssuers      = 4
 	MaxElectionIDLn = 64
@@ -212,10 +211,11 @@ type Election struct {
 	Reason       int           `json:"reason,omitempty"`
 	CreatedAt    int64         `json:"created_at"`
 	CreatedAtH   int64         `json:"created_height"`
-	// Eligibility snapshot at creation: count and SHA-256 over the sorted
-	// member IDs ("pnyx/election/eligible/v1" ‖ id ‖ "\n" ‖ …).
-	Eligible     uint64 `json:"eligible"`
-	EligibleHash string `json:"eligible_hash"`
+	// The eligibility snapshot: the members active (of Class, if set) at a
+	// chapter of Chapter's subtree in the registry as committed at block
+	// EligibleAt, the block before creation; Eligible counts them.
+	Eligible   uint64 `json:"eligible"`
+	EligibleAt int64  `json:"eligible_at"`
 
 	// Ceremony, by trustee index-1.
 	HPKEKeys     []string    `json:"hpke_keys"`
@@ -295,11 +295,10 @@ type SpoiledBallot struct {
 }
 
 // Keys.
-func ElectionKey(id string) []byte         { return []byte("el/e/" + id) }
-func TallyKey(id string) []byte            { return []byte("el/" + id + "/tally") }
-func eidKey(eid string) []byte             { return []byte("el/eid/" + eid) }
-func eligibleKey(id, member string) []byte { return []byte("el/" + id + "/elig/" + member) }
-func dealingKey(id string, l int) []byte   { return []byte("el/" + id + "/deal/" + pad(uint64(l))) }
+func ElectionKey(id string) []byte       { return []byte("el/e/" + id) }
+func TallyKey(id string) []byte          { return []byte("el/" + id + "/tally") }
+func eidKey(eid string) []byte           { return []byte("el/eid/" + eid) }
+func dealingKey(id string, l int) []byte { return []byte("el/" + id + "/deal/" + pad(uint64(l))) }
 func RequestKey(id string, seq uint64) []byte {
 	return []byte("el/" + id + "/rq/" + pad(seq))
 }
@@ -315,5 +314,4 @@ func otkKey(id, otk string) []byte            { return []byte("el/" + id + "/otk
 func TrackingKey(id, code string) []byte          { return []byte("el/" + id + "/t/" + code) }
 func DecryptionKey(id string, l int) []byte       { return []byte("el/" + id + "/dec/" + pad(uint64(l))) }
 func pad(n uint64) string                         { return padN(n) }
-func EligibleKey(id, member string) []byte        { return eligibleKey(id, member) }
 func RequestByMemberKey(id, member string) []byte { return requestByMember(id, member) }

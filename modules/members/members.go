@@ -18,6 +18,7 @@ package members
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"strings"
 
@@ -419,7 +420,50 @@ func (m *Members) CreateGenesisMember(ctx *module.Context, pub ed25519.PublicKey
 	return id, m.join(ctx, id, p, chapter, General)
 }
 
-func (m *Members) put(kv store.KV, mem Member) { module.PutJSON(kv, memberKey(mem.ID), mem) }
+// put writes a member and keeps the active-member counts in step: every
+// change of a member's chapter, class or status passes through here, so a
+// count is right by construction.
+func (m *Members) put(kv store.KV, mem Member) {
+	if old, ok := Get(kv, mem.ID); ok && old.Status == Active {
+		addActive(kv, old.Chapter, old.Class, -1)
+	}
+	if mem.Status == Active {
+		addActive(kv, mem.Chapter, mem.Class, +1)
+	}
+	module.PutJSON(kv, memberKey(mem.ID), mem)
+}
+
+// Classes lists every member class, in a fixed order.
+var Classes = []Class{General, Responsible}
+
+func activeCountKey(chapter string, class Class) []byte {
+	return []byte("mem/count/" + chapter + "/" + string(class))
+}
+
+func addActive(kv store.KV, chapter string, class Class, delta int64) {
+	n := ActiveCount(kv, chapter, class)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(int64(n)+delta))
+	kv.Set(activeCountKey(chapter, class), b[:])
+}
+
+// ActiveCount is the number of active members of a class registered
+// directly at a chapter (class "" counts every class). Elections sum it over
+// a subtree to size their eligibility snapshot without reading members.
+func ActiveCount(kv store.Reader, chapter string, class Class) uint64 {
+	if class == "" {
+		var n uint64
+		for _, c := range Classes {
+			n += ActiveCount(kv, chapter, c)
+		}
+		return n
+	}
+	v := kv.Get(activeCountKey(chapter, class))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
 
 // official loads the member a registrar acts on and checks the registrar's
 // scope over the member's chapter.
