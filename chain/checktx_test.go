@@ -68,6 +68,9 @@ func TestCheckTxConcurrentWithBlocks(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	done := make(chan error, 1)
+	// The blocks start once CheckTx has admitted a tx, so that the two
+	// overlap even when the scheduler runs the blocks first.
+	admitting := make(chan struct{})
 	go func() {
 		var nonce, accepted uint64
 		for {
@@ -75,6 +78,7 @@ func TestCheckTxConcurrentWithBlocks(t *testing.T) {
 			case <-stop:
 				if accepted == 0 {
 					done <- errors.New("CheckTx admitted nothing")
+					return
 				}
 				done <- nil
 				return
@@ -94,6 +98,9 @@ func TestCheckTxConcurrentWithBlocks(t *testing.T) {
 			case ct.Code == 0:
 				nonce++
 				accepted++
+				if accepted == 1 {
+					close(admitting)
+				}
 			case codes.Code(ct.Code) == codes.BadNonce:
 				nonce = 0 // a Commit forgot the admitted txs, as the mempool's recheck would
 			default:
@@ -102,6 +109,13 @@ func TestCheckTxConcurrentWithBlocks(t *testing.T) {
 			}
 		}
 	}()
+	select {
+	case <-admitting:
+	case err := <-done:
+		t.Fatalf("CheckTx stopped before admitting a tx: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("CheckTx admitted nothing in a minute")
+	}
 	for range 20 {
 		burn := h.sign(inBlocks, token.TypeBurn, token.BurnBody{Amount: 1})
 		h.nonces[pubHex(inBlocks)]++
