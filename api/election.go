@@ -186,13 +186,19 @@ func (s *Server) electionRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rec, err := election.Record(snap, r.PathValue("id"), s.ballots())
+	st, err := election.RecordStream(snap, r.PathValue("id"), s.ballots())
 	if err != nil {
 		return codes.NotFound.Errorf("%v", err)
 	}
+	// The record is written as it is read, a block of ballots at a time.
+	// The length is known beforehand, so a failure halfway (a block that
+	// cannot be read) reaches the client as a short body, not as a record.
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(st.Len(), 10))
 	w.Header().Set("X-Pnyx-Height", strconv.FormatInt(snap.Version(), 10))
-	w.Write(rec.Encode())
+	if _, err := st.WriteTo(w); err != nil {
+		panic(http.ErrAbortHandler) // the connection closes short of Content-Length
+	}
 	return nil
 }
 

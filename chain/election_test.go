@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
@@ -463,6 +464,15 @@ func TestStoryElection(t *testing.T) {
 	data := rec.Encode()
 	if rep := record.VerifyBytes(data, record.Options{}); !rep.OK() {
 		t.Fatalf("record fails %v", rep.Failed())
+	}
+	// The API streams the same bytes, announcing their exact length first.
+	st, err := election.RecordStream(h.snap(), p.id, election.BallotsFromBlocks(h.blockTxs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed bytes.Buffer
+	if n, err := st.WriteTo(&streamed); err != nil || n != st.Len() || !bytes.Equal(streamed.Bytes(), data) {
+		t.Fatalf("streamed %d bytes (announced %d, err %v); equal to the record: %v", n, st.Len(), err, bytes.Equal(streamed.Bytes(), data))
 	}
 	rec.Results[0][0]++
 	if rep := record.VerifyBytes(rec.Encode(), record.Options{}); rep.OK() {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -55,23 +56,38 @@ func (s *ElectionState) Iterate(prefix []byte, fn func(key, value []byte) bool) 
 	s.Err = fmt.Errorf("client: election state cannot be iterated over the API")
 }
 
-// ElectionRecord downloads a published election's record.
+// ElectionRecord downloads a published election's record into memory.
 func (c *Client) ElectionRecord(ctx context.Context, id string) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := c.ElectionRecordTo(ctx, id, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ElectionRecordTo streams a published election's record to w and returns
+// its length. The node sends the length first, so a record cut short (the
+// node failed halfway) is an error here, never a shorter record.
+func (c *Client) ElectionRecordTo(ctx context.Context, id string, w io.Writer) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/v1/elections/"+url.PathEscape(id)+"/record", nil)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, codes.Unavailable.Errorf("%v", err)
+		return 0, codes.Unavailable.Errorf("%v", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
 	if resp.StatusCode != 200 {
-		return nil, codes.NotFound.Errorf("HTTP %d: %s", resp.StatusCode, body)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		return 0, codes.NotFound.Errorf("HTTP %d: %s", resp.StatusCode, body)
 	}
-	return body, nil
+	n, err := io.Copy(w, resp.Body)
+	if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return n, codes.Unavailable.Errorf("record of %s cut short after %d bytes: %v", id, n, err)
+	}
+	return n, nil
 }

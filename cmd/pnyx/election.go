@@ -534,19 +534,36 @@ func electionRecordCmd() *cobra.Command {
 	var verify bool
 	cmd := &cobra.Command{Use: "record ID", Short: "Export a published election's record (docs/election-record.md) from the chain",
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
-			data, err := s.c.ElectionRecord(s.ctx, a[0])
-			if err != nil {
-				return err
-			}
 			if out == "" {
 				out = a[0] + ".pnyxrec"
 			}
-			if err := os.WriteFile(out, data, 0o644); err != nil {
+			// Streamed to a file beside out and renamed once whole, so a
+			// failed export never leaves a partial record under its name.
+			f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".part-*")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(f.Name())
+			n, err := s.c.ElectionRecordTo(s.ctx, a[0], f)
+			if err == nil {
+				err = f.Chmod(0o644) // a record is public
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			if err := os.Rename(f.Name(), out); err != nil {
 				return err
 			}
 			w := s.cmd.OutOrStdout()
-			fmt.Fprintf(w, "record of %s: %d bytes written to %s\n", a[0], len(data), out)
+			fmt.Fprintf(w, "record of %s: %d bytes written to %s\n", a[0], n, out)
 			if verify {
+				data, err := os.ReadFile(out)
+				if err != nil {
+					return err
+				}
 				rep := record.VerifyBytes(data, record.Options{})
 				for _, c := range rep.Checks {
 					fmt.Fprintf(w, "  %-28s %v\n", c.Name, map[bool]string{true: "pass", false: "FAIL"}[c.OK])

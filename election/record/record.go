@@ -18,10 +18,14 @@
 package record
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 	"unicode/utf8"
@@ -208,11 +212,58 @@ func (r *Record) CeremonyHash() []byte {
 
 // Encode returns the record's bytes.
 func (r *Record) Encode() []byte {
-	size := 1 << 16
-	for _, b := range r.Cast {
-		size += len(b)
+	st, err := r.Stream(r.Lists())
+	if err != nil {
+		panic(fmt.Sprintf("record: %v", err))
 	}
-	w := &group.Writer{Buf: make([]byte, 0, size)}
+	buf := bytes.NewBuffer(make([]byte, 0, max(0, st.Len())))
+	if _, err := st.WriteTo(buf); err != nil {
+		panic(fmt.Sprintf("record: %v", err))
+	}
+	return buf.Bytes()
+}
+
+// Lists supplies a record's two long lists, the issuance logs and the cast
+// ballots, one entry at a time, so that a record of millions of ballots can
+// be written without being held in memory (Record.Stream).
+type Lists struct {
+	LogLen  []uint64 // requests in each issuer's log
+	Request func(issuer int, j uint64) (IssuanceEntry, error)
+	Cast    uint64
+	Ballot  func(i uint64) ([]byte, error)
+}
+
+// Lists returns the record's own lists.
+func (r *Record) Lists() Lists {
+	l := Lists{Cast: uint64(len(r.Cast)),
+		Request: func(i int, j uint64) (IssuanceEntry, error) { return r.IssuanceLogs[i][j], nil },
+		Ballot:  func(i uint64) ([]byte, error) { return r.Cast[i], nil }}
+	for _, log := range r.IssuanceLogs {
+		l.LogLen = append(l.LogLen, uint64(len(log)))
+	}
+	return l
+}
+
+// Streamer writes one record whose issuance logs and cast ballots come
+// from Lists; everything else is encoded when it is made.
+type Streamer struct {
+	head, tail []byte
+	lists      Lists
+	entry      []int // bytes per request, by issuer
+	ballot     int   // bytes per ballot
+}
+
+// Stream prepares to write the record with the lists l in place of
+// r.IssuanceLogs and r.Cast.
+func (r *Record) Stream(l Lists) (*Streamer, error) {
+	if len(l.LogLen) != len(r.IssuerKeys) {
+		return nil, fmt.Errorf("%d issuance logs for %d issuers", len(l.LogLen), len(r.IssuerKeys))
+	}
+	st := &Streamer{lists: l, ballot: ballot.SizeOf(r.Manifest, r.IssuerKeys)}
+	for _, k := range r.IssuerKeys {
+		st.entry = append(st.entry, 32+credential.Size(k)+64)
+	}
+	w := &group.Writer{Buf: make([]byte, 0, 1<<16)}
 	w.Fixed([]byte(Magic))
 	w.Bytes(r.Manifest.Encode())
 	for _, t := range []int64{r.Schedule.IssueStart, r.Schedule.IssueEnd, r.Schedule.VoteStart, r.Schedule.VoteEnd} {
@@ -235,18 +286,9 @@ func (r *Record) Encode() []byte {
 	for _, k := range r.IssuerKeys {
 		w.Bytes(credential.EncodeKey(k))
 	}
-	for _, log := range r.IssuanceLogs {
-		w.Uint32(uint32(len(log)))
-		for _, e := range log {
-			w.Fixed(e.Member)
-			w.Fixed(e.Blinded)
-			w.Fixed(e.Signature)
-		}
-	}
-	w.Uint64(uint64(len(r.Cast)))
-	for _, b := range r.Cast {
-		w.Fixed(b)
-	}
+	st.head = w.Buf
+
+	w = &group.Writer{}
 	w.Uint32(uint32(len(r.Spoiled)))
 	for _, s := range r.Spoiled {
 		w.Fixed(s.Ballot)
@@ -274,7 +316,57 @@ func (r *Record) Encode() []byte {
 	w.Uint64(r.CastCount)
 	w.Uint64(r.Replaced)
 	w.Uint64(r.Counted)
-	return w.Buf
+	st.tail = w.Buf
+	return st, nil
+}
+
+// Len is the number of bytes WriteTo writes when every entry of the lists
+// has the size the issuer keys and the manifest give it (a record that
+// decodes); Encode, which also encodes altered records, uses it only as a
+// hint.
+func (st *Streamer) Len() int64 {
+	n := int64(len(st.head)) + int64(len(st.tail)) + 8 + int64(st.lists.Cast)*int64(st.ballot)
+	for i, c := range st.lists.LogLen {
+		n += 4 + int64(c)*int64(st.entry[i])
+	}
+	return n
+}
+
+// WriteTo writes the record to w, reading the lists as it goes; it stops at
+// the first error a list returns.
+func (st *Streamer) WriteTo(w io.Writer) (int64, error) {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var n int64
+	put := func(b []byte) {
+		m, _ := bw.Write(b)
+		n += int64(m)
+	}
+	put(st.head)
+	var num [8]byte
+	for i, c := range st.lists.LogLen {
+		binary.BigEndian.PutUint32(num[:4], uint32(c))
+		put(num[:4])
+		for j := uint64(0); j < c; j++ {
+			e, err := st.lists.Request(i, j)
+			if err != nil {
+				return n, err
+			}
+			put(e.Member)
+			put(e.Blinded)
+			put(e.Signature)
+		}
+	}
+	binary.BigEndian.PutUint64(num[:], st.lists.Cast)
+	put(num[:])
+	for i := uint64(0); i < st.lists.Cast; i++ {
+		b, err := st.lists.Ballot(i)
+		if err != nil {
+			return n, err
+		}
+		put(b)
+	}
+	put(st.tail)
+	return n, bw.Flush()
 }
 
 // Decode parses a version-2 record. Errors are *CheckError naming the

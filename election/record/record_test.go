@@ -1,6 +1,8 @@
 package record_test
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -316,3 +318,40 @@ func TestRecordSaysWhetherIssuanceOverlappedVoting(t *testing.T) {
 		}
 	}
 }
+
+// A streamed record is the encoded one, its announced length is exact, and
+// a list that fails stops the stream with that error.
+func TestStreamWritesTheRecord(t *testing.T) {
+	data := baseRecord(t)
+	rec, err := record.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := rec.Stream(rec.Lists())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	n, err := st.WriteTo(&buf)
+	if err != nil || n != int64(len(data)) || st.Len() != n || buf.String() != string(data) {
+		t.Fatalf("streamed %d bytes (Len %d, err %v), encoded %d; equal %v", n, st.Len(), err, len(data), buf.String() == string(data))
+	}
+	lists := rec.Lists()
+	lists.Ballot = func(i uint64) ([]byte, error) {
+		if i == 3 {
+			return nil, errBlockGone
+		}
+		return rec.Cast[i], nil
+	}
+	st, _ = rec.Stream(lists)
+	if n, err := st.WriteTo(io.Discard); err != errBlockGone || n >= int64(len(data)) {
+		t.Fatalf("failing list: wrote %d bytes, err %v", n, err)
+	}
+	lists = rec.Lists()
+	lists.LogLen = lists.LogLen[:1]
+	if _, err := rec.Stream(lists); err == nil {
+		t.Fatal("one issuance log for two issuers accepted")
+	}
+}
+
+var errBlockGone = errors.New("block gone")

@@ -1,6 +1,7 @@
 package election
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -84,12 +85,28 @@ func CastBallotBytes(src BallotSource, b *CastBallot) ([]byte, error) {
 }
 
 // Record builds the election record (docs/election-record.md) of a
-// published election from state and, for the cast ballots' bytes, from
-// ballots (BallotsFromBlocks over the node's blocks). Every field comes
+// published election in memory; it decodes what RecordStream writes.
+func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, error) {
+	st, err := RecordStream(kv, id, ballots)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := st.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return record.Decode(buf.Bytes())
+}
+
+// RecordStream prepares the election record of a published election for
+// writing without holding it: the issuance logs are read from state and
+// the cast ballots' bytes from ballots (BallotsFromBlocks over the node's
+// blocks) one at a time as the Streamer writes, so a record of millions of
+// ballots needs memory for one block, not for the record. Every field comes
 // from a stored record that the API can prove against a signed header
 // (RecordKeys lists them); a cast ballot's bytes are pinned by the
 // tracking code in its proven entry.
-func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, error) {
+func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Streamer, error) {
 	e, ok := Get(kv, id)
 	if !ok {
 		return nil, fmt.Errorf("election %q does not exist", id)
@@ -107,29 +124,27 @@ func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, e
 		r.Acks = append(r.Acks, group.ReadSchnorr(rd, "ack"))
 	}
 	r.IssuerKeys = e.issuerKeys()
-	r.IssuanceLogs = make([][]record.IssuanceEntry, len(r.IssuerKeys))
-	for seq := uint64(0); seq < t.Requests; seq++ {
+	// Every request goes to every issuer: each log has one entry per request.
+	lists := record.Lists{LogLen: make([]uint64, len(r.IssuerKeys)), Cast: t.Cast}
+	for i := range lists.LogLen {
+		lists.LogLen[i] = t.Requests
+	}
+	lists.Request = func(i int, seq uint64) (record.IssuanceEntry, error) {
 		req, ok := GetRequest(kv, id, seq)
-		if !ok {
-			return nil, fmt.Errorf("request %d is missing", seq)
+		if !ok || i >= len(req.Blinded) || i >= len(req.Signatures) {
+			return record.IssuanceEntry{}, fmt.Errorf("request %d is missing", seq)
 		}
 		key, _ := hex.DecodeString(req.Key)
-		for i := range r.IssuerKeys {
-			bl, _ := hex.DecodeString(req.Blinded[i])
-			sg, _ := hex.DecodeString(req.Signatures[i])
-			r.IssuanceLogs[i] = append(r.IssuanceLogs[i], record.IssuanceEntry{Member: key, Blinded: bl, Signature: sg})
-		}
+		bl, _ := hex.DecodeString(req.Blinded[i])
+		sg, _ := hex.DecodeString(req.Signatures[i])
+		return record.IssuanceEntry{Member: key, Blinded: bl, Signature: sg}, nil
 	}
-	for seq := uint64(0); seq < t.Cast; seq++ {
+	lists.Ballot = func(seq uint64) ([]byte, error) {
 		b, ok := GetBallot(kv, id, seq)
 		if !ok {
 			return nil, fmt.Errorf("ballot %d is missing", seq)
 		}
-		raw, err := CastBallotBytes(ballots, b)
-		if err != nil {
-			return nil, err
-		}
-		r.Cast = append(r.Cast, raw)
+		return CastBallotBytes(ballots, b)
 	}
 	man := r.Manifest
 	for seq := uint64(0); seq < t.Spoiled; seq++ {
@@ -161,7 +176,7 @@ func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, e
 	r.Results = t.Results
 	r.CastCount, r.Counted = t.Cast, t.Counted
 	r.Replaced = t.Cast - t.Counted
-	return r, nil
+	return r.Stream(lists)
 }
 
 // RecordKeys lists the state keys an election record is built from, so a
