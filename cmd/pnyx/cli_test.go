@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pnyx-party/pnyx/keys"
 	"github.com/pnyx-party/pnyx/launch"
@@ -42,6 +43,13 @@ func pnyx(t *testing.T, args ...string) (string, error) {
 
 func clearContexts(c *cobra.Command) {
 	c.SetContext(nil)
+	// A repeatable flag appends to what the previous run left.
+	c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			sv.Replace(nil)
+			f.Changed = false
+		}
+	})
 	for _, sub := range c.Commands() {
 		clearContexts(sub)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/api"
+	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/modules/election"
@@ -122,23 +123,84 @@ func parseWhenFlag(v string, now time.Time) (int64, error) {
 	return strconv.ParseInt(v, 10, 64)
 }
 
+// parseContests reads the contests of `election create`: each --contest is
+// TITLE=OPTION,OPTION,…[@CHOOSE] (CHOOSE options may be chosen, default 1);
+// without --contest, --options and --choose make one contest titled title.
+func parseContests(specs []string, title, options string, choose uint32) ([]election.ContestSpec, error) {
+	if len(specs) > 0 && options != "" {
+		return nil, fmt.Errorf("give either --options (one contest) or --contest (one per contest), not both")
+	}
+	if len(specs) == 0 {
+		if options == "" {
+			return nil, fmt.Errorf("give the options: --options A,B,C or --contest 'TITLE=A,B,C'")
+		}
+		specs = []string{title + "=" + options + "@" + strconv.FormatUint(uint64(choose), 10)}
+	}
+	var out []election.ContestSpec
+	for _, spec := range specs {
+		t, opts, ok := strings.Cut(spec, "=")
+		if !ok || strings.TrimSpace(t) == "" || opts == "" {
+			return nil, fmt.Errorf("--contest %q: want TITLE=OPTION,OPTION,…[@CHOOSE]", spec)
+		}
+		c := election.ContestSpec{Title: strings.TrimSpace(t), SelectionLimit: 1, OptionLimit: 1}
+		if i := strings.LastIndex(opts, "@"); i >= 0 {
+			n, err := strconv.ParseUint(opts[i+1:], 10, 32)
+			if err != nil || n == 0 {
+				return nil, fmt.Errorf("--contest %q: @%s is not a number of options to choose", spec, opts[i+1:])
+			}
+			c.SelectionLimit, opts = uint32(n), opts[:i]
+		}
+		for _, o := range strings.Split(opts, ",") {
+			c.Options = append(c.Options, strings.TrimSpace(o))
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// parseChoices turns one --choice per contest (option numbers from 0,
+// comma-separated) into the selections a ballot encrypts.
+func parseChoices(choices []string, contests []ballot.Contest) ([][]uint32, error) {
+	if len(choices) != len(contests) {
+		return nil, fmt.Errorf("the election has %d contest(s): give --choice once per contest, in order (got %d)", len(contests), len(choices))
+	}
+	sel := make([][]uint32, len(contests))
+	for i, c := range contests {
+		sel[i] = make([]uint32, len(c.Options))
+		for _, x := range strings.Split(choices[i], ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(x))
+			if err != nil || n < 0 || n >= len(c.Options) {
+				return nil, fmt.Errorf("contest %d (%s): --choice wants option numbers 0..%d, got %q", i+1, c.Title, len(c.Options)-1, x)
+			}
+			sel[i][n] = 1
+		}
+	}
+	return sel, nil
+}
+
 func electionCreateCmd() *cobra.Command {
 	var b election.CreateBody
 	var options, trustees, issuers, class string
+	var contests []string
 	var limit uint32
 	var when [4]string
 	cmd := &cobra.Command{
 		Use:   "create ID",
-		Short: "Create an election (election commissioner): one contest, trustees, issuers, schedule",
-		Long: `Creates an election over a chapter subtree, evaluating eligibility (active
-members of the subtree, of --class if given) now. Times are Unix seconds or
-+DURATION from now, e.g. --issue-start +0s --issue-end +1h --vote-start +1h
---vote-end +2h. Issuance must close before voting opens unless --allow-overlap.`,
+		Short: "Create an election (election commissioner): contests, trustees, issuers, schedule",
+		Long: `Creates an election over a chapter subtree. The electorate is the members active
+(of --class if given) in the subtree in the registry as committed before the
+creation block. One contest: --title and --options A,B,C (--choose N); several:
+--contest 'TITLE=A,B,C' once per contest, '@N' at the end to let voters choose N.
+Times are Unix seconds or +DURATION from now, e.g. --issue-start +0s --issue-end
++1h --vote-start +1h --vote-end +2h. Issuance must close before voting opens
+unless --allow-overlap.`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(func(s *session, a []string) error {
 			b.ID, b.Class = a[0], members.Class(class)
-			opts := strings.Split(options, ",")
-			b.Contests = []election.ContestSpec{{Title: b.Title, SelectionLimit: limit, OptionLimit: 1, Options: opts}}
+			var err error
+			if b.Contests, err = parseContests(contests, b.Title, options, limit); err != nil {
+				return err
+			}
 			b.Trustees, b.Issuers = strings.Split(trustees, ","), strings.Split(issuers, ",")
 			now := time.Now()
 			for i, p := range []*int64{&b.IssueStart, &b.IssueEnd, &b.VoteStart, &b.VoteEnd} {
@@ -155,8 +217,9 @@ members of the subtree, of --class if given) now. Times are Unix seconds or
 	f.StringVar(&b.Chapter, "chapter", "hq", "chapter whose subtree votes")
 	f.StringVar(&class, "class", "", "member class that may vote (general, responsible; empty = all)")
 	f.StringVar(&b.Title, "title", "Election", "title of the election and its contest")
-	f.StringVar(&options, "options", "", "comma-separated options (candidates)")
-	f.Uint32Var(&limit, "choose", 1, "how many options a voter may choose")
+	f.StringVar(&options, "options", "", "comma-separated options (candidates) of a single contest")
+	f.Uint32Var(&limit, "choose", 1, "how many options a voter may choose (single contest)")
+	f.StringArrayVar(&contests, "contest", nil, "a contest as TITLE=OPTION,OPTION,…[@CHOOSE]; repeat for several")
 	f.StringVar(&trustees, "trustees", "", "comma-separated member IDs of the trustees")
 	f.IntVar(&b.Threshold, "threshold", 2, "trustees needed to decrypt (k of n)")
 	f.StringVar(&issuers, "issuers", "", "comma-separated member IDs of the credential issuers")
@@ -165,7 +228,6 @@ members of the subtree, of --class if given) now. Times are Unix seconds or
 	f.StringVar(&when[2], "vote-start", "+1h", "voting opens")
 	f.StringVar(&when[3], "vote-end", "+2h", "voting closes")
 	f.BoolVar(&b.AllowOverlap, "allow-overlap", false, "let issuance overlap voting (the record says so)")
-	cmd.MarkFlagRequired("options")
 	cmd.MarkFlagRequired("trustees")
 	cmd.MarkFlagRequired("issuers")
 	return cmd
@@ -434,10 +496,11 @@ func (s *session) credentials(id string, vf *voterFile, v *election.Voter, e *el
 }
 
 func electionVoteCmd() *cobra.Command {
-	var choices string
+	var choices []string
 	var spoil bool
-	cmd := &cobra.Command{Use: "vote ID --choice N[,M…]", Short: "Cast (or re-cast: the last ballot counts) an encrypted, anonymous ballot",
-		Long: `Encrypts your choices (option numbers from 0) on this machine and submits the
+	cmd := &cobra.Command{Use: "vote ID --choice N[,M…] [--choice …]", Short: "Cast (or re-cast: the last ballot counts) an encrypted, anonymous ballot",
+		Long: `Encrypts your choices (option numbers from 0; one --choice per contest, in
+order) on this machine and submits the
 ballot as an anonymous transaction: it carries your one-time key and the
 issuers' credentials, never your member key. Voting again replaces your earlier
 ballot. With --spoil the ballot is published with its randomness revealed
@@ -465,16 +528,11 @@ never counted. Prints the ballot's tracking code.`,
 			if err != nil {
 				return err
 			}
-			opts := c.Manifest.Contests[0].Options
-			sel := make([]uint32, len(opts))
-			for _, x := range strings.Split(choices, ",") {
-				n, err := strconv.Atoi(strings.TrimSpace(x))
-				if err != nil || n < 0 || n >= len(opts) {
-					return fmt.Errorf("--choice wants option numbers 0..%d", len(opts)-1)
-				}
-				sel[n] = 1
+			sel, err := parseChoices(choices, c.Manifest.Contests)
+			if err != nil {
+				return err
 			}
-			b, rv, err := v.Encrypt(c, creds, [][]uint32{sel})
+			b, rv, err := v.Encrypt(c, creds, sel)
 			if err != nil {
 				return err
 			}
@@ -497,7 +555,7 @@ never counted. Prints the ballot's tracking code.`,
 			fmt.Fprintf(s.cmd.OutOrStdout(), "ballot %s at height %d\ntracking code %s (full: %x)\n", what, res.Height, b.TrackingString(), tc)
 			return nil
 		})}
-	cmd.Flags().StringVar(&choices, "choice", "", "option number(s) from 0, comma-separated")
+	cmd.Flags().StringArrayVar(&choices, "choice", nil, "option number(s) from 0, comma-separated; once per contest, in order")
 	cmd.Flags().BoolVar(&spoil, "spoil", false, "spoil the ballot (Benaloh challenge) instead of casting it")
 	cmd.MarkFlagRequired("choice")
 	return cmd

@@ -63,7 +63,8 @@ func TestCLIElection(t *testing.T) {
 		run(launch.AdminKeyName, "role", "grant", id[p], role, "hq")
 	}
 	created := time.Now()
-	run("comm", "election", "create", "cli-1", "--class", "responsible", "--title", "Chair", "--options", "Kim,Lee,Park",
+	run("comm", "election", "create", "cli-1", "--class", "responsible", "--title", "Chapter congress",
+		"--contest", "Chair=Kim,Lee,Park", "--contest", "Council=Choi,Jung,Kang,Yoon@2",
 		"--trustees", id["t1"]+","+id["t2"]+","+id["t3"], "--threshold", "2", "--issuers", id["i1"]+","+id["i2"],
 		"--issue-start", "+0s", "--issue-end", "+18s", "--vote-start", "+15s", "--vote-end", "+24s", "--allow-overlap")
 	for round := 0; round < 3; round++ {
@@ -92,15 +93,21 @@ func TestCLIElection(t *testing.T) {
 	run("comm", "token", "burn", "1")
 	run("comm", "token", "burn", "1")
 	code := regexp.MustCompile(`full: ([0-9a-f]{64})`)
-	out := run("v1", "election", "vote", "cli-1", "--choice", "0", "--spoil=false")
+	out := run("v1", "election", "vote", "cli-1", "--choice", "0", "--choice", "0,1", "--spoil=false")
 	first := code.FindStringSubmatch(out)
 	if first == nil {
 		t.Fatalf("no tracking code:\n%s", out)
 	}
-	run("v2", "election", "vote", "cli-1", "--choice", "1", "--spoil=false")
-	run("v3", "election", "vote", "cli-1", "--choice", "1", "--spoil=false")
-	run("v3", "election", "vote", "cli-1", "--choice", "2", "--spoil=false") // re-vote: the last counts
-	run("v1", "election", "vote", "cli-1", "--choice", "2", "--spoil")       // Benaloh challenge, not counted
+	run("v2", "election", "vote", "cli-1", "--choice", "1", "--choice", "1,3", "--spoil=false")
+	run("v3", "election", "vote", "cli-1", "--choice", "1", "--choice", "3", "--spoil=false")
+	run("v3", "election", "vote", "cli-1", "--choice", "2", "--choice", "2,3", "--spoil=false") // re-vote: the last counts
+	run("v1", "election", "vote", "cli-1", "--choice", "2", "--choice", "2", "--spoil")         // Benaloh challenge, not counted
+	// One --choice for two contests, or three options where two may be chosen, never leave the machine.
+	for _, bad := range [][]string{{"--choice", "1"}, {"--choice", "1", "--choice", "0,1,2"}} {
+		if out, err := pnyx(t, append([]string{"--home", home, "--api", r.APIURL, "--key", "v2", "election", "vote", "cli-1"}, bad...)...); err == nil {
+			t.Fatalf("vote %v accepted:\n%s", bad, out)
+		}
+	}
 	pf := filepath.Join(t.TempDir(), "ballot.proof")
 	if out := run("v1", "election", "track", "cli-1", first[1], "--prove", pf); !strings.Contains(out, "cast ballot") {
 		t.Fatalf("track:\n%s", out)
@@ -114,7 +121,7 @@ func TestCLIElection(t *testing.T) {
 	run("comm", "token", "burn", "1")
 	run("t2", "election", "trustee", "cli-1")
 	run("t3", "election", "trustee", "cli-1") // trustee 1 stays away
-	if out := run("comm", "election", "show", "cli-1", "--tally"); !strings.Contains(strings.Join(strings.Fields(out), ""), `"results":[[1,1,1]]`) {
+	if out := run("comm", "election", "show", "cli-1", "--tally"); !strings.Contains(strings.Join(strings.Fields(out), ""), `"results":[[1,1,1],[1,2,1,2]]`) {
 		t.Fatalf("results:\n%s", out)
 	}
 	rec := filepath.Join(t.TempDir(), "cli-1.pnyxrec")
