@@ -196,10 +196,11 @@ func (v *verifier) schedule() {
 	} else if s.AllowOverlap {
 		what = "issuance closed before voting opened, though allow_overlap was set"
 	}
-	if err := s.Check(); err != nil {
+	err := s.Check()
+	if err != nil {
 		what = err.Error()
 	}
-	v.add(CheckSchedule, s.Check() == nil, "%s; %s", s, what)
+	v.add(CheckSchedule, err == nil, "%s; %s", s, what)
 }
 
 func (v *verifier) issuers() {

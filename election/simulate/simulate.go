@@ -48,8 +48,8 @@ type Config struct {
 	// Eligible is the size of the eligibility snapshot; 0 means a third
 	// more than Voters (not every member votes).
 	Eligible uint64
-	// AllowOverlap keeps issuance open for the first half of voting, and
-	// the record says so.
+	// AllowOverlap keeps issuance open for the first three of voting's
+	// seven days, and the record says so.
 	AllowOverlap bool
 
 	// IssuerKeys, if set, are used instead of generating RSA-2048 keys
