@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,20 +14,18 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/credential"
+	"github.com/pnyx-party/pnyx/internal/parallel"
 	"github.com/pnyx-party/pnyx/launch"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/node"
 )
 
 func init() {
@@ -86,19 +85,11 @@ func runBenchElection(ctx context.Context, out, progress io.Writer, nVoters, nOp
 		defer os.RemoveAll(root)
 	}
 	home := filepath.Join(root, "node")
-	admin, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-bench", P2PAddr: "tcp://127.0.0.1:0", RPCAddr: node.RPCOff})
-	if err != nil {
-		return err
-	}
-	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: launch.Quiet()})
+	r, c, admin, err := startBenchNode(ctx, home, launch.Quiet())
 	if err != nil {
 		return err
 	}
 	defer r.Stop()
-	if err := r.WaitForBlocks(ctx, 1); err != nil {
-		return err
-	}
-	c := client.New(r.APIURL)
 	fmt.Fprintf(out, "bench election: %d voters, %d options, %d workers, GOMAXPROCS=%d\n", nVoters, nOptions, workers, runtime.GOMAXPROCS(0))
 
 	// Officials and the election.
@@ -193,62 +184,44 @@ func runBenchElection(ctx context.Context, out, progress io.Writer, nVoters, nOp
 
 	// Ballots, untimed, on all cores.
 	raws := make([][]byte, nVoters)
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	var genErr error
-	var errOnce sync.Once
+	errs := make([]error, nVoters)
+	var done atomic.Int64
 	start := time.Now()
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nVoters {
-					return
-				}
-				err := func() error {
-					v, err := election.NewVoter(election.NewSeed())
-					if err != nil {
-						return err
-					}
-					var creds [][]byte
-					for _, is := range issuers {
-						cr, err := is.SignDirect(rand.Reader, e.EID(), v.Key.Bytes[:])
-						if err != nil {
-							return err
-						}
-						creds = append(creds, cr)
-					}
-					sel := [][]uint32{make([]uint32, nOptions)}
-					sel[0][i%nOptions] = 1
-					b, _, err := v.Encrypt(bc, creds, sel)
-					if err != nil {
-						return err
-					}
-					raws[i] = election.BallotTx(chainID, b)
-					return nil
-				}()
-				if err != nil {
-					errOnce.Do(func() { genErr = err })
-					return
-				}
-				if d := done.Add(1); d%500 == 0 || int(d) == nVoters {
-					fmt.Fprintf(progress, "  ballots %d/%d\n", d, nVoters)
-				}
+	parallel.For(nVoters, 0, func(i int) {
+		errs[i] = func() error {
+			v, err := election.NewVoter(election.NewSeed())
+			if err != nil {
+				return err
 			}
+			var creds [][]byte
+			for _, is := range issuers {
+				cr, err := is.SignDirect(rand.Reader, e.EID(), v.Key.Bytes[:])
+				if err != nil {
+					return err
+				}
+				creds = append(creds, cr)
+			}
+			sel := [][]uint32{make([]uint32, nOptions)}
+			sel[0][i%nOptions] = 1
+			b, _, err := v.Encrypt(bc, creds, sel)
+			if err != nil {
+				return err
+			}
+			raws[i] = election.BallotTx(chainID, b)
+			return nil
 		}()
-	}
-	wg.Wait()
-	if genErr != nil {
-		return genErr
+		if d := done.Add(1); d%500 == 0 || int(d) == nVoters {
+			fmt.Fprintf(progress, "  ballots %d/%d\n", d, nVoters)
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "pre-generated %d ballots of %d bytes in %.1fs\n", nVoters, len(raws[0]), time.Since(start).Seconds())
 
 	// Timed: submit, each worker waiting for its ballot's commit.
 	lat := make([]time.Duration, nVoters)
 	var failed atomic.Int64
-	next.Store(0)
 	done.Store(0)
 	before := r.App.Elections.Totals()
 	if benchElectionProfile != nil {
@@ -256,35 +229,24 @@ func runBenchElection(ctx context.Context, out, progress io.Writer, nVoters, nOp
 	}
 	start = time.Now()
 	cpu0 := processCPU()
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nVoters {
-					return
-				}
-				t0 := time.Now()
-				for {
-					_, err := c.Submit(ctx, raws[i], true)
-					if err == nil {
-						break
-					}
-					if ctx.Err() != nil || !retryable(err) {
-						failed.Add(1)
-						break
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-				lat[i] = time.Since(t0)
-				if d := done.Add(1); d%1000 == 0 {
-					fmt.Fprintf(progress, "  committed %d/%d\n", d, nVoters)
-				}
+	parallel.For(nVoters, workers, func(i int) {
+		t0 := time.Now()
+		for {
+			_, err := c.Submit(ctx, raws[i], true)
+			if err == nil {
+				break
 			}
-		}()
-	}
-	wg.Wait()
+			if ctx.Err() != nil || !retryable(err) {
+				failed.Add(1)
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		lat[i] = time.Since(t0)
+		if d := done.Add(1); d%1000 == 0 {
+			fmt.Fprintf(progress, "  committed %d/%d\n", d, nVoters)
+		}
+	})
 	elapsed := time.Since(start)
 	cpu := processCPU() - cpu0
 	if benchElectionProfile != nil {

@@ -3,12 +3,10 @@ package ballot
 import (
 	"errors"
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/gtank/ristretto255"
 	"github.com/pnyx-party/pnyx/election/group"
+	"github.com/pnyx-party/pnyx/internal/parallel"
 )
 
 // Failure names a ballot whose proofs do not verify.
@@ -126,32 +124,18 @@ const BatchSize = 256
 // batch its weight source; progress, if not nil, is called with the number
 // of ballots done so far.
 func VerifyProofsParallel(e *Election, bs []*Ballot, workers int, newRand func() io.Reader, progress func(done int)) []Failure {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	nb := (len(bs) + BatchSize - 1) / BatchSize
-	results := make([][]Failure, nb)
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nb {
-					return
-				}
-				lo, hi := i*BatchSize, min((i+1)*BatchSize, len(bs))
-				results[i] = verifyRange(e, bs[lo:hi], lo, group.NewWeights(newRand()), false)
-				d := done.Add(int64(hi - lo))
-				if progress != nil {
-					progress(int(d))
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	return VerifyProofsInBatches(e, bs, BatchSize, workers, newRand, progress)
+}
+
+// VerifyProofsInBatches is VerifyProofsParallel with batches of batch
+// ballots: a node verifying one block's ballots uses smaller batches than
+// an offline verifier, so that a block of a few hundred keeps every core
+// busy. Failures come in index order.
+func VerifyProofsInBatches(e *Election, bs []*Ballot, batch, workers int, newRand func() io.Reader, progress func(done int)) []Failure {
+	results := make([][]Failure, (len(bs)+batch-1)/batch)
+	parallel.Batches(len(bs), batch, workers, func(lo, hi int) {
+		results[lo/batch] = verifyRange(e, bs[lo:hi], lo, group.NewWeights(newRand()), false)
+	}, progress)
 	var out []Failure
 	for _, r := range results {
 		out = append(out, r...)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"runtime"
 	"sort"
-	"sync"
 	"sync/atomic"
 
 	"github.com/gtank/ristretto255"
@@ -16,6 +15,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/group"
+	"github.com/pnyx-party/pnyx/internal/parallel"
 )
 
 // Check names, in the order Verify runs them (docs/election-record.md).
@@ -226,13 +226,14 @@ func (v *verifier) issuers() {
 			seen[string(e.Member)] = true
 		}
 		pk := rec.IssuerKeys[i]
-		parallel(len(log), v.opt.Workers, func(j int) {
-			e := log[j]
-			req := credential.Request{ElectionID: rec.Manifest.ElectionID, Issuer: uint32(i),
-				Member: ed25519.PublicKey(e.Member), Blinded: e.Blinded, Signature: e.Signature}
-			if err := req.Check(pk); err != nil {
-				bad.Add(1)
-				firstErr.CompareAndSwap(nil, fmt.Sprintf("issuer %d request %d: %v", i, j, err))
+		parallel.Batches(len(log), 256, v.opt.Workers, func(lo, hi int) {
+			for j, e := range log[lo:hi] {
+				req := credential.Request{ElectionID: rec.Manifest.ElectionID, Issuer: uint32(i),
+					Member: ed25519.PublicKey(e.Member), Blinded: e.Blinded, Signature: e.Signature}
+				if err := req.Check(pk); err != nil {
+					bad.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("issuer %d request %d: %v", i, lo+j, err))
+				}
 			}
 		}, func(done int) { v.progress("issuance log", done, len(log)) })
 	}
@@ -267,31 +268,6 @@ func (v *verifier) progress(stage string, done, total int) {
 	}
 }
 
-// parallel runs f(0..n-1) on workers goroutines in fixed chunks.
-func parallel(n, workers int, f func(i int), progress func(done int)) {
-	const chunk = 256
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= n {
-					return
-				}
-				hi := min(lo+chunk, n)
-				for i := lo; i < hi; i++ {
-					f(i)
-				}
-				progress(int(done.Add(int64(hi - lo))))
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 type ballotState struct {
 	b                                 *ballot.Ballot
 	decErr, credErr, sigErr, proofErr error
@@ -314,49 +290,33 @@ func (v *verifier) ballots() []*ballot.Ballot {
 	v.elec = e
 	n := len(rec.Cast)
 	st := make([]ballotState, n)
-	nb := (n + ballot.BatchSize - 1) / ballot.BatchSize
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	for range v.opt.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				bi := int(next.Add(1) - 1)
-				if bi >= nb {
-					return
-				}
-				lo, hi := bi*ballot.BatchSize, min((bi+1)*ballot.BatchSize, n)
-				var batch []*ballot.Ballot
-				var idx []int
-				for i := lo; i < hi; i++ {
-					s := &st[i]
-					s.b, s.decErr = ballot.Decode(e, rec.Cast[i])
-					if s.decErr != nil {
-						continue
-					}
-					s.credErr = ballot.CheckCredentials(e, s.b)
-					batch = append(batch, s.b)
-					idx = append(idx, i)
-				}
-				// Signatures ride in the proofs' multi-scalar multiplication.
-				for _, f := range ballot.VerifyProofsAndSignatures(e, batch, v.opt.Rand()) {
-					s := &st[idx[f.Index]]
-					if errors.Is(f.Err, ballot.ErrSignature) {
-						s.sigErr = ballot.ErrSignature
-					}
-					if errors.Is(f.Err, ballot.ErrRangeProof) || errors.Is(f.Err, ballot.ErrSelectionLimit) {
-						s.proofErr = f.Err
-					}
-				}
-				for _, b := range batch {
-					b.ForgetProofs()
-				}
-				v.progress("ballots", int(done.Add(int64(hi-lo))), n)
+	parallel.Batches(n, ballot.BatchSize, v.opt.Workers, func(lo, hi int) {
+		var batch []*ballot.Ballot
+		var idx []int
+		for i := lo; i < hi; i++ {
+			s := &st[i]
+			s.b, s.decErr = ballot.Decode(e, rec.Cast[i])
+			if s.decErr != nil {
+				continue
 			}
-		}()
-	}
-	wg.Wait()
+			s.credErr = ballot.CheckCredentials(e, s.b)
+			batch = append(batch, s.b)
+			idx = append(idx, i)
+		}
+		// Signatures ride in the proofs' multi-scalar multiplication.
+		for _, f := range ballot.VerifyProofsAndSignatures(e, batch, v.opt.Rand()) {
+			s := &st[idx[f.Index]]
+			if errors.Is(f.Err, ballot.ErrSignature) {
+				s.sigErr = ballot.ErrSignature
+			}
+			if errors.Is(f.Err, ballot.ErrRangeProof) || errors.Is(f.Err, ballot.ErrSelectionLimit) {
+				s.proofErr = f.Err
+			}
+		}
+		for _, b := range batch {
+			b.ForgetProofs()
+		}
+	}, func(done int) { v.progress("ballots", done, n) })
 	summ := func(name string, get func(*ballotState) error) bool {
 		var bad []string
 		for i := range st {

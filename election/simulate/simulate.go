@@ -25,7 +25,6 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/gtank/ristretto255"
@@ -34,6 +33,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/internal/parallel"
 )
 
 // Config describes a simulated election: one choose-one contest.
@@ -208,76 +208,64 @@ func Run(cfg Config) (*Result, error) {
 	}
 	nv := cfg.Voters + cfg.ExtraCredentials
 	voters := make([]voter, nv)
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	for range cfg.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nv {
-					return
-				}
-				v := &voters[i]
-				r := stream(cfg.Seed, "voter", i)
-				v.err = func() error {
-					var err error
-					if v.key, err = ballot.NewOneTimeKey(r); err != nil {
-						return err
-					}
-					_, member, err := ed25519.GenerateKey(r)
-					if err != nil {
-						return err
-					}
-					extra := i >= cfg.Voters
-					for j, is := range issuers {
-						req, pending, err := credential.NewRequest(r, is.PublicKey(), uint32(j), m.ElectionID, v.key.Bytes[:], member)
-						if err != nil {
-							return err
-						}
-						if !extra {
-							v.reqs = append(v.reqs, req)
-						}
-						var cred []byte
-						if cfg.FastCredentials || extra {
-							cred, err = is.SignDirect(r, m.ElectionID, v.key.Bytes[:])
-						} else {
-							var bs []byte
-							if bs, err = is.Sign(req); err == nil {
-								if cfg.CheatingIssuer == j+1 && i == 0 {
-									bs[len(bs)-1] ^= 1
-								}
-								cred, err = pending.Finalize(bs)
-								if errors.Is(err, credential.ErrIssuerMisbehaved) {
-									v.event = fmt.Sprintf("voter %d detected issuer %d returning an invalid blind signature; issuer re-signs", i, j)
-									bs, _ = is.Sign(req)
-									cred, err = pending.Finalize(bs)
-								}
-							}
-						}
-						if err != nil {
-							return err
-						}
-						v.creds = append(v.creds, cred)
-					}
-					v.choice = pick(r, cfg.Options)
-					if v.first, err = cast(r, e, v.key, v.creds, cfg.Options, v.choice); err != nil {
-						return err
-					}
-					if i < cfg.Revotes {
-						v.choice2 = (v.choice + 1) % cfg.Options
-						if v.second, err = cast(r, e, v.key, v.creds, cfg.Options, v.choice2); err != nil {
-							return err
-						}
-					}
-					return nil
-				}()
-				cfg.progress("voters", int(done.Add(1)), nv)
+	var done atomic.Int64
+	parallel.For(nv, cfg.Workers, func(i int) {
+		v := &voters[i]
+		r := stream(cfg.Seed, "voter", i)
+		v.err = func() error {
+			var err error
+			if v.key, err = ballot.NewOneTimeKey(r); err != nil {
+				return err
 			}
+			_, member, err := ed25519.GenerateKey(r)
+			if err != nil {
+				return err
+			}
+			extra := i >= cfg.Voters
+			for j, is := range issuers {
+				req, pending, err := credential.NewRequest(r, is.PublicKey(), uint32(j), m.ElectionID, v.key.Bytes[:], member)
+				if err != nil {
+					return err
+				}
+				if !extra {
+					v.reqs = append(v.reqs, req)
+				}
+				var cred []byte
+				if cfg.FastCredentials || extra {
+					cred, err = is.SignDirect(r, m.ElectionID, v.key.Bytes[:])
+				} else {
+					var bs []byte
+					if bs, err = is.Sign(req); err == nil {
+						if cfg.CheatingIssuer == j+1 && i == 0 {
+							bs[len(bs)-1] ^= 1
+						}
+						cred, err = pending.Finalize(bs)
+						if errors.Is(err, credential.ErrIssuerMisbehaved) {
+							v.event = fmt.Sprintf("voter %d detected issuer %d returning an invalid blind signature; issuer re-signs", i, j)
+							bs, _ = is.Sign(req)
+							cred, err = pending.Finalize(bs)
+						}
+					}
+				}
+				if err != nil {
+					return err
+				}
+				v.creds = append(v.creds, cred)
+			}
+			v.choice = pick(r, cfg.Options)
+			if v.first, err = cast(r, e, v.key, v.creds, cfg.Options, v.choice); err != nil {
+				return err
+			}
+			if i < cfg.Revotes {
+				v.choice2 = (v.choice + 1) % cfg.Options
+				if v.second, err = cast(r, e, v.key, v.creds, cfg.Options, v.choice2); err != nil {
+					return err
+				}
+			}
+			return nil
 		}()
-	}
-	wg.Wait()
+		cfg.progress("voters", int(done.Add(1)), nv)
+	})
 
 	// Issuance logs, in voter order.
 	rec.IssuanceLogs = make([][]record.IssuanceEntry, cfg.Issuers)

@@ -7,12 +7,10 @@ import (
 	"errors"
 	"io"
 	mrand "math/rand/v2"
-	"runtime"
 	"sort"
-	"sync"
-	"sync/atomic"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/internal/parallel"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
@@ -103,28 +101,12 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 		return st
 	}
 	workers := m.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	// Decode and cheap checks, each ballot on its own: the verdict is the
 	// ballot's alone, whoever computes it.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(items) {
-					return
-				}
-				it := items[i]
-				it.v.b, it.v.err = m.cheap(it.c, it.raw, it.h, false)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(items), workers, func(i int) {
+		it := items[i]
+		it.v.b, it.v.err = m.cheap(it.c, it.raw, it.h, false)
+	})
 	// Proofs, per election, in block order.
 	hashes := make([][32]byte, len(items))
 	for i, it := range items {
@@ -148,7 +130,7 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 		for i, it := range g {
 			bs[i] = it.v.b
 		}
-		fails := verifyChunks(c, bs, workers, newRand)
+		fails := ballot.VerifyProofsInBatches(c, bs, ProofBatch, workers, newRand, nil)
 		st.ProofsBatches += (len(bs) + ProofBatch - 1) / ProofBatch
 		for _, f := range fails {
 			g[f.Index].v.err = ballotError(f.Err)
@@ -191,39 +173,6 @@ func (m *Elections) Totals() BlockStats {
 // the number of cores, and small enough that a block of a few hundred
 // ballots (what a block carries under load) keeps both cores busy.
 const ProofBatch = 128
-
-// verifyChunks verifies bs in fixed runs of ProofBatch on workers
-// goroutines, every run with weights from newRand, and returns the
-// failures in index order.
-func verifyChunks(c *ballot.Election, bs []*ballot.Ballot, workers int, newRand func() io.Reader) []ballot.Failure {
-	nb := (len(bs) + ProofBatch - 1) / ProofBatch
-	results := make([][]ballot.Failure, nb)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, nb) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= nb {
-					return
-				}
-				lo, hi := i*ProofBatch, min((i+1)*ProofBatch, len(bs))
-				for _, f := range ballot.VerifyProofs(c, bs[lo:hi], newRand()) {
-					f.Index += lo
-					results[i] = append(results[i], f)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	var out []ballot.Failure
-	for _, r := range results {
-		out = append(out, r...)
-	}
-	return out
-}
 
 // EndBlock stores the running aggregate of every election that received
 // ballots in the block (in election ID order) and forgets the block's
