@@ -17,7 +17,6 @@ import (
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/node"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
@@ -88,23 +87,11 @@ func runBenchAssembly(ctx context.Context, out, progress io.Writer, n int, o ben
 	} else {
 		defer os.RemoveAll(home)
 	}
-	p2p, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	adminKey, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-bench", P2PAddr: p2p, RPCAddr: node.RPCOff})
-	if err != nil {
-		return err
-	}
-	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: launch.Quiet()})
+	r, c, adminKey, err := startBenchNode(ctx, home, launch.Quiet())
 	if err != nil {
 		return err
 	}
 	defer r.Stop()
-	if err := r.WaitForBlocks(ctx, 1); err != nil {
-		return err
-	}
-	c := client.New(r.APIURL)
 	admin := c.Signer(adminKey)
 	chainID, err := c.ChainID(ctx)
 	if err != nil {

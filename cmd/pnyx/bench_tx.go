@@ -179,24 +179,36 @@ func benchKey(k int) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed)
 }
 
-func benchPnyx(ctx context.Context, out, progress io.Writer, home string, nodeOpts node.Options, o benchTxOptions, prof *os.File) (benchResult, int, error) {
+// startBenchNode initialises a single-validator pnyx chain in home, starts
+// it with its API on a free port and waits for its first block. It returns
+// the running node (the caller stops it), a client of its API and the
+// genesis administrator's key. Every pnyx bench starts its node here.
+func startBenchNode(ctx context.Context, home string, nodeOpts node.Options) (*launch.Running, *client.Client, ed25519.PrivateKey, error) {
 	p2p, err := freeAddr()
 	if err != nil {
-		return benchResult{}, 0, err
+		return nil, nil, nil, err
 	}
 	adminKey, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-bench", P2PAddr: p2p, RPCAddr: node.RPCOff})
 	if err != nil {
-		return benchResult{}, 0, err
+		return nil, nil, nil, err
 	}
 	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: nodeOpts})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := r.WaitForBlocks(ctx, 1); err != nil {
+		r.Stop()
+		return nil, nil, nil, err
+	}
+	return r, client.New(r.APIURL), adminKey, nil
+}
+
+func benchPnyx(ctx context.Context, out, progress io.Writer, home string, nodeOpts node.Options, o benchTxOptions, prof *os.File) (benchResult, int, error) {
+	r, c, adminKey, err := startBenchNode(ctx, home, nodeOpts)
 	if err != nil {
 		return benchResult{}, 0, err
 	}
 	defer r.Stop()
-	c := client.New(r.APIURL)
-	if err := r.WaitForBlocks(ctx, 1); err != nil {
-		return benchResult{}, 0, err
-	}
 	chainID, err := c.ChainID(ctx)
 	if err != nil {
 		return benchResult{}, 0, err
