@@ -19,6 +19,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/keys"
 	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/node"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
@@ -39,6 +40,28 @@ func pnyx(t *testing.T, args ...string) (string, error) {
 	defer cancel()
 	err := rootCmd.ExecuteContext(ctx)
 	return out.String(), err
+}
+
+// startNode initialises a chain in a fresh home and starts its node with
+// the API on a free port; it returns once the first block is committed, and
+// the node stops when the test ends.
+func startNode(t *testing.T, chainID string, nodeOpts node.Options) (string, *launch.Running) {
+	t.Helper()
+	home := t.TempDir()
+	if _, err := launch.Init(home, launch.InitOptions{ChainID: chainID, P2PAddr: "tcp://127.0.0.1:0", RPCAddr: "off"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: nodeOpts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.WaitForBlocks(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return home, r
 }
 
 func clearContexts(c *cobra.Command) {
@@ -72,18 +95,7 @@ func TestDemoPasses(t *testing.T) {
 // code with a fresh key, reads a proven balance, and checks the proof
 // offline with `pnyx verify proof --genesis`; a tampered proof fails.
 func TestCLIProofRoundTrip(t *testing.T) {
-	home := t.TempDir()
-	if _, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-cli", P2PAddr: "tcp://127.0.0.1:0", RPCAddr: "off"}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: launch.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r.WaitForBlocks(ctx, 1)
+	home, r := startNode(t, "pnyx-cli", launch.Quiet())
 	api := r.APIURL
 
 	if out, err := pnyx(t, "--home", home, "--api", api, "member", "enroll", "--chapter", "hq", "--count", "1"); err != nil {

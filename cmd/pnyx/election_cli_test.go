@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"path/filepath"
@@ -23,20 +22,9 @@ import (
 // vote (one re-votes, one spoils a ballot), a tracking code is proven, two
 // trustees decrypt, and the exported record verifies.
 func TestCLIElection(t *testing.T) {
-	home := t.TempDir()
-	if _, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-cli-el", P2PAddr: "tcp://127.0.0.1:0", RPCAddr: "off"}); err != nil {
-		t.Fatal(err)
-	}
 	opts := launch.Quiet()
 	opts.Config = func(c *node.Config) { c.Consensus.TimeoutCommit = 50 * time.Millisecond }
-	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r.WaitForBlocks(ctx, 1)
+	home, r := startNode(t, "pnyx-cli-el", opts)
 	run := func(key string, args ...string) string {
 		t.Helper()
 		out, err := pnyx(t, append([]string{"--home", home, "--api", r.APIURL, "--key", key}, args...)...)

@@ -20,18 +20,9 @@ import (
 // TestBulkImportFromCSV: a registrar imports 1,200 members from CSV in one
 // command; all appear in the chapter's register, with progress shown.
 func TestBulkImportFromCSV(t *testing.T) {
-	home := t.TempDir()
-	if _, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-import", P2PAddr: "tcp://127.0.0.1:0", RPCAddr: "off"}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: launch.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Stop()
+	home, r := startNode(t, "pnyx-import", launch.Quiet())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	r.WaitForBlocks(ctx, 1)
 
 	const n = 1200
 	var csv strings.Builder
