@@ -52,6 +52,12 @@ func newHarness(t testing.TB) *harness {
 	if _, err := h.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, Time: h.now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
 		t.Fatalf("InitChain: %v", err)
 	}
+	if recorder != nil {
+		if len(recorder.Blocks) > 0 || recorder.ChainID != "" {
+			t.Fatal("replay recording: a story made two chains")
+		}
+		*recorder = replayRecord{ChainID: testChainID, GenesisTime: h.now, InitialHeight: 1, AppState: string(raw)}
+	}
 	h.block() // commit genesis state as version 1
 	return h
 }
@@ -75,6 +81,9 @@ func (h *harness) block(txs ...[]byte) []*abci.ExecTxResult {
 	resp, err := h.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Txs: txs, Height: h.height, Time: h.now})
 	if err != nil {
 		h.t.Fatalf("FinalizeBlock: %v", err)
+	}
+	if recorder != nil {
+		recorder.block(h.height, h.now, txs, resp)
 	}
 	if _, err := h.app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		h.t.Fatalf("Commit: %v", err)
