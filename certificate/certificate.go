@@ -29,9 +29,9 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/proof"
-	"github.com/pnyx-party/pnyx/store"
 )
 
 // FormatVersion is the certificate format's version.

@@ -43,6 +43,7 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/election"
@@ -50,7 +51,6 @@ import (
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"
 	"github.com/pnyx-party/pnyx/modules/token"
-	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/store"
 )
 
 // recount counts active members per chapter and class by reading every

@@ -14,8 +14,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/members"
-	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/internal/store"
 )
 
 // The replay test holds the chain to its past: block sequences recorded from

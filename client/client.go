@@ -25,9 +25,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/auth"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/api"
 )
 
 // ElectionState reads election state (keys under el/) through the API, one

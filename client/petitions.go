@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/pnyx-party/pnyx/api"
-	"github.com/pnyx-party/pnyx/index"
+	"github.com/pnyx-party/pnyx/internal/api"
+	"github.com/pnyx-party/pnyx/internal/index"
 )
 
 // values encodes a search query as URL parameters.

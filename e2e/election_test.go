@@ -15,19 +15,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
-	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/internal/api"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/node/nodetest"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/client"
-	"github.com/pnyx-party/pnyx/launch"
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/node/nodetest"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 )
 
 // testNode is one running pnyx in a temp home.

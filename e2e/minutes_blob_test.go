@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"

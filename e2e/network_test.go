@@ -11,11 +11,11 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/pnyx-party/pnyx/chain"
-	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/node/nodetest"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/api"
+	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
-	"github.com/pnyx-party/pnyx/node"
 	"github.com/pnyx-party/pnyx/proof"
 )
 

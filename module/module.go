@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/internal/store"
 )
 
 // Context is one transaction's view of the chain.

@@ -32,7 +32,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/internal/store"
 )
 
 // FormatVersion is the version of the StateProof JSON format.

@@ -13,9 +13,9 @@ import (
 	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/certificate"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/proof"
 )

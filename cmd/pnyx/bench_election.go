@@ -21,8 +21,8 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/credential"
+	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/parallel"
-	"github.com/pnyx-party/pnyx/launch"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"

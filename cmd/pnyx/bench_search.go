@@ -14,8 +14,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/spf13/cobra"
 
-	"github.com/pnyx-party/pnyx/index"
-	"github.com/pnyx-party/pnyx/index/corpus"
+	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/internal/index/corpus"
 	"github.com/pnyx-party/pnyx/modules/petition"
 	"github.com/pnyx-party/pnyx/tx"
 )

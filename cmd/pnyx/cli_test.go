@@ -17,9 +17,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/pnyx-party/pnyx/keys"
-	"github.com/pnyx-party/pnyx/launch"
-	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/internal/keys"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/proof"
 )
 

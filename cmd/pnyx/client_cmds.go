@@ -18,9 +18,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/client"
-	"github.com/pnyx-party/pnyx/keys"
+	"github.com/pnyx-party/pnyx/internal/api"
+	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"

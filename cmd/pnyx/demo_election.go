@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"

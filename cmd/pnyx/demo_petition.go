@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/index"
+	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"

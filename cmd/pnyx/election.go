@@ -22,10 +22,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 )

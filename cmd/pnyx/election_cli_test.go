@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pnyx-party/pnyx/keys"
-	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/internal/keys"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/modules/members"
-	"github.com/pnyx-party/pnyx/node"
 )
 
 // TestCLIElection runs an election with the CLI only, each participant

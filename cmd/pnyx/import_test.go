@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/client"
-	"github.com/pnyx-party/pnyx/keys"
-	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/internal/keys"
+	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/modules/members"
 )
 

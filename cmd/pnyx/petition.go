@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pnyx-party/pnyx/index"
-	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/modules/petition"
 )
 

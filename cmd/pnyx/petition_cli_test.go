@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/internal/launch"
 )
 
 // TestCLIPetitionSearchAndReindex: the HQ administrator sets thresholds,

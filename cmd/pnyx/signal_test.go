@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/client"
-	"github.com/pnyx-party/pnyx/keys"
-	"github.com/pnyx-party/pnyx/launch"
+	"github.com/pnyx-party/pnyx/internal/keys"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/node/nodetest"
 )
 
 // TestMain lets the test binary act as the pnyx command, so a test can run

@@ -13,10 +13,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -23,10 +23,10 @@ import (
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

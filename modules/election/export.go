@@ -10,7 +10,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/election/record"
-	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

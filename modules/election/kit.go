@@ -17,7 +17,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/group"
-	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/internal/parallel"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
-	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

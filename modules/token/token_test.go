@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
-	"github.com/pnyx-party/pnyx/store"
 )
 
 // The invariant check catches each way supply and balances can disagree.

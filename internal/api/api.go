@@ -38,10 +38,10 @@ import (
 	"github.com/pnyx-party/pnyx/auth"
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/index"
-	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/proof"
-	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

@@ -15,12 +15,12 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/pnyx-party/pnyx/chain"
-	"github.com/pnyx-party/pnyx/index"
+	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/store"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

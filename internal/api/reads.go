@@ -7,10 +7,10 @@ import (
 
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
-	"github.com/pnyx-party/pnyx/store"
 )
 
 // officialRoles may read the personal records of members in their scope.

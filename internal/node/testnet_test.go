@@ -9,8 +9,8 @@ import (
 
 	"github.com/cometbft/cometbft/types"
 
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/node/nodetest"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 )
 
 func TestTestnetLayout(t *testing.T) {

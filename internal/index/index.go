@@ -40,8 +40,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/modules/petition"
-	"github.com/pnyx-party/pnyx/node"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

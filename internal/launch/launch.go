@@ -23,12 +23,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/pnyx-party/pnyx/api"
 	"github.com/pnyx-party/pnyx/chain"
-	"github.com/pnyx-party/pnyx/index"
-	"github.com/pnyx-party/pnyx/keys"
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/store"
+	"github.com/pnyx-party/pnyx/internal/api"
+	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/internal/keys"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/store"
 )
 
 // AdminKeyName is the key file holding the genesis HQ administrator's key.

@@ -11,7 +11,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/internal/node"
 )
 
 // NewAppFunc builds the application for the node living in home. It is

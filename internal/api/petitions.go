@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/index"
+	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/petition"
 	"github.com/pnyx-party/pnyx/proof"
-	"github.com/pnyx-party/pnyx/store"
 )
 
 func init() {

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/internal/node"
 )
 
 // LoadResult is what Load measured.

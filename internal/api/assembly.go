@@ -15,10 +15,10 @@ import (
 
 	"github.com/pnyx-party/pnyx/certificate"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/proof"
-	"github.com/pnyx-party/pnyx/store"
 )
 
 // MaxBlobBytes bounds one uploaded document.

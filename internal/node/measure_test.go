@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/node/nodetest"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 )
 
 // Measurements behind the defaults in config.go; they depend on the machine,

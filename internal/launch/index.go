@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/pnyx-party/pnyx/chain"
-	"github.com/pnyx-party/pnyx/index"
-	"github.com/pnyx-party/pnyx/node"
+	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/internal/node"
 )
 
 // IndexPath is where the search index lives in a home. It is derived from

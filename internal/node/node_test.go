@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pnyx-party/pnyx/node"
-	"github.com/pnyx-party/pnyx/node/nodetest"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 )
 
 // fastSingle shortens timeout_commit so the test does not spend its time

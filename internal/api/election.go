@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/proof"
-	"github.com/pnyx-party/pnyx/store"
 )
 
 // Election reads are public: the election record is meant to be checked by
