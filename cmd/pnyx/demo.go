@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,17 +37,24 @@ type demoEnv struct {
 	signers map[string]*client.Signer
 }
 
-// demoStep is one line of the demo. Later capabilities add steps with
-// addDemoSteps from their own files; order sorts them into the story.
+// demoStep is one line of the demo.
 type demoStep struct {
-	order int
-	name  string
-	run   func(e *demoEnv) error
+	name string
+	run  func(e *demoEnv) error
 }
 
-var demoSteps []demoStep
-
-func addDemoSteps(steps ...demoStep) { demoSteps = append(demoSteps, steps...) }
+// demoSteps is the whole demo story, in the order it runs: members and
+// points, then an assembly, a petition and an election. Each part's steps
+// come from its own file; a part's steps may share state, so each call
+// builds them afresh.
+func demoSteps() []demoStep {
+	return slices.Concat(
+		memberDemoSteps(),
+		assemblyDemoSteps(),
+		petitionDemoSteps(),
+		electionDemoSteps(),
+	)
+}
 
 func (e *demoEnv) key(name string) ed25519.PrivateKey {
 	if k, ok := e.keys[name]; ok {
@@ -97,15 +104,16 @@ func (e *demoEnv) readRecord(path, who string, into any) (api.Record, error) {
 	return rec, json.Unmarshal(rec.Record, into)
 }
 
-func init() {
-	addDemoSteps(
-		demoStep{100, "HQ creates the Seoul chapter and a constituency chapter under it", func(e *demoEnv) error {
+// memberDemoSteps: chapters, enrollment, credentials, points and refusals.
+func memberDemoSteps() []demoStep {
+	return []demoStep{
+		demoStep{"HQ creates the Seoul chapter and a constituency chapter under it", func(e *demoEnv) error {
 			if err := e.send("admin", org.TypeCreateChapter, org.CreateChapterBody{ID: e.ch("seoul"), Name: "서울특별시당", Parent: "hq"}); err != nil {
 				return err
 			}
 			return e.send("admin", org.TypeCreateChapter, org.CreateChapterBody{ID: e.ch("gangnam-a"), Name: "강남구갑 당원협의회", Parent: e.ch("seoul")})
 		}},
-		demoStep{110, "HQ approves an official's key and grants her registrar over Seoul", func(e *demoEnv) error {
+		demoStep{"HQ approves an official's key and grants her registrar over Seoul", func(e *demoEnv) error {
 			pub := hex.EncodeToString(e.key("registrar").Public().(ed25519.PublicKey))
 			if err := e.send("admin", members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pub, Chapter: e.ch("seoul"), Class: members.Responsible}}}); err != nil {
 				return err
@@ -113,7 +121,7 @@ func init() {
 			e.ids["registrar"] = members.DeriveID(pub)
 			return e.send("admin", org.TypeGrantRole, org.RoleBody{Member: e.ids["registrar"], Role: org.Registrar, Chapter: e.ch("seoul")})
 		}},
-		demoStep{120, "the registrar issues three one-time enrollment codes for Gangnam-A", func(e *demoEnv) error {
+		demoStep{"the registrar issues three one-time enrollment codes for Gangnam-A", func(e *demoEnv) error {
 			chainID, err := e.c.ChainID(e.ctx)
 			if err != nil {
 				return err
@@ -128,7 +136,7 @@ func init() {
 			}
 			return e.send("registrar", members.TypeEnroll, b)
 		}},
-		demoStep{130, "three newcomers create keys and redeem their codes", func(e *demoEnv) error {
+		demoStep{"three newcomers create keys and redeem their codes", func(e *demoEnv) error {
 			for _, who := range []string{"kim", "lee", "park"} {
 				if err := e.send(who, members.TypeRedeem, members.RedeemBody{Code: e.ids["code:"+who]}); err != nil {
 					return fmt.Errorf("%s: %w", who, err)
@@ -136,7 +144,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{140, "each member holds an active credential and the 100-point signup grant", func(e *demoEnv) error {
+		demoStep{"each member holds an active credential and the 100-point signup grant", func(e *demoEnv) error {
 			for _, who := range []string{"kim", "lee", "park"} {
 				var cred token.Credential
 				if _, err := e.readRecord("/v1/members/"+e.ids[who]+"/credential", who, &cred); err != nil {
@@ -152,7 +160,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{150, "Kim's balance comes with a proof that verifies against the validators' signatures", func(e *demoEnv) error {
+		demoStep{"Kim's balance comes with a proof that verifies against the validators' signatures", func(e *demoEnv) error {
 			rec, err := e.readRecord("/v1/members/"+e.ids["kim"]+"/balance?prove=1", "kim", &token.Balance{})
 			if err != nil {
 				return err
@@ -163,7 +171,7 @@ func init() {
 			}
 			return proof.Verify(p, nil)
 		}},
-		demoStep{160, "Lee burns 10 points; the total supply follows", func(e *demoEnv) error {
+		demoStep{"Lee burns 10 points; the total supply follows", func(e *demoEnv) error {
 			var before, after token.Supply
 			if _, err := e.readRecord("/v1/token/supply", "lee", &before); err != nil {
 				return err
@@ -179,10 +187,10 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{170, "points are non-transferable: Lee's transfer to Kim is refused", func(e *demoEnv) error {
+		demoStep{"points are non-transferable: Lee's transfer to Kim is refused", func(e *demoEnv) error {
 			return expectRejected(e.send("lee", token.TypeTransfer, token.TransferBody{To: e.ids["kim"], Amount: 1}), codes.TransfersDisabled)
 		}},
-		demoStep{180, "the registrar suspends Park for unpaid dues; the credential is suspended", func(e *demoEnv) error {
+		demoStep{"the registrar suspends Park for unpaid dues; the credential is suspended", func(e *demoEnv) error {
 			if err := e.send("registrar", members.TypeSuspend, members.StatusBody{Member: e.ids["park"], Reason: members.ReasonDuesUnpaid}); err != nil {
 				return err
 			}
@@ -195,15 +203,17 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{190, "Kim tries to make herself registrar: rejected as unauthorized", func(e *demoEnv) error {
+		demoStep{"Kim tries to make herself registrar: rejected as unauthorized", func(e *demoEnv) error {
 			return expectRejected(e.send("kim", org.TypeGrantRole, org.RoleBody{Member: e.ids["kim"], Role: org.Registrar, Chapter: e.ch("gangnam-a")}), codes.Unauthorized)
 		}},
-		demoStep{195, "Lee cannot read Kim's balance: personal reads are for the member and officials", func(e *demoEnv) error {
+		demoStep{"Lee cannot read Kim's balance: personal reads are for the member and officials", func(e *demoEnv) error {
 			_, err := e.readRecord("/v1/members/"+e.ids["kim"]+"/balance", "lee", &token.Balance{})
 			return expectRejected(err, codes.Forbidden)
 		}},
-	)
+	}
+}
 
+func newDemoCmd() *cobra.Command {
 	var keep bool
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -252,8 +262,7 @@ func init() {
 				fmt.Fprintf(out, "demo: fresh single-validator node in %s, API %s\n", home, r.APIURL)
 			}
 
-			steps := append([]demoStep(nil), demoSteps...)
-			sort.SliceStable(steps, func(i, j int) bool { return steps[i].order < steps[j].order })
+			steps := demoSteps()
 			passed, failed := 0, 0
 			for i, s := range steps {
 				start := time.Now()
@@ -274,5 +283,5 @@ func init() {
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary home")
-	rootCmd.AddCommand(cmd)
+	return cmd
 }

@@ -15,7 +15,7 @@ import (
 
 // The assembly part of the demo: a supreme council meeting from scheduling
 // to a finalized resolution, an erratum, and a certificate checked offline.
-func init() {
+func assemblyDemoSteps() []demoStep {
 	council := []string{"council-chair", "council-secretary", "councillor-1", "councillor-2", "councillor-3"}
 	body := func(e *demoEnv) string { return "council-" + e.suffix }
 	meeting := func(e *demoEnv) string { return body(e) + ".1" }
@@ -27,8 +27,8 @@ func init() {
 		msg := assembly.CosignMessage(chainID, kind, meeting(e), hash)
 		return hex.EncodeToString(ed25519.Sign(e.key("council-chair"), msg)), hex.EncodeToString(ed25519.Sign(e.key("council-secretary"), msg)), nil
 	}
-	addDemoSteps(
-		demoStep{300, "HQ sets up a supreme council: a chair, a secretary and three councillors", func(e *demoEnv) error {
+	return []demoStep{
+		demoStep{"HQ sets up a supreme council: a chair, a secretary and three councillors", func(e *demoEnv) error {
 			var entries []members.ApproveEntry
 			for _, p := range council {
 				pub := hex.EncodeToString(e.key(p).Public().(ed25519.PublicKey))
@@ -55,7 +55,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{310, "the secretary schedules and opens a meeting; three of four mandate holders check in", func(e *demoEnv) error {
+		demoStep{"the secretary schedules and opens a meeting; three of four mandate holders check in", func(e *demoEnv) error {
 			if err := e.send("council-secretary", assembly.TypeSchedule, assembly.ScheduleBody{Body: body(e), Title: "제1차 최고위원회의", ScheduledAt: 1_800_000_000,
 				Agenda: []assembly.AgendaItem{{No: 1, Title: "청년 정책 결의"}, {No: 2, Title: "당사 이전"}}}); err != nil {
 				return err
@@ -70,7 +70,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{320, "with a quorum (3 of 4), one motion is adopted and one rejected", func(e *demoEnv) error {
+		demoStep{"with a quorum (3 of 4), one motion is adopted and one rejected", func(e *demoEnv) error {
 			steps := []struct {
 				typ  string
 				body any
@@ -88,7 +88,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{330, "the minutes go on chain by content hash; chair and secretary co-sign to finalize", func(e *demoEnv) error {
+		demoStep{"the minutes go on chain by content hash; chair and secretary co-sign to finalize", func(e *demoEnv) error {
 			text := "제1차 최고위원회의 회의록\n1. 청년 공천 할당: 가결 (3:0)\n2. 당사 이전: 부결 (1:2)\n"
 			sum := sha256.Sum256([]byte(text))
 			if err := e.send("council-secretary", assembly.TypeMinutes, assembly.MinutesBody{Meeting: meeting(e), Hash: hex.EncodeToString(sum[:]), Size: len(text), Content: text}); err != nil {
@@ -105,10 +105,10 @@ func init() {
 			}
 			return e.send("council-secretary", assembly.TypeFinalize, assembly.FinalizeBody{Meeting: meeting(e), RecordHash: rec.RecordHash, Chair: e.ids["council-chair"], ChairSig: cs, SecretarySig: ss})
 		}},
-		demoStep{340, "a finalized record cannot be edited: a late decision is refused", func(e *demoEnv) error {
+		demoStep{"a finalized record cannot be edited: a late decision is refused", func(e *demoEnv) error {
 			return expectRejected(e.send("council-secretary", assembly.TypeDecide, assembly.DecideBody{Meeting: meeting(e), Motion: 2, Decision: assembly.Withdrawn}), assembly.CodeFinalized)
 		}},
-		demoStep{350, "a co-signed erratum corrects motion 1 without rewriting it", func(e *demoEnv) error {
+		demoStep{"a co-signed erratum corrects motion 1 without rewriting it", func(e *demoEnv) error {
 			er := assembly.Erratum{Meeting: meeting(e), No: 1, Target: "motion:1", Correction: "표결: 찬성 3, 반대 0, 기권 0 (이의 없음)", Reason: "표결 결과 표기 정정"}
 			cs, ss, err := cosign(e, "erratum", assembly.ErratumHash(er))
 			if err != nil {
@@ -116,7 +116,7 @@ func init() {
 			}
 			return e.send("council-secretary", assembly.TypeErratum, assembly.ErratumBody{Meeting: meeting(e), Target: er.Target, Correction: er.Correction, Reason: er.Reason, Chair: e.ids["council-chair"], ChairSig: cs, SecretarySig: ss})
 		}},
-		demoStep{360, "the resolution certificate verifies offline and shows its erratum", func(e *demoEnv) error {
+		demoStep{"the resolution certificate verifies offline and shows its erratum", func(e *demoEnv) error {
 			raw, err := e.c.GetRaw(e.ctx, "/v1/assembly/meetings/"+meeting(e)+"/motions/1/certificate", nil)
 			if err != nil {
 				return err
@@ -138,5 +138,5 @@ func init() {
 			}
 			return nil
 		}},
-	)
+	}
 }

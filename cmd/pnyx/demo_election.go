@@ -21,7 +21,7 @@ import (
 // The election part of the demo: a chapter chair election with a key
 // ceremony, anonymous credentials, votes, a re-vote, a spoiled ballot, a
 // tally with one trustee absent, and the record verified.
-func init() {
+func electionDemoSteps() []demoStep {
 	const nVoters = 5
 	var (
 		seeds   [3][32]byte
@@ -81,8 +81,8 @@ func init() {
 			}
 		}
 	}
-	addDemoSteps(
-		demoStep{500, "an election commissioner creates a chair election for a new chapter: 3 trustees (2 of 3), 2 credential issuers, 5 eligible members", func(e *demoEnv) error {
+	return []demoStep{
+		demoStep{"an election commissioner creates a chair election for a new chapter: 3 trustees (2 of 3), 2 credential issuers, 5 eligible members", func(e *demoEnv) error {
 			if err := e.send("admin", org.TypeCreateChapter, org.CreateChapterBody{ID: e.ch("mapo"), Name: "마포구 당원협의회", Parent: "hq"}); err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ func init() {
 				Trustees: []string{e.ids["trustee-1"], e.ids["trustee-2"], e.ids["trustee-3"]}, Threshold: 2,
 				Issuers: []string{e.ids["issuer-1"], e.ids["issuer-2"]}, IssueStart: now, IssueEnd: now + 25, VoteStart: now + 25, VoteEnd: now + 40})
 		}},
-		demoStep{510, "key ceremony: each trustee posts a key, a Feldman dealing, a check and an acknowledgement; issuers post RSA keys", func(e *demoEnv) error {
+		demoStep{"key ceremony: each trustee posts a key, a Feldman dealing, a check and an acknowledgement; issuers post RSA keys", func(e *demoEnv) error {
 			for i := range seeds {
 				seeds[i] = election.NewSeed()
 			}
@@ -147,7 +147,7 @@ func init() {
 			fmt.Printf("      joint key %s…, %d eligible members\n", el.JointKey[:16], el.Eligible)
 			return nil
 		}},
-		demoStep{520, "members request blind credentials; the issuers sign blindly; an ineligible official is refused", func(e *demoEnv) error {
+		demoStep{"members request blind credentials; the issuers sign blindly; an ineligible official is refused", func(e *demoEnv) error {
 			el, err := get(e)
 			if err != nil {
 				return err
@@ -193,7 +193,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{530, "voting opens: five anonymous ballots, one re-vote (the last counts), one spoiled ballot checked; a tracking code proven", func(e *demoEnv) error {
+		demoStep{"voting opens: five anonymous ballots, one re-vote (the last counts), one spoiled ballot checked; a tracking code proven", func(e *demoEnv) error {
 			el, err := get(e)
 			if err != nil {
 				return err
@@ -244,7 +244,7 @@ func init() {
 			fmt.Printf("      tracking code %s…: %s, replaced by a re-vote: %v, inclusion proof %d bytes\n", track[:20], ans.Kind, ans.Replaced, len(ans.Proof))
 			return nil
 		}},
-		demoStep{540, "voting closes; trustees 2 and 3 post decryption shares (trustee 1 absent); the chain publishes the result", func(e *demoEnv) error {
+		demoStep{"voting closes; trustees 2 and 3 post decryption shares (trustee 1 absent); the chain publishes the result", func(e *demoEnv) error {
 			el, err := get(e)
 			if err != nil {
 				return err
@@ -267,7 +267,7 @@ func init() {
 			fmt.Printf("      김민지 %d, 이서준 %d, 박하은 %d (cast %d, counted %d, spoiled %d)\n", t.Results[0][0], t.Results[0][1], t.Results[0][2], t.Cast, t.Counted, t.Spoiled)
 			return nil
 		}},
-		demoStep{550, "the election record is exported from the chain and verified; a tampered copy fails", func(e *demoEnv) error {
+		demoStep{"the election record is exported from the chain and verified; a tampered copy fails", func(e *demoEnv) error {
 			data, err := e.c.ElectionRecord(e.ctx, id(e))
 			if err != nil {
 				return err
@@ -290,7 +290,7 @@ func init() {
 			}
 			return nil
 		}},
-	)
+	}
 }
 
 var (

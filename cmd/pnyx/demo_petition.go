@@ -16,7 +16,7 @@ import (
 // The petition part of the demo: a petition from draft to an official
 // answer, with comments, a report that hides one, and searches in Korean and
 // English.
-func init() {
+func petitionDemoSteps() []demoStep {
 	people := []string{"pet-secretary", "pet-moderator", "pet-kim", "pet-lee", "pet-park", "pet-choi"}
 	pid := func(e *demoEnv) string { return "youth-housing-" + e.suffix }
 	cid := func(e *demoEnv, n string) string { return n + "-" + e.suffix }
@@ -50,8 +50,8 @@ func init() {
 		}
 		return nil
 	}
-	addDemoSteps(
-		demoStep{400, "HQ opens a chapter for petitions with a secretary and a moderator, and sets its thresholds (2 pre-agreements, 3 to oblige an answer)", func(e *demoEnv) error {
+	return []demoStep{
+		demoStep{"HQ opens a chapter for petitions with a secretary and a moderator, and sets its thresholds (2 pre-agreements, 3 to oblige an answer)", func(e *demoEnv) error {
 			if err := e.send("admin", org.TypeCreateChapter, org.CreateChapterBody{ID: e.ch("pet"), Name: "청원 시연 시당", Parent: "hq"}); err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func init() {
 			return e.send("pet-secretary", petition.TypeSetParams, petition.SetParamsBody{Chapter: e.ch("pet"),
 				Params: petition.Params{PreAgreements: 2, PreWindow: 30 * 86400, Threshold: 3, Window: 30 * 86400, AnswerDue: 30 * 86400}})
 		}},
-		demoStep{410, "Kim drafts a petition in Korean and English and opens it; two pre-agreements make it public", func(e *demoEnv) error {
+		demoStep{"Kim drafts a petition in Korean and English and opens it; two pre-agreements make it public", func(e *demoEnv) error {
 			if err := e.send("pet-kim", petition.TypeCreate, petition.CreateBody{ID: pid(e), Chapter: e.ch("pet"), Category: "youth",
 				Title: "청년 주거 지원 확대 (Expand youth housing support)", Body: "당원들의 요청으로 청년 주거 policy 확대를 제안합니다. Rents take half of young members' income."}); err != nil {
 				return err
@@ -95,10 +95,10 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{420, "Lee agrees a second time: refused (already_agreed)", func(e *demoEnv) error {
+		demoStep{"Lee agrees a second time: refused (already_agreed)", func(e *demoEnv) error {
 			return expectRejected(e.send("pet-lee", petition.TypeAgree, petition.RefBody{Petition: pid(e)}), petition.AlreadyAgreed)
 		}},
-		demoStep{430, "Park's agreement reaches the threshold; the public sees 3 agreements, Park sees that he agreed", func(e *demoEnv) error {
+		demoStep{"Park's agreement reaches the threshold; the public sees 3 agreements, Park sees that he agreed", func(e *demoEnv) error {
 			if err := e.send("pet-park", petition.TypeAgree, petition.RefBody{Petition: pid(e)}); err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{440, "members discuss in a thread three deep; a fourth level is refused (thread_too_deep)", func(e *demoEnv) error {
+		demoStep{"members discuss in a thread three deep; a fourth level is refused (thread_too_deep)", func(e *demoEnv) error {
 			posts := []struct{ who, id, parent, stance, body string }{
 				{"pet-lee", "c1", "", petition.For, "당원이 직접 참여하는 주거 정책이 필요합니다."},
 				{"pet-park", "c2", "c1", petition.Against, "Youth policy needs a funding plan first."},
@@ -133,7 +133,7 @@ func init() {
 			}
 			return expectRejected(e.send("pet-kim", petition.TypeComment, petition.CommentBody{ID: cid(e, "c4"), Petition: pid(e), Parent: cid(e, "c3"), Stance: petition.For, Body: "너무 깊은 답글"}), petition.TooDeep)
 		}},
-		demoStep{450, "three members report the advertisement: it is hidden, served without its text and gone from search", func(e *demoEnv) error {
+		demoStep{"three members report the advertisement: it is hidden, served without its text and gone from search", func(e *demoEnv) error {
 			if err := expect(found(e, "comments", index.Query{Text: "loans"})); err == nil {
 				return fmt.Errorf("the advertisement is not searchable before the reports")
 			}
@@ -154,7 +154,7 @@ func init() {
 			}
 			return expect(found(e, "comments", index.Query{Text: "loans"}))
 		}},
-		demoStep{460, "the secretary answers officially; Lee comments on the answer", func(e *demoEnv) error {
+		demoStep{"the secretary answers officially; Lee comments on the answer", func(e *demoEnv) error {
 			if err := expectRejected(e.send("pet-moderator", petition.TypeAnswer, petition.AnswerBody{Petition: pid(e), Body: "x"}), codes.Unauthorized); err != nil {
 				return err
 			}
@@ -173,7 +173,7 @@ func init() {
 			}
 			return nil
 		}},
-		demoStep{470, "search: 당원 finds 당원들의 and 당원이; 청년 policy (mixed); budget (English)", func(e *demoEnv) error {
+		demoStep{"search: 당원 finds 당원들의 and 당원이; 청년 policy (mixed); budget (English)", func(e *demoEnv) error {
 			if err := expect(found(e, "all", index.Query{Text: "당원"}), pid(e), cid(e, "c1")); err != nil {
 				return fmt.Errorf("당원: %w", err)
 			}
@@ -182,5 +182,5 @@ func init() {
 			}
 			return expect(found(e, "all", index.Query{Text: "budget"}), pid(e), cid(e, "thanks"))
 		}},
-	)
+	}
 }

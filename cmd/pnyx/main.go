@@ -43,7 +43,7 @@ var electionCmd = &cobra.Command{
 }
 
 func init() {
-	rootCmd.AddCommand(verifyCmd, benchCmd, electionCmd)
+	rootCmd.AddCommand(verifyCmd, benchCmd, electionCmd, newDemoCmd())
 }
 
 func main() {
