@@ -2,11 +2,16 @@
 // authenticates it, routes it to its module and commits the resulting state
 // into the Merkle store whose root is the AppHash.
 //
-// Build one with New over a store and hand it to the node:
+// Build one with New over a store and a module.Program (pnyx's is
+// modules.New()) and hand it to the node:
 //
 //	st, _ := store.Open(dir)
-//	app := chain.New(st, chain.Options{})
+//	app := chain.New(st, modules.New(), chain.Options{})
 //	// node.New(home, app, ...)
+//
+// The chain names no module: it routes each tx type to the handler of the
+// module spec that declares it, and runs the specs' block hooks and
+// invariants in the program's order.
 //
 // The pipeline for every transaction, in CheckTx and in FinalizeBlock alike:
 // size and canonical decoding, chain ID, known type, Ed25519 signature (once
@@ -34,7 +39,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -45,20 +49,14 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
-	"github.com/pnyx-party/pnyx/modules/assembly"
-	"github.com/pnyx-party/pnyx/modules/election"
-	"github.com/pnyx-party/pnyx/modules/members"
-	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/modules/petition"
-	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
 // Options tune an App.
 type Options struct {
-	// CheckInvariants re-checks module invariants (token supply) after every
-	// block and halts the node if one breaks. A debugging aid: it walks all
-	// balances.
+	// CheckInvariants re-checks the modules' invariants (the token supply)
+	// after every block and halts the node if one breaks. A debugging aid:
+	// it walks all balances.
 	CheckInvariants bool
 }
 
@@ -66,23 +64,13 @@ type Options struct {
 type App struct {
 	abci.BaseApplication
 
-	store  *store.Store
-	opts   Options
-	routes map[string]module.Handler
-
-	Org     *org.Org
-	Members *members.Members
-	Token   *token.Token
-	// Petitions holds petitions, agreements, comments and moderation.
-	Petitions *petition.Petitions
-
-	Assembly *assembly.Assembly
-
-	// Elections runs party elections; its ballots are anonymous txs.
-	Elections *election.Elections
-	// anonymous holds tx types whose envelope carries no signer (all-zero
-	// key, nonce and signature): the module authenticates the body itself.
-	anonymous map[string]bool
+	store *store.Store
+	opts  Options
+	prog  module.Program
+	// specs are the program's modules in order; routes maps each tx type
+	// to its route and the index of its module in specs.
+	specs  []module.Spec
+	routes map[string]route
 
 	// chainID is set by New or InitChain, before any other call.
 	chainID string
@@ -122,6 +110,12 @@ type Stats struct {
 	TxsOK, TxsFailed, SigCacheHits uint64
 }
 
+// route is a module's route and the module it belongs to.
+type route struct {
+	module.Route
+	spec int
+}
+
 const (
 	keyChainID   = "app/chain_id"
 	keyGenesis   = "app/genesis"
@@ -129,33 +123,25 @@ const (
 	maxVerified  = 200_000
 )
 
-// New builds the application over a store, loading genesis parameters when
-// the store already holds a chain.
-func New(st *store.Store, opts Options) *App {
-	a := &App{store: st, opts: opts, checkNonces: map[string]uint64{}, verified: map[[32]byte]struct{}{}}
-	a.Org = &org.Org{}
-	a.Token = &token.Token{}
-	a.Members = &members.Members{Org: a.Org, Hooks: a.Token, EnrollmentTTL: members.DefaultEnrollmentTTL}
-	a.Org.Members = a.Members
-	a.routes = map[string]module.Handler{}
-	// Each capability constructs its module above and registers it on its
-	// own line here.
-	a.Register(a.Org.Routes())
-	a.Register(a.Members.Routes())
-	a.Register(a.Token.Routes())
-	a.Petitions = &petition.Petitions{Org: a.Org}
-	a.Register(a.Petitions.Routes())
-	a.Assembly = &assembly.Assembly{Org: a.Org}
-	a.Register(a.Assembly.Routes())
-	a.Elections = &election.Elections{Org: a.Org}
-	a.Register(a.Elections.Routes())
-	a.RegisterAnonymous(a.Elections.Anonymous()...)
+// New builds the application running prog over a store, loading genesis
+// parameters when the store already holds a chain. It panics if two modules
+// declare the same tx type.
+func New(st *store.Store, prog module.Program, opts Options) *App {
+	a := &App{store: st, opts: opts, prog: prog, checkNonces: map[string]uint64{}, verified: map[[32]byte]struct{}{}}
+	a.specs = prog.Specs()
+	a.routes = map[string]route{}
+	for i, sp := range a.specs {
+		for _, r := range sp.Routes {
+			if prev, dup := a.routes[r.Type]; dup {
+				panic(fmt.Sprintf("chain: modules %s and %s both handle %s", a.specs[prev.spec].Name, sp.Name, r.Type))
+			}
+			a.routes[r.Type] = route{Route: r, spec: i}
+		}
+	}
 	if raw := st.Get([]byte(keyGenesis)); raw != nil {
-		var g Genesis
-		if err := json.Unmarshal(raw, &g); err != nil {
+		if _, err := prog.Genesis(raw); err != nil {
 			panic(fmt.Sprintf("chain: stored genesis is corrupt: %v", err))
 		}
-		a.applyParams(g)
 		a.chainID = string(st.Get([]byte(keyChainID)))
 		if lb := st.Get([]byte(keyLastBlock)); len(lb) == 16 {
 			a.lastBlock = int64(binary.BigEndian.Uint64(lb[:8]))
@@ -183,29 +169,16 @@ func (a *App) refreshCheckState() {
 	a.checkNonces = map[string]uint64{}
 }
 
-// Register adds a module's routes; later capabilities plug in here.
-func (a *App) Register(rs module.Routes) {
-	for typ, h := range rs {
-		if _, dup := a.routes[typ]; dup {
-			panic("chain: two modules handle " + typ)
-		}
-		a.routes[typ] = h
-	}
-}
+// Program returns the program the app runs.
+func (a *App) Program() module.Program { return a.prog }
 
-// RegisterAnonymous marks tx types as anonymous: their envelope must carry
-// an all-zero signer, nonce and signature, is not authenticated by the chain
-// and advances no nonce. The handler sees no caller and must authenticate
-// the body itself (ballots carry credentials and a one-time signature) and
-// refuse replays itself (ballots by their tracking code).
-func (a *App) RegisterAnonymous(types ...string) {
-	if a.anonymous == nil {
-		a.anonymous = map[string]bool{}
-	}
-	for _, t := range types {
-		a.anonymous[t] = true
-	}
-}
+// Specs returns the program's module specs, in order (for the API's
+// OpenAPI document and the CLI).
+func (a *App) Specs() []module.Spec { return a.specs }
+
+// anonymous reports whether typ is a known tx type whose envelope carries no
+// signer (module.Route.Anonymous).
+func (a *App) anonymous(typ string) bool { return a.routes[typ].Anonymous }
 
 // Store returns the state store, for readers that take snapshots.
 func (a *App) Store() *store.Store { return a.store }
@@ -220,11 +193,6 @@ func (a *App) Stats() Stats {
 	return a.stats
 }
 
-func (a *App) applyParams(g Genesis) {
-	a.Token.Params = g.Token
-	a.Members.EnrollmentTTL = g.EnrollmentTTLSeconds
-}
-
 // Info tells CometBFT where the application's state stands.
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
 	resp := &abci.ResponseInfo{Data: "pnyx", Version: "1", AppVersion: 1, LastBlockHeight: a.store.Version()}
@@ -234,37 +202,19 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 	return resp, nil
 }
 
-// InitChain writes the genesis state: the root chapter and the first
-// administrators as members holding admin and registrar at the root.
+// InitChain validates genesis.json's app_state, stores it and lets the
+// program write the genesis state.
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
-	var g Genesis
-	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
-		return nil, fmt.Errorf("chain: genesis app_state: %w", err)
-	}
-	if err := g.Validate(); err != nil {
-		return nil, err
+	raw, err := a.prog.Genesis(req.AppStateBytes)
+	if err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
 	}
 	a.chainID = req.ChainId
-	a.applyParams(g)
-	raw, _ := json.Marshal(g)
 	a.store.Set([]byte(keyGenesis), raw)
 	a.store.Set([]byte(keyChainID), []byte(req.ChainId))
 	ctx := &module.Context{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time, Store: a.store}
-	if err := org.CreateRoot(a.store, g.RootChapter.ID, g.RootChapter.Name, req.Time.Unix()); err != nil {
-		return nil, err
-	}
-	for _, hexKey := range g.Admins {
-		key, _ := hex.DecodeString(hexKey)
-		id, err := a.Members.CreateGenesisMember(ctx, key, g.RootChapter.ID)
-		if err != nil {
-			return nil, fmt.Errorf("chain: genesis admin %s: %w", hexKey, err)
-		}
-		// Admin alone implies no other role (an administrator is not a
-		// trustee or an election commissioner by default); registrar too lets
-		// HQ sign up its first officials.
-		for _, r := range []org.Role{org.Admin, org.Registrar} {
-			org.PutGrant(a.store, org.Grant{Member: id, Role: r, Chapter: g.RootChapter.ID, GrantedBy: "genesis", GrantedAt: req.Time.Unix(), Height: req.InitialHeight})
-		}
+	if err := a.prog.InitGenesis(ctx); err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
 	}
 	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
 }
@@ -293,7 +243,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: uint32(codes.Of(err)), Codespace: codes.Codespace, Log: codes.Message(err)}, nil
 	}
-	if !a.anonymous[env.Type] {
+	if !a.anonymous(env.Type) {
 		a.checkNonces[string(env.Signer)] = env.Nonce + 1
 		a.rememberVerified(hash)
 	}
@@ -315,10 +265,13 @@ func (a *App) Preverify(raw []byte) error {
 	if err != nil {
 		return err
 	}
-	if a.anonymous[env.Type] {
+	if r, ok := a.routes[env.Type]; ok && r.Anonymous {
 		// Anonymous txs carry no signature: their module checks the body
 		// (a ballot's credentials and one-time signature) and remembers it.
-		return a.Elections.Preverify(env)
+		if pre := a.specs[r.spec].Preverify; pre != nil {
+			return pre(env)
+		}
+		return nil
 	}
 	if err := env.VerifySignature(); err != nil {
 		return err
@@ -365,7 +318,7 @@ func (a *App) authenticate(kv store.Reader, raw []byte, checking bool) (*tx.Enve
 	if _, ok := a.routes[env.Type]; !ok {
 		return nil, hash, codes.UnknownType.Errorf("no module handles tx type %q", env.Type)
 	}
-	if a.anonymous[env.Type] {
+	if a.anonymous(env.Type) {
 		if !allZero(env.Signer) || !allZero(env.Signature) || env.Nonce != 0 {
 			return nil, hash, codes.Malformed.Errorf("a %s tx is anonymous: signer, nonce and signature must be zero", env.Type)
 		}
@@ -418,19 +371,15 @@ func NextNonce(r store.Reader, signer []byte) uint64 {
 // writes the overlay and the new nonce to kv on success.
 func (a *App) execute(kv store.KV, env *tx.Envelope, checking bool, height int64, at time.Time, events *[]module.Event) error {
 	ov := store.NewOverlay(kv)
-	caller := module.Caller{Key: env.Signer}
-	if id, ok := members.ByKey(kv, env.Signer); ok {
-		caller.MemberID = id
-		caller.Active = a.Members.IsActive(kv, id)
-	}
+	caller := a.prog.Signer(kv, env.Signer)
 	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking, Committed: a.committed}
-	if err := a.routes[env.Type](ctx, env.Body); err != nil {
+	if err := a.routes[env.Type].Handler(ctx, env.Body); err != nil {
 		return err
 	}
 	if checking {
 		return nil
 	}
-	if !a.anonymous[env.Type] {
+	if !a.anonymous(env.Type) {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], env.Nonce+1)
 		ov.Set(nonceKey(env.Signer), n[:])
@@ -445,12 +394,19 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	results := make([]*abci.ExecTxResult, len(req.Txs))
-	// Ballots are verified for the whole block first, on all cores.
-	a.Elections.BeginBlock(a.store, req.Height, req.Txs)
+	for _, sp := range a.specs {
+		if sp.BeginBlock != nil {
+			sp.BeginBlock(a.store, req.Height, req.Txs)
+		}
+	}
 	for i, raw := range req.Txs {
 		results[i] = a.deliver(raw, req.Height, req.Time)
 	}
-	a.Elections.EndBlock(a.store)
+	for _, sp := range a.specs {
+		if sp.EndBlock != nil {
+			sp.EndBlock(a.store)
+		}
+	}
 	// The last block's height and time let CheckTx judge windows after a
 	// restart. They are stored only in blocks that carry txs: writing them
 	// in an empty block would change the app hash, and CometBFT makes a new
@@ -463,8 +419,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	a.lastBlock, a.lastTime = req.Height, req.Time
 	if a.opts.CheckInvariants {
-		if err := token.CheckSupply(a.store); err != nil {
-			panic(fmt.Sprintf("chain: invariant broken after block %d: %v", req.Height, err))
+		for _, sp := range a.specs {
+			if sp.Invariant == nil {
+				continue
+			}
+			if err := sp.Invariant(a.store); err != nil {
+				panic(fmt.Sprintf("chain: %s invariant broken after block %d: %v", sp.Name, req.Height, err))
+			}
 		}
 	}
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.store.WorkingHash()}, nil

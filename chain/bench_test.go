@@ -11,6 +11,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/pnyx-party/pnyx/internal/store"
+	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/tx"
@@ -47,8 +48,8 @@ func newBenchApp(b *testing.B) *benchApp {
 	}
 	b.Cleanup(func() { st.Close() })
 	admin := key("admin")
-	ba := &benchApp{app: New(st, Options{}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	raw, _ := json.Marshal(DefaultGenesis(pubHex(admin)))
+	ba := &benchApp{app: New(st, modules.New(), Options{}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	raw, _ := json.Marshal(modules.DefaultGenesis(pubHex(admin)))
 	if _, err := ba.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, Time: ba.now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/store"
+	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/tx"
@@ -139,9 +140,9 @@ func TestCheckTxConcurrentWithBlocks(t *testing.T) {
 // genesis state in the working tree, so the administrators' first txs are
 // admitted.
 func TestCheckTxBeforeFirstCommit(t *testing.T) {
-	app := New(store.OpenMemory(), Options{})
+	app := New(store.OpenMemory(), modules.New(), Options{})
 	admin := key("admin")
-	raw, _ := json.Marshal(DefaultGenesis(pubHex(admin)))
+	raw, _ := json.Marshal(modules.DefaultGenesis(pubHex(admin)))
 	if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, Time: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), InitialHeight: 1, AppStateBytes: raw}); err != nil {
 		t.Fatal(err)
 	}

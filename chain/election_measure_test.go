@@ -61,7 +61,7 @@ func TestMeasureFinalizeBallots(t *testing.T) {
 					}
 				}
 			}
-			h.app.Elections.Workers = w
+			h.party.Elections.Workers = w
 			start := time.Now()
 			res := h.block(raws...)
 			d := time.Since(start)

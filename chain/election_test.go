@@ -378,14 +378,14 @@ func TestStoryElection(t *testing.T) {
 	// The verdicts do not depend on how many cores verify them.
 	mixed := [][]byte{anonTx(t, resign(t, voters[7], bad)), election.BallotTx(testChainID, last), election.BallotTx(testChainID, p.seal(voters[6], creds[6], 0))}
 	for _, w := range []int{1, 2, 3} {
-		h.app.Elections.Workers = w
-		st := h.app.Elections.BeginBlock(h.app.store, h.height+1, mixed)
-		h.app.Elections.EndBlock(h.app.store)
+		h.party.Elections.Workers = w
+		st := h.party.Elections.BeginBlock(h.app.store, h.height+1, mixed)
+		h.party.Elections.EndBlock(h.app.store)
 		if st.Ballots != 3 || st.Invalid != 1 {
 			t.Fatalf("workers %d: %+v", w, st)
 		}
 	}
-	h.app.Elections.Workers = 0
+	h.party.Elections.Workers = 0
 	rs := h.block(anonTx(t, resign(t, voters[7], bad)), election.BallotTx(testChainID, last))
 	if codes.Code(rs[0].Code) != election.CodeBallotProof || rs[1].Code != 0 {
 		t.Fatalf("mixed block: %d %s / %d %s", rs[0].Code, rs[0].Log, rs[1].Code, rs[1].Log)

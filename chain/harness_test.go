@@ -15,6 +15,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/store"
+	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/tx"
 )
@@ -25,6 +26,7 @@ const testChainID = "pnyx-test"
 type harness struct {
 	t      testing.TB
 	app    *App
+	party  *modules.Party
 	height int64
 	now    time.Time
 	nonces map[string]uint64
@@ -46,8 +48,9 @@ func idOf(k ed25519.PrivateKey) string { return members.DeriveID(pubHex(k)) }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	h := &harness{t: t, app: New(store.OpenMemory(), Options{CheckInvariants: true}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), nonces: map[string]uint64{}, admin: key("admin"), blocks: map[int64][][]byte{}}
-	g := DefaultGenesis(pubHex(h.admin))
+	party := modules.New()
+	h := &harness{t: t, party: party, app: New(store.OpenMemory(), party, Options{CheckInvariants: true}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), nonces: map[string]uint64{}, admin: key("admin"), blocks: map[int64][][]byte{}}
+	g := modules.DefaultGenesis(pubHex(h.admin))
 	raw, _ := json.Marshal(g)
 	if _, err := h.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, Time: h.now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
 		t.Fatalf("InitChain: %v", err)

@@ -16,6 +16,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/pnyx-party/pnyx/internal/store"
+	"github.com/pnyx-party/pnyx/modules"
 )
 
 // The replay test holds the chain to its past: block sequences recorded from
@@ -129,7 +130,7 @@ func TestReplayRecordedBlocks(t *testing.T) {
 			if err := json.NewDecoder(gz).Decode(&rec); err != nil {
 				t.Fatal(err)
 			}
-			app := New(store.OpenMemory(), Options{CheckInvariants: true})
+			app := New(store.OpenMemory(), modules.New(), Options{CheckInvariants: true})
 			if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: rec.ChainID, Time: rec.GenesisTime, InitialHeight: rec.InitialHeight, AppStateBytes: []byte(rec.AppState)}); err != nil {
 				t.Fatal(err)
 			}

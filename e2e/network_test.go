@@ -14,6 +14,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/node/nodetest"
+	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/tx"
@@ -28,7 +29,7 @@ func TestFourValidatorsRunPnyx(t *testing.T) {
 		t.Skip("starts four validators")
 	}
 	admin := seedKey("network-admin")
-	appState, err := chain.MarshalGenesis(chain.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey))))
+	appState, err := modules.MarshalGenesis(modules.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey))))
 	if err != nil {
 		t.Fatal(err)
 	}

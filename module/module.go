@@ -1,32 +1,38 @@
-// Package module defines what a pnyx module sees while a block executes, and
-// nothing more: a key-value store, the block's height and time, the caller
-// who signed the transaction, and an event sink.
+// Package module defines what a pnyx module is to the chain, and what a
+// module sees while a block executes: a key-value store, the block's height
+// and time, the caller who signed the transaction, and an event sink.
 //
 // A module is a deterministic state machine. It never sees the node, the API,
 // the index, the wall clock or the network, so every validator that executes
-// the same block computes the same state. A module exports Handlers keyed by
-// transaction type; the chain decodes and authenticates the envelope, builds a
-// Context and calls the handler for the envelope's type:
+// the same block computes the same state. A module describes itself with one
+// Spec: its name, its typed routes and its optional block hooks. The chain
+// decodes and authenticates the envelope, decodes the body into the route's
+// body struct (canonically: unknown fields and non-canonical JSON are
+// refused before the handler runs), builds a Context and calls the handler:
 //
-//	func (m *Members) Withdraw(ctx *module.Context, body []byte) error {
-//		var b WithdrawBody
-//		if err := tx.DecodeBody(body, &b); err != nil { return err }
+//	func (m *Members) Spec() module.Spec {
+//		return module.Spec{Name: "members", Routes: []module.Route{
+//			module.Handle(TypeWithdraw, m.withdraw),
+//		}}
+//	}
+//
+//	func (m *Members) withdraw(ctx *module.Context, b WithdrawBody) error {
+//		mem, ok := module.Get[Member](ctx.Store, memberKey(id))
 //		...
+//		module.Put(ctx.Store, memberKey(id), mem)
 //		ctx.Emit("member.withdrawn", "member", id)
 //		return nil
 //	}
 //
 // A handler that returns an error changes nothing: the chain runs it on a
-// store.Overlay and drops the overlay on error.
+// store.Overlay and drops the overlay on error. docs/adding-a-module.md walks
+// through a new module from its spec to its scenario tests.
 package module
 
 import (
 	"crypto/ed25519"
-	"encoding/json"
-	"fmt"
 	"time"
 
-	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/store"
 )
 
@@ -63,9 +69,6 @@ type Caller struct {
 	Active bool
 }
 
-// Handler executes one transaction type's body.
-type Handler func(ctx *Context, body []byte) error
-
 // Event is a typed, deterministic notice of what a transaction did, for the
 // index and for clients. Events are not provable (CometBFT does not hash
 // them into the header); provable facts live in the store.
@@ -95,36 +98,3 @@ func (c *Context) Events() []Event { return c.events }
 // Unix returns the block time in Unix seconds, the unit stored on chain.
 func (c *Context) Unix() int64 { return c.Time.Unix() }
 
-// GetJSON loads the JSON record at key into v and reports whether it exists.
-func GetJSON(kv store.Reader, key string, v any) bool {
-	raw := kv.Get([]byte(key))
-	if raw == nil {
-		return false
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		// Only this code writes these records, so a failure is corruption.
-		panic(fmt.Sprintf("module: corrupt record at %q: %v", key, err))
-	}
-	return true
-}
-
-// PutJSON stores v as JSON at key. json.Marshal of a struct is deterministic
-// (fields in declaration order), so every validator writes the same bytes.
-func PutJSON(kv store.KV, key string, v any) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("module: encode %q: %v", key, err))
-	}
-	kv.Set([]byte(key), raw)
-}
-
-// Routes maps one module's transaction types to its handlers.
-type Routes map[string]Handler
-
-// Require returns an InvalidArgument error when ok is false.
-func Require(ok bool, format string, args ...any) error {
-	if ok {
-		return nil
-	}
-	return codes.InvalidArgument.Errorf(format, args...)
-}

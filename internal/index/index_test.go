@@ -18,6 +18,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/store"
+	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"
@@ -56,8 +57,8 @@ func openIndex(t *testing.T) *index.Index {
 }
 
 func newWorld(t *testing.T) *world {
-	w := &world{t: t, app: chain.New(store.OpenMemory(), chain.Options{}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), nonces: map[string]uint64{}, admin: key("admin")}
-	raw, _ := json.Marshal(chain.DefaultGenesis(pub(w.admin)))
+	w := &world{t: t, app: chain.New(store.OpenMemory(), modules.New(), chain.Options{}), now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), nonces: map[string]uint64{}, admin: key("admin")}
+	raw, _ := json.Marshal(modules.DefaultGenesis(pub(w.admin)))
 	if _, err := w.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: "pnyx-test", Time: w.now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/store"
+	"github.com/pnyx-party/pnyx/modules"
 )
 
 // AdminKeyName is the key file holding the genesis HQ administrator's key.
@@ -42,7 +43,7 @@ type InitOptions struct {
 	ChainID string // default "pnyx-local"
 	// Genesis adjusts the pnyx genesis (signup grant, transfers) before it is
 	// written.
-	Genesis func(*chain.Genesis)
+	Genesis func(*modules.Genesis)
 	// P2PAddr and RPCAddr as in node.InitOptions.
 	P2PAddr, RPCAddr string
 }
@@ -70,21 +71,21 @@ func Init(home string, opts InitOptions) (ed25519.PrivateKey, error) {
 	return admin, nil
 }
 
-func genesisFor(admin ed25519.PrivateKey, adjust func(*chain.Genesis)) ([]byte, error) {
-	g := chain.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey)))
+func genesisFor(admin ed25519.PrivateKey, adjust func(*modules.Genesis)) ([]byte, error) {
+	g := modules.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey)))
 	if adjust != nil {
 		adjust(&g)
 	}
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	return chain.MarshalGenesis(g)
+	return modules.MarshalGenesis(g)
 }
 
 // TestnetOptions shape a multi-validator network.
 type TestnetOptions struct {
 	node.TestnetOptions
-	Genesis func(*chain.Genesis)
+	Genesis func(*modules.Genesis)
 }
 
 // Testnet writes n validator homes under out sharing one genesis whose HQ
@@ -128,8 +129,10 @@ type Options struct {
 
 // Running is a started pnyx.
 type Running struct {
-	Home   string
-	App    *chain.App
+	Home string
+	App  *chain.App
+	// Party is the app's program: the modules, for metrics and benchmarks.
+	Party  *modules.Party
 	Node   *node.Node
 	Store  *store.Store
 	API    *api.Server
@@ -155,7 +158,7 @@ func NewApp(home string, opts chain.Options) (*chain.App, *store.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return chain.New(st, opts), st, nil
+	return chain.New(st, modules.New(), opts), st, nil
 }
 
 // Start opens the state, starts the node and serves the API.
@@ -195,7 +198,8 @@ func Start(home string, opts Options) (*Running, error) {
 		return nil, fmt.Errorf("launch: API listen %s: %w", addr, err)
 	}
 	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs"), Index: ix.x})
-	r := &Running{Home: home, App: app, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
+	party, _ := app.Program().(*modules.Party)
+	r := &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
 		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}, done: make(chan error, 1)}
 	go func() { r.done <- r.http.Serve(ln) }()
 	return r, nil

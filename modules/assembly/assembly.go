@@ -17,7 +17,6 @@ import (
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/tx"
 )
 
 // MaxInlineMinutes is the largest minutes document carried in a transaction;
@@ -134,14 +133,24 @@ type Assembly struct {
 	Org *org.Org
 }
 
-// Routes returns the handlers.
-func (a *Assembly) Routes() module.Routes {
-	return module.Routes{
-		TypeCreateBody: a.createBody, TypeGrantMandate: a.grantMandate, TypeEndMandate: a.endMandate,
-		TypeSchedule: a.schedule, TypeOpen: a.open, TypeCancel: a.cancel, TypeCheckIn: a.checkIn,
-		TypeRecordAttendance: a.recordAttendance, TypeMotion: a.motion, TypeDecide: a.decide,
-		TypeClose: a.close, TypeMinutes: a.minutes, TypeFinalize: a.finalize, TypeErratum: a.erratum,
-	}
+// Spec describes the module to the chain.
+func (a *Assembly) Spec() module.Spec {
+	return module.Spec{Name: "assembly", Routes: []module.Route{
+		module.Handle(TypeCreateBody, a.createBody),
+		module.Handle(TypeGrantMandate, a.grantMandate),
+		module.Handle(TypeEndMandate, a.endMandate),
+		module.Handle(TypeSchedule, a.schedule),
+		module.Handle(TypeOpen, a.open),
+		module.Handle(TypeCancel, a.cancel),
+		module.Handle(TypeCheckIn, a.checkIn),
+		module.Handle(TypeRecordAttendance, a.recordAttendance),
+		module.Handle(TypeMotion, a.motion),
+		module.Handle(TypeDecide, a.decide),
+		module.Handle(TypeClose, a.close),
+		module.Handle(TypeMinutes, a.minutes),
+		module.Handle(TypeFinalize, a.finalize),
+		module.Handle(TypeErratum, a.erratum),
+	}}
 }
 
 // Store keys.
@@ -202,7 +211,7 @@ func GetBody(kv store.Reader, id string) (Body, bool) {
 	if !idPattern.MatchString(id) {
 		return b, false
 	}
-	return b, module.GetJSON(kv, bodyKey(id), &b)
+	return module.Get[Body](kv, bodyKey(id))
 }
 
 func GetMeeting(kv store.Reader, id string) (Meeting, bool) {
@@ -210,22 +219,19 @@ func GetMeeting(kv store.Reader, id string) (Meeting, bool) {
 	if len(id) > 80 || strings.ContainsAny(id, "/") {
 		return m, false
 	}
-	return m, module.GetJSON(kv, meetingKey(id), &m)
+	return module.Get[Meeting](kv, meetingKey(id))
 }
 
 func GetMotion(kv store.Reader, mtg string, no int) (Motion, bool) {
-	var m Motion
-	return m, module.GetJSON(kv, motionKey(mtg, no), &m)
+	return module.Get[Motion](kv, motionKey(mtg, no))
 }
 
 func GetErratum(kv store.Reader, mtg string, no int) (Erratum, bool) {
-	var e Erratum
-	return e, module.GetJSON(kv, erratumKey(mtg, no), &e)
+	return module.Get[Erratum](kv, erratumKey(mtg, no))
 }
 
 func GetMandate(kv store.Reader, body, member string) (Mandate, bool) {
-	var m Mandate
-	return m, module.GetJSON(kv, mandateKey(body, member), &m)
+	return module.Get[Mandate](kv, mandateKey(body, member))
 }
 
 // Present returns the number of members checked in to a meeting.
@@ -237,11 +243,7 @@ func Present(kv store.Reader, mtg string) int64 {
 	return int64(binary.BigEndian.Uint64(v))
 }
 
-func (a *Assembly) createBody(ctx *module.Context, raw []byte) error {
-	var b CreateBodyBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) createBody(ctx *module.Context, b CreateBodyBody) error {
 	if !idPattern.MatchString(b.ID) {
 		return codes.InvalidArgument.Errorf("body ID %q must be 1-48 of [a-z0-9-]", b.ID)
 	}
@@ -263,7 +265,7 @@ func (a *Assembly) createBody(ctx *module.Context, raw []byte) error {
 	if _, exists := GetBody(ctx.Store, b.ID); exists {
 		return codes.AlreadyExists.Errorf("body %q exists already", b.ID)
 	}
-	module.PutJSON(ctx.Store, bodyKey(b.ID), Body{ID: b.ID, Chapter: b.Chapter, Kind: b.Kind, Name: b.Name, Quorum: b.Quorum,
+	module.Put(ctx.Store, bodyKey(b.ID), Body{ID: b.ID, Chapter: b.Chapter, Kind: b.Kind, Name: b.Name, Quorum: b.Quorum,
 		OpenAttendance: b.OpenAttendance, CreatedAt: ctx.Unix(), Height: ctx.Height})
 	ctx.Store.Set([]byte(bodyByChapterKey(b.Chapter, b.ID)), []byte{1})
 	ctx.Emit("assembly.body_created", "body", b.ID, "chapter", b.Chapter, "kind", b.Kind)
@@ -278,11 +280,7 @@ func (a *Assembly) loadBody(ctx *module.Context, id string) (Body, error) {
 	return b, nil
 }
 
-func (a *Assembly) grantMandate(ctx *module.Context, raw []byte) error {
-	var b GrantMandateBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) grantMandate(ctx *module.Context, b GrantMandateBody) error {
 	body, err := a.loadBody(ctx, b.Body)
 	if err != nil {
 		return err
@@ -305,16 +303,12 @@ func (a *Assembly) grantMandate(ctx *module.Context, raw []byte) error {
 	if old, ok := GetMandate(ctx.Store, b.Body, b.Member); ok && old.ActiveAt(ctx.Unix()) {
 		return codes.AlreadyExists.Errorf("member %s holds an active %s mandate in %s; end it first", b.Member, old.Position, b.Body)
 	}
-	module.PutJSON(ctx.Store, mandateKey(b.Body, b.Member), Mandate{Body: b.Body, Member: b.Member, Position: b.Position, From: b.From, Until: b.Until, GrantedBy: ctx.Caller.MemberID, Height: ctx.Height})
+	module.Put(ctx.Store, mandateKey(b.Body, b.Member), Mandate{Body: b.Body, Member: b.Member, Position: b.Position, From: b.From, Until: b.Until, GrantedBy: ctx.Caller.MemberID, Height: ctx.Height})
 	ctx.Emit("assembly.mandate_granted", "body", b.Body, "member", b.Member, "position", b.Position)
 	return nil
 }
 
-func (a *Assembly) endMandate(ctx *module.Context, raw []byte) error {
-	var b EndMandateBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) endMandate(ctx *module.Context, b EndMandateBody) error {
 	body, err := a.loadBody(ctx, b.Body)
 	if err != nil {
 		return err
@@ -330,7 +324,7 @@ func (a *Assembly) endMandate(ctx *module.Context, raw []byte) error {
 	if m.Until <= m.From {
 		m.Until = m.From + 1
 	}
-	module.PutJSON(ctx.Store, mandateKey(b.Body, b.Member), m)
+	module.Put(ctx.Store, mandateKey(b.Body, b.Member), m)
 	ctx.Emit("assembly.mandate_ended", "body", b.Body, "member", b.Member)
 	return nil
 }
@@ -364,14 +358,10 @@ func wantState(m Meeting, states ...string) error {
 }
 
 func (a *Assembly) putMeeting(ctx *module.Context, m Meeting) {
-	module.PutJSON(ctx.Store, meetingKey(m.ID), m)
+	module.Put(ctx.Store, meetingKey(m.ID), m)
 }
 
-func (a *Assembly) schedule(ctx *module.Context, raw []byte) error {
-	var b ScheduleBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) schedule(ctx *module.Context, b ScheduleBody) error {
 	body, err := a.loadBody(ctx, b.Body)
 	if err != nil {
 		return err
@@ -403,7 +393,7 @@ func (a *Assembly) schedule(ctx *module.Context, raw []byte) error {
 		return codes.InvalidArgument.Errorf("body %s counts its quorum from its mandates; expected_attendees must be 0", body.ID)
 	}
 	body.Meetings++
-	module.PutJSON(ctx.Store, bodyKey(body.ID), body)
+	module.Put(ctx.Store, bodyKey(body.ID), body)
 	id := body.ID + "." + strconv.FormatInt(body.Meetings, 10)
 	m := Meeting{ID: id, Body: body.ID, Chapter: body.Chapter, Title: b.Title, ScheduledAt: b.ScheduledAt, Agenda: b.Agenda,
 		ExpectedAttendees: b.ExpectedAttendees, State: Scheduled, Secretary: ctx.Caller.MemberID, Height: ctx.Height}
@@ -413,11 +403,7 @@ func (a *Assembly) schedule(ctx *module.Context, raw []byte) error {
 	return nil
 }
 
-func (a *Assembly) open(ctx *module.Context, raw []byte) error {
-	var b MeetingBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) open(ctx *module.Context, b MeetingBody) error {
 	m, err := a.secretaryOf(ctx, b.Meeting)
 	if err != nil {
 		return err
@@ -431,11 +417,7 @@ func (a *Assembly) open(ctx *module.Context, raw []byte) error {
 	return nil
 }
 
-func (a *Assembly) cancel(ctx *module.Context, raw []byte) error {
-	var b CancelBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) cancel(ctx *module.Context, b CancelBody) error {
 	m, err := a.secretaryOf(ctx, b.Meeting)
 	if err != nil {
 		return err
@@ -482,7 +464,7 @@ func (a *Assembly) attend(ctx *module.Context, m Meeting, member, recorder strin
 	if ctx.Store.Get([]byte(attendanceKey(m.ID, member))) != nil {
 		return CodeAlreadyCheckedIn.Errorf("member %s is checked in to %s already", member, m.ID)
 	}
-	module.PutJSON(ctx.Store, attendanceKey(m.ID, member), Attendance{Meeting: m.ID, Member: member, At: ctx.Unix(), Recorder: recorder})
+	module.Put(ctx.Store, attendanceKey(m.ID, member), Attendance{Meeting: m.ID, Member: member, At: ctx.Unix(), Recorder: recorder})
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(Present(ctx.Store, m.ID)+1))
 	ctx.Store.Set([]byte(presentKey(m.ID)), n[:])
@@ -491,11 +473,7 @@ func (a *Assembly) attend(ctx *module.Context, m Meeting, member, recorder strin
 	return nil
 }
 
-func (a *Assembly) checkIn(ctx *module.Context, raw []byte) error {
-	var b MeetingBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) checkIn(ctx *module.Context, b MeetingBody) error {
 	if ctx.Caller.MemberID == "" {
 		return CodeNotEligible.Errorf("signer %x is no member", []byte(ctx.Caller.Key)[:8])
 	}
@@ -509,11 +487,7 @@ func (a *Assembly) checkIn(ctx *module.Context, raw []byte) error {
 	return a.attend(ctx, m, ctx.Caller.MemberID, "")
 }
 
-func (a *Assembly) recordAttendance(ctx *module.Context, raw []byte) error {
-	var b RecordAttendanceBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) recordAttendance(ctx *module.Context, b RecordAttendanceBody) error {
 	if len(b.Members) == 0 || len(b.Members) > MaxAttendanceBatch {
 		return codes.InvalidArgument.Errorf("record 1-%d members at a time", MaxAttendanceBatch)
 	}
@@ -550,11 +524,7 @@ func quorumNow(kv store.Reader, m Meeting, t int64) QuorumCheck {
 	return QuorumCheck{Present: present, Base: base, Met: body.Quorum.Met(present, base), At: t}
 }
 
-func (a *Assembly) motion(ctx *module.Context, raw []byte) error {
-	var b MotionBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) motion(ctx *module.Context, b MotionBody) error {
 	m, err := a.secretaryOf(ctx, b.Meeting)
 	if err != nil {
 		return err
@@ -572,7 +542,7 @@ func (a *Assembly) motion(ctx *module.Context, raw []byte) error {
 		return err
 	}
 	m.Motions++
-	module.PutJSON(ctx.Store, motionKey(m.ID, m.Motions), Motion{Meeting: m.ID, No: m.Motions, AgendaItem: b.AgendaItem, Title: b.Title, Text: b.Text, Decision: Pending})
+	module.Put(ctx.Store, motionKey(m.ID, m.Motions), Motion{Meeting: m.ID, No: m.Motions, AgendaItem: b.AgendaItem, Title: b.Title, Text: b.Text, Decision: Pending})
 	a.putMeeting(ctx, m)
 	ctx.Emit("assembly.motion", "meeting", m.ID, "motion", strconv.Itoa(m.Motions))
 	return nil
@@ -580,11 +550,7 @@ func (a *Assembly) motion(ctx *module.Context, raw []byte) error {
 
 var decisions = []string{Adopted, Rejected, Withdrawn, Deferred}
 
-func (a *Assembly) decide(ctx *module.Context, raw []byte) error {
-	var b DecideBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) decide(ctx *module.Context, b DecideBody) error {
 	m, err := a.secretaryOf(ctx, b.Meeting)
 	if err != nil {
 		return err
@@ -631,16 +597,12 @@ func (a *Assembly) decide(ctx *module.Context, raw []byte) error {
 	}
 	mo.Decision, mo.For, mo.Against, mo.Abstain = b.Decision, b.For, b.Against, b.Abstain
 	mo.Election, mo.Conclusions, mo.Quorum, mo.DecidedAt = b.Election, b.Conclusions, &q, ctx.Unix()
-	module.PutJSON(ctx.Store, motionKey(m.ID, mo.No), mo)
+	module.Put(ctx.Store, motionKey(m.ID, mo.No), mo)
 	ctx.Emit("assembly.decision", "meeting", m.ID, "motion", strconv.Itoa(mo.No), "decision", b.Decision)
 	return nil
 }
 
-func (a *Assembly) close(ctx *module.Context, raw []byte) error {
-	var b MeetingBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) close(ctx *module.Context, b MeetingBody) error {
 	m, err := a.secretaryOf(ctx, b.Meeting)
 	if err != nil {
 		return err
@@ -679,11 +641,7 @@ func checkMinutes(ref MinutesRef, content string) error {
 	return nil
 }
 
-func (a *Assembly) minutes(ctx *module.Context, raw []byte) error {
-	var b MinutesBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) minutes(ctx *module.Context, b MinutesBody) error {
 	m, err := a.secretaryOf(ctx, b.Meeting)
 	if err != nil {
 		return err
@@ -802,11 +760,7 @@ func (a *Assembly) cosign(ctx *module.Context, m Meeting, kind string, hash []by
 	return c, nil
 }
 
-func (a *Assembly) finalize(ctx *module.Context, raw []byte) error {
-	var b FinalizeBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) finalize(ctx *module.Context, b FinalizeBody) error {
 	m, err := a.secretaryOf(ctx, b.Meeting)
 	if err != nil {
 		return err
@@ -828,11 +782,7 @@ func (a *Assembly) finalize(ctx *module.Context, raw []byte) error {
 	return nil
 }
 
-func (a *Assembly) erratum(ctx *module.Context, raw []byte) error {
-	var b ErratumBody
-	if err := tx.DecodeBody(raw, &b); err != nil {
-		return err
-	}
+func (a *Assembly) erratum(ctx *module.Context, b ErratumBody) error {
 	m, ok := GetMeeting(ctx.Store, b.Meeting)
 	if !ok {
 		return codes.NotFound.Errorf("meeting %q does not exist", b.Meeting)
@@ -869,7 +819,7 @@ func (a *Assembly) erratum(ctx *module.Context, raw []byte) error {
 		return err
 	}
 	e.Signatures = c
-	module.PutJSON(ctx.Store, erratumKey(m.ID, e.No), e)
+	module.Put(ctx.Store, erratumKey(m.ID, e.No), e)
 	if b.NewMinutesContent != "" {
 		ctx.Store.Set([]byte(erratumMinutesKey(m.ID, e.No)), []byte(b.NewMinutesContent))
 	}

@@ -90,25 +90,34 @@ func DeriveElectionID(chainID, name string) [32]byte {
 	return sha256.Sum256([]byte("pnyx/election/id/v1\x00" + chainID + "\x00" + name))
 }
 
-// Routes returns the module's handlers.
-func (m *Elections) Routes() module.Routes {
-	return module.Routes{
-		TypeCreate: m.create, TypeCancel: m.cancel,
-		TypeTrusteeKey: m.trusteeKey, TypeDeal: m.deal, TypeCheck: m.check, TypeAnswer: m.answer,
-		TypeAck: m.ack, TypeIssuerKey: m.issuerKey,
-		TypeRequest: m.request, TypeIssue: m.issue,
-		TypeBallot: m.ballot, TypeSpoil: m.spoil,
-		TypeDecrypt: m.decrypt,
+// Spec describes the module to the chain.
+func (m *Elections) Spec() module.Spec {
+	return module.Spec{Name: "election", Routes: []module.Route{
+		module.Handle(TypeCreate, m.create),
+		module.Handle(TypeCancel, m.cancel),
+		module.Handle(TypeTrusteeKey, m.trusteeKey),
+		module.Handle(TypeDeal, m.deal),
+		module.Handle(TypeCheck, m.check),
+		module.Handle(TypeAnswer, m.answer),
+		module.Handle(TypeAck, m.ack),
+		module.Handle(TypeIssuerKey, m.issuerKey),
+		module.Handle(TypeRequest, m.request),
+		module.Handle(TypeIssue, m.issue),
+		module.HandleRaw[BallotBody](TypeBallot, m.ballot).Unsigned(),
+		module.Handle(TypeSpoil, m.spoil).Unsigned(),
+		module.Handle(TypeDecrypt, m.decrypt),
+	},
+		// Ballots are verified for the whole block first, on all cores.
+		BeginBlock: func(kv store.KV, height int64, txs [][]byte) { m.BeginBlock(kv, height, txs) },
+		EndBlock:   m.EndBlock,
+		Preverify:  m.Preverify,
 	}
 }
 
-// Anonymous lists the transaction types that carry no signer.
-func (m *Elections) Anonymous() []string { return []string{TypeBallot, TypeSpoil} }
-
 // Get reads an election.
 func Get(kv store.Reader, id string) (*Election, bool) {
-	var e Election
-	if !module.GetJSON(kv, string(ElectionKey(id)), &e) {
+	e, ok := module.Get[Election](kv, string(ElectionKey(id)))
+	if !ok {
 		return nil, false
 	}
 	return &e, true
@@ -116,8 +125,8 @@ func Get(kv store.Reader, id string) (*Election, bool) {
 
 // GetTally reads an election's running tally.
 func GetTally(kv store.Reader, id string) (*Tally, bool) {
-	var t Tally
-	if !module.GetJSON(kv, string(TallyKey(id)), &t) {
+	t, ok := module.Get[Tally](kv, string(TallyKey(id)))
+	if !ok {
 		return nil, false
 	}
 	return &t, true
@@ -203,9 +212,9 @@ func (m *Elections) issuer(ctx *module.Context, e *Election) (int, error) {
 	return i, nil
 }
 
-func put(ctx *module.Context, e *Election) { module.PutJSON(ctx.Store, string(ElectionKey(e.ID)), e) }
+func put(ctx *module.Context, e *Election) { module.Put(ctx.Store, string(ElectionKey(e.ID)), e) }
 func putTally(ctx *module.Context, id string, t *Tally) {
-	module.PutJSON(ctx.Store, string(TallyKey(id)), t)
+	module.Put(ctx.Store, string(TallyKey(id)), t)
 }
 
 func decodeHex(s, what string, size int) ([]byte, error) {
@@ -216,11 +225,7 @@ func decodeHex(s, what string, size int) ([]byte, error) {
 	return b, nil
 }
 
-func (m *Elections) create(ctx *module.Context, body []byte) error {
-	var b CreateBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	if !idPattern.MatchString(b.ID) {
 		return codes.InvalidArgument.Errorf("election ID %q must match %s", b.ID, idPattern)
 	}
@@ -302,11 +307,7 @@ func (m *Elections) create(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Elections) cancel(ctx *module.Context, body []byte) error {
-	var b CancelBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) cancel(ctx *module.Context, b CancelBody) error {
 	e, err := load(ctx.Store, b.Election)
 	if err != nil {
 		return err
@@ -338,11 +339,7 @@ func inCeremony(ctx *module.Context, id string) (*Election, error) {
 	return e, nil
 }
 
-func (m *Elections) trusteeKey(ctx *module.Context, body []byte) error {
-	var b TrusteeKeyBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) trusteeKey(ctx *module.Context, b TrusteeKeyBody) error {
 	e, err := inCeremony(ctx, b.Election)
 	if err != nil {
 		return err
@@ -428,11 +425,7 @@ func allSet(ss []string) bool {
 	return true
 }
 
-func (m *Elections) deal(ctx *module.Context, body []byte) error {
-	var b DealBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) deal(ctx *module.Context, b DealBody) error {
 	e, err := inCeremony(ctx, b.Election)
 	if err != nil {
 		return err
@@ -465,11 +458,7 @@ func (m *Elections) deal(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Elections) check(ctx *module.Context, body []byte) error {
-	var b CheckBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) check(ctx *module.Context, b CheckBody) error {
 	e, err := inCeremony(ctx, b.Election)
 	if err != nil {
 		return err
@@ -497,11 +486,7 @@ func (m *Elections) check(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Elections) answer(ctx *module.Context, body []byte) error {
-	var b AnswerBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) answer(ctx *module.Context, b AnswerBody) error {
 	e, err := inCeremony(ctx, b.Election)
 	if err != nil {
 		return err
@@ -605,11 +590,7 @@ func (m *Elections) maybeJointKey(ctx *module.Context, e *Election) {
 	ctx.Emit("election.joint_key", "election", e.ID, "joint_key", e.JointKey, "ceremony_hash", e.CeremonyHash)
 }
 
-func (m *Elections) ack(ctx *module.Context, body []byte) error {
-	var b AckBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) ack(ctx *module.Context, b AckBody) error {
 	e, err := inCeremony(ctx, b.Election)
 	if err != nil {
 		return err
@@ -644,11 +625,7 @@ func (m *Elections) ack(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Elections) issuerKey(ctx *module.Context, body []byte) error {
-	var b IssuerKeyBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) issuerKey(ctx *module.Context, b IssuerKeyBody) error {
 	e, err := inCeremony(ctx, b.Election)
 	if err != nil {
 		return err
@@ -734,11 +711,7 @@ func classPhrase(c members.Class) string {
 	return " of class " + string(c)
 }
 
-func (m *Elections) request(ctx *module.Context, body []byte) error {
-	var b RequestBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) request(ctx *module.Context, b RequestBody) error {
 	e, err := load(ctx.Store, b.Election)
 	if err != nil {
 		return err
@@ -781,7 +754,7 @@ func (m *Elections) request(ctx *module.Context, body []byte) error {
 	t, _ := GetTally(ctx.Store, e.ID)
 	seq := t.Requests
 	t.Requests++
-	module.PutJSON(ctx.Store, string(RequestKey(e.ID, seq)), CredentialRequest{Seq: seq, Member: id,
+	module.Put(ctx.Store, string(RequestKey(e.ID, seq)), CredentialRequest{Seq: seq, Member: id,
 		Key: hex.EncodeToString(ctx.Caller.Key), Blinded: b.Blinded, Signatures: b.Signatures})
 	ctx.Store.Set(requestByMember(e.ID, id), []byte(strconv.FormatUint(seq, 10)))
 	putTally(ctx, e.ID, t)
@@ -791,8 +764,8 @@ func (m *Elections) request(ctx *module.Context, body []byte) error {
 
 // GetRequest reads request seq.
 func GetRequest(kv store.Reader, id string, seq uint64) (*CredentialRequest, bool) {
-	var r CredentialRequest
-	if !module.GetJSON(kv, string(RequestKey(id, seq)), &r) {
+	r, ok := module.Get[CredentialRequest](kv, string(RequestKey(id, seq)))
+	if !ok {
 		return nil, false
 	}
 	return &r, true
@@ -808,11 +781,7 @@ func RequestOf(kv store.Reader, id, member string) (uint64, bool) {
 	return n, true
 }
 
-func (m *Elections) issue(ctx *module.Context, body []byte) error {
-	var b IssueBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) issue(ctx *module.Context, b IssueBody) error {
 	e, err := load(ctx.Store, b.Election)
 	if err != nil {
 		return err
@@ -1173,7 +1142,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	// time puts a block either in the voting window or after it), and
 	// nothing else reads the aggregate.
 	m.blockAgg[e.ID] = agg
-	module.PutJSON(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces,
+	module.Put(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces,
 		OneTimeKey: otkHex, Selections: base64.StdEncoding.EncodeToString(b.SelectionBytes())})
 	ctx.Store.Set(otkKey(e.ID, otkHex), []byte(strconv.FormatUint(seq, 10)))
 	ctx.Store.Set(TrackingKey(e.ID, code), []byte("b/"+padN(seq)))
@@ -1184,18 +1153,14 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 
 // GetBallot reads cast ballot seq.
 func GetBallot(kv store.Reader, id string, seq uint64) (*CastBallot, bool) {
-	var b CastBallot
-	if !module.GetJSON(kv, string(BallotKey(id, seq)), &b) {
+	b, ok := module.Get[CastBallot](kv, string(BallotKey(id, seq)))
+	if !ok {
 		return nil, false
 	}
 	return &b, true
 }
 
-func (m *Elections) spoil(ctx *module.Context, body []byte) error {
-	var sb SpoilBody
-	if err := tx.DecodeBody(body, &sb); err != nil {
-		return err
-	}
+func (m *Elections) spoil(ctx *module.Context, sb SpoilBody) error {
 	raw, err := BallotBytes(sb.Ballot)
 	if err != nil {
 		return err
@@ -1237,7 +1202,7 @@ func (m *Elections) spoil(ctx *module.Context, body []byte) error {
 	t, _ := GetTally(ctx.Store, e.ID)
 	seq := t.Spoiled
 	t.Spoiled++
-	module.PutJSON(ctx.Store, string(SpoiledKey(e.ID, seq)), SpoiledBallot{Seq: seq, Tracking: code, Ballot: sb.Ballot, Reveal: sb.Reveal})
+	module.Put(ctx.Store, string(SpoiledKey(e.ID, seq)), SpoiledBallot{Seq: seq, Tracking: code, Ballot: sb.Ballot, Reveal: sb.Reveal})
 	ctx.Store.Set(TrackingKey(e.ID, code), []byte("s/"+padN(seq)))
 	putTally(ctx, e.ID, t)
 	ctx.Emit("election.spoiled", "election", e.ID, "tracking", code)
@@ -1333,11 +1298,7 @@ func DecodeShare(l, n int, raw []byte) (*ceremony.DecryptionShare, error) {
 	return s, rd.Finish()
 }
 
-func (m *Elections) decrypt(ctx *module.Context, body []byte) error {
-	var b DecryptBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Elections) decrypt(ctx *module.Context, b DecryptBody) error {
 	e, err := load(ctx.Store, b.Election)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/pnyx-party/pnyx/module"
 	"strconv"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
@@ -148,8 +149,8 @@ func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Str
 	}
 	man := r.Manifest
 	for seq := uint64(0); seq < t.Spoiled; seq++ {
-		var s SpoiledBallot
-		if !getJSON(kv, SpoiledKey(id, seq), &s) {
+		s, ok := module.Get[SpoiledBallot](kv, SpoiledKey(id, seq))
+		if !ok {
 			return nil, fmt.Errorf("spoiled ballot %d is missing", seq)
 		}
 		raw, _ := base64.StdEncoding.DecodeString(s.Ballot)

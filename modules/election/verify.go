@@ -191,7 +191,7 @@ func (m *Elections) EndBlock(kv store.KV) {
 		}
 		agg := m.blockAgg[id]
 		t.Aggregate = hex.EncodeToString(encodeAggregate(agg))
-		module.PutJSON(kv, string(TallyKey(id)), t)
+		module.Put(kv, string(TallyKey(id)), t)
 		m.rememberAggregate(id, t.Aggregate, agg)
 	}
 	m.blockAgg = nil
@@ -199,8 +199,6 @@ func (m *Elections) EndBlock(kv store.KV) {
 	m.block = nil
 	m.mu.Unlock()
 }
-
-func getJSON(kv store.Reader, key []byte, v any) bool { return module.GetJSON(kv, string(key), v) }
 
 // Preverify checks a ballot's credentials and one-time signature off the
 // application's serial path (the API calls it on the request's goroutine,

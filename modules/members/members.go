@@ -26,7 +26,6 @@ import (
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/tx"
 )
 
 // Class is a member's class.
@@ -217,14 +216,21 @@ func RotationMessage(chainID, memberID string, newKey ed25519.PublicKey) []byte 
 	return []byte("pnyx/rotate-key/v1\x00" + chainID + "\x00" + memberID + "\x00" + hex.EncodeToString(newKey))
 }
 
-// Routes returns the module's handlers.
-func (m *Members) Routes() module.Routes {
-	return module.Routes{
-		TypeEnroll: m.enroll, TypeRedeem: m.redeem, TypeApprove: m.approve,
-		TypeRotateKey: m.rotateKey, TypeRecover: m.recoverKey, TypeTransfer: m.transfer,
-		TypeSetClass: m.setClass, TypeSuspend: m.suspend, TypeReinstate: m.reinstate,
-		TypeExpel: m.expel, TypeWithdraw: m.withdraw,
-	}
+// Spec describes the module to the chain.
+func (m *Members) Spec() module.Spec {
+	return module.Spec{Name: "members", Routes: []module.Route{
+		module.Handle(TypeEnroll, m.enroll),
+		module.Handle(TypeRedeem, m.redeem),
+		module.Handle(TypeApprove, m.approve),
+		module.Handle(TypeRotateKey, m.rotateKey),
+		module.Handle(TypeRecover, m.recoverKey),
+		module.Handle(TypeTransfer, m.transfer),
+		module.Handle(TypeSetClass, m.setClass),
+		module.Handle(TypeSuspend, m.suspend),
+		module.Handle(TypeReinstate, m.reinstate),
+		module.Handle(TypeExpel, m.expel),
+		module.Handle(TypeWithdraw, m.withdraw),
+	}}
 }
 
 // Get reads a member.
@@ -233,8 +239,7 @@ func Get(kv store.Reader, id string) (Member, bool) {
 	if !validID(id) {
 		return mem, false
 	}
-	ok := module.GetJSON(kv, memberKey(id), &mem)
-	return mem, ok
+	return module.Get[Member](kv, memberKey(id))
 }
 
 // ByKey returns the ID of the member whose current key is pub.
@@ -300,11 +305,7 @@ func (m *Members) chapterExists(kv store.Reader, ch string) error {
 	return nil
 }
 
-func (m *Members) enroll(ctx *module.Context, body []byte) error {
-	var b EnrollBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) enroll(ctx *module.Context, b EnrollBody) error {
 	if len(b.Entries) == 0 || len(b.Entries) > MaxBatch {
 		return codes.InvalidArgument.Errorf("an enroll batch holds 1-%d entries, not %d", MaxBatch, len(b.Entries))
 	}
@@ -329,7 +330,7 @@ func (m *Members) enroll(ctx *module.Context, body []byte) error {
 		if _, taken := Get(ctx.Store, id); taken {
 			return codes.AlreadyExists.Errorf("entry %d: code hash %.16s… was redeemed already", i, e.CodeHash)
 		}
-		module.PutJSON(ctx.Store, enrollKey(e.CodeHash), Enrollment{
+		module.Put(ctx.Store, enrollKey(e.CodeHash), Enrollment{
 			CodeHash: e.CodeHash, MemberID: id, Chapter: e.Chapter, Class: e.Class,
 			Registrar: ctx.Caller.MemberID, ExpiresAt: ctx.Unix() + m.EnrollmentTTL,
 		})
@@ -338,17 +339,13 @@ func (m *Members) enroll(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Members) redeem(ctx *module.Context, body []byte) error {
-	var b RedeemBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) redeem(ctx *module.Context, b RedeemBody) error {
 	if len(b.Code) < 12 || len(b.Code) > 128 {
 		return codes.InvalidArgument.Errorf("an enrollment code has 12-128 characters")
 	}
 	hash := EnrollmentCodeHash(ctx.ChainID, b.Code)
-	var e Enrollment
-	if !module.GetJSON(ctx.Store, enrollKey(hash), &e) {
+	e, ok := module.Get[Enrollment](ctx.Store, enrollKey(hash))
+	if !ok {
 		return codes.NotFound.Errorf("no pending enrollment for this code (wrong, used or never issued)")
 	}
 	if ctx.Unix() > e.ExpiresAt {
@@ -364,11 +361,7 @@ func (m *Members) redeem(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Members) approve(ctx *module.Context, body []byte) error {
-	var b ApproveBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) approve(ctx *module.Context, b ApproveBody) error {
 	if len(b.Entries) == 0 || len(b.Entries) > MaxBatch {
 		return codes.InvalidArgument.Errorf("an approve batch holds 1-%d entries, not %d", MaxBatch, len(b.Entries))
 	}
@@ -430,7 +423,7 @@ func (m *Members) put(kv store.KV, mem Member) {
 	if mem.Status == Active {
 		addActive(kv, mem.Chapter, mem.Class, +1)
 	}
-	module.PutJSON(kv, memberKey(mem.ID), mem)
+	module.Put(kv, memberKey(mem.ID), mem)
 }
 
 // Classes lists every member class, in a fixed order.
@@ -498,11 +491,7 @@ func (m *Members) setKey(ctx *module.Context, mem Member, newKey string) {
 	m.put(ctx.Store, mem)
 }
 
-func (m *Members) rotateKey(ctx *module.Context, body []byte) error {
-	var b RotateKeyBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) rotateKey(ctx *module.Context, b RotateKeyBody) error {
 	mem, err := self(ctx)
 	if err != nil {
 		return err
@@ -526,11 +515,7 @@ func (m *Members) rotateKey(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Members) recoverKey(ctx *module.Context, body []byte) error {
-	var b RecoverKeyBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) recoverKey(ctx *module.Context, b RecoverKeyBody) error {
 	mem, err := m.official(ctx, b.Member)
 	if err != nil {
 		return err
@@ -549,11 +534,7 @@ func (m *Members) recoverKey(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Members) transfer(ctx *module.Context, body []byte) error {
-	var b TransferBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) transfer(ctx *module.Context, b TransferBody) error {
 	mem, err := m.official(ctx, b.Member)
 	if err != nil {
 		return err
@@ -581,11 +562,7 @@ func (m *Members) transfer(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Members) setClass(ctx *module.Context, body []byte) error {
-	var b SetClassBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) setClass(ctx *module.Context, b SetClassBody) error {
 	if err := validClass(b.Class); err != nil {
 		return err
 	}
@@ -626,11 +603,7 @@ func (m *Members) changeStatus(ctx *module.Context, mem Member, to Status, reaso
 	return nil
 }
 
-func (m *Members) statusAction(ctx *module.Context, body []byte, needReason bool, allowed []Status, to Status) error {
-	var b StatusBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) statusAction(ctx *module.Context, b StatusBody, needReason bool, allowed []Status, to Status) error {
 	if needReason {
 		if err := validReason(b.Reason); err != nil {
 			return err
@@ -650,23 +623,19 @@ func (m *Members) statusAction(ctx *module.Context, body []byte, needReason bool
 	return codes.WrongState.Errorf("member %s is %s; cannot become %s", mem.ID, mem.Status, to)
 }
 
-func (m *Members) suspend(ctx *module.Context, body []byte) error {
-	return m.statusAction(ctx, body, true, []Status{Active}, Suspended)
+func (m *Members) suspend(ctx *module.Context, b StatusBody) error {
+	return m.statusAction(ctx, b, true, []Status{Active}, Suspended)
 }
 
-func (m *Members) reinstate(ctx *module.Context, body []byte) error {
-	return m.statusAction(ctx, body, false, []Status{Suspended}, Active)
+func (m *Members) reinstate(ctx *module.Context, b StatusBody) error {
+	return m.statusAction(ctx, b, false, []Status{Suspended}, Active)
 }
 
-func (m *Members) expel(ctx *module.Context, body []byte) error {
-	return m.statusAction(ctx, body, true, []Status{Active, Suspended}, Expelled)
+func (m *Members) expel(ctx *module.Context, b StatusBody) error {
+	return m.statusAction(ctx, b, true, []Status{Active, Suspended}, Expelled)
 }
 
-func (m *Members) withdraw(ctx *module.Context, body []byte) error {
-	var b WithdrawBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Members) withdraw(ctx *module.Context, b WithdrawBody) error {
 	mem, err := self(ctx)
 	if err != nil {
 		return err

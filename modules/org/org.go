@@ -27,7 +27,6 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
-	"github.com/pnyx-party/pnyx/tx"
 )
 
 // Role names a power scoped to a chapter subtree.
@@ -131,13 +130,13 @@ func grantByChapterKey(c string, r Role, m string) string {
 	return "org/gc/" + c + "/" + string(r) + "/" + m
 }
 
-// Routes returns org's handlers.
-func (o *Org) Routes() module.Routes {
-	return module.Routes{
-		TypeCreateChapter: o.createChapter,
-		TypeGrantRole:     o.grantRole,
-		TypeRevokeRole:    o.revokeRole,
-	}
+// Spec describes the module to the chain.
+func (o *Org) Spec() module.Spec {
+	return module.Spec{Name: "org", Routes: []module.Route{
+		module.Handle(TypeCreateChapter, o.createChapter),
+		module.Handle(TypeGrantRole, o.grantRole),
+		module.Handle(TypeRevokeRole, o.revokeRole),
+	}}
 }
 
 // CreateRoot writes the root chapter at genesis.
@@ -148,7 +147,7 @@ func CreateRoot(kv store.KV, id, name string, at int64) error {
 	if err := validName(name); err != nil {
 		return err
 	}
-	module.PutJSON(kv, chapterKey(id), Chapter{ID: id, Name: name, Level: LevelCentral, CreatedAt: at})
+	module.Put(kv, chapterKey(id), Chapter{ID: id, Name: name, Level: LevelCentral, CreatedAt: at})
 	kv.Set([]byte("org/root"), []byte(id))
 	return nil
 }
@@ -156,7 +155,7 @@ func CreateRoot(kv store.KV, id, name string, at int64) error {
 // PutGrant writes a grant without authority checks; genesis uses it for the
 // first administrators.
 func PutGrant(kv store.KV, g Grant) {
-	module.PutJSON(kv, grantKey(g.Member, g.Role, g.Chapter), g)
+	module.Put(kv, grantKey(g.Member, g.Role, g.Chapter), g)
 	kv.Set([]byte(grantByChapterKey(g.Chapter, g.Role, g.Member)), []byte{1})
 }
 
@@ -173,11 +172,7 @@ func validName(name string) error {
 	return nil
 }
 
-func (o *Org) createChapter(ctx *module.Context, body []byte) error {
-	var b CreateChapterBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (o *Org) createChapter(ctx *module.Context, b CreateChapterBody) error {
 	if !ValidChapterID(b.ID) {
 		return codes.InvalidArgument.Errorf("chapter ID %q must be 1-48 of [a-z0-9-], starting with a letter or digit", b.ID)
 	}
@@ -203,7 +198,7 @@ func (o *Org) createChapter(ctx *module.Context, body []byte) error {
 	if _, exists := GetChapter(ctx.Store, b.ID); exists {
 		return codes.AlreadyExists.Errorf("chapter %q exists already", b.ID)
 	}
-	module.PutJSON(ctx.Store, chapterKey(b.ID), Chapter{ID: b.ID, Name: b.Name, Parent: b.Parent, Level: level, CreatedAt: ctx.Unix(), Height: ctx.Height})
+	module.Put(ctx.Store, chapterKey(b.ID), Chapter{ID: b.ID, Name: b.Name, Parent: b.Parent, Level: level, CreatedAt: ctx.Unix(), Height: ctx.Height})
 	ctx.Store.Set([]byte(childKey(b.Parent, b.ID)), []byte{1})
 	ctx.Emit("chapter.created", "chapter", b.ID, "parent", b.Parent, "level", level)
 	return nil
@@ -229,11 +224,7 @@ func (o *Org) checkRoleChange(ctx *module.Context, b RoleBody) error {
 	return o.Authorize(ctx, Admin, scope)
 }
 
-func (o *Org) grantRole(ctx *module.Context, body []byte) error {
-	var b RoleBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (o *Org) grantRole(ctx *module.Context, b RoleBody) error {
 	if err := o.checkRoleChange(ctx, b); err != nil {
 		return err
 	}
@@ -248,11 +239,7 @@ func (o *Org) grantRole(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (o *Org) revokeRole(ctx *module.Context, body []byte) error {
-	var b RoleBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (o *Org) revokeRole(ctx *module.Context, b RoleBody) error {
 	if err := o.checkRoleChange(ctx, b); err != nil {
 		return err
 	}
@@ -331,8 +318,7 @@ func GetChapter(kv store.Reader, id string) (Chapter, bool) {
 	if !ValidChapterID(id) {
 		return c, false
 	}
-	ok := module.GetJSON(kv, chapterKey(id), &c)
-	return c, ok
+	return module.Get[Chapter](kv, chapterKey(id))
 }
 
 // Root returns the root chapter's ID.
@@ -389,8 +375,7 @@ func GrantsAt(kv store.Reader, chapter string) []Grant {
 	kv.Iterate([]byte(prefix), func(k, _ []byte) bool {
 		parts := strings.SplitN(strings.TrimPrefix(string(k), prefix), "/", 2)
 		if len(parts) == 2 {
-			var g Grant
-			if module.GetJSON(kv, grantKey(parts[1], Role(parts[0]), chapter), &g) {
+			if g, ok := module.Get[Grant](kv, grantKey(parts[1], Role(parts[0]), chapter)); ok {
 				out = append(out, g)
 			}
 		}

@@ -41,7 +41,6 @@ import (
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/tx"
 )
 
 // The petition module's own codes (the 200s).
@@ -355,14 +354,26 @@ type Petitions struct {
 	Org *org.Org
 }
 
-// Routes returns the module's handlers.
-func (m *Petitions) Routes() module.Routes {
-	return module.Routes{
-		TypeSetParams: m.setParams, TypeCreate: m.create, TypeOpen: m.open,
-		TypeAgree: m.agree, TypeUnagree: m.unagree, TypeWithdraw: m.withdraw, TypeAnswer: m.answer,
-		TypeComment: m.comment, TypeEdit: m.edit, TypeDelete: m.delete, TypeVote: m.vote, TypeReport: m.report,
-		TypeHide: m.hide, TypeUnhide: m.unhide, TypeBlock: m.block, TypeUnblock: m.unblock,
-	}
+// Spec describes the module to the chain.
+func (m *Petitions) Spec() module.Spec {
+	return module.Spec{Name: "petition", Routes: []module.Route{
+		module.Handle(TypeSetParams, m.setParams),
+		module.Handle(TypeCreate, m.create),
+		module.Handle(TypeOpen, m.open),
+		module.Handle(TypeAgree, m.agree),
+		module.Handle(TypeUnagree, m.unagree),
+		module.Handle(TypeWithdraw, m.withdraw),
+		module.Handle(TypeAnswer, m.answer),
+		module.Handle(TypeComment, m.comment),
+		module.Handle(TypeEdit, m.edit),
+		module.Handle(TypeDelete, m.delete),
+		module.Handle(TypeVote, m.vote),
+		module.Handle(TypeReport, m.report),
+		module.Handle(TypeHide, m.hide),
+		module.Handle(TypeUnhide, m.unhide),
+		module.Handle(TypeBlock, m.block),
+		module.Handle(TypeUnblock, m.unblock),
+	}}
 }
 
 // ContentHash is hex(SHA-256("pnyx/content/v1\x00" ‖ kind ‖ "\x00" ‖ title ‖
@@ -418,7 +429,7 @@ func Get(kv store.Reader, id string) (Petition, bool) {
 	if !ValidID(id) {
 		return p, false
 	}
-	return p, module.GetJSON(kv, string(PetitionKey(id)), &p)
+	return module.Get[Petition](kv, string(PetitionKey(id)))
 }
 
 // GetComment reads a comment.
@@ -427,13 +438,12 @@ func GetComment(kv store.Reader, id string) (Comment, bool) {
 	if !ValidID(id) {
 		return c, false
 	}
-	return c, module.GetJSON(kv, string(CommentKey(id)), &c)
+	return module.Get[Comment](kv, string(CommentKey(id)))
 }
 
 // HasAgreed reports whether member agreed to petition.
 func HasAgreed(kv store.Reader, petition, member string) (Agreement, bool) {
-	var a Agreement
-	return a, module.GetJSON(kv, string(AgreementKey(petition, member)), &a)
+	return module.Get[Agreement](kv, string(AgreementKey(petition, member)))
 }
 
 // ChapterCount is one chapter's share of a petition's agreements.
@@ -468,8 +478,7 @@ func VersionHashes(kv store.Reader, comment string) []string {
 // nearest ancestor's, else DefaultParams.
 func ParamsFor(kv store.Reader, chapter string) Params {
 	for _, ch := range org.Ancestors(kv, chapter) {
-		var p Params
-		if module.GetJSON(kv, string(ParamsKey(ch)), &p) {
+		if p, ok := module.Get[Params](kv, string(ParamsKey(ch))); ok {
 			return p
 		}
 	}
@@ -480,8 +489,7 @@ func ParamsFor(kv store.Reader, chapter string) Params {
 // above it.
 func BlockedIn(kv store.Reader, member, chapter string) (Block, bool) {
 	for _, ch := range org.Ancestors(kv, chapter) {
-		var b Block
-		if module.GetJSON(kv, string(BlockKey(ch, member)), &b) {
+		if b, ok := module.Get[Block](kv, string(BlockKey(ch, member))); ok {
 			return b, true
 		}
 	}
@@ -489,10 +497,10 @@ func BlockedIn(kv store.Reader, member, chapter string) (Block, bool) {
 }
 
 func putPetition(ctx *module.Context, p Petition) {
-	module.PutJSON(ctx.Store, string(PetitionKey(p.ID)), p)
+	module.Put(ctx.Store, string(PetitionKey(p.ID)), p)
 }
 func putComment(ctx *module.Context, c Comment) {
-	module.PutJSON(ctx.Store, string(CommentKey(c.ID)), c)
+	module.Put(ctx.Store, string(CommentKey(c.ID)), c)
 }
 
 // emitPetition tells the index where a petition stands; it never names
@@ -549,11 +557,7 @@ func in(s string, set ...string) bool {
 	return false
 }
 
-func (m *Petitions) setParams(ctx *module.Context, body []byte) error {
-	var b SetParamsBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) setParams(ctx *module.Context, b SetParamsBody) error {
 	if _, ok := org.GetChapter(ctx.Store, b.Chapter); !ok {
 		return codes.NotFound.Errorf("chapter %q does not exist", b.Chapter)
 	}
@@ -566,16 +570,12 @@ func (m *Petitions) setParams(ctx *module.Context, body []byte) error {
 			return codes.Unauthorized.Errorf("%s (nor admin)", codes.Message(err))
 		}
 	}
-	module.PutJSON(ctx.Store, string(ParamsKey(b.Chapter)), b.Params)
+	module.Put(ctx.Store, string(ParamsKey(b.Chapter)), b.Params)
 	ctx.Emit("petition.params", "chapter", b.Chapter)
 	return nil
 }
 
-func (m *Petitions) create(ctx *module.Context, body []byte) error {
-	var b CreateBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) create(ctx *module.Context, b CreateBody) error {
 	if !ValidID(b.ID) {
 		return codes.InvalidArgument.Errorf("petition ID %q must be 2-48 of [a-z0-9-]", b.ID)
 	}
@@ -624,11 +624,7 @@ func (m *Petitions) authorOf(ctx *module.Context, id string) (Petition, error) {
 	return p, nil
 }
 
-func (m *Petitions) open(ctx *module.Context, body []byte) error {
-	var b RefBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) open(ctx *module.Context, b RefBody) error {
 	p, err := m.authorOf(ctx, b.Petition)
 	if err != nil {
 		return err
@@ -645,11 +641,7 @@ func (m *Petitions) open(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Petitions) withdraw(ctx *module.Context, body []byte) error {
-	var b RefBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) withdraw(ctx *module.Context, b RefBody) error {
 	p, err := m.authorOf(ctx, b.Petition)
 	if err != nil {
 		return err
@@ -685,11 +677,7 @@ func addCount(ctx *module.Context, key []byte, delta int64) {
 	ctx.Store.Set(key, []byte(strconv.FormatInt(n, 10)))
 }
 
-func (m *Petitions) agree(ctx *module.Context, body []byte) error {
-	var b RefBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) agree(ctx *module.Context, b RefBody) error {
 	p, err := load(ctx, b.Petition)
 	if err != nil {
 		return err
@@ -707,7 +695,7 @@ func (m *Petitions) agree(ctx *module.Context, body []byte) error {
 	if _, ok := HasAgreed(ctx.Store, p.ID, me.ID); ok {
 		return AlreadyAgreed.Errorf("member %s agreed to petition %s already", me.ID, p.ID)
 	}
-	module.PutJSON(ctx.Store, string(AgreementKey(p.ID, me.ID)), Agreement{Chapter: me.Chapter, At: ctx.Unix(), Height: ctx.Height})
+	module.Put(ctx.Store, string(AgreementKey(p.ID, me.ID)), Agreement{Chapter: me.Chapter, At: ctx.Unix(), Height: ctx.Height})
 	addCount(ctx, chapterCountKey(p.ID, me.Chapter), 1)
 	p.Agreements++
 	if p.State == PreAgreement && p.Agreements >= p.Params.PreAgreements {
@@ -721,11 +709,7 @@ func (m *Petitions) agree(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Petitions) unagree(ctx *module.Context, body []byte) error {
-	var b RefBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) unagree(ctx *module.Context, b RefBody) error {
 	p, err := load(ctx, b.Petition)
 	if err != nil {
 		return err
@@ -748,11 +732,7 @@ func (m *Petitions) unagree(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Petitions) answer(ctx *module.Context, body []byte) error {
-	var b AnswerBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) answer(ctx *module.Context, b AnswerBody) error {
 	if err := validText("answer", b.Body, 1, MaxAnswer, true); err != nil {
 		return err
 	}
@@ -776,11 +756,7 @@ func (m *Petitions) answer(ctx *module.Context, body []byte) error {
 
 var stances = []string{For, Neutral, Against}
 
-func (m *Petitions) comment(ctx *module.Context, body []byte) error {
-	var b CommentBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) comment(ctx *module.Context, b CommentBody) error {
 	if !ValidID(b.ID) {
 		return codes.InvalidArgument.Errorf("comment ID %q must be 2-48 of [a-z0-9-]", b.ID)
 	}
@@ -854,11 +830,7 @@ func ownComment(ctx *module.Context, id string) (Comment, error) {
 	return c, nil
 }
 
-func (m *Petitions) edit(ctx *module.Context, body []byte) error {
-	var b EditBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) edit(ctx *module.Context, b EditBody) error {
 	if err := validText("comment", b.Body, 1, MaxComment, true); err != nil {
 		return err
 	}
@@ -888,11 +860,7 @@ func (m *Petitions) edit(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Petitions) delete(ctx *module.Context, body []byte) error {
-	var b CommentRefBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) delete(ctx *module.Context, b CommentRefBody) error {
 	c, err := ownComment(ctx, b.Comment)
 	if err != nil {
 		return err
@@ -918,11 +886,7 @@ func liveComment(ctx *module.Context, id string) (Comment, error) {
 	return c, nil
 }
 
-func (m *Petitions) vote(ctx *module.Context, body []byte) error {
-	var b VoteBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) vote(ctx *module.Context, b VoteBody) error {
 	if !in(b.Vote, VoteUp, VoteDown, VoteNone) {
 		return codes.InvalidArgument.Errorf("vote %q must be up, down or none", b.Vote)
 	}
@@ -963,11 +927,7 @@ func (m *Petitions) vote(ctx *module.Context, body []byte) error {
 	return nil
 }
 
-func (m *Petitions) report(ctx *module.Context, body []byte) error {
-	var b ReportBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) report(ctx *module.Context, b ReportBody) error {
 	if !in(b.Reason, ReportReasons...) {
 		return codes.InvalidArgument.Errorf("reason %q must be one of %s", b.Reason, strings.Join(ReportReasons, ", "))
 	}
@@ -1022,16 +982,12 @@ func (m *Petitions) moderated(ctx *module.Context, b HideBody) (chapter string, 
 	return "", codes.InvalidArgument.Errorf("kind %q must be petition or comment", b.Kind)
 }
 
-func (m *Petitions) hide(ctx *module.Context, body []byte) error { return m.setHidden(ctx, body, true) }
-func (m *Petitions) unhide(ctx *module.Context, body []byte) error {
-	return m.setHidden(ctx, body, false)
+func (m *Petitions) hide(ctx *module.Context, b HideBody) error { return m.setHidden(ctx, b, true) }
+func (m *Petitions) unhide(ctx *module.Context, b HideBody) error {
+	return m.setHidden(ctx, b, false)
 }
 
-func (m *Petitions) setHidden(ctx *module.Context, body []byte, hidden bool) error {
-	var b HideBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) setHidden(ctx *module.Context, b HideBody, hidden bool) error {
 	chapter, err := m.moderated(ctx, b)
 	if err != nil {
 		return err
@@ -1067,11 +1023,7 @@ func (m *Petitions) setHidden(ctx *module.Context, body []byte, hidden bool) err
 	return nil
 }
 
-func (m *Petitions) block(ctx *module.Context, body []byte) error {
-	var b BlockBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) block(ctx *module.Context, b BlockBody) error {
 	if _, ok := ReasonNames[b.Reason]; !ok || b.Reason == ReasonReports {
 		return codes.InvalidArgument.Errorf("reason %d is not a moderation reason code", b.Reason)
 	}
@@ -1081,16 +1033,12 @@ func (m *Petitions) block(ctx *module.Context, body []byte) error {
 	if ctx.Store.Get(BlockKey(b.Chapter, b.Member)) != nil {
 		return AlreadyState.Errorf("member %s is blocked at %s already", b.Member, b.Chapter)
 	}
-	module.PutJSON(ctx.Store, string(BlockKey(b.Chapter, b.Member)), Block{Member: b.Member, Chapter: b.Chapter, Reason: b.Reason, By: ctx.Caller.MemberID, At: ctx.Unix()})
+	module.Put(ctx.Store, string(BlockKey(b.Chapter, b.Member)), Block{Member: b.Member, Chapter: b.Chapter, Reason: b.Reason, By: ctx.Caller.MemberID, At: ctx.Unix()})
 	ctx.Emit("moderation.blocked", "member", b.Member, "chapter", b.Chapter, "reason", strconv.Itoa(b.Reason), "by", ctx.Caller.MemberID)
 	return nil
 }
 
-func (m *Petitions) unblock(ctx *module.Context, body []byte) error {
-	var b BlockBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (m *Petitions) unblock(ctx *module.Context, b BlockBody) error {
 	if err := m.blockChecks(ctx, b); err != nil {
 		return err
 	}

@@ -26,7 +26,6 @@ import (
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/members"
-	"github.com/pnyx-party/pnyx/tx"
 )
 
 // Credential statuses.
@@ -100,34 +99,37 @@ func BalanceKey(id string) []byte    { return []byte(balanceKey(id)) }
 // SupplyKey is the store key of the supply record.
 func SupplyKey() []byte { return []byte(supplyKey) }
 
-// Routes returns the handlers.
-func (t *Token) Routes() module.Routes {
-	return module.Routes{TypeBurn: t.burn, TypeTransfer: t.transfer}
+// Spec describes the module to the chain.
+func (t *Token) Spec() module.Spec {
+	return module.Spec{Name: "token", Routes: []module.Route{
+		module.Handle(TypeBurn, t.burn),
+		module.Handle(TypeTransfer, t.transfer),
+	},
+		// Total supply equals the sum of balances, and minted − burned
+		// equals the supply.
+		Invariant: CheckSupply,
+	}
 }
 
 // GetCredential reads a member's credential.
 func GetCredential(kv store.Reader, id string) (Credential, bool) {
-	var c Credential
-	ok := module.GetJSON(kv, credKey(id), &c)
-	return c, ok
+	return module.Get[Credential](kv, credKey(id))
 }
 
 // GetBalance reads a member's points (zero when absent).
 func GetBalance(kv store.Reader, id string) uint64 {
-	var b Balance
-	module.GetJSON(kv, balanceKey(id), &b)
+	b, _ := module.Get[Balance](kv, balanceKey(id))
 	return b.Points
 }
 
 // GetSupply reads the supply record.
 func GetSupply(kv store.Reader) Supply {
-	var s Supply
-	module.GetJSON(kv, supplyKey, &s)
+	s, _ := module.Get[Supply](kv, supplyKey)
 	return s
 }
 
 func setBalance(kv store.KV, id string, points uint64) {
-	module.PutJSON(kv, balanceKey(id), Balance{Member: id, Points: points})
+	module.Put(kv, balanceKey(id), Balance{Member: id, Points: points})
 }
 
 // mint is the only way points come into being.
@@ -138,14 +140,14 @@ func mint(ctx *module.Context, id string, amount uint64, rule string) {
 	s := GetSupply(ctx.Store)
 	s.Total += amount
 	s.Minted += amount
-	module.PutJSON(ctx.Store, supplyKey, s)
+	module.Put(ctx.Store, supplyKey, s)
 	setBalance(ctx.Store, id, GetBalance(ctx.Store, id)+amount)
 	ctx.Emit("token.minted", "member", id, "amount", fmt.Sprint(amount), "rule", rule)
 }
 
 // MemberJoined implements members.Hooks: issue the credential and the grant.
 func (t *Token) MemberJoined(ctx *module.Context, id string) error {
-	module.PutJSON(ctx.Store, credKey(id), Credential{Member: id, Status: CredentialActive, IssuedAt: ctx.Unix(), Height: ctx.Height, ChangedAt: ctx.Unix()})
+	module.Put(ctx.Store, credKey(id), Credential{Member: id, Status: CredentialActive, IssuedAt: ctx.Unix(), Height: ctx.Height, ChangedAt: ctx.Unix()})
 	ctx.Emit("token.credential_issued", "member", id)
 	mint(ctx, id, t.Params.SignupGrant, "signup_grant")
 	return nil
@@ -170,7 +172,7 @@ func (t *Token) MemberStatusChanged(ctx *module.Context, id string, from, to mem
 	}
 	c.ChangedAt = ctx.Unix()
 	c.Reason = reason
-	module.PutJSON(ctx.Store, credKey(id), c)
+	module.Put(ctx.Store, credKey(id), c)
 	ctx.Emit("token.credential_"+c.Status, "member", id)
 	return nil
 }
@@ -182,11 +184,7 @@ func holder(ctx *module.Context) (string, error) {
 	return ctx.Caller.MemberID, nil
 }
 
-func (t *Token) burn(ctx *module.Context, body []byte) error {
-	var b BurnBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (t *Token) burn(ctx *module.Context, b BurnBody) error {
 	id, err := holder(ctx)
 	if err != nil {
 		return err
@@ -202,16 +200,12 @@ func (t *Token) burn(ctx *module.Context, body []byte) error {
 	s := GetSupply(ctx.Store)
 	s.Total -= b.Amount
 	s.Burned += b.Amount
-	module.PutJSON(ctx.Store, supplyKey, s)
+	module.Put(ctx.Store, supplyKey, s)
 	ctx.Emit("token.burned", "member", id, "amount", fmt.Sprint(b.Amount))
 	return nil
 }
 
-func (t *Token) transfer(ctx *module.Context, body []byte) error {
-	var b TransferBody
-	if err := tx.DecodeBody(body, &b); err != nil {
-		return err
-	}
+func (t *Token) transfer(ctx *module.Context, b TransferBody) error {
 	if !t.Params.TransfersEnabled {
 		return codes.TransfersDisabled.Errorf("party points are non-transferable on this chain (genesis transfers_enabled=false)")
 	}
@@ -250,8 +244,7 @@ func CheckSupply(kv store.Reader) error {
 	n := 0
 	var misfiled error
 	kv.Iterate([]byte("tok/bal/"), func(k, v []byte) bool {
-		var b Balance
-		module.GetJSON(kv, string(k), &b)
+		b, _ := module.Get[Balance](kv, string(k))
 		if string(k) != balanceKey(b.Member) {
 			misfiled = fmt.Errorf("token invariant broken: balance of %q filed under %q", b.Member, k)
 			return false

@@ -1,4 +1,4 @@
-package chain
+package modules
 
 import (
 	"encoding/hex"
