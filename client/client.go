@@ -27,8 +27,8 @@ import (
 
 	"github.com/pnyx-party/pnyx/auth"
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/tx"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // Client is an API client. It is safe for concurrent use.
@@ -53,9 +53,7 @@ func (c *Client) ChainID(ctx context.Context) (string, error) {
 	if id != "" {
 		return id, nil
 	}
-	var st struct {
-		ChainID string `json:"chain_id"`
-	}
+	var st wire.Status
 	if err := c.Get(ctx, "/v1/status", nil, &st); err != nil {
 		return "", err
 	}
@@ -101,12 +99,12 @@ func (c *Client) do(req *http.Request, out any) error {
 		return codes.Unavailable.Errorf("read response: %v", err)
 	}
 	if resp.StatusCode >= 400 {
-		var e api.ErrorBody
+		var e wire.ErrorBody
 		if json.Unmarshal(body, &e) == nil && e.Error.Name != "" {
 			return &codes.Error{Code: e.Error.Code, Msg: e.Error.Message}
 		}
 		// A rejected submission answers with a TxResult instead.
-		var tr api.TxResult
+		var tr wire.TxResult
 		if json.Unmarshal(body, &tr) == nil && tr.Code != 0 {
 			if out != nil {
 				json.Unmarshal(body, out)
@@ -127,17 +125,17 @@ func (c *Client) do(req *http.Request, out any) error {
 // Submit sends an encoded tx. With wait, it returns once the tx is
 // committed. A tx rejected by CheckTx or by its block returns a *codes.Error
 // along with the result.
-func (c *Client) Submit(ctx context.Context, raw []byte, wait bool) (api.TxResult, error) {
+func (c *Client) Submit(ctx context.Context, raw []byte, wait bool) (wire.TxResult, error) {
 	url := c.base + "/v1/txs"
 	if wait {
 		url += "?wait=1"
 	}
 	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(raw))
 	if err != nil {
-		return api.TxResult{}, err
+		return wire.TxResult{}, err
 	}
-	req.Header.Set("Content-Type", api.RawTxType)
-	var res api.TxResult
+	req.Header.Set("Content-Type", wire.RawTxType)
+	var res wire.TxResult
 	if err := c.do(req, &res); err != nil {
 		return res, err
 	}
@@ -147,14 +145,14 @@ func (c *Client) Submit(ctx context.Context, raw []byte, wait bool) (api.TxResul
 	return res, nil
 }
 
-// SubmitBatch sends up to api.MaxBatchTxs encoded txs in one request
+// SubmitBatch sends up to wire.MaxBatchTxs encoded txs in one request
 // (POST /v1/txs/batch) without waiting for their commits, and returns one
-// result per tx, in order (see api.SubmitBatchResponse). A result with
+// result per tx, in order (see wire.SubmitBatchResponse). A result with
 // codes.Unavailable (the mempool was full) can be resubmitted; confirm the
 // others' commits with GET /v1/txs/{hash}. The error is for the request as
 // a whole.
-func (c *Client) SubmitBatch(ctx context.Context, raws [][]byte) ([]api.TxResult, error) {
-	req := api.SubmitBatchRequest{Txs: make([]string, len(raws))}
+func (c *Client) SubmitBatch(ctx context.Context, raws [][]byte) ([]wire.TxResult, error) {
+	req := wire.SubmitBatchRequest{Txs: make([]string, len(raws))}
 	for i, raw := range raws {
 		req.Txs[i] = base64.StdEncoding.EncodeToString(raw)
 	}
@@ -164,7 +162,7 @@ func (c *Client) SubmitBatch(ctx context.Context, raws [][]byte) ([]api.TxResult
 		return nil, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	var res api.SubmitBatchResponse
+	var res wire.SubmitBatchResponse
 	if err := c.do(hreq, &res); err != nil {
 		return nil, err
 	}
@@ -175,12 +173,7 @@ func (c *Client) SubmitBatch(ctx context.Context, raws [][]byte) ([]api.TxResult
 }
 
 // Account is the API's view of a key.
-type Account struct {
-	Key       string `json:"key"`
-	NextNonce uint64 `json:"next_nonce"`
-	Member    string `json:"member"`
-	Height    int64  `json:"height"`
-}
+type Account = wire.Account
 
 // Account reads a key's next nonce and member.
 func (c *Client) Account(ctx context.Context, pub ed25519.PublicKey) (Account, error) {
@@ -248,10 +241,10 @@ func (s *Signer) Resync() {
 
 // Send signs, submits and waits for commit. On rejection the nonce is
 // re-read, since a rejected tx does not consume it.
-func (s *Signer) Send(ctx context.Context, typ string, body any) (api.TxResult, error) {
+func (s *Signer) Send(ctx context.Context, typ string, body any) (wire.TxResult, error) {
 	raw, err := s.Build(ctx, typ, body)
 	if err != nil {
-		return api.TxResult{}, err
+		return wire.TxResult{}, err
 	}
 	res, err := s.c.Submit(ctx, raw, true)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"net/url"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // ElectionState reads election state (keys under el/) through the API, one
@@ -35,7 +35,7 @@ func (s *ElectionState) Get(key []byte) []byte {
 	if s.Err != nil {
 		return nil
 	}
-	var v api.StateValue
+	var v wire.StateValue
 	if err := s.C.Get(s.Ctx, "/v1/election-state/"+string(key), nil, &v); err != nil {
 		s.Err = err
 		return nil

@@ -6,12 +6,32 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/pnyx-party/pnyx/internal/api"
-	"github.com/pnyx-party/pnyx/internal/index"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
+// Query is a search or a listing of petitions and comments, sent as URL
+// parameters; zero fields are left out. Text may be empty for a filtered
+// listing. The node checks the combination and answers a bad one with
+// codes.BadRequest.
+type Query struct {
+	Text     string // words to find, Korean or English
+	Petition string // comments of one petition
+	Chapter  string // the chapter and its subtree
+	Category string
+	Author   string
+	Stance   string // comments only: for, neutral, against
+	State    string // petitions only: the effective state
+	From     int64  // created at or after (Unix seconds)
+	To       int64  // created at or before
+	// Sort is "newest" (default) or "relevance"; relevance needs a scope:
+	// a petition, a chapter or a date range.
+	Sort   string
+	Limit  int
+	Cursor string
+}
+
 // values encodes a search query as URL parameters.
-func values(q index.Query) url.Values {
+func values(q Query) url.Values {
 	v := url.Values{}
 	set := func(k, s string) {
 		if s != "" {
@@ -41,26 +61,26 @@ func values(q index.Query) url.Values {
 
 // Search searches petitions and comments; kind is "all" (or ""),
 // "petitions" or "comments".
-func (c *Client) Search(ctx context.Context, kind string, q index.Query) (api.SearchResult, error) {
+func (c *Client) Search(ctx context.Context, kind string, q Query) (wire.SearchResult, error) {
 	v := values(q)
 	if kind != "" {
 		v.Set("kind", kind)
 	}
-	var out api.SearchResult
+	var out wire.SearchResult
 	err := c.Get(ctx, "/v1/search?"+v.Encode(), nil, &out)
 	return out, err
 }
 
 // Petitions lists or searches petitions.
-func (c *Client) Petitions(ctx context.Context, q index.Query) (api.PetitionPage, error) {
-	var out api.PetitionPage
+func (c *Client) Petitions(ctx context.Context, q Query) (wire.PetitionPage, error) {
+	var out wire.PetitionPage
 	err := c.Get(ctx, "/v1/petitions?"+values(q).Encode(), nil, &out)
 	return out, err
 }
 
 // Petition reads one petition with its on-chain record (and proof with prove).
-func (c *Client) Petition(ctx context.Context, id string, prove bool) (api.PetitionView, error) {
-	var out api.PetitionView
+func (c *Client) Petition(ctx context.Context, id string, prove bool) (wire.PetitionView, error) {
+	var out wire.PetitionView
 	path := "/v1/petitions/" + url.PathEscape(id)
 	if prove {
 		path += "?prove=1"
@@ -70,7 +90,7 @@ func (c *Client) Petition(ctx context.Context, id string, prove bool) (api.Petit
 }
 
 // Thread reads one page of a petition's comment thread.
-func (c *Client) Thread(ctx context.Context, petition, cursor string, limit int) (api.CommentPage, error) {
+func (c *Client) Thread(ctx context.Context, petition, cursor string, limit int) (wire.CommentPage, error) {
 	v := url.Values{}
 	if cursor != "" {
 		v.Set("cursor", cursor)
@@ -78,21 +98,21 @@ func (c *Client) Thread(ctx context.Context, petition, cursor string, limit int)
 	if limit != 0 {
 		v.Set("limit", strconv.Itoa(limit))
 	}
-	var out api.CommentPage
+	var out wire.CommentPage
 	err := c.Get(ctx, "/v1/petitions/"+url.PathEscape(petition)+"/comments?"+v.Encode(), nil, &out)
 	return out, err
 }
 
 // Comment reads one comment with its edit history and on-chain record.
-func (c *Client) Comment(ctx context.Context, id string) (api.CommentView, error) {
-	var out api.CommentView
+func (c *Client) Comment(ctx context.Context, id string) (wire.CommentView, error) {
+	var out wire.CommentView
 	err := c.Get(ctx, "/v1/comments/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
 // Agreed asks, signed by key, whether key's member agreed to petition.
-func (c *Client) Agreed(ctx context.Context, key ed25519.PrivateKey, petition string) (api.AgreementView, error) {
-	var out api.AgreementView
+func (c *Client) Agreed(ctx context.Context, key ed25519.PrivateKey, petition string) (wire.AgreementView, error) {
+	var out wire.AgreementView
 	err := c.Get(ctx, "/v1/petitions/"+url.PathEscape(petition)+"/agreement", key, &out)
 	return out, err
 }

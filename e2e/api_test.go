@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/tx"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 func getBody(t *testing.T, url string) (int, []byte) {
@@ -40,7 +40,7 @@ func postBody(t *testing.T, url, body string) (int, []byte) {
 
 func postRaw(t *testing.T, url string, body []byte) (int, []byte) {
 	t.Helper()
-	resp, err := http.Post(url, api.RawTxType, bytes.NewReader(body))
+	resp, err := http.Post(url, wire.RawTxType, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +83,9 @@ func TestAPIDocumentsItselfAndFailsClearly(t *testing.T) {
 
 	expectError := func(status int, body []byte, wantStatus int, want codes.Code) {
 		t.Helper()
-		var e api.ErrorBody
+		var e wire.ErrorBody
 		if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != want || e.Error.Name != want.String() || e.Error.Message == "" || status != wantStatus {
-			var tr api.TxResult
+			var tr wire.TxResult
 			if json.Unmarshal(body, &tr) == nil && tr.Code == want && status == wantStatus && tr.Log != "" {
 				return
 			}
@@ -138,7 +138,7 @@ func TestProofsOnAnIdleChain(t *testing.T) {
 	if _, err := tn.r.Node.SignedHeader(latest + 1); err == nil {
 		t.Skip("the chain made another block; nothing idle to test")
 	}
-	var rec api.Record
+	var rec wire.Record
 	if err := tn.c.Get(ctx, "/v1/token/supply?prove=1", nil, &rec); err != nil {
 		t.Fatalf("proven read on an idle chain: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // TestSupremeCouncilCertificate: on a real node a supreme council meets,
@@ -25,7 +26,7 @@ func TestSupremeCouncilCertificate(t *testing.T) {
 	tn := startNode(t)
 	ctx := ctxT(t)
 	admin := tn.c.Signer(tn.admin)
-	must := func(_ api.TxResult, err error) {
+	must := func(_ wire.TxResult, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)

@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/tx"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // TestBatchSubmission: POST /v1/txs/batch answers each tx on its own — the
@@ -54,7 +54,7 @@ func TestBatchSubmission(t *testing.T) {
 		}
 	}
 	adminID := members.DeriveID(hex.EncodeToString(tn.admin.Public().(ed25519.PublicKey)))
-	var rec api.Record
+	var rec wire.Record
 	if err := tn.c.Get(ctx, "/v1/members/"+adminID+"/balance", tn.admin, &rec); err != nil {
 		t.Fatal(err)
 	}
@@ -78,18 +78,18 @@ func TestBatchSubmission(t *testing.T) {
 		t.Errorf("empty batch: HTTP %d %s", s, b)
 	}
 	s, b = postBody(t, base, `{"txs": ["not base64!"]}`)
-	var br api.SubmitBatchResponse
+	var br wire.SubmitBatchResponse
 	if err := json.Unmarshal(b, &br); s != 200 || err != nil || len(br.Results) != 1 || br.Results[0].Code != codes.BadRequest {
 		t.Errorf("bad base64 in a batch: HTTP %d %s", s, b)
 	}
-	s, b = postBody(t, base, `{"txs": [`+strings.Repeat(`"AA==",`, api.MaxBatchTxs)+`"AA=="]}`)
+	s, b = postBody(t, base, `{"txs": [`+strings.Repeat(`"AA==",`, wire.MaxBatchTxs)+`"AA=="]}`)
 	if e := decodeError(b); s != 400 || e.Code != codes.BadRequest {
 		t.Errorf("oversize batch: HTTP %d %s", s, b)
 	}
 }
 
-func decodeError(b []byte) api.ErrorDetail {
-	var e api.ErrorBody
+func decodeError(b []byte) wire.ErrorDetail {
+	var e wire.ErrorBody
 	json.Unmarshal(b, &e)
 	return e.Error
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/tx"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 var (
@@ -64,7 +65,7 @@ func TestElection200Members(t *testing.T) {
 	defer cancel()
 	c := tn.c
 	admin := c.Signer(tn.admin)
-	must := func(_ api.TxResult, err error) {
+	must := func(_ wire.TxResult, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -295,7 +296,7 @@ func TestElection200Members(t *testing.T) {
 	})
 	// A voter looks up their tracking code, with an inclusion proof; the
 	// re-voter's first ballot shows as replaced.
-	var tr api.TrackingAnswer
+	var tr wire.TrackingAnswer
 	tc := firstBallots[0].TrackingCode()
 	if err := c.Get(ctx, "/v1/elections/"+id+"/tracking/"+hex.EncodeToString(tc[:])+"?prove=1", nil, &tr); err != nil {
 		t.Fatal(err)
@@ -402,7 +403,7 @@ func TestElection200Members(t *testing.T) {
 		t.Fatal("a tampered record verifies")
 	}
 	// Every record entry is provable: the tally against a signed header.
-	var sv api.StateValue
+	var sv wire.StateValue
 	if err := c.Get(ctx, "/v1/election-state/"+string(election.TallyKey(id))+"?prove=1", nil, &sv); err != nil || len(sv.Proof) == 0 {
 		t.Fatalf("tally proof: %v", err)
 	}

@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 func put(t *testing.T, url string, body []byte) (int, []byte) {
@@ -57,7 +57,7 @@ func TestLargeMinutesGoThroughTheBlobStore(t *testing.T) {
 
 	// A blob under the wrong name is refused.
 	status, body := put(t, tn.r.APIURL+"/v1/blobs/"+strings.Repeat("0", 64), big)
-	var e api.ErrorBody
+	var e wire.ErrorBody
 	if json.Unmarshal(body, &e); status < 400 || e.Error.Code != assembly.CodeMinutesMismatch {
 		t.Fatalf("mismatched blob: HTTP %d %s", status, body)
 	}

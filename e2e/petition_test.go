@@ -10,7 +10,6 @@ import (
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/modules/members"
@@ -18,6 +17,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/petition"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 func hexPub(k ed25519.PrivateKey) string { return hex.EncodeToString(k.Public().(ed25519.PublicKey)) }
@@ -106,7 +106,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	if err != nil || !av.Agreed || av.Member != id("lee") {
 		t.Fatalf("lee agreed = %+v %v", av, err)
 	}
-	var withProof api.AgreementView
+	var withProof wire.AgreementView
 	if err := tn.c.Get(ctx, "/v1/petitions/youth-housing/agreement?prove=1", seedKey("park"), &withProof); err != nil || withProof.Agreed {
 		t.Fatalf("park's agreement read: %+v %v", withProof, err)
 	}
@@ -187,7 +187,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 		t.Fatalf("withdrawn: %+v", p)
 	}
 
-	search := func(kind string, q index.Query) []string {
+	search := func(kind string, q client.Query) []string {
 		t.Helper()
 		res, err := tn.c.Search(ctx, kind, q)
 		if err != nil {
@@ -203,13 +203,13 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 		slices.Sort(ids)
 		return ids
 	}
-	expect := func(kind string, q index.Query, want ...string) {
+	expect := func(kind string, q client.Query, want ...string) {
 		t.Helper()
 		if got := search(kind, q); !slices.Equal(got, want) {
 			t.Fatalf("search %s %+v = %v, want %v", kind, q, got, want)
 		}
 	}
-	expect("all", index.Query{Text: "당원"}, "c:c1", "p:busan-transit", "p:youth-housing")
+	expect("all", client.Query{Text: "당원"}, "c:c1", "p:busan-transit", "p:youth-housing")
 	// Bad searches are refused with a stable code; the routes are documented.
 	for _, bad := range []string{"/v1/search?q=policy&sort=relevance", "/v1/search?limit=500", "/v1/search?kind=votes", "/v1/search?from=yesterday", "/v1/petitions?state=open"} {
 		if err := tn.c.Get(ctx, bad, nil, nil); codes.Of(err) != codes.BadRequest {
@@ -230,27 +230,27 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 			t.Errorf("openapi lacks %s", route)
 		}
 	}
-	expect("comments", index.Query{Text: "청년 policy"}, "c:c3")
-	expect("petitions", index.Query{Text: "policy", State: petition.Expired}, "p:busan-transit")
+	expect("comments", client.Query{Text: "청년 policy"}, "c:c3")
+	expect("petitions", client.Query{Text: "policy", State: petition.Expired}, "p:busan-transit")
 
 	// Moderation path 1: three distinct reports hide a comment; the same
 	// member cannot report twice; a moderator unhides it with a reason.
 	comment("jung", "spammy", "", petition.Neutral, "광고 zzqspam 링크")
 	do("kim", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "spam"})
 	reject("kim", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "offensive"}, petition.AlreadyReport)
-	expect("comments", index.Query{Text: "zzqspam"}, "c:spammy")
+	expect("comments", client.Query{Text: "zzqspam"}, "c:spammy")
 	do("lee", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "spam"})
 	do("park", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "off_topic"})
-	expect("comments", index.Query{Text: "zzqspam"})
+	expect("comments", client.Query{Text: "zzqspam"})
 	cv, err := tn.c.Comment(ctx, "spammy")
 	if err != nil || !cv.Comment.Hidden || cv.Comment.Body != "" {
 		t.Fatalf("hidden comment served: %+v %v", cv.Comment, err)
 	}
 	do("moderator", petition.TypeUnhide, petition.HideBody{Kind: petition.KindComment, ID: "spammy", Reason: petition.ReasonOther})
-	expect("comments", index.Query{Text: "zzqspam"}, "c:spammy")
+	expect("comments", client.Query{Text: "zzqspam"}, "c:spammy")
 	// Path 2: the moderator hides a comment directly.
 	do("moderator", petition.TypeHide, petition.HideBody{Kind: petition.KindComment, ID: "spammy", Reason: petition.ReasonDefamation})
-	expect("comments", index.Query{Text: "zzqspam"})
+	expect("comments", client.Query{Text: "zzqspam"})
 	thread, err := tn.c.Thread(ctx, "youth-housing", "", 100)
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +267,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	comment("jung", "after-unblock", "", petition.For, "다시 참여합니다")
 	// Path 4: a hidden petition leaves the search with its comments.
 	do("moderator", petition.TypeHide, petition.HideBody{Kind: petition.KindPetition, ID: "youth-housing", Reason: petition.ReasonPrivacy})
-	expect("all", index.Query{Text: "당원"}, "p:busan-transit")
+	expect("all", client.Query{Text: "당원"}, "p:busan-transit")
 	if p := state("youth-housing"); !p.Hidden || p.Title != "" || p.Body != "" {
 		t.Fatalf("hidden petition served: %+v", p)
 	}
@@ -285,11 +285,11 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	// the same queries give the same answers.
 	queries := []struct {
 		kind string
-		q    index.Query
+		q    client.Query
 	}{
-		{"all", index.Query{Text: "당원"}}, {"all", index.Query{Text: "청년"}}, {"comments", index.Query{Text: "policy"}},
-		{"all", index.Query{Text: "청년 policy"}}, {"comments", index.Query{Chapter: "seoul", Stance: petition.For}},
-		{"petitions", index.Query{State: petition.Expired}}, {"comments", index.Query{Text: "zzqspam"}},
+		{"all", client.Query{Text: "당원"}}, {"all", client.Query{Text: "청년"}}, {"comments", client.Query{Text: "policy"}},
+		{"all", client.Query{Text: "청년 policy"}}, {"comments", client.Query{Chapter: "seoul", Stance: petition.For}},
+		{"petitions", client.Query{State: petition.Expired}}, {"comments", client.Query{Text: "zzqspam"}},
 	}
 	snapshot := func() string {
 		var out []any

@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // TestSignupProofsAndRestart: officials sign members up through the API,
@@ -25,7 +25,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 	tn := startNode(t)
 	ctx := ctxT(t)
 	admin := tn.c.Signer(tn.admin)
-	must := func(_ api.TxResult, err error) {
+	must := func(_ wire.TxResult, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +67,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 	}
 	readProven := func(path string, key ed25519.PrivateKey, into any) {
 		t.Helper()
-		var rec api.Record
+		var rec wire.Record
 		if err := tn.c.Get(ctx, path+"?prove=1", key, &rec); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -96,7 +96,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 			t.Fatalf("credential = %+v", cred)
 		}
 		raw, _ := tn.c.GetRaw(ctx, "/v1/members/"+id, newcomers[i])
-		var rec api.Record
+		var rec wire.Record
 		json.Unmarshal(raw, &rec)
 		before[id] = string(rec.Record)
 	}
@@ -110,7 +110,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 	}
 	// The registrar, with scope over the chapter, may read them.
 	var bal token.Balance
-	var rec api.Record
+	var rec wire.Record
 	if err := tn.c.Get(ctx, "/v1/members/"+ids[0]+"/balance", reg, &rec); err != nil {
 		t.Fatalf("registrar read: %v", err)
 	}
@@ -136,7 +136,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 		t.Fatalf("rogue chapter: %v", err)
 	}
 
-	var supplyBefore api.Record
+	var supplyBefore wire.Record
 	tn.c.Get(ctx, "/v1/token/supply", nil, &supplyBefore)
 	height := tn.r.Node.LatestHeight()
 
@@ -151,7 +151,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rec api.Record
+		var rec wire.Record
 		json.Unmarshal(raw, &rec)
 		if string(rec.Record) != before[id] {
 			t.Fatalf("member %s changed across restart:\n%s\n%s", id, before[id], rec.Record)
@@ -162,7 +162,7 @@ func TestSignupProofsAndRestart(t *testing.T) {
 			t.Fatalf("after restart %s has %d points", id, b.Points)
 		}
 	}
-	var supplyAfter api.Record
+	var supplyAfter wire.Record
 	tn.c.Get(ctx, "/v1/token/supply", nil, &supplyAfter)
 	if string(supplyAfter.Record) != string(supplyBefore.Record) {
 		t.Fatalf("supply changed across restart: %s -> %s", supplyBefore.Record, supplyAfter.Record)

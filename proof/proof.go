@@ -31,8 +31,6 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 	ics23 "github.com/cosmos/ics23/go"
-
-	"github.com/pnyx-party/pnyx/internal/store"
 )
 
 // FormatVersion is the version of the StateProof JSON format.
@@ -69,6 +67,15 @@ func (p *StateProof) Value(key []byte) ([]byte, bool) {
 	return nil, false
 }
 
+// State is the committed state a proof is built from: a store snapshot of
+// one version, which proves a key's value (or its absence) with an ICS-23
+// commitment proof against its root hash. Package proof names no store, so
+// a verifier links only CometBFT's types and cosmos/ics23.
+type State interface {
+	Version() int64
+	Prove(key []byte) (value []byte, proof *ics23.CommitmentProof, err error)
+}
+
 // Source is what Build needs from a running node.
 type Source interface {
 	SignedHeader(height int64) (*types.SignedHeader, error)
@@ -76,12 +83,12 @@ type Source interface {
 }
 
 // Build proves key in snapshot snap, using header snap.Version()+1 from src.
-func Build(chainID string, snap *store.Snapshot, key []byte, src Source) (*StateProof, error) {
+func Build(chainID string, snap State, key []byte, src Source) (*StateProof, error) {
 	return BuildMany(chainID, snap, [][]byte{key}, src)
 }
 
 // BuildMany proves several keys of one snapshot under one header.
-func BuildMany(chainID string, snap *store.Snapshot, keys [][]byte, src Source) (*StateProof, error) {
+func BuildMany(chainID string, snap State, keys [][]byte, src Source) (*StateProof, error) {
 	entries := make([]Entry, 0, len(keys))
 	for _, key := range keys {
 		value, mp, err := snap.Prove(key)
@@ -154,7 +161,7 @@ func Verify(p *StateProof, trusted *types.ValidatorSet) error {
 		if err := mp.Unmarshal(e.MerkleProof); err != nil {
 			return fmt.Errorf("%w: %q: %v", ErrMerkle, e.Key, err)
 		}
-		if !store.VerifyProof(p.Header.AppHash, &mp, e.Key, e.Value) {
+		if !verifyMerkle(p.Header.AppHash, &mp, e.Key, e.Value) {
 			return fmt.Errorf("%w: %q", ErrMerkle, e.Key)
 		}
 	}
@@ -162,6 +169,17 @@ func Verify(p *StateProof, trusted *types.ValidatorSet) error {
 		return ErrUntrustedVals
 	}
 	return nil
+}
+
+// verifyMerkle checks an ICS-23 proof of key's value, or of its absence when
+// value is nil, against root. pnyx's state is an IAVL tree, so the proof
+// must follow ics23.IavlSpec: its leaf and inner-node hashing, which is what
+// makes the proof bind to this tree's root and nothing else.
+func verifyMerkle(root []byte, mp *ics23.CommitmentProof, key, value []byte) bool {
+	if value == nil {
+		return ics23.VerifyNonMembership(ics23.IavlSpec, root, mp, key)
+	}
+	return ics23.VerifyMembership(ics23.IavlSpec, root, mp, key, value)
 }
 
 // TrustedFromGenesis returns the validator set a genesis document names.

@@ -19,11 +19,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/client"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // session is what a client command works with: the API and the chosen key.
@@ -81,7 +81,7 @@ func (s *session) showRecord(path string, signed bool, proveOut string) error {
 			return err
 		}
 	}
-	var rec api.Record
+	var rec wire.Record
 	if err := s.c.Get(s.ctx, path+"?prove=1", k, &rec); err != nil {
 		return err
 	}

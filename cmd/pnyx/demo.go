@@ -15,13 +15,13 @@ import (
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // demoEnv is what demo steps share: the API, the HQ admin, and whatever
@@ -96,8 +96,8 @@ func expectRejected(err error, want codes.Code) error {
 
 func (e *demoEnv) ch(name string) string { return name + "-" + e.suffix }
 
-func (e *demoEnv) readRecord(path, who string, into any) (api.Record, error) {
-	var rec api.Record
+func (e *demoEnv) readRecord(path, who string, into any) (wire.Record, error) {
+	var rec wire.Record
 	if err := e.c.Get(e.ctx, path, e.key(who), &rec); err != nil {
 		return rec, err
 	}

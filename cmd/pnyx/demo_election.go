@@ -11,11 +11,11 @@ import (
 
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // The election part of the demo: a chapter chair election with a key
@@ -237,7 +237,7 @@ func electionDemoSteps() []demoStep {
 			if _, err := cast(2, 2, true); err != nil { // voter 2 challenges the device
 				return err
 			}
-			var ans api.TrackingAnswer
+			var ans wire.TrackingAnswer
 			if err := e.c.Get(e.ctx, "/v1/elections/"+id(e)+"/tracking/"+track+"?prove=1", nil, &ans); err != nil {
 				return err
 			}

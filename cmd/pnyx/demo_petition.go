@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"
@@ -20,7 +20,7 @@ func petitionDemoSteps() []demoStep {
 	people := []string{"pet-secretary", "pet-moderator", "pet-kim", "pet-lee", "pet-park", "pet-choi"}
 	pid := func(e *demoEnv) string { return "youth-housing-" + e.suffix }
 	cid := func(e *demoEnv, n string) string { return n + "-" + e.suffix }
-	searchIDs := func(e *demoEnv, kind string, q index.Query) ([]string, error) {
+	searchIDs := func(e *demoEnv, kind string, q client.Query) ([]string, error) {
 		q.Chapter = e.ch("pet")
 		res, err := e.c.Search(e.ctx, kind, q)
 		if err != nil {
@@ -36,7 +36,7 @@ func petitionDemoSteps() []demoStep {
 		slices.Sort(ids)
 		return ids, nil
 	}
-	found := func(e *demoEnv, kind string, q index.Query) []string {
+	found := func(e *demoEnv, kind string, q client.Query) []string {
 		ids, err := searchIDs(e, kind, q)
 		if err != nil {
 			return []string{"error: " + err.Error()}
@@ -134,7 +134,7 @@ func petitionDemoSteps() []demoStep {
 			return expectRejected(e.send("pet-kim", petition.TypeComment, petition.CommentBody{ID: cid(e, "c4"), Petition: pid(e), Parent: cid(e, "c3"), Stance: petition.For, Body: "너무 깊은 답글"}), petition.TooDeep)
 		}},
 		demoStep{"three members report the advertisement: it is hidden, served without its text and gone from search", func(e *demoEnv) error {
-			if err := expect(found(e, "comments", index.Query{Text: "loans"})); err == nil {
+			if err := expect(found(e, "comments", client.Query{Text: "loans"})); err == nil {
 				return fmt.Errorf("the advertisement is not searchable before the reports")
 			}
 			for _, p := range []string{"pet-kim", "pet-lee", "pet-park"} {
@@ -152,7 +152,7 @@ func petitionDemoSteps() []demoStep {
 			if !v.Comment.Hidden || v.Comment.Body != "" {
 				return fmt.Errorf("hidden comment served: %+v", v.Comment)
 			}
-			return expect(found(e, "comments", index.Query{Text: "loans"}))
+			return expect(found(e, "comments", client.Query{Text: "loans"}))
 		}},
 		demoStep{"the secretary answers officially; Lee comments on the answer", func(e *demoEnv) error {
 			if err := expectRejected(e.send("pet-moderator", petition.TypeAnswer, petition.AnswerBody{Petition: pid(e), Body: "x"}), codes.Unauthorized); err != nil {
@@ -174,13 +174,13 @@ func petitionDemoSteps() []demoStep {
 			return nil
 		}},
 		demoStep{"search: 당원 finds 당원들의 and 당원이; 청년 policy (mixed); budget (English)", func(e *demoEnv) error {
-			if err := expect(found(e, "all", index.Query{Text: "당원"}), pid(e), cid(e, "c1")); err != nil {
+			if err := expect(found(e, "all", client.Query{Text: "당원"}), pid(e), cid(e, "c1")); err != nil {
 				return fmt.Errorf("당원: %w", err)
 			}
-			if err := expect(found(e, "comments", index.Query{Text: "청년 policy"}), cid(e, "c3")); err != nil {
+			if err := expect(found(e, "comments", client.Query{Text: "청년 policy"}), cid(e, "c3")); err != nil {
 				return fmt.Errorf("청년 policy: %w", err)
 			}
-			return expect(found(e, "all", index.Query{Text: "budget"}), pid(e), cid(e, "thanks"))
+			return expect(found(e, "all", client.Query{Text: "budget"}), pid(e), cid(e, "thanks"))
 		}},
 	}
 }

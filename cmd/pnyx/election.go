@@ -25,9 +25,9 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
-	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 func init() {
@@ -569,7 +569,7 @@ func electionTrackCmd() *cobra.Command {
 			if prove != "" {
 				path += "?prove=1"
 			}
-			var ans api.TrackingAnswer
+			var ans wire.TrackingAnswer
 			if err := s.c.Get(s.ctx, path, nil, &ans); err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/modules/petition"
@@ -126,7 +127,7 @@ func petitionCommand() *cobra.Command {
 	})}
 	show.Flags().StringVar(&proveOut, "prove", "", "write a proof of the on-chain record to this file")
 
-	var lq index.Query
+	var lq client.Query
 	list := &cobra.Command{Use: "list", Short: "List petitions, newest first", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
 		page, err := s.c.Petitions(s.ctx, lq)
 		if err != nil {
@@ -179,7 +180,7 @@ func petitionCommand() *cobra.Command {
 	return cmd
 }
 
-func queryFlags(cmd *cobra.Command, q *index.Query, comments bool) {
+func queryFlags(cmd *cobra.Command, q *client.Query, comments bool) {
 	f := cmd.Flags()
 	f.StringVar(&q.Chapter, "chapter", "", "only this chapter and the chapters below it")
 	f.StringVar(&q.Category, "category", "", "only this category")
@@ -367,7 +368,7 @@ func moderateCommand() *cobra.Command {
 }
 
 func searchCommand() *cobra.Command {
-	var q index.Query
+	var q client.Query
 	var kind string
 	cmd := &cobra.Command{Use: "search WORDS...", Short: "Search petitions and comments in Korean and English", RunE: run(func(s *session, a []string) error {
 		q.Text = strings.Join(a, " ")

@@ -43,6 +43,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/tx"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // Node is what the API needs of a running node.
@@ -111,41 +112,6 @@ func New(app *chain.App, n Node, opts Options) *Server {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// route describes one endpoint, for the mux and for the OpenAPI document.
-type route struct {
-	method, path, summary string
-	signed, provable      bool
-	handler               func(w http.ResponseWriter, r *http.Request) error
-}
-
-// extraRoutes lets each capability add its routes from its own file (in an
-// init function), so the route table and the OpenAPI document grow without
-// everyone editing this list.
-var extraRoutes []func(s *Server) []route
-
-func (s *Server) table() []route {
-	rs := []route{
-		{"GET", "/v1/status", "Node and chain status", false, false, s.status},
-		{"POST", "/v1/txs", "Submit a signed transaction: JSON {tx: base64, wait}, or the raw tx as application/octet-stream with ?wait=1; with wait, answer once it commits", false, false, s.submitTx},
-		{"POST", "/v1/txs/batch", "Submit up to 1000 signed transactions in one request, without waiting; one result each", false, false, s.submitBatch},
-		{"GET", "/v1/txs/{hash}", "Look up a committed transaction by hash", false, false, s.getTx},
-		{"GET", "/v1/accounts/{key}", "Next nonce of a key and the member it belongs to", false, false, s.account},
-		{"GET", "/v1/chapters", "The chapter tree", false, false, s.chapters},
-		{"GET", "/v1/chapters/{id}", "One chapter", false, true, s.chapter},
-		{"GET", "/v1/chapters/{id}/roles", "Roles granted at a chapter", false, false, s.chapterRoles},
-		{"GET", "/v1/chapters/{id}/members", "Members registered at a chapter (officials with scope)", true, false, s.chapterMembers},
-		{"GET", "/v1/members/{id}", "A member record (the member or an official with scope)", true, true, s.member},
-		{"GET", "/v1/members/{id}/roles", "Roles a member holds", false, false, s.memberRoles},
-		{"GET", "/v1/members/{id}/credential", "A member's membership credential", true, true, s.credential},
-		{"GET", "/v1/members/{id}/balance", "A member's party points", true, true, s.balance},
-		{"GET", "/v1/token/supply", "Total, minted and burned party points", false, true, s.supply},
-	}
-	for _, more := range extraRoutes {
-		rs = append(rs, more(s)...)
-	}
-	return rs
-}
-
 func (s *Server) routes() {
 	for _, rt := range s.table() {
 		rt := rt
@@ -182,18 +148,6 @@ func (s *Server) registerMetrics() {
 	)
 }
 
-// ErrorBody is the JSON shape of every error.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail carries a stable code, its name and a message.
-type ErrorDetail struct {
-	Code    codes.Code `json:"code"`
-	Name    string     `json:"name"`
-	Message string     `json:"message"`
-}
-
 func httpStatus(c codes.Code) int {
 	switch c {
 	case codes.NotFound:
@@ -213,7 +167,7 @@ func httpStatus(c codes.Code) int {
 
 func writeError(w http.ResponseWriter, err error) {
 	c := codes.Of(err)
-	writeJSON(w, httpStatus(c), ErrorBody{ErrorDetail{Code: c, Name: c.String(), Message: codes.Message(err)}})
+	writeJSON(w, httpStatus(c), wire.ErrorBody{Error: wire.ErrorDetail{Code: c, Name: c.String(), Message: codes.Message(err)}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -237,23 +191,13 @@ func (s *Server) latest() (*store.Snapshot, error) {
 	return snap, nil
 }
 
-// Record is the JSON shape of a single-record read.
-type Record struct {
-	Height int64           `json:"height"`
-	Key    string          `json:"key"`
-	Record json.RawMessage `json:"record"`
-	// Proof is present with ?prove=true: a proof.StateProof that
-	// `pnyx verify proof` checks offline.
-	Proof json.RawMessage `json:"proof,omitempty"`
-}
-
 // writeRecord answers with the record at key, proving it when asked.
 func (s *Server) writeRecord(w http.ResponseWriter, r *http.Request, snap *store.Snapshot, key []byte) error {
 	val := snap.Get(key)
 	if val == nil {
 		return codes.NotFound.Errorf("no record at %q", key)
 	}
-	rec := Record{Height: snap.Version(), Key: string(key), Record: val}
+	rec := wire.Record{Height: snap.Version(), Key: string(key), Record: val}
 	if wantProof(r) {
 		p, err := s.prove(r.Context(), snap, key)
 		if err != nil {
@@ -345,39 +289,37 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return codes.Unavailable.Errorf("%v", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"chain_id": st.ChainID, "node_id": st.NodeID, "moniker": st.Moniker,
-		"validator_address": st.ValidatorAddress, "height": st.Height,
-		"app_hash": hex.EncodeToString(st.AppHash), "block_time": st.BlockTime,
-		"catching_up": st.CatchingUp, "peers": st.Peers, "mempool_txs": s.node.MempoolSize(),
+	writeJSON(w, http.StatusOK, wire.Status{
+		ChainID: st.ChainID, NodeID: st.NodeID, Moniker: st.Moniker,
+		ValidatorAddress: st.ValidatorAddress, Height: st.Height,
+		AppHash: hex.EncodeToString(st.AppHash), BlockTime: st.BlockTime,
+		CatchingUp: st.CatchingUp, Peers: st.Peers, MempoolTxs: s.node.MempoolSize(),
 	})
 	return nil
 }
 
-// SubmitRequest is the body of POST /v1/txs.
-type SubmitRequest struct {
-	// Tx is the encoded envelope, base64.
-	Tx string `json:"tx"`
-	// Wait asks the API to answer only once the tx is committed.
-	Wait bool `json:"wait"`
+// outcome is a committed tx's result, with the events it emitted.
+func outcome(o node.TxOutcome) wire.TxResult {
+	return wire.TxResult{Hash: hex.EncodeToString(o.Hash), Stage: "commit", Code: codes.Code(o.Code), Name: codes.Code(o.Code).String(), Log: o.Log, Height: o.Height, Index: o.Index, Codespace: o.Codespace, Events: events(o.Events)}
 }
 
-// TxResult answers submissions and lookups.
-type TxResult struct {
-	Hash string `json:"hash"`
-	// Stage is "check" when the mempool's CheckTx answered, "commit" once the
-	// tx is in a block.
-	Stage     string     `json:"stage"`
-	Code      codes.Code `json:"code"`
-	Name      string     `json:"name"`
-	Log       string     `json:"log,omitempty"`
-	Height    int64      `json:"height,omitempty"`
-	Index     uint32     `json:"index,omitempty"`
-	Codespace string     `json:"codespace,omitempty"`
-}
-
-func outcome(o node.TxOutcome) TxResult {
-	return TxResult{Hash: hex.EncodeToString(o.Hash), Stage: "commit", Code: codes.Code(o.Code), Name: codes.Code(o.Code).String(), Log: o.Log, Height: o.Height, Index: o.Index, Codespace: o.Codespace}
+// events converts ABCI events to their wire shape; nil when there are none,
+// so the field is left out.
+func events(evs []abci.Event) []wire.Event {
+	if len(evs) == 0 {
+		return nil
+	}
+	out := make([]wire.Event, len(evs))
+	for i, ev := range evs {
+		out[i] = wire.Event{Type: ev.Type}
+		if len(ev.Attributes) > 0 {
+			out[i].Attributes = make([]wire.EventAttribute, len(ev.Attributes))
+			for j, a := range ev.Attributes {
+				out[i].Attributes[j] = wire.EventAttribute{Key: a.Key, Value: a.Value}
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
@@ -410,15 +352,9 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// RawTxType is the content type of a submission that is the encoded tx
-// itself. Clients that submit many txs (voters' ballots, bulk tools) use it:
-// under pnyx bench election the JSON form's base64 and decoding took about
-// 7 % of the CPU, client and API together.
-const RawTxType = "application/octet-stream"
-
 // readSubmission reads POST /v1/txs in either form.
 func readSubmission(w http.ResponseWriter, r *http.Request) (raw []byte, wait bool, err error) {
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == RawTxType {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == wire.RawTxType {
 		switch v := r.URL.Query().Get("wait"); v {
 		case "", "0", "false":
 		case "1", "true":
@@ -436,11 +372,11 @@ func readSubmission(w http.ResponseWriter, r *http.Request) (raw []byte, wait bo
 		}
 		return raw, wait, nil
 	}
-	var req SubmitRequest
+	var req wire.SubmitRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4*tx.MaxTxBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return nil, false, codes.BadRequest.Errorf("body must be {\"tx\": base64, \"wait\": bool} or the raw tx as %s: %v", RawTxType, err)
+		return nil, false, codes.BadRequest.Errorf("body must be {\"tx\": base64, \"wait\": bool} or the raw tx as %s: %v", wire.RawTxType, err)
 	}
 	if raw, err = base64.StdEncoding.DecodeString(req.Tx); err != nil {
 		return nil, false, codes.BadRequest.Errorf("tx is not base64: %v", err)
@@ -463,9 +399,9 @@ func (s *Server) preverify(raw []byte) {
 // rejection (stage "check") or, for a tx committed a moment ago, its
 // outcome. err means the node could not take the tx now (codes.Unavailable:
 // retry) or it is too large.
-func (s *Server) admit(ctx context.Context, raw []byte) (res TxResult, pending bool, err error) {
+func (s *Server) admit(ctx context.Context, raw []byte) (res wire.TxResult, pending bool, err error) {
 	if len(raw) > tx.MaxTxBytes {
-		return TxResult{}, false, codes.TooLarge.Errorf("tx is %d bytes, the limit is %d", len(raw), tx.MaxTxBytes)
+		return wire.TxResult{}, false, codes.TooLarge.Errorf("tx is %d bytes, the limit is %d", len(raw), tx.MaxTxBytes)
 	}
 	hash := tx.Hash(raw)
 	ct, err := s.node.BroadcastTxSync(ctx, raw)
@@ -476,55 +412,31 @@ func (s *Server) admit(ctx context.Context, raw []byte) (res TxResult, pending b
 			return outcome(o), false, nil
 		}
 	case errors.Is(err, node.ErrMempoolFull):
-		return TxResult{}, false, codes.Unavailable.Errorf("mempool is full; retry shortly")
+		return wire.TxResult{}, false, codes.Unavailable.Errorf("mempool is full; retry shortly")
 	case err != nil:
-		return TxResult{}, false, codes.Unavailable.Errorf("%v", err)
+		return wire.TxResult{}, false, codes.Unavailable.Errorf("%v", err)
 	case ct.Code != 0:
 		c := codes.Code(ct.Code)
-		return TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Code: c, Name: c.String(), Log: ct.Log, Codespace: ct.Codespace}, false, nil
+		return wire.TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Code: c, Name: c.String(), Log: ct.Log, Codespace: ct.Codespace}, false, nil
 	}
-	return TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Name: codes.OK.String()}, true, nil
-}
-
-// MaxBatchTxs bounds the txs of one POST /v1/txs/batch, and MaxBatchBytes
-// its body.
-const (
-	MaxBatchTxs   = 1000
-	MaxBatchBytes = 8 << 20
-)
-
-// SubmitBatchRequest is the body of POST /v1/txs/batch.
-type SubmitBatchRequest struct {
-	// Txs are encoded envelopes, base64, at most MaxBatchTxs.
-	Txs []string `json:"txs"`
-}
-
-// SubmitBatchResponse answers POST /v1/txs/batch with one result per tx,
-// in request order. A result with code 0 and stage "check" is in the
-// mempool (confirm its commit with GET /v1/txs/{hash}); stage "commit" was
-// committed already; a non-zero code at stage "check" was rejected. Code
-// unavailable (the mempool is full) or bad_request (not base64) or too_large
-// come with an empty stage: the node never took that tx, and it may be
-// resubmitted.
-type SubmitBatchResponse struct {
-	Results []TxResult `json:"results"`
+	return wire.TxResult{Hash: hex.EncodeToString(hash), Stage: "check", Name: codes.OK.String()}, true, nil
 }
 
 // submitBatch admits many txs per request: for bulk clients (imports, the
 // benchmark) one HTTP round trip per tx costs more than the tx itself.
 func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) error {
-	var req SubmitBatchRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBatchBytes))
+	var req wire.SubmitBatchRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, wire.MaxBatchBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return codes.BadRequest.Errorf("body must be {\"txs\": [base64, ...]} of at most %d bytes: %v", MaxBatchBytes, err)
+		return codes.BadRequest.Errorf("body must be {\"txs\": [base64, ...]} of at most %d bytes: %v", wire.MaxBatchBytes, err)
 	}
-	if len(req.Txs) == 0 || len(req.Txs) > MaxBatchTxs {
-		return codes.BadRequest.Errorf("a batch holds 1-%d txs, not %d", MaxBatchTxs, len(req.Txs))
+	if len(req.Txs) == 0 || len(req.Txs) > wire.MaxBatchTxs {
+		return codes.BadRequest.Errorf("a batch holds 1-%d txs, not %d", wire.MaxBatchTxs, len(req.Txs))
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
 	defer cancel()
-	out := SubmitBatchResponse{Results: make([]TxResult, len(req.Txs))}
+	out := wire.SubmitBatchResponse{Results: make([]wire.TxResult, len(req.Txs))}
 	raws := make([][]byte, len(req.Txs))
 	errs := make([]error, len(req.Txs))
 	// Verify every signature first: while a block executes, CheckTx waits,
@@ -545,7 +457,7 @@ func (s *Server) submitBatch(w http.ResponseWriter, r *http.Request) error {
 		}
 		if err != nil {
 			c := codes.Of(err)
-			out.Results[i] = TxResult{Code: c, Name: c.String(), Log: codes.Message(err)}
+			out.Results[i] = wire.TxResult{Code: c, Name: c.String(), Log: codes.Message(err)}
 			if raw != nil {
 				out.Results[i].Hash = hex.EncodeToString(tx.Hash(raw))
 			}

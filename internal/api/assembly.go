@@ -24,22 +24,6 @@ import (
 // MaxBlobBytes bounds one uploaded document.
 const MaxBlobBytes = 16 << 20
 
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server) []route {
-		return []route{
-			{"GET", "/v1/assembly/bodies", "Bodies attached to a chapter (?chapter=)", false, false, s.bodies},
-			{"GET", "/v1/assembly/bodies/{id}", "One body with its quorum rule", false, true, s.body},
-			{"GET", "/v1/assembly/meetings", "Meetings of a chapter in a date range (?chapter=&from=&to=, dates YYYY-MM-DD or Unix seconds)", false, false, s.meetings},
-			{"GET", "/v1/assembly/meetings/{id}", "A meeting's full record: meeting, attendance count, motions, errata, record hash", false, true, s.meetingRecord},
-			{"GET", "/v1/assembly/meetings/{id}/attendance", "Members checked in to a meeting (?after=&limit=)", false, false, s.attendance},
-			{"GET", "/v1/assembly/meetings/{id}/minutes", "The minutes document, checked against its hash (?erratum=N for a corrected version)", false, false, s.minutes},
-			{"GET", "/v1/assembly/meetings/{id}/motions/{no}/certificate", "A resolution certificate that `pnyx verify record` checks offline", false, false, s.certificate},
-			{"PUT", "/v1/blobs/{hash}", "Store a document by its SHA-256 (minutes over 64 KiB)", false, false, s.putBlob},
-			{"GET", "/v1/blobs/{hash}", "Read a stored document", false, false, s.getBlob},
-		}
-	})
-}
-
 func (s *Server) bodies(w http.ResponseWriter, r *http.Request) error {
 	snap, err := s.latest()
 	if err != nil {

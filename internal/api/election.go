@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,23 +11,8 @@ import (
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
-
-// Election reads are public: the election record is meant to be checked by
-// anyone. Nothing here takes or logs who asks; ballots are submitted through
-// POST /v1/txs like any transaction and the API logs no client addresses.
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server) []route {
-		return []route{
-			{"GET", "/v1/elections/{id}", "An election: manifest, trustees, issuers, schedule, ceremony, phase", false, true, s.electionGet},
-			{"GET", "/v1/elections/{id}/tally", "Running counts, encrypted aggregate and, once published, the results", false, true, s.electionTally},
-			{"GET", "/v1/elections/{id}/tracking/{code}", "Look up a ballot by its tracking code (hex SHA-256), with ?prove=1 an inclusion proof", false, true, s.electionTracking},
-			{"GET", "/v1/elections/{id}/ballots", "The ballot box: cast ballots in chain order (?after=SEQ&limit=N, at most 500)", false, false, s.electionBallots},
-			{"GET", "/v1/elections/{id}/record", "The election record (docs/election-record.md), binary, once published", false, false, s.electionRecord},
-			{"GET", "/v1/election-state/{key...}", "Raw value of an election state key (el/…), hex, with ?prove=1 its proof", false, true, s.electionState},
-		}
-	})
-}
 
 func (s *Server) electionGet(w http.ResponseWriter, r *http.Request) error {
 	snap, err := s.latest()
@@ -44,21 +28,6 @@ func (s *Server) electionTally(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.writeRecord(w, r, snap, election.TallyKey(r.PathValue("id")))
-}
-
-// TrackingAnswer is a ballot found by its tracking code: the cast or
-// spoiled ballot record, and with ?prove=1 one proof covering both the
-// tracking index entry and the ballot record.
-type TrackingAnswer struct {
-	Height   int64           `json:"height"`
-	Kind     string          `json:"kind"` // "cast" or "spoiled"
-	Key      string          `json:"key"`
-	Record   json.RawMessage `json:"record"`
-	Replaced bool            `json:"replaced"` // a later ballot under the same one-time key counts instead
-	// Ballot is a cast ballot's bytes (base64), from its block; the
-	// tracking code in the proven record is SHA-256 over them.
-	Ballot string          `json:"ballot,omitempty"`
-	Proof  json.RawMessage `json:"proof,omitempty"`
 }
 
 // ballots reads cast ballots' bytes from the node's blocks.
@@ -104,7 +73,7 @@ func (s *Server) electionTracking(w http.ResponseWriter, r *http.Request) error 
 		return codes.NotFound.Errorf("no ballot with tracking code %s in election %s", code, id)
 	}
 	seq, _ := strconv.ParseUint(string(ref[2:]), 10, 64)
-	ans := TrackingAnswer{Height: snap.Version(), Kind: "cast"}
+	ans := wire.TrackingAnswer{Height: snap.Version(), Kind: "cast"}
 	var key []byte
 	if ref[0] == 's' {
 		ans.Kind, key = "spoiled", election.SpoiledKey(id, seq)
@@ -202,15 +171,6 @@ func (s *Server) electionRecord(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// StateValue is a raw election state value.
-type StateValue struct {
-	Height int64           `json:"height"`
-	Key    string          `json:"key"`
-	Value  string          `json:"value"` // hex; empty when absent
-	Found  bool            `json:"found"`
-	Proof  json.RawMessage `json:"proof,omitempty"`
-}
-
 func (s *Server) electionState(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("key")
 	if !strings.HasPrefix(key, "el/") {
@@ -230,7 +190,7 @@ func (s *Server) electionState(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	v := snap.Get([]byte(key))
-	out := StateValue{Height: snap.Version(), Key: key, Value: hex.EncodeToString(v), Found: v != nil}
+	out := wire.StateValue{Height: snap.Version(), Key: key, Value: hex.EncodeToString(v), Found: v != nil}
 	if wantProof(r) {
 		p, err := s.prove(r.Context(), snap, []byte(key))
 		if err != nil {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,20 +12,8 @@ import (
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/petition"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
-
-func init() {
-	extraRoutes = append(extraRoutes, func(s *Server) []route {
-		return []route{
-			{"GET", "/v1/petitions", "List or search petitions (?q=&chapter=&category=&state=&author=&from=&to=&sort=newest|relevance&limit=&cursor=)", false, false, s.listPetitions},
-			{"GET", "/v1/petitions/{id}", "A petition: its text from the index, its on-chain record (content hash) and agreement counts by chapter", false, true, s.getPetition},
-			{"GET", "/v1/petitions/{id}/comments", "A petition's comment thread in thread order (?cursor=&limit=)", false, false, s.petitionThread},
-			{"GET", "/v1/petitions/{id}/agreement", "Whether the signer of the request agreed to the petition", true, true, s.myAgreement},
-			{"GET", "/v1/comments/{id}", "A comment with its edit history and its on-chain record", false, true, s.getComment},
-			{"GET", "/v1/search", "Search petitions and comments in Korean and English (?q=&kind=all|petitions|comments&petition=&chapter=&category=&author=&stance=&state=&from=&to=&sort=&limit=&cursor=)", false, false, s.search},
-		}
-	})
-}
 
 // indexFor returns the index once it has caught up with the committed state
 // (briefly waiting), so a client reads its own committed writes.
@@ -83,30 +70,6 @@ func queryOf(r *http.Request) (index.Query, error) {
 	return q, nil
 }
 
-// PetitionPage is a page of petitions.
-type PetitionPage struct {
-	Height    int64            `json:"height"`
-	Petitions []index.Petition `json:"petitions"`
-	Next      string           `json:"next,omitempty"`
-}
-
-// CommentPage is a page of comments.
-type CommentPage struct {
-	Height   int64           `json:"height"`
-	Comments []index.Comment `json:"comments"`
-	Next     string          `json:"next,omitempty"`
-}
-
-// SearchResult answers /v1/search: with kind=all both lists, each with its
-// own cursor (page further with kind=petitions or kind=comments).
-type SearchResult struct {
-	Height        int64            `json:"height"`
-	Petitions     []index.Petition `json:"petitions,omitempty"`
-	PetitionsNext string           `json:"petitions_next,omitempty"`
-	Comments      []index.Comment  `json:"comments,omitempty"`
-	CommentsNext  string           `json:"comments_next,omitempty"`
-}
-
 func (s *Server) listPetitions(w http.ResponseWriter, r *http.Request) error {
 	x, err := s.indexFor(r.Context())
 	if err != nil {
@@ -120,7 +83,7 @@ func (s *Server) listPetitions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, PetitionPage{Height: x.Height(), Petitions: ps, Next: next})
+	writeJSON(w, http.StatusOK, wire.PetitionPage{Height: x.Height(), Petitions: ps, Next: next})
 	return nil
 }
 
@@ -134,7 +97,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	kind := r.URL.Query().Get("kind")
-	out := SearchResult{Height: x.Height()}
+	out := wire.SearchResult{Height: x.Height()}
 	switch kind {
 	case "", "all", "petitions", "comments":
 	default:
@@ -168,12 +131,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 }
 
 // recordAt is a state record and, when asked, its proof.
-func (s *Server) recordAt(r *http.Request, snap *store.Snapshot, key []byte) (Record, error) {
+func (s *Server) recordAt(r *http.Request, snap *store.Snapshot, key []byte) (wire.Record, error) {
 	val := snap.Get(key)
 	if val == nil {
-		return Record{}, codes.NotFound.Errorf("no record at %q", key)
+		return wire.Record{}, codes.NotFound.Errorf("no record at %q", key)
 	}
-	rec := Record{Height: snap.Version(), Key: string(key), Record: val}
+	rec := wire.Record{Height: snap.Version(), Key: string(key), Record: val}
 	if wantProof(r) {
 		p, err := s.prove(r.Context(), snap, key)
 		if err != nil {
@@ -186,15 +149,6 @@ func (s *Server) recordAt(r *http.Request, snap *store.Snapshot, key []byte) (Re
 		rec.Proof = raw
 	}
 	return rec, nil
-}
-
-// PetitionView answers GET /v1/petitions/{id}. Chain is the on-chain record
-// (with its proof on request): its content_hash is
-// petition.ContentHash("petition", title, body) of the text in Petition.
-type PetitionView struct {
-	Petition            index.Petition          `json:"petition"`
-	Chain               Record                  `json:"chain"`
-	AgreementsByChapter []petition.ChapterCount `json:"agreements_by_chapter"`
 }
 
 func (s *Server) getPetition(w http.ResponseWriter, r *http.Request) error {
@@ -218,8 +172,17 @@ func (s *Server) getPetition(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, PetitionView{Petition: p, Chain: rec, AgreementsByChapter: petition.CountsByChapter(snap, id)})
+	writeJSON(w, http.StatusOK, wire.PetitionView{Petition: p, Chain: rec, AgreementsByChapter: chapterCounts(petition.CountsByChapter(snap, id))})
 	return nil
+}
+
+// chapterCounts converts the module's counts to their wire shape.
+func chapterCounts(cs []petition.ChapterCount) []wire.ChapterCount {
+	out := make([]wire.ChapterCount, len(cs))
+	for i, c := range cs {
+		out[i] = wire.ChapterCount(c)
+	}
+	return out
 }
 
 func (s *Server) petitionThread(w http.ResponseWriter, r *http.Request) error {
@@ -237,15 +200,8 @@ func (s *Server) petitionThread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, CommentPage{Height: x.Height(), Comments: cs, Next: next})
+	writeJSON(w, http.StatusOK, wire.CommentPage{Height: x.Height(), Comments: cs, Next: next})
 	return nil
-}
-
-// CommentView answers GET /v1/comments/{id}.
-type CommentView struct {
-	Comment  index.Comment   `json:"comment"`
-	Versions []index.Version `json:"versions"`
-	Chain    Record          `json:"chain"`
 }
 
 func (s *Server) getComment(w http.ResponseWriter, r *http.Request) error {
@@ -269,17 +225,8 @@ func (s *Server) getComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, CommentView{Comment: c, Versions: vs, Chain: rec})
+	writeJSON(w, http.StatusOK, wire.CommentView{Comment: c, Versions: vs, Chain: rec})
 	return nil
-}
-
-// AgreementView answers whether the signer agreed. The agreement record is
-// personal: only its member reads it.
-type AgreementView struct {
-	Petition string          `json:"petition"`
-	Member   string          `json:"member"`
-	Agreed   bool            `json:"agreed"`
-	Chain    json.RawMessage `json:"chain,omitempty"`
 }
 
 func (s *Server) myAgreement(w http.ResponseWriter, r *http.Request) error {
@@ -299,7 +246,7 @@ func (s *Server) myAgreement(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return codes.Forbidden.Errorf("key %x belongs to no member", []byte(key)[:8])
 	}
-	out := AgreementView{Petition: id, Member: mid}
+	out := wire.AgreementView{Petition: id, Member: mid}
 	if _, agreed := petition.HasAgreed(snap, id, mid); agreed || wantProof(r) {
 		out.Agreed = agreed
 		if wantProof(r) {

@@ -11,6 +11,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // officialRoles may read the personal records of members in their scope.
@@ -73,7 +74,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := members.ByKey(snap, key)
-	writeJSON(w, http.StatusOK, map[string]any{"key": hex.EncodeToString(key), "next_nonce": chain.NextNonce(snap, key), "member": id, "height": snap.Version()})
+	writeJSON(w, http.StatusOK, wire.Account{Key: hex.EncodeToString(key), NextNonce: chain.NextNonce(snap, key), Member: id, Height: snap.Version()})
 	return nil
 }
 

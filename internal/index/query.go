@@ -9,6 +9,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/petition"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // Query is a search or a listing. Text may be empty for a filtered listing.
@@ -38,68 +39,14 @@ const MaxLimit = 100
 // range reaches older matches.
 const RelevanceWindow = 1000
 
-// Ref points at the on-chain record a hit comes from, so it can be proven
-// (GET the record with ?prove=true) and its text checked against the
-// record's content hash.
-type Ref struct {
-	Key    string `json:"key"`    // state key of the record
-	Height int64  `json:"height"` // block of the record's last change
-	Tx     string `json:"tx"`     // hash of the transaction that created it
-}
-
-// Comment is a comment as the index serves it. Body is empty when the
-// comment is hidden or deleted.
-type Comment struct {
-	ID        string `json:"id"`
-	Petition  string `json:"petition"`
-	Parent    string `json:"parent,omitempty"`
-	Depth     int    `json:"depth"`
-	OnAnswer  bool   `json:"on_answer,omitempty"`
-	Author    string `json:"author"`
-	Stance    string `json:"stance"`
-	Body      string `json:"body"`
-	Version   int    `json:"version"`
-	Up        int64  `json:"up"`
-	Down      int64  `json:"down"`
-	Hidden    bool   `json:"hidden,omitempty"`
-	Deleted   bool   `json:"deleted,omitempty"`
-	CreatedAt int64  `json:"created_at"`
-	EditedAt  int64  `json:"edited_at,omitempty"`
-	Ref       Ref    `json:"ref"`
-}
-
-// Petition is a petition as the index serves it, in its effective state at
-// the last indexed block's time. Title, Body and Answer are empty when it is
-// hidden.
-type Petition struct {
-	ID           string `json:"id"`
-	Chapter      string `json:"chapter"`
-	Category     string `json:"category"`
-	Author       string `json:"author"`
-	State        string `json:"state"`
-	Agreements   int64  `json:"agreements"`
-	Deadline     int64  `json:"deadline,omitempty"`
-	AnswerDue    int64  `json:"answer_due,omitempty"`
-	Overdue      bool   `json:"overdue,omitempty"`
-	Hidden       bool   `json:"hidden,omitempty"`
-	Title        string `json:"title"`
-	Body         string `json:"body"`
-	Answer       string `json:"answer,omitempty"`
-	AnsweredBy   string `json:"answered_by,omitempty"`
-	AnsweredAt   int64  `json:"answered_at,omitempty"`
-	AnsweredLate bool   `json:"answered_late,omitempty"`
-	CreatedAt    int64  `json:"created_at"`
-	Ref          Ref    `json:"ref"`
-}
-
-// Version is one version of a comment's text.
-type Version struct {
-	Version int    `json:"version"`
-	Body    string `json:"body"`
-	At      int64  `json:"at"`
-	Height  int64  `json:"height"`
-	Tx      string `json:"tx"`
-}
+// The shapes the index serves are the API's (package wire), so a client
+// reads them without linking the index.
+type (
+	Ref      = wire.Ref
+	Comment  = wire.Comment
+	Petition = wire.Petition
+	Version  = wire.Version
+)
 
 func badQuery(format string, args ...any) error { return codes.BadRequest.Errorf(format, args...) }
 
@@ -490,7 +437,7 @@ func (x *Index) Thread(petitionID, cursor string, limit int) ([]Comment, string,
 		return nil, "", err
 	}
 	if p.Hidden {
-		return nil, "", petition.ContentHidden.Errorf("petition %s is hidden by moderation", p.ID)
+		return nil, "", petition.CodeContentHidden.Errorf("petition %s is hidden by moderation", p.ID)
 	}
 	rows, err := x.db.Query(`SELECT `+commentCols+`, c.path FROM comments c WHERE c.petition = ? AND c.path > ? ORDER BY c.path LIMIT ?`, petitionID, cursor, limit)
 	if err != nil {

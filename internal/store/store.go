@@ -32,24 +32,17 @@ import (
 	ics23 "github.com/cosmos/ics23/go"
 	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
+
+	"github.com/pnyx-party/pnyx/internal/store/kv"
 )
 
-// KV is the view of state a module sees while a block executes.
-type KV interface {
-	// Get returns the value or nil if the key is absent.
-	Get(key []byte) []byte
-	Set(key, value []byte)
-	Delete(key []byte)
-	// Iterate calls fn for each key with prefix in ascending key order until fn
-	// returns false.
-	Iterate(prefix []byte, fn func(key, value []byte) bool)
-}
-
-// Reader is the read-only half of KV, implemented by snapshots too.
-type Reader interface {
-	Get(key []byte) []byte
-	Iterate(prefix []byte, fn func(key, value []byte) bool)
-}
+// KV and Reader are package kv's interfaces, which every module sees. They
+// live there so that code which only reads records (the modules, the
+// offline certificate verifier) links no tree.
+type (
+	KV     = kv.KV
+	Reader = kv.Reader
+)
 
 // Store is the versioned Merkle tree. Its KV methods act on the working
 // (uncommitted) version; Snapshot reads committed versions.
