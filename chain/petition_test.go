@@ -85,7 +85,7 @@ func TestStoryPetitionFromDraftToAnswer(t *testing.T) {
 		t.Fatalf("draft = %+v", p)
 	}
 	// Only the author opens it; nobody agrees to a draft.
-	w.rejectDo(w.m["lee"], petition.TypeOpen, petition.RefBody{Petition: "youth-housing"}, petition.NotAuthor)
+	w.rejectDo(w.m["lee"], petition.TypeOpen, petition.RefBody{Petition: "youth-housing"}, petition.CodeNotAuthor)
 	w.rejectDo(w.m["lee"], petition.TypeAgree, petition.RefBody{Petition: "youth-housing"}, codes.WrongState)
 	w.do(kim, petition.TypeOpen, petition.RefBody{Petition: "youth-housing"})
 	w.do(kim, petition.TypeAgree, petition.RefBody{Petition: "youth-housing"})
@@ -171,7 +171,7 @@ func TestPetitionExpiryAndWithdrawal(t *testing.T) {
 
 	// The author withdraws a collecting petition; then nothing more happens to it.
 	w.public("changed-mind")
-	w.rejectDo(w.m["lee"], petition.TypeWithdraw, petition.RefBody{Petition: "changed-mind"}, petition.NotAuthor)
+	w.rejectDo(w.m["lee"], petition.TypeWithdraw, petition.RefBody{Petition: "changed-mind"}, petition.CodeNotAuthor)
 	w.do(kim, petition.TypeWithdraw, petition.RefBody{Petition: "changed-mind"})
 	if p := w.petition("changed-mind"); p.State != petition.Withdrawn {
 		t.Fatalf("withdrawn = %+v", p)
@@ -188,16 +188,16 @@ func TestPetitionRejections(t *testing.T) {
 	ref := petition.RefBody{Petition: "p-rejections"}
 
 	// A second agreement.
-	w.rejectDo(w.m["kim"], petition.TypeAgree, ref, petition.AlreadyAgreed)
+	w.rejectDo(w.m["kim"], petition.TypeAgree, ref, petition.CodeAlreadyAgreed)
 	// Agreement by a suspended member.
 	w.do(w.admin, members.TypeSuspend, members.StatusBody{Member: idOf(w.m["kang"]), Reason: members.ReasonDuesUnpaid})
-	w.rejectDo(w.m["kang"], petition.TypeAgree, ref, petition.NotEligible)
+	w.rejectDo(w.m["kang"], petition.TypeAgree, ref, petition.CodeNotEligible)
 	// Agreement from outside the petition's scope (Busan on a Seoul petition).
-	w.rejectDo(w.m["yoon"], petition.TypeAgree, ref, petition.NotEligible)
+	w.rejectDo(w.m["yoon"], petition.TypeAgree, ref, petition.CodeNotEligible)
 	// A key that is no member.
 	w.rejectDo(key("stranger"), petition.TypeAgree, ref, codes.UnknownSigner)
 	// Withdrawing an agreement never given.
-	w.rejectDo(w.m["park"], petition.TypeUnagree, ref, petition.NotAgreed)
+	w.rejectDo(w.m["park"], petition.TypeUnagree, ref, petition.CodeNotAgreed)
 
 	// A comment deeper than 3.
 	post := func(who, id, parent string) petition.CommentBody {
@@ -209,7 +209,7 @@ func TestPetitionRejections(t *testing.T) {
 	if c := w.comment("d3"); c.Depth != 3 {
 		t.Fatalf("depth = %d", c.Depth)
 	}
-	w.rejectDo(w.m["jung"], petition.TypeComment, post("jung", "d4", "d3"), petition.TooDeep)
+	w.rejectDo(w.m["jung"], petition.TypeComment, post("jung", "d4", "d3"), petition.CodeTooDeep)
 	// Bad input: stance, empty body, bad ID, unknown parent, a taken ID.
 	w.rejectDo(w.m["jung"], petition.TypeComment, petition.CommentBody{ID: "x-stance", Petition: "p-rejections", Stance: "maybe", Body: "x"}, codes.InvalidArgument)
 	w.rejectDo(w.m["jung"], petition.TypeComment, petition.CommentBody{ID: "x-empty", Petition: "p-rejections", Stance: petition.For, Body: ""}, codes.InvalidArgument)
@@ -222,20 +222,20 @@ func TestPetitionRejections(t *testing.T) {
 	blk := petition.BlockBody{Member: idOf(w.m["jung"]), Chapter: "seoul", Reason: petition.ReasonOffensive}
 	w.rejectDo(w.secretary, petition.TypeBlock, blk, codes.Unauthorized)
 	w.do(w.moderator, petition.TypeBlock, blk)
-	w.rejectDo(w.moderator, petition.TypeBlock, blk, petition.AlreadyState)
-	w.rejectDo(w.m["jung"], petition.TypeComment, post("jung", "blocked-1", ""), petition.Blocked)
+	w.rejectDo(w.moderator, petition.TypeBlock, blk, petition.CodeAlreadyState)
+	w.rejectDo(w.m["jung"], petition.TypeComment, post("jung", "blocked-1", ""), petition.CodeBlocked)
 	w.do(w.moderator, petition.TypeUnblock, blk)
 	w.do(w.m["jung"], petition.TypeComment, post("jung", "unblocked-1", ""))
 
 	// A second report by the same member; one's own comment is not reported.
 	w.do(w.m["kim"], petition.TypeReport, petition.ReportBody{Comment: "d1", Reason: "spam"})
-	w.rejectDo(w.m["kim"], petition.TypeReport, petition.ReportBody{Comment: "d1", Reason: "offensive"}, petition.AlreadyReport)
+	w.rejectDo(w.m["kim"], petition.TypeReport, petition.ReportBody{Comment: "d1", Reason: "offensive"}, petition.CodeAlreadyReport)
 	w.rejectDo(w.m["lee"], petition.TypeReport, petition.ReportBody{Comment: "d1", Reason: "spam"}, codes.InvalidArgument)
 	w.rejectDo(w.m["park"], petition.TypeReport, petition.ReportBody{Comment: "d1", Reason: "boring"}, codes.InvalidArgument)
 
 	// Votes: one per member; changing is allowed, repeating is not.
 	w.do(w.m["kim"], petition.TypeVote, petition.VoteBody{Comment: "d2", Vote: petition.VoteUp})
-	w.rejectDo(w.m["kim"], petition.TypeVote, petition.VoteBody{Comment: "d2", Vote: petition.VoteUp}, petition.AlreadyVoted)
+	w.rejectDo(w.m["kim"], petition.TypeVote, petition.VoteBody{Comment: "d2", Vote: petition.VoteUp}, petition.CodeAlreadyVoted)
 	w.do(w.m["kim"], petition.TypeVote, petition.VoteBody{Comment: "d2", Vote: petition.VoteDown})
 	w.do(w.m["lee"], petition.TypeVote, petition.VoteBody{Comment: "d2", Vote: petition.VoteDown})
 	if c := w.comment("d2"); c.Up != 0 || c.Down != 2 {
@@ -244,15 +244,15 @@ func TestPetitionRejections(t *testing.T) {
 	w.rejectDo(w.m["park"], petition.TypeVote, petition.VoteBody{Comment: "d2", Vote: petition.VoteUp}, codes.InvalidArgument)
 
 	// Edits keep the history; only the author edits.
-	w.rejectDo(w.m["kim"], petition.TypeEdit, petition.EditBody{Comment: "d1", Body: "hijack"}, petition.NotAuthor)
+	w.rejectDo(w.m["kim"], petition.TypeEdit, petition.EditBody{Comment: "d1", Body: "hijack"}, petition.CodeNotAuthor)
 	w.do(w.m["lee"], petition.TypeEdit, petition.EditBody{Comment: "d1", Body: "고친 댓글"})
 	if c, hs := w.comment("d1"), petition.VersionHashes(w.snap(), "d1"); c.Version != 2 || len(hs) != 2 || hs[1] != petition.ContentHash("comment", "", "고친 댓글") || hs[0] != petition.ContentHash("comment", "", "댓글 d1 by lee") {
 		t.Fatalf("edit history: %+v %v", c, hs)
 	}
 	// Soft delete by the author; then no edits, votes or reports.
 	w.do(w.m["choi"], petition.TypeDelete, petition.CommentRefBody{Comment: "d3"})
-	w.rejectDo(w.m["choi"], petition.TypeEdit, petition.EditBody{Comment: "d3", Body: "again"}, petition.ContentDeleted)
-	w.rejectDo(w.m["kim"], petition.TypeVote, petition.VoteBody{Comment: "d3", Vote: petition.VoteUp}, petition.ContentDeleted)
+	w.rejectDo(w.m["choi"], petition.TypeEdit, petition.EditBody{Comment: "d3", Body: "again"}, petition.CodeContentDeleted)
+	w.rejectDo(w.m["kim"], petition.TypeVote, petition.VoteBody{Comment: "d3", Vote: petition.VoteUp}, petition.CodeContentDeleted)
 
 	// An answer by someone without the role, and in the wrong state.
 	ans := petition.AnswerBody{Petition: "p-rejections", Body: "답변"}
@@ -270,7 +270,7 @@ func TestPetitionRejections(t *testing.T) {
 	w.rejectDo(w.m["kim"], petition.TypeCreate, bad, codes.NotFound)
 	bad = good
 	bad.Chapter = "busan"
-	w.rejectDo(w.m["kim"], petition.TypeCreate, bad, petition.NotEligible)
+	w.rejectDo(w.m["kim"], petition.TypeCreate, bad, petition.CodeNotEligible)
 	bad = good
 	bad.Category = "Youth Policy"
 	w.rejectDo(w.m["kim"], petition.TypeCreate, bad, codes.InvalidArgument)
@@ -298,8 +298,8 @@ func TestModerationPaths(t *testing.T) {
 	}
 	// Hidden: no replies, votes or edits; the chain keeps its hash.
 	w.rejectDo(w.m["jung"], petition.TypeComment, petition.CommentBody{ID: "reply-rude", Petition: "p-mod", Parent: "rude", Stance: petition.Neutral, Body: "x"}, codes.WrongState)
-	w.rejectDo(w.m["jung"], petition.TypeVote, petition.VoteBody{Comment: "rude", Vote: petition.VoteUp}, petition.ContentHidden)
-	w.rejectDo(w.m["park"], petition.TypeEdit, petition.EditBody{Comment: "rude", Body: "sorry"}, petition.ContentHidden)
+	w.rejectDo(w.m["jung"], petition.TypeVote, petition.VoteBody{Comment: "rude", Vote: petition.VoteUp}, petition.CodeContentHidden)
+	w.rejectDo(w.m["park"], petition.TypeEdit, petition.EditBody{Comment: "rude", Body: "sorry"}, petition.CodeContentHidden)
 	if c := w.comment("rude"); c.ContentHash != petition.ContentHash("comment", "", "광고 spam 링크") {
 		t.Fatal("hash lost")
 	}
@@ -308,7 +308,7 @@ func TestModerationPaths(t *testing.T) {
 	w.rejectDo(w.m["kim"], petition.TypeUnhide, un, codes.Unauthorized)
 	w.rejectDo(w.moderator, petition.TypeUnhide, petition.HideBody{Kind: petition.KindComment, ID: "rude", Reason: 42}, codes.InvalidArgument)
 	w.do(w.moderator, petition.TypeUnhide, un)
-	w.rejectDo(w.moderator, petition.TypeUnhide, un, petition.AlreadyState)
+	w.rejectDo(w.moderator, petition.TypeUnhide, un, petition.CodeAlreadyState)
 	if c := w.comment("rude"); c.Hidden || c.ReportsCleared != 3 {
 		t.Fatalf("after unhide: %+v", c)
 	}
@@ -324,8 +324,8 @@ func TestModerationPaths(t *testing.T) {
 	}
 	// A whole petition: hidden petitions take no agreements or comments.
 	w.do(w.moderator, petition.TypeHide, petition.HideBody{Kind: petition.KindPetition, ID: "p-mod", Reason: petition.ReasonPrivacy})
-	w.rejectDo(w.m["park"], petition.TypeAgree, petition.RefBody{Petition: "p-mod"}, petition.ContentHidden)
-	w.rejectDo(w.m["park"], petition.TypeComment, petition.CommentBody{ID: "on-hidden", Petition: "p-mod", Stance: petition.For, Body: "x"}, petition.ContentHidden)
+	w.rejectDo(w.m["park"], petition.TypeAgree, petition.RefBody{Petition: "p-mod"}, petition.CodeContentHidden)
+	w.rejectDo(w.m["park"], petition.TypeComment, petition.CommentBody{ID: "on-hidden", Petition: "p-mod", Stance: petition.For, Body: "x"}, petition.CodeContentHidden)
 	w.do(w.moderator, petition.TypeUnhide, petition.HideBody{Kind: petition.KindPetition, ID: "p-mod", Reason: petition.ReasonOther})
 	w.do(w.m["park"], petition.TypeAgree, petition.RefBody{Petition: "p-mod"})
 	// A Seoul moderator has no say over Busan.

@@ -16,6 +16,7 @@ package codes
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Code is a stable error code. Zero means success.
@@ -60,13 +61,29 @@ var names = map[Code]string{
 }
 
 // Register gives a module's code a name; it panics on a clash so two modules
-// can never claim the same number.
+// can never claim the same number, nor the same name (clients match on
+// either).
 func Register(c Code, name string) Code {
 	if _, taken := names[c]; taken {
 		panic(fmt.Sprintf("codes: %d registered twice", c))
 	}
+	for other, n := range names {
+		if n == name {
+			panic(fmt.Sprintf("codes: name %q registered for %d and %d", name, other, c))
+		}
+	}
 	names[c] = name
 	return c
+}
+
+// All lists every registered code in ascending order, for documentation.
+func All() []Code {
+	out := make([]Code, 0, len(names))
+	for c := range names {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // String returns the code's stable name, e.g. "bad_nonce".

@@ -95,8 +95,8 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	}
 	do("kim", petition.TypeOpen, petition.RefBody{Petition: "youth-housing"})
 	do("kim", petition.TypeAgree, petition.RefBody{Petition: "youth-housing"})
-	reject("kim", petition.TypeAgree, petition.RefBody{Petition: "youth-housing"}, petition.AlreadyAgreed)
-	reject("yoon", petition.TypeAgree, petition.RefBody{Petition: "youth-housing"}, petition.NotEligible)
+	reject("kim", petition.TypeAgree, petition.RefBody{Petition: "youth-housing"}, petition.CodeAlreadyAgreed)
+	reject("yoon", petition.TypeAgree, petition.RefBody{Petition: "youth-housing"}, petition.CodeNotEligible)
 	do("lee", petition.TypeAgree, petition.RefBody{Petition: "youth-housing"})
 	if p := state("youth-housing"); p.State != petition.Collecting || p.Agreements != 2 {
 		t.Fatalf("after pre-agreements: %+v", p)
@@ -143,7 +143,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	comment("lee", "c1", "", petition.For, "당원이 직접 참여해야 합니다.")
 	comment("park", "c2", "c1", petition.Against, "Youth policy needs a funding plan.")
 	comment("choi", "c3", "c2", petition.Neutral, "청년 일자리 policy와 함께 봐야 합니다.")
-	reject("jung", petition.TypeComment, petition.CommentBody{ID: "c4", Petition: "youth-housing", Parent: "c3", Stance: petition.For, Body: "너무 깊음"}, petition.TooDeep)
+	reject("jung", petition.TypeComment, petition.CommentBody{ID: "c4", Petition: "youth-housing", Parent: "c3", Stance: petition.For, Body: "너무 깊음"}, petition.CodeTooDeep)
 
 	// Overdue: the answer was due 2 s after the threshold. Block time moves
 	// only with blocks, so a member's harmless tx (burning a point) makes one.
@@ -181,7 +181,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	// Withdrawal by the author.
 	do("kim", petition.TypeCreate, petition.CreateBody{ID: "changed-mind", Chapter: "seoul", Category: "party", Title: "철회할 청원", Body: "본문"})
 	do("kim", petition.TypeOpen, petition.RefBody{Petition: "changed-mind"})
-	reject("lee", petition.TypeWithdraw, petition.RefBody{Petition: "changed-mind"}, petition.NotAuthor)
+	reject("lee", petition.TypeWithdraw, petition.RefBody{Petition: "changed-mind"}, petition.CodeNotAuthor)
 	do("kim", petition.TypeWithdraw, petition.RefBody{Petition: "changed-mind"})
 	if p := state("changed-mind"); p.State != petition.Withdrawn {
 		t.Fatalf("withdrawn: %+v", p)
@@ -237,7 +237,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	// member cannot report twice; a moderator unhides it with a reason.
 	comment("jung", "spammy", "", petition.Neutral, "광고 zzqspam 링크")
 	do("kim", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "spam"})
-	reject("kim", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "offensive"}, petition.AlreadyReport)
+	reject("kim", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "offensive"}, petition.CodeAlreadyReport)
 	expect("comments", client.Query{Text: "zzqspam"}, "c:spammy")
 	do("lee", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "spam"})
 	do("park", petition.TypeReport, petition.ReportBody{Comment: "spammy", Reason: "off_topic"})
@@ -262,7 +262,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	}
 	// Path 3: blocking a member from commenting, and unblocking.
 	do("moderator", petition.TypeBlock, petition.BlockBody{Member: id("jung"), Chapter: "seoul", Reason: petition.ReasonOffensive})
-	reject("jung", petition.TypeComment, petition.CommentBody{ID: "blocked", Petition: "youth-housing", Stance: petition.For, Body: "차단됨"}, petition.Blocked)
+	reject("jung", petition.TypeComment, petition.CommentBody{ID: "blocked", Petition: "youth-housing", Stance: petition.For, Body: "차단됨"}, petition.CodeBlocked)
 	do("moderator", petition.TypeUnblock, petition.BlockBody{Member: id("jung"), Chapter: "seoul"})
 	comment("jung", "after-unblock", "", petition.For, "다시 참여합니다")
 	// Path 4: a hidden petition leaves the search with its comments.
@@ -271,7 +271,7 @@ func TestPetitionLifecycleOnANode(t *testing.T) {
 	if p := state("youth-housing"); !p.Hidden || p.Title != "" || p.Body != "" {
 		t.Fatalf("hidden petition served: %+v", p)
 	}
-	if _, err := tn.c.Thread(ctx, "youth-housing", "", 10); codes.Of(err) != petition.ContentHidden {
+	if _, err := tn.c.Thread(ctx, "youth-housing", "", 10); codes.Of(err) != petition.CodeContentHidden {
 		t.Fatalf("thread of a hidden petition: %v", err)
 	}
 	do("moderator", petition.TypeUnhide, petition.HideBody{Kind: petition.KindPetition, ID: "youth-housing", Reason: petition.ReasonOther})

@@ -96,7 +96,7 @@ func petitionDemoSteps() []demoStep {
 			return nil
 		}},
 		demoStep{"Lee agrees a second time: refused (already_agreed)", func(e *demoEnv) error {
-			return expectRejected(e.send("pet-lee", petition.TypeAgree, petition.RefBody{Petition: pid(e)}), petition.AlreadyAgreed)
+			return expectRejected(e.send("pet-lee", petition.TypeAgree, petition.RefBody{Petition: pid(e)}), petition.CodeAlreadyAgreed)
 		}},
 		demoStep{"Park's agreement reaches the threshold; the public sees 3 agreements, Park sees that he agreed", func(e *demoEnv) error {
 			if err := e.send("pet-park", petition.TypeAgree, petition.RefBody{Petition: pid(e)}); err != nil {
@@ -131,7 +131,7 @@ func petitionDemoSteps() []demoStep {
 					return err
 				}
 			}
-			return expectRejected(e.send("pet-kim", petition.TypeComment, petition.CommentBody{ID: cid(e, "c4"), Petition: pid(e), Parent: cid(e, "c3"), Stance: petition.For, Body: "너무 깊은 답글"}), petition.TooDeep)
+			return expectRejected(e.send("pet-kim", petition.TypeComment, petition.CommentBody{ID: cid(e, "c4"), Petition: pid(e), Parent: cid(e, "c3"), Stance: petition.For, Body: "너무 깊은 답글"}), petition.CodeTooDeep)
 		}},
 		demoStep{"three members report the advertisement: it is hidden, served without its text and gone from search", func(e *demoEnv) error {
 			if err := expect(found(e, "comments", client.Query{Text: "loans"})); err == nil {
@@ -142,7 +142,7 @@ func petitionDemoSteps() []demoStep {
 					return err
 				}
 			}
-			if err := expectRejected(e.send("pet-kim", petition.TypeReport, petition.ReportBody{Comment: cid(e, "ad"), Reason: "offensive"}), petition.AlreadyReport); err != nil {
+			if err := expectRejected(e.send("pet-kim", petition.TypeReport, petition.ReportBody{Comment: cid(e, "ad"), Reason: "offensive"}), petition.CodeAlreadyReport); err != nil {
 				return err
 			}
 			v, err := e.c.Comment(e.ctx, cid(e, "ad"))

@@ -36,7 +36,7 @@ import (
 var (
 	CodeNotOpen          = codes.Register(101, "meeting_not_open")
 	CodeAlreadyCheckedIn = codes.Register(102, "already_checked_in")
-	CodeNotEligible      = codes.Register(103, "not_eligible")
+	CodeNotEligible      = codes.Register(103, "meeting_not_eligible")
 	CodeInquorate        = codes.Register(104, "inquorate")
 	CodeFinalized        = codes.Register(105, "meeting_finalized")
 	CodeMinutesMismatch  = codes.Register(106, "minutes_hash_mismatch")

@@ -45,17 +45,17 @@ import (
 
 // The petition module's own codes (the 200s).
 var (
-	AlreadyAgreed  = codes.Register(200, "already_agreed")  // one agreement per member per petition
-	NotEligible    = codes.Register(201, "not_eligible")    // the member may not act here (not active, out of scope)
-	TooDeep        = codes.Register(202, "thread_too_deep") // replies nest at most MaxDepth levels
-	Blocked        = codes.Register(203, "blocked")         // a moderator blocked the member from commenting here
-	AlreadyReport  = codes.Register(204, "already_reported")
-	AlreadyVoted   = codes.Register(205, "already_voted")
-	ContentHidden  = codes.Register(206, "hidden")      // the content is hidden by moderation
-	ContentDeleted = codes.Register(207, "deleted")     // the comment was deleted by its author
-	NotAgreed      = codes.Register(208, "not_agreed")  // withdrawing an agreement that does not exist
-	NotAuthor      = codes.Register(209, "not_author")  // only the author may do this
-	AlreadyState   = codes.Register(210, "not_changed") // hide what is hidden, unhide what is visible, block twice
+	CodeAlreadyAgreed  = codes.Register(200, "already_agreed")  // one agreement per member per petition
+	CodeNotEligible    = codes.Register(201, "not_eligible")    // the member may not act here (not active, out of scope)
+	CodeTooDeep        = codes.Register(202, "thread_too_deep") // replies nest at most MaxDepth levels
+	CodeBlocked        = codes.Register(203, "blocked")         // a moderator blocked the member from commenting here
+	CodeAlreadyReport  = codes.Register(204, "already_reported")
+	CodeAlreadyVoted   = codes.Register(205, "already_voted")
+	CodeContentHidden  = codes.Register(206, "hidden")      // the content is hidden by moderation
+	CodeContentDeleted = codes.Register(207, "deleted")     // the comment was deleted by its author
+	CodeNotAgreed      = codes.Register(208, "not_agreed")  // withdrawing an agreement that does not exist
+	CodeNotAuthor      = codes.Register(209, "not_author")  // only the author may do this
+	CodeAlreadyState   = codes.Register(210, "not_changed") // hide what is hidden, unhide what is visible, block twice
 )
 
 // States of a petition.
@@ -527,7 +527,7 @@ func activeMember(ctx *module.Context) (members.Member, error) {
 	}
 	m, _ := members.Get(ctx.Store, c.MemberID)
 	if !c.Active || m.Status != members.Active {
-		return m, NotEligible.Errorf("member %s is %s, not active", c.MemberID, m.Status)
+		return m, CodeNotEligible.Errorf("member %s is %s, not active", c.MemberID, m.Status)
 	}
 	return m, nil
 }
@@ -596,7 +596,7 @@ func (m *Petitions) create(ctx *module.Context, b CreateBody) error {
 		return err
 	}
 	if !org.Covers(ctx.Store, b.Chapter, me.Chapter) {
-		return NotEligible.Errorf("member %s belongs to chapter %s, outside the petition's scope %s", me.ID, me.Chapter, b.Chapter)
+		return CodeNotEligible.Errorf("member %s belongs to chapter %s, outside the petition's scope %s", me.ID, me.Chapter, b.Chapter)
 	}
 	if ctx.Store.Get(PetitionKey(b.ID)) != nil {
 		return codes.AlreadyExists.Errorf("petition %q exists already", b.ID)
@@ -619,7 +619,7 @@ func (m *Petitions) authorOf(ctx *module.Context, id string) (Petition, error) {
 		return p, err
 	}
 	if p.Author != ctx.Caller.MemberID {
-		return p, NotAuthor.Errorf("only the author %s may do this to petition %s", p.Author, p.ID)
+		return p, CodeNotAuthor.Errorf("only the author %s may do this to petition %s", p.Author, p.ID)
 	}
 	return p, nil
 }
@@ -662,7 +662,7 @@ func voter(ctx *module.Context, p Petition) (members.Member, error) {
 		return me, err
 	}
 	if !org.Covers(ctx.Store, p.Chapter, me.Chapter) {
-		return me, NotEligible.Errorf("member %s belongs to chapter %s, outside petition %s's scope %s", me.ID, me.Chapter, p.ID, p.Chapter)
+		return me, CodeNotEligible.Errorf("member %s belongs to chapter %s, outside petition %s's scope %s", me.ID, me.Chapter, p.ID, p.Chapter)
 	}
 	return me, nil
 }
@@ -690,10 +690,10 @@ func (m *Petitions) agree(ctx *module.Context, b RefBody) error {
 		return wrongState(p, "agree", PreAgreement, Collecting)
 	}
 	if p.Hidden {
-		return ContentHidden.Errorf("petition %s is hidden by moderation", p.ID)
+		return CodeContentHidden.Errorf("petition %s is hidden by moderation", p.ID)
 	}
 	if _, ok := HasAgreed(ctx.Store, p.ID, me.ID); ok {
-		return AlreadyAgreed.Errorf("member %s agreed to petition %s already", me.ID, p.ID)
+		return CodeAlreadyAgreed.Errorf("member %s agreed to petition %s already", me.ID, p.ID)
 	}
 	module.Put(ctx.Store, string(AgreementKey(p.ID, me.ID)), Agreement{Chapter: me.Chapter, At: ctx.Unix(), Height: ctx.Height})
 	addCount(ctx, chapterCountKey(p.ID, me.Chapter), 1)
@@ -722,7 +722,7 @@ func (m *Petitions) unagree(ctx *module.Context, b RefBody) error {
 	}
 	a, ok := HasAgreed(ctx.Store, p.ID, ctx.Caller.MemberID)
 	if !ok {
-		return NotAgreed.Errorf("member %s has not agreed to petition %s", ctx.Caller.MemberID, p.ID)
+		return CodeNotAgreed.Errorf("member %s has not agreed to petition %s", ctx.Caller.MemberID, p.ID)
 	}
 	ctx.Store.Delete(AgreementKey(p.ID, ctx.Caller.MemberID))
 	addCount(ctx, chapterCountKey(p.ID, a.Chapter), -1)
@@ -778,10 +778,10 @@ func (m *Petitions) comment(ctx *module.Context, b CommentBody) error {
 		return err
 	}
 	if blk, ok := BlockedIn(ctx.Store, me.ID, p.Chapter); ok {
-		return Blocked.Errorf("member %s is blocked from commenting in chapter %s (reason %d)", me.ID, blk.Chapter, blk.Reason)
+		return CodeBlocked.Errorf("member %s is blocked from commenting in chapter %s (reason %d)", me.ID, blk.Chapter, blk.Reason)
 	}
 	if p.Hidden {
-		return ContentHidden.Errorf("petition %s is hidden by moderation", p.ID)
+		return CodeContentHidden.Errorf("petition %s is hidden by moderation", p.ID)
 	}
 	if !in(p.State, PreAgreement, Collecting, ThresholdReached, Answered) {
 		return wrongState(p, "comment", PreAgreement, Collecting, ThresholdReached, Answered)
@@ -799,7 +799,7 @@ func (m *Petitions) comment(ctx *module.Context, b CommentBody) error {
 			return codes.WrongState.Errorf("comment %s is hidden or deleted; replies are closed", parent.ID)
 		}
 		if parent.Depth >= MaxDepth {
-			return TooDeep.Errorf("comment %s is at depth %d; threads nest at most %d levels", parent.ID, parent.Depth, MaxDepth)
+			return CodeTooDeep.Errorf("comment %s is at depth %d; threads nest at most %d levels", parent.ID, parent.Depth, MaxDepth)
 		}
 		depth, onAnswer = parent.Depth+1, parent.OnAnswer
 	}
@@ -822,10 +822,10 @@ func ownComment(ctx *module.Context, id string) (Comment, error) {
 		return c, codes.NotFound.Errorf("comment %q does not exist", id)
 	}
 	if c.Author != ctx.Caller.MemberID {
-		return c, NotAuthor.Errorf("only the author %s may change comment %s", c.Author, c.ID)
+		return c, CodeNotAuthor.Errorf("only the author %s may change comment %s", c.Author, c.ID)
 	}
 	if c.Deleted {
-		return c, ContentDeleted.Errorf("comment %s is deleted", c.ID)
+		return c, CodeContentDeleted.Errorf("comment %s is deleted", c.ID)
 	}
 	return c, nil
 }
@@ -843,14 +843,14 @@ func (m *Petitions) edit(ctx *module.Context, b EditBody) error {
 	}
 	p, _ := Get(ctx.Store, c.Petition)
 	if blk, ok := BlockedIn(ctx.Store, c.Author, p.Chapter); ok {
-		return Blocked.Errorf("member %s is blocked from commenting in chapter %s", c.Author, blk.Chapter)
+		return CodeBlocked.Errorf("member %s is blocked from commenting in chapter %s", c.Author, blk.Chapter)
 	}
 	if c.Hidden {
-		return ContentHidden.Errorf("comment %s is hidden by moderation and cannot be edited", c.ID)
+		return CodeContentHidden.Errorf("comment %s is hidden by moderation and cannot be edited", c.ID)
 	}
 	h := ContentHash("comment", "", b.Body)
 	if h == c.ContentHash {
-		return AlreadyState.Errorf("the edit does not change comment %s", c.ID)
+		return CodeAlreadyState.Errorf("the edit does not change comment %s", c.ID)
 	}
 	c.Version++
 	c.ContentHash, c.EditedAt = h, ctx.Unix()
@@ -878,10 +878,10 @@ func liveComment(ctx *module.Context, id string) (Comment, error) {
 		return c, codes.NotFound.Errorf("comment %q does not exist", id)
 	}
 	if c.Deleted {
-		return c, ContentDeleted.Errorf("comment %s is deleted", c.ID)
+		return c, CodeContentDeleted.Errorf("comment %s is deleted", c.ID)
 	}
 	if c.Hidden {
-		return c, ContentHidden.Errorf("comment %s is hidden by moderation", c.ID)
+		return c, CodeContentHidden.Errorf("comment %s is hidden by moderation", c.ID)
 	}
 	return c, nil
 }
@@ -903,7 +903,7 @@ func (m *Petitions) vote(ctx *module.Context, b VoteBody) error {
 	}
 	prev := string(ctx.Store.Get(voteKey(c.ID, me.ID)))
 	if prev == b.Vote || (prev == "" && b.Vote == VoteNone) {
-		return AlreadyVoted.Errorf("member %s's vote on comment %s is %s already", me.ID, c.ID, b.Vote)
+		return CodeAlreadyVoted.Errorf("member %s's vote on comment %s is %s already", me.ID, c.ID, b.Vote)
 	}
 	switch prev {
 	case VoteUp:
@@ -940,7 +940,7 @@ func (m *Petitions) report(ctx *module.Context, b ReportBody) error {
 	}
 	// A repeated report is named as such, even once the comment is hidden.
 	if ctx.Store.Get(reportKey(b.Comment, me.ID)) != nil {
-		return AlreadyReport.Errorf("member %s reported comment %s already", me.ID, b.Comment)
+		return CodeAlreadyReport.Errorf("member %s reported comment %s already", me.ID, b.Comment)
 	}
 	c, err := liveComment(ctx, b.Comment)
 	if err != nil {
@@ -1003,7 +1003,7 @@ func (m *Petitions) setHidden(ctx *module.Context, b HideBody, hidden bool) erro
 	if b.Kind == KindPetition {
 		p, _ := Get(ctx.Store, b.ID)
 		if p.Hidden == hidden {
-			return AlreadyState.Errorf("petition %s is hidden=%v already", p.ID, hidden)
+			return CodeAlreadyState.Errorf("petition %s is hidden=%v already", p.ID, hidden)
 		}
 		p.Hidden, p.HiddenReason = hidden, b.Reason
 		putPetition(ctx, p)
@@ -1012,7 +1012,7 @@ func (m *Petitions) setHidden(ctx *module.Context, b HideBody, hidden bool) erro
 	}
 	c, _ := GetComment(ctx.Store, b.ID)
 	if c.Hidden == hidden {
-		return AlreadyState.Errorf("comment %s is hidden=%v already", c.ID, hidden)
+		return CodeAlreadyState.Errorf("comment %s is hidden=%v already", c.ID, hidden)
 	}
 	c.Hidden, c.HiddenReason = hidden, b.Reason
 	if !hidden {
@@ -1031,7 +1031,7 @@ func (m *Petitions) block(ctx *module.Context, b BlockBody) error {
 		return err
 	}
 	if ctx.Store.Get(BlockKey(b.Chapter, b.Member)) != nil {
-		return AlreadyState.Errorf("member %s is blocked at %s already", b.Member, b.Chapter)
+		return CodeAlreadyState.Errorf("member %s is blocked at %s already", b.Member, b.Chapter)
 	}
 	module.Put(ctx.Store, string(BlockKey(b.Chapter, b.Member)), Block{Member: b.Member, Chapter: b.Chapter, Reason: b.Reason, By: ctx.Caller.MemberID, At: ctx.Unix()})
 	ctx.Emit("moderation.blocked", "member", b.Member, "chapter", b.Chapter, "reason", strconv.Itoa(b.Reason), "by", ctx.Caller.MemberID)
