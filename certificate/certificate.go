@@ -29,7 +29,6 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
 
-	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/proof"
 )
@@ -71,9 +70,18 @@ var (
 	ErrText       = errors.New("certificate: the text does not match the proven records")
 )
 
+// State is the committed state a certificate is built from: a store
+// snapshot, which both reads the meeting's records and proves them. Package
+// certificate names no store, so checking a certificate links no tree.
+type State interface {
+	proof.State
+	Get(key []byte) []byte
+	Iterate(prefix []byte, fn func(key, value []byte) bool)
+}
+
 // Build issues a certificate for motion no of a finalized meeting from
 // snapshot snap, with the header from src.
-func Build(chainID string, snap *store.Snapshot, meeting string, no int, src proof.Source) (*Certificate, error) {
+func Build(chainID string, snap State, meeting string, no int, src proof.Source) (*Certificate, error) {
 	m, ok := assembly.GetMeeting(snap, meeting)
 	if !ok {
 		return nil, fmt.Errorf("certificate: meeting %q does not exist", meeting)

@@ -33,7 +33,7 @@ import (
 	"crypto/ed25519"
 	"time"
 
-	"github.com/pnyx-party/pnyx/internal/store"
+	store "github.com/pnyx-party/pnyx/internal/store/kv"
 )
 
 // Context is one transaction's view of the chain.

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/pnyx-party/pnyx/internal/store"
+	store "github.com/pnyx-party/pnyx/internal/store/kv"
 )
 
 // Key is a store key, as a string or as bytes.

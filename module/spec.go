@@ -4,7 +4,7 @@ import (
 	"crypto/ed25519"
 	"reflect"
 
-	"github.com/pnyx-party/pnyx/internal/store"
+	store "github.com/pnyx-party/pnyx/internal/store/kv"
 	"github.com/pnyx-party/pnyx/tx"
 )
 

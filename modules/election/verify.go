@@ -11,7 +11,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/internal/parallel"
-	"github.com/pnyx-party/pnyx/internal/store"
+	store "github.com/pnyx-party/pnyx/internal/store/kv"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/tx"
 )

@@ -37,7 +37,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/store"
+	store "github.com/pnyx-party/pnyx/internal/store/kv"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"

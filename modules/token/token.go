@@ -23,7 +23,7 @@ import (
 	"fmt"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/internal/store"
+	store "github.com/pnyx-party/pnyx/internal/store/kv"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/members"
 )
