@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/cloudflare/circl v1.6.5
+	github.com/cockroachdb/datadriven v1.0.3
 	github.com/cometbft/cometbft v0.38.26
 	github.com/cometbft/cometbft-db v0.14.1
 	github.com/cosmos/cosmos-db v1.0.0
