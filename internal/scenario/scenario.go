@@ -47,12 +47,18 @@
 //	tx SIGNER TYPE
 //	JSON BODY
 //	----
-//	ok | error CODE NAME: MESSAGE
+//	ok
+//	event TYPE key=value ...
+//
+// or
+//
+//	error CODE NAME: MESSAGE
 //
 // signs the body (re-encoded canonically as the type's body struct, so
 // fields may come in any order; a field the struct lacks is a scenario
 // error) with SIGNER's next nonce, submits it and waits for its commit.
-// A rejection prints its stable code, name and message. In-process, every
+// Success prints "ok" and the events the tx emitted, in order; a
+// rejection prints its stable code, name and message. In-process, every
 // rejected tx also runs through a block, which must reject it with the same
 // code and change no state.
 //
@@ -320,8 +326,22 @@ func (r *Runner) tx(who, typ, body string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = r.signer(who).Send(r.ctx, typ, raw)
-	return outcome(err)
+	res, err := r.signer(who).Send(r.ctx, typ, raw)
+	out, err := outcome(err)
+	if err != nil || out != "ok" {
+		return out, err
+	}
+	// The events the tx emitted, one a line: what other programs (the
+	// index, a wallet) learn from the tx without reading state.
+	var b strings.Builder
+	b.WriteString(out)
+	for _, ev := range res.Events {
+		b.WriteString("\nevent " + ev.Type)
+		for _, a := range ev.Attributes {
+			b.WriteString(" " + a.Key + "=" + a.Value)
+		}
+	}
+	return b.String(), nil
 }
 
 // bodyTypes maps each tx type to its body struct, from the party's modules.
