@@ -1,7 +1,7 @@
 package main
 
 // Election cryptography commands: simulate a whole election, verify an
-// election record, benchmark ballot verification. The work is done by the
+// election record (`pnyx bench verify` is in bench.go). The work is done by the
 // packages under election/; this file only parses flags and prints.
 
 import (
@@ -22,7 +22,6 @@ import (
 func init() {
 	electionCmd.AddCommand(electionSimulateCmd())
 	verifyCmd.AddCommand(verifyElectionCmd())
-	benchCmd.AddCommand(benchVerifyCmd())
 }
 
 // stageProgress prints "stage done/total" on stderr at most every 500 ms
@@ -149,43 +148,5 @@ non-zero if any fails.`,
 		},
 	}
 	cmd.Flags().IntVar(&workers, "workers", 0, "verification goroutines (default: all cores)")
-	return cmd
-}
-
-func benchVerifyCmd() *cobra.Command {
-	var bc simulate.BenchConfig
-	var out string
-	cmd := &cobra.Command{
-		Use:   "verify",
-		Short: "Benchmark election ballot verification: batched against naive",
-		Long: `Simulates an election with --ballots voters in a choose-one contest of
---options options, then times on one core: batch verification (decode,
-credentials, one-time signature, proofs in one multi-scalar multiplication per
-256 ballots), naive verification (each proof on its own) and encryption; and
-the whole record verified end to end on all cores. The last line is the
-key=value summary.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rand.Read(bc.Seed[:])
-			bc.Progress = stageProgress(cmd.ErrOrStderr())
-			res, err := simulate.Bench(bc)
-			if err != nil {
-				return err
-			}
-			if out != "" {
-				if err := os.WriteFile(out, res.Record, 0o644); err != nil {
-					return err
-				}
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), res.Line())
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.IntVar(&bc.Ballots, "ballots", 2000, "ballots (one per voter)")
-	f.IntVar(&bc.Options, "options", 10, "options in the choose-one contest")
-	f.IntVar(&bc.Issuers, "issuers", 2, "credential issuers (one RSA-2048 credential each per ballot)")
-	f.IntVar(&bc.Sample, "sample", 2048, "ballots timed on one core")
-	f.StringVar(&out, "record-out", "", "also write the simulated record to this file")
 	return cmd
 }

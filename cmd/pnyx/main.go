@@ -29,12 +29,6 @@ var verifyCmd = &cobra.Command{
 	Short: "Verify proofs and records offline, without trusting the node that served them",
 }
 
-// benchCmd groups the benchmarks; each ends with one key=value summary line.
-var benchCmd = &cobra.Command{
-	Use:   "bench",
-	Short: "Run benchmarks; each prints a final key=value summary line",
-}
-
 // electionCmd groups commands for election commissioners, trustees, issuers
 // and voters.
 var electionCmd = &cobra.Command{
@@ -43,7 +37,7 @@ var electionCmd = &cobra.Command{
 }
 
 func init() {
-	rootCmd.AddCommand(verifyCmd, benchCmd, electionCmd, newDemoCmd())
+	rootCmd.AddCommand(verifyCmd, newBenchCmd(), electionCmd, newDemoCmd())
 }
 
 func main() {
