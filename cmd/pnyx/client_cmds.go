@@ -20,6 +20,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/keys"
+	"github.com/pnyx-party/pnyx/internal/progress"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
@@ -416,7 +417,7 @@ func importCSV(s *session, path string) error {
 	signer := s.c.Signer(k)
 	data := rows[1:]
 	start := time.Now()
-	progress := newProgress(s.cmd.ErrOrStderr(), "import", len(data))
+	bar := progress.New(s.cmd.ErrOrStderr(), "import", len(data))
 	for lo := 0; lo < len(data); lo += members.MaxBatch {
 		hi := min(lo+members.MaxBatch, len(data))
 		var typ string
@@ -435,45 +436,12 @@ func importCSV(s *session, path string) error {
 			typ, body = members.TypeApprove, b
 		}
 		if _, err := signer.Send(s.ctx, typ, body); err != nil {
-			progress.done()
+			bar.Done()
 			return fmt.Errorf("rows %d-%d (lines %d-%d) were not imported, earlier rows were: %w", lo+1, hi, lo+2, hi+1, err)
 		}
-		progress.set(hi)
+		bar.Set(hi)
 	}
-	progress.done()
+	bar.Done()
 	fmt.Fprintf(s.cmd.OutOrStdout(), "imported %d members in %s\n", len(data), time.Since(start).Round(time.Millisecond))
 	return nil
 }
-
-// progress draws a one-line progress bar on a terminal stream.
-type progress struct {
-	w          io.Writer
-	label      string
-	total, cur int
-	last       time.Time
-}
-
-func newProgress(w io.Writer, label string, total int) *progress {
-	p := &progress{w: w, label: label, total: total}
-	p.draw()
-	return p
-}
-
-func (p *progress) set(n int) {
-	p.cur = n
-	if time.Since(p.last) > 100*time.Millisecond || n == p.total {
-		p.draw()
-	}
-}
-
-func (p *progress) draw() {
-	p.last = time.Now()
-	pct := 100
-	if p.total > 0 {
-		pct = p.cur * 100 / p.total
-	}
-	bar := strings.Repeat("#", pct/5) + strings.Repeat(".", 20-pct/5)
-	fmt.Fprintf(p.w, "\r%s [%s] %d/%d (%d%%)", p.label, bar, p.cur, p.total, pct)
-}
-
-func (p *progress) done() { fmt.Fprintln(p.w) }

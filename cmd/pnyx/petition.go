@@ -15,6 +15,7 @@ import (
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/progress"
 	"github.com/pnyx-party/pnyx/modules/petition"
 )
 
@@ -403,15 +404,15 @@ func reindexCommand() *cobra.Command {
 	return &cobra.Command{Use: "reindex", Short: "Delete and rebuild the search index from the stored blocks (stop the node first)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
-			var bar *progress
+			var bar *progress.Bar
 			x, err := launch.Reindex(flagHome, func(h, last int64) {
 				if bar == nil {
-					bar = newProgress(cmd.ErrOrStderr(), "reindex blocks", int(last))
+					bar = progress.New(cmd.ErrOrStderr(), "reindex blocks", int(last))
 				}
-				bar.set(int(h))
+				bar.Set(int(h))
 			})
 			if bar != nil {
-				bar.done()
+				bar.Done()
 			}
 			if err != nil {
 				return err
