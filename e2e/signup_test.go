@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
@@ -32,7 +33,13 @@ func TestSignupProofsAndRestart(t *testing.T) {
 		}
 	}
 
-	must(admin.Send(ctx, org.TypeCreateChapter, org.CreateChapterBody{ID: "busan", Name: "부산광역시당", Parent: "hq"}))
+	// A committed tx's result carries the events it emitted.
+	res, err := admin.Send(ctx, org.TypeCreateChapter, org.CreateChapterBody{ID: "busan", Name: "부산광역시당", Parent: "hq"})
+	must(res, err)
+	if i := slices.IndexFunc(res.Events, func(e wire.Event) bool { return e.Type == "chapter.created" }); i < 0 ||
+		res.Events[i].Attr("chapter") != "busan" || res.Events[i].Attr("parent") != "hq" {
+		t.Fatalf("creating a chapter emitted %+v", res.Events)
+	}
 	must(admin.Send(ctx, org.TypeCreateChapter, org.CreateChapterBody{ID: "busan-haeundae-a", Name: "해운대구갑", Parent: "busan"}))
 	reg := seedKey("busan-registrar")
 	must(admin.Send(ctx, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: hex.EncodeToString(reg.Public().(ed25519.PublicKey)), Chapter: "busan", Class: members.Responsible}}}))
