@@ -179,8 +179,20 @@ func evalPoly(coef []*ristretto255.Scalar, x int) *ristretto255.Scalar {
 }
 
 // Deal draws the trustee's polynomial and seals a share to each trustee's
-// HPKE key (hpkeKeys[l-1] for trustee l, including itself).
+// HPKE key (hpkeKeys[l-1] for trustee l, including itself). It is DealWith
+// with one reader for the polynomial and the nonces, for simulations; a
+// trustee's tooling uses DealWith.
 func (t *Trustee) Deal(rand io.Reader, hpkeKeys [][]byte) (*Dealing, error) {
+	return t.DealWith(rand, rand, hpkeKeys)
+}
+
+// DealWith draws the polynomial's coefficients from poly and the proofs'
+// nonces and the sealing randomness from rand. Keeping them apart lets a
+// trustee rebuild its polynomial deterministically (to answer complaints)
+// while every proof of knowledge gets a fresh nonce: two proofs of one
+// coefficient under different statements with the same nonce would give
+// the coefficient away.
+func (t *Trustee) DealWith(poly, rand io.Reader, hpkeKeys [][]byte) (*Dealing, error) {
 	p := t.Params
 	if len(hpkeKeys) != p.N {
 		return nil, fmt.Errorf("%w: %d HPKE keys for %d trustees", ErrParams, len(hpkeKeys), p.N)
@@ -188,7 +200,7 @@ func (t *Trustee) Deal(rand io.Reader, hpkeKeys [][]byte) (*Dealing, error) {
 	d := &Dealing{Dealer: t.Index}
 	t.coef = nil
 	for j := 0; j < p.K; j++ {
-		a, err := group.RandomScalar(rand)
+		a, err := group.RandomScalar(poly)
 		if err != nil {
 			return nil, err
 		}

@@ -7,9 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"os"
+	"slices"
 
 	"github.com/gtank/ristretto255"
 
@@ -37,6 +41,63 @@ func Stream(seed [32]byte, purpose string, i int) io.Reader {
 	var s [32]byte
 	h.Sum(s[:0])
 	return &chacha{mrand.NewChaCha8(s)}
+}
+
+// statementStream returns a deterministic reader for (seed, purpose,
+// statement): what is derived from it belongs to that statement alone, so
+// the same seed under another statement gives unrelated values.
+func statementStream(seed [32]byte, purpose string, statement []byte, fresh []byte) io.Reader {
+	h := sha256.New()
+	h.Write([]byte("pnyx/election/kit/statement/v1\x00"))
+	h.Write(seed[:])
+	binary.Write(h, binary.BigEndian, uint64(len(purpose)))
+	h.Write([]byte(purpose))
+	binary.Write(h, binary.BigEndian, uint64(len(statement)))
+	h.Write(statement)
+	h.Write(fresh)
+	var s [32]byte
+	h.Sum(s[:0])
+	return &chacha{mrand.NewChaCha8(s)}
+}
+
+// nonceReader returns the randomness for the nonces of proofs over
+// statement: a hash of the seed and the full statement signed, mixed with
+// 32 fresh bytes from crypto/rand. The statement part means a node that
+// serves other inputs (another ceremony hash, election ID, threshold or
+// set of keys) never gets two proofs with one nonce even if the machine's
+// randomness failed; the fresh part means signing the same statement twice
+// gives unrelated nonces too.
+func nonceReader(seed [32]byte, purpose string, statement []byte) io.Reader {
+	fresh := make([]byte, 32)
+	if _, err := io.ReadFull(rand.Reader, fresh); err != nil {
+		panic(err)
+	}
+	return statementStream(seed, purpose, statement, fresh)
+}
+
+// dealingStatement is everything a dealing depends on: the election ID,
+// n, k, the dealer's index and every trustee's HPKE key. The polynomial is
+// derived from the seed and this statement, so a node serving other inputs
+// makes the trustee deal a polynomial unrelated to the one on chain.
+func dealingStatement(e *Election, l int) []byte {
+	p := e.params()
+	w := &group.Writer{}
+	w.String("pnyx/election/kit/dealing/v1")
+	w.Fixed(p.ElectionID[:])
+	w.Uint32(uint32(p.N))
+	w.Uint32(uint32(p.K))
+	w.Uint32(uint32(l))
+	for _, k := range e.HPKEKeys {
+		b, _ := hex.DecodeString(k)
+		w.Bytes(b)
+	}
+	return w.Buf
+}
+
+// statementID is the hex SHA-256 a TrusteeMemory keeps of a statement.
+func statementID(statement []byte) string {
+	h := sha256.Sum256(statement)
+	return hex.EncodeToString(h[:])
 }
 
 // NewSeed draws a fresh seed.
@@ -84,7 +145,8 @@ func Trustee(kv store.Reader, e *Election, seed [32]byte, l int) (t *ceremony.Tr
 		b, _ := hex.DecodeString(k)
 		keys = append(keys, b)
 	}
-	if dealing, err = t.Deal(Stream(seed, "deal", 0), keys); err != nil {
+	stmt := dealingStatement(e, l)
+	if dealing, err = t.DealWith(statementStream(seed, "polynomial", stmt, nil), nonceReader(seed, "deal", stmt), keys); err != nil {
 		return nil, nil, nil, err
 	}
 	if !all(e.Dealt) {
@@ -118,13 +180,23 @@ func Trustee(kv store.Reader, e *Election, seed [32]byte, l int) (t *ceremony.Tr
 // AckBodyFor builds trustee t's acknowledgement of e's ceremony hash.
 func AckBodyFor(e *Election, t *ceremony.Trustee, seed [32]byte) (AckBody, error) {
 	ch, _ := hex.DecodeString(e.CeremonyHash)
-	pf, err := t.Acknowledge(Stream(seed, "ack", 0), ch)
+	if t.Public() == nil {
+		return AckBody{}, fmt.Errorf("trustee %d has not finished the ceremony", t.Index)
+	}
+	eid := e.EID()
+	w := &group.Writer{}
+	w.String("pnyx/election/kit/ack/v1")
+	w.Fixed(eid[:])
+	w.Bytes(ch)
+	w.Uint32(uint32(t.Index))
+	w.Element(t.Public())
+	pf, err := t.Acknowledge(nonceReader(seed, "ack", w.Buf), ch)
 	if err != nil {
 		return AckBody{}, err
 	}
-	w := &group.Writer{}
-	pf.Encode(w)
-	return AckBody{Election: e.ID, Proof: hex.EncodeToString(w.Buf)}, nil
+	out := &group.Writer{}
+	pf.Encode(out)
+	return AckBody{Election: e.ID, Proof: hex.EncodeToString(out.Buf)}, nil
 }
 
 // Aggregate returns the current encrypted aggregate's ciphertexts.
@@ -280,11 +352,93 @@ func DealBodyFor(id string, d *ceremony.Dealing) DealBody {
 	return DealBody{Election: id, Dealing: hex.EncodeToString(EncodeDealing(d))}
 }
 
+// TrusteeMemory is what a trustee's kit remembers between steps, on the
+// trustee's own machine next to its seed. The node the kit reads from may
+// lie; the memory is what stops a lying node from getting the trustee to
+// deal twice or to answer more complaints than is safe. Save it (Save)
+// after every step and before the step's transaction is sent.
+type TrusteeMemory struct {
+	// Dealt is the statementID of the inputs (election ID, n, k, index,
+	// every trustee's HPKE key) the trustee dealt for; empty before.
+	Dealt string `json:"dealt,omitempty"`
+	// Answered lists the accusers whose complaints the trustee answered.
+	Answered []int `json:"answered,omitempty"`
+}
+
+// LoadTrusteeMemory reads a memory saved by Save; a missing file is an
+// empty memory (a trustee that has not dealt yet).
+func LoadTrusteeMemory(path string) (*TrusteeMemory, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &TrusteeMemory{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := &TrusteeMemory{}
+	if err := json.Unmarshal(raw, m); err != nil {
+		return nil, fmt.Errorf("trustee memory %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Save writes the memory to path atomically, readable by its owner only.
+func (m *TrusteeMemory) Save(path string) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Errors of the trustee kit when the node serves something a trustee must
+// not act on.
+var (
+	// ErrOtherInputs: the node serves other ceremony inputs than those the
+	// trustee dealt for.
+	ErrOtherInputs = errors.New("election kit: the node serves other ceremony inputs (election ID, threshold, trustees or HPKE keys) than those this trustee dealt for; refusing to act on them")
+	// ErrTooManyComplaints: answering would publish k evaluations of the
+	// trustee's polynomial, its secret coefficient with them.
+	ErrTooManyComplaints = errors.New("election kit: refusing to answer more than k-1 complaints: k answers in the clear would publish this trustee's polynomial")
+	// ErrNoDealingRemembered: the memory holds no dealing, so the kit cannot
+	// tell whether the complaint is about the polynomial on chain.
+	ErrNoDealingRemembered = errors.New("election kit: this trustee's memory holds no dealing; refusing to answer complaints")
+)
+
 // TrusteeStep returns trustee l's next transaction in e: its HPKE key, its
 // dealing, its check (with complaints), answers to complaints against it,
 // its acknowledgement, and after voting its decryption share. With nothing
 // to do yet it returns typ "" and what the trustee waits for.
+//
+// TrusteeStep remembers nothing: it refuses to answer when more than k-1
+// complaints against the trustee are in the state it is served, but a node
+// that serves a different complaint each time gets each answer. A trustee
+// acting through a node it does not run should use TrusteeStepRemembering.
 func TrusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64) (typ string, body any, waiting string, err error) {
+	return trusteeStep(kv, e, seed, l, now, nil)
+}
+
+// TrusteeStepRemembering is TrusteeStep with the trustee's memory: it deals
+// for one set of inputs only and refuses every later step served with
+// other inputs (ErrOtherInputs), and answers at most k-1 distinct
+// accusers over the whole ceremony (ErrTooManyComplaints), so fake
+// complaints never get k evaluations of the polynomial. It updates mem;
+// save mem before sending the transaction.
+func TrusteeStepRemembering(kv store.Reader, e *Election, seed [32]byte, l int, now int64, mem *TrusteeMemory) (typ string, body any, waiting string, err error) {
+	if mem == nil {
+		return "", nil, "", fmt.Errorf("election kit: no trustee memory")
+	}
+	return trusteeStep(kv, e, seed, l, now, mem)
+}
+
+func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, mem *TrusteeMemory) (typ string, body any, waiting string, err error) {
+	if mem != nil && mem.Dealt != "" && allSet(e.HPKEKeys) && statementID(dealingStatement(e, l)) != mem.Dealt {
+		return "", nil, "", ErrOtherInputs
+	}
 	t, d, bad, err := Trustee(kv, e, seed, l)
 	if err != nil {
 		return "", nil, "", err
@@ -295,6 +449,9 @@ func TrusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64) 
 	case e.Status == PhaseCeremony && !allSet(e.HPKEKeys):
 		return "", nil, "the other trustees' keys", nil
 	case e.Status == PhaseCeremony && !e.Dealt[l-1]:
+		if mem != nil {
+			mem.Dealt = statementID(dealingStatement(e, l))
+		}
 		return TypeDeal, DealBodyFor(e.ID, d), "", nil
 	case e.Status == PhaseCeremony && !all(e.Dealt):
 		return "", nil, "the other trustees' dealings", nil
@@ -308,6 +465,9 @@ func TrusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64) 
 				answered = answered || (a.Dealer == c.Dealer && a.Accuser == c.Accuser)
 			}
 			if c.Dealer == l && !answered {
+				if err := mayAnswer(e, l, c.Accuser, mem); err != nil {
+					return "", nil, "", err
+				}
 				a := t.Answer(ceremony.Complaint{Accuser: c.Accuser, Dealer: l})
 				return TypeAnswer, AnswerBody{Election: e.ID, Accuser: c.Accuser, Share: hex.EncodeToString(a.Share.Encode(nil))}, "", nil
 			}
@@ -334,6 +494,40 @@ func TrusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64) 
 	default:
 		return "", nil, "nothing: the election is " + e.Status, nil
 	}
+}
+
+// mayAnswer decides whether trustee l may publish f_l(accuser). Each answer
+// is a point of f_l in the clear; k of them give f_l(0), the trustee's part
+// of the joint secret, to anyone. An honest ceremony has complaints only
+// from trustees whose share failed, so a dealer with more than k-1
+// complaints is better disqualified (unanswered) than exposed. With a
+// memory the bound holds across every view the node serves; without one
+// only within the view at hand.
+func mayAnswer(e *Election, l, accuser int, mem *TrusteeMemory) error {
+	limit := e.Threshold - 1
+	accusers := map[int]bool{}
+	for _, c := range e.Complaints {
+		if c.Dealer == l {
+			accusers[c.Accuser] = true
+		}
+	}
+	if len(accusers) > limit {
+		return fmt.Errorf("%w (%d complaints against trustee %d, k=%d)", ErrTooManyComplaints, len(accusers), l, e.Threshold)
+	}
+	if mem == nil {
+		return nil
+	}
+	if mem.Dealt == "" {
+		return ErrNoDealingRemembered
+	}
+	if slices.Contains(mem.Answered, accuser) {
+		return nil // the same point again: nothing new
+	}
+	if len(mem.Answered) >= limit {
+		return fmt.Errorf("%w (answered %v already, k=%d)", ErrTooManyComplaints, mem.Answered, e.Threshold)
+	}
+	mem.Answered = append(mem.Answered, accuser)
+	return nil
 }
 
 // Unanswered lists requests issuer i has not answered yet, at most limit.
