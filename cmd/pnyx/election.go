@@ -2,17 +2,12 @@ package main
 
 // Election commands for commissioners, trustees, issuers and voters. A
 // trustee's, issuer's or voter's secrets never leave this machine: they live
-// under HOME/election/ELECTION/KEYNAME/ (files 0600), and everything else is
-// read from the chain through the API.
+// under HOME/election/ELECTION/KEYNAME/ (package internal/electionsecrets),
+// and everything else is read from the chain through the API.
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,8 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
-	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/internal/electionsecrets"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/wire"
@@ -35,45 +30,9 @@ func init() {
 		electionIssuerCmd(), electionRequestCmd(), electionVoteCmd(), electionTrackCmd(), electionRecordCmd())
 }
 
-// secretDir is HOME/election/ID/KEYNAME, created 0700.
-func secretDir(id string) (string, error) {
-	d := filepath.Join(flagHome, "election", id, flagKey)
-	return d, os.MkdirAll(d, 0o700)
-}
-
-func writeSecret(id, name string, data []byte) error {
-	d, err := secretDir(id)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(d, name), data, 0o600)
-}
-
-func readSecret(id, name string) ([]byte, error) {
-	d, err := secretDir(id)
-	if err != nil {
-		return nil, err
-	}
-	return os.ReadFile(filepath.Join(d, name))
-}
-
-// loadOrMakeSeed returns the seed stored as name, creating it if absent.
-func loadOrMakeSeed(id, name string) ([32]byte, error) {
-	var seed [32]byte
-	raw, err := readSecret(id, name)
-	if errors.Is(err, os.ErrNotExist) {
-		seed = election.NewSeed()
-		return seed, writeSecret(id, name, []byte(hex.EncodeToString(seed[:])+"\n"))
-	}
-	if err != nil {
-		return seed, err
-	}
-	b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil || len(b) != 32 {
-		return seed, fmt.Errorf("%s is not a 32-byte hex seed", name)
-	}
-	copy(seed[:], b)
-	return seed, nil
+// secrets is the folder of --key's secrets for election id under --home.
+func secrets(id string) electionsecrets.Store {
+	return electionsecrets.For(flagHome, id, flagKey)
 }
 
 func (s *session) election(id string) (*election.Election, error) {
@@ -278,7 +237,7 @@ offline between steps; without it the trustee cannot decrypt.`,
 			if err != nil {
 				return err
 			}
-			seed, err := loadOrMakeSeed(a[0], "trustee.seed")
+			seed, err := secrets(a[0]).TrusteeSeed()
 			if err != nil {
 				return err
 			}
@@ -316,35 +275,9 @@ offline between steps; without it the trustee cannot decrypt.`,
 
 func electionIssuerCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "issuer", Short: "Credential issuer: publish the RSA key, answer requests with blind signatures"}
-	loadIssuer := func(id string) (*credential.Issuer, error) {
-		raw, err := readSecret(id, "issuer.der")
-		if errors.Is(err, os.ErrNotExist) {
-			sk, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				return nil, err
-			}
-			der, _ := x509.MarshalPKCS8PrivateKey(sk)
-			if err := writeSecret(id, "issuer.der", der); err != nil {
-				return nil, err
-			}
-			return credential.NewIssuer(sk)
-		}
-		if err != nil {
-			return nil, err
-		}
-		k, err := x509.ParsePKCS8PrivateKey(raw)
-		if err != nil {
-			return nil, err
-		}
-		sk, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("issuer.der is not an RSA key")
-		}
-		return credential.NewIssuer(sk)
-	}
 	cmd.AddCommand(&cobra.Command{Use: "key ID", Short: "Generate this issuer's RSA-2048 key (kept in HOME/election/ID/KEYNAME/issuer.der) and publish it",
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
-			is, err := loadIssuer(a[0])
+			is, err := secrets(a[0]).Issuer()
 			if err != nil {
 				return err
 			}
@@ -356,7 +289,7 @@ func electionIssuerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			is, err := loadIssuer(a[0])
+			is, err := secrets(a[0]).Issuer()
 			if err != nil {
 				return err
 			}
@@ -393,36 +326,6 @@ func electionIssuerCmd() *cobra.Command {
 	return cmd
 }
 
-// voterFile is what a voter keeps in HOME/election/ID/KEYNAME/voter.json.
-type voterFile struct {
-	Seed        string   `json:"seed"`
-	Request     *uint64  `json:"request,omitempty"`
-	Credentials []string `json:"credentials,omitempty"`
-	Tracking    []string `json:"tracking,omitempty"`
-}
-
-func loadVoter(id string) (*voterFile, error) {
-	raw, err := readSecret(id, "voter.json")
-	if err != nil {
-		return nil, err
-	}
-	var v voterFile
-	return &v, json.Unmarshal(raw, &v)
-}
-
-func saveVoter(id string, v *voterFile) error {
-	raw, _ := json.MarshalIndent(v, "", "  ")
-	return writeSecret(id, "voter.json", raw)
-}
-
-func (v *voterFile) voter() (*election.Voter, error) {
-	b, err := hex.DecodeString(v.Seed)
-	if err != nil || len(b) != 32 {
-		return nil, fmt.Errorf("voter.json: bad seed")
-	}
-	return election.NewVoter([32]byte(b))
-}
-
 func electionRequestCmd() *cobra.Command {
 	return &cobra.Command{Use: "request ID", Short: "Request anonymous voting credentials (eligible member, once per election)",
 		Long: `Makes a one-time ballot key on this machine, blinds it for every issuer and
@@ -437,17 +340,11 @@ blinding secrets stay in HOME/election/ID/KEYNAME/voter.json.`,
 			if err != nil {
 				return err
 			}
-			vf, err := loadVoter(a[0])
-			if errors.Is(err, os.ErrNotExist) {
-				seed := election.NewSeed()
-				vf = &voterFile{Seed: hex.EncodeToString(seed[:])}
-				if err := saveVoter(a[0], vf); err != nil {
-					return err
-				}
-			} else if err != nil {
+			vf, err := secrets(a[0]).NewOrLoadVoter()
+			if err != nil {
 				return err
 			}
-			v, err := vf.voter()
+			v, err := vf.Key()
 			if err != nil {
 				return err
 			}
@@ -460,7 +357,7 @@ blinding secrets stay in HOME/election/ID/KEYNAME/voter.json.`,
 }
 
 // credentials fetches and unblinds the issuers' answers, once.
-func (s *session) credentials(id string, vf *voterFile, v *election.Voter, e *election.Election) ([][]byte, error) {
+func (s *session) credentials(id string, vf *electionsecrets.Voter, v *election.Voter, e *election.Election) ([][]byte, error) {
 	if len(vf.Credentials) == 0 {
 		k, err := s.key()
 		if err != nil {
@@ -483,7 +380,7 @@ func (s *session) credentials(id string, vf *voterFile, v *election.Voter, e *el
 		for _, c := range creds {
 			vf.Credentials = append(vf.Credentials, hex.EncodeToString(c))
 		}
-		if err := saveVoter(id, vf); err != nil {
+		if err := secrets(id).SaveVoter(vf); err != nil {
 			return nil, err
 		}
 	}
@@ -508,11 +405,11 @@ ballot. With --spoil the ballot is published with its randomness revealed
 never counted. Prints the ballot's tracking code.`,
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			id := a[0]
-			vf, err := loadVoter(id)
+			vf, err := secrets(id).LoadVoter()
 			if err != nil {
 				return fmt.Errorf("no voter secrets for %s under this key: run `pnyx election request %s` first (%v)", id, id, err)
 			}
-			v, err := vf.voter()
+			v, err := vf.Key()
 			if err != nil {
 				return err
 			}
@@ -551,7 +448,7 @@ never counted. Prints the ballot's tracking code.`,
 			}
 			tc := b.TrackingCode()
 			vf.Tracking = append(vf.Tracking, hex.EncodeToString(tc[:]))
-			saveVoter(id, vf)
+			secrets(id).SaveVoter(vf)
 			fmt.Fprintf(s.cmd.OutOrStdout(), "ballot %s at height %d\ntracking code %s (full: %x)\n", what, res.Height, b.TrackingString(), tc)
 			return nil
 		})}
