@@ -787,8 +787,11 @@ func (m *Elections) issue(ctx *module.Context, b IssueBody) error {
 		return err
 	}
 	now := ctx.Unix()
-	if e.Status != PhaseReady || now >= e.VoteEnd {
-		return wrongPhase(e, now, "blind signatures are issued between the ceremony and the end of voting")
+	// Answers close with issuance, not with voting: an issuer who held one
+	// member's answer back until voting opened would make that member's
+	// ballot the first new one-time key after the answer.
+	if e.Status != PhaseReady || now >= e.IssueEnd {
+		return wrongPhase(e, now, fmt.Sprintf("blind signatures are issued between the ceremony and the end of issuance at %d", e.IssueEnd))
 	}
 	i, err := m.issuer(ctx, e)
 	if err != nil {
