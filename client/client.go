@@ -9,7 +9,12 @@
 //	if codes.Of(err) == codes.Unauthorized { ... }
 //
 // Every error the chain or the API reports comes back as a *codes.Error, so
-// callers branch on its stable code.
+// callers branch on its stable code. Answers are package wire's JSON shapes;
+// a committed tx's TxResult lists the events it emitted.
+//
+// The client links only the standard library and pnyx's light packages
+// (wire, tx, auth, codes): no CometBFT, no SQLite, no state tree. A test in
+// package wire keeps it so.
 package client
 
 import (

@@ -13,7 +13,10 @@
 // auth by the member or by an official (admin, registrar or treasurer) whose
 // scope covers the member's chapter. The API keeps no client addresses in
 // its logs, so nothing it records links a request to a person.
-// GET /openapi.json describes every route.
+// The JSON shapes are package wire's, which clients read without linking
+// this package. Every route is listed in one table (routes.go, Server.table);
+// GET /openapi.json is rendered from it, with schemas reflected from the
+// wire types.
 package api
 
 import (
