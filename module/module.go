@@ -97,4 +97,3 @@ func (c *Context) Events() []Event { return c.events }
 
 // Unix returns the block time in Unix seconds, the unit stored on chain.
 func (c *Context) Unix() int64 { return c.Time.Unix() }
-
