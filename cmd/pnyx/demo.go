@@ -13,14 +13,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	root "github.com/pnyx-party/pnyx"
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
-	"github.com/pnyx-party/pnyx/modules/members"
-	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/modules/token"
-	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/internal/scenario"
 	"github.com/pnyx-party/pnyx/wire"
 )
 
@@ -49,7 +47,6 @@ type demoStep struct {
 // builds them afresh.
 func demoSteps() []demoStep {
 	return slices.Concat(
-		memberDemoSteps(),
 		assemblyDemoSteps(),
 		petitionDemoSteps(),
 		electionDemoSteps(),
@@ -104,115 +101,6 @@ func (e *demoEnv) readRecord(path, who string, into any) (wire.Record, error) {
 	return rec, json.Unmarshal(rec.Record, into)
 }
 
-// memberDemoSteps: chapters, enrollment, credentials, points and refusals.
-func memberDemoSteps() []demoStep {
-	return []demoStep{
-		demoStep{"HQ creates the Seoul chapter and a constituency chapter under it", func(e *demoEnv) error {
-			if err := e.send("admin", org.TypeCreateChapter, org.CreateChapterBody{ID: e.ch("seoul"), Name: "서울특별시당", Parent: "hq"}); err != nil {
-				return err
-			}
-			return e.send("admin", org.TypeCreateChapter, org.CreateChapterBody{ID: e.ch("gangnam-a"), Name: "강남구갑 당원협의회", Parent: e.ch("seoul")})
-		}},
-		demoStep{"HQ approves an official's key and grants her registrar over Seoul", func(e *demoEnv) error {
-			pub := hex.EncodeToString(e.key("registrar").Public().(ed25519.PublicKey))
-			if err := e.send("admin", members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pub, Chapter: e.ch("seoul"), Class: members.Responsible}}}); err != nil {
-				return err
-			}
-			e.ids["registrar"] = members.DeriveID(pub)
-			return e.send("admin", org.TypeGrantRole, org.RoleBody{Member: e.ids["registrar"], Role: org.Registrar, Chapter: e.ch("seoul")})
-		}},
-		demoStep{"the registrar issues three one-time enrollment codes for Gangnam-A", func(e *demoEnv) error {
-			chainID, err := e.c.ChainID(e.ctx)
-			if err != nil {
-				return err
-			}
-			var b members.EnrollBody
-			for _, who := range []string{"kim", "lee", "park"} {
-				code := NewEnrollmentCode()
-				e.ids["code:"+who] = code
-				h := members.EnrollmentCodeHash(chainID, code)
-				e.ids[who] = members.DeriveID(h)
-				b.Entries = append(b.Entries, members.EnrollEntry{CodeHash: h, Chapter: e.ch("gangnam-a"), Class: members.General})
-			}
-			return e.send("registrar", members.TypeEnroll, b)
-		}},
-		demoStep{"three newcomers create keys and redeem their codes", func(e *demoEnv) error {
-			for _, who := range []string{"kim", "lee", "park"} {
-				if err := e.send(who, members.TypeRedeem, members.RedeemBody{Code: e.ids["code:"+who]}); err != nil {
-					return fmt.Errorf("%s: %w", who, err)
-				}
-			}
-			return nil
-		}},
-		demoStep{"each member holds an active credential and the 100-point signup grant", func(e *demoEnv) error {
-			for _, who := range []string{"kim", "lee", "park"} {
-				var cred token.Credential
-				if _, err := e.readRecord("/v1/members/"+e.ids[who]+"/credential", who, &cred); err != nil {
-					return err
-				}
-				var bal token.Balance
-				if _, err := e.readRecord("/v1/members/"+e.ids[who]+"/balance", who, &bal); err != nil {
-					return err
-				}
-				if cred.Status != token.CredentialActive || bal.Points != 100 {
-					return fmt.Errorf("%s: credential %s, %d points", who, cred.Status, bal.Points)
-				}
-			}
-			return nil
-		}},
-		demoStep{"Kim's balance comes with a proof that verifies against the validators' signatures", func(e *demoEnv) error {
-			rec, err := e.readRecord("/v1/members/"+e.ids["kim"]+"/balance?prove=1", "kim", &token.Balance{})
-			if err != nil {
-				return err
-			}
-			p, err := proof.Unmarshal(rec.Proof)
-			if err != nil {
-				return err
-			}
-			return proof.Verify(p, nil)
-		}},
-		demoStep{"Lee burns 10 points; the total supply follows", func(e *demoEnv) error {
-			var before, after token.Supply
-			if _, err := e.readRecord("/v1/token/supply", "lee", &before); err != nil {
-				return err
-			}
-			if err := e.send("lee", token.TypeBurn, token.BurnBody{Amount: 10}); err != nil {
-				return err
-			}
-			if _, err := e.readRecord("/v1/token/supply", "lee", &after); err != nil {
-				return err
-			}
-			if after.Total != before.Total-10 || after.Burned != before.Burned+10 {
-				return fmt.Errorf("supply %+v -> %+v", before, after)
-			}
-			return nil
-		}},
-		demoStep{"points are non-transferable: Lee's transfer to Kim is refused", func(e *demoEnv) error {
-			return expectRejected(e.send("lee", token.TypeTransfer, token.TransferBody{To: e.ids["kim"], Amount: 1}), codes.TransfersDisabled)
-		}},
-		demoStep{"the registrar suspends Park for unpaid dues; the credential is suspended", func(e *demoEnv) error {
-			if err := e.send("registrar", members.TypeSuspend, members.StatusBody{Member: e.ids["park"], Reason: members.ReasonDuesUnpaid}); err != nil {
-				return err
-			}
-			var cred token.Credential
-			if _, err := e.readRecord("/v1/members/"+e.ids["park"]+"/credential", "park", &cred); err != nil {
-				return err
-			}
-			if cred.Status != token.CredentialSuspended {
-				return fmt.Errorf("credential is %s", cred.Status)
-			}
-			return nil
-		}},
-		demoStep{"Kim tries to make herself registrar: rejected as unauthorized", func(e *demoEnv) error {
-			return expectRejected(e.send("kim", org.TypeGrantRole, org.RoleBody{Member: e.ids["kim"], Role: org.Registrar, Chapter: e.ch("gangnam-a")}), codes.Unauthorized)
-		}},
-		demoStep{"Lee cannot read Kim's balance: personal reads are for the member and officials", func(e *demoEnv) error {
-			_, err := e.readRecord("/v1/members/"+e.ids["kim"]+"/balance", "lee", &token.Balance{})
-			return expectRejected(err, codes.Forbidden)
-		}},
-	}
-}
-
 func newDemoCmd() *cobra.Command {
 	var keep bool
 	cmd := &cobra.Command{
@@ -227,11 +115,13 @@ func newDemoCmd() *cobra.Command {
 			rand.Read(suffix)
 			env.suffix = hex.EncodeToString(suffix)
 
+			var apiURL string
 			if cmd.Flags().Changed("api") {
 				admin, err := keys.Load(flagHome, flagKey)
 				if err != nil {
 					return fmt.Errorf("demo against %s needs the HQ admin key: %w", flagAPI, err)
 				}
+				apiURL = flagAPI
 				env.c = client.New(flagAPI)
 				env.admin = env.c.Signer(admin)
 				fmt.Fprintf(out, "demo: using the node at %s\n", flagAPI)
@@ -257,14 +147,27 @@ func newDemoCmd() *cobra.Command {
 				if err := r.WaitForBlocks(wctx, 1); err != nil {
 					return fmt.Errorf("node produced no block: %w", err)
 				}
+				apiURL = r.APIURL
 				env.c = client.New(r.APIURL)
 				env.admin = env.c.Signer(admin)
 				fmt.Fprintf(out, "demo: fresh single-validator node in %s, API %s\n", home, r.APIURL)
 			}
 
+			// The story starts with the modules' scenario files, the ones
+			// their tests run in-process and e2e runs on a node.
+			files, err := scenario.Files(root.Scenarios, root.DemoOrder)
+			if err != nil {
+				return err
+			}
+			target := func() scenario.Target {
+				sfx := make([]byte, 3)
+				rand.Read(sfx)
+				return scenario.Target{URL: apiURL, Admin: env.admin.Key, Suffix: "-" + hex.EncodeToString(sfx), Proofs: true}
+			}
+			passed, failed := scenario.RunAll(ctx, root.Scenarios, files, target, out)
 			steps := demoSteps()
-			passed, failed := 0, 0
 			for i, s := range steps {
+				i += len(files)
 				start := time.Now()
 				err := s.run(env)
 				if err != nil {

@@ -35,9 +35,9 @@
 //	$code(kim)      kim's one-time enrollment code (after "code kim")
 //	$codehash(kim)  its hash as a registrar enrolls it
 //	$codehash8(kim) the hash's first 8 bytes, as errors name it
-//	$sfx            a suffix for chapter and other IDs: empty in tests, a
-//	                random "-xxxxxx" when the demo runs against a long-lived
-//	                node, so runs never collide
+//	$sfx            a suffix for chapter and other IDs: "-000000"
+//	                in-process, a random "-xxxxxx" on a real node, so runs
+//	                and files sharing a node never collide
 //	$chain          the chain ID
 //	$rotsig(new,member)  the signature by key "new" that rotates member's key
 //	                to it (members/rotate_key)
@@ -76,6 +76,14 @@
 // counters the whole chain shares (the token supply) when files share a
 // node. Failed reads print as tx rejections do.
 //
+//	prove SIGNER PATH
+//	----
+//	proof verified
+//
+// reads PATH with a Merkle proof and verifies it against the validators'
+// signatures. The in-process chain has no validators: there the step
+// passes unchecked and the test logs that it did not check.
+//
 //	baseline PATH
 //
 // remembers PATH's numbers for "get ... relative".
@@ -111,6 +119,8 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // Target is a node the runner drives through the HTTP API.
@@ -128,6 +138,9 @@ type Target struct {
 	// Advance moves block time forward and commits a block; nil when the
 	// target cannot.
 	Advance func(d time.Duration) error
+	// Proofs says the target's API serves state proofs (a real node's
+	// validators sign headers; the in-process chain has none).
+	Proofs bool
 	// Check, if set, runs after every step and reports what the target
 	// itself saw go wrong (in-process: a rejected tx that changed state).
 	Check func() error
@@ -148,7 +161,12 @@ type Runner struct {
 	signers map[string]*client.Signer
 	codes   map[string]string
 	base    map[string]map[string]json.Number
+	notes   []string
 }
+
+// Notes are what the runner could not check on this target, with the
+// reason: a test logs them.
+func (r *Runner) Notes() []string { return r.notes }
 
 // New returns a runner for one file.
 func New(ctx context.Context, t Target) *Runner {
@@ -252,6 +270,11 @@ func (r *Runner) step(d Directive) (string, error) {
 		r.base[pos[0]] = map[string]json.Number{}
 		numbers("", v, r.base[pos[0]])
 		return "", nil
+	case "prove":
+		if len(pos) != 2 {
+			return "", fmt.Errorf("want: prove SIGNER|- PATH")
+		}
+		return r.prove(pos[0], pos[1])
 	case "code":
 		if len(pos) == 0 {
 			return "", fmt.Errorf("want: code NAME...")
@@ -274,6 +297,31 @@ func (r *Runner) step(d Directive) (string, error) {
 		return "", r.t.Advance(dur)
 	}
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
+}
+
+// prove reads path with a proof and verifies it against the validators'
+// signatures. A target without proofs notes that it did not check.
+func (r *Runner) prove(who, path string) (string, error) {
+	if !r.t.Proofs {
+		r.notes = append(r.notes, "proof of "+r.unsubst(path)+" not checked: this target has no signed headers")
+		return "proof verified", nil
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	var rec wire.Record
+	if err := r.read(who, path+sep+"prove=1", &rec); err != nil {
+		return outcome(err)
+	}
+	p, err := proof.Unmarshal(rec.Proof)
+	if err != nil {
+		return "", err
+	}
+	if err := proof.Verify(p, nil); err != nil {
+		return "proof rejected: " + err.Error(), nil
+	}
+	return "proof verified", nil
 }
 
 func positional(args []Arg) []string {

@@ -41,6 +41,10 @@ import (
 // ChainID is the in-process chain's ID.
 const ChainID = "pnyx-scenario"
 
+// Suffix is $sfx in-process: fixed, so state is the same every run, and
+// not empty, so outputs show $sfx where a real node's random suffix goes.
+const Suffix = "-000000"
+
 // BlockStep is how far block time moves per block.
 const BlockStep = 5 * time.Second
 
@@ -122,7 +126,7 @@ func (n *Node) URL() string { return n.srv.URL }
 
 // Target describes the node to the scenario runner.
 func (n *Node) Target() scenario.Target {
-	return scenario.Target{URL: n.srv.URL, Admin: n.admin, Deterministic: true, Advance: n.Advance, Check: n.Check}
+	return scenario.Target{URL: n.srv.URL, Admin: n.admin, Deterministic: true, Suffix: Suffix, Advance: n.Advance, Check: n.Check}
 }
 
 // Advance moves block time forward by d and commits an empty block, so

@@ -63,4 +63,7 @@ func RunFile(t *testing.T, path string, target scenario.Target) {
 		}
 		return out
 	})
+	for _, n := range r.Notes() {
+		t.Log(n)
+	}
 }
