@@ -3,6 +3,8 @@ package chain
 import (
 	"testing"
 
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/modules/election"
 )
 
@@ -43,4 +45,64 @@ func TestIssuerCannotAnswerAfterIssuanceCloses(t *testing.T) {
 		p.at(at)
 		h.rejectDo(p.issuers[1], election.TypeIssue, ib, election.CodeWrongPhase)
 	}
+}
+
+// TestReSignedBallotWithFailedProofStaysOutOfTheMempool: once a block
+// refused a ballot's proofs, the same ballot with a fresh one-time
+// signature (new bytes, new tx hash) is refused by CheckTx too, so a
+// spammer cannot fill block after block with one invalid ballot.
+func TestReSignedBallotWithFailedProofStaysOutOfTheMempool(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	h.do(p.commissioner, election.TypeCreate, p.createBody())
+	p.ceremony()
+	v, creds := p.credentials(0)
+	p.at(p.election().VoteStart)
+	bad := p.seal(v, creds, 0).Bytes()
+	bad[len(bad)-64-32] ^= 1 // a proof response, still canonical
+	if r := h.block(anonTx(t, resign(t, v, bad)))[0]; codes.Code(r.Code) != election.CodeBallotProof {
+		t.Fatalf("bad proof in a block: code %d %s", r.Code, r.Log)
+	}
+	again := anonTx(t, resign(t, v, bad))
+	if ct := h.check(again); codes.Code(ct.Code) != election.CodeBallotProof {
+		t.Fatalf("the re-signed ballot whose proof a block refused: CheckTx code %d (%s) %q, want %s", ct.Code, codes.Code(ct.Code), ct.Log, election.CodeBallotProof)
+	}
+}
+
+// TestRevotesPerOneTimeKeyAreCapped: one credential buys at most
+// DefaultMaxRevotes re-votes; the next ballot under the same one-time key
+// is refused with a clear code, in CheckTx and in a block.
+func TestRevotesPerOneTimeKeyAreCapped(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	h.do(p.commissioner, election.TypeCreate, p.createBody())
+	p.ceremony()
+	v, creds := p.credentials(0)
+	p.at(p.election().VoteStart)
+	for i := 0; i <= 10; i++ { // the first ballot and ten re-votes
+		p.castAll([]*ballot.Ballot{p.seal(v, creds, i%3)})
+	}
+	h.reject(election.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
+	if tl, _ := election.GetTally(h.snap(), p.id); tl.Cast != 11 || tl.Counted != 1 {
+		t.Fatalf("cast %d counted %d, want 11 and 1", tl.Cast, tl.Counted)
+	}
+}
+
+// TestRevoteCapIsAnElectionParameter: an election may set a lower cap;
+// a cap outside 0..MaxMaxRevotes is refused at creation.
+func TestRevoteCapIsAnElectionParameter(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	body := p.createBody()
+	body.MaxRevotes = election.MaxMaxRevotes + 1
+	h.rejectDo(p.commissioner, election.TypeCreate, body, codes.InvalidArgument)
+	body.MaxRevotes = 2
+	h.do(p.commissioner, election.TypeCreate, body)
+	p.ceremony()
+	v, creds := p.credentials(0)
+	p.at(p.election().VoteStart)
+	for i := range 3 {
+		p.castAll([]*ballot.Ballot{p.seal(v, creds, i)})
+	}
+	h.reject(election.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
 }

@@ -53,7 +53,8 @@ type Elections struct {
 	elCache  map[string]cachedElection
 	aggCache map[string]cachedAggregate
 	// bad remembers ballots whose proofs a block refused (CheckTx does
-	// not check proofs), so a resubmission is refused before the mempool.
+	// not check proofs), by contentKey, so a resubmission, re-signed or
+	// not, is refused before the mempool.
 	bad map[[32]byte]error
 	// blockAgg holds, during a block, the running aggregate of each
 	// election that received ballots in it.
@@ -270,6 +271,9 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 			}
 		}
 	}
+	if b.MaxRevotes < 0 || b.MaxRevotes > MaxMaxRevotes {
+		return codes.InvalidArgument.Errorf("max_revotes must be 1 to %d (0 for the default %d), got %d", MaxMaxRevotes, DefaultMaxRevotes, b.MaxRevotes)
+	}
 	sched := record.Schedule{IssueStart: b.IssueStart, IssueEnd: b.IssueEnd, VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap}
 	if err := sched.Check(); err != nil || b.VoteEnd <= ctx.Unix() {
 		return codes.InvalidArgument.Errorf("%v, and voting must end in the future", record.ErrSchedule)
@@ -294,7 +298,7 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	e := &Election{ID: b.ID, ElectionID: hex.EncodeToString(man.ElectionID[:]), Chapter: b.Chapter, Class: b.Class,
 		Commissioner: ctx.Caller.MemberID, Manifest: hex.EncodeToString(man.Encode()), Trustees: b.Trustees,
 		Threshold: b.Threshold, Issuers: b.Issuers, IssueStart: b.IssueStart, IssueEnd: b.IssueEnd,
-		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, Status: PhaseCeremony,
+		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, MaxRevotes: b.MaxRevotes, Status: PhaseCeremony,
 		CreatedAt: ctx.Unix(), CreatedAtH: ctx.Height, Eligible: eligible, EligibleAt: registryAt,
 		HPKEKeys: make([]string, n), Dealt: make([]bool, n), Checked: make([]bool, n), Complaints: []Complaint{}, Answers: []Answer{},
 		Acks: make([]string, n), IssuerKeys: make([]string, len(b.Issuers))}
@@ -1070,7 +1074,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	}
 	h := sha256.Sum256(raw)
 	if ctx.Checking {
-		if err := m.knownBad(h); err != nil {
+		if err := m.knownBad(contentKey(raw)); err != nil {
 			// A block already refused this ballot's proofs: keep it out of
 			// the mempool instead of letting it take block space again.
 			return err
@@ -1082,7 +1086,8 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 		if ctx.Store.Get(TrackingKey(e.ID, hex.EncodeToString(trackingCode(raw)))) != nil {
 			return CodeDuplicateBallot.Errorf("this ballot was cast or spoiled already")
 		}
-		return nil
+		// The one-time key is the 32 bytes after the version and election ID.
+		return e.checkRevotes(ctx.Store, hex.EncodeToString(raw[33:65]))
 	}
 	var b *ballot.Ballot
 	if v := m.verdictFor(h); v != nil {
@@ -1107,6 +1112,11 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	if ctx.Store.Get(TrackingKey(e.ID, code)) != nil {
 		return CodeDuplicateBallot.Errorf("ballot %s was cast or spoiled already", b.TrackingString())
 	}
+	otk := b.OneTimeKeyBytes()
+	otkHex := hex.EncodeToString(otk[:])
+	if err := e.checkRevotes(ctx.Store, otkHex); err != nil {
+		return err
+	}
 	if ctx.Checking {
 		return nil // nothing below can refuse the ballot; CheckTx writes nothing
 	}
@@ -1115,8 +1125,6 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	if err != nil {
 		return codes.Internal.Errorf("stored aggregate: %v", err)
 	}
-	otk := b.OneTimeKeyBytes()
-	otkHex := hex.EncodeToString(otk[:])
 	replaces := int64(-1)
 	if prev := ctx.Store.Get(otkKey(e.ID, otkHex)); prev != nil {
 		seq, _ := strconv.ParseUint(string(prev), 10, 64)
@@ -1152,6 +1160,47 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	putTally(ctx, e.ID, t)
 	ctx.Emit("election.ballot", "election", e.ID, "tracking", code, "replaces", strconv.FormatInt(replaces, 10))
 	return nil
+}
+
+// maxRevotes is the election's cap on re-votes per one-time key.
+func (e *Election) maxRevotes() int {
+	if e.MaxRevotes == 0 {
+		return DefaultMaxRevotes
+	}
+	return e.MaxRevotes
+}
+
+// checkRevotes refuses a ballot under a one-time key that has used up its
+// re-votes. It counts by following the chain of replaced ballots from the
+// key's last one (at most maxRevotes+1 reads, only for keys that voted
+// before), so the cap needs no state of its own and elections created
+// before it keep their state layout.
+func (e *Election) checkRevotes(kv store.Reader, otkHex string) error {
+	last := kv.Get(otkKey(e.ID, otkHex))
+	if last == nil {
+		return nil
+	}
+	limit := e.maxRevotes()
+	seq, _ := strconv.ParseUint(string(last), 10, 64)
+	ballots := 1
+	for ballots <= limit {
+		b, ok := GetBallot(kv, e.ID, seq)
+		if !ok || b.Replaces < 0 {
+			return nil
+		}
+		ballots++
+		seq = uint64(b.Replaces)
+	}
+	return CodeRevoteLimit.Errorf("one-time key %s… has cast a ballot and %d re-votes, the most election %s allows", otkHex[:16], limit, e.ID)
+}
+
+// contentKey names a ballot by everything but its one-time signature, so
+// a verdict on its proofs holds for every re-signing of the same ballot.
+func contentKey(raw []byte) [32]byte {
+	if len(raw) < group.SchnorrSize {
+		return sha256.Sum256(raw)
+	}
+	return sha256.Sum256(raw[:len(raw)-group.SchnorrSize])
 }
 
 // GetBallot reads cast ballot seq.

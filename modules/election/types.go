@@ -55,6 +55,7 @@ var (
 	CodeCeremony         = codes.Register(409, "ceremony_invalid")
 	CodeBlindSignature   = codes.Register(410, "blind_signature_invalid")
 	CodeRequestInvalid   = codes.Register(411, "credential_request_invalid")
+	CodeRevoteLimit      = codes.Register(412, "ballot_revote_limit")
 )
 
 // Phases. Status holds ceremony, ready, published or cancelled; the phase
@@ -88,6 +89,13 @@ const (
 	MaxTrustees     = 16
 	MaxIssuers      = 4
 	MaxElectionIDLn = 64
+	// DefaultMaxRevotes is how many times one credential (one one-time
+	// key) may re-vote when the election does not say: enough to change
+	// one's mind, too few for anonymous spam.
+	DefaultMaxRevotes = 10
+	// MaxMaxRevotes bounds the parameter; the cap is checked by following
+	// the chain of replaced ballots, one read per re-vote.
+	MaxMaxRevotes = 100
 )
 
 // Transaction types.
@@ -132,6 +140,9 @@ type (
 		VoteStart    int64 `json:"vote_start"`
 		VoteEnd      int64 `json:"vote_end"`
 		AllowOverlap bool  `json:"allow_overlap,omitempty"`
+		// MaxRevotes caps re-votes per one-time key (1..MaxMaxRevotes);
+		// 0 means DefaultMaxRevotes.
+		MaxRevotes int `json:"max_revotes,omitempty"`
 	}
 	CancelBody struct {
 		Election string `json:"election"`
@@ -207,10 +218,13 @@ type Election struct {
 	VoteStart    int64         `json:"vote_start"`
 	VoteEnd      int64         `json:"vote_end"`
 	AllowOverlap bool          `json:"allow_overlap"`
-	Status       string        `json:"status"`
-	Reason       int           `json:"reason,omitempty"`
-	CreatedAt    int64         `json:"created_at"`
-	CreatedAtH   int64         `json:"created_height"`
+	// MaxRevotes caps re-votes per one-time key; 0 (absent, as in every
+	// election created before the cap) means DefaultMaxRevotes.
+	MaxRevotes int    `json:"max_revotes,omitempty"`
+	Status     string `json:"status"`
+	Reason     int    `json:"reason,omitempty"`
+	CreatedAt  int64  `json:"created_at"`
+	CreatedAtH int64  `json:"created_height"`
 	// The eligibility snapshot: the members active (of Class, if set) at a
 	// chapter of Chapter's subtree in the registry as committed at block
 	// EligibleAt, the block before creation; Eligible counts them.

@@ -139,7 +139,9 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 			if m.bad == nil || len(m.bad) >= maxDecoded {
 				m.bad = map[[32]byte]error{}
 			}
-			m.bad[g[f.Index].h] = g[f.Index].v.err
+			// By content, not by hash: the same ballot re-signed is new
+			// bytes with the same failed proofs.
+			m.bad[contentKey(g[f.Index].raw)] = g[f.Index].v.err
 			m.mu.Unlock()
 		}
 	}
