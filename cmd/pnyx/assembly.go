@@ -10,14 +10,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/certificate"
-	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/assembly"
-	"github.com/pnyx-party/pnyx/proof"
 )
 
 // meetingRecord fetches a meeting's full record.
@@ -90,7 +87,7 @@ func (s *session) erratum(meeting string, f erratumFlags) (assembly.Erratum, str
 	return e, content, nil
 }
 
-func init() {
+func newAssemblyCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "assembly", Short: "Bodies, mandates, meetings, motions, minutes, finalization and errata"}
 
 	// Bodies and mandates.
@@ -291,48 +288,7 @@ func init() {
 		simple("close", "Close an open meeting; records the quorum at close (secretary)", assembly.TypeClose),
 		simple("check-in", "Check yourself (--key) in to an open meeting", assembly.TypeCheckIn),
 		cancel, attend, motion, decide, minutes, sign, finalize, signErratum, erratum, show, meetings, cert)
-	rootCmd.AddCommand(cmd)
-
-	var genesisFile string
-	verifyRecord := &cobra.Command{
-		Use:   "record FILE",
-		Short: "Check a resolution certificate offline: proofs, validator signatures, co-signatures, errata",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			raw, err := os.ReadFile(a[0])
-			if err != nil {
-				return err
-			}
-			c, err := certificate.Unmarshal(raw)
-			if err != nil {
-				return err
-			}
-			var trusted *types.ValidatorSet
-			if genesisFile != "" {
-				g, err := types.GenesisDocFromFile(genesisFile)
-				if err != nil {
-					return err
-				}
-				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
-					return err
-				}
-			}
-			r, err := certificate.Verify(c, trusted)
-			if err != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "FAIL %s\n", a[0])
-				return codes.InvalidArgument.Errorf("%v", err)
-			}
-			fmt.Fprint(cmd.OutOrStdout(), r.Text())
-			trust := "validator set NOT pinned; pass --genesis to check it"
-			if trusted != nil {
-				trust = "validators match " + genesisFile
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "\nOK   %s: %d records proven, co-signatures valid, %d errata shown; %s\n", a[0], len(c.Proof.Entries), len(r.Errata), trust)
-			return nil
-		},
-	}
-	verifyRecord.Flags().StringVar(&genesisFile, "genesis", "", "genesis.json whose validators you trust")
-	verifyCmd.AddCommand(verifyRecord)
+	return cmd
 }
 
 // parseTime accepts RFC 3339, YYYY-MM-DD or empty (zero).

@@ -14,31 +14,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
-// pnyx runs the CLI in-process and returns its output.
+// pnyx runs the CLI in-process and returns its output. Each run builds a
+// fresh command tree, so no flag value or context carries over from an
+// earlier run.
 func pnyx(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&out)
-	rootCmd.SetArgs(args)
-	// Flags keep values between in-process runs; reset the shared ones.
-	flagAPI, flagKey = "http://"+launch.DefaultAPIAddr, launch.AdminKeyName
-	rootCmd.PersistentFlags().Lookup("api").Changed = false
-	// So do contexts: a subcommand inherits the root's context only while its
-	// own is nil, so a second run would see the first run's canceled one.
-	clearContexts(rootCmd)
+	root := newRootCmd()
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := rootCmd.ExecuteContext(ctx)
+	err := root.ExecuteContext(ctx)
 	return out.String(), err
 }
 
@@ -62,20 +56,6 @@ func startNode(t *testing.T, chainID string, nodeOpts node.Options) (string, *la
 		t.Fatal(err)
 	}
 	return home, r
-}
-
-func clearContexts(c *cobra.Command) {
-	c.SetContext(nil)
-	// A repeatable flag appends to what the previous run left.
-	c.LocalFlags().VisitAll(func(f *pflag.Flag) {
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			sv.Replace(nil)
-			f.Changed = false
-		}
-	})
-	for _, sub := range c.Commands() {
-		clearContexts(sub)
-	}
 }
 
 func TestDemoPasses(t *testing.T) {

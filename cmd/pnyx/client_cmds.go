@@ -108,8 +108,7 @@ func run(f func(s *session, args []string) error) func(*cobra.Command, []string)
 	return func(cmd *cobra.Command, args []string) error { return f(newSession(cmd), args) }
 }
 
-func init() {
-	// keys
+func newKeysCmd() *cobra.Command {
 	keysCmd := &cobra.Command{Use: "keys", Short: "Manage signing keys in HOME/keys (files are 0600)"}
 	keysCmd.AddCommand(
 		&cobra.Command{Use: "new NAME", Short: "Create a key", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
@@ -141,12 +140,16 @@ func init() {
 			return nil
 		})},
 	)
+	return keysCmd
+}
 
-	statusCmd := &cobra.Command{Use: "status", Short: "Show the node's status", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
+func newStatusCmd() *cobra.Command {
+	return &cobra.Command{Use: "status", Short: "Show the node's status", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
 		return s.show("/v1/status", false)
 	})}
+}
 
-	// chapters
+func newChapterCmd() *cobra.Command {
 	var chName, chParent, proveOut string
 	chapterCmd := &cobra.Command{Use: "chapter", Short: "Chapters: the party's organisation tree"}
 	create := &cobra.Command{Use: "create ID --name NAME --parent PARENT", Short: "Create a chapter (admin of the parent)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, args []string) error {
@@ -166,8 +169,10 @@ func init() {
 			return s.show("/v1/chapters/"+args[0]+"/roles", false)
 		})},
 	)
+	return chapterCmd
+}
 
-	// roles
+func newRoleCmd() *cobra.Command {
 	roleCmd := &cobra.Command{Use: "role", Short: "Grant and revoke roles scoped to a chapter subtree"}
 	roleCmd.AddCommand(
 		&cobra.Command{Use: "grant MEMBER ROLE CHAPTER", Short: "Grant a role (admin over the chapter)", Args: cobra.ExactArgs(3), RunE: run(func(s *session, a []string) error {
@@ -180,17 +185,18 @@ func init() {
 			return s.show("/v1/members/"+a[0]+"/roles", false)
 		})},
 	)
+	return roleCmd
+}
 
-	// tx
+func newTxCmd() *cobra.Command {
 	txCmd := &cobra.Command{Use: "tx", Short: "Transactions"}
 	txCmd.AddCommand(&cobra.Command{Use: "show HASH", Short: "Show a committed tx's outcome", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		return s.show("/v1/txs/"+a[0], false)
 	})})
-
-	rootCmd.AddCommand(keysCmd, statusCmd, chapterCmd, roleCmd, txCmd, memberCommand(), tokenCommand())
+	return txCmd
 }
 
-func tokenCommand() *cobra.Command {
+func newTokenCmd() *cobra.Command {
 	var proveOut string
 	cmd := &cobra.Command{Use: "token", Short: "Membership credentials and party points"}
 	bal := &cobra.Command{Use: "balance MEMBER", Short: "Show a member's points (signed read)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
@@ -242,7 +248,7 @@ func NewEnrollmentCode() string {
 	return s[:5] + "-" + s[5:10] + "-" + s[10:15] + "-" + s[15:]
 }
 
-func memberCommand() *cobra.Command {
+func newMemberCmd() *cobra.Command {
 	var chapter, class, reason, proveOut, codesOut string
 	var count int
 	cmd := &cobra.Command{Use: "member", Short: "The member registry (no personal data on chain)"}

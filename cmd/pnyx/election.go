@@ -25,11 +25,6 @@ import (
 	"github.com/pnyx-party/pnyx/wire"
 )
 
-func init() {
-	electionCmd.AddCommand(electionCreateCmd(), electionShowCmd(), electionCancelCmd(), electionTrusteeCmd(),
-		electionIssuerCmd(), electionRequestCmd(), electionVoteCmd(), electionTrackCmd(), electionRecordCmd())
-}
-
 // secrets is the folder of --key's secrets for election id under --home.
 func secrets(id string) electionsecrets.Store {
 	return electionsecrets.For(flagHome, id, flagKey)

@@ -1,7 +1,7 @@
 package main
 
-// Election cryptography commands: simulate a whole election, verify an
-// election record (`pnyx bench verify` is in bench.go). The work is done by the
+// `pnyx election simulate`: a whole election in memory (`pnyx verify
+// election` is in verify.go, `pnyx bench verify` in bench.go). The work is done by the
 // packages under election/; this file only parses flags and prints.
 
 import (
@@ -10,19 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/election/simulate"
 	"github.com/spf13/cobra"
 )
-
-func init() {
-	electionCmd.AddCommand(electionSimulateCmd())
-	verifyCmd.AddCommand(verifyElectionCmd())
-}
 
 // stageProgress prints "stage done/total" on stderr at most every 500 ms
 // per stage, and always at the end of a stage.
@@ -107,46 +100,5 @@ and checks that the decrypted result equals the voters' plaintext intent.`,
 	f.BoolVar(&cfg.FastCredentials, "fast-credentials", false, "sign credentials directly instead of blindly (large simulations)")
 	f.StringVar(&out, "out", "election-record.bin", "record file to write")
 	f.StringVar(&seedHex, "seed", "", "32-byte hex seed for a reproducible run (default random)")
-	return cmd
-}
-
-func verifyElectionCmd() *cobra.Command {
-	var workers int
-	cmd := &cobra.Command{
-		Use:   "election RECORD",
-		Short: "Verify an election record end to end (docs/election-record.md)",
-		Long: `Re-checks every step of an election record: the key ceremony, the issuers'
-logs, every ballot's credentials, signature and proofs (batch-verified on all
-cores, bisecting to name a bad ballot), spoiled ballots, the aggregate, the
-decryption shares and the results. Prints each check with PASS or FAIL and exits
-non-zero if any fails.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			start := time.Now()
-			rep := record.VerifyBytes(data, record.Options{
-				Workers:  workers,
-				Progress: stageProgress(cmd.ErrOrStderr()),
-				OnCheck: func(c record.CheckResult) {
-					verdict := "PASS"
-					if !c.OK {
-						verdict = "FAIL"
-					}
-					fmt.Fprintf(w, "%s  %-27s %s\n", verdict, c.Name, c.Detail)
-				},
-			})
-			if !rep.OK() {
-				return fmt.Errorf("election record REJECTED: failed %s", strings.Join(rep.Failed(), ", "))
-			}
-			fmt.Fprintf(w, "election record VALID: %d ballots, %d counted, verified in %s\n",
-				rep.Ballots, rep.Counted, time.Since(start).Round(time.Millisecond))
-			return nil
-		},
-	}
-	cmd.Flags().IntVar(&workers, "workers", 0, "verification goroutines (default: all cores)")
 	return cmd
 }

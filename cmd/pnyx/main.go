@@ -2,9 +2,10 @@
 // network that records assemblies, elections, petitions, member KPIs and
 // membership tokens.
 //
-// Every subcommand lives in its own file and attaches itself to one of the
-// parent commands declared here (rootCmd, verifyCmd, benchCmd, electionCmd)
-// from an init function, so features can be added without touching this file.
+// newRootCmd below is the whole command tree. Each command is built by a
+// constructor in the file of its subject (node_cmds.go, client_cmds.go,
+// petition.go, assembly.go, election*.go, verify.go, bench.go, demo.go);
+// a new command is one constructor there and one line here.
 package main
 
 import (
@@ -14,34 +15,70 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/launch"
 )
 
-var rootCmd = &cobra.Command{
-	Use:           "pnyx",
-	Short:         "pnyx: the party's digital-democracy chain",
-	SilenceUsage:  true,
-	SilenceErrors: true,
+// newRootCmd builds the pnyx command tree with its global flags, which set
+// flagHome, flagAPI and flagKey.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "pnyx",
+		Short:         "pnyx: the party's digital-democracy chain",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&flagHome, "home", defaultHome(), "pnyx home directory (node data and key files; env PNYX_HOME)")
+	f.StringVar(&flagAPI, "api", "http://"+launch.DefaultAPIAddr, "URL of a pnyx node's API")
+	f.StringVar(&flagKey, "key", launch.AdminKeyName, "name of the signing key in HOME/keys")
+
+	root.AddCommand(
+		// A node on this machine.
+		newInitCmd(), newStartCmd(), newTestnetCmd(), newReindexCmd(),
+		// Clients of a node's API (--api), signing with --key.
+		newKeysCmd(), newStatusCmd(), newTxCmd(),
+		newChapterCmd(), newRoleCmd(), newMemberCmd(), newTokenCmd(),
+		newPetitionCmd(), newCommentCmd(), newModerateCmd(), newSearchCmd(),
+		newAssemblyCmd(),
+		newElectionCmd(),
+		// Offline checks, benchmarks and the scripted demo.
+		newVerifyCmd(),
+		newBenchCmd(),
+		newDemoCmd(),
+	)
+	return root
 }
 
-// verifyCmd groups the offline verifiers: proofs, records, elections.
-var verifyCmd = &cobra.Command{
-	Use:   "verify",
-	Short: "Verify proofs and records offline, without trusting the node that served them",
+// newElectionCmd groups commands for election commissioners, trustees,
+// issuers and voters (election.go), and the in-memory simulation
+// (election_crypto.go).
+func newElectionCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "election",
+		Short: "Run and verify party elections",
+	}
+	cmd.AddCommand(
+		electionCreateCmd(), electionShowCmd(), electionCancelCmd(),
+		electionTrusteeCmd(), electionIssuerCmd(),
+		electionRequestCmd(), electionVoteCmd(), electionTrackCmd(),
+		electionRecordCmd(), electionSimulateCmd(),
+	)
+	return cmd
 }
 
-// electionCmd groups commands for election commissioners, trustees, issuers
-// and voters.
-var electionCmd = &cobra.Command{
-	Use:   "election",
-	Short: "Run and verify party elections",
-}
-
-func init() {
-	rootCmd.AddCommand(verifyCmd, newBenchCmd(), electionCmd, newDemoCmd())
+// newVerifyCmd groups the offline verifiers (verify.go): proofs, records,
+// elections.
+func newVerifyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Verify proofs and records offline, without trusting the node that served them",
+	}
+	cmd.AddCommand(newVerifyProofCmd(), newVerifyRecordCmd(), newVerifyElectionCmd())
+	return cmd
 }
 
 func main() {
-	if err := rootCmd.Execute(); err != nil {
+	if err := newRootCmd().Execute(); err != nil {
 		// Errors from the chain or the API carry a stable code; show it.
 		if c := codes.Of(err); c != codes.Internal {
 			fmt.Fprintf(os.Stderr, "pnyx: error %d (%s): %s\n", c, c, codes.Message(err))

@@ -17,7 +17,8 @@ import (
 	"github.com/pnyx-party/pnyx/internal/node"
 )
 
-// Flags shared by many commands.
+// Flags shared by many commands: the root command's persistent flags
+// (newRootCmd in main.go) set them.
 var (
 	flagHome string
 	flagAPI  string
@@ -35,12 +36,8 @@ func defaultHome() string {
 	return filepath.Join(dir, ".pnyx")
 }
 
-func init() {
-	rootCmd.PersistentFlags().StringVar(&flagHome, "home", defaultHome(), "pnyx home directory (node data and key files; env PNYX_HOME)")
-	rootCmd.PersistentFlags().StringVar(&flagAPI, "api", "http://"+launch.DefaultAPIAddr, "URL of a pnyx node's API")
-	rootCmd.PersistentFlags().StringVar(&flagKey, "key", launch.AdminKeyName, "name of the signing key in HOME/keys")
-
-	var chainID, startChainID, testnetChainID string
+func newInitCmd() *cobra.Command {
+	var chainID string
 	initCmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create a single-validator home with a fresh HQ administrator key",
@@ -55,8 +52,11 @@ func init() {
 		},
 	}
 	initCmd.Flags().StringVar(&chainID, "chain-id", "pnyx-local", "chain ID of the new chain")
+	return initCmd
+}
 
-	var apiAddr, logLevel string
+func newStartCmd() *cobra.Command {
+	var startChainID, apiAddr, logLevel string
 	var checkInvariants bool
 	startCmd := &cobra.Command{
 		Use:   "start",
@@ -100,7 +100,11 @@ func init() {
 	startCmd.Flags().StringVar(&apiAddr, "api-addr", launch.DefaultAPIAddr, "address the HTTP API listens on")
 	startCmd.Flags().StringVar(&logLevel, "log-level", "", "CometBFT log level (error, info, debug, none)")
 	startCmd.Flags().BoolVar(&checkInvariants, "check-invariants", false, "re-check module invariants (token supply) after every block; halts on a violation")
+	return startCmd
+}
 
+func newTestnetCmd() *cobra.Command {
+	var testnetChainID string
 	var validators, basePort int
 	var outDir string
 	testnetCmd := &cobra.Command{
@@ -124,8 +128,7 @@ func init() {
 	testnetCmd.Flags().StringVar(&outDir, "out", "./testnet", "directory for the homes")
 	testnetCmd.Flags().StringVar(&testnetChainID, "chain-id", "pnyx-testnet", "chain ID")
 	testnetCmd.Flags().IntVar(&basePort, "base-port", node.DefaultBasePort, "node i listens on base+2i (p2p) and base+2i+1 (CometBFT RPC)")
-
-	rootCmd.AddCommand(initCmd, startCmd, testnetCmd)
+	return testnetCmd
 }
 
 func printInit(cmd *cobra.Command, admin ed25519.PrivateKey) {

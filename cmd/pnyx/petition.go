@@ -19,10 +19,6 @@ import (
 	"github.com/pnyx-party/pnyx/modules/petition"
 )
 
-func init() {
-	rootCmd.AddCommand(petitionCommand(), commentCommand(), moderateCommand(), searchCommand(), reindexCommand())
-}
-
 // newID makes a fresh petition or comment ID: a prefix and 12 random hex digits.
 func newID(prefix string) string {
 	var b [6]byte
@@ -54,7 +50,7 @@ func parseModReason(s string) (int, error) {
 	return 0, fmt.Errorf("reason %q: use spam, offensive, off_topic, defamation, privacy or other", s)
 }
 
-func petitionCommand() *cobra.Command {
+func newPetitionCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "petition", Short: "Raise, agree to, answer and read petitions"}
 	ref := func(use, short, typ string) *cobra.Command {
 		return &cobra.Command{Use: use + " ID", Short: short, Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
@@ -271,7 +267,7 @@ func printComment(w io.Writer, c index.Comment, indent string) {
 	fmt.Fprintf(w, "%s%s %s +%d/-%d %s%s: %s\n", indent, c.ID, c.Stance, c.Up, c.Down, time.Unix(c.CreatedAt, 0).In(kstZone).Format("2006-01-02 15:04"), edited, body)
 }
 
-func commentCommand() *cobra.Command {
+func newCommentCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "comment", Short: "Comment on petitions and answers, vote, report"}
 	var id, parent, stance, body string
 	var onAnswer bool
@@ -333,7 +329,7 @@ func commentCommand() *cobra.Command {
 	return cmd
 }
 
-func moderateCommand() *cobra.Command {
+func newModerateCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "moderate", Short: "Hide, unhide and block (moderator)"}
 	var reason, chapter string
 	hide := func(use, typ string) *cobra.Command {
@@ -368,7 +364,7 @@ func moderateCommand() *cobra.Command {
 	return cmd
 }
 
-func searchCommand() *cobra.Command {
+func newSearchCmd() *cobra.Command {
 	var q client.Query
 	var kind string
 	cmd := &cobra.Command{Use: "search WORDS...", Short: "Search petitions and comments in Korean and English", RunE: run(func(s *session, a []string) error {
@@ -400,7 +396,7 @@ func searchCommand() *cobra.Command {
 	return cmd
 }
 
-func reindexCommand() *cobra.Command {
+func newReindexCmd() *cobra.Command {
 	return &cobra.Command{Use: "reindex", Short: "Delete and rebuild the search index from the stored blocks (stop the node first)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()

@@ -1,0 +1,175 @@
+package main
+
+// The offline verifiers under `pnyx verify`: they read a file, trust only
+// validator signatures (and a genesis if given), and never ask a node.
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cometbft/cometbft/types"
+	"github.com/spf13/cobra"
+
+	"github.com/pnyx-party/pnyx/certificate"
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/proof"
+)
+
+func newVerifyProofCmd() *cobra.Command {
+	var genesisFile string
+	cmd := &cobra.Command{
+		Use:   "proof FILE",
+		Short: "Check a record's proof offline against validator signatures",
+		Long: `Checks a proof written by --prove (or served with ?prove=1): the Merkle proof
+leads to the AppHash of a header that more than 2/3 of the validators signed.
+With --genesis, the signing validators must be the ones that genesis names;
+without it, compare the printed validator set hash with one you trust.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			p, err := proof.Unmarshal(raw)
+			if err != nil {
+				return err
+			}
+			var trusted *types.ValidatorSet
+			if genesisFile != "" {
+				g, err := types.GenesisDocFromFile(genesisFile)
+				if err != nil {
+					return err
+				}
+				if g.ChainID != p.ChainID {
+					return fmt.Errorf("proof is for chain %q, genesis for %q", p.ChainID, g.ChainID)
+				}
+				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
+					return err
+				}
+			}
+			if err := proof.Verify(p, trusted); err != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "FAIL %s\n", args[0])
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "OK   %s\n", args[0])
+			fmt.Fprintf(out, "chain:          %s\n", p.ChainID)
+			for _, e := range p.Entries {
+				fmt.Fprintf(out, "key:            %s\n", e.Key)
+				if e.Value == nil {
+					fmt.Fprintf(out, "value:          (absent: the key holds no record)\n")
+				} else {
+					fmt.Fprintf(out, "value:          %s\n", e.Value)
+				}
+			}
+			fmt.Fprintf(out, "state at:       height %d, proven by header %d (app hash %X, time %s)\n", p.StateVersion, p.Header.Height, p.Header.AppHash, p.Header.Time.UTC().Format("2006-01-02 15:04:05 MST"))
+			fmt.Fprintf(out, "signed by:      %d of %d validators, set hash %s\n", countSigned(p), p.Validators.Size(), hex.EncodeToString(p.Validators.Hash()))
+			if trusted == nil {
+				fmt.Fprintln(out, "trust:          validator set NOT pinned; pass --genesis to check it against genesis")
+			} else {
+				fmt.Fprintln(out, "trust:          validator set matches", genesisFile)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&genesisFile, "genesis", "", "genesis.json whose validators you trust")
+	return cmd
+}
+
+func countSigned(p *proof.StateProof) int {
+	n := 0
+	for _, s := range p.Header.Commit.Signatures {
+		if s.BlockIDFlag == types.BlockIDFlagCommit {
+			n++
+		}
+	}
+	return n
+}
+
+func newVerifyRecordCmd() *cobra.Command {
+	var genesisFile string
+	verifyRecord := &cobra.Command{
+		Use:   "record FILE",
+		Short: "Check a resolution certificate offline: proofs, validator signatures, co-signatures, errata",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			raw, err := os.ReadFile(a[0])
+			if err != nil {
+				return err
+			}
+			c, err := certificate.Unmarshal(raw)
+			if err != nil {
+				return err
+			}
+			var trusted *types.ValidatorSet
+			if genesisFile != "" {
+				g, err := types.GenesisDocFromFile(genesisFile)
+				if err != nil {
+					return err
+				}
+				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
+					return err
+				}
+			}
+			r, err := certificate.Verify(c, trusted)
+			if err != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "FAIL %s\n", a[0])
+				return codes.InvalidArgument.Errorf("%v", err)
+			}
+			fmt.Fprint(cmd.OutOrStdout(), r.Text())
+			trust := "validator set NOT pinned; pass --genesis to check it"
+			if trusted != nil {
+				trust = "validators match " + genesisFile
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "\nOK   %s: %d records proven, co-signatures valid, %d errata shown; %s\n", a[0], len(c.Proof.Entries), len(r.Errata), trust)
+			return nil
+		},
+	}
+	verifyRecord.Flags().StringVar(&genesisFile, "genesis", "", "genesis.json whose validators you trust")
+	return verifyRecord
+}
+
+func newVerifyElectionCmd() *cobra.Command {
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "election RECORD",
+		Short: "Verify an election record end to end (docs/election-record.md)",
+		Long: `Re-checks every step of an election record: the key ceremony, the issuers'
+logs, every ballot's credentials, signature and proofs (batch-verified on all
+cores, bisecting to name a bad ballot), spoiled ballots, the aggregate, the
+decryption shares and the results. Prints each check with PASS or FAIL and exits
+non-zero if any fails.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			start := time.Now()
+			rep := record.VerifyBytes(data, record.Options{
+				Workers:  workers,
+				Progress: stageProgress(cmd.ErrOrStderr()),
+				OnCheck: func(c record.CheckResult) {
+					verdict := "PASS"
+					if !c.OK {
+						verdict = "FAIL"
+					}
+					fmt.Fprintf(w, "%s  %-27s %s\n", verdict, c.Name, c.Detail)
+				},
+			})
+			if !rep.OK() {
+				return fmt.Errorf("election record REJECTED: failed %s", strings.Join(rep.Failed(), ", "))
+			}
+			fmt.Fprintf(w, "election record VALID: %d ballots, %d counted, verified in %s\n",
+				rep.Ballots, rep.Counted, time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&workers, "workers", 0, "verification goroutines (default: all cores)")
+	return cmd
+}
