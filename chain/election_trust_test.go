@@ -5,6 +5,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
 )
 
@@ -105,4 +106,35 @@ func TestRevoteCapIsAnElectionParameter(t *testing.T) {
 		p.castAll([]*ballot.Ballot{p.seal(v, creds, i)})
 	}
 	h.reject(election.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
+}
+
+// TestElectionOutlivesStateRetention: with a retention of 5 versions, far
+// fewer than the blocks of the election's issuance, a credential request
+// still reads the registry as of the election's creation (no node halts),
+// older unpinned versions are pruned, and the pin goes with the election.
+func TestElectionOutlivesStateRetention(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	if err := h.app.store.SetRetention(5, election.PinnedVersions); err != nil {
+		t.Fatal(err)
+	}
+	body := p.createBody()
+	body.IssueEnd, body.VoteStart, body.VoteEnd = body.IssueStart+5000, body.IssueStart+5000, body.IssueStart+6000
+	h.do(p.commissioner, election.TypeCreate, body)
+	p.ceremony()
+	pinned := p.election().EligibleAt
+	for range 2 * store.PruneEvery {
+		h.block()
+	}
+	if _, err := h.app.store.Snapshot(pinned - 1); err == nil {
+		t.Fatalf("version %d (unpinned, older than the retention) was not pruned", pinned-1)
+	}
+	p.credentials(0) // reads the registry at EligibleAt: panics if it was pruned
+	h.do(p.commissioner, election.TypeCancel, election.CancelBody{Election: p.id, Reason: election.ReasonCommission})
+	for range store.PruneEvery {
+		h.block()
+	}
+	if _, err := h.app.store.Snapshot(pinned); err == nil {
+		t.Fatalf("version %d stayed pinned after its election was cancelled", pinned)
+	}
 }

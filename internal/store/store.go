@@ -50,9 +50,53 @@ type Store struct {
 	mu   sync.RWMutex // orders Commit and pruning against snapshot opening
 	tree *iavl.MutableTree
 	db   iavldb.DB
-	// KeepRecent committed versions stay readable and provable; older ones
-	// are pruned. Zero keeps every version.
-	KeepRecent int64
+	// keepRecent committed versions stay readable and provable; older ones
+	// not pinned are pruned. Zero (the default) keeps every version.
+	keepRecent int64
+	// pinned lists versions the application still needs (an election's
+	// registry snapshot), read from the committed state; none of them, nor
+	// anything after the oldest, is ever pruned.
+	pinned func(r Reader) []int64
+}
+
+// PruneEvery is how often (in versions) a store with a retention prunes.
+const PruneEvery = 100
+
+// SetRetention makes pruning the operator's explicit choice: keep the last
+// keepRecent versions and every version pinned returns (called on the
+// state just committed), prune the rest. Pruning never passes the oldest
+// pinned version, so a version the chain still reads (every credential
+// request reads the registry as of its election's creation) stays, and
+// all nodes, which prune alike, never halt together on a missing version.
+// keepRecent 0 keeps every version (the default, an archive node); a
+// retention without pins is refused, since the store cannot know then
+// which versions the chain will read again.
+func (s *Store) SetRetention(keepRecent int64, pinned func(r Reader) []int64) error {
+	if keepRecent < 0 {
+		return fmt.Errorf("store: retention %d is negative", keepRecent)
+	}
+	if keepRecent > 0 && pinned == nil {
+		return fmt.Errorf("store: a retention of %d versions needs the application's pinned versions", keepRecent)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keepRecent, s.pinned = keepRecent, pinned
+	return nil
+}
+
+// pruneTo returns the newest version Commit may delete up to after
+// committing version, or 0 for none.
+func (s *Store) pruneTo(version int64) int64 {
+	if s.keepRecent <= 0 || version <= s.keepRecent || version%PruneEvery != 0 {
+		return 0
+	}
+	to := version - s.keepRecent
+	for _, p := range s.pinned(s) {
+		if p > 0 && p <= to {
+			to = p - 1
+		}
+	}
+	return to
 }
 
 // nodeCacheSize is the number of tree nodes iavl keeps in memory. 200k nodes
@@ -105,7 +149,7 @@ func load(db iavldb.DB) (*Store, error) {
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
-	return &Store{tree: tree, db: db, KeepRecent: 10_000}, nil
+	return &Store{tree: tree, db: db}, nil
 }
 
 // Close releases the database.
@@ -141,8 +185,8 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: commit: %w", err)
 	}
-	if s.KeepRecent > 0 && version > s.KeepRecent && version%100 == 0 {
-		if err := s.tree.DeleteVersionsTo(version - s.KeepRecent); err != nil {
+	if to := s.pruneTo(version); to > 0 {
+		if err := s.tree.DeleteVersionsTo(to); err != nil {
 			return nil, 0, fmt.Errorf("store: prune: %w", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -122,6 +123,26 @@ func Get(kv store.Reader, id string) (*Election, bool) {
 		return nil, false
 	}
 	return &e, true
+}
+
+// PinnedVersions lists the state versions live elections still read: the
+// registry snapshot (EligibleAt) of every election not yet published or
+// cancelled, which every credential request reads. A node that prunes
+// state (store.SetRetention) must keep them, or all nodes, pruning alike,
+// would halt together at the next request.
+func PinnedVersions(kv store.Reader) []int64 {
+	var out []int64
+	kv.Iterate([]byte("el/e/"), func(_, value []byte) bool {
+		var e struct {
+			Status     string `json:"status"`
+			EligibleAt int64  `json:"eligible_at"`
+		}
+		if json.Unmarshal(value, &e) == nil && e.Status != PhasePublished && e.Status != PhaseCancelled && e.EligibleAt > 0 {
+			out = append(out, e.EligibleAt)
+		}
+		return true
+	})
+	return out
 }
 
 // GetTally reads an election's running tally.
