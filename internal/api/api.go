@@ -79,7 +79,20 @@ type Options struct {
 	// Index serves petitions, comments and search; nil answers those routes
 	// with code 18 (unavailable).
 	Index *index.Index
+	// RequestTimeout bounds the time of one request's handler (default
+	// DefaultRequestTimeout): its context ends then, and with it any wait.
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds every request body (default DefaultMaxBodyBytes);
+	// routes bound their own bodies further.
+	MaxBodyBytes int64
 }
+
+// DefaultRequestTimeout exceeds the default WaitTimeout, so a submission
+// waiting for its commit ends with its own, clearer, answer.
+const DefaultRequestTimeout = 40 * time.Second
+
+// DefaultMaxBodyBytes is the largest body any route takes: a blob.
+const DefaultMaxBodyBytes = MaxBlobBytes
 
 // Server is the HTTP API.
 type Server struct {
@@ -106,14 +119,31 @@ func New(app *chain.App, n Node, opts Options) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	s := &Server{app: app, node: n, opts: opts, mux: http.NewServeMux(), reg: opts.Registry}
 	s.registerMetrics()
 	s.routes()
 	return s
 }
 
-// Handler returns the HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler returns the HTTP handler. Every request gets at most
+// Options.RequestTimeout and a body of at most Options.MaxBodyBytes, whatever
+// its route does; the listener's connection cap and the http.Server's
+// timeouts (package launch) bound the rest.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+		s.mux.ServeHTTP(w, r)
+	})
+}
 
 func (s *Server) routes() {
 	for _, rt := range s.table() {

@@ -125,6 +125,44 @@ type Options struct {
 	CheckInvariants bool
 	// Node passes options to the CometBFT node (log level, config tweaks).
 	Node node.Options
+
+	// API bounds a flood of clients; the zero value takes the defaults.
+	API APILimits
+}
+
+// APILimits bound what clients can take from the process; zero fields take
+// the defaults in limits.go.
+type APILimits struct {
+	// MaxConns caps open API connections; connections over the cap are
+	// closed at once. Default: what the descriptor limit leaves after the
+	// node's reserve (see apiConnCap), at most DefaultAPIMaxConns.
+	MaxConns int
+	// ReadTimeout, WriteTimeout, IdleTimeout and HeaderTimeout are the
+	// http.Server's.
+	ReadTimeout, WriteTimeout, IdleTimeout, HeaderTimeout time.Duration
+	// RequestTimeout and MaxBodyBytes are api.Options'.
+	RequestTimeout time.Duration
+	MaxBodyBytes   int64
+}
+
+// withDefaults fills the zero fields.
+func (l APILimits) withDefaults() APILimits {
+	if l.MaxConns <= 0 {
+		l.MaxConns = DefaultAPIMaxConns
+		if lim := fdLimit(); lim > 0 {
+			l.MaxConns = apiConnCap(lim)
+		}
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&l.ReadTimeout, DefaultAPIReadTimeout)
+	def(&l.WriteTimeout, DefaultAPIWriteTimeout)
+	def(&l.IdleTimeout, DefaultAPIIdleTimeout)
+	def(&l.HeaderTimeout, DefaultAPIHeaderTimeout)
+	return l
 }
 
 // Running is a started pnyx.
@@ -140,7 +178,11 @@ type Running struct {
 	// Index is the search index, fed from committed blocks.
 	Index *index.Index
 
+	// APIMaxConns is the API's connection cap in effect.
+	APIMaxConns int
+
 	indexer *indexer
+	limit   *limitListener
 	http    *http.Server
 	done    chan error
 }
@@ -197,11 +239,19 @@ func Start(home string, opts Options) (*Running, error) {
 		st.Close()
 		return nil, fmt.Errorf("launch: API listen %s: %w", addr, err)
 	}
-	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs"), Index: ix.x})
+	lim := opts.API.withDefaults()
+	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs"), Index: ix.x,
+		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes})
 	party, _ := app.Program().(*modules.Party)
 	r := &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
-		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}, done: make(chan error, 1)}
-	go func() { r.done <- r.http.Serve(ln) }()
+		APIMaxConns: lim.MaxConns,
+		http: &http.Server{Handler: srv.Handler(),
+			ReadHeaderTimeout: lim.HeaderTimeout, ReadTimeout: lim.ReadTimeout,
+			WriteTimeout: lim.WriteTimeout, IdleTimeout: lim.IdleTimeout,
+			MaxHeaderBytes: DefaultAPIMaxHeaderBytes},
+		done: make(chan error, 1)}
+	r.limit = newLimitListener(ln, lim.MaxConns)
+	go func() { r.done <- r.http.Serve(r.limit) }()
 	return r, nil
 }
 
@@ -231,6 +281,10 @@ func (r *Running) Stop() error {
 	errStore := r.Store.Close()
 	return errors.Join(errHTTP, errIndex, errNode, errStore)
 }
+
+// APIRefused counts API connections closed because the API was at its
+// connection cap.
+func (r *Running) APIRefused() int64 { return r.limit.Refused() }
 
 // Quiet is a node.Options that keeps CometBFT's logs out of the way.
 func Quiet() node.Options { return node.Options{LogLevel: "none", LogWriter: io.Discard} }

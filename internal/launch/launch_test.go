@@ -1,0 +1,164 @@
+package launch_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
+)
+
+// busyChain makes a block every 50 ms even without txs, so a test can tell
+// a running chain from a halted one by its height alone.
+func busyChain(c *node.Config) {
+	c.Consensus.TimeoutCommit = 50 * time.Millisecond
+	c.Consensus.CreateEmptyBlocksInterval = 0
+}
+
+// initHome writes a single-validator home whose peer port is a free
+// loopback port and whose CometBFT RPC is off.
+func initHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	port := nodetest.FreePorts(t, 1)[0]
+	if _, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-launch", P2PAddr: fmt.Sprintf("tcp://127.0.0.1:%d", port), RPCAddr: node.RPCOff}); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+func quietBusy() node.Options {
+	o := launch.Quiet()
+	o.Config = busyChain
+	return o
+}
+
+// waitHeight waits until r has committed height blocks or fails the test.
+func waitHeight(t *testing.T, r *launch.Running, height int64, within time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	if err := r.WaitForBlocks(ctx, height); err != nil {
+		t.Fatalf("height %d not reached within %v (at %d)", height, within, r.Node.LatestHeight())
+	}
+}
+
+// Environment of the slow-client helper process.
+const (
+	slowAddrEnv  = "PNYX_SLOW_CLIENT_ADDR"
+	slowCountEnv = "PNYX_SLOW_CLIENT_COUNT"
+	slowSecsEnv  = "PNYX_SLOW_CLIENT_SECONDS"
+)
+
+// TestHelperSlowClients is not a test: TestSlowConnectionsCannotStarveConsensus
+// runs the test binary again with this test selected to play the attacker
+// in a process of its own, so that the attacker's sockets do not count
+// against the node's descriptor limit. It opens many connections, sends
+// the headers of a large upload on each, trickles one body byte per second
+// on every connection, and exits after the given number of seconds.
+func TestHelperSlowClients(t *testing.T) {
+	addr := os.Getenv(slowAddrEnv)
+	if addr == "" {
+		t.Skip("helper process for TestSlowConnectionsCannotStarveConsensus")
+	}
+	count, _ := strconv.Atoi(os.Getenv(slowCountEnv))
+	secs, _ := strconv.Atoi(os.Getenv(slowSecsEnv))
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	var conns []net.Conn
+	for i := 0; i < count && time.Now().Before(deadline); i++ {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			continue
+		}
+		conns = append(conns, c)
+		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		_, _ = fmt.Fprintf(c, "POST /v1/txs HTTP/1.1\r\nHost: pnyx\r\nContent-Type: application/json\r\nContent-Length: 90000\r\n\r\n{")
+	}
+	for time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+		for _, c := range conns {
+			_ = c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+			_, _ = c.Write([]byte(" "))
+		}
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// TestSlowConnectionsCannotStarveConsensus reproduces finding 1 of issue 12:
+// slow uploads used up the process's file descriptors, the validator could
+// not save its signing state and consensus halted. With a descriptor limit
+// of 512, an attacker process holds 1,500 slow uploads open against the API
+// for 8 seconds; the chain must keep committing throughout, and once the
+// attacker is gone a normal request is served.
+func TestSlowConnectionsCannotStarveConsensus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("floods the API for 8 s")
+	}
+	var orig syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &orig); err != nil {
+		t.Skip("no RLIMIT_NOFILE:", err)
+	}
+	low := orig
+	low.Cur = 512
+	if orig.Max < low.Cur {
+		t.Skipf("hard descriptor limit %d is below 512", orig.Max)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Skip("cannot lower RLIMIT_NOFILE:", err)
+	}
+	t.Cleanup(func() { _ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &orig) })
+
+	home := initHome(t)
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: quietBusy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop() })
+	waitHeight(t, r, 3, 20*time.Second)
+
+	const floodSecs = 8
+	attacker := exec.Command(os.Args[0], "-test.run=^TestHelperSlowClients$", "-test.count=1")
+	attacker.Env = append(os.Environ(), slowAddrEnv+"="+r.APIURL[len("http://"):], slowCountEnv+"=1500", slowSecsEnv+"="+strconv.Itoa(floodSecs))
+	if err := attacker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	attackerDone := make(chan error, 1)
+	go func() { attackerDone <- attacker.Wait() }()
+	t.Cleanup(func() { _ = attacker.Process.Kill(); <-attackerDone })
+
+	// Let the flood build up, then demand progress while it lasts.
+	time.Sleep(3 * time.Second)
+	h := r.Node.LatestHeight()
+	waitHeight(t, r, h+10, (floodSecs-3)*time.Second)
+
+	select {
+	case <-attackerDone:
+		attackerDone <- nil
+	case <-time.After(2 * floodSecs * time.Second):
+		t.Fatal("attacker process did not stop by itself")
+	}
+	if r.APIRefused() == 0 {
+		t.Errorf("1,500 connections against a cap of %d, none refused", r.APIMaxConns)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(r.APIURL + "/v1/status")
+	if err != nil {
+		t.Fatalf("status after the flood: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status after the flood: %s", resp.Status)
+	}
+	waitHeight(t, r, r.Node.LatestHeight()+3, 10*time.Second)
+}
