@@ -114,6 +114,11 @@ func pnyxConfig(home string) *cfg.Config {
 	// otherwise write addrbook.json after Stop has returned.)
 	c.P2P.PexReactor = false
 
+	// Accept only configured peers: persistent peers, unconditional peer
+	// IDs and HOME/config/allowed_peers (peers.go). Without it any node that
+	// has the genesis may connect and sync every block.
+	c.FilterPeers = true
+
 	// The pnyx HTTP API serves /metrics; CometBFT's Prometheus server would
 	// register into the global registry, which breaks several nodes in one
 	// process (tests, testnets).

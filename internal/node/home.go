@@ -19,9 +19,11 @@ import (
 // RPC server. pnyx's API calls the Node directly and does not need it.
 const RPCOff = "off"
 
-// Default listen addresses, CometBFT's usual ports.
+// Default listen addresses, CometBFT's usual ports. Both are loopback: a
+// home made by Init is a single node, which has no peers; a node of a
+// network is given its address (Testnet, or InitOptions.P2PAddr).
 const (
-	DefaultP2PAddr = "tcp://0.0.0.0:26656"
+	DefaultP2PAddr = "tcp://127.0.0.1:26656"
 	DefaultRPCAddr = "tcp://127.0.0.1:26657"
 )
 

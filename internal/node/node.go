@@ -511,6 +511,15 @@ func (h *commitHook) FinalizeBlock(ctx context.Context, req *abci.RequestFinaliz
 	return res, err
 }
 
+// Query answers CometBFT's peer-filter queries (peers.go) and passes the
+// rest to the application.
+func (h *commitHook) Query(ctx context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	if strings.HasPrefix(req.Path, filterPrefix) {
+		return h.n.filterPeer(req.Path), nil
+	}
+	return h.Application.Query(ctx, req)
+}
+
 func (h *commitHook) Commit(ctx context.Context, req *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	res, err := h.Application.Commit(ctx, req)
 	if err == nil && h.height > 0 {

@@ -1,0 +1,116 @@
+package node_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
+)
+
+// busy makes a block every 50 ms even without txs.
+func busy(c *node.Config) {
+	c.Consensus.TimeoutCommit = 50 * time.Millisecond
+	c.Consensus.CreateEmptyBlocksInterval = 0
+}
+
+// A home written by Init listens for peers on loopback unless told
+// otherwise: a laptop's node is no public peer (issue 12, finding 2).
+func TestSingleNodeHomeListensOnLoopback(t *testing.T) {
+	home := t.TempDir()
+	if err := node.Init(home, node.InitOptions{ChainID: "pnyx-test"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := node.LoadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(c.P2P.ListenAddress, "tcp://127.0.0.1:") {
+		t.Fatalf("p2p listens on %s, not loopback", c.P2P.ListenAddress)
+	}
+}
+
+// strangerHome writes a non-validator home for the validator's chain that
+// dials the validator and nobody else.
+func strangerHome(t *testing.T, validatorHome, validatorAddr string) string {
+	t.Helper()
+	home := t.TempDir()
+	port := nodetest.FreePorts(t, 1)[0]
+	if err := node.Init(home, node.InitOptions{ChainID: "other", P2PAddr: fmt.Sprintf("tcp://127.0.0.1:%d", port), RPCAddr: node.RPCOff}); err != nil {
+		t.Fatal(err)
+	}
+	gen, err := os.ReadFile(filepath.Join(validatorHome, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "config", "genesis.json"), gen, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+func startStranger(t *testing.T, home, peer string) *node.Node {
+	t.Helper()
+	n, err := node.New(home, newCounter(t, home), node.Options{LogLevel: "none", Config: func(c *node.Config) {
+		busy(c)
+		c.P2P.PersistentPeers = peer
+		c.P2P.AllowDuplicateIP = true
+		c.P2P.AddrBookStrict = false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestPeerNotInAllowListCannotSync reproduces finding 2 of issue 12: a node
+// not in genesis synced every block. A validator home from Testnet accepts
+// only its configured peers: a stranger that dials it gets no block; once
+// the stranger's node ID is in the validator's allow-list, it syncs.
+func TestPeerNotInAllowListCannotSync(t *testing.T) {
+	out := t.TempDir()
+	homes, err := node.Testnet(out, 1, node.TestnetOptions{ChainID: "pnyx-filter", AppState: json.RawMessage(`{}`),
+		P2PPorts: nodetest.FreePorts(t, 1), NoRPC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := node.New(homes[0], newCounter(t, homes[0]), node.Options{LogLevel: "none", Config: busy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nodetest.WaitHeight(ctx, t, v, 5)
+
+	home := strangerHome(t, homes[0], v.P2PAddress())
+	s := startStranger(t, home, v.P2PAddress())
+	time.Sleep(5 * time.Second)
+	if h := s.LatestHeight(); h > 0 {
+		t.Errorf("a node outside the allow-list synced to height %d of %d", h, v.LatestHeight())
+	}
+	id := s.NodeID()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The same node, allowed.
+	if err := node.AllowPeers(homes[0], id); err != nil {
+		t.Fatal(err)
+	}
+	s = startStranger(t, home, v.P2PAddress())
+	t.Cleanup(func() { _ = s.Stop() })
+	nodetest.WaitHeight(ctx, t, s, v.LatestHeight())
+}
