@@ -1,10 +1,14 @@
 package chain
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
 )
@@ -137,4 +141,151 @@ func TestElectionOutlivesStateRetention(t *testing.T) {
 	if _, err := h.app.store.Snapshot(pinned); err == nil {
 		t.Fatalf("version %d stayed pinned after its election was cancelled", pinned)
 	}
+}
+
+// ceremonyUntilChecks runs keys, dealings (trustee 1 sealing a bad share to
+// trustee 2 when corrupt) and the checks of the trustees in checkers.
+func ceremonyUntilChecks(t *testing.T, p *poll, corrupt bool, checkers ...int) {
+	h := p.h
+	for l := 1; l <= 3; l++ {
+		tr, _, _ := p.trustee(l)
+		h.do(p.trustees[l-1], election.TypeTrusteeKey, election.TrusteeKeyBody{Election: p.id, Key: hex.EncodeToString(tr.HPKEKey)})
+	}
+	e := p.election()
+	for l := 1; l <= 3; l++ {
+		_, d, _ := p.trustee(l)
+		if l == 1 && corrupt {
+			key, _ := hex.DecodeString(e.HPKEKeys[1])
+			if err := ceremony.CorruptShare(rand.Reader, e.Params(), d, 2, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.do(p.trustees[l-1], election.TypeDeal, election.DealBodyFor(p.id, d))
+	}
+	for _, l := range checkers {
+		_, _, bad := p.trustee(l)
+		h.do(p.trustees[l-1], election.TypeCheck, election.CheckBody{Election: p.id, Complaints: bad})
+	}
+}
+
+// finishAcks has every trustee take its steps (acknowledgement) and the
+// issuers post their keys.
+func finishAcks(t *testing.T, p *poll) {
+	h := p.h
+	for l := 1; l <= 3; l++ {
+		typ, body, waiting, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[l-1], l, h.now.Unix())
+		if err != nil || typ != election.TypeAck {
+			t.Fatalf("trustee %d: step %q (%s) %v, want an acknowledgement", l, typ, waiting, err)
+		}
+		h.do(p.trustees[l-1], typ, body)
+	}
+	for i, is := range p.issuerKeys {
+		h.do(p.issuers[i], election.TypeIssuerKey, election.IssuerKeyBodyFor(p.id, is))
+	}
+}
+
+// TestCeremonyDeadlineDisqualifiesADealerWhoDoesNotAnswer: trustee 1 seals
+// a bad share to trustee 2, trustee 2 complains, trustee 1 never answers.
+// Without a deadline that stalls the ceremony forever; past its deadline
+// the ceremony concludes with trustees 2 and 3 as dealers (k = 2), the late
+// answer is refused, and the election becomes ready.
+func TestCeremonyDeadlineDisqualifiesADealerWhoDoesNotAnswer(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	body := p.createBody()
+	body.CeremonyEnd = h.now.Unix() + 300
+	h.do(p.commissioner, election.TypeCreate, body)
+	ceremonyUntilChecks(t, p, true, 1, 2, 3)
+	if e := p.election(); e.JointKey != "" || len(e.Complaints) != 1 {
+		t.Fatalf("complaints %v, joint key %q", e.Complaints, e.JointKey)
+	}
+	conclude := election.ConcludeBody{Election: p.id}
+	h.rejectDo(p.commissioner, election.TypeConclude, conclude, election.CodeWrongPhase) // before the deadline
+	typ, answer, _, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[0], 1, h.now.Unix())
+	if err != nil || typ != election.TypeAnswer {
+		t.Fatalf("trustee 1's step %q %v", typ, err)
+	}
+	p.at(body.CeremonyEnd)
+	h.rejectDo(p.general, election.TypeConclude, conclude, codes.Unauthorized)
+	h.do(p.trustees[2], election.TypeConclude, conclude)
+	e := p.election()
+	if e.JointKey == "" || fmt.Sprint(e.Qualified) != "[2 3]" {
+		t.Fatalf("after the deadline: qualified %v, joint key %q", e.Qualified, e.JointKey)
+	}
+	h.rejectDo(p.trustees[0], election.TypeAnswer, answer, election.CodeWrongPhase)
+	finishAcks(t, p)
+	if s := p.election().Status; s != election.PhaseReady {
+		t.Fatalf("status %s, want ready", s)
+	}
+}
+
+// TestCeremonyDeadlineTreatsAMissingCheckAsNoComplaint: trustee 3 never
+// posts its check; past the deadline the ceremony concludes with every
+// dealer qualified, and trustee 3's late check is refused.
+func TestCeremonyDeadlineTreatsAMissingCheckAsNoComplaint(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	body := p.createBody()
+	body.CeremonyEnd = h.now.Unix() + 300
+	h.do(p.commissioner, election.TypeCreate, body)
+	ceremonyUntilChecks(t, p, false, 1, 2)
+	p.at(body.CeremonyEnd)
+	h.do(p.commissioner, election.TypeConclude, election.ConcludeBody{Election: p.id})
+	if e := p.election(); fmt.Sprint(e.Qualified) != "[1 2 3]" || e.JointKey == "" {
+		t.Fatalf("qualified %v, joint key %q", e.Qualified, e.JointKey)
+	}
+	h.rejectDo(p.trustees[2], election.TypeCheck, election.CheckBody{Election: p.id, Complaints: []int{1}}, election.CodeWrongPhase)
+	finishAcks(t, p)
+	if s := p.election().Status; s != election.PhaseReady {
+		t.Fatalf("status %s, want ready", s)
+	}
+}
+
+// TestCeremonyDeadlineCancelsWithoutEveryDealing: a trustee that never
+// deals makes the ceremony fail at the deadline (the record holds every
+// trustee's dealing); acknowledgements missing past AcksDue do too.
+func TestCeremonyDeadlineCancelsWithoutEveryDealing(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	body := p.createBody()
+	body.CeremonyEnd = h.now.Unix() + 300
+	h.do(p.commissioner, election.TypeCreate, body)
+	for l := 1; l <= 3; l++ {
+		tr, _, _ := p.trustee(l)
+		h.do(p.trustees[l-1], election.TypeTrusteeKey, election.TrusteeKeyBody{Election: p.id, Key: hex.EncodeToString(tr.HPKEKey)})
+	}
+	p.at(body.CeremonyEnd)
+	h.do(p.commissioner, election.TypeConclude, election.ConcludeBody{Election: p.id})
+	if e := p.election(); e.Status != election.PhaseCancelled || e.Reason != election.ReasonCeremonyFailed {
+		t.Fatalf("status %s reason %d", e.Status, e.Reason)
+	}
+
+	q := newPoll(t, 1)
+	body = q.createBody()
+	body.CeremonyEnd = q.h.now.Unix() + 300
+	q.h.do(q.commissioner, election.TypeCreate, body)
+	ceremonyUntilChecks(t, q, false, 1, 2, 3)
+	e := q.election()
+	if e.AcksDue < body.CeremonyEnd {
+		t.Fatalf("acks due %d before the ceremony's end %d", e.AcksDue, body.CeremonyEnd)
+	}
+	q.at(body.CeremonyEnd)
+	q.h.rejectDo(q.commissioner, election.TypeConclude, election.ConcludeBody{Election: q.id}, election.CodeWrongPhase)
+	q.at(e.AcksDue)
+	q.h.do(q.commissioner, election.TypeConclude, election.ConcludeBody{Election: q.id})
+	if e := q.election(); e.Status != election.PhaseCancelled {
+		t.Fatalf("acks missing past %d: status %s", e.AcksDue, e.Status)
+	}
+}
+
+// TestCeremonyWithoutDeadlineCannotBeConcluded: elections created without
+// ceremony_end (every election before it) keep waiting for every trustee.
+func TestCeremonyWithoutDeadlineCannotBeConcluded(t *testing.T) {
+	p := newPoll(t, 1)
+	p.h.do(p.commissioner, election.TypeCreate, p.createBody())
+	p.at(p.h.now.Unix() + 100_000)
+	p.h.rejectDo(p.commissioner, election.TypeConclude, election.ConcludeBody{Election: p.id}, election.CodeWrongPhase)
+	body := p.createBody()
+	body.ID, body.CeremonyEnd = "other", body.IssueEnd
+	p.h.rejectDo(p.commissioner, election.TypeCreate, body, codes.InvalidArgument)
 }

@@ -108,6 +108,7 @@ func (m *Elections) Spec() module.Spec {
 		module.HandleRaw[BallotBody](TypeBallot, m.ballot).Unsigned(),
 		module.Handle(TypeSpoil, m.spoil).Unsigned(),
 		module.Handle(TypeDecrypt, m.decrypt),
+		module.Handle(TypeConclude, m.conclude),
 	},
 		// Ballots are verified for the whole block first, on all cores.
 		BeginBlock: func(kv store.KV, height int64, txs [][]byte) { m.BeginBlock(kv, height, txs) },
@@ -295,6 +296,9 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	if b.MaxRevotes < 0 || b.MaxRevotes > MaxMaxRevotes {
 		return codes.InvalidArgument.Errorf("max_revotes must be 1 to %d (0 for the default %d), got %d", MaxMaxRevotes, DefaultMaxRevotes, b.MaxRevotes)
 	}
+	if b.CeremonyEnd != 0 && (b.CeremonyEnd <= ctx.Unix() || b.CeremonyEnd >= b.IssueEnd) {
+		return codes.InvalidArgument.Errorf("ceremony_end must be after now (%d) and before issue_end (%d), or 0 for none; got %d", ctx.Unix(), b.IssueEnd, b.CeremonyEnd)
+	}
 	sched := record.Schedule{IssueStart: b.IssueStart, IssueEnd: b.IssueEnd, VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap}
 	if err := sched.Check(); err != nil || b.VoteEnd <= ctx.Unix() {
 		return codes.InvalidArgument.Errorf("%v, and voting must end in the future", record.ErrSchedule)
@@ -319,7 +323,7 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	e := &Election{ID: b.ID, ElectionID: hex.EncodeToString(man.ElectionID[:]), Chapter: b.Chapter, Class: b.Class,
 		Commissioner: ctx.Caller.MemberID, Manifest: hex.EncodeToString(man.Encode()), Trustees: b.Trustees,
 		Threshold: b.Threshold, Issuers: b.Issuers, IssueStart: b.IssueStart, IssueEnd: b.IssueEnd,
-		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, MaxRevotes: b.MaxRevotes, Status: PhaseCeremony,
+		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, MaxRevotes: b.MaxRevotes, CeremonyEnd: b.CeremonyEnd, Status: PhaseCeremony,
 		CreatedAt: ctx.Unix(), CreatedAtH: ctx.Height, Eligible: eligible, EligibleAt: registryAt,
 		HPKEKeys: make([]string, n), Dealt: make([]bool, n), Checked: make([]bool, n), Complaints: []Complaint{}, Answers: []Answer{},
 		Acks: make([]string, n), IssuerKeys: make([]string, len(b.Issuers))}
@@ -349,6 +353,45 @@ func (m *Elections) cancel(ctx *module.Context, b CancelBody) error {
 	e.Status, e.Reason = PhaseCancelled, b.Reason
 	put(ctx, e)
 	ctx.Emit("election.cancelled", "election", e.ID, "reason", ReasonNames[b.Reason])
+	return nil
+}
+
+// conclude ends a key ceremony stalled past its deadline, with what the
+// trustees did in time. Before the joint key: a trustee that posted no
+// check complained about nobody, a dealer that left a complaint unanswered
+// is disqualified, and the joint key comes from the dealers that qualify
+// (cancelled with ceremony_failed if fewer than k). Missing HPKE keys or
+// dealings cancel the ceremony: every trustee's dealing is part of the
+// record (docs/election-record.md), so the commission recreates the
+// election with other trustees. After the joint key, acknowledgements and
+// issuer keys still missing once AcksDue has passed cancel it too.
+func (m *Elections) conclude(ctx *module.Context, b ConcludeBody) error {
+	e, err := inCeremony(ctx, b.Election)
+	if err != nil {
+		return err
+	}
+	if ctx.Caller.MemberID != e.Commissioner && indexOf(e.Trustees, ctx.Caller.MemberID) < 0 {
+		return codes.Unauthorized.Errorf("only the election's commissioner or a trustee concludes its ceremony")
+	}
+	now := ctx.Unix()
+	switch {
+	case e.CeremonyEnd == 0:
+		return wrongPhase(e, now, "this election has no ceremony deadline: it waits for every trustee, or is cancelled")
+	case now < e.CeremonyEnd:
+		return wrongPhase(e, now, fmt.Sprintf("the ceremony's deadline is %d", e.CeremonyEnd))
+	case e.JointKey == "" && (!allSet(e.HPKEKeys) || !all(e.Dealt)):
+		e.Status, e.Reason = PhaseCancelled, ReasonCeremonyFailed
+		ctx.Emit("election.cancelled", "election", e.ID, "reason", ReasonNames[ReasonCeremonyFailed])
+	case e.JointKey == "":
+		m.jointKey(ctx, e)
+		ctx.Emit("election.ceremony_concluded", "election", e.ID, "qualified", fmt.Sprint(e.Qualified))
+	case now < e.AcksDue:
+		return wrongPhase(e, now, fmt.Sprintf("acknowledgements and issuer keys are due until %d", e.AcksDue))
+	default:
+		e.Status, e.Reason = PhaseCancelled, ReasonCeremonyFailed
+		ctx.Emit("election.cancelled", "election", e.ID, "reason", ReasonNames[ReasonCeremonyFailed])
+	}
+	put(ctx, e)
 	return nil
 }
 
@@ -498,6 +541,9 @@ func (m *Elections) check(ctx *module.Context, b CheckBody) error {
 	if e.Checked[l-1] {
 		return codes.AlreadyExists.Errorf("trustee %d has posted its check already", l)
 	}
+	if e.JointKey != "" {
+		return wrongPhase(e, ctx.Unix(), "the ceremony was concluded at its deadline without this trustee's check")
+	}
 	for i, d := range b.Complaints {
 		if d < 1 || d > len(e.Trustees) || d == l || (i > 0 && d <= b.Complaints[i-1]) {
 			return codes.InvalidArgument.Errorf("complaints must name other trustees, ascending")
@@ -531,6 +577,9 @@ func (m *Elections) answer(ctx *module.Context, b AnswerBody) error {
 	}
 	if !open {
 		return codes.NotFound.Errorf("no complaint by trustee %d against trustee %d", b.Accuser, l)
+	}
+	if e.JointKey != "" {
+		return wrongPhase(e, ctx.Unix(), fmt.Sprintf("the ceremony was concluded at its deadline (%d) and trustee %d, leaving the complaint unanswered, is disqualified", e.CeremonyEnd, l))
 	}
 	raw, err := decodeHex(b.Share, "share", group.ScalarSize)
 	if err != nil {
@@ -593,6 +642,14 @@ func (m *Elections) maybeJointKey(ctx *module.Context, e *Election) {
 	if !all(e.Checked) || len(e.Answers) < len(e.Complaints) {
 		return
 	}
+	m.jointKey(ctx, e)
+}
+
+// jointKey computes QUAL from the dealings, complaints and answers in
+// state (a complaint without an answer disqualifies its dealer), then the
+// joint key and the public shares, or cancels the election when fewer than
+// k dealers qualify.
+func (m *Elections) jointKey(ctx *module.Context, e *Election) {
 	r := e.ceremonyRecord(ctx.Store)
 	p := e.params()
 	qual, _ := ceremony.Qualified(p, r.Dealings, r.Complaints, r.Answers)
@@ -612,6 +669,9 @@ func (m *Elections) maybeJointKey(ctx *module.Context, e *Election) {
 		e.PublicShares = append(e.PublicShares, hex.EncodeToString(X.Encode(nil)))
 	}
 	e.CeremonyHash = hex.EncodeToString(r.CeremonyHash())
+	if e.CeremonyEnd != 0 {
+		e.AcksDue = max(e.CeremonyEnd, ctx.Unix()+(e.CeremonyEnd-e.CreatedAt))
+	}
 	ctx.Emit("election.joint_key", "election", e.ID, "joint_key", e.JointKey, "ceremony_hash", e.CeremonyHash)
 }
 

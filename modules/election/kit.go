@@ -455,7 +455,7 @@ func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, 
 		return TypeDeal, DealBodyFor(e.ID, d), "", nil
 	case e.Status == PhaseCeremony && !all(e.Dealt):
 		return "", nil, "the other trustees' dealings", nil
-	case e.Status == PhaseCeremony && !e.Checked[l-1]:
+	case e.Status == PhaseCeremony && !e.Checked[l-1] && e.JointKey == "":
 		return TypeCheck, CheckBody{Election: e.ID, Complaints: bad}, "", nil
 	}
 	if e.Status == PhaseCeremony {
@@ -464,7 +464,7 @@ func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, 
 			for _, a := range e.Answers {
 				answered = answered || (a.Dealer == c.Dealer && a.Accuser == c.Accuser)
 			}
-			if c.Dealer == l && !answered {
+			if c.Dealer == l && !answered && e.JointKey == "" {
 				if err := mayAnswer(e, l, c.Accuser, mem); err != nil {
 					return "", nil, "", err
 				}

@@ -113,6 +113,7 @@ const (
 	TypeBallot     = "election/ballot" // anonymous
 	TypeSpoil      = "election/spoil"  // anonymous
 	TypeDecrypt    = "election/decrypt"
+	TypeConclude   = "election/conclude"
 )
 
 // ContestSpec is one contest of a CreateBody.
@@ -143,6 +144,16 @@ type (
 		// MaxRevotes caps re-votes per one-time key (1..MaxMaxRevotes);
 		// 0 means DefaultMaxRevotes.
 		MaxRevotes int `json:"max_revotes,omitempty"`
+		// CeremonyEnd (Unix seconds, block time) is when the key ceremony's
+		// keys, dealings, checks and answers are due; after it the
+		// ceremony can be concluded without the trustees who did not act
+		// (TypeConclude). 0: no deadline, the ceremony waits for every
+		// trustee and only a cancellation ends a stalled one.
+		CeremonyEnd int64 `json:"ceremony_end,omitempty"`
+	}
+	// ConcludeBody concludes a key ceremony past its deadline.
+	ConcludeBody struct {
+		Election string `json:"election"`
 	}
 	CancelBody struct {
 		Election string `json:"election"`
@@ -220,11 +231,17 @@ type Election struct {
 	AllowOverlap bool          `json:"allow_overlap"`
 	// MaxRevotes caps re-votes per one-time key; 0 (absent, as in every
 	// election created before the cap) means DefaultMaxRevotes.
-	MaxRevotes int    `json:"max_revotes,omitempty"`
-	Status     string `json:"status"`
-	Reason     int    `json:"reason,omitempty"`
-	CreatedAt  int64  `json:"created_at"`
-	CreatedAtH int64  `json:"created_height"`
+	MaxRevotes int `json:"max_revotes,omitempty"`
+	// CeremonyEnd is CreateBody.CeremonyEnd; AcksDue, set when the joint
+	// key is computed in an election with a deadline, is when the
+	// acknowledgements and issuer keys are due (the ceremony's length
+	// again after the key, and not before CeremonyEnd).
+	CeremonyEnd int64  `json:"ceremony_end,omitempty"`
+	AcksDue     int64  `json:"acks_due,omitempty"`
+	Status      string `json:"status"`
+	Reason      int    `json:"reason,omitempty"`
+	CreatedAt   int64  `json:"created_at"`
+	CreatedAtH  int64  `json:"created_height"`
 	// The eligibility snapshot: the members active (of Class, if set) at a
 	// chapter of Chapter's subtree in the registry as committed at block
 	// EligibleAt, the block before creation; Eligible counts them.
