@@ -23,7 +23,10 @@ import (
 	"path/filepath"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/pnyx-party/pnyx/chain"
+	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/internal/keys"
@@ -212,7 +215,11 @@ func Start(home string, opts Options) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := node.New(home, app, opts.Node)
+	nodeOpts := opts.Node
+	if nodeOpts.RefuseQuery == nil {
+		nodeOpts.RefuseQuery = refusePersonal
+	}
+	n, err := node.New(home, app, nodeOpts)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -253,6 +260,18 @@ func Start(home string, opts Options) (*Running, error) {
 	r.limit = newLimitListener(ln, lim.MaxConns)
 	go func() { r.done <- r.http.Serve(r.limit) }()
 	return r, nil
+}
+
+// refusePersonal answers CometBFT's abci_query of a personal record with
+// codes.Forbidden: the API serves those records only to a signed request
+// by the member or an official with scope, and the RPC cannot check who is
+// asking (issue 12, finding 3).
+func refusePersonal(req *abci.RequestQuery) *abci.ResponseQuery {
+	if !api.PersonalKey(req.Data) {
+		return nil
+	}
+	return &abci.ResponseQuery{Code: uint32(codes.Forbidden), Codespace: codes.Codespace,
+		Log: "personal records are served only by the pnyx API, to a signed request"}
 }
 
 // WaitForBlocks waits until the chain has committed at least height blocks.

@@ -2,6 +2,8 @@ package launch_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,6 +17,9 @@ import (
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/node/nodetest"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/modules/token"
 )
 
 // busyChain makes a block every 50 ms even without txs, so a test can tell
@@ -161,4 +166,75 @@ func TestSlowConnectionsCannotStarveConsensus(t *testing.T) {
 		t.Fatalf("status after the flood: %s", resp.Status)
 	}
 	waitHeight(t, r, r.Node.LatestHeight()+3, 10*time.Second)
+}
+
+// abciQuery asks CometBFT's RPC for a store key and returns the answer's
+// code and value.
+func abciQuery(t *testing.T, rpc string, key []byte) (uint32, []byte) {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("%s/abci_query?path=%%22/key%%22&data=0x%x", rpc, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Result struct {
+			Response struct {
+				Code  uint32 `json:"code"`
+				Value []byte `json:"value"`
+			} `json:"response"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Result.Response.Code, out.Result.Response.Value
+}
+
+// TestCometRPCOffByDefaultAndRefusesPersonalRecords reproduces finding 3 of
+// issue 12: CometBFT's RPC was on by default and its abci_query returned any
+// member's record and balance unsigned. A new home has the RPC off; an
+// operator who turns it on gets public records through abci_query, and a
+// refusal for personal ones.
+func TestCometRPCOffByDefaultAndRefusesPersonalRecords(t *testing.T) {
+	home := t.TempDir()
+	ports := nodetest.FreePorts(t, 2)
+	admin, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-rpc", P2PAddr: fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := node.LoadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RPC.ListenAddress != "" {
+		t.Errorf("a new home's CometBFT RPC listens on %q; want off", c.RPC.ListenAddress)
+	}
+
+	rpcAddr := fmt.Sprintf("127.0.0.1:%d", ports[1])
+	opts := quietBusy()
+	opts.Config = func(c *node.Config) { busyChain(c); c.RPC.ListenAddress = "tcp://" + rpcAddr }
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop() })
+	waitHeight(t, r, 2, 20*time.Second)
+	snap, err := r.Store.Snapshot(r.Store.Version())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ok := members.ByKey(snap, admin.Public().(ed25519.PublicKey))
+	if !ok {
+		t.Fatal("the genesis administrator is no member")
+	}
+	rpc := "http://" + rpcAddr
+	if code, val := abciQuery(t, rpc, org.ChapterKey(org.Root(snap))); code != 0 || len(val) == 0 {
+		t.Errorf("public chapter record: code %d, %d bytes", code, len(val))
+	}
+	for name, key := range map[string][]byte{"member": members.MemberKey(id), "balance": token.BalanceKey(id), "credential": token.CredentialKey(id)} {
+		if code, val := abciQuery(t, rpc, key); code == 0 || len(val) != 0 {
+			t.Errorf("abci_query of a %s record: code %d, value %q", name, code, val)
+		}
+	}
 }

@@ -15,8 +15,9 @@ import (
 	cmttime "github.com/cometbft/cometbft/types/time"
 )
 
-// RPCOff as InitOptions.RPCAddr (or TestnetOptions) disables CometBFT's own
-// RPC server. pnyx's API calls the Node directly and does not need it.
+// RPCOff as InitOptions.RPCAddr disables CometBFT's own RPC server, which
+// is also the default: pnyx's API calls the Node directly and does not need
+// it, and the RPC answers without asking who reads (Options.RefuseQuery).
 const RPCOff = "off"
 
 // Default listen addresses, CometBFT's usual ports. Both are loopback: a
@@ -24,6 +25,8 @@ const RPCOff = "off"
 // network is given its address (Testnet, or InitOptions.P2PAddr).
 const (
 	DefaultP2PAddr = "tcp://127.0.0.1:26656"
+	// DefaultRPCAddr is where the RPC listens when turned on without an
+	// address (Testnet's RPC option uses its own ports).
 	DefaultRPCAddr = "tcp://127.0.0.1:26657"
 )
 
@@ -45,8 +48,8 @@ type InitOptions struct {
 
 	// P2PAddr is the consensus/p2p listen address (default DefaultP2PAddr).
 	P2PAddr string
-	// RPCAddr is CometBFT's RPC listen address (default DefaultRPCAddr,
-	// loopback); RPCOff disables it.
+	// RPCAddr is CometBFT's RPC listen address; empty or RPCOff (the
+	// default) leaves it off.
 	RPCAddr string
 
 	// ConsensusParams defaults to CometBFT's defaults.
@@ -127,9 +130,7 @@ func prepareHome(home, moniker, p2pAddr, rpcAddr string) (*cfg.Config, error) {
 		c.P2P.ListenAddress = DefaultP2PAddr
 	}
 	switch rpcAddr {
-	case "":
-		c.RPC.ListenAddress = DefaultRPCAddr
-	case RPCOff:
+	case "", RPCOff:
 		c.RPC.ListenAddress = ""
 	default:
 		c.RPC.ListenAddress = rpcAddr

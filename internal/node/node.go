@@ -51,6 +51,11 @@ type Options struct {
 	Config func(*Config)
 	// RecentTxs is how many committed txs FindTx remembers (default 100,000).
 	RecentTxs int
+	// RefuseQuery, if set, sees every ABCI query (CometBFT's abci_query)
+	// before the application; a non-nil answer is returned instead of the
+	// application's. pnyx refuses personal records this way, since the RPC
+	// cannot tell who is asking.
+	RefuseQuery func(*abci.RequestQuery) *abci.ResponseQuery
 }
 
 // Node is a CometBFT node running an ABCI application in-process.
@@ -60,6 +65,8 @@ type Node struct {
 	cmt    *cmtnode.Node
 	env    *rpccore.Environment // the stores, mempool, etc. rpc/core uses
 	logger log.Logger
+
+	refuseQuery func(*abci.RequestQuery) *abci.ResponseQuery
 
 	// committed is the height of the last block whose app Commit returned.
 	committed atomic.Int64
@@ -121,7 +128,7 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("node: load node key: %w", err)
 	}
 
-	n := &Node{home: conf.RootDir, config: conf, logger: logger, notify: make(chan struct{})}
+	n := &Node{home: conf.RootDir, config: conf, logger: logger, notify: make(chan struct{}), refuseQuery: opts.RefuseQuery}
 	n.txs = newTxTracker(opts.RecentTxs)
 	hooked := &commitHook{Application: app, n: n}
 	cmt, err := cmtnode.NewNode(conf, pv, nodeKey,
@@ -516,6 +523,11 @@ func (h *commitHook) FinalizeBlock(ctx context.Context, req *abci.RequestFinaliz
 func (h *commitHook) Query(ctx context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 	if strings.HasPrefix(req.Path, filterPrefix) {
 		return h.n.filterPeer(req.Path), nil
+	}
+	if h.n.refuseQuery != nil {
+		if res := h.n.refuseQuery(req); res != nil {
+			return res, nil
+		}
 	}
 	return h.Application.Query(ctx, req)
 }

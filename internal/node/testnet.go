@@ -28,14 +28,17 @@ type TestnetOptions struct {
 	// Host every node listens on and dials (default 127.0.0.1).
 	Host string
 	// BasePort numbers the ports: node i listens for p2p on BasePort+2i and
-	// for RPC on BasePort+2i+1 (default DefaultBasePort, so node0 gets
+	// (with RPC) for RPC on BasePort+2i+1 (default DefaultBasePort, so node0 gets
 	// CometBFT's usual 26656/26657).
 	BasePort int
 	// P2PPorts and RPCPorts, if set (one per node), replace the derived
-	// ports; tests pass free ports here.
+	// ports; tests pass free ports here. RPCPorts turns the RPC on.
 	P2PPorts []int
 	RPCPorts []int
-	// NoRPC disables CometBFT's RPC server on every node.
+	// RPC turns CometBFT's RPC server on, on the derived ports; it is off
+	// by default (it answers reads without knowing who asks).
+	RPC bool
+	// NoRPC keeps the RPC off even when RPC or RPCPorts is set.
 	NoRPC bool
 
 	ConsensusParams *types.ConsensusParams
@@ -76,8 +79,10 @@ func Testnet(out string, n int, opts TestnetOptions) ([]string, error) {
 			return RPCOff
 		case opts.RPCPorts != nil:
 			return fmt.Sprintf("tcp://%s:%d", opts.Host, opts.RPCPorts[i])
-		default:
+		case opts.RPC:
 			return fmt.Sprintf("tcp://%s:%d", opts.Host, opts.BasePort+2*i+1)
+		default:
+			return RPCOff
 		}
 	}
 

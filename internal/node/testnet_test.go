@@ -19,6 +19,7 @@ func TestTestnetLayout(t *testing.T) {
 		ChainID:  "pnyx-local",
 		AppState: json.RawMessage(`{"x":1}`),
 		BasePort: 36000,
+		RPC:      true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,20 @@ func TestTestnetLayout(t *testing.T) {
 	}
 	if len(gen.Validators) != 3 || gen.Validators[0].Power != gen.Validators[2].Power || string(gen.AppState) == "" {
 		t.Fatalf("genesis validators %+v", gen.Validators)
+	}
+	// Without RPC, the RPC is off, and every home filters its peers.
+	off, err := node.Testnet(t.TempDir(), 2, node.TestnetOptions{ChainID: "pnyx-local", BasePort: 36010})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, home := range off {
+		c, err := node.LoadConfig(home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.RPC.ListenAddress != "" || !c.FilterPeers {
+			t.Errorf("%s: rpc %q, filter_peers %v", home, c.RPC.ListenAddress, c.FilterPeers)
+		}
 	}
 	if _, err := node.Testnet(out, 3, node.TestnetOptions{ChainID: "again"}); err == nil {
 		t.Fatal("Testnet overwrote existing homes")
