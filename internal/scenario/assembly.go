@@ -37,6 +37,7 @@ var assemblyVars = map[string]func(r *Runner, p []string) (string, bool){
 		if err := r.read("", "/v1/assembly/meetings/"+p[0], &rec); err != nil {
 			return fmt.Sprintf("<no record hash: %v>", err), true
 		}
+		r.learn(rec.RecordHash, "$recordhash("+p[0]+")")
 		return rec.RecordHash, true
 	},
 	"cosig": func(r *Runner, p []string) (string, bool) {

@@ -166,6 +166,21 @@ type Runner struct {
 	codes   map[string]string
 	base    map[string]map[string]json.Number
 	notes   []string
+	// learned are values variables computed from the target's state
+	// ($recordhash), by the variable with the suffix as $sfx.
+	learned map[string]string
+}
+
+// learn remembers that the variable name stands for val, so outputs show
+// the name.
+func (r *Runner) learn(val, name string) {
+	if r.learned == nil {
+		r.learned = map[string]string{}
+	}
+	if r.t.Suffix != "" {
+		name = strings.ReplaceAll(name, r.t.Suffix, "$sfx")
+	}
+	r.learned[val] = name
 }
 
 // Notes are what the runner could not check on this target, with the
@@ -737,6 +752,9 @@ func (r *Runner) unsubst(s string) string {
 	}
 	if r.chainID != "" {
 		ps = append(ps, pair{r.chainID, "$chain"})
+	}
+	for val, name := range r.learned {
+		ps = append(ps, pair{val, name})
 	}
 	sort.Slice(ps, func(i, j int) bool {
 		if len(ps[i].val) != len(ps[j].val) {
