@@ -330,6 +330,9 @@ func ElectionKey(id string) []byte       { return []byte("el/e/" + id) }
 func TallyKey(id string) []byte          { return []byte("el/" + id + "/tally") }
 func eidKey(eid string) []byte           { return []byte("el/eid/" + eid) }
 func dealingKey(id string, l int) []byte { return []byte("el/" + id + "/deal/" + pad(uint64(l))) }
+
+// DealingKey is where trustee l's dealing is stored.
+func DealingKey(id string, l int) []byte { return dealingKey(id, l) }
 func RequestKey(id string, seq uint64) []byte {
 	return []byte("el/" + id + "/rq/" + pad(seq))
 }
