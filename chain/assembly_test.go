@@ -140,48 +140,6 @@ func TestStorySupremeCouncilMeeting(t *testing.T) {
 	h.rejectDo(c.secretary, assembly.TypeErratum, assembly.ErratumBody{Meeting: mtg, Target: "motion:1", Correction: "다른 내용", Reason: e.Reason, Chair: idOf(c.chair), ChairSig: cs2, SecretarySig: ss2}, assembly.CodeCosignature)
 }
 
-// TestAssemblyRejections: each wrong action has its code and changes nothing.
-func TestAssemblyRejections(t *testing.T) {
-	c := newCouncil(t)
-	h := c.h
-	mtg := c.schedule()
-	checkIn := assembly.MeetingBody{Meeting: mtg}
-
-	// Check-in before the meeting opens.
-	h.rejectDo(c.chair, assembly.TypeCheckIn, checkIn, assembly.CodeNotOpen)
-	h.do(c.secretary, assembly.TypeOpen, checkIn)
-	// A key that belongs to no member; a member without a mandate.
-	h.rejectDo(key("stranger"), assembly.TypeCheckIn, checkIn, assembly.CodeNotEligible)
-	h.rejectDo(c.outsider, assembly.TypeCheckIn, checkIn, assembly.CodeNotEligible)
-	// A double check-in.
-	h.do(c.chair, assembly.TypeCheckIn, checkIn)
-	h.rejectDo(c.chair, assembly.TypeCheckIn, checkIn, assembly.CodeAlreadyCheckedIn)
-	// An expelled councillor.
-	h.do(h.admin, members.TypeExpel, members.StatusBody{Member: idOf(c.members[3]), Reason: members.ReasonConductBreach})
-	h.rejectDo(c.members[3], assembly.TypeCheckIn, checkIn, assembly.CodeNotEligible)
-	// Motions and decisions need the secretary role.
-	h.rejectDo(c.chair, assembly.TypeMotion, assembly.MotionBody{Meeting: mtg, AgendaItem: 1, Title: "x", Text: "y"}, codes.Unauthorized)
-	h.do(c.secretary, assembly.TypeMotion, assembly.MotionBody{Meeting: mtg, AgendaItem: 1, Title: "x", Text: "y"})
-	h.rejectDo(c.members[0], assembly.TypeDecide, assembly.DecideBody{Meeting: mtg, Motion: 1, Decision: assembly.Withdrawn}, codes.Unauthorized)
-	h.rejectDo(c.secretary, assembly.TypeMotion, assembly.MotionBody{Meeting: mtg, AgendaItem: 9, Title: "x", Text: "y"}, codes.InvalidArgument)
-	// More votes than members present.
-	h.do(c.members[0], assembly.TypeCheckIn, checkIn)
-	h.do(c.members[1], assembly.TypeCheckIn, checkIn)
-	h.rejectDo(c.secretary, assembly.TypeDecide, assembly.DecideBody{Meeting: mtg, Motion: 1, Decision: assembly.Adopted, For: 4}, codes.InvalidArgument)
-	// Finalizing an open meeting, and with a stale record hash.
-	h.rejectDo(c.secretary, assembly.TypeFinalize, assembly.FinalizeBody{Meeting: mtg}, codes.WrongState)
-	h.do(c.secretary, assembly.TypeClose, checkIn)
-	stale := make([]byte, 32)
-	cs, ss := c.cosign("finalize", mtg, stale)
-	h.rejectDo(c.secretary, assembly.TypeFinalize, assembly.FinalizeBody{Meeting: mtg, RecordHash: hex.EncodeToString(stale), Chair: idOf(c.chair), ChairSig: cs, SecretarySig: ss}, assembly.CodeStaleRecord)
-	// A chair signature by someone who is not the chair.
-	hash, _ := assembly.RecordHash(h.snap(), mtg)
-	cs, ss = c.cosign("finalize", mtg, hash)
-	h.rejectDo(c.secretary, assembly.TypeFinalize, assembly.FinalizeBody{Meeting: mtg, RecordHash: hex.EncodeToString(hash), Chair: idOf(c.members[0]), ChairSig: cs, SecretarySig: ss}, assembly.CodeCosignature)
-	// Errata belong to finalized meetings only.
-	h.rejectDo(c.secretary, assembly.TypeErratum, assembly.ErratumBody{Meeting: mtg, Target: "meeting", Correction: "x", Reason: "y"}, codes.WrongState)
-}
-
 // TestInquorateClose: a meeting can close without a quorum, and says so.
 func TestInquorateClose(t *testing.T) {
 	c := newCouncil(t)
@@ -195,27 +153,4 @@ func TestInquorateClose(t *testing.T) {
 	if m.QuorumAtClose == nil || m.QuorumAtClose.Met || m.QuorumAtClose.Present != 1 || m.QuorumAtClose.Base != 5 {
 		t.Fatalf("quorum at close = %+v", m.QuorumAtClose)
 	}
-}
-
-// TestConventionOpenAttendance: any active member of the subtree may check
-// in to a convention; members elsewhere may not.
-func TestConventionOpenAttendance(t *testing.T) {
-	h := newHarness(t)
-	h.do(h.admin, org.TypeCreateChapter, org.CreateChapterBody{ID: "seoul", Name: "서울특별시당", Parent: "hq"})
-	h.do(h.admin, org.TypeCreateChapter, org.CreateChapterBody{ID: "busan", Name: "부산광역시당", Parent: "hq"})
-	sec := key("seoul-secretary")
-	in, out := key("seoul-delegate"), key("busan-member")
-	for _, p := range []struct {
-		k  ed25519.PrivateKey
-		ch string
-	}{{sec, "seoul"}, {in, "seoul"}, {out, "busan"}} {
-		h.do(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(p.k), Chapter: p.ch, Class: members.Responsible}}})
-	}
-	h.do(h.admin, org.TypeGrantRole, org.RoleBody{Member: idOf(sec), Role: org.Secretary, Chapter: "seoul"})
-	h.do(h.admin, assembly.TypeCreateBody, assembly.CreateBodyBody{ID: "seoul-convention", Chapter: "seoul", Kind: assembly.KindChapterConvention, Name: "서울시당 대회", Quorum: assembly.Quorum{BP: 5000, MoreThan: true}, OpenAttendance: true})
-	h.rejectDo(sec, assembly.TypeSchedule, assembly.ScheduleBody{Body: "seoul-convention", Title: "정기대회", ScheduledAt: 1, Agenda: []assembly.AgendaItem{{No: 1, Title: "위원장 선출"}}}, codes.InvalidArgument)
-	h.do(sec, assembly.TypeSchedule, assembly.ScheduleBody{Body: "seoul-convention", Title: "정기대회", ScheduledAt: 1, Agenda: []assembly.AgendaItem{{No: 1, Title: "위원장 선출"}}, ExpectedAttendees: 3})
-	h.do(sec, assembly.TypeOpen, assembly.MeetingBody{Meeting: "seoul-convention.1"})
-	h.do(in, assembly.TypeCheckIn, assembly.MeetingBody{Meeting: "seoul-convention.1"})
-	h.rejectDo(out, assembly.TypeCheckIn, assembly.MeetingBody{Meeting: "seoul-convention.1"}, assembly.CodeNotEligible)
 }

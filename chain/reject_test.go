@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
-	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/tx"
@@ -93,14 +92,6 @@ func TestEnvelopeRejections(t *testing.T) {
 	}
 }
 
-// TestFailedTxKeepsNonce: a rejected tx does not consume the signer's nonce,
-// so the next tx with the same nonce goes through.
-func TestFailedTxKeepsNonce(t *testing.T) {
-	h := newHarness(t)
-	h.rejectDo(h.admin, token.TypeBurn, token.BurnBody{Amount: 1000}, codes.InsufficientPoints)
-	h.do(h.admin, token.TypeBurn, token.BurnBody{Amount: 1})
-}
-
 // TestMempoolNoncesChain: several txs of one signer can wait in the mempool
 // together, each with the next nonce; a gap or a duplicate is refused.
 func TestMempoolNoncesChain(t *testing.T) {
@@ -142,35 +133,6 @@ func TestSignatureVerifiedOncePerNode(t *testing.T) {
 	if hits := h.app.Stats().SigCacheHits; hits != 1 {
 		t.Fatalf("an unchecked tx hit the cache")
 	}
-}
-
-func TestRejectedMemberActions(t *testing.T) {
-	h := newHarness(t)
-	h.do(h.admin, org.TypeCreateChapter, org.CreateChapterBody{ID: "seoul", Name: "서울특별시당", Parent: "hq"})
-	code := "SEOUL-ABCD-EFGH-1234"
-	ch := members.EnrollmentCodeHash(testChainID, code)
-	enroll := members.EnrollBody{Entries: []members.EnrollEntry{{CodeHash: ch, Chapter: "seoul", Class: members.General}}}
-	h.do(h.admin, members.TypeEnroll, enroll)
-	h.rejectDo(h.admin, members.TypeEnroll, enroll, codes.AlreadyExists)
-	h.rejectDo(h.admin, members.TypeEnroll, members.EnrollBody{}, codes.InvalidArgument)
-	h.rejectDo(h.admin, members.TypeEnroll, members.EnrollBody{Entries: []members.EnrollEntry{{CodeHash: "zz", Chapter: "seoul", Class: members.General}}}, codes.InvalidArgument)
-	h.rejectDo(h.admin, members.TypeEnroll, members.EnrollBody{Entries: []members.EnrollEntry{{CodeHash: members.EnrollmentCodeHash(testChainID, "NOWHERE-CODE-1"), Chapter: "nowhere", Class: members.General}}}, codes.NotFound)
-	h.rejectDo(h.admin, members.TypeEnroll, members.EnrollBody{Entries: []members.EnrollEntry{{CodeHash: members.EnrollmentCodeHash(testChainID, "BADCLASS-CODE-1"), Chapter: "seoul", Class: "vip"}}}, codes.InvalidArgument)
-	// The admin's own key cannot redeem: it is a member already.
-	h.rejectDo(h.admin, members.TypeRedeem, members.RedeemBody{Code: code}, codes.AlreadyExists)
-	h.rejectDo(key("newbie"), members.TypeRedeem, members.RedeemBody{Code: "WRONG-CODE-0000"}, codes.NotFound)
-	// A code expires after the genesis TTL.
-	// (CheckTx judges windows by the last block's time, so let one block pass.)
-	h.now = h.now.Add(91 * 24 * 3600 * 1e9)
-	h.block()
-	h.rejectDo(key("newbie"), members.TypeRedeem, members.RedeemBody{Code: code}, codes.Expired)
-	// Suspension needs a known reason code; withdrawal by a non-member fails.
-	h.rejectDo(h.admin, members.TypeSuspend, members.StatusBody{Member: idOf(h.admin), Reason: 77}, codes.InvalidArgument)
-	h.rejectDo(key("nobody"), members.TypeWithdraw, members.WithdrawBody{}, codes.UnknownSigner)
-	h.rejectDo(h.admin, members.TypeSuspend, members.StatusBody{Member: "m0000000000000000000a", Reason: 1}, codes.NotFound)
-	// A rotation must prove possession of the new key.
-	nk := key("new")
-	h.rejectDo(h.admin, members.TypeRotateKey, members.RotateKeyBody{NewKey: pubHex(nk), NewKeySignature: "00"}, codes.BadSignature)
 }
 
 // TestEmptyBlockKeepsAppHash: a block without txs changes nothing, so the
