@@ -9,6 +9,7 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/ceremony"
+	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
 )
@@ -216,6 +217,31 @@ func TestCeremonyDeadlineDisqualifiesADealerWhoDoesNotAnswer(t *testing.T) {
 	finishAcks(t, p)
 	if s := p.election().Status; s != election.PhaseReady {
 		t.Fatalf("status %s, want ready", s)
+	}
+	// The election runs to its end with the disqualified dealer's trustee
+	// still decrypting (its key share sums the qualified dealings), and
+	// the record verifies: the verifier recomputes the same QUAL.
+	v, creds := p.credentials(0)
+	e = p.election()
+	p.at(e.VoteStart)
+	p.castAll([]*ballot.Ballot{p.seal(v, creds, 1)})
+	p.at(e.VoteEnd)
+	for _, l := range []int{1, 3} {
+		typ, body, _, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[l-1], l, h.now.Unix())
+		if err != nil || typ != election.TypeDecrypt {
+			t.Fatalf("trustee %d: %q %v", l, typ, err)
+		}
+		h.do(p.trustees[l-1], typ, body)
+	}
+	if tl, _ := election.GetTally(h.snap(), p.id); fmt.Sprint(tl.Results) != "[[0 1 0]]" {
+		t.Fatalf("results %v", tl.Results)
+	}
+	rec, err := election.Record(h.snap(), p.id, election.BallotsFromBlocks(h.blockTxs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := record.VerifyBytes(rec.Encode(), record.Options{}); !rep.OK() {
+		t.Fatalf("record of a ceremony concluded at its deadline fails %v", rep.Failed())
 	}
 }
 
