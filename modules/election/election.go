@@ -1168,7 +1168,8 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 			return CodeDuplicateBallot.Errorf("this ballot was cast or spoiled already")
 		}
 		// The one-time key is the 32 bytes after the version and election ID.
-		return e.checkRevotes(ctx.Store, hex.EncodeToString(raw[33:65]))
+		otkHex := hex.EncodeToString(raw[33:65])
+		return e.checkRevotes(ctx.Store, otkHex, ctx.Store.Get(otkKey(e.ID, otkHex)))
 	}
 	var b *ballot.Ballot
 	if v := m.verdictFor(h); v != nil {
@@ -1195,7 +1196,8 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	}
 	otk := b.OneTimeKeyBytes()
 	otkHex := hex.EncodeToString(otk[:])
-	if err := e.checkRevotes(ctx.Store, otkHex); err != nil {
+	prev := ctx.Store.Get(otkKey(e.ID, otkHex))
+	if err := e.checkRevotes(ctx.Store, otkHex, prev); err != nil {
 		return err
 	}
 	if ctx.Checking {
@@ -1207,7 +1209,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 		return codes.Internal.Errorf("stored aggregate: %v", err)
 	}
 	replaces := int64(-1)
-	if prev := ctx.Store.Get(otkKey(e.ID, otkHex)); prev != nil {
+	if prev != nil {
 		seq, _ := strconv.ParseUint(string(prev), 10, 64)
 		old, ok := GetBallot(ctx.Store, e.ID, seq)
 		if !ok {
@@ -1252,12 +1254,12 @@ func (e *Election) maxRevotes() int {
 }
 
 // checkRevotes refuses a ballot under a one-time key that has used up its
-// re-votes. It counts by following the chain of replaced ballots from the
-// key's last one (at most maxRevotes+1 reads, only for keys that voted
+// re-votes; last is the key's entry in the one-time-key index (the seq of
+// its last ballot, nil if none). It counts by following the chain of
+// replaced ballots (at most maxRevotes+1 reads, only for keys that voted
 // before), so the cap needs no state of its own and elections created
 // before it keep their state layout.
-func (e *Election) checkRevotes(kv store.Reader, otkHex string) error {
-	last := kv.Get(otkKey(e.ID, otkHex))
+func (e *Election) checkRevotes(kv store.Reader, otkHex string, last []byte) error {
 	if last == nil {
 		return nil
 	}
