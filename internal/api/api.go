@@ -150,7 +150,10 @@ func (s *Server) routes() {
 		rt := rt
 		s.mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			err := rt.handler(w, r)
+			err := s.trusted()
+			if err == nil || rt.path == "/v1/status" || rt.path == "/v1/health" {
+				err = rt.handler(w, r)
+			}
 			code := codes.Of(err)
 			if err != nil {
 				writeError(w, err)
@@ -315,6 +318,40 @@ func (s *Server) caller(r *http.Request) (ed25519.PublicKey, error) {
 		return nil, codes.Forbidden.Errorf("%v", err)
 	}
 	return key, nil
+}
+
+// healthReporter is the optional part of Node that says whether the
+// node's state can be served (node.Node implements it).
+type healthReporter interface {
+	Health() node.HealthReport
+}
+
+// trusted refuses every route but status and health once the node knows
+// its state diverged from the chain's: what it would serve is not on chain.
+func (s *Server) trusted() error {
+	hr, ok := s.node.(healthReporter)
+	if !ok {
+		return nil
+	}
+	if h := hr.Health(); h.Health == node.Diverged {
+		return codes.Unavailable.Errorf("this node's state diverged from the chain's after height %d; it serves nothing until an operator restores it (%s)", h.Height, h.Reason)
+	}
+	return nil
+}
+
+// health answers GET /v1/health; 200 only when healthy.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	hr, ok := s.node.(healthReporter)
+	if !ok {
+		return codes.Unavailable.Errorf("this node does not report its health")
+	}
+	h := hr.Health()
+	status := http.StatusOK
+	if h.Health != node.Healthy {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, wire.Health{Health: string(h.Health), Reason: h.Reason, Height: h.Height, SecondsSinceCommit: h.SinceCommit.Seconds()})
+	return nil
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) error {

@@ -56,6 +56,10 @@ type Options struct {
 	// application's. pnyx refuses personal records this way, since the RPC
 	// cannot tell who is asking.
 	RefuseQuery func(*abci.RequestQuery) *abci.ResponseQuery
+	// StallAfter is how long without a commit Health calls the node halted
+	// (default: twice create_empty_blocks_interval plus timeout_commit, at
+	// least 10 s; never when empty blocks are off).
+	StallAfter time.Duration
 }
 
 // Node is a CometBFT node running an ABCI application in-process.
@@ -67,6 +71,11 @@ type Node struct {
 	logger log.Logger
 
 	refuseQuery func(*abci.RequestQuery) *abci.ResponseQuery
+
+	// watch and lastCommit (Unix nanoseconds) feed Health.
+	watch      *healthWatch
+	lastCommit atomic.Int64
+	stall      time.Duration
 
 	// committed is the height of the last block whose app Commit returned.
 	committed atomic.Int64
@@ -119,6 +128,8 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	watch := &healthWatch{}
+	logger = watchLogger{logger, watch}
 	pv, err := loadPrivValidator(conf)
 	if err != nil {
 		return nil, err
@@ -128,7 +139,9 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("node: load node key: %w", err)
 	}
 
-	n := &Node{home: conf.RootDir, config: conf, logger: logger, notify: make(chan struct{}), refuseQuery: opts.RefuseQuery}
+	n := &Node{home: conf.RootDir, config: conf, logger: logger, notify: make(chan struct{}), refuseQuery: opts.RefuseQuery,
+		watch: watch, stall: opts.StallAfter}
+	n.lastCommit.Store(time.Now().UnixNano())
 	n.txs = newTxTracker(opts.RecentTxs)
 	hooked := &commitHook{Application: app, n: n}
 	cmt, err := cmtnode.NewNode(conf, pv, nodeKey,
@@ -390,11 +403,15 @@ type Status struct {
 	CatchingUp       bool      // block-syncing from peers, not yet in consensus
 	Peers            int
 	Running          bool
+	// Health and HealthReason as Node.Health reports them.
+	Health       Health
+	HealthReason string
 }
 
 // Status reports the node's height, app hash, latest block time, whether it
 // is catching up, its validator address and peer count.
 func (n *Node) Status() (Status, error) {
+	h := n.Health() // before the lock: Health takes it too
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	if n.stopped {
@@ -408,6 +425,7 @@ func (n *Node) Status() (Status, error) {
 		Height:           n.committed.Load(),
 		Running:          n.started,
 	}
+	s.Health, s.HealthReason = h.Health, h.Reason
 	if n.started {
 		s.CatchingUp = n.cmt.ConsensusReactor().WaitSync()
 		s.Peers = n.cmt.Switch().Peers().Size()
@@ -537,6 +555,8 @@ func (h *commitHook) Commit(ctx context.Context, req *abci.RequestCommit) (*abci
 	if err == nil && h.height > 0 {
 		h.n.recent.committed(h.height)
 		h.n.committed.Store(h.height)
+		// Wall-clock time for Health only; nothing in a block sees it.
+		h.n.lastCommit.Store(time.Now().UnixNano())
 		h.n.wake()
 	}
 	return res, err

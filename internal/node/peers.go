@@ -12,6 +12,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/p2p"
 )
 
 // AllowListFile is HOME/config/allowed_peers: node IDs (one a line, '#'
@@ -117,4 +118,15 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// HomeNodeID is the node ID of home's node key, the ID its peers list.
+func HomeNodeID(home string) (string, error) {
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	key, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return "", fmt.Errorf("node: node key: %w", err)
+	}
+	return string(key.ID()), nil
 }

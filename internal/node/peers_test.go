@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 )
@@ -113,4 +115,86 @@ func TestPeerNotInAllowListCannotSync(t *testing.T) {
 	s = startStranger(t, home, v.P2PAddress())
 	t.Cleanup(func() { _ = s.Stop() })
 	nodetest.WaitHeight(ctx, t, s, v.LatestHeight())
+}
+
+// divergingApp computes another app hash than the network at one height,
+// as a node whose state was corrupted does.
+type divergingApp struct {
+	abci.Application
+	at int64
+}
+
+func (a divergingApp) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	res, err := a.Application.FinalizeBlock(ctx, req)
+	if err == nil && req.Height == a.at {
+		res.AppHash = append([]byte("corrupt"), res.AppHash...)
+	}
+	return res, err
+}
+
+// TestDivergedNodeSaysSo reproduces the first half of finding 6 of issue 12:
+// a node whose app hash differs from the chain's kept answering as if all
+// were well. The node must report itself diverged (and the validator it
+// follows healthy).
+func TestDivergedNodeSaysSo(t *testing.T) {
+	out := t.TempDir()
+	homes, err := node.Testnet(out, 1, node.TestnetOptions{ChainID: "pnyx-diverge", AppState: json.RawMessage(`{}`),
+		P2PPorts: nodetest.FreePorts(t, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := node.New(homes[0], newCounter(t, homes[0]), node.Options{LogLevel: "none", Config: busy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// Txs, so the app hash changes from block to block.
+	for i := range 20 {
+		if _, err := v.BroadcastTxSync(ctx, []byte(fmt.Sprintf("tx-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	nodetest.WaitHeight(ctx, t, v, 12)
+
+	home := strangerHome(t, homes[0], v.P2PAddress())
+	id, err := node.HomeNodeID(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.AllowPeers(homes[0], id); err != nil {
+		t.Fatal(err)
+	}
+	f, err := node.New(home, divergingApp{newCounter(t, home), 4}, node.Options{LogLevel: "none", Config: func(c *node.Config) {
+		busy(c)
+		c.P2P.PersistentPeers = v.P2PAddress()
+		c.P2P.AllowDuplicateIP = true
+		c.P2P.AddrBookStrict = false
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Stop() })
+	deadline := time.Now().Add(20 * time.Second)
+	for f.Health().Health != node.Diverged && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if h := f.Health(); h.Health != node.Diverged {
+		t.Fatalf("follower with a corrupt app hash at height 4 reports %q (%s) at height %d", h.Health, h.Reason, h.Height)
+	}
+	st, err := f.Status()
+	if err != nil || st.Health != node.Diverged {
+		t.Fatalf("follower status health %q, err %v", st.Health, err)
+	}
+	if h := v.Health(); h.Health != node.Healthy {
+		t.Fatalf("validator reports %q: %s", h.Health, h.Reason)
+	}
 }
