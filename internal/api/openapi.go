@@ -57,11 +57,31 @@ func (s *Server) openAPI() []byte {
 		}
 		paths[rt.path][strings.ToLower(rt.method)] = op
 	}
+	// The transaction types come from the same table the chain routes by:
+	// every module spec's routes, with their body structs.
+	var txTypes []map[string]any
+	if s.app != nil {
+		for _, sp := range s.app.Specs() {
+			for _, r := range sp.Routes {
+				t := map[string]any{"type": r.Type, "module": sp.Name}
+				if r.Anonymous {
+					t["anonymous"] = true
+				}
+				if b := r.Body(); b != nil {
+					t["body"] = sc.of(b)
+				}
+				txTypes = append(txTypes, t)
+			}
+		}
+	}
 	paths["/metrics"] = map[string]any{"get": map[string]any{"summary": "Prometheus metrics", "responses": map[string]any{"200": map[string]any{"description": "text exposition format"}}}}
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info":    map[string]any{"title": "pnyx API", "version": "1", "description": "The party chain's HTTP API. Errors carry stable numeric codes (package codes). The JSON shapes are package wire's types."},
 		"paths":   paths,
+		// x-pnyx-transactions lists every tx type a submitted envelope may
+		// carry, its module, and the schema of its canonical JSON body.
+		"x-pnyx-transactions": txTypes,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"pnyxSignedRead": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization",
 				"description": "Pnyx key=<hex>,time=<unix>,sig=<hex>: Ed25519 over \"pnyx/read/v1\\0\" chainID \\0 METHOD \\0 URI \\0 time"}},
