@@ -124,6 +124,10 @@ type Options struct {
 	// APIAddr is the API's listen address; "127.0.0.1:0" picks a free port.
 	// Empty means DefaultAPIAddr.
 	APIAddr string
+	// P2PAddr and RPCAddr, when set, replace config.toml's listen
+	// addresses for this run ("tcp://host:port"); RPCAddr node.RPCOff turns
+	// CometBFT's RPC off.
+	P2PAddr, RPCAddr string
 	// CheckInvariants re-checks module invariants after every block.
 	CheckInvariants bool
 	// Node passes options to the CometBFT node (log level, config tweaks).
@@ -185,6 +189,7 @@ type Running struct {
 	APIMaxConns int
 
 	indexer *indexer
+	unlock  func()
 	limit   *limitListener
 	http    *http.Server
 	done    chan error
@@ -206,34 +211,44 @@ func NewApp(home string, opts chain.Options) (*chain.App, *store.Store, error) {
 	return chain.New(st, modules.New(), opts), st, nil
 }
 
-// Start opens the state, starts the node and serves the API.
-func Start(home string, opts Options) (*Running, error) {
+// Start opens the state, starts the node and serves the API. It first
+// locks the home (a second start on it says the home is in use); every
+// failure names its cause and releases what was opened, so the home can be
+// started again.
+func Start(home string, opts Options) (r *Running, err error) {
 	if !node.IsInitialized(home) {
 		return nil, fmt.Errorf("launch: %s is not initialized (run `pnyx init --home %s`)", home, home)
 	}
+	unlock, err := lockHome(home)
+	if err != nil {
+		return nil, err
+	}
+	var undo []func() // run in reverse when Start fails
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+			unlock()
+		}
+	}()
 	app, st, err := NewApp(home, chain.Options{CheckInvariants: opts.CheckInvariants})
 	if err != nil {
 		return nil, err
 	}
-	nodeOpts := opts.Node
-	if nodeOpts.RefuseQuery == nil {
-		nodeOpts.RefuseQuery = refusePersonal
-	}
-	n, err := node.New(home, app, nodeOpts)
+	undo = append(undo, func() { st.Close() })
+	n, err := node.New(home, app, nodeOptions(opts))
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
+	undo = append(undo, func() { n.Stop() })
 	ix, err := startIndexer(home, n)
 	if err != nil {
-		n.Stop()
-		st.Close()
 		return nil, err
 	}
+	undo = append(undo, func() { ix.stop() })
 	if err := n.Start(); err != nil {
-		ix.stop()
-		st.Close()
-		return nil, err
+		return nil, fmt.Errorf("launch: start the node (p2p %s, rpc %q): %w", n.Config().P2P.ListenAddress, n.Config().RPC.ListenAddress, err)
 	}
 	addr := opts.APIAddr
 	if addr == "" {
@@ -241,17 +256,14 @@ func Start(home string, opts Options) (*Running, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		ix.stop()
-		n.Stop()
-		st.Close()
 		return nil, fmt.Errorf("launch: API listen %s: %w", addr, err)
 	}
 	lim := opts.API.withDefaults()
 	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs"), Index: ix.x,
 		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes})
 	party, _ := app.Program().(*modules.Party)
-	r := &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
-		APIMaxConns: lim.MaxConns,
+	r = &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
+		APIMaxConns: lim.MaxConns, unlock: unlock,
 		http: &http.Server{Handler: srv.Handler(),
 			ReadHeaderTimeout: lim.HeaderTimeout, ReadTimeout: lim.ReadTimeout,
 			WriteTimeout: lim.WriteTimeout, IdleTimeout: lim.IdleTimeout,
@@ -260,6 +272,32 @@ func Start(home string, opts Options) (*Running, error) {
 	r.limit = newLimitListener(ln, lim.MaxConns)
 	go func() { r.done <- r.http.Serve(r.limit) }()
 	return r, nil
+}
+
+// nodeOptions adds to opts.Node what Start decides: the listen addresses
+// of this run and the refusal of personal records over abci_query.
+func nodeOptions(opts Options) node.Options {
+	no := opts.Node
+	if no.RefuseQuery == nil {
+		no.RefuseQuery = refusePersonal
+	}
+	adjust := no.Config
+	no.Config = func(c *node.Config) {
+		if adjust != nil {
+			adjust(c)
+		}
+		if opts.P2PAddr != "" {
+			c.P2P.ListenAddress = opts.P2PAddr
+		}
+		switch opts.RPCAddr {
+		case "":
+		case node.RPCOff:
+			c.RPC.ListenAddress = ""
+		default:
+			c.RPC.ListenAddress = opts.RPCAddr
+		}
+	}
+	return no
 }
 
 // refusePersonal answers CometBFT's abci_query of a personal record with
@@ -298,6 +336,7 @@ func (r *Running) Stop() error {
 	errIndex := r.indexer.stop()
 	errNode := r.Node.Stop()
 	errStore := r.Store.Close()
+	r.unlock()
 	return errors.Join(errHTTP, errIndex, errNode, errStore)
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -236,5 +237,64 @@ func TestCometRPCOffByDefaultAndRefusesPersonalRecords(t *testing.T) {
 		if code, val := abciQuery(t, rpc, key); code == 0 || len(val) != 0 {
 			t.Errorf("abci_query of a %s record: code %d, value %q", name, code, val)
 		}
+	}
+}
+
+// TestSecondStartSaysHomeInUse covers finding 11 of issue 12: a second
+// start on the same home must say the home is in use, not fail somewhere
+// inside a database; after the first stops, the home starts again.
+func TestSecondStartSaysHomeInUse(t *testing.T) {
+	home := initHome(t)
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: quietBusy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: quietBusy()})
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second start on a running home: %v", err)
+	}
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	r, err = launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", Node: quietBusy()})
+	if err != nil {
+		t.Fatalf("start after stop: %v", err)
+	}
+	_ = r.Stop()
+}
+
+// TestListenAddressesAndStartFailures covers finding 11 of issue 12: every
+// listen address is an option (no editing config.toml), and a start that
+// fails says why — here, a peer port someone else holds — and leaves the
+// home usable.
+func TestListenAddressesAndStartFailures(t *testing.T) {
+	home := initHome(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, err = launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", P2PAddr: "tcp://" + taken.Addr().String(), Node: quietBusy()})
+	if err == nil || !strings.Contains(err.Error(), taken.Addr().String()) || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("start on a taken peer port: %v", err)
+	}
+
+	ports := nodetest.FreePorts(t, 2)
+	p2p, rpc := fmt.Sprintf("127.0.0.1:%d", ports[0]), fmt.Sprintf("127.0.0.1:%d", ports[1])
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", P2PAddr: "tcp://" + p2p, RPCAddr: "tcp://" + rpc, Node: quietBusy()})
+	if err != nil {
+		t.Fatalf("start after a failed start: %v", err)
+	}
+	t.Cleanup(func() { _ = r.Stop() })
+	for _, addr := range []string{p2p, rpc} {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			t.Errorf("nothing listens on %s: %v", addr, err)
+			continue
+		}
+		c.Close()
+	}
+	if r.Node.P2PAddress() != r.Node.NodeID()+"@"+p2p {
+		t.Errorf("P2PAddress %s", r.Node.P2PAddress())
 	}
 }
