@@ -171,15 +171,7 @@ func (r *Record) writeCeremonyPrefix(w *group.Writer) {
 		w.Fixed(k)
 	}
 	for _, d := range r.Dealings {
-		for _, A := range d.Commitments {
-			w.Element(A)
-		}
-		for _, p := range d.Proofs {
-			p.Encode(w)
-		}
-		for _, s := range d.Shares {
-			w.Fixed(s)
-		}
+		ceremony.WriteDealing(w, d)
 	}
 	w.Uint16(uint16(len(r.Complaints)))
 	for _, c := range r.Complaints {
@@ -303,10 +295,7 @@ func (r *Record) Stream(l Lists) (*Streamer, error) {
 	w.Uint16(uint16(len(r.Decryptions)))
 	for _, d := range r.Decryptions {
 		w.Uint16(uint16(d.Trustee))
-		for t := range d.D {
-			w.Element(d.D[t])
-			d.Proofs[t].Encode(w)
-		}
+		ceremony.WriteShare(w, d)
 	}
 	for _, c := range r.Results {
 		for _, v := range c {
@@ -421,17 +410,7 @@ func Decode(data []byte) (*Record, error) {
 		r.HPKEKeys = append(r.HPKEKeys, rd.Fixed("hpke_key", ceremony.HPKEKeySize))
 	}
 	for i := 1; i <= r.N && rd.Err() == nil; i++ {
-		d := &ceremony.Dealing{Dealer: i}
-		for j := 0; j < r.K; j++ {
-			d.Commitments = append(d.Commitments, rd.PublicKey("dealing.commitment"))
-		}
-		for j := 0; j < r.K; j++ {
-			d.Proofs = append(d.Proofs, group.ReadSchnorr(rd, "dealing.pok"))
-		}
-		for l := 0; l < r.N; l++ {
-			d.Shares = append(d.Shares, rd.Fixed("dealing.sealed_share", ceremony.ShareCiphertextSize))
-		}
-		r.Dealings = append(r.Dealings, d)
+		r.Dealings = append(r.Dealings, ceremony.ReadDealing(rd, r.Params(), i))
 	}
 	nc := int(rd.Uint16("complaints"))
 	for i := 0; i < nc && rd.Err() == nil; i++ {
@@ -522,12 +501,8 @@ func Decode(data []byte) (*Record, error) {
 		rd.Fail("decryption_shares", ErrFormat)
 	}
 	for i := 0; i < nd && rd.Err() == nil; i++ {
-		d := &ceremony.DecryptionShare{Trustee: int(rd.Uint16("share.trustee"))}
-		for t := 0; t < nct; t++ {
-			d.D = append(d.D, rd.Element("share.D"))
-			d.Proofs = append(d.Proofs, group.ReadDLEQ(rd, "share.proof"))
-		}
-		r.Decryptions = append(r.Decryptions, d)
+		l := int(rd.Uint16("share.trustee"))
+		r.Decryptions = append(r.Decryptions, ceremony.ReadShare(rd, l, nct))
 	}
 	r.Results = make([][]uint64, len(m.Contests))
 	for i, c := range m.Contests {

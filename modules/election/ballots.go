@@ -211,14 +211,6 @@ func (m *Elections) wasChecked(h [32]byte) bool {
 	return ok
 }
 
-// trackingCode is ballot.Ballot.TrackingCode computed from the bytes.
-func trackingCode(raw []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte("pnyx/election/tracking/v1"))
-	h.Write(raw)
-	return h.Sum(nil)
-}
-
 // cheap decodes raw and checks its credentials and one-time signature,
 // unless this node did so before.
 func (m *Elections) cheap(c *ballot.Election, raw []byte, h [32]byte, keep bool) (*ballot.Ballot, error) {
@@ -293,7 +285,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	if ctx.Checking && m.wasChecked(h) && len(raw) == c.Size() {
 		// Preverify checked credentials and signature (and decoded it):
 		// CheckTx needs only the duplicate check, and writes nothing.
-		if ctx.Store.Get(TrackingKey(e.ID, hex.EncodeToString(trackingCode(raw)))) != nil {
+		if tc := ballot.TrackingCodeOf(raw); ctx.Store.Get(TrackingKey(e.ID, hex.EncodeToString(tc[:]))) != nil {
 			return CodeDuplicateBallot.Errorf("this ballot was cast or spoiled already")
 		}
 		// The one-time key is the 32 bytes after the version and election ID.

@@ -90,47 +90,12 @@ func (m *Elections) trusteeKey(ctx *module.Context, b TrusteeKeyBody) error {
 	return nil
 }
 
-// EncodeDealing is the dealing's layout in the record: k commitments ‖
-// k Schnorr proofs ‖ n sealed shares.
-func EncodeDealing(d *ceremony.Dealing) []byte {
-	w := &group.Writer{}
-	for _, A := range d.Commitments {
-		w.Element(A)
-	}
-	for _, p := range d.Proofs {
-		p.Encode(w)
-	}
-	for _, s := range d.Shares {
-		w.Fixed(s)
-	}
-	return w.Buf
-}
-
-// DecodeDealing parses a dealing of dealer for parameters p.
-func DecodeDealing(p ceremony.Params, dealer int, raw []byte) (*ceremony.Dealing, error) {
-	rd := group.NewReader(raw)
-	d := &ceremony.Dealing{Dealer: dealer}
-	for range p.K {
-		d.Commitments = append(d.Commitments, rd.PublicKey("commitment"))
-	}
-	for range p.K {
-		d.Proofs = append(d.Proofs, group.ReadSchnorr(rd, "proof"))
-	}
-	for range p.N {
-		d.Shares = append(d.Shares, rd.Fixed("sealed_share", ceremony.ShareCiphertextSize))
-	}
-	if err := rd.Finish(); err != nil {
-		return nil, err
-	}
-	return d, nil
-}
-
 func (e *Election) dealing(kv store.Reader, l int) *ceremony.Dealing {
 	raw := kv.Get(dealingKey(e.ID, l))
 	if raw == nil {
 		return nil
 	}
-	d, err := DecodeDealing(e.params(), l, raw)
+	d, err := ceremony.DecodeDealing(e.params(), l, raw)
 	if err != nil {
 		panic(fmt.Sprintf("election: stored dealing %d of %s is corrupt: %v", l, e.ID, err))
 	}
@@ -174,7 +139,7 @@ func (m *Elections) deal(ctx *module.Context, b DealBody) error {
 	if err != nil {
 		return codes.InvalidArgument.Errorf("dealing is not hex")
 	}
-	d, err := DecodeDealing(e.params(), l, raw)
+	d, err := ceremony.DecodeDealing(e.params(), l, raw)
 	if err != nil {
 		return CodeCeremony.Errorf("dealing of trustee %d: %v", l, err)
 	}

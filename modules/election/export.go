@@ -5,13 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"github.com/pnyx-party/pnyx/module"
 	"strconv"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/election/record"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
+	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
@@ -168,7 +169,7 @@ func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Str
 		n += len(c.Options)
 	}
 	for _, l := range t.Shares {
-		s, err := DecodeShare(l, n, kv.Get(DecryptionKey(id, l)))
+		s, err := ceremony.DecodeShare(l, n, kv.Get(DecryptionKey(id, l)))
 		if err != nil {
 			return nil, err
 		}

@@ -175,7 +175,7 @@ func TestKitAckUnderAnotherCeremonyHashRevealsNoKeyShare(t *testing.T) {
 func dealingOf(t *testing.T, e *Election, b any) *ceremony.Dealing {
 	t.Helper()
 	raw, _ := hex.DecodeString(b.(DealBody).Dealing)
-	d, err := DecodeDealing(e.params(), 1, raw)
+	d, err := ceremony.DecodeDealing(e.params(), 1, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func interpolate(points map[int]*ristretto255.Scalar) *ristretto255.Scalar {
 // to the node's keys must not be points of the polynomial on chain.
 func TestKitDealingToTheNodesOwnKeysRevealsNotTheDealtPolynomial(t *testing.T) {
 	e, kv, seeds := ceremonyAt(t, 3, 2, true, nil)
-	onChain, _ := DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
+	onChain, _ := ceremony.DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
 	forged := *e
 	forged.Dealt = []bool{false, true, true}
 	forged.HPKEKeys = append([]string(nil), e.HPKEKeys...)
@@ -320,7 +320,7 @@ func TestKitFakeComplaintsGetNoEvaluationsInTheClear(t *testing.T) {
 	}
 	e.Complaints = []Complaint{{Accuser: 2, Dealer: 1}, {Accuser: 3, Dealer: 1}}
 	points := harvestAnswers(t, e, kv, seeds[0], nil)
-	onChain, _ := DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
+	onChain, _ := ceremony.DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
 	if len(points) >= e.Threshold && group.BaseMult(interpolate(points)).Equal(onChain.Commitments[0]) == 1 {
 		t.Fatalf("a node serving fake complaints got %d evaluations of trustee 1's polynomial and interpolated its secret coefficient", len(points))
 	}
@@ -382,7 +382,7 @@ func TestKitRememberingFakeComplaintsOneViewAtATimeGetNoSecret(t *testing.T) {
 		raw, _ := hex.DecodeString(body.(AnswerBody).Share)
 		points[accuser], _ = group.DecodeScalar(raw)
 	}
-	onChain, _ := DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
+	onChain, _ := ceremony.DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
 	if len(points) >= e.Threshold && group.BaseMult(interpolate(points)).Equal(onChain.Commitments[0]) == 1 {
 		t.Fatal("a node showing one fake complaint per view interpolated trustee 1's secret coefficient")
 	}

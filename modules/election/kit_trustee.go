@@ -146,12 +146,12 @@ func DecryptBodyFor(kv store.Reader, e *Election, t *ceremony.Trustee) (DecryptB
 	if err != nil {
 		return DecryptBody{}, err
 	}
-	return DecryptBody{Election: e.ID, Share: hex.EncodeToString(EncodeShare(s))}, nil
+	return DecryptBody{Election: e.ID, Share: hex.EncodeToString(ceremony.EncodeShare(s))}, nil
 }
 
 // DealBodyFor publishes a dealing.
 func DealBodyFor(id string, d *ceremony.Dealing) DealBody {
-	return DealBody{Election: id, Dealing: hex.EncodeToString(EncodeDealing(d))}
+	return DealBody{Election: id, Dealing: hex.EncodeToString(ceremony.EncodeDealing(d))}
 }
 
 // TrusteeMemory is what a trustee's kit remembers between steps, on the

@@ -85,28 +85,6 @@ func addCiphertexts(agg, sel [][]ballot.Ciphertext, subtract bool) [][]ballot.Ci
 	return agg
 }
 
-// EncodeShare is a decryption share's layout in the record (without the
-// trustee index): for each ciphertext D ‖ a ‖ b ‖ v.
-func EncodeShare(s *ceremony.DecryptionShare) []byte {
-	w := &group.Writer{}
-	for t := range s.D {
-		w.Element(s.D[t])
-		s.Proofs[t].Encode(w)
-	}
-	return w.Buf
-}
-
-// DecodeShare parses trustee l's share over n ciphertexts.
-func DecodeShare(l, n int, raw []byte) (*ceremony.DecryptionShare, error) {
-	rd := group.NewReader(raw)
-	s := &ceremony.DecryptionShare{Trustee: l}
-	for range n {
-		s.D = append(s.D, rd.Element("D"))
-		s.Proofs = append(s.Proofs, group.ReadDLEQ(rd, "proof"))
-	}
-	return s, rd.Finish()
-}
-
 func (m *Elections) decrypt(ctx *module.Context, b DecryptBody) error {
 	e, err := load(ctx.Store, b.Election)
 	if err != nil {
@@ -139,7 +117,7 @@ func (m *Elections) decrypt(ctx *module.Context, b DecryptBody) error {
 	if err != nil || hex.EncodeToString(raw) != b.Share {
 		return codes.InvalidArgument.Errorf("share must be lowercase hex")
 	}
-	s, err := DecodeShare(l, len(alphas), raw)
+	s, err := ceremony.DecodeShare(l, len(alphas), raw)
 	if err != nil {
 		return CodeShareInvalid.Errorf("share of trustee %d: %v", l, err)
 	}
@@ -153,7 +131,7 @@ func (m *Elections) decrypt(ctx *module.Context, b DecryptBody) error {
 	if len(t.Shares) >= e.Threshold {
 		var shares []*ceremony.DecryptionShare
 		for _, j := range t.Shares {
-			sj, err := DecodeShare(j, len(alphas), ctx.Store.Get(DecryptionKey(e.ID, j)))
+			sj, err := ceremony.DecodeShare(j, len(alphas), ctx.Store.Get(DecryptionKey(e.ID, j)))
 			if err != nil {
 				return codes.Internal.Errorf("stored share %d: %v", j, err)
 			}
