@@ -544,7 +544,7 @@ func (s *Server) getTx(w http.ResponseWriter, r *http.Request) error {
 	}
 	o, ok := s.node.FindTx(hash)
 	if !ok {
-		return codes.NotFound.Errorf("tx %x is not among the recently committed txs", hash)
+		return codes.NotFound.Errorf("tx %x is not in any committed block this node holds", hash)
 	}
 	writeJSON(w, http.StatusOK, outcome(o))
 	return nil

@@ -305,21 +305,43 @@ func (n *Node) WaitTx(ctx context.Context, hash []byte) (TxOutcome, error) {
 	if n.isStopped() {
 		return TxOutcome{}, ErrStopped
 	}
+	// A tx committed before the follower's cache: in the lookup. One that
+	// commits after this check reaches the cache, which wait checks first.
+	if o, ok := n.lookupTx(hash); ok {
+		return o, nil
+	}
 	return n.txs.wait(ctx, hash)
 }
 
-// FindTx returns the outcome of a tx committed recently (since New; the
-// newest Options.RecentTxs txs).
+// FindTx returns the outcome of a committed tx: from memory for the newest
+// Options.RecentTxs, else from the durable lookup (txlookup.go), which
+// covers every stored block once the follower has caught up after a start.
 func (n *Node) FindTx(hash []byte) (TxOutcome, bool) {
-	return n.txs.find(hash)
+	if o, ok := n.txs.find(hash); ok {
+		return o, true
+	}
+	return n.lookupTx(hash)
 }
 
 // trackTxs is the one internal follower: it records every committed tx in
 // the recent-tx cache and releases its waiters.
 func (n *Node) trackTxs(ctx context.Context, from int64) {
 	defer n.followerWG.Done()
+	recording := true
 	err := n.Follow(ctx, from, func(b CommittedBlock) error {
 		n.txs.add(&b)
+		// A lookup that cannot be written (a full disk) must not stop the
+		// follower, which WaitTx depends on: stop recording, so the lookup's
+		// height stays where its entries are complete, and the next start
+		// records the rest again.
+		if recording {
+			if err := n.recordTxs(&b); err != nil {
+				recording = false
+				if !errors.Is(err, errDBClosed) {
+					n.logger.Error("pnyx tx lookup: not recording until restart", "height", b.Height, "err", err)
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ErrStopped) {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 	cfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
@@ -100,6 +101,7 @@ type Node struct {
 	checkTxMu sync.Mutex
 
 	txs         *txTracker
+	lookup      dbm.DB // the durable tx lookup (txlookup.go)
 	recent      recentBlocks
 	followerCtx context.Context
 	cancel      context.CancelFunc
@@ -174,11 +176,22 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("node: load state: %w", err)
 	}
 	n.committed.Store(st.LastBlockHeight)
+	lookup, indexed, err := openTxLookup(conf)
+	if err != nil {
+		n.closeUnstarted()
+		return nil, err
+	}
+	n.lookup = lookup
 	n.followerCtx, n.cancel = context.WithCancel(context.Background())
 	// The follower behind WaitTx and FindTx runs from here on, so a WaitTx
-	// may be registered before Start.
+	// may be registered before Start. It starts where the durable lookup
+	// stopped (from the oldest stored block if that is later), so blocks
+	// committed before a crash, or all of them after the lookup was
+	// deleted, are recorded again.
+	from := min(indexed, st.LastBlockHeight) + 1
+	from = max(from, env.BlockStore.Base())
 	n.followerWG.Add(1)
-	go n.trackTxs(n.followerCtx, n.committed.Load()+1)
+	go n.trackTxs(n.followerCtx, from)
 	return n, nil
 }
 
@@ -282,6 +295,9 @@ func (n *Node) Start() error {
 		n.cancel()
 		n.txs.stop()
 		n.wake()
+		// The follower may be mid-block; the lookup refuses writes once
+		// closed (closeSafeDB), and nothing it writes can be wrong.
+		_ = n.lookup.Close()
 		return fmt.Errorf("node: start: %w", err)
 	}
 	n.started = true
@@ -321,6 +337,9 @@ func (n *Node) Stop() error {
 		n.closeUnstarted()
 	}
 	n.txs.stop()
+	if n.lookup != nil {
+		_ = n.lookup.Close()
+	}
 	if n.started {
 		go collectLeakedConns()
 	}
@@ -359,6 +378,9 @@ func (n *Node) closeUnstarted() {
 		_ = n.env.StateStore.Close()
 	}
 	_ = n.cmt.EvidencePool().Close()
+	if n.lookup != nil {
+		_ = n.lookup.Close()
+	}
 }
 
 // Home is the node's home directory (absolute).

@@ -41,19 +41,7 @@ func (t *txTracker) add(b *CommittedBlock) {
 	for i, tx := range b.Txs {
 		var key [32]byte
 		copy(key[:], TxHash(tx))
-		r := b.Results[i]
-		out := TxOutcome{
-			Hash:      key[:],
-			Height:    b.Height,
-			Index:     uint32(i),
-			Code:      r.Code,
-			Codespace: r.Codespace,
-			Log:       r.Log,
-			Data:      r.Data,
-			GasWanted: r.GasWanted,
-			GasUsed:   r.GasUsed,
-			Events:    r.Events,
-		}
+		out := outcomeOf(b, i)
 		// The same tx bytes can be included twice (the mempool gives no
 		// replay protection; the app rejects the replay). Keep the first
 		// outcome: that is the one that changed state.
@@ -71,6 +59,23 @@ func (t *txTracker) add(b *CommittedBlock) {
 			ch <- out // buffered, one send per channel
 		}
 		delete(t.waiters, key)
+	}
+}
+
+// outcomeOf is the outcome of b's i-th tx.
+func outcomeOf(b *CommittedBlock, i int) TxOutcome {
+	r := b.Results[i]
+	return TxOutcome{
+		Hash:      TxHash(b.Txs[i]),
+		Height:    b.Height,
+		Index:     uint32(i),
+		Code:      r.Code,
+		Codespace: r.Codespace,
+		Log:       r.Log,
+		Data:      r.Data,
+		GasWanted: r.GasWanted,
+		GasUsed:   r.GasUsed,
+		Events:    r.Events,
 	}
 }
 
