@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/progress"
+	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
@@ -188,12 +190,76 @@ func newRoleCmd() *cobra.Command {
 	return roleCmd
 }
 
+// newTxCmd reads the tx types from the module specs, the table the chain
+// routes by: `tx types` lists them with their body fields, and `tx send`
+// signs any of them from JSON, for what no dedicated command covers yet.
 func newTxCmd() *cobra.Command {
 	txCmd := &cobra.Command{Use: "tx", Short: "Transactions"}
 	txCmd.AddCommand(&cobra.Command{Use: "show HASH", Short: "Show a committed tx's outcome", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		return s.show("/v1/txs/"+a[0], false)
 	})})
+	txCmd.AddCommand(&cobra.Command{Use: "types", Short: "List every transaction type, its module and its body's JSON fields", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		for _, sp := range modules.New().Specs() {
+			for _, r := range sp.Routes {
+				note := ""
+				if r.Anonymous {
+					note = " (anonymous)"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%-26s %-9s {%s}%s\n", r.Type, sp.Name, strings.Join(jsonFields(r.Body()), ", "), note)
+			}
+		}
+		return nil
+	}})
+	txCmd.AddCommand(&cobra.Command{Use: "send TYPE JSON", Short: "Sign a transaction of any type with --key from its JSON body, send it and wait for its commit", Args: cobra.ExactArgs(2), RunE: run(func(s *session, a []string) error {
+		body, err := bodyFromJSON(a[0], a[1])
+		if err != nil {
+			return err
+		}
+		return s.send(a[0], body)
+	})})
 	return txCmd
+}
+
+// bodyFromJSON decodes raw into typ's body struct, refusing unknown fields,
+// so the tx carries the body's canonical encoding.
+func bodyFromJSON(typ, raw string) (any, error) {
+	for _, sp := range modules.New().Specs() {
+		for _, r := range sp.Routes {
+			if r.Type != typ {
+				continue
+			}
+			if r.Anonymous {
+				return nil, fmt.Errorf("%s is anonymous: use its own command (pnyx election vote)", typ)
+			}
+			v := reflect.New(r.Body())
+			dec := json.NewDecoder(strings.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(v.Interface()); err != nil {
+				return nil, fmt.Errorf("%s body: %w (fields: %s)", typ, err, strings.Join(jsonFields(r.Body()), ", "))
+			}
+			return v.Elem().Interface(), nil
+		}
+	}
+	return nil, fmt.Errorf("no module handles tx type %q (pnyx tx types lists them)", typ)
+}
+
+// jsonFields names a body struct's JSON fields in order.
+func jsonFields(t reflect.Type) []string {
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 func newTokenCmd() *cobra.Command {
