@@ -198,3 +198,30 @@ func TestDivergedNodeSaysSo(t *testing.T) {
 		t.Fatalf("validator reports %q: %s", h.Health, h.Reason)
 	}
 }
+
+// TestNodeWithoutQuorumSaysHalted covers the second half of finding 6 of
+// issue 12: a halted node kept answering as if all were well. One of two
+// validators alone cannot commit; once it has waited past StallAfter it
+// reports halted.
+func TestNodeWithoutQuorumSaysHalted(t *testing.T) {
+	homes, err := node.Testnet(t.TempDir(), 2, node.TestnetOptions{ChainID: "pnyx-halt", AppState: json.RawMessage(`{}`),
+		P2PPorts: nodetest.FreePorts(t, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.New(homes[0], newCounter(t, homes[0]), node.Options{LogLevel: "none", Config: busy, StallAfter: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Stop() })
+	deadline := time.Now().Add(20 * time.Second)
+	for n.Health().Health != node.Halted && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if h := n.Health(); h.Health != node.Halted || n.LatestHeight() != 0 {
+		t.Fatalf("a validator without quorum at height %d reports %q (%s)", n.LatestHeight(), h.Health, h.Reason)
+	}
+}
