@@ -11,7 +11,9 @@
 //	HOME/config/genesis.json            chain ID, validators, pnyx app_state
 //	HOME/config/node_key.json           p2p identity
 //	HOME/config/priv_validator_key.json validator signing key (0600)
+//	HOME/config/allowed_peers           node IDs allowed besides persistent peers (optional)
 //	HOME/data/                          block store, state store, WAL, validator state
+//	HOME/data/txlookup.db               tx hash -> height, index (derived from blocks)
 //
 // Typical use:
 //
@@ -34,6 +36,16 @@
 // with its tx results, from any height, and is what the pnyx index is built
 // on. A block counts as committed once the application's Commit has returned,
 // so a caller woken by WaitTx or Follow can immediately query the new state.
+//
+// A node accepts only configured peers: new homes set filter_peers, and the
+// node answers CometBFT's filter queries from persistent_peers,
+// unconditional_peer_ids and HOME/config/allowed_peers (peers.go). Homes
+// made by Init listen for peers on loopback and leave CometBFT's RPC off.
+//
+// Health reports healthy, catching_up, halted (no commit for longer than
+// blocks come, or consensus stopped) or diverged (the validators committed
+// another app hash than this node's app computed); pnyx's API stops
+// serving reads from a diverged node.
 //
 // Stop closes every database; a new Node on the same home (in the same
 // process or another) resumes from disk.
