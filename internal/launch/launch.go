@@ -8,6 +8,13 @@
 //	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:26680"})
 //	defer r.Stop()
 //	fmt.Println("API on", r.APIURL)
+//
+// Start locks the home (HOME/data/pnyx.lock), so a second start on it says
+// the home is in use. The API it serves is bounded so that no client can
+// starve the node (limits.go): a connection cap that keeps a reserve of
+// file descriptors for consensus, read/write/idle timeouts, body and header
+// sizes and a per-request deadline. CometBFT's abci_query refuses personal
+// records (refusePersonal).
 package launch
 
 import (
