@@ -28,7 +28,8 @@
 // replaced back by the variable, so expected outputs are the same on every
 // target. Unix times (ten digits starting with 1) print as <time>, since
 // block times differ between targets, and a rejection's message shows
-// <hash> for a 64-digit hex hash that no variable names.
+// <hash> for a 64-digit hex hash that no variable names and "block
+// <height>" for a block height.
 //
 //	$pub(kim)       kim's public key, hex
 //	$key8(kim)      its first 8 bytes, as errors name a key
@@ -45,6 +46,8 @@
 //	                schedules)
 //	$rotsig(new,member)  the signature by key "new" that rotates member's key
 //	                to it (members/rotate_key)
+//	$track(kim)     the tracking code of kim's first ballot on chain;
+//	                $track(kim.2) of the second (see "vote")
 //
 // # Steps
 //
@@ -101,6 +104,11 @@
 // moves block time forward (Go duration, or Nd for days) and lets one block
 // pass. A target that cannot (a real node) skips the rest of the file, and
 // says so: keep such steps in files of their own, at the end.
+//
+// Elections have steps of their own, which run the trustees', issuers'
+// and voters' kits between transactions (trustee, issuer-key, issue,
+// request, vote, track, private, ballots, record) and "wait", which waits
+// for an election's window on every target: see election.go.
 package scenario
 
 import (
@@ -169,6 +177,8 @@ type Runner struct {
 	// learned are values variables computed from the target's state
 	// ($recordhash), by the variable with the suffix as $sfx.
 	learned map[string]string
+	// el holds the election kits of the file's participants.
+	el *elections
 }
 
 // learn remembers that the variable name stands for val, so outputs show
@@ -259,11 +269,16 @@ func (r *Runner) Step(d Directive) (string, error) {
 		// A rejection may name a hash the scenario never computed (a
 		// meeting's current record hash): it depends on the target's IDs.
 		out = hashes.ReplaceAllString(out, "<hash>")
+		// Heights differ between targets, and between files sharing a node.
+		out = heights.ReplaceAllString(out, "block <height>")
 	}
 	return out, nil
 }
 
-var hashes = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+var (
+	hashes  = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+	heights = regexp.MustCompile(`\bblock \d+\b`)
+)
 
 // unixTimes matches Unix times of this era (2001-2033): block times differ
 // between targets, so outputs show <time> for them.
@@ -327,6 +342,9 @@ func (r *Runner) step(d Directive) (string, error) {
 		}
 		return "", r.t.Advance(dur)
 	}
+	if f := electionCmds[d.Cmd]; f != nil {
+		return f(r, pos, args)
+	}
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
 }
 
@@ -355,10 +373,13 @@ func (r *Runner) prove(who, path string) (string, error) {
 	return "proof verified", nil
 }
 
+// flags are the arguments that name an option, not a value.
+var flags = map[string]bool{"relative": true, "prove": true, "spoil": true, "replay": true}
+
 func positional(args []Arg) []string {
 	var out []string
 	for _, a := range args {
-		if a.Vals == nil && a.Key != "relative" && a.Key != "prove" {
+		if a.Vals == nil && !flags[a.Key] {
 			out = append(out, a.Key)
 		}
 	}
@@ -732,7 +753,15 @@ func (r *Runner) blockTime(offset string) string {
 
 // extraVars are variables that need more than a key, each defined in the
 // file of this package that knows its module's cryptography.
-var extraVars = assemblyVars
+var extraVars = func() map[string]func(r *Runner, p []string) (string, bool) {
+	m := map[string]func(r *Runner, p []string) (string, bool){}
+	for _, vars := range []map[string]func(r *Runner, p []string) (string, bool){assemblyVars, electionVars} {
+		for k, f := range vars {
+			m[k] = f
+		}
+	}
+	return m
+}()
 
 // unsubst replaces every value a variable stands for by the variable, longest
 // first, so outputs do not depend on the target.

@@ -45,8 +45,10 @@ const ChainID = "pnyx-scenario"
 // not empty, so outputs show $sfx where a real node's random suffix goes.
 const Suffix = "-000000"
 
-// BlockStep is how far block time moves per block.
-const BlockStep = 5 * time.Second
+// BlockStep is how far block time moves per block: about as far as on a
+// fast real node, so a schedule of short windows ($time(+20)) that a real
+// node keeps also holds in-process.
+const BlockStep = 100 * time.Millisecond
 
 // Genesis is the in-process chain's first block time.
 var Genesis = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
