@@ -40,6 +40,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,6 +176,19 @@ func (a *App) Program() module.Program { return a.prog }
 // Specs returns the program's module specs, in order (for the API's
 // OpenAPI document and the CLI).
 func (a *App) Specs() []module.Spec { return a.specs }
+
+// Personal reports whether key holds or indexes a personal record: whether
+// it starts with a prefix a module's spec declares Personal.
+func (a *App) Personal(key []byte) bool {
+	for _, sp := range a.specs {
+		for _, p := range sp.Personal {
+			if strings.HasPrefix(string(key), p) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // anonymous reports whether typ is a known tx type whose envelope carries no
 // signer (module.Route.Anonymous).

@@ -16,6 +16,12 @@ type Spec struct {
 	Name string
 	// Routes are the transaction types the module executes.
 	Routes []Route
+	// Personal lists the store key prefixes of the module's personal
+	// records: who a member is, what they hold, what they agreed to. The
+	// API serves them only on a request signed by the member or an official
+	// with scope, and a reader that cannot check who asks (CometBFT's
+	// abci_query) refuses them.
+	Personal []string
 
 	// The hooks are optional.
 

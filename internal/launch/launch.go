@@ -244,7 +244,7 @@ func Start(home string, opts Options) (r *Running, err error) {
 		return nil, err
 	}
 	undo = append(undo, func() { st.Close() })
-	n, err := node.New(home, app, nodeOptions(opts))
+	n, err := node.New(home, app, nodeOptions(opts, app))
 	if err != nil {
 		return nil, err
 	}
@@ -283,10 +283,10 @@ func Start(home string, opts Options) (r *Running, err error) {
 
 // nodeOptions adds to opts.Node what Start decides: the listen addresses
 // of this run and the refusal of personal records over abci_query.
-func nodeOptions(opts Options) node.Options {
+func nodeOptions(opts Options, app *chain.App) node.Options {
 	no := opts.Node
 	if no.RefuseQuery == nil {
-		no.RefuseQuery = refusePersonal
+		no.RefuseQuery = func(req *abci.RequestQuery) *abci.ResponseQuery { return refusePersonal(app, req) }
 	}
 	adjust := no.Config
 	no.Config = func(c *node.Config) {
@@ -311,8 +311,8 @@ func nodeOptions(opts Options) node.Options {
 // codes.Forbidden: the API serves those records only to a signed request
 // by the member or an official with scope, and the RPC cannot check who is
 // asking (issue 12, finding 3).
-func refusePersonal(req *abci.RequestQuery) *abci.ResponseQuery {
-	if !api.PersonalKey(req.Data) {
+func refusePersonal(app *chain.App, req *abci.RequestQuery) *abci.ResponseQuery {
+	if !app.Personal(req.Data) {
 		return nil
 	}
 	return &abci.ResponseQuery{Code: uint32(codes.Forbidden), Codespace: codes.Codespace,

@@ -218,7 +218,7 @@ func RotationMessage(chainID, memberID string, newKey ed25519.PublicKey) []byte 
 
 // Spec describes the module to the chain.
 func (m *Members) Spec() module.Spec {
-	return module.Spec{Name: "members", Routes: []module.Route{
+	return module.Spec{Name: "members", Personal: []string{memberKey(""), "mem/ch/"}, Routes: []module.Route{
 		module.Handle(TypeEnroll, m.enroll),
 		module.Handle(TypeRedeem, m.redeem),
 		module.Handle(TypeApprove, m.approve),

@@ -356,7 +356,8 @@ type Petitions struct {
 
 // Spec describes the module to the chain.
 func (m *Petitions) Spec() module.Spec {
-	return module.Spec{Name: "petition", Routes: []module.Route{
+	// Who agreed to a petition, voted on or reported a comment.
+	return module.Spec{Name: "petition", Personal: []string{keyPrefix + "a/", keyPrefix + "vote/", keyPrefix + "rep/"}, Routes: []module.Route{
 		module.Handle(TypeSetParams, m.setParams),
 		module.Handle(TypeCreate, m.create),
 		module.Handle(TypeOpen, m.open),

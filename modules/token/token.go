@@ -101,7 +101,7 @@ func SupplyKey() []byte { return []byte(supplyKey) }
 
 // Spec describes the module to the chain.
 func (t *Token) Spec() module.Spec {
-	return module.Spec{Name: "token", Routes: []module.Route{
+	return module.Spec{Name: "token", Personal: []string{credKey(""), balanceKey("")}, Routes: []module.Route{
 		module.Handle(TypeBurn, t.burn),
 		module.Handle(TypeTransfer, t.transfer),
 	},
