@@ -1,5 +1,5 @@
 // Package record defines the pnyx election record (docs/election-record.md,
-// version 2) and its verifier.
+// versions 2 and 3) and its verifier.
 //
 // A record is one binary file: manifest, the schedule and eligibility
 // snapshot the chain fixed at creation, key ceremony, credential issuers
@@ -41,6 +41,11 @@ import (
 // the eligibility snapshot; no chain ever exported one, and Decode refuses it.
 const Magic = "PNYXREC2"
 
+// Magic3 starts a version-3 record: version 2 followed by the timeline
+// (Timeline), so the verifier checks the schedule against the blocks that
+// carried each request, answer and ballot, and counts each issuer's answers.
+const Magic3 = "PNYXREC3"
+
 // Limits that keep a hostile record from exhausting memory.
 const (
 	MaxBallots    = 1 << 26
@@ -55,6 +60,34 @@ type IssuanceEntry struct {
 	Blinded   []byte // issuer modulus size
 	Signature []byte // 64 bytes
 }
+
+// Block is one block of the timeline: its height and its time (Unix
+// seconds, the header's time).
+type Block struct {
+	Height uint64
+	Time   int64
+}
+
+// RequestTimes says when a logged request was made and answered: the
+// heights of the blocks that carried the request and the issuer's blind
+// signature, Answered 0 if the issuer never answered.
+type RequestTimes struct {
+	Requested, Answered uint64
+}
+
+// Timeline is version 3's account of when things happened. Blocks lists
+// every height the rest refers to, ascending, with its time; Requests
+// follows the issuance logs entry for entry, Cast the cast ballots and
+// Spoiled the spoiled ones.
+type Timeline struct {
+	Blocks   []Block
+	Requests [][]RequestTimes
+	Cast     []uint64
+	Spoiled  []uint64
+}
+
+// MaxBlocks bounds the timeline's block table.
+const MaxBlocks = 1 << 28
 
 // Spoiled is a ballot challenged by its voter, with the revealed choices
 // and randomness.
@@ -118,6 +151,8 @@ const MaxNameLen = 256
 
 // Record is a decoded election record. Fields are in file order.
 type Record struct {
+	// Version is 2 or 3 (0 means 2). A version-3 record has a Timeline.
+	Version  int
 	Manifest *ballot.Manifest
 
 	Schedule    Schedule
@@ -145,7 +180,12 @@ type Record struct {
 	CastCount   uint64
 	Replaced    uint64
 	Counted     uint64
+
+	Timeline *Timeline // version 3 only
 }
+
+// V3 reports whether r is a version-3 record.
+func (r *Record) V3() bool { return r.Version == 3 }
 
 // Params returns the ceremony parameters.
 func (r *Record) Params() ceremony.Params {
@@ -256,7 +296,11 @@ func (r *Record) Stream(l Lists) (*Streamer, error) {
 		st.entry = append(st.entry, 32+credential.Size(k)+64)
 	}
 	w := &group.Writer{Buf: make([]byte, 0, 1<<16)}
-	w.Fixed([]byte(Magic))
+	if r.V3() {
+		w.Fixed([]byte(Magic3))
+	} else {
+		w.Fixed([]byte(Magic))
+	}
 	w.Bytes(r.Manifest.Encode())
 	for _, t := range []int64{r.Schedule.IssueStart, r.Schedule.IssueEnd, r.Schedule.VoteStart, r.Schedule.VoteEnd} {
 		w.Uint64(uint64(t))
@@ -305,8 +349,50 @@ func (r *Record) Stream(l Lists) (*Streamer, error) {
 	w.Uint64(r.CastCount)
 	w.Uint64(r.Replaced)
 	w.Uint64(r.Counted)
+	if r.V3() {
+		if err := r.writeTimeline(w, l); err != nil {
+			return nil, err
+		}
+	}
 	st.tail = w.Buf
 	return st, nil
+}
+
+// writeTimeline appends version 3's timeline:
+//
+//	u32 blocks ‖ blocks × (u64 height ‖ u64 time)
+//	for each issuer, each logged request: u64 requested ‖ u64 answered
+//	for each cast ballot: u64 height
+//	for each spoiled ballot: u64 height
+func (r *Record) writeTimeline(w *group.Writer, l Lists) error {
+	tl := r.Timeline
+	if tl == nil {
+		return fmt.Errorf("record: a version-3 record needs a timeline")
+	}
+	if len(tl.Requests) != len(l.LogLen) || uint64(len(tl.Cast)) != l.Cast || len(tl.Spoiled) != len(r.Spoiled) {
+		return fmt.Errorf("record: the timeline does not match the logs and ballots")
+	}
+	w.Uint32(uint32(len(tl.Blocks)))
+	for _, b := range tl.Blocks {
+		w.Uint64(b.Height)
+		w.Uint64(uint64(b.Time))
+	}
+	for i, log := range tl.Requests {
+		if uint64(len(log)) != l.LogLen[i] {
+			return fmt.Errorf("record: the timeline of issuer %d does not match its log", i)
+		}
+		for _, t := range log {
+			w.Uint64(t.Requested)
+			w.Uint64(t.Answered)
+		}
+	}
+	for _, h := range tl.Cast {
+		w.Uint64(h)
+	}
+	for _, h := range tl.Spoiled {
+		w.Uint64(h)
+	}
+	return nil
 }
 
 // Len is the number of bytes WriteTo writes when every entry of the lists
@@ -358,15 +444,21 @@ func (st *Streamer) WriteTo(w io.Writer) (int64, error) {
 	return n, bw.Flush()
 }
 
-// Decode parses a version-2 record. Errors are *CheckError naming the
+// Decode parses a version-2 or version-3 record. Errors are *CheckError naming the
 // check of the spec that fails ("record.format", "manifest", "issuers.keys").
 func Decode(data []byte) (*Record, error) {
 	fail := func(check string, err error) (*Record, error) {
 		return nil, &CheckError{Check: check, Err: err}
 	}
 	rd := group.NewReader(data)
-	if string(rd.Fixed("magic", 8)) != Magic {
-		return fail("record.format", fmt.Errorf("%w: not a version-2 pnyx election record", ErrFormat))
+	version := 0
+	switch string(rd.Fixed("magic", 8)) {
+	case Magic:
+		version = 2
+	case Magic3:
+		version = 3
+	default:
+		return fail("record.format", fmt.Errorf("%w: not a version-2 or version-3 pnyx election record", ErrFormat))
 	}
 	mb := rd.Bytes("manifest", 1<<24)
 	if rd.Err() != nil {
@@ -376,7 +468,7 @@ func Decode(data []byte) (*Record, error) {
 	if err != nil {
 		return fail("manifest", err)
 	}
-	r := &Record{Manifest: m}
+	r := &Record{Version: version, Manifest: m}
 	var times [4]int64
 	for i := range times {
 		t := rd.Uint64("schedule")
@@ -514,8 +606,53 @@ func Decode(data []byte) (*Record, error) {
 	r.CastCount = rd.Uint64("count.cast")
 	r.Replaced = rd.Uint64("count.replaced")
 	r.Counted = rd.Uint64("count.counted")
+	if version == 3 && rd.Err() == nil {
+		r.Timeline = readTimeline(rd, r)
+	}
 	if err := rd.Finish(); err != nil {
 		return fail("record.format", err)
 	}
 	return r, nil
+}
+
+func readTimeline(rd *group.Reader, r *Record) *Timeline {
+	tl := &Timeline{}
+	nb := rd.Uint32("timeline.blocks")
+	if rd.Err() == nil && (nb > MaxBlocks || uint64(nb)*16 > uint64(rd.Remaining())) {
+		rd.Fail("timeline.blocks", ErrFormat)
+		return tl
+	}
+	tl.Blocks = make([]Block, nb)
+	for i := range tl.Blocks {
+		h := rd.Uint64("timeline.height")
+		t := rd.Uint64("timeline.time")
+		if t > math.MaxInt64 {
+			rd.Fail("timeline.time", ErrFormat)
+		}
+		tl.Blocks[i] = Block{Height: h, Time: int64(t)}
+	}
+	for _, log := range r.IssuanceLogs {
+		if rd.Err() != nil || uint64(len(log))*16 > uint64(rd.Remaining()) {
+			rd.Fail("timeline.requests", ErrFormat)
+			return tl
+		}
+		ts := make([]RequestTimes, len(log))
+		for j := range ts {
+			ts[j] = RequestTimes{Requested: rd.Uint64("timeline.requested"), Answered: rd.Uint64("timeline.answered")}
+		}
+		tl.Requests = append(tl.Requests, ts)
+	}
+	if rd.Err() != nil || uint64(len(r.Cast)+len(r.Spoiled))*8 > uint64(rd.Remaining()) {
+		rd.Fail("timeline.ballots", ErrFormat)
+		return tl
+	}
+	tl.Cast = make([]uint64, len(r.Cast))
+	for i := range tl.Cast {
+		tl.Cast[i] = rd.Uint64("timeline.cast")
+	}
+	tl.Spoiled = make([]uint64, len(r.Spoiled))
+	for i := range tl.Spoiled {
+		tl.Spoiled[i] = rd.Uint64("timeline.spoiled")
+	}
+	return tl
 }

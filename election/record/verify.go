@@ -42,6 +42,10 @@ const (
 	CheckCounts            = "tally.counts"
 	CheckDecryption        = "decryption.shares"
 	CheckResults           = "tally.results"
+
+	// Version 3 only.
+	CheckTimeline = "election.timeline"
+	CheckAnswered = "issuers.answered"
 )
 
 // CheckResult is the outcome of one check.
@@ -93,6 +97,9 @@ type verifier struct {
 	rep  *Report
 	p    ceremony.Params
 	elec *ballot.Election
+	// voters is the number of distinct one-time keys among the ballots
+	// whose credentials and signature verified.
+	voters int
 }
 
 func (v *verifier) add(name string, ok bool, detail string, args ...any) {
@@ -134,13 +141,23 @@ func Verify(rec *Record, opt Options) *Report {
 		opt.Rand = func() io.Reader { return rand.Reader }
 	}
 	v := &verifier{rec: rec, opt: opt, rep: &Report{}, p: rec.Params()}
-	v.add(CheckFormat, true, "version 2, %d ballots, %d spoiled, %d trustees, %d issuers",
-		len(rec.Cast), len(rec.Spoiled), rec.N, len(rec.IssuerKeys))
+	version := 2
+	if rec.V3() {
+		version = 3
+	}
+	v.add(CheckFormat, true, "version %d, %d ballots, %d spoiled, %d trustees, %d issuers",
+		version, len(rec.Cast), len(rec.Spoiled), rec.N, len(rec.IssuerKeys))
 	v.add(CheckManifest, rec.Manifest.Validate() == nil, "%d contests, hash %x", len(rec.Manifest.Contests), rec.Manifest.Hash())
 	v.schedule()
+	if rec.V3() {
+		v.timeline()
+	}
 	v.ceremony()
 	v.issuers()
 	final := v.ballots()
+	if rec.V3() {
+		v.answered()
+	}
 	v.spoiled()
 	v.tally(final)
 	return v.rep
@@ -358,6 +375,7 @@ func (v *verifier) ballots() []*ballot.Ballot {
 	v.add(CheckIssuanceBound, box.Voters() <= minLog, "%d one-time keys, at most %d credentials issued", box.Voters(), minLog)
 	v.rep.Ballots = len(box.Cast)
 	v.rep.Counted = box.Voters()
+	v.voters = box.Voters()
 	return box.Final()
 }
 
@@ -484,4 +502,99 @@ func orNone(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// timeline checks version 3's account of when things happened against the
+// schedule: every request and answer in a block of the issuance window
+// (an answer never before its request), every ballot, cast or spoiled, in
+// a block of the voting window, cast ballots in block order. Without
+// allow_overlap the windows do not meet, so no answer came once voting had
+// opened: the timing of an answer cannot single out a ballot.
+func (v *verifier) timeline() {
+	rec, s, tl := v.rec, v.rec.Schedule, v.rec.Timeline
+	if tl == nil {
+		v.add(CheckTimeline, false, "a version-3 record without a timeline")
+		return
+	}
+	var bad []string
+	fail := func(format string, args ...any) {
+		if len(bad) < 5 {
+			bad = append(bad, fmt.Sprintf(format, args...))
+		}
+	}
+	at := make(map[uint64]int64, len(tl.Blocks))
+	for i, b := range tl.Blocks {
+		if i > 0 && (b.Height <= tl.Blocks[i-1].Height || b.Time < tl.Blocks[i-1].Time) {
+			fail("block %d (height %d) out of order", i, b.Height)
+		}
+		if b.Height <= rec.Eligibility.RegistryHeight {
+			fail("block %d (height %d) is not after the registry snapshot", i, b.Height)
+		}
+		at[b.Height] = b.Time
+	}
+	within := func(what string, h uint64, from, to int64) {
+		t, ok := at[h]
+		switch {
+		case !ok:
+			fail("%s: height %d is not in the block table", what, h)
+		case t < from || t >= to:
+			fail("%s: block %d at %d is outside [%d, %d)", what, h, t, from, to)
+		}
+	}
+	var lastAnswer uint64
+	for i, log := range tl.Requests {
+		for j, e := range log {
+			what := fmt.Sprintf("issuer %d request %d", i, j)
+			within(what, e.Requested, s.IssueStart, s.IssueEnd)
+			if e.Answered != 0 {
+				within(what+" answer", e.Answered, s.IssueStart, s.IssueEnd)
+				if e.Answered < e.Requested {
+					fail("%s: answered at height %d before it was requested at %d", what, e.Answered, e.Requested)
+				}
+				lastAnswer = max(lastAnswer, e.Answered)
+			}
+		}
+	}
+	for i, h := range tl.Cast {
+		within(fmt.Sprintf("cast ballot %d", i), h, s.VoteStart, s.VoteEnd)
+		if i > 0 && h < tl.Cast[i-1] {
+			fail("cast ballot %d: height %d before the ballot listed before it", i, h)
+		}
+	}
+	for i, h := range tl.Spoiled {
+		within(fmt.Sprintf("spoiled ballot %d", i), h, s.VoteStart, s.VoteEnd)
+	}
+	detail := fmt.Sprintf("%d blocks; every request and answer in the issuance window, every ballot in the voting window", len(tl.Blocks))
+	if len(tl.Cast) > 0 && lastAnswer > 0 {
+		detail += fmt.Sprintf("; last answer at height %d, first ballot at height %d", lastAnswer, tl.Cast[0])
+	}
+	if len(bad) > 0 {
+		detail = orNone(bad)
+	}
+	v.add(CheckTimeline, len(bad) == 0, "%s", detail)
+}
+
+// answered counts each issuer's answers (version 3): no more one-time keys
+// voted than every issuer answered requests. An auditor compares these
+// counts with turnout: all issuers colluding can still fill in for members
+// who were answered and abstained, and the counts show how many could have.
+func (v *verifier) answered() {
+	if v.rec.Timeline == nil {
+		v.add(CheckAnswered, false, "a version-3 record without a timeline")
+		return
+	}
+	counts := make([]int, len(v.rec.Timeline.Requests))
+	least := -1
+	for i, log := range v.rec.Timeline.Requests {
+		for _, e := range log {
+			if e.Answered != 0 {
+				counts[i]++
+			}
+		}
+		if least < 0 || counts[i] < least {
+			least = counts[i]
+		}
+	}
+	v.add(CheckAnswered, v.voters <= least, "answered per issuer %v; %d one-time keys voted, at most %d could (answered by every issuer); %d answered members did not vote",
+		counts, v.voters, least, max(least-v.voters, 0))
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// AllowOverlap keeps issuance open for the first three of voting's
 	// seven days, and the record says so.
 	AllowOverlap bool
+	// RecordVersion is 2 (the default) or 3: a version-3 record adds the
+	// timeline of a made-up chain, one block per request, answer and
+	// ballot, spread over the windows.
+	RecordVersion int
 
 	// IssuerKeys, if set, are used instead of generating RSA-2048 keys
 	// from crypto/rand (then, and only then, two runs with the same Seed
@@ -125,6 +129,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("%w: %d revotes for %d voters", ErrConfig, c.Revotes, c.Voters)
 	case c.Absent < 0 || c.Trustees-c.Absent < c.Threshold:
 		return fmt.Errorf("%w: %d of %d trustees absent, threshold %d", ErrConfig, c.Absent, c.Trustees, c.Threshold)
+	case c.RecordVersion != 0 && c.RecordVersion != 2 && c.RecordVersion != 3:
+		return fmt.Errorf("%w: record version %d", ErrConfig, c.RecordVersion)
 	case c.IssuerKeys != nil && len(c.IssuerKeys) < c.Issuers:
 		return fmt.Errorf("%w: %d issuer keys for %d issuers", ErrConfig, len(c.IssuerKeys), c.Issuers)
 	}
@@ -379,6 +385,9 @@ func Run(cfg Config) (*Result, error) {
 	rec.CastCount = uint64(len(box.Cast))
 	rec.Counted = uint64(box.Voters())
 	rec.Replaced = rec.CastCount - rec.Counted
+	if cfg.RecordVersion == 3 {
+		rec.Version, rec.Timeline = 3, timeline(rec)
+	}
 	res.Record = rec
 	if cfg.ExtraCredentials == 0 {
 		// Extra ballots are counted, so intent and tally differ by design then.
@@ -486,4 +495,46 @@ func schedule(overlap bool) record.Schedule {
 		s.IssueEnd, s.AllowOverlap = start+10*day, true
 	}
 	return s
+}
+
+// timeline makes up the blocks of a version-3 record: each voter's request
+// in a block of its own and its answers in the next, spread evenly over the
+// issuance window, then one block per cast ballot and per spoiled ballot,
+// spread over the voting window.
+func timeline(rec *record.Record) *record.Timeline {
+	tl := &record.Timeline{}
+	s := rec.Schedule
+	h := rec.Eligibility.RegistryHeight + 10
+	add := func(t int64) uint64 {
+		h++
+		tl.Blocks = append(tl.Blocks, record.Block{Height: h, Time: t})
+		return h
+	}
+	requests := len(rec.IssuanceLogs[0])
+	span := s.IssueEnd - s.IssueStart - 1
+	for j := range requests {
+		t := s.IssueStart + span*int64(j)/int64(requests)
+		req := add(t)
+		ans := add(t)
+		for i := range rec.IssuanceLogs {
+			if len(tl.Requests) <= i {
+				tl.Requests = append(tl.Requests, nil)
+			}
+			tl.Requests[i] = append(tl.Requests[i], record.RequestTimes{Requested: req, Answered: ans})
+		}
+	}
+	for len(tl.Requests) < len(rec.IssuanceLogs) {
+		tl.Requests = append(tl.Requests, []record.RequestTimes{})
+	}
+	ballots := len(rec.Cast) + len(rec.Spoiled)
+	span = s.VoteEnd - s.VoteStart - 1
+	for k := range ballots {
+		b := add(s.VoteStart + span*int64(k)/int64(ballots))
+		if k < len(rec.Cast) {
+			tl.Cast = append(tl.Cast, b)
+		} else {
+			tl.Spoiled = append(tl.Spoiled, b)
+		}
+	}
+	return tl
 }
