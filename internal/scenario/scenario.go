@@ -83,6 +83,11 @@
 // counters the whole chain shares (the token supply) when files share a
 // node. Failed reads print as tx rejections do.
 //
+//	get SIGNER PATH raw
+//
+// prints the body as served (minutes, text). A path may carry a query
+// (/v1/search?q=당원&kind=all).
+//
 //	prove SIGNER PATH
 //	----
 //	proof verified
@@ -120,12 +125,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cometbft/cometbft/types"
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
@@ -153,6 +162,9 @@ type Target struct {
 	// Proofs says the target's API serves state proofs (a real node's
 	// validators sign headers; the in-process chain has none).
 	Proofs bool
+	// Trusted are the validators proofs and certificates must be signed
+	// by (from the genesis); nil trusts those a proof names.
+	Trusted *types.ValidatorSet
 	// Check, if set, runs after every step and reports what the target
 	// itself saw go wrong (in-process: a rejected tx that changed state).
 	Check func() error
@@ -201,6 +213,16 @@ func (r *Runner) Notes() []string { return r.notes }
 func New(ctx context.Context, t Target) *Runner {
 	return &Runner{ctx: ctx, t: t, c: client.New(t.URL), keys: map[string]ed25519.PrivateKey{"admin": t.Admin},
 		signers: map[string]*client.Signer{}, codes: map[string]string{}, base: map[string]map[string]json.Number{}}
+}
+
+// Names are the names the file has used, sorted.
+func (r *Runner) Names() []string {
+	var out []string
+	for name := range r.keys {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Client returns the runner's API client.
@@ -288,6 +310,12 @@ func (r *Runner) step(d Directive) (string, error) {
 	args := make([]Arg, len(d.Args))
 	for i, a := range d.Args {
 		args[i] = Arg{Key: r.subst(a.Key)}
+		if strings.HasPrefix(a.Key, "/") && len(a.Vals) == 1 {
+			// A path with a query (/v1/search?q=x&kind=y) parses as
+			// key=value at its first "=": it is one positional argument.
+			args[i] = Arg{Key: r.subst(a.Key + "=" + a.Vals[0])}
+			continue
+		}
 		for _, v := range a.Vals {
 			args[i].Vals = append(args[i].Vals, r.subst(v))
 		}
@@ -303,6 +331,9 @@ func (r *Runner) step(d Directive) (string, error) {
 	case "get":
 		if len(pos) != 2 {
 			return "", fmt.Errorf("want: get SIGNER|- PATH [fields=(...)] [relative]")
+		}
+		if has(args, "raw") {
+			return r.getRaw(pos[1])
 		}
 		return r.get(pos[0], pos[1], values(args, "fields"), has(args, "relative"))
 	case "baseline":
@@ -345,7 +376,32 @@ func (r *Runner) step(d Directive) (string, error) {
 	if f := electionCmds[d.Cmd]; f != nil {
 		return f(r, pos, args)
 	}
+	if f := assemblyCmds[d.Cmd]; f != nil {
+		return f(r, pos, args, input)
+	}
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
+}
+
+// getRaw reads path as served, for bodies that are not JSON (the client
+// reads JSON only).
+func (r *Runner) getRaw(path string) (string, error) {
+	req, err := http.NewRequestWithContext(r.ctx, "GET", r.t.URL+path, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b))), nil
+	}
+	return string(b), nil
 }
 
 // prove reads path with a proof and verifies it against the validators'
@@ -367,14 +423,14 @@ func (r *Runner) prove(who, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := proof.Verify(p, nil); err != nil {
+	if err := proof.Verify(p, r.t.Trusted); err != nil {
 		return "proof rejected: " + err.Error(), nil
 	}
 	return "proof verified", nil
 }
 
 // flags are the arguments that name an option, not a value.
-var flags = map[string]bool{"relative": true, "prove": true, "spoil": true, "replay": true}
+var flags = map[string]bool{"relative": true, "prove": true, "spoil": true, "replay": true, "raw": true}
 
 func positional(args []Arg) []string {
 	var out []string

@@ -40,9 +40,10 @@ func InProcess(t *testing.T, dir string) {
 	}
 }
 
-// RunFile runs one file against a target. A step the target cannot run
-// skips the rest of the file, with the reason.
-func RunFile(t *testing.T, path string, target scenario.Target) {
+// RunFile runs one file against a target and returns its runner, whose
+// names the caller may check against what the target saw. A step the
+// target cannot run skips the rest of the file, with the reason.
+func RunFile(t *testing.T, path string, target scenario.Target) *scenario.Runner {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	r := scenario.New(ctx, target)
@@ -66,4 +67,5 @@ func RunFile(t *testing.T, path string, target scenario.Target) {
 	for _, n := range r.Notes() {
 		t.Log(n)
 	}
+	return r
 }
