@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"reflect"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/client"
+	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/progress"
 	"github.com/pnyx-party/pnyx/modules"
@@ -146,9 +148,44 @@ func newKeysCmd() *cobra.Command {
 }
 
 func newStatusCmd() *cobra.Command {
-	return &cobra.Command{Use: "status", Short: "Show the node's status", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
-		return s.show("/v1/status", false)
+	return &cobra.Command{Use: "status", Short: "Show the node's status and health (healthy, catching_up, halted or diverged)", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
+		if err := s.show("/v1/status", false); err != nil {
+			return err
+		}
+		h, err := s.health()
+		if err != nil {
+			return err
+		}
+		line := "health: " + h.Health
+		if h.Reason != "" {
+			line += " (" + h.Reason + ")"
+		}
+		fmt.Fprintf(s.cmd.OutOrStdout(), "%s; last commit %.0fs ago at height %d\n", line, h.SecondsSinceCommit, h.Height)
+		return nil
 	})}
+}
+
+// health reads GET /v1/health. The route answers 503 with the same body
+// whenever the node is not healthy, so the body is read either way.
+func (s *session) health() (wire.Health, error) {
+	var h wire.Health
+	req, err := http.NewRequestWithContext(s.ctx, "GET", strings.TrimRight(flagAPI, "/")+"/v1/health", nil)
+	if err != nil {
+		return h, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return h, codes.Unavailable.Errorf("%v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return h, codes.Unavailable.Errorf("read health: %v", err)
+	}
+	if (resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable) || json.Unmarshal(body, &h) != nil || h.Health == "" {
+		return h, codes.Unavailable.Errorf("health: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return h, nil
 }
 
 func newChapterCmd() *cobra.Command {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -33,10 +34,25 @@ func TestMain(m *testing.M) {
 }
 
 // startProcess runs `pnyx start` in its own process and waits for its API.
-func startProcess(t *testing.T, home, apiAddr string) (*exec.Cmd, *bufio.Scanner) {
+// The node listens for peers on a free port with CometBFT's RPC off, so it
+// never collides with another node on the machine; extra flags follow. If
+// the process ends first, the test fails with what it printed.
+func startProcess(t *testing.T, home, apiAddr string, extra ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
+	cmd, lines, _ := startProcessPrinted(t, home, apiAddr, extra...)
+	return cmd, lines
+}
+
+// startProcessPrinted is startProcess that also returns the lines printed
+// up to the API's announcement.
+func startProcessPrinted(t *testing.T, home, apiAddr string, extra ...string) (*exec.Cmd, *bufio.Scanner, string) {
+	t.Helper()
+	args := append([]string{"start", "--home", home, "--api-addr", apiAddr, "--log-level", "none",
+		"--p2p-addr", "tcp://127.0.0.1:0", "--rpc-addr", "off"}, extra...)
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS=start --home "+home+" --api-addr "+apiAddr+" --log-level none")
+	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS="+strings.Join(args, " "))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -46,13 +62,16 @@ func startProcess(t *testing.T, home, apiAddr string) (*exec.Cmd, *bufio.Scanner
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	lines := bufio.NewScanner(out)
+	var printed []string
 	for lines.Scan() {
+		printed = append(printed, lines.Text())
 		if strings.Contains(lines.Text(), "API listening") {
-			return cmd, lines
+			return cmd, lines, strings.Join(printed, "\n")
 		}
 	}
-	t.Fatalf("pnyx start ended before its API listened")
-	return nil, nil
+	cmd.Wait()
+	t.Fatalf("pnyx start ended before its API listened:\n%s\n%s", strings.Join(printed, "\n"), stderr.String())
+	return nil, nil, ""
 }
 
 // stopProcess sends sig and expects a clean exit that reports its height.

@@ -40,6 +40,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules"
+	"github.com/pnyx-party/pnyx/modules/election"
 )
 
 // AdminKeyName is the key file holding the genesis HQ administrator's key.
@@ -142,6 +143,12 @@ type Options struct {
 
 	// API bounds a flood of clients; the zero value takes the defaults.
 	API APILimits
+
+	// StateRetention, when positive, prunes application state versions
+	// older than the last StateRetention, except every version a live
+	// election still reads (election.PinnedVersions). Zero keeps every
+	// version (an archive node, the default).
+	StateRetention int64
 }
 
 // APILimits bound what clients can take from the process; zero fields take
@@ -244,6 +251,11 @@ func Start(home string, opts Options) (r *Running, err error) {
 		return nil, err
 	}
 	undo = append(undo, func() { st.Close() })
+	if opts.StateRetention != 0 {
+		if err := st.SetRetention(opts.StateRetention, election.PinnedVersions); err != nil {
+			return nil, fmt.Errorf("launch: state retention: %w", err)
+		}
+	}
 	n, err := node.New(home, app, nodeOptions(opts, app))
 	if err != nil {
 		return nil, err
