@@ -357,8 +357,9 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	// time puts a block either in the voting window or after it), and
 	// nothing else reads the aggregate.
 	m.blockAgg[e.ID] = agg
+	_, at := e.when(ctx)
 	module.Put(ctx.Store, string(BallotKey(e.ID, seq)), CastBallot{Seq: seq, Height: ctx.Height, Tracking: code, Replaces: replaces,
-		OneTimeKey: otkHex, Selections: base64.StdEncoding.EncodeToString(b.SelectionBytes())})
+		OneTimeKey: otkHex, Selections: base64.StdEncoding.EncodeToString(b.SelectionBytes()), Time: at})
 	ctx.Store.Set(otkKey(e.ID, otkHex), []byte(strconv.FormatUint(seq, 10)))
 	ctx.Store.Set(TrackingKey(e.ID, code), []byte("b/"+padN(seq)))
 	putTally(ctx, e.ID, t)
@@ -458,7 +459,9 @@ func (m *Elections) spoil(ctx *module.Context, sb SpoilBody) error {
 	t, _ := GetTally(ctx.Store, e.ID)
 	seq := t.Spoiled
 	t.Spoiled++
-	module.Put(ctx.Store, string(SpoiledKey(e.ID, seq)), SpoiledBallot{Seq: seq, Tracking: code, Ballot: sb.Ballot, Reveal: sb.Reveal})
+	height, at := e.when(ctx)
+	module.Put(ctx.Store, string(SpoiledKey(e.ID, seq)), SpoiledBallot{Seq: seq, Tracking: code, Ballot: sb.Ballot, Reveal: sb.Reveal,
+		Height: height, Time: at})
 	ctx.Store.Set(TrackingKey(e.ID, code), []byte("s/"+padN(seq)))
 	putTally(ctx, e.ID, t)
 	ctx.Emit("election.spoiled", "election", e.ID, "tracking", code)

@@ -63,6 +63,9 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	if b.MaxRevotes < 0 || b.MaxRevotes > MaxMaxRevotes {
 		return codes.InvalidArgument.Errorf("max_revotes must be 1 to %d (0 for the default %d), got %d", MaxMaxRevotes, DefaultMaxRevotes, b.MaxRevotes)
 	}
+	if b.RecordVersion != 0 && b.RecordVersion != 2 && b.RecordVersion != 3 {
+		return codes.InvalidArgument.Errorf("record_version must be 2 or 3 (0 for 2), got %d", b.RecordVersion)
+	}
 	if b.CeremonyEnd != 0 && (b.CeremonyEnd <= ctx.Unix() || b.CeremonyEnd >= b.IssueEnd) {
 		return codes.InvalidArgument.Errorf("ceremony_end must be after now (%d) and before issue_end (%d), or 0 for none; got %d", ctx.Unix(), b.IssueEnd, b.CeremonyEnd)
 	}
@@ -90,7 +93,7 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	e := &Election{ID: b.ID, ElectionID: hex.EncodeToString(man.ElectionID[:]), Chapter: b.Chapter, Class: b.Class,
 		Commissioner: ctx.Caller.MemberID, Manifest: hex.EncodeToString(man.Encode()), Trustees: b.Trustees,
 		Threshold: b.Threshold, Issuers: b.Issuers, IssueStart: b.IssueStart, IssueEnd: b.IssueEnd,
-		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, MaxRevotes: b.MaxRevotes, CeremonyEnd: b.CeremonyEnd, Status: PhaseCeremony,
+		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, MaxRevotes: b.MaxRevotes, CeremonyEnd: b.CeremonyEnd, RecordVersion: b.RecordVersion, Status: PhaseCeremony,
 		CreatedAt: ctx.Unix(), CreatedAtH: ctx.Height, Eligible: eligible, EligibleAt: registryAt,
 		HPKEKeys: make([]string, n), Dealt: make([]bool, n), Checked: make([]bool, n), Complaints: []Complaint{}, Answers: []Answer{},
 		Acks: make([]string, n), IssuerKeys: make([]string, len(b.Issuers))}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math/big"
@@ -122,8 +123,9 @@ func (m *Elections) request(ctx *module.Context, b RequestBody) error {
 	t, _ := GetTally(ctx.Store, e.ID)
 	seq := t.Requests
 	t.Requests++
+	height, at := e.when(ctx)
 	module.Put(ctx.Store, string(RequestKey(e.ID, seq)), CredentialRequest{Seq: seq, Member: id,
-		Key: hex.EncodeToString(ctx.Caller.Key), Blinded: b.Blinded, Signatures: b.Signatures})
+		Key: hex.EncodeToString(ctx.Caller.Key), Blinded: b.Blinded, Signatures: b.Signatures, Height: height, Time: at})
 	ctx.Store.Set(requestByMember(e.ID, id), []byte(strconv.FormatUint(seq, 10)))
 	putTally(ctx, e.ID, t)
 	ctx.Emit("election.credential_requested", "election", e.ID, "request", strconv.FormatUint(seq, 10))
@@ -191,6 +193,12 @@ func (m *Elections) issue(ctx *module.Context, b IssueBody) error {
 			return CodeBlindSignature.Errorf("issuer %d's blind signature does not answer request %d", i, en.Request)
 		}
 		ctx.Store.Set(key, sig)
+		if e.v3() {
+			var when [16]byte
+			binary.BigEndian.PutUint64(when[:8], uint64(ctx.Height))
+			binary.BigEndian.PutUint64(when[8:], uint64(ctx.Unix()))
+			ctx.Store.Set(AnswerTimeKey(e.ID, en.Request, i), when[:])
+		}
 	}
 	ctx.Emit("election.credentials_issued", "election", e.ID, "issuer", strconv.Itoa(i), "count", strconv.Itoa(len(b.Entries)))
 	return nil

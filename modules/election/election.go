@@ -176,6 +176,19 @@ func wrongPhase(e *Election, now int64, what string) error {
 	return CodeWrongPhase.Errorf("election %s is in phase %s at %d: %s", e.ID, e.Phase(now), now, what)
 }
 
+// v3 reports whether e exports record version 3, and so keeps the height
+// and time of every request, answer and ballot in state.
+func (e *Election) v3() bool { return e.RecordVersion == 3 }
+
+// when returns the block's height and time for a version-3 election's
+// state entries, and zeros (omitted, as before version 3) otherwise.
+func (e *Election) when(ctx *module.Context) (height, time int64) {
+	if !e.v3() {
+		return 0, 0
+	}
+	return ctx.Height, ctx.Unix()
+}
+
 func (e *Election) params() ceremony.Params {
 	var p ceremony.Params
 	hex.Decode(p.ElectionID[:], []byte(e.ElectionID))

@@ -3,8 +3,10 @@ package election
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
@@ -178,7 +180,83 @@ func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Str
 	r.Results = t.Results
 	r.CastCount, r.Counted = t.Cast, t.Counted
 	r.Replaced = t.Cast - t.Counted
+	if e.v3() {
+		tl, err := timeline(kv, e, t)
+		if err != nil {
+			return nil, err
+		}
+		r.Version, r.Timeline = 3, tl
+	}
 	return r.Stream(lists)
+}
+
+// timeline reads a version-3 election's heights and times from state: the
+// request entries, the answer times, the ballot box and the spoiled
+// ballots. The block table holds each height once, with its time.
+func timeline(kv store.Reader, e *Election, t *Tally) (*record.Timeline, error) {
+	tl := &record.Timeline{Requests: make([][]record.RequestTimes, len(e.Issuers))}
+	times := map[uint64]int64{}
+	seen := func(h, at int64, what string) (uint64, error) {
+		if h <= 0 {
+			return 0, fmt.Errorf("%s has no height in state", what)
+		}
+		if prev, ok := times[uint64(h)]; ok && prev != at {
+			return 0, fmt.Errorf("%s: block %d has two times in state", what, h)
+		}
+		times[uint64(h)] = at
+		return uint64(h), nil
+	}
+	for seq := uint64(0); seq < t.Requests; seq++ {
+		req, ok := GetRequest(kv, e.ID, seq)
+		if !ok {
+			return nil, fmt.Errorf("request %d is missing", seq)
+		}
+		requested, err := seen(req.Height, req.Time, fmt.Sprintf("request %d", seq))
+		if err != nil {
+			return nil, err
+		}
+		for i := range e.Issuers {
+			rt := record.RequestTimes{Requested: requested}
+			if v := kv.Get(AnswerTimeKey(e.ID, seq, i)); len(v) == 16 {
+				h, at := int64(binary.BigEndian.Uint64(v[:8])), int64(binary.BigEndian.Uint64(v[8:]))
+				if rt.Answered, err = seen(h, at, fmt.Sprintf("answer of issuer %d to request %d", i, seq)); err != nil {
+					return nil, err
+				}
+			}
+			tl.Requests[i] = append(tl.Requests[i], rt)
+		}
+	}
+	for seq := uint64(0); seq < t.Cast; seq++ {
+		b, ok := GetBallot(kv, e.ID, seq)
+		if !ok {
+			return nil, fmt.Errorf("ballot %d is missing", seq)
+		}
+		h, err := seen(b.Height, b.Time, fmt.Sprintf("ballot %d", seq))
+		if err != nil {
+			return nil, err
+		}
+		tl.Cast = append(tl.Cast, h)
+	}
+	for seq := uint64(0); seq < t.Spoiled; seq++ {
+		s, ok := module.Get[SpoiledBallot](kv, SpoiledKey(e.ID, seq))
+		if !ok {
+			return nil, fmt.Errorf("spoiled ballot %d is missing", seq)
+		}
+		h, err := seen(s.Height, s.Time, fmt.Sprintf("spoiled ballot %d", seq))
+		if err != nil {
+			return nil, err
+		}
+		tl.Spoiled = append(tl.Spoiled, h)
+	}
+	heights := make([]uint64, 0, len(times))
+	for h := range times {
+		heights = append(heights, h)
+	}
+	slices.Sort(heights)
+	for _, h := range heights {
+		tl.Blocks = append(tl.Blocks, record.Block{Height: h, Time: times[h]})
+	}
+	return tl, nil
 }
 
 // RecordKeys lists the state keys an election record is built from, so a
@@ -195,6 +273,13 @@ func RecordKeys(kv store.Reader, id string) [][]byte {
 	}
 	for seq := uint64(0); seq < t.Requests; seq++ {
 		keys = append(keys, RequestKey(id, seq))
+		if e.v3() {
+			for i := range e.Issuers {
+				if k := AnswerTimeKey(id, seq, i); kv.Get(k) != nil {
+					keys = append(keys, k)
+				}
+			}
+		}
 	}
 	for seq := uint64(0); seq < t.Cast; seq++ {
 		keys = append(keys, BallotKey(id, seq))

@@ -150,6 +150,11 @@ type (
 		// (TypeConclude). 0: no deadline, the ceremony waits for every
 		// trustee and only a cancellation ends a stalled one.
 		CeremonyEnd int64 `json:"ceremony_end,omitempty"`
+		// RecordVersion is the election record this election exports:
+		// 2 (or 0, the default) or 3. Version 3 adds the height and time
+		// of every request, answer and ballot (docs/election-record.md,
+		// "Timeline"), which the chain then keeps in state.
+		RecordVersion int `json:"record_version,omitempty"`
 	}
 	// ConcludeBody concludes a key ceremony past its deadline.
 	ConcludeBody struct {
@@ -236,12 +241,15 @@ type Election struct {
 	// key is computed in an election with a deadline, is when the
 	// acknowledgements and issuer keys are due (the ceremony's length
 	// again after the key, and not before CeremonyEnd).
-	CeremonyEnd int64  `json:"ceremony_end,omitempty"`
-	AcksDue     int64  `json:"acks_due,omitempty"`
-	Status      string `json:"status"`
-	Reason      int    `json:"reason,omitempty"`
-	CreatedAt   int64  `json:"created_at"`
-	CreatedAtH  int64  `json:"created_height"`
+	CeremonyEnd int64 `json:"ceremony_end,omitempty"`
+	AcksDue     int64 `json:"acks_due,omitempty"`
+	// RecordVersion is CreateBody.RecordVersion; 0 (every election
+	// created before version 3) means 2.
+	RecordVersion int    `json:"record_version,omitempty"`
+	Status        string `json:"status"`
+	Reason        int    `json:"reason,omitempty"`
+	CreatedAt     int64  `json:"created_at"`
+	CreatedAtH    int64  `json:"created_height"`
 	// The eligibility snapshot: the members active (of Class, if set) at a
 	// chapter of Chapter's subtree in the registry as committed at block
 	// EligibleAt, the block before creation; Eligible counts them.
@@ -294,6 +302,10 @@ type CredentialRequest struct {
 	Key        string   `json:"key"` // the member's Ed25519 key that signed
 	Blinded    []string `json:"blinded"`
 	Signatures []string `json:"signatures"`
+	// Height and Time of the block that logged the request, kept for
+	// record version 3 only.
+	Height int64 `json:"height,omitempty"`
+	Time   int64 `json:"time,omitempty"`
 }
 
 // CastBallot is one accepted ballot's entry in the ballot box (key
@@ -315,6 +327,8 @@ type CastBallot struct {
 	// Selections are the ballot's ciphertexts, base64 of alpha ‖ beta per
 	// option, contests in manifest order (the aggregate's layout).
 	Selections string `json:"selections"`
+	// Time is the block's time, kept for record version 3 only.
+	Time int64 `json:"time,omitempty"`
 }
 
 // SpoiledBallot is one Benaloh challenge (key el/ID/s/SEQ).
@@ -323,6 +337,9 @@ type SpoiledBallot struct {
 	Tracking string `json:"tracking"`
 	Ballot   string `json:"ballot"`
 	Reveal   string `json:"reveal"`
+	// Height and Time of the block, kept for record version 3 only.
+	Height int64 `json:"height,omitempty"`
+	Time   int64 `json:"time,omitempty"`
 }
 
 // Keys.
@@ -339,6 +356,12 @@ func RequestKey(id string, seq uint64) []byte {
 func requestByMember(id, member string) []byte { return []byte("el/" + id + "/rm/" + member) }
 func BlindSigKey(id string, seq uint64, issuer int) []byte {
 	return []byte("el/" + id + "/bs/" + pad(seq) + "/" + pad(uint64(issuer)))
+}
+
+// AnswerTimeKey holds, for record version 3, the height and time (u64
+// each, big-endian) of the block in which issuer answered request seq.
+func AnswerTimeKey(id string, seq uint64, issuer int) []byte {
+	return []byte("el/" + id + "/ba/" + pad(seq) + "/" + pad(uint64(issuer)))
 }
 func BallotKey(id string, seq uint64) []byte  { return []byte("el/" + id + "/b/" + pad(seq)) }
 func SpoiledKey(id string, seq uint64) []byte { return []byte("el/" + id + "/s/" + pad(seq)) }
