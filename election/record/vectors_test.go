@@ -62,6 +62,11 @@ func TestVectors(t *testing.T) {
 	files := map[string][]byte{
 		"sample-record.verify.txt":          reportText(record.VerifyBytes(raw, record.Options{Workers: 1})),
 		"sample-record-tampered.verify.txt": reportText(record.VerifyBytes(readVector(t, "sample-record-tampered.bin"), record.Options{Workers: 1})),
+		"sample-record-v3.verify.txt":       reportText(record.VerifyBytes(readVector(t, "sample-record-v3.bin"), record.Options{Workers: 1})),
+	}
+	v3, err := record.Decode(readVector(t, "sample-record-v3.bin"))
+	if err != nil || !v3.V3() || !bytes.Equal(v3.Encode(), readVector(t, "sample-record-v3.bin")) {
+		t.Fatalf("the version-3 sample does not decode and re-encode as version 3: %v", err)
 	}
 	for name, v := range vectorsOf(t, rec) {
 		b, err := json.MarshalIndent(v, "", "  ")
@@ -85,6 +90,9 @@ func TestVectors(t *testing.T) {
 	}
 	if !strings.Contains(string(files["sample-record.verify.txt"]), "election record VALID") {
 		t.Error("the sample record does not verify")
+	}
+	if !strings.Contains(string(files["sample-record-v3.verify.txt"]), "election record VALID") {
+		t.Error("the version-3 sample record does not verify")
 	}
 	if strings.Contains(string(files["sample-record-tampered.verify.txt"]), "election record VALID") {
 		t.Error("the tampered sample record verifies")
@@ -116,9 +124,15 @@ func writeSample(t *testing.T) {
 	}
 	var seed [32]byte
 	copy(seed[:], "pnyx test vectors v2")
-	res, err := simulate.Run(simulate.Config{Voters: 4, Options: 3, Trustees: 3, Threshold: 2, Issuers: 2,
+	cfg := simulate.Config{Voters: 4, Options: 3, Trustees: 3, Threshold: 2, Issuers: 2,
 		Revotes: 1, Spoiled: 1, Absent: 1, CheatingDealer: 3, Eligible: 5, Seed: seed,
-		IssuerKeys: testkeys.RSA(2), Workers: 1})
+		IssuerKeys: testkeys.RSA(2), Workers: 1}
+	res, err := simulate.Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RecordVersion = 3
+	res3, err := simulate.Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +142,8 @@ func writeSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	tampered.Results[0][0]++
-	for name, b := range map[string][]byte{"sample-record.bin": raw, "sample-record-tampered.bin": tampered.Encode()} {
+	for name, b := range map[string][]byte{"sample-record.bin": raw, "sample-record-tampered.bin": tampered.Encode(),
+		"sample-record-v3.bin": res3.Record.Encode()} {
 		if err := os.WriteFile(filepath.Join(vectorDir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
