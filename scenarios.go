@@ -13,10 +13,15 @@ import "embed"
 var Scenarios embed.FS
 
 // DemoOrder is the order `pnyx demo` tells the scenarios in: members and
-// points first, then the other modules. Files not listed follow, by path.
+// points first, then a supreme council with a certificate, a petition
+// discussed and searched, and an election to its verified record. Files
+// not listed follow, by path.
 var DemoOrder = []string{
 	"modules/members/testdata/signup-and-standing.txt",
 	"modules/org/testdata/authority-is-scoped.txt",
 	"modules/org/testdata/missing-role.txt",
 	"modules/token/testdata/points.txt",
+	"modules/assembly/testdata/supreme-council.txt",
+	"modules/petition/testdata/discussion-and-search.txt",
+	"modules/election/testdata/story.txt",
 }
