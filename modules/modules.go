@@ -21,6 +21,7 @@ import (
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/kpi"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"
@@ -38,6 +39,8 @@ type Party struct {
 	Assembly  *assembly.Assembly
 	// Elections runs party elections; its ballots are anonymous txs.
 	Elections *election.Elections
+	// KPI scores members and chapters by rules assemblies adopt.
+	KPI *kpi.KPI
 
 	genesis Genesis
 }
@@ -52,6 +55,8 @@ func New() *Party {
 	p.Petitions = &petition.Petitions{Org: p.Org}
 	p.Assembly = &assembly.Assembly{Org: p.Org}
 	p.Elections = &election.Elections{Org: p.Org}
+	p.KPI = &kpi.KPI{Org: p.Org, Token: p.Token}
+	p.Members.Facts, p.Assembly.Facts = p.KPI, p.KPI // facts for KPIs, inside the block
 	return p
 }
 
@@ -64,6 +69,7 @@ func (p *Party) Specs() []module.Spec {
 		p.Petitions.Spec(),
 		p.Assembly.Spec(),
 		p.Elections.Spec(),
+		p.KPI.Spec(),
 	}
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/pnyx-party/pnyx/modules/kpi"
 	"github.com/pnyx-party/pnyx/wire"
 )
 
@@ -72,5 +73,17 @@ func (s *Server) table() []route {
 		{"GET", "/v1/elections/{id}/ballots", "The ballot box: cast ballots in chain order (?after=SEQ&limit=N, at most 500)", false, false, BallotPage{}, s.electionBallots},
 		{"GET", "/v1/elections/{id}/record", "The election record (docs/election-record.md), binary, once published", false, false, nil, s.electionRecord},
 		{"GET", "/v1/election-state/{key...}", "Raw value of an election state key (el/…), hex, with ?prove=1 its proof", false, true, wire.StateValue{}, s.electionState},
+
+		// KPIs (kpi.go): rule sets, periods and chapter results are public;
+		// a member's scorecard and appeals are signed reads.
+		{"GET", "/v1/kpi/versions", "Adopted KPI rule set versions, each with the decision behind it", false, false, nil, s.kpiVersions},
+		{"GET", "/v1/kpi/versions/{n}", "One adopted KPI rule set version", false, true, rec, s.kpiVersion},
+		{"GET", "/v1/kpi/proposals/{id}", "A proposed KPI rule set (immutable) and its hash", false, true, rec, s.kpiProposal},
+		{"GET", "/v1/kpi/periods/{period}", "A KPI period (2026-04, 2026-Q2, 2026-H1, 2026): bounds, version, state", false, false, kpi.PeriodView{}, s.kpiPeriod},
+		{"GET", "/v1/kpi/periods/{period}/rankings/{scorecard}", "A chapter scorecard's ranking, stored at close and at final", false, true, rec, s.kpiRanking},
+		{"GET", "/v1/kpi/periods/{period}/histograms/{scorecard}/{chapter}", "A chapter's member score histogram, in buckets of at least 10 members", false, false, KPIHistogram{}, s.kpiHistogram},
+		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/members/{id}", "A member's scorecard (the member or an official with scope)", true, false, KPICard{}, s.kpiMemberCard},
+		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/chapters/{id}", "A chapter's scorecard", false, false, KPICard{}, s.kpiChapterCard},
+		{"GET", "/v1/kpi/appeals/{id}", "A KPI appeal and its decision (a member's: the member or an official with scope)", false, true, rec, s.kpiAppeal},
 	}
 }

@@ -131,6 +131,20 @@ type (
 // Assembly is the module.
 type Assembly struct {
 	Org *org.Org
+	// Facts hears the facts meetings produce, inside the block (the KPI
+	// module); nil hears nothing.
+	Facts FactSink
+}
+
+// FactSink receives facts for KPIs as a transaction executes: a narrow
+// interface rather than events, which are not provable. It must not fail
+// the transaction.
+type FactSink interface {
+	// Attended: member is present at m, by their own check-in or, when
+	// register is true, from the secretary's paper register.
+	Attended(ctx *module.Context, m Meeting, member string, register bool)
+	// Finalized: m's record was co-signed and is final.
+	Finalized(ctx *module.Context, m Meeting)
 }
 
 // Spec describes the module to the chain.
@@ -470,6 +484,9 @@ func (a *Assembly) attend(ctx *module.Context, m Meeting, member, recorder strin
 	ctx.Store.Set([]byte(presentKey(m.ID)), n[:])
 	// A fact for the KPI capability: who attended which body's meeting.
 	ctx.Emit("assembly.attended", "meeting", m.ID, "body", m.Body, "chapter", m.Chapter, "member", member)
+	if a.Facts != nil {
+		a.Facts.Attended(ctx, m, member, recorder != "")
+	}
 	return nil
 }
 
@@ -779,6 +796,9 @@ func (a *Assembly) finalize(ctx *module.Context, b FinalizeBody) error {
 	m.State, m.Finalization = Finalized, &c
 	a.putMeeting(ctx, m)
 	ctx.Emit("assembly.meeting_finalized", "meeting", m.ID, "record_hash", c.Hash)
+	if a.Facts != nil {
+		a.Facts.Finalized(ctx, m)
+	}
 	return nil
 }
 

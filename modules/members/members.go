@@ -183,6 +183,9 @@ type Hooks interface {
 type Members struct {
 	Org   *org.Org
 	Hooks Hooks
+	// Facts follows the registry too, after Hooks (the KPI module counts
+	// recruits who stay); nil: nobody.
+	Facts Hooks
 	// EnrollmentTTL is the lifetime of a code in seconds.
 	EnrollmentTTL int64
 }
@@ -400,7 +403,12 @@ func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class
 	ctx.Store.Set([]byte(byChapter(chapter, id)), []byte{1})
 	ctx.Emit("member.joined", "member", id, "chapter", chapter, "class", string(class))
 	if m.Hooks != nil {
-		return m.Hooks.MemberJoined(ctx, id)
+		if err := m.Hooks.MemberJoined(ctx, id); err != nil {
+			return err
+		}
+	}
+	if m.Facts != nil {
+		return m.Facts.MemberJoined(ctx, id)
 	}
 	return nil
 }
@@ -598,7 +606,12 @@ func (m *Members) changeStatus(ctx *module.Context, mem Member, to Status, reaso
 	m.put(ctx.Store, mem)
 	ctx.Emit("member.status_changed", "member", mem.ID, "from", string(from), "to", string(to))
 	if m.Hooks != nil {
-		return m.Hooks.MemberStatusChanged(ctx, mem.ID, from, to, reason)
+		if err := m.Hooks.MemberStatusChanged(ctx, mem.ID, from, to, reason); err != nil {
+			return err
+		}
+	}
+	if m.Facts != nil {
+		return m.Facts.MemberStatusChanged(ctx, mem.ID, from, to, reason)
 	}
 	return nil
 }

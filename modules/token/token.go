@@ -145,6 +145,17 @@ func mint(ctx *module.Context, id string, amount uint64, rule string) {
 	ctx.Emit("token.minted", "member", id, "amount", fmt.Sprint(amount), "rule", rule)
 }
 
+// MintReward mints a KPI reward band's points at a period's final: called
+// by the kpi module's protocol rule, never by a transaction that names an
+// amount. Only a member holding an active credential receives points.
+func (t *Token) MintReward(ctx *module.Context, id string, amount uint64, rule string) error {
+	if c, ok := GetCredential(ctx.Store, id); !ok || c.Status != CredentialActive {
+		return codes.WrongState.Errorf("member %s holds no active membership credential", id)
+	}
+	mint(ctx, id, amount, rule)
+	return nil
+}
+
 // MemberJoined implements members.Hooks: issue the credential and the grant.
 func (t *Token) MemberJoined(ctx *module.Context, id string) error {
 	module.Put(ctx.Store, credKey(id), Credential{Member: id, Status: CredentialActive, IssuedAt: ctx.Unix(), Height: ctx.Height, ChangedAt: ctx.Unix()})

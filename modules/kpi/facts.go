@@ -1,0 +1,392 @@
+package kpi
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/pnyx-party/pnyx/codes"
+	store "github.com/pnyx-party/pnyx/internal/store/kv"
+	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
+)
+
+func (f Filter) pass(v int64) bool {
+	return v >= f.MinValue && (f.MaxValue == 0 || v <= f.MaxValue)
+}
+
+// apply adds (sign +1) or removes (sign −1) a counted fact to the counters
+// of every rule of the period's version that counts it: O(rules) writes, the
+// same for the first member as for the three millionth.
+func apply(kv store.KV, v Version, span Span, f Fact, sign int64) {
+	kind := FactTypes[f.Type].Subject
+	for _, sc := range v.RuleSet.Scorecards {
+		if sc.Subject != kind {
+			continue
+		}
+		touched := false
+		for _, r := range sc.Rules {
+			num, den := contains(r.Facts, f.Type), contains(r.Denominator, f.Type)
+			if !(num || den) || !r.Filter.pass(f.Value) {
+				continue
+			}
+			touched = true
+			if den {
+				addInt(kv, denomKey(kind, span.ID, r.ID, f.Subject), sign*f.Value)
+			}
+			if !num {
+				continue
+			}
+			ck := counterKey(kind, span.ID, r.ID, f.Subject)
+			switch r.Aggregation {
+			case AggSum, AggRatio:
+				addInt(kv, ck, sign*f.Value)
+			case AggDistinctDays, AggDistinctMonths:
+				unit := f.Day
+				if r.Aggregation == AggDistinctMonths {
+					unit /= 100
+				}
+				n := addInt(kv, distinctKey(kind, span.ID, r.ID, f.Subject, unit), sign)
+				if (sign > 0 && n == 1) || (sign < 0 && n == 0) {
+					addInt(kv, ck, sign)
+				}
+			default: // count, yes/no, streak
+				addInt(kv, ck, sign)
+			}
+		}
+		if touched && kind == SubjectMember {
+			rehist(kv, sc, span, f.Subject)
+		}
+	}
+}
+
+// histEntry is where a member stands in their chapter's histogram.
+type histEntry struct {
+	Chapter string `json:"chapter"`
+	Bucket  int    `json:"bucket"`
+}
+
+// rehist moves a member to the histogram bucket of their current score.
+func rehist(kv store.KV, sc Scorecard, span Span, member string) {
+	total, _ := Evaluate(kv, sc, SubjectMember, span, member)
+	b := bucketOf(total)
+	ek := histEntryKey(span.ID, sc.ID, member)
+	e, ok := module.Get[histEntry](kv, ek)
+	if ok && e.Bucket == b {
+		return
+	}
+	if ok {
+		addInt(kv, histKey(span.ID, sc.ID, e.Chapter, e.Bucket), -1)
+	} else {
+		m, _ := members.Get(kv, member)
+		e.Chapter = m.Chapter
+	}
+	e.Bucket = b
+	addInt(kv, histKey(span.ID, sc.ID, e.Chapter, b), 1)
+	module.Put(kv, ek, e)
+}
+
+// needsChecker reports whether a fact of type t feeds a rule heavier than
+// its scorecard's maker–checker threshold.
+func needsChecker(v Version, t string) bool {
+	for _, sc := range v.RuleSet.Scorecards {
+		for _, r := range sc.Rules {
+			if (contains(r.Facts, t) || contains(r.Denominator, t)) && r.WeightBP > sc.SecondAttestorAboveBP {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// periods resolves and caches the periods one transaction touches.
+type periods struct {
+	kv    store.Reader
+	now   int64
+	spans map[string]Span
+	vers  map[string]Version
+}
+
+func newPeriods(kv store.Reader, now int64) *periods {
+	return &periods{kv: kv, now: now, spans: map[string]Span{}, vers: map[string]Version{}}
+}
+
+// accepting resolves a period that takes facts now: open, or in its grace.
+func (ps *periods) accepting(id string) (Span, Version, error) {
+	if s, ok := ps.spans[id]; ok {
+		return s, ps.vers[id], nil
+	}
+	s, v, err := ForPeriod(ps.kv, id)
+	if err != nil {
+		return s, v, err
+	}
+	switch st := State(s, v.RuleSet, GetPeriod(ps.kv, id), ps.now); st {
+	case StateOpen, StateGrace:
+	case StateFuture:
+		return s, v, CodePeriodState.Errorf("period %s has not begun", id)
+	default:
+		return s, v, CodePeriodClosed.Errorf("period %s is %s: its grace for late facts ended at %d", id, st, graceEnd(s, v.RuleSet))
+	}
+	ps.spans[id], ps.vers[id] = s, v
+	return s, v, nil
+}
+
+// attestable checks one fact input an attestor (or an appeal decision,
+// attestor "") posts and returns it as a fact.
+func (k *KPI) attestable(ctx *module.Context, ps *periods, in FactInput, attestor string, i int) (Fact, Span, Version, error) {
+	at := func(err error) error { return codes.Of(err).Errorf("fact %d: %s", i, codes.Message(err)) }
+	ft, err := checkFactType(in.Type)
+	if err != nil {
+		return Fact{}, Span{}, Version{}, at(err)
+	}
+	if ft.Source != SourceAttested && attestor != "" {
+		return Fact{}, Span{}, Version{}, at(codes.InvalidArgument.Errorf("%s is produced by the chain itself and cannot be attested", in.Type))
+	}
+	if ft.Source == SourceDerived {
+		return Fact{}, Span{}, Version{}, at(codes.InvalidArgument.Errorf("%s is computed from the registry, not posted", in.Type))
+	}
+	cover, err := subjectOf(ctx.Store, ft.Subject, in.Subject)
+	if err != nil {
+		return Fact{}, Span{}, Version{}, at(err)
+	}
+	if attestor != "" {
+		if in.Subject == attestor {
+			return Fact{}, Span{}, Version{}, at(CodeSelfAttest.Errorf("member %s cannot attest facts about themself", attestor))
+		}
+		if err := k.Org.Authorize(ctx, org.KPIAttestor, cover); err != nil {
+			return Fact{}, Span{}, Version{}, at(err)
+		}
+	}
+	if in.Value < 1 || in.Value > 1_000_000 {
+		return Fact{}, Span{}, Version{}, at(codes.InvalidArgument.Errorf("value must be 1-1000000"))
+	}
+	if err := checkHash(in.Evidence, "evidence"); err != nil {
+		return Fact{}, Span{}, Version{}, at(err)
+	}
+	s, v, err := ps.accepting(in.Period)
+	if err != nil {
+		return Fact{}, s, v, at(err)
+	}
+	day := Day(ctx.Unix())
+	if ctx.Unix() >= s.End {
+		day = Day(s.End - 1)
+	}
+	if in.Day != "" {
+		d, t, err := parseDay(in.Day)
+		if err != nil {
+			return Fact{}, s, v, at(err)
+		}
+		if t < s.Start || t >= s.End || t > ctx.Unix() {
+			return Fact{}, s, v, at(codes.InvalidArgument.Errorf("day %s is outside period %s or in the future", in.Day, in.Period))
+		}
+		day = d
+	}
+	return Fact{Type: in.Type, Subject: in.Subject, Period: s.ID, Value: in.Value, Day: day, Evidence: in.Evidence,
+		Attestor: attestor, At: ctx.Unix(), Height: ctx.Height}, s, v, nil
+}
+
+func (k *KPI) attest(ctx *module.Context, b AttestBody) error {
+	if ctx.Caller.MemberID == "" {
+		return codes.UnknownSigner.Errorf("signer %x is no member", []byte(ctx.Caller.Key)[:8])
+	}
+	if err := checkID(b.Batch, "batch ID"); err != nil {
+		return err
+	}
+	if len(b.Facts) == 0 || len(b.Facts) > MaxBatch {
+		return codes.InvalidArgument.Errorf("a batch holds 1-%d facts, not %d", MaxBatch, len(b.Facts))
+	}
+	if _, exists := GetBatch(ctx.Store, b.Batch); exists {
+		return codes.AlreadyExists.Errorf("batch %s exists", b.Batch)
+	}
+	ps := newPeriods(ctx.Store, ctx.Unix())
+	facts := make([]Fact, len(b.Facts))
+	pending := false
+	for i, in := range b.Facts {
+		f, _, v, err := k.attestable(ctx, ps, in, ctx.Caller.MemberID, i+1)
+		if err != nil {
+			return err
+		}
+		f.ID, f.Batch = b.Batch+"."+strconv.Itoa(i+1), b.Batch
+		facts[i] = f
+		pending = pending || needsChecker(v, f.Type)
+	}
+	batch := Batch{ID: b.Batch, Attestor: ctx.Caller.MemberID, Pending: pending, At: ctx.Unix(), Height: ctx.Height}
+	for _, f := range facts {
+		kind := FactTypes[f.Type].Subject
+		f.Status = FactCounted
+		if pending {
+			f.Status = FactPending
+		} else {
+			apply(ctx.Store, ps.vers[f.Period], ps.spans[f.Period], f, +1)
+		}
+		module.Put(ctx.Store, factKey(kind, f.Subject, f.Period, f.ID), f)
+		batch.Facts = append(batch.Facts, FactRef{Kind: kind, Subject: f.Subject, Period: f.Period, ID: f.ID})
+	}
+	module.Put(ctx.Store, batchKey(b.Batch), batch)
+	ctx.Emit("kpi.attested", "batch", b.Batch, "facts", strconv.Itoa(len(facts)), "pending", strconv.FormatBool(pending))
+	return nil
+}
+
+func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
+	batch, ok := GetBatch(ctx.Store, b.Batch)
+	if !ok {
+		return codes.NotFound.Errorf("batch %q does not exist", b.Batch)
+	}
+	if !batch.Pending {
+		return codes.WrongState.Errorf("batch %s waits for no second attestor", b.Batch)
+	}
+	if ctx.Caller.MemberID == batch.Attestor {
+		return CodeSecondAttestor.Errorf("batch %s needs a second attestor: %s posted it and cannot also check it", b.Batch, batch.Attestor)
+	}
+	ps := newPeriods(ctx.Store, ctx.Unix())
+	for _, ref := range batch.Facts {
+		f, _ := GetFact(ctx.Store, ref.Kind, ref.Subject, ref.Period, ref.ID)
+		if f.Subject == ctx.Caller.MemberID {
+			return CodeSelfAttest.Errorf("member %s cannot check facts about themself", f.Subject)
+		}
+		cover, err := subjectOf(ctx.Store, ref.Kind, ref.Subject)
+		if err != nil {
+			return err
+		}
+		if err := k.Org.Authorize(ctx, org.KPIAttestor, cover); err != nil {
+			return err
+		}
+		if _, _, err := ps.accepting(ref.Period); err != nil {
+			return err
+		}
+	}
+	for _, ref := range batch.Facts {
+		f, _ := GetFact(ctx.Store, ref.Kind, ref.Subject, ref.Period, ref.ID)
+		if f.Status != FactPending {
+			continue // retracted while it waited
+		}
+		f.Status, f.Checker = FactCounted, ctx.Caller.MemberID
+		apply(ctx.Store, ps.vers[f.Period], ps.spans[f.Period], f, +1)
+		module.Put(ctx.Store, factKey(ref.Kind, f.Subject, f.Period, f.ID), f)
+	}
+	batch.Pending, batch.Checker = false, ctx.Caller.MemberID
+	module.Put(ctx.Store, batchKey(b.Batch), batch)
+	ctx.Emit("kpi.confirmed", "batch", b.Batch, "checker", ctx.Caller.MemberID)
+	return nil
+}
+
+// unapply retracts a fact: it stays, marked, and leaves the counters.
+func unapply(kv store.KV, v Version, span Span, f *Fact, by string, reason int, at int64) {
+	if f.Status == FactCounted {
+		apply(kv, v, span, *f, -1)
+	}
+	f.Status, f.RetractBy, f.RetractWhy, f.RetractAt = FactRetracted, by, reason, at
+	module.Put(kv, factKey(FactTypes[f.Type].Subject, f.Subject, f.Period, f.ID), *f)
+}
+
+func (k *KPI) retract(ctx *module.Context, b RetractBody) error {
+	if _, ok := RetractReasons[b.Reason]; !ok || b.Reason == 8 {
+		return codes.InvalidArgument.Errorf("reason %d is not a retraction reason code", b.Reason)
+	}
+	if err := oneOf(b.Kind, "kind", []string{SubjectMember, SubjectChapter}); err != nil {
+		return err
+	}
+	f, ok := GetFact(ctx.Store, b.Kind, b.Subject, b.Period, b.Fact)
+	if !ok {
+		return codes.NotFound.Errorf("fact %s of %s in %s does not exist", b.Fact, b.Subject, b.Period)
+	}
+	if f.Status == FactRetracted {
+		return codes.WrongState.Errorf("fact %s was retracted already", b.Fact)
+	}
+	if b.Subject == ctx.Caller.MemberID {
+		return CodeSelfAttest.Errorf("member %s cannot retract facts about themself; file an appeal", b.Subject)
+	}
+	cover, err := subjectOf(ctx.Store, b.Kind, b.Subject)
+	if err != nil {
+		return err
+	}
+	if err := k.Org.Authorize(ctx, org.KPIAttestor, cover); err != nil {
+		return err
+	}
+	s, v, err := newPeriods(ctx.Store, ctx.Unix()).accepting(b.Period)
+	if err != nil {
+		return err
+	}
+	unapply(ctx.Store, v, s, &f, ctx.Caller.MemberID, b.Reason, ctx.Unix())
+	ctx.Emit("kpi.retracted", "fact", b.Fact, "subject", b.Subject, "reason", RetractReasons[b.Reason])
+	return nil
+}
+
+// autoFact records a fact another module produced inside the block. Before
+// any rule set is in force it writes nothing, so blocks from before the
+// module replay unchanged.
+func autoFact(ctx *module.Context, typ, subj, id string, val int64) {
+	v, ok := InForce(ctx.Store, ctx.Unix())
+	if !ok {
+		return
+	}
+	s := PeriodAt(v.RuleSet.Period, ctx.Unix())
+	kind := FactTypes[typ].Subject
+	if _, exists := GetFact(ctx.Store, kind, subj, s.ID, id); exists {
+		return
+	}
+	f := Fact{ID: id, Type: typ, Subject: subj, Period: s.ID, Value: val, Day: Day(ctx.Unix()), Attestor: "assembly", Status: FactCounted, At: ctx.Unix(), Height: ctx.Height}
+	apply(ctx.Store, v, s, f, +1)
+	module.Put(ctx.Store, factKey(kind, subj, s.ID, id), f)
+}
+
+// Attended implements assembly.FactSink: a member present at a meeting,
+// by their own check-in or from the secretary's register.
+func (k *KPI) Attended(ctx *module.Context, m assembly.Meeting, member string, register bool) {
+	typ := "attendance_self"
+	if register {
+		typ = "attendance_register"
+	}
+	autoFact(ctx, typ, member, "att:"+m.ID, 1)
+}
+
+// Finalized implements assembly.FactSink: a chapter's meeting finalized,
+// valued at the whole days since it closed (at least 1).
+func (k *KPI) Finalized(ctx *module.Context, m assembly.Meeting) {
+	days := (ctx.Unix()-m.ClosedAt)/86400 + 1
+	autoFact(ctx, "meeting_finalized_days", m.Chapter, "fin:"+m.ID, days)
+}
+
+// cohortMark remembers which cohort a recruit was counted in.
+type cohortMark struct {
+	Chapter string `json:"chapter"`
+	Month   int    `json:"month"`
+	Joined  int64  `json:"joined"`
+}
+
+// MemberJoined implements members.Hooks: a recruit joins their chapter's
+// cohort of the month.
+func (k *KPI) MemberJoined(ctx *module.Context, id string) error {
+	if _, ok := InForce(ctx.Store, ctx.Unix()); !ok {
+		return nil
+	}
+	m, _ := members.Get(ctx.Store, id)
+	c := cohortMark{Chapter: m.Chapter, Month: monthIndex(ctx.Unix()), Joined: ctx.Unix()}
+	addInt(ctx.Store, cohortJoinKey(c.Chapter, c.Month), 1)
+	module.Put(ctx.Store, cohortMarkKey(id), c)
+	return nil
+}
+
+// MemberStatusChanged implements members.Hooks: a recruit who stops being
+// active leaves their cohort, after the whole months they stayed.
+func (k *KPI) MemberStatusChanged(ctx *module.Context, id string, from, to members.Status, reason int) error {
+	if from != members.Active {
+		return nil
+	}
+	raw := ctx.Store.Get([]byte(cohortMarkKey(id)))
+	if raw == nil {
+		return nil
+	}
+	var c cohortMark
+	if json.Unmarshal(raw, &c) != nil {
+		return nil
+	}
+	stayed := monthsBetween(c.Joined, ctx.Unix())
+	if stayed > 99 {
+		stayed = 99
+	}
+	addInt(ctx.Store, cohortDropKey(c.Chapter, c.Month, stayed), 1)
+	ctx.Store.Delete([]byte(cohortMarkKey(id)))
+	return nil
+}
