@@ -9,19 +9,23 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/internal/electionsecrets"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/verified"
 	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/wire"
 )
 
@@ -65,7 +69,17 @@ func (s *session) memberID() (string, error) {
 	return a.Member, nil
 }
 
-// parseWhenFlag accepts Unix seconds or +DURATION from now.
+// kst is Korea Standard Time, the zone every date of an election is shown
+// in (the chain itself counts Unix seconds of block time).
+var kst = time.FixedZone("KST", 9*60*60)
+
+// kstDate shows Unix seconds as a KST date.
+func kstDate(unix int64) string {
+	return time.Unix(unix, 0).In(kst).Format("2006-01-02 15:04:05 KST")
+}
+
+// parseWhenFlag accepts +DURATION from now, a KST date and time
+// ("2026-12-01 09:00" or with seconds), an RFC 3339 time, or Unix seconds.
 func parseWhenFlag(v string, now time.Time) (int64, error) {
 	if strings.HasPrefix(v, "+") {
 		d, err := time.ParseDuration(v[1:])
@@ -74,7 +88,19 @@ func parseWhenFlag(v string, now time.Time) (int64, error) {
 		}
 		return now.Add(d).Unix(), nil
 	}
-	return strconv.ParseInt(v, 10, 64)
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, kst); err == nil {
+			return t.Unix(), nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.Unix(), nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not +DURATION, a KST date (2026-12-01 09:00), an RFC 3339 time or Unix seconds", v)
+	}
+	return n, nil
 }
 
 // parseContests reads the contests of `election create`: each --contest is
@@ -112,8 +138,10 @@ func parseContests(specs []string, title, options string, choose uint32) ([]elec
 	return out, nil
 }
 
-// parseChoices turns one --choice per contest (option numbers from 0,
-// comma-separated) into the selections a ballot encrypts.
+// parseChoices turns one --choice per contest into the selections a
+// ballot encrypts. A choice names options by number, counting from 1 as
+// the ballot paper does, or by their text (case does not matter),
+// comma-separated: "1", "Kim", "1,3" or "Choi,Yoon".
 func parseChoices(choices []string, contests []ballot.Contest) ([][]uint32, error) {
 	if len(choices) != len(contests) {
 		return nil, fmt.Errorf("the election has %d contest(s): give --choice once per contest, in order (got %d)", len(contests), len(choices))
@@ -122,14 +150,99 @@ func parseChoices(choices []string, contests []ballot.Contest) ([][]uint32, erro
 	for i, c := range contests {
 		sel[i] = make([]uint32, len(c.Options))
 		for _, x := range strings.Split(choices[i], ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(x))
-			if err != nil || n < 0 || n >= len(c.Options) {
-				return nil, fmt.Errorf("contest %d (%s): --choice wants option numbers 0..%d, got %q", i+1, c.Title, len(c.Options)-1, x)
+			o, err := optionIndex(strings.TrimSpace(x), c.Options)
+			if err != nil {
+				return nil, fmt.Errorf("contest %d (%s): %v", i+1, c.Title, err)
 			}
-			sel[i][n] = 1
+			if sel[i][o] == 1 {
+				return nil, fmt.Errorf("contest %d (%s): option %d (%s) chosen twice", i+1, c.Title, o+1, c.Options[o])
+			}
+			sel[i][o] = 1
 		}
 	}
 	return sel, nil
+}
+
+// optionIndex finds the 0-based option x names: its number from 1 or its
+// text. An option whose text is another option's number is ambiguous.
+func optionIndex(x string, options []string) (int, error) {
+	byText := -1
+	for o, opt := range options {
+		if strings.EqualFold(opt, x) {
+			byText = o
+			break
+		}
+	}
+	byNumber := -1
+	if n, err := strconv.Atoi(x); err == nil && n >= 1 && n <= len(options) {
+		byNumber = n - 1
+	}
+	switch {
+	case byText >= 0 && byNumber >= 0 && byText != byNumber:
+		return 0, fmt.Errorf("%q is option %d's text and option %d's number; name another way", x, byText+1, byNumber+1)
+	case byText >= 0:
+		return byText, nil
+	case byNumber >= 0:
+		return byNumber, nil
+	}
+	list := make([]string, len(options))
+	for o, opt := range options {
+		list[o] = fmt.Sprintf("%d %s", o+1, opt)
+	}
+	return 0, fmt.Errorf("no option %q: choose by number or text among %s", x, strings.Join(list, ", "))
+}
+
+// manifestOf decodes an election's ballot manifest: its contests and their
+// options, as voters see them.
+func manifestOf(e *election.Election) (*ballot.Manifest, error) {
+	raw, err := hex.DecodeString(e.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("election %s: manifest: %v", e.ID, err)
+	}
+	return ballot.DecodeManifest(raw)
+}
+
+// printSchedule shows an election's deadlines as KST dates and its phase
+// at block time now.
+func printSchedule(w io.Writer, e *election.Election, now int64) {
+	fmt.Fprintf(w, "schedule (KST):\n")
+	if e.CeremonyEnd != 0 {
+		fmt.Fprintf(w, "  key ceremony due      %s\n", kstDate(e.CeremonyEnd))
+	}
+	if e.AcksDue != 0 {
+		fmt.Fprintf(w, "  acknowledgements due  %s\n", kstDate(e.AcksDue))
+	}
+	fmt.Fprintf(w, "  credential issuance   %s – %s\n", kstDate(e.IssueStart), kstDate(e.IssueEnd))
+	fmt.Fprintf(w, "  voting                %s – %s\n", kstDate(e.VoteStart), kstDate(e.VoteEnd))
+	fmt.Fprintf(w, "phase at block time %s: %s\n", kstDate(now), e.Phase(now))
+}
+
+// printResults shows a tally's counts, and once published the results by
+// option name, contest by contest.
+func printResults(w io.Writer, e *election.Election, t *election.Tally) error {
+	fmt.Fprintf(w, "credential requests %d, ballots cast %d, counted %d, spoiled %d\n", t.Requests, t.Cast, t.Counted, t.Spoiled)
+	if len(t.Results) == 0 {
+		fmt.Fprintln(w, "results: not yet decrypted")
+		return nil
+	}
+	m, err := manifestOf(e)
+	if err != nil {
+		return err
+	}
+	if len(t.Results) != len(m.Contests) {
+		return fmt.Errorf("the tally has %d contests, the manifest %d", len(t.Results), len(m.Contests))
+	}
+	fmt.Fprintln(w, "results:")
+	for i, c := range m.Contests {
+		fmt.Fprintf(w, "  %s (choose %d)\n", c.Title, c.SelectionLimit)
+		if len(t.Results[i]) != len(c.Options) {
+			return fmt.Errorf("contest %s: %d counts for %d options", c.Title, len(t.Results[i]), len(c.Options))
+		}
+		for o, name := range c.Options {
+			fmt.Fprintf(w, "    %d. %-24s %d\n", o+1, name, t.Results[i][o])
+		}
+	}
+	return nil
 }
 
 func electionCreateCmd() *cobra.Command {
@@ -137,7 +250,7 @@ func electionCreateCmd() *cobra.Command {
 	var options, trustees, issuers, class string
 	var contests []string
 	var limit uint32
-	var when [4]string
+	var when [5]string
 	cmd := &cobra.Command{
 		Use:   "create ID",
 		Short: "Create an election (election commissioner): contests, trustees, issuers, schedule",
@@ -145,9 +258,11 @@ func electionCreateCmd() *cobra.Command {
 (of --class if given) in the subtree in the registry as committed before the
 creation block. One contest: --title and --options A,B,C (--choose N); several:
 --contest 'TITLE=A,B,C' once per contest, '@N' at the end to let voters choose N.
-Times are Unix seconds or +DURATION from now, e.g. --issue-start +0s --issue-end
-+1h --vote-start +1h --vote-end +2h. Issuance must close before voting opens
-unless --allow-overlap.`,
+Times are +DURATION from now, KST dates ('2026-12-01 09:00') or Unix seconds,
+e.g. --issue-start +0s --issue-end +1h --vote-start +1h --vote-end +2h.
+Issuance must close before voting opens unless --allow-overlap. With
+--ceremony-end, trustees who have not acted by then can be left out
+(pnyx election conclude); without it the ceremony waits for every trustee.`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(func(s *session, a []string) error {
 			b.ID, b.Class = a[0], members.Class(class)
@@ -157,14 +272,26 @@ unless --allow-overlap.`,
 			}
 			b.Trustees, b.Issuers = strings.Split(trustees, ","), strings.Split(issuers, ",")
 			now := time.Now()
-			for i, p := range []*int64{&b.IssueStart, &b.IssueEnd, &b.VoteStart, &b.VoteEnd} {
+			for i, p := range []*int64{&b.IssueStart, &b.IssueEnd, &b.VoteStart, &b.VoteEnd, &b.CeremonyEnd} {
+				if when[i] == "" {
+					continue // no ceremony deadline
+				}
 				v, err := parseWhenFlag(when[i], now)
 				if err != nil {
 					return fmt.Errorf("schedule: %v", err)
 				}
 				*p = v
 			}
-			return s.send(election.TypeCreate, b)
+			if err := s.send(election.TypeCreate, b); err != nil {
+				return err
+			}
+			w := s.cmd.OutOrStdout()
+			if b.CeremonyEnd != 0 {
+				fmt.Fprintf(w, "key ceremony due      %s\n", kstDate(b.CeremonyEnd))
+			}
+			fmt.Fprintf(w, "credential issuance   %s – %s\nvoting                %s – %s\n",
+				kstDate(b.IssueStart), kstDate(b.IssueEnd), kstDate(b.VoteStart), kstDate(b.VoteEnd))
+			return nil
 		}),
 	}
 	f := cmd.Flags()
@@ -181,7 +308,10 @@ unless --allow-overlap.`,
 	f.StringVar(&when[1], "issue-end", "+1h", "credential issuance closes")
 	f.StringVar(&when[2], "vote-start", "+1h", "voting opens")
 	f.StringVar(&when[3], "vote-end", "+2h", "voting closes")
+	f.StringVar(&when[4], "ceremony-end", "", "key ceremony deadline, before --issue-end (default: none, the ceremony waits for every trustee)")
 	f.BoolVar(&b.AllowOverlap, "allow-overlap", false, "let issuance overlap voting (the record says so)")
+	f.IntVar(&b.MaxRevotes, "max-revotes", 0, fmt.Sprintf("how many times one voter may re-vote, 1 to %d (default %d)", election.MaxMaxRevotes, election.DefaultMaxRevotes))
+	f.IntVar(&b.RecordVersion, "record-version", 0, "election record version to publish: 2 (default) or 3 (adds the height and time of every request, answer and ballot)")
 	cmd.MarkFlagRequired("trustees")
 	cmd.MarkFlagRequired("issuers")
 	return cmd
@@ -190,7 +320,7 @@ unless --allow-overlap.`,
 func electionShowCmd() *cobra.Command {
 	var tally bool
 	var prove string
-	cmd := &cobra.Command{Use: "show ID", Short: "Show an election (--tally: counts and results)", Args: cobra.ExactArgs(1),
+	cmd := &cobra.Command{Use: "show ID", Short: "Show an election with its schedule in KST (--tally: counts and results by option)", Args: cobra.ExactArgs(1),
 		RunE: run(func(s *session, a []string) error {
 			path := "/v1/elections/" + a[0]
 			if tally {
@@ -199,16 +329,54 @@ func electionShowCmd() *cobra.Command {
 			if err := s.showRecord(path, false, prove); err != nil {
 				return err
 			}
-			if e, err := s.election(a[0]); err == nil {
-				if now, err := s.blockTime(); err == nil {
-					fmt.Fprintf(s.cmd.OutOrStdout(), "phase at block time %d: %s\n", now, e.Phase(now))
+			e, err := s.election(a[0])
+			if err != nil {
+				return err
+			}
+			w := s.cmd.OutOrStdout()
+			if now, err := s.blockTime(); err == nil {
+				printSchedule(w, e, now)
+			}
+			if tally {
+				t, ok := election.GetTally(s.c.ElectionState(s.ctx), a[0])
+				if !ok {
+					return fmt.Errorf("election %s has no tally", a[0])
 				}
+				return printResults(w, e, t)
 			}
 			return nil
 		})}
 	cmd.Flags().BoolVar(&tally, "tally", false, "show the running tally and results")
 	cmd.Flags().StringVar(&prove, "prove", "", "write a state proof of the record to this file")
 	return cmd
+}
+
+func electionConcludeCmd() *cobra.Command {
+	return &cobra.Command{Use: "conclude ID", Short: "Conclude a key ceremony past its deadline (commissioner or trustee)",
+		Long: `Past --ceremony-end, ends a stalled key ceremony with what the trustees did in
+time: a trustee that posted no check complained about nobody, a dealer that
+left a complaint unanswered is disqualified, and the joint key comes from the
+dealers that qualify (k suffice). Missing trustee keys or dealings, or
+acknowledgements still missing when they are due, cancel the election
+(ceremony_failed).`,
+		Args: cobra.ExactArgs(1),
+		RunE: run(func(s *session, a []string) error {
+			if err := s.send(election.TypeConclude, election.ConcludeBody{Election: a[0]}); err != nil {
+				return err
+			}
+			e, err := s.election(a[0])
+			if err != nil {
+				return err
+			}
+			w := s.cmd.OutOrStdout()
+			switch {
+			case e.Status == election.PhaseCancelled:
+				fmt.Fprintf(w, "election %s cancelled: %s\n", e.ID, election.ReasonNames[e.Reason])
+			case e.JointKey != "":
+				fmt.Fprintf(w, "joint key from trustees %v; acknowledgements and issuer keys due %s\n", e.Qualified, kstDate(e.AcksDue))
+			}
+			return nil
+		})}
 }
 
 func electionCancelCmd() *cobra.Command {
@@ -221,51 +389,162 @@ func electionCancelCmd() *cobra.Command {
 	return cmd
 }
 
+// trustedGenesis reads the validators a participant trusts, and the chain
+// ID, from a genesis file.
+func trustedGenesis(path string) (*types.ValidatorSet, string, error) {
+	g, err := types.GenesisDocFromFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("genesis %s: %w", path, err)
+	}
+	vals, err := proof.TrustedFromGenesis(g)
+	if err != nil {
+		return nil, "", err
+	}
+	return vals, g.ChainID, nil
+}
+
 func electionTrusteeCmd() *cobra.Command {
-	return &cobra.Command{Use: "trustee ID", Short: "Take the trustee's next step: key, dealing, check, answers, acknowledgement, decryption share",
-		Long: `Run it as the trustee (--key) until it says it is waiting. The trustee's secret
-seed is kept in HOME/election/ID/KEYNAME/trustee.seed: keep that file safe and
-offline between steps; without it the trustee cannot decrypt.`,
+	var genesis string
+	var wait bool
+	var poll time.Duration
+	cmd := &cobra.Command{Use: "trustee ID", Short: "Take the trustee's next steps: key, dealing, check, answers, acknowledgement, decryption share",
+		Long: `Takes every step the trustee (--key) can take now, then says what it waits
+for; with --wait it keeps going, waiting for each phase, until its part is
+done (its decryption share is posted, or the election ends).
+
+Every value the trustee acts on is read with a state proof checked against
+the validators of --genesis (default HOME/config/genesis.json), so a node
+cannot invent complaints, ceremony inputs or keys. The trustee's secret seed
+(trustee.seed) and memory (trustee-memory.json: what it dealt for and which
+complaints it answered) are kept in HOME/election/ID/KEYNAME/: keep them
+safe; without the seed the trustee cannot decrypt.`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(func(s *session, a []string) error {
+			id := a[0]
+			if genesis == "" {
+				genesis = filepath.Join(flagHome, "config", "genesis.json")
+			}
+			trusted, chainID, err := trustedGenesis(genesis)
+			if err != nil {
+				return err
+			}
 			me, err := s.memberID()
 			if err != nil {
 				return err
 			}
-			seed, err := secrets(a[0]).TrusteeSeed()
+			sec := secrets(id)
+			seed, err := sec.TrusteeSeed()
 			if err != nil {
 				return err
 			}
+			mem, err := sec.TrusteeMemory()
+			if err != nil {
+				return err
+			}
+			w := s.cmd.OutOrStdout()
+			said := ""
 			for {
-				e, err := s.election(a[0])
-				if err != nil {
-					return err
+				// A fresh view per step: reads within one step never go
+				// back in version, and the phase is the proving header's.
+				st := &verified.State{ChainID: chainID, Trusted: trusted, Fetch: verified.FromClient(s.ctx, s.c)}
+				e, ok := election.Get(st, id)
+				if st.Err != nil {
+					return st.Err
+				}
+				if !ok {
+					return fmt.Errorf("election %q does not exist (proven absent)", id)
 				}
 				l := e.TrusteeIndex(me)
 				if l == 0 {
-					return fmt.Errorf("member %s is not a trustee of %s", me, a[0])
+					return fmt.Errorf("member %s is not a trustee of %s", me, id)
 				}
-				now, err := s.blockTime()
+				typ, body, waiting, err := verified.TrusteeStep(st, id, seed, l, mem)
 				if err != nil {
 					return err
 				}
-				st := s.c.ElectionState(s.ctx)
-				typ, body, waiting, err := election.TrusteeStep(st, e, seed, l, now)
-				if err == nil {
-					err = st.Err
+				if typ != "" {
+					// The memory is saved before the transaction leaves, so
+					// a crash in between never lets the kit deal again.
+					if err := sec.SaveTrusteeMemory(mem); err != nil {
+						return err
+					}
+					if err := s.send(typ, body); err != nil {
+						return err
+					}
+					if typ == election.TypeDecrypt {
+						fmt.Fprintf(w, "trustee %d of %s: decryption share posted; the trustee's part is done\n", l, id)
+						return nil
+					}
+					continue
 				}
-				if err != nil {
-					return err
+				now := st.Time().Unix()
+				done := false
+				switch {
+				case e.Status == election.PhasePublished || e.Status == election.PhaseCancelled:
+					done = true
+				case e.Phase(now) == election.PhaseTallying && strings.Contains(waiting, "decryption shares"):
+					done = true // this trustee's share is on chain
+				case e.Phase(now) == election.PhaseIssuing || e.Phase(now) == election.PhaseVoting:
+					waiting = "the end of voting at " + kstDate(e.VoteEnd)
 				}
-				if typ == "" {
-					fmt.Fprintf(s.cmd.OutOrStdout(), "trustee %d of %s: waiting for %s\n", l, a[0], waiting)
+				if done {
+					fmt.Fprintf(w, "trustee %d of %s: the trustee's part is done (election %s)\n", l, id, e.Phase(now))
 					return nil
 				}
-				if err := s.send(typ, body); err != nil {
-					return err
+				if wait && e.Status == election.PhaseCeremony && e.CeremonyEnd != 0 && now >= e.CeremonyEnd {
+					concluded, err := s.concludeStalled(e, now)
+					if err != nil {
+						return err
+					}
+					if concluded {
+						continue
+					}
+				}
+				msg := fmt.Sprintf("trustee %d of %s: waiting for %s", l, id, waiting)
+				if !wait {
+					fmt.Fprintln(w, msg)
+					return nil
+				}
+				if msg != said {
+					fmt.Fprintln(w, msg)
+					said = msg
+				}
+				select {
+				case <-s.ctx.Done():
+					return s.ctx.Err()
+				case <-time.After(poll):
 				}
 			}
 		})}
+	cmd.Flags().StringVar(&genesis, "genesis", "", "genesis.json whose validators the trustee trusts (default HOME/config/genesis.json)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "keep going, waiting for each phase, until the trustee's part is done")
+	cmd.Flags().DurationVar(&poll, "poll", 2*time.Second, "with --wait, how often to look for the next phase")
+	return cmd
+}
+
+// concludeStalled is what a waiting trustee does once the ceremony's
+// deadline has passed (at proven block time now): it concludes a ceremony
+// that can go on without the trustees who did not act (every key and
+// dealing posted, checks or answers missing), and stops with advice when
+// concluding would only cancel the election, which is the commission's
+// call. It reports whether it sent the conclusion.
+func (s *session) concludeStalled(e *election.Election, now int64) (bool, error) {
+	keysAndDealings := true
+	for l := range e.Trustees {
+		keysAndDealings = keysAndDealings && e.HPKEKeys[l] != "" && e.Dealt[l]
+	}
+	switch {
+	case e.JointKey == "" && keysAndDealings:
+		if err := s.send(election.TypeConclude, election.ConcludeBody{Election: e.ID}); err != nil {
+			return false, err
+		}
+		return true, nil
+	case e.JointKey == "":
+		return false, fmt.Errorf("the key ceremony of %s passed its deadline (%s) without every trustee's key and dealing; `pnyx election conclude %s` cancels it (ceremony_failed)", e.ID, kstDate(e.CeremonyEnd), e.ID)
+	case now >= e.AcksDue:
+		return false, fmt.Errorf("acknowledgements and issuer keys of %s were due %s and are missing; `pnyx election conclude %s` cancels it (ceremony_failed)", e.ID, kstDate(e.AcksDue), e.ID)
+	}
+	return false, nil
 }
 
 func electionIssuerCmd() *cobra.Command {
@@ -390,9 +669,10 @@ func (s *session) credentials(id string, vf *electionsecrets.Voter, v *election.
 func electionVoteCmd() *cobra.Command {
 	var choices []string
 	var spoil bool
-	cmd := &cobra.Command{Use: "vote ID --choice N[,M…] [--choice …]", Short: "Cast (or re-cast: the last ballot counts) an encrypted, anonymous ballot",
-		Long: `Encrypts your choices (option numbers from 0; one --choice per contest, in
-order) on this machine and submits the
+	cmd := &cobra.Command{Use: "vote ID --choice N|TEXT[,…] [--choice …]", Short: "Cast (or re-cast: the last ballot counts) an encrypted, anonymous ballot",
+		Long: `Encrypts your choices (one --choice per contest, in order: options by
+number from 1, as on the ballot paper, or by their text, comma-separated
+where several may be chosen) on this machine and submits the
 ballot as an anonymous transaction: it carries your one-time key and the
 issuers' credentials, never your member key. Voting again replaces your earlier
 ballot. With --spoil the ballot is published with its randomness revealed
@@ -447,7 +727,7 @@ never counted. Prints the ballot's tracking code.`,
 			fmt.Fprintf(s.cmd.OutOrStdout(), "ballot %s at height %d\ntracking code %s (full: %x)\n", what, res.Height, b.TrackingString(), tc)
 			return nil
 		})}
-	cmd.Flags().StringArrayVar(&choices, "choice", nil, "option number(s) from 0, comma-separated; once per contest, in order")
+	cmd.Flags().StringArrayVar(&choices, "choice", nil, "option number(s) from 1 or option text(s), comma-separated; once per contest, in order")
 	cmd.Flags().BoolVar(&spoil, "spoil", false, "spoil the ballot (Benaloh challenge) instead of casting it")
 	cmd.MarkFlagRequired("choice")
 	return cmd

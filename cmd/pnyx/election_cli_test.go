@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,10 +20,13 @@ import (
 
 // TestCLIElection runs an election with the CLI only, each participant
 // with their own key and their secrets under HOME/election: the
-// commissioner creates it, trustees step through the ceremony, issuers
-// publish keys and answer requests, three voters request credentials and
-// vote (one re-votes, one spoils a ballot), a tracking code is proven, two
-// trustees decrypt, and the exported record verifies.
+// commissioner creates it; two trustees run their whole part with
+// `trustee --wait` (reading only proven state) while the third steps
+// through the ceremony by hand; issuers publish keys and answer requests;
+// three voters request credentials and vote, choosing options by number
+// from 1 or by name (one re-votes, one spoils a ballot); a tracking code is
+// proven; the two waiting trustees decrypt once voting ends; the results
+// print by option name; and the exported record verifies.
 func TestCLIElection(t *testing.T) {
 	opts := launch.Quiet()
 	opts.Config = func(c *node.Config) { c.Consensus.TimeoutCommit = 50 * time.Millisecond }
@@ -55,10 +61,20 @@ func TestCLIElection(t *testing.T) {
 		"--contest", "Chair=Kim,Lee,Park", "--contest", "Council=Choi,Jung,Kang,Yoon@2",
 		"--trustees", id["t1"]+","+id["t2"]+","+id["t3"], "--threshold", "2", "--issuers", id["i1"]+","+id["i2"],
 		"--issue-start", "+0s", "--issue-end", "+18s", "--vote-start", "+15s", "--vote-end", "+24s", "--allow-overlap")
-	for round := 0; round < 3; round++ {
-		for _, tr := range []string{"t1", "t2", "t3"} {
-			run(tr, "election", "trustee", "cli-1")
+	// Trustees 2 and 3 run their whole part with --wait, each in its own
+	// process; trustee 1 takes its steps by hand until the ceremony is done.
+	waiting := map[string]*trusteeProcess{}
+	for _, tr := range []string{"t2", "t3"} {
+		waiting[tr] = startTrustee(t, "--home", home, "--api", r.APIURL, "--key", tr, "election", "trustee", "cli-1", "--wait", "--poll", "300ms")
+	}
+	for step := 0; ; step++ {
+		if out := run("t1", "election", "trustee", "cli-1"); strings.Contains(out, "acknowledgements and the issuers' keys") {
+			break
 		}
+		if step == 100 {
+			t.Fatal("the ceremony did not reach the acknowledgements")
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 	run("i1", "election", "issuer", "key", "cli-1")
 	run("i2", "election", "issuer", "key", "cli-1")
@@ -81,17 +97,19 @@ func TestCLIElection(t *testing.T) {
 	run("comm", "token", "burn", "1")
 	run("comm", "token", "burn", "1")
 	code := regexp.MustCompile(`full: ([0-9a-f]{64})`)
-	out := run("v1", "election", "vote", "cli-1", "--choice", "0", "--choice", "0,1", "--spoil=false")
+	// Options by number from 1, or by their text.
+	out := run("v1", "election", "vote", "cli-1", "--choice", "1", "--choice", "1,2", "--spoil=false")
 	first := code.FindStringSubmatch(out)
 	if first == nil {
 		t.Fatalf("no tracking code:\n%s", out)
 	}
-	run("v2", "election", "vote", "cli-1", "--choice", "1", "--choice", "1,3", "--spoil=false")
-	run("v3", "election", "vote", "cli-1", "--choice", "1", "--choice", "3", "--spoil=false")
-	run("v3", "election", "vote", "cli-1", "--choice", "2", "--choice", "2,3", "--spoil=false") // re-vote: the last counts
-	run("v1", "election", "vote", "cli-1", "--choice", "2", "--choice", "2", "--spoil")         // Benaloh challenge, not counted
-	// One --choice for two contests, or three options where two may be chosen, never leave the machine.
-	for _, bad := range [][]string{{"--choice", "1"}, {"--choice", "1", "--choice", "0,1,2"}} {
+	run("v2", "election", "vote", "cli-1", "--choice", "Lee", "--choice", "Jung,yoon", "--spoil=false")
+	run("v3", "election", "vote", "cli-1", "--choice", "2", "--choice", "4", "--spoil=false")
+	run("v3", "election", "vote", "cli-1", "--choice", "Park", "--choice", "3,4", "--spoil=false") // re-vote: the last counts
+	run("v1", "election", "vote", "cli-1", "--choice", "3", "--choice", "3", "--spoil")            // Benaloh challenge, not counted
+	// One --choice for two contests, three options where two may be
+	// chosen, option 0 or an unknown name never leave the machine.
+	for _, bad := range [][]string{{"--choice", "1"}, {"--choice", "1", "--choice", "1,2,3"}, {"--choice", "0", "--choice", "1"}, {"--choice", "Moon", "--choice", "1"}} {
 		if out, err := pnyx(t, append([]string{"--home", home, "--api", r.APIURL, "--key", "v2", "election", "vote", "cli-1"}, bad...)...); err == nil {
 			t.Fatalf("vote %v accepted:\n%s", bad, out)
 		}
@@ -107,15 +125,141 @@ func TestCLIElection(t *testing.T) {
 	time.Sleep(time.Until(created.Add(25 * time.Second)))
 	run("comm", "token", "burn", "1")
 	run("comm", "token", "burn", "1")
-	run("t2", "election", "trustee", "cli-1")
-	run("t3", "election", "trustee", "cli-1") // trustee 1 stays away
-	if out := run("comm", "election", "show", "cli-1", "--tally"); !strings.Contains(strings.Join(strings.Fields(out), ""), `"results":[[1,1,1],[1,2,1,2]]`) {
+	// Trustees 2 and 3 see voting end and post their shares; trustee 1
+	// stays away.
+	for tr, p := range waiting {
+		out := p.wait(t, time.Minute)
+		if !strings.Contains(out, "decryption share posted; the trustee's part is done") ||
+			!regexp.MustCompile(`waiting for the end of voting at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d KST`).MatchString(out) {
+			t.Fatalf("trustee %s --wait:\n%s", tr, out)
+		}
+	}
+	out = run("comm", "election", "show", "cli-1", "--tally")
+	if !strings.Contains(strings.Join(strings.Fields(out), ""), `"results":[[1,1,1],[1,2,1,2]]`) {
 		t.Fatalf("results:\n%s", out)
+	}
+	for _, want := range []string{`(?m)^\s+1\. Kim\s+1$`, `(?m)^\s+2\. Jung\s+2$`, `(?m)^\s+4\. Yoon\s+2$`, `(?m)^phase at block time \S+ \S+ KST: published$`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Fatalf("show --tally lacks %s:\n%s", want, out)
+		}
 	}
 	rec := filepath.Join(t.TempDir(), "cli-1.pnyxrec")
 	run("comm", "election", "record", "cli-1", "--out", rec, "--verify")
 	// Issuance ran three seconds into voting, and the record says so.
 	if out, err := pnyx(t, "verify", "election", rec); err != nil || !strings.Contains(out, "STAYED OPEN DURING VOTING") {
 		t.Fatalf("verify election: %v\n%s", err, out)
+	}
+}
+
+// trusteeProcess is `pnyx election trustee --wait` in its own process: the
+// CLI's flags are package variables, so concurrent runs need processes.
+type trusteeProcess struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan error
+}
+
+func startTrustee(t *testing.T, args ...string) *trusteeProcess {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS="+strings.Join(args, " "))
+	p := &trusteeProcess{cmd: cmd, out: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return p
+}
+
+// wait returns the process's output once it exits, failing the test if it
+// fails or runs longer than d.
+func (p *trusteeProcess) wait(t *testing.T, d time.Duration) string {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", p.cmd.Env[len(p.cmd.Env)-1], err, p.out)
+		}
+		return p.out.String()
+	case <-time.After(d):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("%v still running after %s:\n%s", p.cmd.Env[len(p.cmd.Env)-1], d, p.out)
+		return ""
+	}
+}
+
+// TestCLIElectionConcludesAtItsDeadline: `election create --ceremony-end
+// --max-revotes` sets the deadline and the re-vote cap; a trustee who
+// dealt but never checked stalls the ceremony until `election conclude`,
+// refused before the deadline, computes the joint key past it; the
+// trustee then acknowledges and the election becomes ready.
+func TestCLIElectionConcludesAtItsDeadline(t *testing.T) {
+	opts := launch.Quiet()
+	opts.Config = func(c *node.Config) { c.Consensus.TimeoutCommit = 50 * time.Millisecond }
+	home, r := startNode(t, "pnyx-cli-conclude", opts)
+	try := func(key string, args ...string) (string, error) {
+		t.Helper()
+		return pnyx(t, append([]string{"--home", home, "--api", r.APIURL, "--key", key}, args...)...)
+	}
+	run := func(key string, args ...string) string {
+		t.Helper()
+		out, err := try(key, args...)
+		if err != nil {
+			t.Fatalf("pnyx %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	id := map[string]string{}
+	for _, p := range []string{"comm", "t1", "t2", "t3", "i1"} {
+		k, err := keys.New(home, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub := hex.EncodeToString(k.Public().(ed25519.PublicKey))
+		id[p] = members.DeriveID(pub)
+		run(launch.AdminKeyName, "member", "approve", pub, "--chapter", "hq", "--class", "general")
+	}
+	for p, role := range map[string]string{"comm": "election_commissioner", "t1": "trustee", "t2": "trustee", "t3": "trustee", "i1": "credential_issuer"} {
+		run(launch.AdminKeyName, "role", "grant", id[p], role, "hq")
+	}
+	created := time.Now()
+	out := run("comm", "election", "create", "late-1", "--options", "Kim,Lee", "--max-revotes", "3", "--ceremony-end", "+8s",
+		"--trustees", id["t1"]+","+id["t2"]+","+id["t3"], "--threshold", "2", "--issuers", id["i1"],
+		"--issue-start", "+0s", "--issue-end", "+60s", "--vote-start", "+60s", "--vote-end", "+90s")
+	if !regexp.MustCompile(`(?m)^key ceremony due\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d KST$`).MatchString(out) {
+		t.Fatalf("create did not show the deadline in KST:\n%s", out)
+	}
+	if out := run("comm", "election", "show", "late-1"); !strings.Contains(out, `"max_revotes": 3`) || !strings.Contains(out, `"ceremony_end"`) {
+		t.Fatalf("max_revotes or ceremony_end not in the election:\n%s", out)
+	}
+	// Every trustee posts its key; trustee 3 deals and then stays away.
+	for _, tr := range []string{"t1", "t2", "t3"} {
+		run(tr, "election", "trustee", "late-1")
+	}
+	run("t3", "election", "trustee", "late-1")
+	for _, tr := range []string{"t1", "t2", "t1"} {
+		run(tr, "election", "trustee", "late-1")
+	}
+	if out := run("t1", "election", "trustee", "late-1"); !strings.Contains(out, "waiting for the other trustees' checks and answers") {
+		t.Fatalf("trustee 1 is not waiting for trustee 3's check:\n%s", out)
+	}
+	if out, err := try("comm", "election", "conclude", "late-1"); err == nil || !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("conclude before the deadline: %v\n%s", err, out)
+	}
+	time.Sleep(time.Until(created.Add(9 * time.Second)))
+	run("comm", "token", "burn", "1") // bring block time past the deadline
+	run("comm", "token", "burn", "1")
+	if out := run("comm", "election", "conclude", "late-1"); !strings.Contains(out, "joint key from trustees [1 2 3]") {
+		t.Fatalf("conclude:\n%s", out)
+	}
+	for _, tr := range []string{"t1", "t2", "t3"} {
+		run(tr, "election", "trustee", "late-1")
+	}
+	run("i1", "election", "issuer", "key", "late-1")
+	if out := run("comm", "election", "show", "late-1"); !strings.Contains(out, `"status": "ready"`) || !strings.Contains(out, "voting ") {
+		t.Fatalf("not ready after the concluded ceremony:\n%s", out)
 	}
 }

@@ -58,7 +58,7 @@ func newElectionCmd() *cobra.Command {
 		Short: "Run and verify party elections",
 	}
 	cmd.AddCommand(
-		electionCreateCmd(), electionShowCmd(), electionCancelCmd(),
+		electionCreateCmd(), electionShowCmd(), electionCancelCmd(), electionConcludeCmd(),
 		electionTrusteeCmd(), electionIssuerCmd(),
 		electionRequestCmd(), electionVoteCmd(), electionTrackCmd(),
 		electionRecordCmd(), electionSimulateCmd(),

@@ -10,6 +10,7 @@
 //
 //	s := electionsecrets.For(home, "chair-2026", "kim")
 //	seed, err := s.TrusteeSeed()   // trustee.seed, made on first use
+//	mem, err := s.TrusteeMemory()  // trustee-memory.json; SaveTrusteeMemory after each step
 //	is, err := s.Issuer()          // issuer.der, made on first use
 //	v, err := s.NewOrLoadVoter()   // voter.json
 //	v.Tracking = append(v.Tracking, code)
@@ -39,6 +40,10 @@ import (
 // The files of a participant's folder.
 const (
 	TrusteeSeedFile = "trustee.seed" // 32-byte seed in hex: the trustee's key and dealing
+	// TrusteeMemoryFile is what the trustee's kit remembers between steps
+	// (election.TrusteeMemory): the inputs it dealt for and the complaints
+	// it answered, so a lying node cannot get a second dealing or k answers.
+	TrusteeMemoryFile = "trustee-memory.json"
 	IssuerKeyFile   = "issuer.der"   // the issuer's RSA-2048 key, PKCS #8 DER
 	VoterFile       = "voter.json"   // a Voter as JSON
 )
@@ -92,6 +97,26 @@ func (s Store) TrusteeSeed() ([32]byte, error) {
 	}
 	copy(seed[:], b)
 	return seed, nil
+}
+
+// TrusteeMemory returns what the trustee's kit remembers, empty before its
+// first dealing.
+func (s Store) TrusteeMemory() (*election.TrusteeMemory, error) {
+	d, err := s.dir()
+	if err != nil {
+		return nil, err
+	}
+	return election.LoadTrusteeMemory(filepath.Join(d, TrusteeMemoryFile))
+}
+
+// SaveTrusteeMemory writes the memory (0600, atomically). Save it after
+// each step and before sending the step's transaction.
+func (s Store) SaveTrusteeMemory(m *election.TrusteeMemory) error {
+	d, err := s.dir()
+	if err != nil {
+		return err
+	}
+	return m.Save(filepath.Join(d, TrusteeMemoryFile))
 }
 
 // Issuer returns the credential issuer of the stored RSA key, generating

@@ -86,3 +86,25 @@ func TestIssuerKeyIsKept(t *testing.T) {
 		t.Fatal("a second Issuer() made a new key")
 	}
 }
+
+// A trustee's memory starts empty, is kept 0600 beside its seed and reads
+// back what was saved.
+func TestTrusteeMemoryRoundTrip(t *testing.T) {
+	s := For(t.TempDir(), "chair-1", "kim")
+	m, err := s.TrusteeMemory()
+	if err != nil || m.Dealt != "" || len(m.Answered) != 0 {
+		t.Fatalf("fresh memory %+v, %v", m, err)
+	}
+	m.Dealt, m.Answered = "abc", []int{2}
+	if err := s.SaveTrusteeMemory(m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := s.TrusteeMemory()
+	if err != nil || back.Dealt != "abc" || len(back.Answered) != 1 || back.Answered[0] != 2 {
+		t.Fatalf("read back %+v, %v", back, err)
+	}
+	fi, err := os.Stat(filepath.Join(s.Dir, TrusteeMemoryFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("memory file: %v %v", fi, err)
+	}
+}
