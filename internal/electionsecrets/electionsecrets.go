@@ -44,8 +44,8 @@ const (
 	// (election.TrusteeMemory): the inputs it dealt for and the complaints
 	// it answered, so a lying node cannot get a second dealing or k answers.
 	TrusteeMemoryFile = "trustee-memory.json"
-	IssuerKeyFile   = "issuer.der"   // the issuer's RSA-2048 key, PKCS #8 DER
-	VoterFile       = "voter.json"   // a Voter as JSON
+	IssuerKeyFile     = "issuer.der" // the issuer's RSA-2048 key, PKCS #8 DER
+	VoterFile         = "voter.json" // a Voter as JSON
 )
 
 // Store is one participant's folder: HOME/election/ELECTION/KEYNAME.
