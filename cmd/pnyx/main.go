@@ -41,6 +41,7 @@ func newRootCmd() *cobra.Command {
 		newPetitionCmd(), newCommentCmd(), newModerateCmd(), newSearchCmd(),
 		newAssemblyCmd(),
 		newElectionCmd(),
+		newKPICmd(),
 		// Offline checks, benchmarks and the scripted demo.
 		newVerifyCmd(),
 		newBenchCmd(),
