@@ -80,14 +80,14 @@ import (
 // compares its schedule and eligibility with the election's, and verifies
 // a copy with one count changed, which must fail.
 //
-//	wait NAME ELECTION FIELD
+//	wait NAME PATH FIELD
 //
-// waits until the last block's time reaches the election's FIELD
-// (issue_start, issue_end, vote_start, vote_end, ceremony_end): in-process
-// by moving block time, on a real node by waiting for the clock and, since
-// a quiet chain makes blocks rarely, sending a 1-point burn by NAME to
-// move block time on. Elections meant for both targets use short windows
-// ($time(+20)).
+// waits until the last block's time is past the Unix time at FIELD (a
+// dotted path) of PATH's record: an election's vote_start, a petition's
+// chain.record.answer_due. In-process it moves block time there; on a real
+// node it waits for the clock and, since a quiet chain makes blocks
+// rarely, sends a 1-point burn by NAME to move block time on. Stories
+// meant for both targets use short windows ($time(+20)).
 type elections struct {
 	seeds    map[string][32]byte
 	mems     map[string]*election.TrusteeMemory
@@ -611,22 +611,18 @@ func (r *Runner) record(pos []string, _ []Arg) (string, error) {
 
 func (r *Runner) wait(pos []string, _ []Arg) (string, error) {
 	if len(pos) != 3 {
-		return "", fmt.Errorf("want: wait NAME ELECTION FIELD")
+		return "", fmt.Errorf("want: wait NAME PATH FIELD")
 	}
-	name, id, field := pos[0], pos[1], pos[2]
-	e, err := r.election(id)
+	name, path, field := pos[0], pos[1], pos[2]
+	v, err := r.readValue("", path)
 	if err != nil {
-		return "", err
+		return outcome(err)
 	}
-	var fields map[string]any
-	b, _ := json.Marshal(e)
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	dec.Decode(&fields)
-	num, _ := fields[field].(json.Number)
+	x, _ := lookup(v, field)
+	num, _ := x.(json.Number)
 	mark, err := num.Int64()
 	if err != nil || mark == 0 {
-		return "", fmt.Errorf("election %s has no time %q", id, field)
+		return "", fmt.Errorf("%s has no time at %s", path, field)
 	}
 	done := field + " passed"
 	for {
@@ -634,20 +630,20 @@ func (r *Runner) wait(pos []string, _ []Arg) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if now >= mark {
+		if now > mark {
 			return done, nil
 		}
 		if r.t.Advance != nil {
-			if err := r.t.Advance(time.Duration(mark-now) * time.Second); err != nil {
+			if err := r.t.Advance(time.Duration(mark+1-now) * time.Second); err != nil {
 				return "", err
 			}
 			continue
 		}
-		if wall := time.Now().Unix(); wall < mark {
+		if wall := time.Now().Unix(); wall <= mark {
 			select {
 			case <-r.ctx.Done():
 				return "", r.ctx.Err()
-			case <-time.After(time.Until(time.Unix(mark, 0)) + 100*time.Millisecond):
+			case <-time.After(time.Until(time.Unix(mark+1, 0)) + 100*time.Millisecond):
 			}
 			continue
 		}

@@ -112,8 +112,10 @@
 //
 // Elections have steps of their own, which run the trustees', issuers'
 // and voters' kits between transactions (trustee, issuer-key, issue,
-// request, vote, track, private, ballots, record) and "wait", which waits
-// for an election's window on every target: see election.go.
+// request, vote, track, private, ballots, record), and "wait" waits on
+// every target until block time passes a time a record names (an
+// election's vote_start, a petition's answer_due): see election.go.
+// Assembly records have "erratum" and "certificate": see assembly.go.
 package scenario
 
 import (
@@ -141,7 +143,6 @@ import (
 	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/proof"
-	"github.com/pnyx-party/pnyx/wire"
 )
 
 // Target is a node the runner drives through the HTTP API.
@@ -415,9 +416,17 @@ func (r *Runner) prove(who, path string) (string, error) {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	var rec wire.Record
+	// A record read carries its proof as "proof"; a member's agreement
+	// (wire.AgreementView) as "chain".
+	var rec struct {
+		Proof json.RawMessage `json:"proof"`
+		Chain json.RawMessage `json:"chain"`
+	}
 	if err := r.read(who, path+sep+"prove=1", &rec); err != nil {
 		return outcome(err)
+	}
+	if len(rec.Proof) == 0 {
+		rec.Proof = rec.Chain
 	}
 	p, err := proof.Unmarshal(rec.Proof)
 	if err != nil {
