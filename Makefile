@@ -2,9 +2,9 @@
 GO       ?= go
 FUZZTIME ?= 5s
 
-.PHONY: test vet fmtcheck unit fuzz build run
+.PHONY: test vet fmtcheck unit fuzz build run portal portal-check webtest web-e2e
 
-test: fmtcheck vet unit fuzz
+test: fmtcheck vet portal-check webtest unit fuzz
 
 build:
 	$(GO) build -o pnyx ./cmd/pnyx
@@ -25,3 +25,34 @@ unit:
 # Every fuzz target runs briefly; .ci/fuzz says why it may run one twice.
 fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) bash .ci/fuzz
+
+# The member portal (web/, TypeScript + Vite). Its built assets are committed
+# under internal/portal/dist so `go run ./cmd/pnyx start` serves it from a
+# fresh clone; portal-check builds again into a temporary folder and fails if
+# the committed assets are not exactly what the sources build.
+WEB := web
+WEB_DEPS := $(WEB)/node_modules/.package-lock.json
+
+$(WEB_DEPS): $(WEB)/package-lock.json $(WEB)/package.json
+	cd $(WEB) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	@touch $@
+
+portal: $(WEB_DEPS)
+	cd $(WEB) && npx tsc --noEmit -p . && npx vite build
+
+portal-check: $(WEB_DEPS)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cd $(WEB) && npx tsc --noEmit -p . && \
+	PORTAL_OUT_DIR="$$tmp/dist" npx vite build --logLevel error && \
+	if ! diff -r "$$tmp/dist" ../internal/portal/dist; then \
+	  echo "internal/portal/dist is not what web/ builds: run make portal and commit it"; exit 1; fi; \
+	echo "portal-check: internal/portal/dist matches web/"
+
+# Unit and cross-implementation vector tests of the portal (vitest).
+webtest: $(WEB_DEPS)
+	cd $(WEB) && npx vitest run
+
+# The browser test: a real node, Debian's Chromium driven by playwright-core,
+# axe-core on every page; screenshots land in web/artifacts/.
+web-e2e: $(WEB_DEPS)
+	cd $(WEB) && node --test --test-reporter=spec e2e/

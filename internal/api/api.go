@@ -43,6 +43,7 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/portal"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/tx"
@@ -167,7 +168,13 @@ func (s *Server) routes() {
 		w.Write(s.openAPI())
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	// Whatever no API route takes: the member portal (package portal) for
+	// pages, a JSON 404 for everything under /v1/ and every other method.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if portal.Serves(r) {
+			portal.Handler().ServeHTTP(w, r)
+			return
+		}
 		writeError(w, codes.NotFound.Errorf("no route %s %s; see /openapi.json", r.Method, r.URL.Path))
 	})
 }

@@ -1,0 +1,89 @@
+// The portal's client of the node's HTTP API, on the same origin (so no
+// CORS). Errors come back as ApiError with the API's stable code.
+import { authorization } from "./auth";
+import { toBase64, toHex } from "./bytes";
+import type { Signer } from "./signer";
+
+export class ApiError extends Error {
+  constructor(public code: number, public name: string, message: string, public status = 0) {
+    super(message);
+  }
+}
+
+async function answer<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  let v: any;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new ApiError(18, "unavailable", `HTTP ${res.status}: not JSON`, res.status);
+  }
+  if (!res.ok || v?.error) {
+    const e = v?.error ?? {};
+    throw new ApiError(e.code ?? 99, e.name ?? "internal", e.message ?? `HTTP ${res.status}`, res.status);
+  }
+  return v as T;
+}
+
+async function get<T>(uri: string, headers: Record<string, string> = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(uri, { headers, cache: "no-store", credentials: "omit" });
+  } catch (e) {
+    throw new ApiError(18, "unavailable", String(e));
+  }
+  return answer<T>(res);
+}
+
+export interface Status { chain_id: string; height: number; block_time: string }
+export interface Account { key: string; next_nonce: number; member: string; height: number }
+export interface RecordAnswer<T> { height: number; key: string; record: T }
+export interface TxResult { hash: string; stage: string; code: number; name: string; log?: string; height?: number }
+export interface Member { id: string; public_key: string; chapter: string; class: string; status: string; status_reason?: number; joined_at: number; joined_height: number; status_since: number; key_since: number }
+export interface Credential { member: string; status: string; issued_at: number; issued_height: number; changed_at: number; reason?: number }
+export interface Balance { member: string; points: number }
+export interface Chapter { id: string; name: string; parent?: string; level?: string }
+export interface Petition { id: string; chapter: string; category: string; author: string; state: string; agreements: number; deadline?: number; title: string; body: string; created_at: number }
+export interface PetitionPage { height: number; petitions: Petition[] | null; next?: string }
+
+let chainId: Promise<string> | null = null;
+
+export const status = () => get<Status>("/v1/status");
+
+/** chain returns the node's chain ID (cached): every signature names it. */
+export function chain(): Promise<string> {
+  chainId ??= status().then((s) => s.chain_id).catch((e) => {
+    chainId = null;
+    throw e;
+  });
+  return chainId;
+}
+
+export const account = (key: Uint8Array) => get<Account>(`/v1/accounts/${toHex(key)}`);
+
+/** signedGet reads a personal record with a request signed per package auth. */
+export async function signedGet<T>(signer: Signer, uri: string): Promise<T> {
+  const unix = Math.floor(Date.now() / 1000);
+  const h = await authorization(signer, await chain(), "GET", uri, unix);
+  return get<T>(uri, { Authorization: h });
+}
+
+export const publicGet = get;
+
+/** submit sends an encoded tx and waits for its commit; a non-zero code throws. */
+export async function submit(raw: Uint8Array): Promise<TxResult> {
+  let res: Response;
+  try {
+    res = await fetch("/v1/txs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ tx: toBase64(raw), wait: true }),
+      credentials: "omit",
+    });
+  } catch (e) {
+    throw new ApiError(18, "unavailable", String(e));
+  }
+  const r = await answer<TxResult>(res);
+  if (r.code !== 0) throw new ApiError(r.code, r.name, r.log ?? r.name);
+  return r;
+}
