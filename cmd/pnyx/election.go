@@ -735,9 +735,16 @@ never counted. Prints the ballot's tracking code.`,
 
 func electionTrackCmd() *cobra.Command {
 	var prove string
-	cmd := &cobra.Command{Use: "track ID CODE", Short: "Look up a ballot by its full tracking code, with --prove an inclusion proof",
+	cmd := &cobra.Command{Use: "track ID CODE", Short: "Look up a ballot by its tracking code (full, or the short one shown to its voter), with --prove an inclusion proof",
+		Long: `CODE is a ballot's full tracking code (64 hex digits) or the short code its
+voter was shown (xxxx-xxxx-xxxx-xxxx-xxxx). A short code is matched against the
+ballots cast with --key from this home, whose full codes are kept there.`,
 		Args: cobra.ExactArgs(2), RunE: run(func(s *session, a []string) error {
-			path := "/v1/elections/" + a[0] + "/tracking/" + a[1]
+			code, err := fullTrackingCode(a[0], a[1])
+			if err != nil {
+				return err
+			}
+			path := "/v1/elections/" + a[0] + "/tracking/" + code
 			if prove != "" {
 				path += "?prove=1"
 			}
@@ -757,6 +764,29 @@ func electionTrackCmd() *cobra.Command {
 		})}
 	cmd.Flags().StringVar(&prove, "prove", "", "write the inclusion proof to this file")
 	return cmd
+}
+
+// fullTrackingCode returns code as the full hex tracking code: as it is if
+// full, or, if it is the short code a voter is shown (the first 10 bytes,
+// dashed), the one full code of the ballots cast with --key that starts so.
+func fullTrackingCode(id, code string) (string, error) {
+	c := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
+	if _, err := hex.DecodeString(c); err != nil || (len(c) != 64 && len(c) != 20) {
+		return "", fmt.Errorf("%q is neither a full tracking code (64 hex digits) nor a short one (xxxx-xxxx-xxxx-xxxx-xxxx)", code)
+	}
+	if len(c) == 64 {
+		return c, nil
+	}
+	vf, err := secrets(id).LoadVoter()
+	if err != nil {
+		return "", fmt.Errorf("short code %s: no ballots of key %s in %s on this home to match it; give the full code", code, flagKey, id)
+	}
+	for _, full := range vf.Tracking {
+		if strings.HasPrefix(full, c) {
+			return full, nil
+		}
+	}
+	return "", fmt.Errorf("short code %s matches none of the %d ballot(s) key %s cast in %s from this home; give the full code", code, len(vf.Tracking), flagKey, id)
 }
 
 func electionRecordCmd() *cobra.Command {
