@@ -65,7 +65,7 @@ func TestCLIElection(t *testing.T) {
 	// process; trustee 1 takes its steps by hand until the ceremony is done.
 	waiting := map[string]*trusteeProcess{}
 	for _, tr := range []string{"t2", "t3"} {
-		waiting[tr] = startTrustee(t, "--home", home, "--api", r.APIURL, "--key", tr, "election", "trustee", "cli-1", "--wait", "--poll", "300ms")
+		waiting[tr] = startTrustee(t, "--home", home, "--api", r.APIURL, "--key", tr, "election", "trustee", "cli-1", "--wait", "--poll", "300ms", "--member", id[tr])
 	}
 	for step := 0; ; step++ {
 		if out := run("t1", "election", "trustee", "cli-1"); strings.Contains(out, "acknowledgements and the issuers' keys") {
