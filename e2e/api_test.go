@@ -64,7 +64,8 @@ func TestAPIDocumentsItselfAndFailsClearly(t *testing.T) {
 	if status != 200 || json.Unmarshal(body, &doc) != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi: %d %s", status, body)
 	}
-	for _, p := range []string{"/v1/txs", "/v1/members/{id}/balance", "/v1/chapters/{id}", "/v1/token/supply"} {
+	for _, p := range []string{"/v1/txs", "/v1/members/{id}/balance", "/v1/chapters/{id}", "/v1/token/supply",
+		"/v1/search", "/v1/petitions", "/v1/petitions/{id}", "/v1/petitions/{id}/comments", "/v1/petitions/{id}/agreement", "/v1/comments/{id}"} {
 		if doc.Paths[p] == nil {
 			t.Errorf("openapi lacks %s", p)
 		}

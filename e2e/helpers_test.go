@@ -7,6 +7,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"io"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +85,47 @@ func seedKey(name string) ed25519.PrivateKey {
 	seed := make([]byte, ed25519.SeedSize)
 	copy(seed, name)
 	return ed25519.NewKeyFromSeed(seed)
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Len() int       { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Len() }
+
+// startNodeLogged is startNode with the node's log at info level into w.
+func startNodeLogged(t *testing.T, w io.Writer) *testNode {
+	t.Helper()
+	home := t.TempDir()
+	port := nodetest.FreePorts(t, 1)[0]
+	admin, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-e2e", P2PAddr: fmt.Sprintf("tcp://127.0.0.1:%d", port), RPCAddr: node.RPCOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := node.Options{LogLevel: "info", LogWriter: w, Config: fastNode}
+	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", CheckInvariants: true, Node: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &testNode{t: t, home: home, admin: admin, r: r, c: client.New(r.APIURL)}
+	t.Cleanup(func() {
+		if tn.r != nil {
+			tn.r.Stop()
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.WaitForBlocks(ctx, 1); err != nil {
+		t.Fatalf("no first block: %v", err)
+	}
+	return tn
 }
