@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/pnyx-party/pnyx/codes"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
@@ -151,34 +152,64 @@ func Hash(rs RuleSet) string {
 // Versions lists every adopted version in order.
 func Versions(kv store.Reader) []Version {
 	var out []Version
-	kv.Iterate([]byte("kpi/ver/"), func(_, v []byte) bool {
-		var x Version
-		if json.Unmarshal(v, &x) == nil {
-			out = append(out, x)
+	for i := 1; i <= versionCount(kv); i++ {
+		if v, ok := GetVersion(kv, i); ok {
+			out = append(out, v)
 		}
-		return true
-	})
+	}
 	return out
 }
 
-// GetVersion reads one adopted version.
+// versionCount is how many versions were adopted. Counting and finding
+// versions goes by Get, never by Iterate: a store's iterator walks every
+// write of the block so far, and facts are looked up thousands of times per
+// block.
+func versionCount(kv store.Reader) int { return int(getInt(kv, versionCountKey)) }
+
+const versionCountKey = "kpi/vcount"
+
+func versionStartKey(n int) string { return fmt.Sprintf("kpi/vstart/%06d", n) }
+
+// GetVersion reads one adopted version. Versions never change once written,
+// so decoded ones are kept by their bytes: the same bytes decode the same on
+// every node, and a version read from a discarded CheckTx state is simply
+// another entry.
 func GetVersion(kv store.Reader, n int) (Version, bool) {
-	return module.Get[Version](kv, versionKey(n))
+	raw := kv.Get([]byte(versionKey(n)))
+	if raw == nil {
+		return Version{}, false
+	}
+	versionCache.Lock()
+	defer versionCache.Unlock()
+	if v, ok := versionCache.m[string(raw)]; ok {
+		return v, true
+	}
+	var v Version
+	if json.Unmarshal(raw, &v) != nil {
+		return Version{}, false
+	}
+	if len(versionCache.m) >= 64 {
+		versionCache.m = map[string]Version{}
+	}
+	versionCache.m[string(raw)] = v
+	return v, true
 }
 
+var versionCache = struct {
+	sync.Mutex
+	m map[string]Version
+}{m: map[string]Version{}}
+
 // InForce is the version in force at Unix time t: the latest adopted one
-// whose first period starts at or before t.
+// whose first period starts at or before t. Versions take effect in the
+// order adopted, so it is the last one that started.
 func InForce(kv store.Reader, t int64) (Version, bool) {
-	var best Version
-	found := false
-	kv.Iterate([]byte("kpi/ver/"), func(_, v []byte) bool {
-		var x Version
-		if json.Unmarshal(v, &x) == nil && x.EffectiveStart <= t {
-			best, found = x, true
+	for n := versionCount(kv); n >= 1; n-- {
+		if getInt(kv, versionStartKey(n)) <= t {
+			return GetVersion(kv, n)
 		}
-		return true
-	})
-	return best, found
+	}
+	return Version{}, false
 }
 
 // ForPeriod resolves a period ID to its span and the version that governs

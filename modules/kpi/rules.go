@@ -315,6 +315,8 @@ func (k *KPI) adopt(ctx *module.Context, b AdoptBody) error {
 		return err
 	}
 	n := len(Versions(ctx.Store)) + 1
+	addInt(ctx.Store, versionCountKey, 1)
+	addInt(ctx.Store, versionStartKey(n), start)
 	module.Put(ctx.Store, versionKey(n), Version{Version: n, RuleSet: p.RuleSet, Hash: p.Hash, EffectiveStart: start, Decision: d, AdoptedAt: ctx.Unix(), Height: ctx.Height})
 	p.Version = n
 	module.Put(ctx.Store, proposalKey(b.Proposal), p)
