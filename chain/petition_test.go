@@ -2,7 +2,6 @@ package chain
 
 import (
 	"crypto/ed25519"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,79 +69,6 @@ func (w *petitionWorld) public(id string) {
 	w.do(w.m["kim"], petition.TypeOpen, petition.RefBody{Petition: id})
 	w.do(w.m["kim"], petition.TypeAgree, petition.RefBody{Petition: id})
 	w.do(w.m["lee"], petition.TypeAgree, petition.RefBody{Petition: id})
-}
-
-// TestStoryPetitionFromDraftToAnswer follows one petition through its whole
-// lifecycle: draft, pre-agreement, public collection, threshold, a late
-// official answer and comments on it.
-func TestStoryPetitionFromDraftToAnswer(t *testing.T) {
-	w := newPetitionWorld(t)
-	kim := w.m["kim"]
-	body := petition.CreateBody{ID: "youth-housing", Chapter: "seoul", Category: "youth", Title: "청년 주거 지원 확대", Body: "당원들의 요청: 청년 housing policy를 확대해 주십시오."}
-	w.do(kim, petition.TypeCreate, body)
-	p := w.petition("youth-housing")
-	if p.State != petition.Draft || p.Author != idOf(kim) || p.Params != testParams || p.ContentHash != petition.ContentHash("petition", body.Title, body.Body) {
-		t.Fatalf("draft = %+v", p)
-	}
-	// Only the author opens it; nobody agrees to a draft.
-	w.rejectDo(w.m["lee"], petition.TypeOpen, petition.RefBody{Petition: "youth-housing"}, petition.CodeNotAuthor)
-	w.rejectDo(w.m["lee"], petition.TypeAgree, petition.RefBody{Petition: "youth-housing"}, codes.WrongState)
-	w.do(kim, petition.TypeOpen, petition.RefBody{Petition: "youth-housing"})
-	w.do(kim, petition.TypeAgree, petition.RefBody{Petition: "youth-housing"})
-	if p := w.petition("youth-housing"); p.State != petition.PreAgreement || p.Agreements != 1 {
-		t.Fatalf("after one pre-agreement: %+v", p)
-	}
-	// The second pre-agreement makes it public.
-	w.do(w.m["lee"], petition.TypeAgree, petition.RefBody{Petition: "youth-housing"})
-	if p := w.petition("youth-housing"); p.State != petition.Collecting || p.PublicAt == 0 {
-		t.Fatalf("after pre-agreements: %+v", p)
-	}
-	// An agreement can be withdrawn while collecting, and given again.
-	w.do(w.m["lee"], petition.TypeUnagree, petition.RefBody{Petition: "youth-housing"})
-	if p := w.petition("youth-housing"); p.Agreements != 1 {
-		t.Fatalf("after withdrawal: %d agreements", p.Agreements)
-	}
-	if _, ok := petition.HasAgreed(w.snap(), "youth-housing", idOf(w.m["lee"])); ok {
-		t.Fatal("withdrawn agreement still recorded")
-	}
-	for _, n := range []string{"lee", "park", "choi"} {
-		w.do(w.m[n], petition.TypeAgree, petition.RefBody{Petition: "youth-housing"})
-	}
-	p = w.petition("youth-housing")
-	if p.State != petition.ThresholdReached || p.Agreements != 4 || p.AnswerDueAt() != p.ReachedAt+testParams.AnswerDue {
-		t.Fatalf("at threshold: %+v", p)
-	}
-	if cc := petition.CountsByChapter(w.snap(), "youth-housing"); len(cc) != 1 || cc[0].Chapter != "seoul-mapo" || cc[0].Count != 4 {
-		t.Fatalf("counts by chapter = %+v", cc)
-	}
-	// No more withdrawals once the threshold is reached.
-	w.rejectDo(w.m["park"], petition.TypeUnagree, petition.RefBody{Petition: "youth-housing"}, codes.WrongState)
-	// A comment thread while it waits.
-	w.do(w.m["jung"], petition.TypeComment, petition.CommentBody{ID: "c-jung-1", Petition: "youth-housing", Stance: petition.Against, Body: "재원 대책이 없습니다."})
-	w.do(w.m["kang"], petition.TypeComment, petition.CommentBody{ID: "c-kang-1", Petition: "youth-housing", Parent: "c-jung-1", Stance: petition.For, Body: "Funding is in the budget."})
-	// Overdue: a day and a bit passes without an answer.
-	w.now = w.now.Add(25 * time.Hour)
-	w.block()
-	if p := w.petition("youth-housing"); !petition.Overdue(p, w.now.Unix()) {
-		t.Fatalf("not overdue a day after the threshold: %+v", p)
-	}
-	// An answer needs the secretary role over the petition's chapter.
-	ans := petition.AnswerBody{Petition: "youth-housing", Body: "당은 청년 주거 예산을 두 배로 늘리겠습니다."}
-	msg := w.rejectDo(w.moderator, petition.TypeAnswer, ans, codes.Unauthorized)
-	if !strings.Contains(msg, "secretary") {
-		t.Errorf("refusal %q does not name the role", msg)
-	}
-	w.do(w.secretary, petition.TypeAnswer, ans)
-	p = w.petition("youth-housing")
-	if p.State != petition.Answered || !p.AnsweredLate || p.AnsweredBy != idOf(w.secretary) || p.AnswerHash != petition.ContentHash("answer", "", ans.Body) {
-		t.Fatalf("answered = %+v", p)
-	}
-	w.rejectDo(w.secretary, petition.TypeAnswer, ans, codes.WrongState)
-	// Members comment on the official answer.
-	w.do(w.m["park"], petition.TypeComment, petition.CommentBody{ID: "c-park-ans", Petition: "youth-housing", OnAnswer: true, Stance: petition.For, Body: "답변 감사합니다."})
-	if c := w.comment("c-park-ans"); !c.OnAnswer || c.Depth != 1 {
-		t.Fatalf("comment on answer = %+v", c)
-	}
 }
 
 func TestPetitionExpiryAndWithdrawal(t *testing.T) {

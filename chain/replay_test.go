@@ -34,8 +34,6 @@ var recordReplay = flag.Bool("record-replay", false, "re-record testdata/replay 
 // TestReplayRecordedBlocks still replays, but can no longer re-record them.
 var replayStories = map[string]func(*testing.T){
 	"envelope-rejections": TestEnvelopeRejections,
-	"supreme-council":     TestStorySupremeCouncilMeeting,
-	"petition":            TestStoryPetitionFromDraftToAnswer,
 	"petition-rejections": TestPetitionRejections,
 	"moderation":          TestModerationPaths,
 	"petition-params":     TestParamsAreScopedAndNotRetroactive,
