@@ -20,7 +20,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Run benchmarks; each prints a final key=value summary line",
 	}
-	cmd.AddCommand(newBenchTxCmd(), newBenchAssemblyCmd(), newBenchElectionCmd(), newBenchSearchCmd(), newBenchVerifyCmd())
+	cmd.AddCommand(newBenchTxCmd(), newBenchAssemblyCmd(), newBenchElectionCmd(), newBenchSearchCmd(), newBenchVerifyCmd(), newBenchKPICmd())
 	return cmd
 }
 
@@ -177,5 +177,35 @@ key=value summary.`,
 	f.IntVar(&bc.Issuers, "issuers", 2, "credential issuers (one RSA-2048 credential each per ballot)")
 	f.IntVar(&bc.Sample, "sample", 2048, "ballots timed on one core")
 	f.StringVar(&out, "record-out", "", "also write the simulated record to this file")
+	return cmd
+}
+
+func newBenchKPICmd() *cobra.Command {
+	var o bench.KPIOptions
+	cmd := &cobra.Command{
+		Use:   "kpi",
+		Short: "KPI facts per second, the close of a period and scorecard reads over a registry of N members",
+		Long: `Runs the application block by block in-process (no consensus; a store on
+disk in a temporary home): 270 chapters, --members members, a rule set
+adopted by a finalized council decision, then --facts facts in February 2030
+(a third from a convention's paper register, the rest posted by attestors in
+batches of 500, volunteer hours checked by a second attestor), closes the
+period in one block and reads --reads member scorecards as the API computes
+them.
+
+facts_per_s is facts over the time of the blocks that carried them;
+close_ms is the close block (rankings of 253 constituencies, nothing per
+member); scorecard_p95_ms the 95th percentile of a scorecard read.
+Progress goes to stderr. The last line is the summary:
+  members=N facts_per_s=N close_ms=N scorecard_p95_ms=N`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return bench.KPI(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+		},
+	}
+	cmd.Flags().IntVar(&o.Members, "members", 100000, "members in the registry")
+	cmd.Flags().IntVar(&o.Facts, "facts", 0, "facts to post (default: one per member)")
+	cmd.Flags().IntVar(&o.Reads, "reads", 1000, "scorecards to read")
+	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the temporary home and print where it is")
 	return cmd
 }
