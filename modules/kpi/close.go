@@ -225,10 +225,15 @@ func (k *KPI) decideAppeal(ctx *module.Context, b DecideAppealBody) error {
 		a.Retracted = append(a.Retracted, retract[i].ID)
 	}
 	if b.Outcome == AppealVoided {
-		ctx.Store.Set([]byte(voidKey(a.Kind, a.Period, a.Rule, a.Subject)), []byte(a.ID))
-		if sc, ok := v.RuleSet.scorecard(a.Scorecard); ok && a.Kind == SubjectMember {
-			rehist(ctx.Store, sc, s, a.Subject)
+		t := GetTally(ctx.Store, a.Kind, a.Period, a.Subject)
+		if t.Void == nil {
+			t.Void = map[string]string{}
 		}
+		t.Void[a.Rule] = a.ID
+		if sc, ok := v.RuleSet.scorecard(a.Scorecard); ok && a.Kind == SubjectMember {
+			rehist(ctx.Store, sc, s, a.Subject, &t)
+		}
+		module.Put(ctx.Store, tallyKey(a.Kind, a.Period, a.Subject), t)
 	}
 	a.Outcome, a.Decision, a.DecidedAt = b.Outcome, &d, ctx.Unix()
 	module.Put(ctx.Store, appealKey(a.ID), a)

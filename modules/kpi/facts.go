@@ -16,11 +16,57 @@ func (f Filter) pass(v int64) bool {
 	return v >= f.MinValue && (f.MaxValue == 0 || v <= f.MaxValue)
 }
 
+// Tally is a subject's counters for one period: per rule its counter, a
+// ratio's denominator and the distinct days or months seen, the rules an
+// appeal voided, and (members) the histogram bucket per scorecard. One
+// record per subject and period, so a fact costs one counter write however
+// many rules count it.
+type Tally struct {
+	C    map[string]int64            `json:"c,omitempty"`
+	D    map[string]int64            `json:"d,omitempty"`
+	U    map[string]map[string]int64 `json:"u,omitempty"`
+	Void map[string]string           `json:"void,omitempty"`
+	Hist map[string]histEntry        `json:"hist,omitempty"`
+}
+
+// histEntry is where a member stands in their chapter's histogram.
+type histEntry struct {
+	Chapter string `json:"chapter"`
+	Bucket  int    `json:"bucket"`
+}
+
+func tallyKey(kind, p, subj string) string { return subjPrefix(kind) + "t/" + p + "/" + subj }
+
+// TallyKey is the store key of a subject's counters for a period.
+func TallyKey(kind, p, subj string) []byte { return []byte(tallyKey(kind, p, subj)) }
+
+// GetTally reads a subject's counters for a period (empty when none).
+func GetTally(kv store.Reader, kind, p, subj string) Tally {
+	t, _ := module.Get[Tally](kv, tallyKey(kind, p, subj))
+	return t
+}
+
+func bump(m *map[string]int64, k string, d int64) int64 {
+	if *m == nil {
+		*m = map[string]int64{}
+	}
+	n := (*m)[k] + d
+	if n == 0 {
+		delete(*m, k)
+	} else {
+		(*m)[k] = n
+	}
+	return n
+}
+
 // apply adds (sign +1) or removes (sign −1) a counted fact to the counters
-// of every rule of the period's version that counts it: O(rules) writes, the
-// same for the first member as for the three millionth.
+// of every rule of the period's version that counts it: one read and one
+// write of the subject's tally (and, for a member whose score moves to
+// another tenth, two histogram counters) — the same for the first member
+// as for the three millionth.
 func apply(kv store.KV, v Version, span Span, f Fact, sign int64) {
 	kind := FactTypes[f.Type].Subject
+	t := GetTally(kv, kind, span.ID, f.Subject)
 	for _, sc := range v.RuleSet.Scorecards {
 		if sc.Subject != kind {
 			continue
@@ -33,46 +79,48 @@ func apply(kv store.KV, v Version, span Span, f Fact, sign int64) {
 			}
 			touched = true
 			if den {
-				addInt(kv, denomKey(kind, span.ID, r.ID, f.Subject), sign*f.Value)
+				bump(&t.D, r.ID, sign*f.Value)
 			}
 			if !num {
 				continue
 			}
-			ck := counterKey(kind, span.ID, r.ID, f.Subject)
 			switch r.Aggregation {
 			case AggSum, AggRatio:
-				addInt(kv, ck, sign*f.Value)
+				bump(&t.C, r.ID, sign*f.Value)
 			case AggDistinctDays, AggDistinctMonths:
 				unit := f.Day
 				if r.Aggregation == AggDistinctMonths {
 					unit /= 100
 				}
-				n := addInt(kv, distinctKey(kind, span.ID, r.ID, f.Subject, unit), sign)
+				if t.U == nil {
+					t.U = map[string]map[string]int64{}
+				}
+				u := t.U[r.ID]
+				n := bump(&u, strconv.FormatInt(unit, 10), sign)
+				if len(u) == 0 {
+					delete(t.U, r.ID)
+				} else {
+					t.U[r.ID] = u
+				}
 				if (sign > 0 && n == 1) || (sign < 0 && n == 0) {
-					addInt(kv, ck, sign)
+					bump(&t.C, r.ID, sign)
 				}
 			default: // count, yes/no, streak
-				addInt(kv, ck, sign)
+				bump(&t.C, r.ID, sign)
 			}
 		}
 		if touched && kind == SubjectMember {
-			rehist(kv, sc, span, f.Subject)
+			rehist(kv, sc, span, f.Subject, &t)
 		}
 	}
-}
-
-// histEntry is where a member stands in their chapter's histogram.
-type histEntry struct {
-	Chapter string `json:"chapter"`
-	Bucket  int    `json:"bucket"`
+	module.Put(kv, tallyKey(kind, span.ID, f.Subject), t)
 }
 
 // rehist moves a member to the histogram bucket of their current score.
-func rehist(kv store.KV, sc Scorecard, span Span, member string) {
-	total, _ := Evaluate(kv, sc, SubjectMember, span, member)
+func rehist(kv store.KV, sc Scorecard, span Span, member string, t *Tally) {
+	total, _ := evaluate(kv, sc, SubjectMember, span, member, *t)
 	b := bucketOf(total)
-	ek := histEntryKey(span.ID, sc.ID, member)
-	e, ok := module.Get[histEntry](kv, ek)
+	e, ok := t.Hist[sc.ID]
 	if ok && e.Bucket == b {
 		return
 	}
@@ -84,7 +132,10 @@ func rehist(kv store.KV, sc Scorecard, span Span, member string) {
 	}
 	e.Bucket = b
 	addInt(kv, histKey(span.ID, sc.ID, e.Chapter, b), 1)
-	module.Put(kv, ek, e)
+	if t.Hist == nil {
+		t.Hist = map[string]histEntry{}
+	}
+	t.Hist[sc.ID] = e
 }
 
 // needsChecker reports whether a fact of type t feeds a rule heavier than

@@ -48,15 +48,14 @@ func (k *KPI) Spec() module.Spec {
 
 // Store keys. Everything about a member lives under "kpi/m/", a personal
 // prefix the API serves only on a signed read; chapter data under "kpi/ch/".
-func proposalKey(id string) string        { return "kpi/prop/" + id }
-func versionKey(n int) string             { return fmt.Sprintf("kpi/ver/%06d", n) }
-func periodKey(p string) string           { return "kpi/p/" + p }
-func rankingKey(p, sc string) string      { return "kpi/rank/" + p + "/" + sc }
-func batchKey(id string) string           { return "kpi/b/" + id }
-func appealKey(id string) string          { return "kpi/a/" + id }
-func usedKey(mtg string, no int) string   { return fmt.Sprintf("kpi/used/%s/%04d", mtg, no) }
-func claimKey(p, member string) string    { return "kpi/m/claim/" + p + "/" + member }
-func histEntryKey(p, sc, m string) string { return "kpi/m/he/" + p + "/" + sc + "/" + m }
+func proposalKey(id string) string      { return "kpi/prop/" + id }
+func versionKey(n int) string           { return fmt.Sprintf("kpi/ver/%06d", n) }
+func periodKey(p string) string         { return "kpi/p/" + p }
+func rankingKey(p, sc string) string    { return "kpi/rank/" + p + "/" + sc }
+func batchKey(id string) string         { return "kpi/b/" + id }
+func appealKey(id string) string        { return "kpi/a/" + id }
+func usedKey(mtg string, no int) string { return fmt.Sprintf("kpi/used/%s/%04d", mtg, no) }
+func claimKey(p, member string) string  { return "kpi/m/claim/" + p + "/" + member }
 func histKey(p, sc, ch string, b int) string {
 	return fmt.Sprintf("kpi/m/hist/%s/%s/%s/%02d", p, sc, ch, b)
 }
@@ -74,32 +73,19 @@ func subjPrefix(kind string) string {
 	}
 	return "kpi/ch/"
 }
-func counterKey(kind, p, rule, subj string) string {
-	return subjPrefix(kind) + "c/" + p + "/" + rule + "/" + subj
-}
-func denomKey(kind, p, rule, subj string) string {
-	return subjPrefix(kind) + "d/" + p + "/" + rule + "/" + subj
-}
-func distinctKey(kind, p, rule, subj string, unit int64) string {
-	return fmt.Sprintf("%sdd/%s/%s/%s/%d", subjPrefix(kind), p, rule, subj, unit)
-}
-func voidKey(kind, p, rule, subj string) string {
-	return subjPrefix(kind) + "v/" + p + "/" + rule + "/" + subj
-}
 func factKey(kind, subj, p, id string) string {
 	return subjPrefix(kind) + "f/" + subj + "/" + p + "/" + id
 }
 
 // Exported keys, for proofs and readers.
-func VersionKey(n int) []byte                      { return []byte(versionKey(n)) }
-func ProposalKey(id string) []byte                 { return []byte(proposalKey(id)) }
-func PeriodKey(p string) []byte                    { return []byte(periodKey(p)) }
-func RankingKey(p, sc string) []byte               { return []byte(rankingKey(p, sc)) }
-func BatchKey(id string) []byte                    { return []byte(batchKey(id)) }
-func AppealKey(id string) []byte                   { return []byte(appealKey(id)) }
-func ClaimKey(p, member string) []byte             { return []byte(claimKey(p, member)) }
-func FactKey(kind, subj, p, id string) []byte      { return []byte(factKey(kind, subj, p, id)) }
-func CounterKey(kind, p, rule, subj string) []byte { return []byte(counterKey(kind, p, rule, subj)) }
+func VersionKey(n int) []byte                 { return []byte(versionKey(n)) }
+func ProposalKey(id string) []byte            { return []byte(proposalKey(id)) }
+func PeriodKey(p string) []byte               { return []byte(periodKey(p)) }
+func RankingKey(p, sc string) []byte          { return []byte(rankingKey(p, sc)) }
+func BatchKey(id string) []byte               { return []byte(batchKey(id)) }
+func AppealKey(id string) []byte              { return []byte(appealKey(id)) }
+func ClaimKey(p, member string) []byte        { return []byte(claimKey(p, member)) }
+func FactKey(kind, subj, p, id string) []byte { return []byte(factKey(kind, subj, p, id)) }
 
 // PersonalPrefix is the key prefix of everything about a member.
 const PersonalPrefix = "kpi/m/"

@@ -72,9 +72,9 @@ func applies(kv store.Reader, r Rule, kind, subj string, in subjectInfo) bool {
 	return true
 }
 
-// value computes a rule's value for a subject in a period from its counters.
-func value(kv store.Reader, r Rule, kind string, span Span, subj string) (v, den int64, insufficient bool) {
-	c := getInt(kv, counterKey(kind, span.ID, r.ID, subj))
+// value computes a rule's value for a subject in a period from its tally.
+func value(kv store.Reader, r Rule, kind string, span Span, subj string, t Tally) (v, den int64, insufficient bool) {
+	c := t.C[r.ID]
 	switch r.Aggregation {
 	case AggYesNo:
 		if c > 0 {
@@ -82,7 +82,7 @@ func value(kv store.Reader, r Rule, kind string, span Span, subj string) (v, den
 		}
 		return 0, 0, false
 	case AggRatio:
-		den = getInt(kv, denomKey(kind, span.ID, r.ID, subj))
+		den = t.D[r.ID]
 		min := r.MinDenom
 		if min < 1 {
 			min = 1
@@ -92,8 +92,11 @@ func value(kv store.Reader, r Rule, kind string, span Span, subj string) (v, den
 		}
 		return c * 10000 / den, den, false
 	case AggStreak:
-		n := int64(0)
-		for p, i := span, 0; i < maxStreak && getInt(kv, counterKey(kind, p.ID, r.ID, subj)) > 0; p, i = p.Prev(), i+1 {
+		if c == 0 {
+			return 0, 0, false
+		}
+		n := int64(1)
+		for p, i := span.Prev(), 1; i < maxStreak && GetTally(kv, kind, p.ID, subj).C[r.ID] > 0; p, i = p.Prev(), i+1 {
 			n++
 		}
 		return n, 0, false
@@ -144,18 +147,22 @@ func score(r Rule, v int64) (bp, toNext int64) {
 	return v * 10000 / r.Target, r.Target - v
 }
 
-// Evaluate computes a subject's score on a scorecard for a period from the
-// counters: Σ score×weight over the rules that count, divided by their
+// Evaluate computes a subject's score on a scorecard for a period from its
+// tally: Σ score×weight over the rules that count, divided by their
 // weights, in basis points.
 func Evaluate(kv store.Reader, sc Scorecard, kind string, span Span, subj string) (int64, []Line) {
+	return evaluate(kv, sc, kind, span, subj, GetTally(kv, kind, span.ID, subj))
+}
+
+func evaluate(kv store.Reader, sc Scorecard, kind string, span Span, subj string, t Tally) (int64, []Line) {
 	in := infoOf(kv, kind, subj)
 	lines := make([]Line, 0, len(sc.Rules))
 	var num, den int64
 	for _, r := range sc.Rules {
 		l := Line{Rule: r.ID, Aggregation: r.Aggregation, Target: r.Target, WeightBP: r.WeightBP}
 		l.Applicable = applies(kv, r, kind, subj, in)
-		l.Voided = kv.Get([]byte(voidKey(kind, span.ID, r.ID, subj))) != nil
-		l.Value, l.Denominator, l.Insufficient = value(kv, r, kind, span, subj)
+		_, l.Voided = t.Void[r.ID]
+		l.Value, l.Denominator, l.Insufficient = value(kv, r, kind, span, subj, t)
 		l.ScoreBP, l.ToNext = score(r, l.Value)
 		if l.Applicable && !l.Voided {
 			num += l.ScoreBP * r.WeightBP
