@@ -89,7 +89,8 @@ func TestCLIStartListensWhereTold(t *testing.T) {
 }
 
 // TestCLIInitAndStartRPCAddr: `pnyx init --p2p-addr --rpc-addr` writes
-// both addresses, and `pnyx start --rpc-addr` serves CometBFT's RPC there.
+// both addresses, `pnyx start --rpc-addr` serves CometBFT's RPC there, and
+// `--stall-after` reaches the node's health.
 func TestCLIInitAndStartRPCAddr(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs pnyx as a process")
@@ -111,7 +112,7 @@ func TestCLIInitAndStartRPCAddr(t *testing.T) {
 	}
 	// startProcess passes --p2p-addr :0 and --rpc-addr off first; the
 	// flags given after them win.
-	cmd, lines, printed := startProcessPrinted(t, home, api, "--p2p-addr", p2p, "--rpc-addr", rpc)
+	cmd, lines, printed := startProcessPrinted(t, home, api, "--p2p-addr", p2p, "--rpc-addr", rpc, "--stall-after", "1s")
 	if !strings.Contains(printed, "CometBFT RPC "+rpc) {
 		t.Fatalf("start did not announce the RPC on %s:\n%s", rpc, printed)
 	}
@@ -119,6 +120,12 @@ func TestCLIInitAndStartRPCAddr(t *testing.T) {
 		t.Fatalf("CometBFT RPC not on %s: %v", rpc, err)
 	} else {
 		conn.Close()
+	}
+	// An idle chain makes an empty block every 30 s; with --stall-after 1s
+	// the node calls itself halted once a few seconds pass without one.
+	time.Sleep(3 * time.Second)
+	if out, err := pnyx(t, "--api", "http://"+api, "status"); err != nil || !strings.Contains(out, "health: halted (no block committed for") {
+		t.Fatalf("status with --stall-after 1s on an idle chain: %v\n%s", err, out)
 	}
 	stopProcess(t, cmd, lines, syscall.SIGINT)
 }
