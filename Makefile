@@ -4,7 +4,7 @@ FUZZTIME ?= 5s
 
 .PHONY: test vet fmtcheck unit fuzz build run portal portal-check webtest web-e2e
 
-test: fmtcheck vet portal-check webtest unit fuzz
+test: fmtcheck vet portal-check webtest unit fuzz web-e2e
 
 build:
 	$(GO) build -o pnyx ./cmd/pnyx

@@ -57,7 +57,7 @@ export function App() {
         <a class="brand" href="#/">{i18n.t("appName")}</a>
         <div class="tools">
           <button type="button" class="toggle" aria-pressed={large} onClick={() => setLarge(!large)}>{i18n.t("largeText")}</button>
-          <button type="button" class="toggle" lang={lang === "ko" ? "en" : "ko"} aria-label={i18n.t("langToggleLabel")} onClick={() => setLang(lang === "ko" ? "en" : "ko")}>
+          <button type="button" class="toggle" lang={lang === "ko" ? "en" : "ko"} title={i18n.t("langToggleLabel")} onClick={() => setLang(lang === "ko" ? "en" : "ko")}>
             {i18n.t("langToggle")}
           </button>
         </div>

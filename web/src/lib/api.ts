@@ -18,10 +18,13 @@ async function answer<T>(res: Response): Promise<T> {
   } catch {
     throw new ApiError(18, "unavailable", `HTTP ${res.status}: not JSON`, res.status);
   }
-  if (!res.ok || v?.error) {
-    const e = v?.error ?? {};
+  if (v?.error) {
+    const e = v.error;
     throw new ApiError(e.code ?? 99, e.name ?? "internal", e.message ?? `HTTP ${res.status}`, res.status);
   }
+  // A refused transaction answers with its TxResult and a 4xx status.
+  if (typeof v?.code === "number" && v.code !== 0) throw new ApiError(v.code, v.name ?? "", v.log ?? v.name ?? "", res.status);
+  if (!res.ok) throw new ApiError(99, "internal", `HTTP ${res.status}`, res.status);
   return v as T;
 }
 

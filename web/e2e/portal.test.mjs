@@ -1,0 +1,258 @@
+// The portal in a real browser against a real node: Debian's Chromium driven
+// by playwright-core (no browser download), a node started here on free
+// ports, a registrar's code made with the Go CLI. A member joins by the link,
+// saves the encrypted backup, reads their card and their to-do page, in
+// Korean and in English; axe-core runs on every page (no serious or critical
+// violation), screenshots at phone and desktop widths go to web/artifacts/.
+//
+// PNYX_BIN names a built pnyx binary; otherwise the test builds one.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { webcrypto, createPrivateKey, createPublicKey } from "node:crypto";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..", "..");
+const artifacts = join(here, "..", "artifacts");
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+let tmp, bin, node, base, browser, codes, figures = {};
+const nodeLog = [];
+
+function cli(...args) {
+  return execFileSync(bin, ["--home", join(tmp, "home"), "--api", base, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+async function waitFor(f, what, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; node log:\n${nodeLog.join("").slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "pnyx-portal-e2e-"));
+  mkdirSync(artifacts, { recursive: true });
+  bin = process.env.PNYX_BIN;
+  if (!bin) {
+    bin = join(tmp, "pnyx");
+    execFileSync("go", ["build", "-o", bin, "./cmd/pnyx"], { cwd: repo, stdio: "inherit" });
+  }
+  const [api, p2p] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${api}`;
+  const home = join(tmp, "home");
+  execFileSync(bin, ["init", "--home", home, "--chain-id", "pnyx-e2e", "--p2p-addr", `tcp://127.0.0.1:${p2p}`], { stdio: "ignore" });
+  node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${api}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error"], { stdio: ["ignore", "pipe", "pipe"] });
+  node.stdout.on("data", (d) => nodeLog.push(String(d)));
+  node.stderr.on("data", (d) => nodeLog.push(String(d)));
+  await waitFor(async () => (await fetch(`${base}/v1/status`)).ok && (await (await fetch(`${base}/v1/status`)).json()).height > 0, "the node");
+
+  // HQ builds a chapter; the admin (registrar at hq) issues codes there.
+  cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "3");
+  codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
+  assert.equal(codes.length, 3, `enroll printed:\n${out}`);
+  // Another member (through the CLI) raises a petition in Seoul, so the
+  // to-do page has something to list.
+  cli("keys", "new", "kim");
+  cli("--key", "kim", "member", "redeem", codes[2].code);
+  const created = cli("--key", "kim", "petition", "create", "--id", "youth-housing", "--chapter", "seoul", "--category", "youth", "--title", "청년 주거 지원 확대", "--body", "당원들의 요청으로 청년 주거 정책 확대를 제안합니다.");
+  assert.match(created + "", /youth-housing|committed|hash/i);
+  cli("--key", "kim", "petition", "open", "youth-housing");
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (node && node.exitCode === null) {
+    node.kill("SIGTERM");
+    await new Promise((r) => { node.once("exit", r); setTimeout(r, 10_000); });
+  }
+  if (Object.keys(figures).length) writeFileSync(join(artifacts, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+// axe runs through the DevTools protocol (page.evaluate), which the page's
+// CSP does not govern; nothing is injected as a script element.
+async function axe(page, name) {
+  const result = await page.evaluate(async (src) => {
+    (0, eval)(src);
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  }, axeSource);
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${name}: axe found serious or critical violations`);
+  return result;
+}
+
+async function shoot(page, name) {
+  for (const [w, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(artifacts, `${name}-${w}.png`), fullPage: true });
+  }
+  await page.setViewportSize(PHONE);
+}
+
+function openBackup(json, passphrase) {
+  const b = JSON.parse(json);
+  const aad = new TextEncoder().encode([b.format, b.chain_id, b.member_id, b.public_key].join("\0"));
+  return webcrypto.subtle
+    .importKey("raw", new TextEncoder().encode(passphrase), "PBKDF2", false, ["deriveKey"])
+    .then((k) => webcrypto.subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt: Buffer.from(b.kdf.salt, "base64"), iterations: b.kdf.iterations }, k, { name: "AES-GCM", length: 256 }, false, ["decrypt"]))
+    .then((k) => webcrypto.subtle.decrypt({ name: "AES-GCM", iv: Buffer.from(b.nonce, "base64"), additionalData: aad }, k, Buffer.from(b.ciphertext, "base64")))
+    .then((seed) => {
+      const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(seed)]);
+      const pub = createPublicKey(createPrivateKey({ key: der, format: "der", type: "pkcs8" })).export({ format: "der", type: "spki" }).subarray(-32);
+      return { backup: b, publicKey: pub.toString("hex") };
+    });
+}
+
+const WORDS = {
+  ko: { joined: "가입이 완료되었습니다.", active: "활동", general: "일반당원", card: "내 당원증", todo: "할 일", badCode: "가입 코드는" , notFound: "찾을 수 없습니다" },
+  en: { joined: "You have joined.", active: "Active", general: "General member", card: "My membership", todo: "To do", badCode: "An enrollment code has", notFound: "Not found" },
+};
+
+describe("member portal in Chromium", () => {
+  it("the node serves the portal and keeps its API", async () => {
+    const r = await fetch(`${base}/`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-security-policy"), /default-src 'self'/);
+    assert.equal((await fetch(`${base}/v1/nope`)).status, 404);
+    assert.equal((await fetch(`${base}/metrics`)).status, 200);
+    assert.equal((await fetch(`${base}/openapi.json`)).status, 200);
+  });
+
+  for (const [i, lang] of [[0, "ko"], [1, "en"]]) {
+    it(`joins by link and reads the card (${lang})`, async () => {
+      const w = WORDS[lang];
+      const ctx = await browser.newContext({ viewport: PHONE, acceptDownloads: true, locale: lang === "ko" ? "ko-KR" : "en-GB" });
+      const page = await ctx.newPage();
+      const problems = [];
+      page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+      page.on("pageerror", (e) => problems.push(String(e)));
+      try {
+
+      // First page usable: from navigation to the heading on screen.
+      const t0 = Date.now();
+      await page.goto(`${base}/#/`);
+      await page.locator("h1").waitFor();
+      figures[`first_page_ms_${lang}`] = Date.now() - t0;
+      if (lang === "en") {
+        await page.getByRole("button", { name: "English" }).click();
+        await page.getByRole("heading", { name: "To do" }).waitFor();
+      }
+      assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+      await axe(page, `${lang} home (not joined)`);
+      await shoot(page, `${lang}-home-new`);
+
+      // A mistyped code is caught before anything is signed.
+      await page.goto(`${base}/#/join`);
+      await page.locator("#code").fill("abc");
+      await page.locator("button[type=submit]").click();
+      await page.getByText(w.badCode).waitFor();
+      // A well-formed code that was never issued: the node's error, as a sentence.
+      await page.locator("#code").fill("zzzzz-zzzzz-zzzzz-zzzzz");
+      await page.locator("button[type=submit]").click();
+      await page.getByText(w.notFound).first().waitFor({ timeout: 30_000 });
+      await page.evaluate(() => new Promise((r) => { const q = indexedDB.deleteDatabase("pnyx"); q.onsuccess = q.onerror = q.onblocked = () => r(); }));
+
+      // The registrar's link, typed in lower case by the member's phone.
+      const { code, memberId } = codes[i];
+      await page.goto(`${base}/#/join?code=${encodeURIComponent(code.toLowerCase())}`);
+      await page.reload();
+      assert.equal(await page.locator("#code").inputValue(), code.toLowerCase());
+      await axe(page, `${lang} join`);
+      await shoot(page, `${lang}-join`);
+      await page.locator("button[type=submit]").click();
+      await page.getByRole("heading", { name: w.joined }).waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByTestId("member-id").textContent(), memberId);
+
+      // The key is in IndexedDB as a non-extractable WebCrypto key.
+      const stored = await page.evaluate(() => new Promise((resolve) => {
+        const q = indexedDB.open("pnyx");
+        q.onsuccess = () => {
+          const g = q.result.transaction("keys").objectStore("keys").get("member");
+          g.onsuccess = () => resolve({ kind: g.result.kind, extractable: g.result.privateKey?.extractable, seed: "seed" in g.result, publicKey: g.result.publicKey });
+        };
+      }));
+      assert.deepEqual([stored.kind, stored.extractable, stored.seed], ["webcrypto", false, false]);
+
+      // The encrypted backup: downloaded, and it opens to this very key.
+      await page.locator("#p1").fill("correct horse battery");
+      await page.locator("#p2").fill("correct horse battery");
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator("form button[type=submit]").click()]);
+      const file = join(tmp, `backup-${lang}.json`);
+      await download.saveAs(file);
+      const opened = await openBackup(readFileSync(file, "utf8"), "correct horse battery");
+      assert.equal(opened.publicKey, stored.publicKey);
+      assert.equal(opened.backup.member_id, memberId);
+      await axe(page, `${lang} joined + backup`);
+      await shoot(page, `${lang}-joined`);
+
+      // The card: three signed reads made in the browser.
+      await page.goto(`${base}/#/me`);
+      await page.getByTestId("status").waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByTestId("member-id").textContent(), memberId);
+      assert.equal((await page.getByTestId("status").textContent()).trim(), w.active);
+      assert.equal((await page.getByTestId("class").textContent()).trim(), w.general);
+      assert.match(await page.getByTestId("chapter").textContent(), /서울특별시당/);
+      assert.equal((await page.getByTestId("points").textContent()).trim(), "100");
+      assert.equal((await page.getByTestId("credential").textContent()).trim(), w.active);
+      await axe(page, `${lang} card`);
+      await shoot(page, `${lang}-card`);
+
+      // Home: the petitions of my chapter.
+      await page.goto(`${base}/#/`);
+      await page.getByText("청년 주거 지원 확대").waitFor({ timeout: 30_000 });
+      await axe(page, `${lang} home`);
+      await shoot(page, `${lang}-home`);
+
+      // Large-text mode and keyboard: the toggle is reachable and works.
+      await page.getByRole("button", { name: lang === "ko" ? "큰 글씨" : "Large text" }).click();
+      assert.equal(await page.evaluate(() => document.documentElement.classList.contains("large")), true);
+      await axe(page, `${lang} home, large text`);
+
+      assert.deepEqual(problems.filter((p) => !/status of 4\d\d/.test(p)), [], "console errors (a CSP violation would show here)");
+      } catch (e) {
+        await page.screenshot({ path: join(artifacts, `${lang}-failure.png`), fullPage: true }).catch(() => {});
+        throw e;
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+});
