@@ -34,9 +34,6 @@ var recordReplay = flag.Bool("record-replay", false, "re-record testdata/replay 
 // TestReplayRecordedBlocks still replays, but can no longer re-record them.
 var replayStories = map[string]func(*testing.T){
 	"envelope-rejections": TestEnvelopeRejections,
-	"petition-rejections": TestPetitionRejections,
-	"moderation":          TestModerationPaths,
-	"petition-params":     TestParamsAreScopedAndNotRetroactive,
 	"election":            TestStoryElection,
 	"ceremony-complaint":  TestElectionCeremonyComplaint,
 	"eligibility":         TestEligibilityIsTheRegistryBeforeCreation,
