@@ -56,7 +56,7 @@ func New() *Party {
 	p.Assembly = &assembly.Assembly{Org: p.Org}
 	p.Elections = &election.Elections{Org: p.Org}
 	p.KPI = &kpi.KPI{Org: p.Org, Token: p.Token}
-	p.Members.Facts, p.Assembly.Facts = p.KPI, p.KPI // facts for KPIs, inside the block
+	p.Members.Facts, p.Assembly.Facts, p.Petitions.Facts = p.KPI, p.KPI, p.KPI // facts for KPIs, inside the block
 	return p
 }
 

@@ -367,7 +367,7 @@ func (k *KPI) retract(ctx *module.Context, b RetractBody) error {
 // autoFact records a fact another module produced inside the block. Before
 // any rule set is in force it writes nothing, so blocks from before the
 // module replay unchanged.
-func autoFact(ctx *module.Context, typ, subj, id string, val int64) {
+func autoFact(ctx *module.Context, source, typ, subj, id string, val int64) {
 	v, ok := InForce(ctx.Store, ctx.Unix())
 	if !ok {
 		return
@@ -377,7 +377,7 @@ func autoFact(ctx *module.Context, typ, subj, id string, val int64) {
 	if _, exists := GetFact(ctx.Store, kind, subj, s.ID, id); exists {
 		return
 	}
-	f := Fact{ID: id, Type: typ, Subject: subj, Period: s.ID, Value: val, Day: Day(ctx.Unix()), Attestor: "assembly", Status: FactCounted, At: ctx.Unix(), Height: ctx.Height}
+	f := Fact{ID: id, Type: typ, Subject: subj, Period: s.ID, Value: val, Day: Day(ctx.Unix()), Attestor: source, Status: FactCounted, At: ctx.Unix(), Height: ctx.Height}
 	apply(ctx.Store, v, s, f, +1)
 	module.Put(ctx.Store, factKey(kind, subj, s.ID, id), f)
 }
@@ -389,14 +389,24 @@ func (k *KPI) Attended(ctx *module.Context, m assembly.Meeting, member string, r
 	if register {
 		typ = "attendance_register"
 	}
-	autoFact(ctx, typ, member, "att:"+m.ID, 1)
+	autoFact(ctx, "assembly", typ, member, "att:"+m.ID, 1)
 }
 
 // Finalized implements assembly.FactSink: a chapter's meeting finalized,
 // valued at the whole days since it closed (at least 1).
 func (k *KPI) Finalized(ctx *module.Context, m assembly.Meeting) {
 	days := (ctx.Unix()-m.ClosedAt)/86400 + 1
-	autoFact(ctx, "meeting_finalized_days", m.Chapter, "fin:"+m.ID, days)
+	autoFact(ctx, "assembly", "meeting_finalized_days", m.Chapter, "fin:"+m.ID, days)
+}
+
+// PetitionAnswered implements petition.FactSink: a chapter's petition
+// answered within its due time, or late.
+func (k *KPI) PetitionAnswered(ctx *module.Context, chapter, petition string, late bool) {
+	typ := "petition_answered_on_time"
+	if late {
+		typ = "petition_answered_late"
+	}
+	autoFact(ctx, "petition", typ, chapter, "pet:"+petition, 1)
 }
 
 // cohortMark remembers which cohort a recruit was counted in.

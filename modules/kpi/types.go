@@ -67,6 +67,10 @@ var FactTypes = map[string]FactType{
 	// close to its finalization, so a rule's filter max_value=N counts the
 	// meetings finalized within N days.
 	"meeting_finalized_days": {SubjectChapter, SourceAuto},
+	// A petition of the chapter answered within its due time, or late (never
+	// who agreed to it).
+	"petition_answered_on_time": {SubjectChapter, SourceAuto},
+	"petition_answered_late":    {SubjectChapter, SourceAuto},
 	// Members who joined the chapter and are still active after the rule's
 	// months: credit for real members, not sign-up padding.
 	"recruit_retained": {SubjectChapter, SourceDerived},

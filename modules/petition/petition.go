@@ -352,6 +352,15 @@ type BlockBody struct {
 // Petitions is the module.
 type Petitions struct {
 	Org *org.Org
+	// Facts hears answers for KPIs, inside the block (the KPI module);
+	// nil hears nothing. Who agreed to what is never passed on.
+	Facts FactSink
+}
+
+// FactSink receives the one petition fact KPIs may count: a chapter's
+// petition answered, on time or late. It must not fail the transaction.
+type FactSink interface {
+	PetitionAnswered(ctx *module.Context, chapter, petition string, late bool)
 }
 
 // Spec describes the module to the chain.
@@ -752,6 +761,9 @@ func (m *Petitions) answer(ctx *module.Context, b AnswerBody) error {
 	p.AnswerHash, p.AnsweredBy, p.AnsweredAt, p.AnsweredLate = ContentHash("answer", "", b.Body), ctx.Caller.MemberID, ctx.Unix(), late
 	putPetition(ctx, p)
 	emitPetition(ctx, "petition.answered", p, "by", p.AnsweredBy, "late", strconv.FormatBool(late), "answer_hash", p.AnswerHash)
+	if m.Facts != nil {
+		m.Facts.PetitionAnswered(ctx, p.Chapter, p.ID, late)
+	}
 	return nil
 }
 
