@@ -15,6 +15,7 @@ import (
 	root "github.com/pnyx-party/pnyx"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/scenario"
 	"github.com/pnyx-party/pnyx/proof"
 )
@@ -54,7 +55,11 @@ func newDemoCmd() *cobra.Command {
 				if admin, err = launch.Init(home, launch.InitOptions{ChainID: "pnyx-demo", P2PAddr: "tcp://127.0.0.1:0", RPCAddr: "off"}); err != nil {
 					return err
 				}
-				r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", CheckInvariants: true, Node: launch.Quiet()})
+				// The node lives for the demo only: short commits tell the
+				// story faster, and change nothing the chain decides.
+				opts := launch.Quiet()
+				opts.Config = func(c *node.Config) { c.Consensus.TimeoutCommit = 50 * time.Millisecond }
+				r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", CheckInvariants: true, Node: opts})
 				if err != nil {
 					return err
 				}
