@@ -5,6 +5,7 @@ import { Home } from "./pages/home";
 import { Join } from "./pages/join";
 import { Card } from "./pages/card";
 import { NotFound } from "./pages/notfound";
+import { PetitionDetail, PetitionList, PetitionNew } from "./pages/petitions";
 import { loadKey, type StoredKey } from "./lib/keystore";
 
 export function App() {
@@ -43,11 +44,18 @@ export function App() {
     case "/me":
       page = <Card memberKey={key} />;
       break;
+    case "/petitions":
+      page = <PetitionList memberKey={key} />;
+      break;
+    case "/petitions/new":
+      page = <PetitionNew memberKey={key} />;
+      break;
     default:
-      page = <NotFound />;
+      page = route.path.startsWith("/petitions/") ? <PetitionDetail id={decodeURIComponent(route.path.slice("/petitions/".length))} memberKey={key} /> : <NotFound />;
   }
   const nav = [
     { path: "/", label: i18n.t("navHome") },
+    { path: "/petitions", label: i18n.t("navPetitions") },
     key ? { path: "/me", label: i18n.t("navCard") } : { path: "/join", label: i18n.t("navJoin") },
   ];
   return (
@@ -64,7 +72,7 @@ export function App() {
       </header>
       <nav class="tabs" aria-label={i18n.t("appName")}>
         {nav.map((n) => (
-          <a href={"#" + n.path} aria-current={route.path === n.path ? "page" : undefined}>{n.label}</a>
+          <a href={"#" + n.path} aria-current={route.path === n.path || (n.path !== "/" && route.path.startsWith(n.path + "/")) ? "page" : undefined}>{n.label}</a>
         ))}
       </nav>
       <main id="main" ref={main}>

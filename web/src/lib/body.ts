@@ -6,8 +6,11 @@ import { canonicalBytes } from "./canon";
 /** member/redeem: members.RedeemBody. */
 export const redeemBody = (code: string): Uint8Array => canonicalBytes({ code });
 
-/** petition/agree: petition.AgreeBody. */
-export const agreeBody = (petition: string): Uint8Array => canonicalBytes({ petition });
+/** petition/open, agree, unagree, withdraw: petition.RefBody. */
+export const petitionRefBody = (petition: string): Uint8Array => canonicalBytes({ petition });
+
+/** petition/agree: petition.RefBody. */
+export const agreeBody = petitionRefBody;
 
 /** petition/create: petition.CreateBody. The client picks the ID. */
 export const createPetitionBody = (b: { id: string; chapter: string; category: string; title: string; body: string }): Uint8Array =>

@@ -61,8 +61,10 @@ export interface NewKey {
 }
 
 /** newKey makes a key on this device, non-extractable where the browser allows. */
-export async function newKey(): Promise<NewKey> {
-  const seed = crypto.getRandomValues(new Uint8Array(32));
+export const newKey = (): Promise<NewKey> => keyFromSeed(crypto.getRandomValues(new Uint8Array(32)));
+
+/** keyFromSeed prepares a seed (new, or from a backup) for storing on this device. */
+export async function keyFromSeed(seed: Uint8Array): Promise<NewKey> {
   const plain = seedSigner(seed);
   const publicKey = toHex(plain.publicKey);
   const ck = await importNonExtractable(seed);

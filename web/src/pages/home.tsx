@@ -44,7 +44,7 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
         <ul class="list">
           {petitions.map((p) => (
             <li key={p.id}>
-              <span class="item-title">{p.title}</span>
+              <a class="item-title" href={`#/petitions/${p.id}`}>{p.title}</a>
               <span class="meta">{word("state", p.state)} · {t("homeAgreements", { n: p.agreements })}</span>
             </li>
           ))}

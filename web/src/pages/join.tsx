@@ -3,9 +3,10 @@ import { useI18n } from "../i18n";
 import { account, chain, submit } from "../lib/api";
 import { redeemBody } from "../lib/body";
 import { codeLooksValid, deriveMemberId, enrollmentCodeHash, normalizeCode } from "../lib/enroll";
-import { newKey, saveKey, type StoredKey } from "../lib/keystore";
+import { keyFromSeed, newKey, saveKey, type StoredKey } from "../lib/keystore";
+import { go } from "../route";
 import { signTx } from "../lib/tx";
-import { backupFile, MIN_PASSPHRASE, sealBackup } from "../lib/backup";
+import { backupFile, MIN_PASSPHRASE, openBackup, sealBackup, type Backup as BackupData } from "../lib/backup";
 import { Problem, Title } from "./common";
 
 interface Joined {
@@ -90,6 +91,7 @@ export function Join({ code: linkCode, memberKey, onJoined }: { code: string; me
       </form>
       {busy && <p role="status">{t("joinWorking")}</p>}
       {error ? <Problem error={error} /> : null}
+      <Restore onJoined={onJoined} />
     </section>
   );
 }
@@ -145,6 +147,62 @@ function Backup({ joined }: { joined: Joined }) {
       <h2>{t("recoveryTitle")}</h2>
       <p>{t("recoveryText")}</p>
       <p><a class="button" href="#/me">{t("continueCard")}</a></p>
+    </section>
+  );
+}
+
+/** Restore puts a key from an encrypted backup back on this device. */
+export function Restore({ onJoined }: { onJoined: () => void }) {
+  const { t } = useI18n();
+  const [file, setFile] = useState<File | null>(null);
+  const [pass, setPass] = useState("");
+  const [problem, setProblem] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const onSubmit = async (e: Event) => {
+    e.preventDefault();
+    setProblem(null);
+    if (!file) return setProblem(new Error(t("restoreBadFile")));
+    setBusy(true);
+    let seed: Uint8Array | null = null;
+    try {
+      let b: BackupData;
+      try {
+        b = JSON.parse(await file.text());
+      } catch {
+        throw new Error(t("restoreBadFile"));
+      }
+      try {
+        seed = await openBackup(b, pass);
+      } catch (err) {
+        throw new Error((err as Error).message === "not a pnyx key backup" ? t("restoreBadFile") : t("restoreBadPass"));
+      }
+      const chainId = await chain();
+      if (b.chain_id !== chainId) throw new Error(t("restoreOtherChain"));
+      const k = await keyFromSeed(seed);
+      const acct = await account(k.signer.publicKey);
+      if (acct.member !== b.member_id) throw new Error(t("restoreNotMember"));
+      await saveKey({ ...k.stored, chainId, memberId: b.member_id, joined: true });
+      onJoined();
+      go("/me");
+    } catch (err) {
+      setProblem(err);
+    } finally {
+      seed?.fill(0);
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="restore-title">
+      <h2 id="restore-title">{t("restoreTitle")}</h2>
+      <p>{t("restoreIntro")}</p>
+      <form onSubmit={onSubmit} noValidate>
+        <label for="backup-file">{t("restoreFile")}</label>
+        <input id="backup-file" type="file" accept="application/json,.json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
+        <label for="backup-pass">{t("restorePass")}</label>
+        <input id="backup-pass" type="password" autocomplete="current-password" value={pass} onInput={(e) => setPass((e.target as HTMLInputElement).value)} />
+        <button type="submit" disabled={busy}>{t("restoreSubmit")}</button>
+      </form>
+      {problem ? <Problem error={problem} /> : null}
     </section>
   );
 }
