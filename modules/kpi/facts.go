@@ -157,10 +157,26 @@ type periods struct {
 	now   int64
 	spans map[string]Span
 	vers  map[string]Version
+	// authorized remembers the chapters the signer was found to cover as
+	// attestor in this transaction: a batch of 500 facts asks about a few.
+	authorized map[string]bool
 }
 
 func newPeriods(kv store.Reader, now int64) *periods {
-	return &periods{kv: kv, now: now, spans: map[string]Span{}, vers: map[string]Version{}}
+	return &periods{kv: kv, now: now, spans: map[string]Span{}, vers: map[string]Version{}, authorized: map[string]bool{}}
+}
+
+// attestorOver checks, once per chapter and transaction, that the signer
+// is a kpi_attestor covering chapter.
+func (k *KPI) attestorOver(ctx *module.Context, ps *periods, chapter string) error {
+	if ps.authorized[chapter] {
+		return nil
+	}
+	if err := k.Org.Authorize(ctx, org.KPIAttestor, chapter); err != nil {
+		return err
+	}
+	ps.authorized[chapter] = true
+	return nil
 }
 
 // accepting resolves a period that takes facts now: open, or in its grace.
@@ -205,7 +221,7 @@ func (k *KPI) attestable(ctx *module.Context, ps *periods, in FactInput, attesto
 		if in.Subject == attestor {
 			return Fact{}, Span{}, Version{}, at(CodeSelfAttest.Errorf("member %s cannot attest facts about themself", attestor))
 		}
-		if err := k.Org.Authorize(ctx, org.KPIAttestor, cover); err != nil {
+		if err := k.attestorOver(ctx, ps, cover); err != nil {
 			return Fact{}, Span{}, Version{}, at(err)
 		}
 	}
@@ -291,24 +307,25 @@ func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
 		return CodeSecondAttestor.Errorf("batch %s needs a second attestor: %s posted it and cannot also check it", b.Batch, batch.Attestor)
 	}
 	ps := newPeriods(ctx.Store, ctx.Unix())
-	for _, ref := range batch.Facts {
-		f, _ := GetFact(ctx.Store, ref.Kind, ref.Subject, ref.Period, ref.ID)
-		if f.Subject == ctx.Caller.MemberID {
-			return CodeSelfAttest.Errorf("member %s cannot check facts about themself", f.Subject)
+	facts := make([]Fact, len(batch.Facts))
+	for i, ref := range batch.Facts {
+		if ref.Subject == ctx.Caller.MemberID {
+			return CodeSelfAttest.Errorf("member %s cannot check facts about themself", ref.Subject)
 		}
 		cover, err := subjectOf(ctx.Store, ref.Kind, ref.Subject)
 		if err != nil {
 			return err
 		}
-		if err := k.Org.Authorize(ctx, org.KPIAttestor, cover); err != nil {
+		if err := k.attestorOver(ctx, ps, cover); err != nil {
 			return err
 		}
 		if _, _, err := ps.accepting(ref.Period); err != nil {
 			return err
 		}
+		facts[i], _ = GetFact(ctx.Store, ref.Kind, ref.Subject, ref.Period, ref.ID)
 	}
-	for _, ref := range batch.Facts {
-		f, _ := GetFact(ctx.Store, ref.Kind, ref.Subject, ref.Period, ref.ID)
+	for i, ref := range batch.Facts {
+		f := facts[i]
 		if f.Status != FactPending {
 			continue // retracted while it waited
 		}
