@@ -93,8 +93,9 @@
 //	proof verified
 //
 // reads PATH with a Merkle proof and verifies it against the validators'
-// signatures. The in-process chain has no validators: there the step
-// passes unchecked and the test logs that it did not check.
+// signatures, and that it covers the very record served. The in-process
+// chain has no validators: there the step passes unchecked and the test
+// logs that it did not check.
 //
 //	baseline PATH
 //
@@ -119,6 +120,7 @@
 package scenario
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -419,8 +421,10 @@ func (r *Runner) prove(who, path string) (string, error) {
 	// A record read carries its proof as "proof"; a member's agreement
 	// (wire.AgreementView) as "chain".
 	var rec struct {
-		Proof json.RawMessage `json:"proof"`
-		Chain json.RawMessage `json:"chain"`
+		Key    string          `json:"key"`
+		Record json.RawMessage `json:"record"`
+		Proof  json.RawMessage `json:"proof"`
+		Chain  json.RawMessage `json:"chain"`
 	}
 	if err := r.read(who, path+sep+"prove=1", &rec); err != nil {
 		return outcome(err)
@@ -434,6 +438,12 @@ func (r *Runner) prove(who, path string) (string, error) {
 	}
 	if err := proof.Verify(p, r.t.Trusted); err != nil {
 		return "proof rejected: " + err.Error(), nil
+	}
+	// A record read's proof must cover the very bytes served.
+	if rec.Key != "" && rec.Record != nil {
+		if v, ok := p.Value([]byte(rec.Key)); !ok || !bytes.Equal(v, rec.Record) {
+			return "proof verified, but for other bytes than the record served", nil
+		}
 	}
 	return "proof verified", nil
 }
