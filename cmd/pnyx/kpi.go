@@ -6,9 +6,12 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
+	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/kpi"
+	"github.com/pnyx-party/pnyx/proof"
 )
 
 // newKPICmd groups the KPI commands: rule sets (propose, adopt), facts
@@ -39,6 +42,27 @@ func newKPICmd() *cobra.Command {
 		return s.showRecord("/v1/kpi/versions/"+a[0], false, proveOut)
 	})}
 	version.Flags().StringVar(&proveOut, "prove", "", "write a proof of the record to this file")
+	var certOut string
+	card := &cobra.Command{Use: "scorecard PERIOD SCORECARD MEMBER", Short: "Show a member's scorecard (signed read: the member or an official with scope)", Args: cobra.ExactArgs(3), RunE: run(func(s *session, a []string) error {
+		path := "/v1/kpi/periods/" + a[0] + "/scorecards/" + a[1] + "/members/" + a[2]
+		if certOut == "" {
+			return s.show(path, true)
+		}
+		k, err := s.key()
+		if err != nil {
+			return err
+		}
+		raw, err := s.c.GetRaw(s.ctx, path+"?prove=1", k)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(certOut, raw, 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.cmd.OutOrStdout(), "scorecard with its proof written to %s (check with: pnyx verify kpi %s)\n", certOut, certOut)
+		return nil
+	})}
+	card.Flags().StringVar(&certOut, "prove", "", "write the scorecard with a proof of every record its score rests on to this file")
 	cmd.AddCommand(versions, version,
 		&cobra.Command{Use: "propose RULESET.json", Short: "Propose a rule set (secretary of HQ); a body of HQ then adopts a motion naming kpi:<id>", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			var rs kpi.RuleSet
@@ -91,9 +115,7 @@ func newKPICmd() *cobra.Command {
 		&cobra.Command{Use: "period PERIOD", Short: "Show a period (2026-04, 2026-Q2, 2026-H1, 2026): bounds, version, state", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			return s.show("/v1/kpi/periods/"+a[0], false)
 		})},
-		&cobra.Command{Use: "scorecard PERIOD SCORECARD MEMBER", Short: "Show a member's scorecard (signed read: the member or an official with scope)", Args: cobra.ExactArgs(3), RunE: run(func(s *session, a []string) error {
-			return s.show("/v1/kpi/periods/"+a[0]+"/scorecards/"+a[1]+"/members/"+a[2], true)
-		})},
+		card,
 		&cobra.Command{Use: "chapter PERIOD SCORECARD CHAPTER", Short: "Show a chapter's scorecard", Args: cobra.ExactArgs(3), RunE: run(func(s *session, a []string) error {
 			return s.show("/v1/kpi/periods/"+a[0]+"/scorecards/"+a[1]+"/chapters/"+a[2], false)
 		})},
@@ -107,5 +129,65 @@ func newKPICmd() *cobra.Command {
 			return s.show("/v1/kpi/appeals/"+a[0], true)
 		})},
 	)
+	return cmd
+}
+
+// newVerifyKPICmd checks a scorecard written by `pnyx kpi scorecard
+// --prove` offline: the proof against the validators' signatures, then the
+// score recomputed from the proven records alone.
+func newVerifyKPICmd() *cobra.Command {
+	var genesisFile string
+	cmd := &cobra.Command{
+		Use:   "kpi FILE",
+		Short: "Check a KPI scorecard offline: its proof, then its score recomputed from the proven records",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			var c api.KPICard
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if len(c.Proof) == 0 {
+				return fmt.Errorf("%s carries no proof (read it with ?prove=1, or pnyx kpi scorecard --prove)", args[0])
+			}
+			p, err := proof.Unmarshal(c.Proof)
+			if err != nil {
+				return err
+			}
+			var trusted *types.ValidatorSet
+			if genesisFile != "" {
+				g, err := types.GenesisDocFromFile(genesisFile)
+				if err != nil {
+					return err
+				}
+				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
+					return err
+				}
+			}
+			out := cmd.OutOrStdout()
+			if err := proof.Verify(p, trusted); err != nil {
+				fmt.Fprintf(out, "FAIL %s\n", args[0])
+				return err
+			}
+			records := map[string][]byte{}
+			for _, e := range p.Entries {
+				records[string(e.Key)] = e.Value
+			}
+			if err := kpi.VerifyCard(records, c.Card); err != nil {
+				fmt.Fprintf(out, "FAIL %s\n", args[0])
+				return err
+			}
+			fmt.Fprintf(out, "OK   %s\nchain:          %s\nheight:         %d\nsubject:        %s (%s)\nperiod:         %s, scorecard %s, rule set version %d\nscore:          %d bp, recomputed from %d proven records\n",
+				args[0], p.ChainID, p.StateVersion, c.Subject, c.Kind, c.Period, c.Scorecard, c.Version, c.ScoreBP, len(p.Entries))
+			if trusted == nil {
+				fmt.Fprintf(out, "validator set:  %X (compare with one you trust, or pass --genesis)\n", p.Validators.Hash())
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&genesisFile, "genesis", "", "genesis.json whose validators must be the signers")
 	return cmd
 }

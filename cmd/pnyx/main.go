@@ -74,7 +74,7 @@ func newVerifyCmd() *cobra.Command {
 		Use:   "verify",
 		Short: "Verify proofs and records offline, without trusting the node that served them",
 	}
-	cmd.AddCommand(newVerifyProofCmd(), newVerifyRecordCmd(), newVerifyElectionCmd())
+	cmd.AddCommand(newVerifyProofCmd(), newVerifyRecordCmd(), newVerifyElectionCmd(), newVerifyKPICmd())
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/kpi"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/proof"
 )
 
 // KPI reads (routes.go lists them). Rule sets, periods, chapter scorecards,
@@ -101,10 +103,14 @@ func (s *Server) kpiHistogram(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// KPICard is the JSON shape of a scorecard read.
+// KPICard is the JSON shape of a scorecard read. With ?prove=1 it carries
+// a state proof of every record its score is computed from (the proof
+// package's format), which `pnyx verify kpi` checks offline and recomputes
+// the score from.
 type KPICard struct {
 	Height int64 `json:"height"`
 	kpi.Card
+	Proof json.RawMessage `json:"proof,omitempty"`
 }
 
 func (s *Server) kpiMemberCard(w http.ResponseWriter, r *http.Request) error {
@@ -135,7 +141,21 @@ func (s *Server) kpiCard(w http.ResponseWriter, r *http.Request, snap *store.Sna
 	if c.Kind != kind {
 		return codes.NotFound.Errorf("scorecard %s scores a %s, not a %s", c.Scorecard, c.Kind, kind)
 	}
-	writeJSON(w, http.StatusOK, KPICard{Height: snap.Version(), Card: c})
+	out := KPICard{Height: snap.Version(), Card: c}
+	if wantProof(r) {
+		keys, err := kpi.ScoreInputs(snap, c.Period, c.Scorecard, subj)
+		if err != nil {
+			return err
+		}
+		p, err := s.proveMany(r, snap, keys)
+		if err != nil {
+			return err
+		}
+		if out.Proof, err = proof.Marshal(p); err != nil {
+			return codes.Internal.Errorf("encode proof: %v", err)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -82,8 +82,8 @@ func (s *Server) table() []route {
 		{"GET", "/v1/kpi/periods/{period}", "A KPI period (2026-04, 2026-Q2, 2026-H1, 2026): bounds, version, state", false, false, kpi.PeriodView{}, s.kpiPeriod},
 		{"GET", "/v1/kpi/periods/{period}/rankings/{scorecard}", "A chapter scorecard's ranking, stored at close and at final", false, true, rec, s.kpiRanking},
 		{"GET", "/v1/kpi/periods/{period}/histograms/{scorecard}/{chapter}", "A chapter's member score histogram, in buckets of at least 10 members", false, false, KPIHistogram{}, s.kpiHistogram},
-		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/members/{id}", "A member's scorecard (the member or an official with scope)", true, false, KPICard{}, s.kpiMemberCard},
-		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/chapters/{id}", "A chapter's scorecard", false, false, KPICard{}, s.kpiChapterCard},
+		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/members/{id}", "A member's scorecard (the member or an official with scope); with ?prove=1 a proof of every record its score is computed from, for `pnyx verify kpi`", true, true, KPICard{}, s.kpiMemberCard},
+		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/chapters/{id}", "A chapter's scorecard; with ?prove=1 a proof of every record its score is computed from", false, true, KPICard{}, s.kpiChapterCard},
 		{"GET", "/v1/kpi/appeals/{id}", "A KPI appeal and its decision (a member's: the member or an official with scope)", false, true, rec, s.kpiAppeal},
 	}
 }
