@@ -28,6 +28,9 @@ func TestFourValidatorsRunPnyx(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts four validators")
 	}
+	// Consensus timeouts, not CPU, bound its time: it runs alongside the
+	// scenario files, the other long test.
+	t.Parallel()
 	admin := seedKey("network-admin")
 	appState, err := modules.MarshalGenesis(modules.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey))))
 	if err != nil {

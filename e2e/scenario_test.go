@@ -28,6 +28,9 @@ import (
 // requests must not leave a trace that links them to a member. At the end
 // the search index is rebuilt from the blocks and must answer as before.
 func TestScenariosOnANode(t *testing.T) {
+	// Waits for election and petition windows bound its time: it runs
+	// alongside the four-validator network.
+	t.Parallel()
 	logs := &syncBuffer{}
 	tn := startNodeLogged(t, logs)
 	trusted, err := proof.TrustedFromGenesis(tn.r.Node.Genesis())
