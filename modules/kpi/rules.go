@@ -304,7 +304,7 @@ func (k *KPI) adopt(ctx *module.Context, b AdoptBody) error {
 		return codes.NotFound.Errorf("proposal %q does not exist", b.Proposal)
 	}
 	if p.Version != 0 {
-		return codes.AlreadyExists.Errorf("proposal %s was adopted as version %d", b.Proposal, p.Version)
+		return codes.AlreadyExists.Errorf("proposal %s was adopted already", b.Proposal)
 	}
 	d, err := decision(ctx, b.Meeting, b.Motion, "", "kpi:"+b.Proposal, p.At)
 	if err != nil {
@@ -318,9 +318,11 @@ func (k *KPI) adopt(ctx *module.Context, b AdoptBody) error {
 	addInt(ctx.Store, versionCountKey, 1)
 	addInt(ctx.Store, versionStartKey(n), start)
 	module.Put(ctx.Store, versionKey(n), Version{Version: n, RuleSet: p.RuleSet, Hash: p.Hash, EffectiveStart: start, Decision: d, AdoptedAt: ctx.Unix(), Height: ctx.Height})
-	p.Version = n
+	p.Version, p.AdoptedAt = n, ctx.Unix()
 	module.Put(ctx.Store, proposalKey(b.Proposal), p)
 	ctx.Store.Set([]byte(usedKey(b.Meeting, b.Motion)), []byte("kpi:"+b.Proposal))
-	ctx.Emit("kpi.adopted", "proposal", b.Proposal, "version", strconv.Itoa(n), "effective_from", p.RuleSet.EffectiveFrom, "meeting", b.Meeting, "motion", strconv.Itoa(b.Motion))
+	// The version number is the chain's count, so it is left out of the
+	// event (files sharing a node would each see another).
+	ctx.Emit("kpi.adopted", "proposal", b.Proposal, "effective_from", p.RuleSet.EffectiveFrom, "meeting", b.Meeting, "motion", strconv.Itoa(b.Motion))
 	return nil
 }

@@ -190,6 +190,8 @@ type Proposal struct {
 	At       int64   `json:"at"`
 	Height   int64   `json:"height"`
 	Version  int     `json:"version,omitempty"` // set once adopted
+	// AdoptedAt is when it was adopted (0: not yet).
+	AdoptedAt int64 `json:"adopted_at,omitempty"`
 }
 
 // Version is an adopted rule set.
