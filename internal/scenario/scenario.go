@@ -19,6 +19,11 @@
 // regenerate the outputs after a deliberate protocol change; the change is
 // then a reviewable diff of expected outputs.
 //
+// Files run one after another on one node in e2e and the demo, so no
+// output may depend on what another file did: IDs carry $sfx, and numbers
+// the whole chain shares (the token supply, a chain-wide version counter)
+// print relative to a baseline or not at all.
+//
 // # Names and variables
 //
 // Signers are names. "admin" is the chain's HQ admin; any other name gets a
