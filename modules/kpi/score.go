@@ -155,12 +155,21 @@ func Evaluate(kv store.Reader, sc Scorecard, kind string, span Span, subj string
 }
 
 func evaluate(kv store.Reader, sc Scorecard, kind string, span Span, subj string, t Tally) (int64, []Line) {
-	in := infoOf(kv, kind, subj)
+	// The subject's record is read only if a rule has a scope: most score
+	// every member alike, and this runs for every fact.
+	var in *subjectInfo
 	lines := make([]Line, 0, len(sc.Rules))
 	var num, den int64
 	for _, r := range sc.Rules {
 		l := Line{Rule: r.ID, Aggregation: r.Aggregation, Target: r.Target, WeightBP: r.WeightBP}
-		l.Applicable = applies(kv, r, kind, subj, in)
+		l.Applicable = true
+		if r.Scope != (Scope{}) {
+			if in == nil {
+				x := infoOf(kv, kind, subj)
+				in = &x
+			}
+			l.Applicable = applies(kv, r, kind, subj, *in)
+		}
 		_, l.Voided = t.Void[r.ID]
 		l.Value, l.Denominator, l.Insufficient = value(kv, r, kind, span, subj, t)
 		l.ScoreBP, l.ToNext = score(r, l.Value)
