@@ -157,6 +157,54 @@ func TestRecount(t *testing.T) {
 			}
 		}
 	}
+	// The histograms: every member's recounted score in its tenth, merged
+	// upward into buckets of at least 10, as served.
+	split := 0
+	for _, ch := range []string{"gangnam" + inproc.Suffix, "jongno" + inproc.Suffix} {
+		span, v, _ := kpi.ForPeriod(snap, "2030-02")
+		sc := v.RuleSet.Scorecards[0]
+		var raw [10]int64
+		for _, id := range membersOf(snap) {
+			m, _ := members.Get(snap, id)
+			if m.Chapter != ch || m.Status != members.Active {
+				continue
+			}
+			total, _ := recount(t, snap, sc, span, kpi.SubjectMember, id)
+			raw[min(total/1000, 9)]++
+		}
+		var want []kpi.Bucket
+		cur := kpi.Bucket{}
+		for b := 0; b < 10; b++ {
+			cur.Members += raw[b]
+			cur.ToBP = int64(b+1)*1000 - 1
+			if cur.Members >= kpi.MinBucket {
+				want = append(want, cur)
+				cur = kpi.Bucket{FromBP: int64(b+1) * 1000}
+			}
+		}
+		if len(want) > 0 {
+			want[len(want)-1].Members += cur.Members
+			want[len(want)-1].ToBP = 10000
+		}
+		var got api.KPIHistogram
+		if err := r.Client().Get(context.Background(), "/v1/kpi/periods/2030-02/histograms/"+sc.ID+"/"+ch, nil, &got); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got.Buckets) != fmt.Sprint(want) {
+			t.Errorf("%s: served histogram %v, recount %v", ch, got.Buckets, want)
+		}
+		if len(want) >= 2 {
+			split++
+		}
+		for _, b := range got.Buckets {
+			if b.Members < kpi.MinBucket {
+				t.Errorf("%s: a bucket of %d members was published", ch, b.Members)
+			}
+		}
+	}
+	if split == 0 {
+		t.Errorf("no histogram has two buckets: the test proves little")
+	}
 	if checked < 80 {
 		t.Fatalf("recounted only %d scores", checked)
 	}
