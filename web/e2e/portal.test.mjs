@@ -178,7 +178,7 @@ describe("member portal in Chromium", () => {
         await page.getByRole("button", { name: "English" }).click();
         await page.getByRole("heading", { name: "To do" }).waitFor();
       }
-      assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+      await page.waitForFunction((l) => document.documentElement.lang === l, lang, { timeout: 5000 });
       await axe(page, `${lang} home (not joined)`);
       await shoot(page, `${lang}-home-new`);
 
@@ -223,6 +223,7 @@ describe("member portal in Chromium", () => {
       const opened = await openBackup(readFileSync(file, "utf8"), "correct horse battery");
       assert.equal(opened.publicKey, stored.publicKey);
       assert.equal(opened.backup.member_id, memberId);
+      await page.getByRole("img", { name: lang === "ko" ? "암호화된 키 백업 QR 코드" : "QR code of the encrypted key backup" }).waitFor();
       await axe(page, `${lang} joined + backup`);
       await shoot(page, `${lang}-joined`);
 
@@ -282,7 +283,7 @@ describe("member portal in Chromium", () => {
 
       // Large-text mode and keyboard: the toggle is reachable and works.
       await page.getByRole("button", { name: lang === "ko" ? "큰 글씨" : "Large text" }).click();
-      assert.equal(await page.evaluate(() => document.documentElement.classList.contains("large")), true);
+      await page.waitForFunction(() => document.documentElement.classList.contains("large"), null, { timeout: 5000 });
       await axe(page, `${lang} home, large text`);
 
       // A new device: the backup brings the same membership back.
@@ -290,7 +291,9 @@ describe("member portal in Chromium", () => {
       const p2 = await ctx2.newPage();
       await p2.goto(`${base}/#/join`);
       if (lang === "en") await p2.getByRole("button", { name: "English" }).click();
-      await p2.setInputFiles("#backup-file", file);
+      // Korean: the file; English: the text a scanned QR code gives.
+      if (lang === "ko") await p2.setInputFiles("#backup-file", file);
+      else await p2.locator("#backup-text").fill(readFileSync(file, "utf8"));
       await p2.locator("#backup-pass").fill("wrong passphrase");
       await p2.getByRole("button", { name: lang === "ko" ? "키 되살리기" : "Restore my key" }).click();
       await p2.getByText(lang === "ko" ? "암호가 틀렸거나" : "The passphrase is wrong").waitFor();

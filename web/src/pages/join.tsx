@@ -8,6 +8,8 @@ import { go } from "../route";
 import { signTx } from "../lib/tx";
 import { backupFile, MIN_PASSPHRASE, openBackup, sealBackup, type Backup as BackupData } from "../lib/backup";
 import { Problem, Title } from "./common";
+import { QR } from "./qr";
+import { canonicalJSON } from "../lib/canon";
 
 interface Joined {
   memberId: string;
@@ -102,6 +104,7 @@ function Backup({ joined }: { joined: Joined }) {
   const [p2, setP2] = useState("");
   const [problem, setProblem] = useState("");
   const [saved, setSaved] = useState("");
+  const [qrText, setQrText] = useState("");
   const [busy, setBusy] = useState(false);
   const onSubmit = async (e: Event) => {
     e.preventDefault();
@@ -120,6 +123,7 @@ function Backup({ joined }: { joined: Joined }) {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
       setSaved(file);
+      setQrText(canonicalJSON(b));
     } finally {
       setBusy(false);
     }
@@ -144,6 +148,12 @@ function Backup({ joined }: { joined: Joined }) {
         <button type="submit" disabled={busy}>{t("backupDownload")}</button>
       </form>
       {saved && <p role="status" class="ok">{t("backupSaved", { file: saved })}</p>}
+      {qrText && (
+        <figure class="qr-box">
+          <QR text={qrText} label={t("backupQrLabel")} />
+          <figcaption>{t("backupQr")}</figcaption>
+        </figure>
+      )}
       <h2>{t("recoveryTitle")}</h2>
       <p>{t("recoveryText")}</p>
       <p><a class="button" href="#/me">{t("continueCard")}</a></p>
@@ -155,19 +165,20 @@ function Backup({ joined }: { joined: Joined }) {
 export function Restore({ onJoined }: { onJoined: () => void }) {
   const { t } = useI18n();
   const [file, setFile] = useState<File | null>(null);
+  const [pasted, setPasted] = useState("");
   const [pass, setPass] = useState("");
   const [problem, setProblem] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const onSubmit = async (e: Event) => {
     e.preventDefault();
     setProblem(null);
-    if (!file) return setProblem(new Error(t("restoreBadFile")));
+    if (!file && !pasted.trim()) return setProblem(new Error(t("restoreBadFile")));
     setBusy(true);
     let seed: Uint8Array | null = null;
     try {
       let b: BackupData;
       try {
-        b = JSON.parse(await file.text());
+        b = JSON.parse(file ? await file.text() : pasted);
       } catch {
         throw new Error(t("restoreBadFile"));
       }
@@ -198,6 +209,8 @@ export function Restore({ onJoined }: { onJoined: () => void }) {
       <form onSubmit={onSubmit} noValidate>
         <label for="backup-file">{t("restoreFile")}</label>
         <input id="backup-file" type="file" accept="application/json,.json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
+        <label for="backup-text">{t("restorePaste")}</label>
+        <textarea id="backup-text" rows={3} spellcheck={false} value={pasted} onInput={(e) => setPasted((e.target as HTMLTextAreaElement).value)} />
         <label for="backup-pass">{t("restorePass")}</label>
         <input id="backup-pass" type="password" autocomplete="current-password" value={pass} onInput={(e) => setPass((e.target as HTMLInputElement).value)} />
         <button type="submit" disabled={busy}>{t("restoreSubmit")}</button>
