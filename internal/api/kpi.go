@@ -93,8 +93,12 @@ func (s *Server) kpiHistogram(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, sc, ch := r.PathValue("period"), r.PathValue("scorecard"), r.PathValue("chapter")
-	if _, _, err := kpi.ForPeriod(snap, p); err != nil {
+	_, v, err := kpi.ForPeriod(snap, p)
+	if err != nil {
 		return err
+	}
+	if card, ok := v.RuleSet.Scorecard(sc); !ok || card.Subject != kpi.SubjectMember {
+		return codes.NotFound.Errorf("rule set version %d has no member scorecard %q", v.Version, sc)
 	}
 	if _, ok := org.GetChapter(snap, ch); !ok {
 		return codes.NotFound.Errorf("chapter %q does not exist", ch)

@@ -254,6 +254,9 @@ func Facts(kv store.Reader, kind, subj, p string) []Fact {
 	return out
 }
 
+// Scorecard finds a scorecard of a rule set by ID.
+func (rs RuleSet) Scorecard(id string) (Scorecard, bool) { return rs.scorecard(id) }
+
 // scorecard finds a scorecard of a rule set.
 func (rs RuleSet) scorecard(id string) (Scorecard, bool) {
 	for _, sc := range rs.Scorecards {
