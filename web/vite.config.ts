@@ -18,6 +18,11 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     reportCompressedSize: true,
   },
+  // `npm run dev` serves the sources with hot reload and passes API calls to
+  // a running node (PNYX_API, default the README's 127.0.0.1:26680).
+  server: {
+    proxy: { "/v1": process.env.PNYX_API ?? "http://127.0.0.1:26680", "/openapi.json": process.env.PNYX_API ?? "http://127.0.0.1:26680" },
+  },
   test: {
     include: ["test/**/*.test.ts"],
     environment: "node",
