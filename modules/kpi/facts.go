@@ -166,16 +166,38 @@ func newPeriods(kv store.Reader, now int64) *periods {
 	return &periods{kv: kv, now: now, spans: map[string]Span{}, vers: map[string]Version{}, authorized: map[string]bool{}}
 }
 
-// attestorOver checks, once per chapter and transaction, that the signer
-// is a kpi_attestor covering chapter.
+// attestorOver checks that the signer is a kpi_attestor covering chapter,
+// as org.Authorize does, remembering the answer for each chapter on the
+// way up: a batch of 500 facts about members of 250 chapters then reads
+// each chapter once, and the grants above them once.
 func (k *KPI) attestorOver(ctx *module.Context, ps *periods, chapter string) error {
-	if ps.authorized[chapter] {
-		return nil
+	if ctx.Caller.MemberID == "" || !ctx.Caller.Active {
+		return k.Org.Authorize(ctx, org.KPIAttestor, chapter)
 	}
-	if err := k.Org.Authorize(ctx, org.KPIAttestor, chapter); err != nil {
-		return err
+	var walked []string
+	held := false
+	for id, depth := chapter, 0; id != "" && depth < 10; depth++ {
+		if h, known := ps.authorized[id]; known {
+			held = h
+			break
+		}
+		c, ok := org.GetChapter(ctx.Store, id)
+		if !ok {
+			break
+		}
+		walked = append(walked, id)
+		if ctx.Store.Get(org.GrantKey(ctx.Caller.MemberID, org.KPIAttestor, id)) != nil {
+			held = true
+			break
+		}
+		id = c.Parent
 	}
-	ps.authorized[chapter] = true
+	for _, id := range walked {
+		ps.authorized[id] = held
+	}
+	if !held {
+		return k.Org.Authorize(ctx, org.KPIAttestor, chapter)
+	}
 	return nil
 }
 
