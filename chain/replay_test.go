@@ -35,7 +35,6 @@ var recordReplay = flag.Bool("record-replay", false, "re-record testdata/replay 
 var replayStories = map[string]func(*testing.T){
 	"envelope-rejections": TestEnvelopeRejections,
 	"election":            TestStoryElection,
-	"ceremony-complaint":  TestElectionCeremonyComplaint,
 	"eligibility":         TestEligibilityIsTheRegistryBeforeCreation,
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/modules/election"
@@ -37,6 +38,15 @@ import (
 // ceremony (HPKE key, dealing, check, answers, acknowledgement) before
 // voting, a decryption share after it. Prints each transaction it sent,
 // "NAME TYPE: ok" or the rejection, then what each one waits for.
+//
+// With turns=N each takes at most N turns: turns=1 is one ceremony round.
+//
+//	deal NAME ELECTION [corrupt=L]
+//	ack NAME ELECTION as=TRUSTEE
+//
+// send a dealing by hand, with corrupt=L one whose share to trustee L is
+// wrong, and an acknowledgement computed from another trustee's key share
+// (or one's own, late): the ceremony's refusals and complaints.
 //
 //	issuer-key NAME ELECTION
 //	issue NAME ELECTION
@@ -175,6 +185,8 @@ func render(res wire.TxResult, err error) (string, error) {
 
 var electionCmds = map[string]func(r *Runner, pos []string, args []Arg) (string, error){
 	"trustee":    (*Runner).trustees,
+	"deal":       (*Runner).deal,
+	"ack":        (*Runner).ack,
 	"issuer-key": (*Runner).issuerKey,
 	"issue":      (*Runner).issue,
 	"request":    (*Runner).request,
@@ -186,17 +198,27 @@ var electionCmds = map[string]func(r *Runner, pos []string, args []Arg) (string,
 	"wait":       (*Runner).wait,
 }
 
-func (r *Runner) trustees(pos []string, _ []Arg) (string, error) {
+func (r *Runner) trustees(pos []string, args []Arg) (string, error) {
 	if len(pos) < 2 {
-		return "", fmt.Errorf("want: trustee ELECTION NAME...")
+		return "", fmt.Errorf("want: trustee ELECTION NAME... [turns=N]")
 	}
 	id, names := pos[0], pos[1:]
-	el := r.elections()
+	turns, limited := 20, false
+	if v := values(args, "turns"); len(v) == 1 {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 {
+			return "", fmt.Errorf("turns=%q", v[0])
+		}
+		turns, limited = n, true
+	}
 	var lines []string
 	waiting := make([]string, len(names))
 	for round := 0; ; round++ {
-		if round > 20 {
-			return "", fmt.Errorf("the trustees still act after 20 turns")
+		if round == turns {
+			if !limited {
+				return "", fmt.Errorf("the trustees still act after %d turns", turns)
+			}
+			return strings.Join(lines, "\n"), nil
 		}
 		acted := false
 		for i, name := range names {
@@ -208,17 +230,13 @@ func (r *Runner) trustees(pos []string, _ []Arg) (string, error) {
 			if l == 0 {
 				return "", fmt.Errorf("%s is no trustee of %s", name, id)
 			}
-			k := name + "/" + id
-			if _, ok := el.seeds[k]; !ok {
-				el.seeds[k] = r.seed(k, "trustee")
-				el.mems[k] = &election.TrusteeMemory{}
-			}
+			seed, mem := r.trusteeKit(name, id)
 			now, err := r.now()
 			if err != nil {
 				return "", err
 			}
 			st := r.state()
-			typ, body, wait, err := election.TrusteeStepRemembering(st, e, el.seeds[k], l, now, el.mems[k])
+			typ, body, wait, err := election.TrusteeStepRemembering(st, e, seed, l, now, mem)
 			if st.Err != nil {
 				return "", st.Err
 			}
@@ -251,6 +269,96 @@ func (r *Runner) trustees(pos []string, _ []Arg) (string, error) {
 		lines = append(lines, name+" "+waiting[i])
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// trusteeKit returns name's seed and memory as a trustee of id.
+func (r *Runner) trusteeKit(name, id string) ([32]byte, *election.TrusteeMemory) {
+	el := r.elections()
+	k := name + "/" + id
+	if _, ok := el.seeds[k]; !ok {
+		el.seeds[k] = r.seed(k, "trustee")
+		el.mems[k] = &election.TrusteeMemory{}
+	}
+	return el.seeds[k], el.mems[k]
+}
+
+// deal sends trustee NAME's dealing, with corrupt=L the share sealed to
+// trustee L replaced by a wrong one (a dishonest dealer, or a broken
+// machine): trustee L's check then complains, and the dealer must answer.
+// The kit remembers the dealing as it would its own.
+func (r *Runner) deal(pos []string, args []Arg) (string, error) {
+	if len(pos) != 2 {
+		return "", fmt.Errorf("want: deal NAME ELECTION [corrupt=L]")
+	}
+	name, id := pos[0], pos[1]
+	e, err := r.election(id)
+	if err != nil {
+		return "", err
+	}
+	l := e.TrusteeIndex(r.ID(name))
+	if l == 0 {
+		return "", fmt.Errorf("%s is no trustee of %s", name, id)
+	}
+	seed, mem := r.trusteeKit(name, id)
+	st := r.state()
+	if mem.Dealt == "" {
+		now, err := r.now()
+		if err != nil {
+			return "", err
+		}
+		if _, _, _, err := election.TrusteeStepRemembering(st, e, seed, l, now, mem); err != nil {
+			return "", err
+		}
+	}
+	_, d, _, err := election.Trustee(st, e, seed, l)
+	if err != nil {
+		return "", err
+	}
+	if d == nil {
+		return "", fmt.Errorf("%s cannot deal yet", name)
+	}
+	if c := values(args, "corrupt"); len(c) == 1 {
+		to, err := strconv.Atoi(c[0])
+		if err != nil || to < 1 || to > len(e.HPKEKeys) {
+			return "", fmt.Errorf("corrupt=%q is no trustee index", c[0])
+		}
+		key, err := hex.DecodeString(e.HPKEKeys[to-1])
+		if err != nil {
+			return "", err
+		}
+		if err := ceremony.CorruptShare(election.Stream(seed, "scenario/corrupt", to), e.Params(), d, to, key); err != nil {
+			return "", err
+		}
+	}
+	return r.send(name, election.TypeDeal, election.DealBodyFor(id, d))
+}
+
+// ack sends, signed by NAME, the acknowledgement trustee AS would send
+// (as=NAME for one's own, again).
+func (r *Runner) ack(pos []string, args []Arg) (string, error) {
+	as := values(args, "as")
+	if len(pos) != 2 || len(as) != 1 {
+		return "", fmt.Errorf("want: ack NAME ELECTION as=TRUSTEE")
+	}
+	name, id := pos[0], pos[1]
+	e, err := r.election(id)
+	if err != nil {
+		return "", err
+	}
+	l := e.TrusteeIndex(r.ID(as[0]))
+	if l == 0 {
+		return "", fmt.Errorf("%s is no trustee of %s", as[0], id)
+	}
+	seed, _ := r.trusteeKit(as[0], id)
+	t, _, _, err := election.Trustee(r.state(), e, seed, l)
+	if err != nil {
+		return "", err
+	}
+	b, err := election.AckBodyFor(e, t, seed)
+	if err != nil {
+		return "", err
+	}
+	return r.send(name, election.TypeAck, b)
 }
 
 // issuer returns name's issuer kit, with the next unused test key.

@@ -662,7 +662,7 @@ func useNumbers(v any) any {
 }
 
 // lookup follows a dotted path: object keys, array indexes, "len" for an
-// array's length, and "*" for every element (see get).
+// array's or a string's length, and "*" for every element (see get).
 func lookup(v any, path string) (any, bool) {
 	parts := strings.Split(path, ".")
 	for i, p := range parts {
@@ -684,6 +684,14 @@ func lookup(v any, path string) (any, bool) {
 			if v, ok = x[p]; !ok {
 				return nil, false
 			}
+		case string:
+			// A string's length: whether a key or hash that differs
+			// between targets is set.
+			if p != "len" {
+				return nil, false
+			}
+			v = json.Number(strconv.Itoa(len(x)))
+			continue
 		case []any:
 			if p == "len" {
 				v = json.Number(strconv.Itoa(len(x)))
