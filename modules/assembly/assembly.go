@@ -145,6 +145,8 @@ type FactSink interface {
 	Attended(ctx *module.Context, m Meeting, member string, register bool)
 	// Finalized: m's record was co-signed and is final.
 	Finalized(ctx *module.Context, m Meeting)
+	// Mandate: md was granted, or ended (Until set).
+	Mandate(ctx *module.Context, md Mandate)
 }
 
 // Spec describes the module to the chain.
@@ -317,8 +319,12 @@ func (a *Assembly) grantMandate(ctx *module.Context, b GrantMandateBody) error {
 	if old, ok := GetMandate(ctx.Store, b.Body, b.Member); ok && old.ActiveAt(ctx.Unix()) {
 		return codes.AlreadyExists.Errorf("member %s holds an active %s mandate in %s; end it first", b.Member, old.Position, b.Body)
 	}
-	module.Put(ctx.Store, mandateKey(b.Body, b.Member), Mandate{Body: b.Body, Member: b.Member, Position: b.Position, From: b.From, Until: b.Until, GrantedBy: ctx.Caller.MemberID, Height: ctx.Height})
+	md := Mandate{Body: b.Body, Member: b.Member, Position: b.Position, From: b.From, Until: b.Until, GrantedBy: ctx.Caller.MemberID, Height: ctx.Height}
+	module.Put(ctx.Store, mandateKey(b.Body, b.Member), md)
 	ctx.Emit("assembly.mandate_granted", "body", b.Body, "member", b.Member, "position", b.Position)
+	if a.Facts != nil {
+		a.Facts.Mandate(ctx, md)
+	}
 	return nil
 }
 
@@ -340,6 +346,9 @@ func (a *Assembly) endMandate(ctx *module.Context, b EndMandateBody) error {
 	}
 	module.Put(ctx.Store, mandateKey(b.Body, b.Member), m)
 	ctx.Emit("assembly.mandate_ended", "body", b.Body, "member", b.Member)
+	if a.Facts != nil {
+		a.Facts.Mandate(ctx, m)
+	}
 	return nil
 }
 

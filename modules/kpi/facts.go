@@ -448,6 +448,74 @@ func (k *KPI) PetitionAnswered(ctx *module.Context, chapter, petition string, la
 	autoFact(ctx, "petition", typ, chapter, "pet:"+petition, 1)
 }
 
+// MandateSpan is one mandate as the KPI module saw it granted or ended.
+type MandateSpan struct {
+	Body  string `json:"body"`
+	From  int64  `json:"from"`
+	Until int64  `json:"until,omitempty"` // 0: open-ended
+}
+
+func mandatesKey(member string) string { return "kpi/m/mand/" + member }
+
+// GetMandates reads the mandates a member was granted while rules were in
+// force: one record per member, so a score reads it with one Get.
+func GetMandates(kv store.Reader, member string) []MandateSpan {
+	ms, _ := module.Get[[]MandateSpan](kv, mandatesKey(member))
+	return ms
+}
+
+// MandateDays is the whole days the spans overlap the period; an
+// open-ended mandate counts to the period's end.
+func MandateDays(ms []MandateSpan, s Span) int64 {
+	var n int64
+	for _, m := range ms {
+		from, until := max(m.From, s.Start), s.End
+		if m.Until != 0 {
+			until = min(m.Until, s.End)
+		}
+		if until > from {
+			n += (until - from) / 86400
+		}
+	}
+	return n
+}
+
+// Mandate implements assembly.FactSink: a mandate granted or ended. The
+// member's spans are kept in one record, from which mandate_days is
+// computed when read; their histogram place follows.
+func (k *KPI) Mandate(ctx *module.Context, md assembly.Mandate) {
+	v, ok := InForce(ctx.Store, ctx.Unix())
+	if !ok {
+		return
+	}
+	ms := GetMandates(ctx.Store, md.Member)
+	found := false
+	for i := range ms {
+		if ms[i].Body == md.Body && ms[i].From == md.From {
+			ms[i].Until, found = md.Until, true
+		}
+	}
+	if !found {
+		ms = append(ms, MandateSpan{Body: md.Body, From: md.From, Until: md.Until})
+	}
+	module.Put(ctx.Store, mandatesKey(md.Member), ms)
+	s := PeriodAt(v.RuleSet.Period, ctx.Unix())
+	t := GetTally(ctx.Store, SubjectMember, s.ID, md.Member)
+	moved := false
+	for _, sc := range v.RuleSet.Scorecards {
+		for _, r := range sc.Rules {
+			if sc.Subject == SubjectMember && contains(r.Facts, "mandate_days") {
+				rehist(ctx.Store, sc, s, md.Member, &t)
+				moved = true
+				break
+			}
+		}
+	}
+	if moved {
+		module.Put(ctx.Store, tallyKey(SubjectMember, s.ID, md.Member), t)
+	}
+}
+
 // cohortMark remembers which cohort a recruit was counted in.
 type cohortMark struct {
 	Chapter string `json:"chapter"`

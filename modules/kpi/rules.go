@@ -137,8 +137,11 @@ func (r Rule) validate(sc Scorecard) error {
 		return err
 	}
 	if derived {
-		if len(r.Facts) != 1 || len(r.Denominator) != 0 || (r.Aggregation != AggSum && r.Aggregation != AggCount) || r.Months < 1 || r.Months > 24 {
-			return codes.InvalidArgument.Errorf("rule %s: recruit_retained stands alone, aggregated by count or sum, with months 1-24", r.ID)
+		if len(r.Facts) != 1 || len(r.Denominator) != 0 || (r.Aggregation != AggSum && r.Aggregation != AggCount) {
+			return codes.InvalidArgument.Errorf("rule %s: %s is computed, not posted: it stands alone, aggregated by count or sum", r.ID, r.Facts[0])
+		}
+		if (r.Facts[0] == "recruit_retained") != (r.Months >= 1 && r.Months <= 24) {
+			return codes.InvalidArgument.Errorf("rule %s: recruit_retained, and only it, takes months 1-24", r.ID)
 		}
 	} else if r.Months != 0 {
 		return codes.InvalidArgument.Errorf("rule %s: months applies to recruit_retained only", r.ID)

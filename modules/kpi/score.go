@@ -101,8 +101,11 @@ func value(kv store.Reader, r Rule, kind string, span Span, subj string, t Tally
 		}
 		return n, 0, false
 	}
-	if len(r.Facts) == 1 && FactTypes[r.Facts[0]].Source == SourceDerived {
+	if len(r.Facts) == 1 && r.Facts[0] == "recruit_retained" {
 		return retained(kv, subj, span, r.Months), 0, false
+	}
+	if len(r.Facts) == 1 && r.Facts[0] == "mandate_days" {
+		return MandateDays(GetMandates(kv, subj), span), 0, false
 	}
 	return c, 0, false
 }

@@ -74,6 +74,9 @@ var FactTypes = map[string]FactType{
 	// Members who joined the chapter and are still active after the rule's
 	// months: credit for real members, not sign-up padding.
 	"recruit_retained": {SubjectChapter, SourceDerived},
+	// Days a member held a mandate in an assembly body within the period
+	// (mandates granted or ended while rules are in force).
+	"mandate_days": {SubjectMember, SourceDerived},
 
 	"dues_month":          {SubjectMember, SourceAttested},
 	"education_completed": {SubjectMember, SourceAttested},
