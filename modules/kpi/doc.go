@@ -48,12 +48,15 @@
 //
 // Facts come from two places. The chain's own modules report them inside
 // the block through narrow interfaces (assembly.FactSink: a member checked
-// in, counted apart from the secretary's paper register, or a meeting
-// finalized N days after it closed; members.Hooks: recruits joining and
-// leaving, from which "still active after M months" is computed) — never
-// through ABCI events, which are not provable. These hooks write nothing
-// until a rule set has been adopted, so blocks recorded before the module
-// existed replay to the same state.
+// in, counted apart from the secretary's paper register, a meeting
+// finalized N days after it closed, mandates granted and ended, from which
+// mandate days are computed; petition.FactSink: a chapter's petition
+// answered on time or late; members.Hooks: recruits joining and leaving,
+// from which "still active after M months" is computed) — never through
+// ABCI events, which are not provable. These hooks write nothing
+// until a rule set is in force, so blocks recorded before the module
+// existed replay to the same state (and a mandate granted before then is
+// not seen).
 //
 // kpi_attestors post the rest (dues months, education, volunteer hours,
 // press coverage, pledge progress) in batches of up to 500 with an evidence
