@@ -112,6 +112,13 @@ func newKPICmd() *cobra.Command {
 			}
 			return s.send(kpi.TypeDecideAppeal, b)
 		})},
+		&cobra.Command{Use: "erratum ERRATUM.json", Short: "Record a correction to a final period decided by the appeals body: {id, period, scorecard, subject, rule, correction, meeting, motion}", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+			var b kpi.ErratumBody
+			if err := readJSON(a[0], &b); err != nil {
+				return err
+			}
+			return s.send(kpi.TypeErratum, b)
+		})},
 		&cobra.Command{Use: "period PERIOD", Short: "Show a period (2026-04, 2026-Q2, 2026-H1, 2026): bounds, version, state", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			return s.show("/v1/kpi/periods/"+a[0], false)
 		})},

@@ -290,3 +290,46 @@ func (k *KPI) claim(ctx *module.Context, b PeriodBody) error {
 	ctx.Emit("kpi.claimed", "member", id, "period", s.ID, "points", strconv.FormatUint(c.Points, 10))
 	return nil
 }
+
+func (k *KPI) erratum(ctx *module.Context, b ErratumBody) error {
+	if err := checkID(b.ID, "erratum ID"); err != nil {
+		return err
+	}
+	if ctx.Store.Get([]byte(erratumIDKey(b.ID))) != nil {
+		return codes.AlreadyExists.Errorf("erratum %s exists", b.ID)
+	}
+	s, v, err := ForPeriod(ctx.Store, b.Period)
+	if err != nil {
+		return err
+	}
+	if st := State(s, v.RuleSet, GetPeriod(ctx.Store, s.ID), ctx.Unix()); st != StateFinal {
+		return CodePeriodState.Errorf("period %s is %s; before final a correction is an appeal's decision", s.ID, st)
+	}
+	sc, ok := v.RuleSet.scorecard(b.Scorecard)
+	if !ok {
+		return codes.NotFound.Errorf("scorecard %q is not in rule set version %d", b.Scorecard, v.Version)
+	}
+	if _, ok := sc.rule(b.Rule); !ok {
+		return codes.NotFound.Errorf("rule %q is not in scorecard %s", b.Rule, sc.ID)
+	}
+	if _, err := subjectOf(ctx.Store, sc.Subject, b.Subject); err != nil {
+		return err
+	}
+	if n := len([]rune(b.Correction)); n < 1 || n > 2000 {
+		return codes.InvalidArgument.Errorf("correction must be 1-2000 characters")
+	}
+	d, err := decision(ctx, b.Meeting, b.Motion, v.RuleSet.AppealsBody, "kpi-erratum:"+b.ID, GetPeriod(ctx.Store, s.ID).FinalAt)
+	if err != nil {
+		return err
+	}
+	m, _ := assembly.GetMeeting(ctx.Store, b.Meeting)
+	if err := k.Org.Authorize(ctx, org.Secretary, m.Chapter); err != nil {
+		return err
+	}
+	module.Put(ctx.Store, erratumKey(sc.Subject, b.Subject, s.ID, b.ID), Erratum{ID: b.ID, Period: s.ID, Scorecard: sc.ID, Kind: sc.Subject,
+		Subject: b.Subject, Rule: b.Rule, Correction: b.Correction, Decision: d, At: ctx.Unix()})
+	ctx.Store.Set([]byte(erratumIDKey(b.ID)), []byte(sc.Subject+"/"+b.Subject+"/"+s.ID))
+	ctx.Store.Set([]byte(usedKey(b.Meeting, b.Motion)), []byte("kpi-erratum:"+b.ID))
+	ctx.Emit("kpi.erratum", "erratum", b.ID, "period", s.ID, "rule", b.Rule)
+	return nil
+}

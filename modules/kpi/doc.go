@@ -93,4 +93,7 @@
 // reads "kpi-appeal:<id>=<outcome>": upheld (the score stands), corrected
 // (facts added or retracted, scores recomputed) or voided (the rule no
 // longer counts for this subject; the other weights are renormalized).
+// After final, a correction follows the errata pattern of assembly records:
+// kpi/erratum, decided the same way ("kpi-erratum:<id>"), states the
+// corrected reading beside the final score and rewrites nothing.
 package kpi

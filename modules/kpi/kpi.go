@@ -43,6 +43,7 @@ func (k *KPI) Spec() module.Spec {
 		module.Handle(TypeAppeal, k.appeal),
 		module.Handle(TypeDecideAppeal, k.decideAppeal),
 		module.Handle(TypeClaim, k.claim),
+		module.Handle(TypeErratum, k.erratum),
 	}}
 }
 
@@ -239,6 +240,24 @@ func GetClaim(kv store.Reader, p, member string) (Claim, bool) {
 }
 func GetFact(kv store.Reader, kind, subj, p, id string) (Fact, bool) {
 	return module.Get[Fact](kv, factKey(kind, subj, p, id))
+}
+
+func erratumKey(kind, subj, p, id string) string {
+	return subjPrefix(kind) + "err/" + p + "/" + subj + "/" + id
+}
+func erratumIDKey(id string) string { return "kpi/errid/" + id }
+
+// Errata lists the errata of a subject's final period, in ID order.
+func Errata(kv store.Reader, kind, subj, p string) []Erratum {
+	out := []Erratum{}
+	kv.Iterate([]byte(subjPrefix(kind)+"err/"+p+"/"+subj+"/"), func(_, v []byte) bool {
+		var e Erratum
+		if json.Unmarshal(v, &e) == nil {
+			out = append(out, e)
+		}
+		return true
+	})
+	return out
 }
 
 // Facts lists a subject's facts in a period, in ID order.

@@ -335,6 +335,8 @@ type Card struct {
 	Retracted []Fact     `json:"retracted"`
 	Past      []Past     `json:"past"`
 	Claim     *Claim     `json:"claim,omitempty"`
+	// Errata correct a final period without rewriting it.
+	Errata []Erratum `json:"errata"`
 }
 
 // pastPeriods is how many earlier periods a card shows.
@@ -384,6 +386,7 @@ func MakeCard(kv store.Reader, period, scorecard, subj string, now int64) (Card,
 		t, _ := Evaluate(kv, psc, psc.Subject, ps, subj)
 		c.Past = append(c.Past, Past{Period: ps.ID, ScoreBP: t})
 	}
+	c.Errata = Errata(kv, sc.Subject, subj, s.ID)
 	if cl, ok := GetClaim(kv, s.ID, subj); ok && sc.Subject == SubjectMember {
 		c.Claim = &cl
 	}

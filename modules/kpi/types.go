@@ -348,6 +348,21 @@ type Appeal struct {
 	DecidedAt int64     `json:"decided_at,omitempty"`
 }
 
+// Erratum corrects a final period's score for one subject and rule without
+// rewriting it: the tallies, the stored ranking and any reward stay as they
+// were final, and readers see the erratum beside them.
+type Erratum struct {
+	ID         string   `json:"id"`
+	Period     string   `json:"period"`
+	Scorecard  string   `json:"scorecard"`
+	Kind       string   `json:"kind"`
+	Subject    string   `json:"subject"`
+	Rule       string   `json:"rule"`
+	Correction string   `json:"correction"`
+	Decision   Decision `json:"decision"`
+	At         int64    `json:"at"`
+}
+
 // Claim records a member's reward for a period.
 type Claim struct {
 	Member  string `json:"member"`
@@ -369,6 +384,7 @@ const (
 	TypeAppeal       = "kpi/appeal"
 	TypeDecideAppeal = "kpi/decide-appeal"
 	TypeClaim        = "kpi/claim"
+	TypeErratum      = "kpi/erratum"
 )
 
 // Bodies.
@@ -406,6 +422,18 @@ type (
 		Rule      string `json:"rule"`
 		Fact      string `json:"fact"`
 		Evidence  string `json:"evidence"`
+	}
+	// ErratumBody records a correction to a final period, decided by the
+	// appeals body: it states the corrected reading and rewrites nothing.
+	ErratumBody struct {
+		ID         string `json:"id"`
+		Period     string `json:"period"`
+		Scorecard  string `json:"scorecard"`
+		Subject    string `json:"subject"`
+		Rule       string `json:"rule"`
+		Correction string `json:"correction"`
+		Meeting    string `json:"meeting"`
+		Motion     int    `json:"motion"`
 	}
 	DecideAppealBody struct {
 		Appeal  string      `json:"appeal"`
