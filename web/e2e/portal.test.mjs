@@ -88,6 +88,7 @@ before(async () => {
   const created = cli("--key", "kim", "petition", "create", "--id", "youth-housing", "--chapter", "seoul", "--category", "youth", "--title", "청년 주거 지원 확대", "--body", "당원들의 요청으로 청년 주거 정책 확대를 제안합니다.");
   assert.match(created + "", /youth-housing|committed|hash/i);
   cli("--key", "kim", "petition", "open", "youth-housing");
+  cli("--key", "kim", "comment", "post", "youth-housing", "--stance", "for", "--body", "청년 당원 모임에서 나온 제안입니다.");
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -244,6 +245,24 @@ describe("member portal in Chromium", () => {
       await page.getByText("청년 주거 지원 확대").waitFor({ timeout: 30_000 });
       await axe(page, `${lang} home`);
       await shoot(page, `${lang}-home`);
+
+      // Another member's petition: agree, vote a comment up, report it.
+      await page.getByRole("link", { name: "청년 주거 지원 확대" }).click();
+      await page.getByRole("heading", { level: 1, name: "청년 주거 지원 확대" }).waitFor();
+      await page.getByRole("button", { name: lang === "ko" ? "이 청원에 동의하기" : "Agree to this petition" }).click();
+      await page.getByTestId("agreed").waitFor({ timeout: 30_000 });
+      const kimComment = page.locator(".comment").filter({ hasText: "청년 당원 모임에서 나온 제안입니다." });
+      await kimComment.getByRole("button", { name: lang === "ko" ? `추천 ${i}` : `Up ${i}`, exact: true }).click();
+      await kimComment.getByRole("button", { name: lang === "ko" ? `추천 ${i + 1}` : `Up ${i + 1}`, exact: true }).waitFor({ timeout: 30_000 });
+      await kimComment.getByText(lang === "ko" ? "신고" : "Report", { exact: true }).click();
+      await kimComment.locator("select").selectOption(lang === "ko" ? "offensive" : "spam");
+      await kimComment.getByRole("button", { name: lang === "ko" ? "신고하기" : "Send the report" }).click();
+      await page.getByText(lang === "ko" ? "신고가 접수되었습니다." : "Your report is received.").waitFor({ timeout: 30_000 });
+      // Reporting twice is refused with a sentence, not a code.
+      await kimComment.getByText(lang === "ko" ? "신고" : "Report", { exact: true }).click();
+      await kimComment.getByRole("button", { name: lang === "ko" ? "신고하기" : "Send the report" }).click();
+      await page.getByText(lang === "ko" ? "이미 신고했습니다." : "You have already reported this.").waitFor({ timeout: 30_000 });
+      await axe(page, `${lang} petition of another member`);
 
       // Petitions: create, agree, comment, reply, and find it by search.
       const P = lang === "ko"

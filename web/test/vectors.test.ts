@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { authorization, readMessage } from "../src/lib/auth";
-import { agreeBody, commentBody, createPetitionBody, redeemBody } from "../src/lib/body";
+import { agreeBody, commentBody, createPetitionBody, petitionRefBody, redeemBody, reportBody, voteBody } from "../src/lib/body";
 import { fromHex, toHex, utf8 } from "../src/lib/bytes";
 import { canonicalJSON } from "../src/lib/canon";
 import { deriveMemberId, enrollmentCodeHash, normalizeCode, codeLooksValid } from "../src/lib/enroll";
@@ -106,6 +106,9 @@ async function tsVectors() {
     await env("create petition (portal)", 18, "pnyx-test", "petition/create", 4n, createPetitionBody({ id: "p-2", chapter: "seoul", category: "youth", title: "<청년> & \"주거\"", body: "줄\n바꿈\u2028 🙂 \u0001" })),
     await env("comment (portal)", 19, "pnyx-1", "comment/post", 9007199254740993n, commentBody({ id: "c-1", petition: "p-2", stance: "neutral", body: "의견" })),
     await env("reply (portal)", 19, "pnyx-1", "comment/post", 1n, commentBody({ id: "c-2", petition: "p-2", parent: "c-1", onAnswer: true, stance: "for", body: "답글" })),
+    await env("vote (portal)", 19, "pnyx-1", "comment/vote", 2n, voteBody("c-1", "up")),
+    await env("report (portal)", 20, "pnyx-1", "comment/report", 0n, reportBody("c-1", "off_topic")),
+    await env("open (portal)", 18, "pnyx-1", "petition/open", 5n, petitionRefBody("p-2")),
   ];
   const reads = [];
   for (const [name, uri] of [["member", "/v1/members/m00112233445566778899"], ["credential with query", "/v1/members/m00112233445566778899/credential?prove=1"]]) {

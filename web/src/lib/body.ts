@@ -19,3 +19,9 @@ export const createPetitionBody = (b: { id: string; chapter: string; category: s
 /** comment/post: petition.CommentBody (parent and on_answer are omitempty). */
 export const commentBody = (b: { id: string; petition: string; parent?: string; onAnswer?: boolean; stance: string; body: string }): Uint8Array =>
   canonicalBytes({ id: b.id, petition: b.petition, parent: b.parent || undefined, on_answer: b.onAnswer || undefined, stance: b.stance, body: b.body });
+
+/** comment/vote: petition.VoteBody (vote is up, down or none). */
+export const voteBody = (comment: string, vote: "up" | "down" | "none"): Uint8Array => canonicalBytes({ comment, vote });
+
+/** comment/report: petition.ReportBody (reason is spam, offensive or off_topic). */
+export const reportBody = (comment: string, reason: string): Uint8Array => canonicalBytes({ comment, reason });

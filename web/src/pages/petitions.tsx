@@ -1,7 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useI18n } from "../i18n";
 import { publicGet, signedGet, type Member, type Petition, type PetitionPage, type RecordAnswer } from "../lib/api";
-import { agreeBody, commentBody, createPetitionBody, petitionRefBody } from "../lib/body";
+import { agreeBody, commentBody, createPetitionBody, petitionRefBody, reportBody, voteBody } from "../lib/body";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { afterWrite, randomId, sendTx } from "../lib/send";
 import { go } from "../route";
@@ -203,7 +203,7 @@ export function PetitionDetail({ id, memberKey }: { id: string; memberKey: Store
       <h2>{t("petComments")}</h2>
       {comments.length === 0 ? <p>{t("petNoComments")}</p> : (
         <ul class="thread">
-          {comments.map((c) => <CommentItem c={c} memberKey={memberKey} petition={p.id} busy={busy} act={act} />)}
+          {comments.map((c) => <CommentItem key={c.id} c={c} memberKey={memberKey} petition={p.id} busy={busy} act={act} />)}
         </ul>
       )}
       {next && <button type="button" onClick={() => loadComments(next)}>{t("more")}</button>}
@@ -221,11 +221,36 @@ function CommentItem({ c, memberKey, petition, busy, act }: { c: Comment; member
     <li class={`comment depth-${Math.min(c.depth, MAX_DEPTH)}`}>
       <p class="meta"><span class={`stance stance-${c.stance}`}>{word("stance", c.stance)}</span> · <span class="mono">{c.author}</span> · {date(c.created_at)}</p>
       <p>{c.hidden ? t("petHidden") : c.deleted ? t("petDeleted") : c.body}</p>
-      {memberKey && c.depth < MAX_DEPTH && !c.hidden && !c.deleted && (
-        replying ? <CommentForm petition={petition} parent={c.id} memberKey={memberKey} busy={busy} act={act} onDone={() => setReplying(false)} />
-          : <button type="button" class="link" onClick={() => setReplying(true)}>{t("petReply")}</button>
+      {memberKey && !c.hidden && !c.deleted && (
+        <div class="comment-actions">
+          {c.author !== memberKey.memberId && (
+            <>
+              <button type="button" class="link" disabled={busy} onClick={() => act(() => sendTx(memberKey, "comment/vote", voteBody(c.id, "up")), t("petVoted"))}>{t("petUp", { n: c.up })}</button>
+              <button type="button" class="link" disabled={busy} onClick={() => act(() => sendTx(memberKey, "comment/vote", voteBody(c.id, "down")), t("petVoted"))}>{t("petDown", { n: c.down })}</button>
+            </>
+          )}
+          {c.depth < MAX_DEPTH && !replying && <button type="button" class="link" onClick={() => setReplying(true)}>{t("petReply")}</button>}
+          {c.author !== memberKey.memberId && <ReportForm comment={c.id} memberKey={memberKey} busy={busy} act={act} />}
+        </div>
       )}
+      {memberKey && replying && <CommentForm petition={petition} parent={c.id} memberKey={memberKey} busy={busy} act={act} onDone={() => setReplying(false)} />}
     </li>
+  );
+}
+
+function ReportForm({ comment, memberKey, busy, act }: { comment: string; memberKey: StoredKey; busy: boolean; act: Act }) {
+  const { t } = useI18n();
+  const [reason, setReason] = useState("spam");
+  const box = useRef<HTMLDetailsElement>(null);
+  return (
+    <details class="report" ref={box}>
+      <summary>{t("petReport")}</summary>
+      <label for={`reason-${comment}`}>{t("petReportReason")}</label>
+      <select id={`reason-${comment}`} value={reason} onChange={(e) => setReason((e.target as HTMLSelectElement).value)}>
+        {["spam", "offensive", "off_topic"].map((r) => <option value={r}>{t(`reason_${r}` as any)}</option>)}
+      </select>
+      <button type="button" disabled={busy} onClick={() => act(() => sendTx(memberKey, "comment/report", reportBody(comment, reason)), t("petReported")).then(() => box.current?.removeAttribute("open"))}>{t("petReportSend")}</button>
+    </details>
   );
 }
 
