@@ -161,6 +161,11 @@ describe("member portal in Chromium", () => {
     it(`joins by link and reads the card (${lang})`, async () => {
       const w = WORDS[lang];
       const ctx = await browser.newContext({ viewport: PHONE, acceptDownloads: true, locale: lang === "ko" ? "ko-KR" : "en-GB" });
+      // Every Content-Security-Policy violation the page meets is recorded.
+      await ctx.addInitScript(() => {
+        window.__csp = [];
+        document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
       const page = await ctx.newPage();
       const problems = [];
       page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
@@ -322,6 +327,7 @@ describe("member portal in Chromium", () => {
       assert.equal(await p2.getByTestId("member-id").textContent(), memberId);
       await ctx2.close();
 
+      assert.deepEqual(await page.evaluate(() => window.__csp), [], "CSP violations");
       assert.deepEqual(problems.filter((p) => !/status of 4\d\d/.test(p)), [], "console errors (a CSP violation would show here)");
       } catch (e) {
         await page.screenshot({ path: join(artifacts, `${lang}-failure.png`), fullPage: true }).catch(() => {});
