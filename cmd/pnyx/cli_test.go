@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	root "github.com/pnyx-party/pnyx"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/scenario"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
@@ -58,16 +60,32 @@ func startNode(t *testing.T, chainID string, nodeOpts node.Options) (string, *la
 	return home, r
 }
 
+// TestDemoPasses runs the demo command on a fresh node, telling two
+// modules' stories: e2e's TestScenariosOnANode runs every file through a
+// node with the same runner, so the command itself is what this checks.
 func TestDemoPasses(t *testing.T) {
-	out, err := pnyx(t, "demo")
+	out, err := pnyx(t, "demo", "--module", "token", "--module", "org")
 	if err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out)
 	}
-	if !regexp.MustCompile(`(?m)^demo: \d+ passed, 0 failed$`).MatchString(out) {
-		t.Fatalf("no passing summary line:\n%s", out)
+	files, err := scenario.Files(root.Scenarios, root.DemoOrder)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(out, "FAIL") {
-		t.Fatalf("a step failed:\n%s", out)
+	want := 0
+	for _, f := range files {
+		if strings.HasPrefix(f, "modules/token/") || strings.HasPrefix(f, "modules/org/") {
+			want++
+		}
+	}
+	if !regexp.MustCompile(fmt.Sprintf(`(?m)^demo: %d passed, 0 failed$`, want)).MatchString(out) {
+		t.Fatalf("no passing summary line for the %d files of token and org:\n%s", want, out)
+	}
+	if strings.Contains(out, "FAIL") || !strings.Contains(out, "points.txt") || !strings.Contains(out, "missing-role.txt") {
+		t.Fatalf("a step failed or a file is missing:\n%s", out)
+	}
+	if _, err := pnyx(t, "demo", "--module", "nope"); err == nil || !strings.Contains(err.Error(), `no module "nope"`) {
+		t.Fatalf("demo --module nope: %v", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cometbft/cometbft/types"
@@ -24,7 +25,10 @@ import (
 // in root.DemoOrder) on a fresh node, or on a running one with --api: the
 // same stories the module tests run in-process and e2e runs on a node.
 func newDemoCmd() *cobra.Command {
-	var keep bool
+	var (
+		keep bool
+		only []string
+	)
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run a scripted scenario through the API on a fresh node (or --api of a running one)",
@@ -32,11 +36,17 @@ func newDemoCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
 			ctx := cmd.Context()
+			files, err := scenario.Files(root.Scenarios, root.DemoOrder)
+			if err != nil {
+				return err
+			}
+			if files, err = onlyModules(files, only); err != nil {
+				return err
+			}
 			var (
 				apiURL  string
 				admin   ed25519.PrivateKey
 				trusted *types.ValidatorSet
-				err     error
 			)
 			if cmd.Flags().Changed("api") {
 				if admin, err = keys.Load(flagHome, flagKey); err != nil {
@@ -77,10 +87,6 @@ func newDemoCmd() *cobra.Command {
 				apiURL = r.APIURL
 				fmt.Fprintf(out, "demo: fresh single-validator node in %s, API %s\n", home, r.APIURL)
 			}
-			files, err := scenario.Files(root.Scenarios, root.DemoOrder)
-			if err != nil {
-				return err
-			}
 			target := func() scenario.Target {
 				sfx := make([]byte, 3)
 				rand.Read(sfx)
@@ -95,5 +101,26 @@ func newDemoCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary home")
+	cmd.Flags().StringSliceVar(&only, "module", nil, "tell only these modules' stories (org, members, token, petition, assembly, election, kpi)")
 	return cmd
+}
+
+// onlyModules keeps the files of the named modules, in their order.
+func onlyModules(files, modules []string) ([]string, error) {
+	if len(modules) == 0 {
+		return files, nil
+	}
+	var out []string
+	for _, m := range modules {
+		n := len(out)
+		for _, f := range files {
+			if strings.HasPrefix(f, "modules/"+m+"/") {
+				out = append(out, f)
+			}
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("demo: no module %q has scenario files", m)
+		}
+	}
+	return out, nil
 }
