@@ -89,6 +89,12 @@ before(async () => {
   assert.match(created + "", /youth-housing|committed|hash/i);
   cli("--key", "kim", "petition", "open", "youth-housing");
   cli("--key", "kim", "comment", "post", "youth-housing", "--stance", "for", "--body", "청년 당원 모임에서 나온 제안입니다.");
+  // The admin, as Seoul's secretary, opens a convention any Seoul member may attend.
+  const adminId = cli("keys", "show", "admin").match(/member:\s+(m[0-9a-f]{20})/)[1];
+  cli("role", "grant", adminId, "secretary", "seoul");
+  cli("assembly", "body-create", "seoul-convention", "--chapter", "seoul", "--kind", "chapter_convention", "--name", "서울시당 당원대회", "--open-attendance");
+  cli("assembly", "schedule", "seoul-convention", "--title", "제1차 서울시당 당원대회", "--at", new Date().toISOString().replace(/\.\d+Z$/, "Z"), "--agenda", "청년 정책", "--expected", "100");
+  cli("assembly", "open", "seoul-convention.1");
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -245,9 +251,15 @@ describe("member portal in Chromium", () => {
       await axe(page, `${lang} card`);
       await shoot(page, `${lang}-card`);
 
-      // Home: the petitions of my chapter.
+      // Home: the open meeting to check in to, and the petitions of my chapter.
       await page.goto(`${base}/#/`);
       await page.getByText("청년 주거 지원 확대").waitFor({ timeout: 30_000 });
+      const meeting = page.getByTestId("meeting-seoul-convention.1");
+      await meeting.getByText("제1차 서울시당 당원대회").waitFor();
+      await meeting.getByRole("button", { name: lang === "ko" ? "출석 체크" : "Check in" }).click();
+      await meeting.getByText(lang === "ko" ? "출석했습니다." : "You are checked in.").waitFor({ timeout: 30_000 });
+      const present = await (await fetch(`${base}/v1/assembly/meetings/seoul-convention.1/attendance`)).text();
+      assert.match(present, new RegExp(memberId), "the check-in is on chain");
       await axe(page, `${lang} home`);
       await shoot(page, `${lang}-home`);
 

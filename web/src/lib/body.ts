@@ -25,3 +25,6 @@ export const voteBody = (comment: string, vote: "up" | "down" | "none"): Uint8Ar
 
 /** comment/report: petition.ReportBody (reason is spam, offensive or off_topic). */
 export const reportBody = (comment: string, reason: string): Uint8Array => canonicalBytes({ comment, reason });
+
+/** assembly/check-in: assembly.MeetingBody. */
+export const checkInBody = (meeting: string): Uint8Array => canonicalBytes({ meeting });

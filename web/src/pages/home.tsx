@@ -1,19 +1,51 @@
 import { useEffect, useState } from "preact/hooks";
 import { useI18n } from "../i18n";
-import { publicGet, signedGet, type Member, type PetitionPage, type RecordAnswer } from "../lib/api";
+import { publicGet, signedGet, type Chapter, type Member, type PetitionPage, type RecordAnswer } from "../lib/api";
+import { checkInBody } from "../lib/body";
 import { signerOf, type StoredKey } from "../lib/keystore";
+import { sendTx } from "../lib/send";
 import { Problem, Title } from "./common";
 
+interface Meeting { id: string; body: string; chapter: string; title: string; scheduled_at: number; state: string }
+
+/**
+ * meetingsFor lists the meetings of the member's chapter and every chapter
+ * above it (a convention of the metropolitan chapter is open to its
+ * constituency chapters' members), from a day ago on, open ones first.
+ */
+async function meetingsFor(chapter: string): Promise<{ meetings: Meeting[]; names: Record<string, string> }> {
+  const chain: Chapter[] = [];
+  for (let id: string | undefined = chapter; id && chain.length < 6; ) {
+    const c: Chapter = (await publicGet<RecordAnswer<Chapter>>(`/v1/chapters/${encodeURIComponent(id)}`)).record;
+    chain.push(c);
+    id = c.parent;
+  }
+  const from = Math.floor(Date.now() / 1000) - 86400;
+  const lists = await Promise.all(chain.map((c) => publicGet<{ meetings: Meeting[] }>(`/v1/assembly/meetings?chapter=${encodeURIComponent(c.id)}&from=${from}&limit=50`)));
+  const meetings = lists.flatMap((l) => l.meetings ?? []).filter((m) => m.state === "open" || m.state === "scheduled");
+  meetings.sort((a, b) => (a.state === b.state ? a.scheduled_at - b.scheduled_at : a.state === "open" ? -1 : 1));
+  return { meetings, names: Object.fromEntries(chain.map((c) => [c.id, c.name])) };
+}
+
 export function Home({ memberKey }: { memberKey: StoredKey | null | undefined }) {
-  const { t, word } = useI18n();
+  const { t, word, date } = useI18n();
   const [page, setPage] = useState<PetitionPage | null>(null);
+  const [meetings, setMeetings] = useState<{ meetings: Meeting[]; names: Record<string, string> } | null>(null);
+  const [checkedIn, setCheckedIn] = useState<Record<string, boolean>>({});
   const [error, setError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const load = async () => {
     if (!memberKey) return;
     setError(null);
     try {
       const m = await signedGet<RecordAnswer<Member>>(signerOf(memberKey), `/v1/members/${memberKey.memberId}`);
-      setPage(await publicGet<PetitionPage>(`/v1/petitions?chapter=${encodeURIComponent(m.record.chapter)}&limit=20`));
+      const [p, ms] = await Promise.all([
+        publicGet<PetitionPage>(`/v1/petitions?chapter=${encodeURIComponent(m.record.chapter)}&limit=20`),
+        meetingsFor(m.record.chapter),
+      ]);
+      setPage(p);
+      setMeetings(ms);
     } catch (e) {
       setError(e);
     }
@@ -32,13 +64,41 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
       </section>
     );
   }
+  const checkIn = async (id: string) => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await sendTx(memberKey, "assembly/check-in", checkInBody(id));
+      setCheckedIn({ ...checkedIn, [id]: true });
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
   const petitions = page?.petitions ?? [];
   return (
     <section>
       <Title>{t("homeTitle")}</Title>
       <p><a href="#/me">{t("homeCardCta")}</a></p>
+      {error ? <Problem error={error} onRetry={load} /> : null}
+      <h2>{t("homeMeetings")}</h2>
+      {actionError ? <Problem error={actionError} /> : null}
+      {!meetings ? (!error && <p role="status">{t("loading")}</p>) : meetings.meetings.length === 0 ? <p>{t("homeNoMeetings")}</p> : (
+        <ul class="list">
+          {meetings.meetings.map((m) => (
+            <li key={m.id} data-testid={`meeting-${m.id}`}>
+              <span class="item-title">{m.title}</span>
+              <span class="meta">{meetings.names[m.chapter] ?? m.chapter} · {date(m.scheduled_at)} · {word("meeting", m.state)}</span>
+              {m.state === "open" && (checkedIn[m.id]
+                ? <span class="ok" role="status">{t("homeCheckedIn")}</span>
+                : <button type="button" disabled={busy} onClick={() => checkIn(m.id)}>{t("homeCheckIn")}</button>)}
+            </li>
+          ))}
+        </ul>
+      )}
       <h2>{t("homePetitions")}</h2>
-      {error ? <Problem error={error} onRetry={load} /> : !page ? <p role="status">{t("loading")}</p> : petitions.length === 0 ? (
+      {!page ? (!error && <p role="status">{t("loading")}</p>) : petitions.length === 0 ? (
         <p>{t("homeNoPetitions")}</p>
       ) : (
         <ul class="list">
