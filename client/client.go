@@ -43,6 +43,10 @@ type Client struct {
 
 	mu      sync.Mutex
 	chainID string
+	// signed holds, per key and request, the last time a read was signed
+	// at: the API accepts each signature once, and equal times sign equal
+	// bytes (package auth), so a repeat within a second signs the next one.
+	signed map[string]int64
 }
 
 // New returns a client for the API at base (e.g. http://127.0.0.1:26680).
@@ -79,9 +83,42 @@ func (c *Client) Get(ctx context.Context, path string, key ed25519.PrivateKey, o
 		if err != nil {
 			return err
 		}
-		auth.Sign(req, chainID, key, time.Now())
+		auth.Sign(req, chainID, key, c.signTime(ctx, key, req))
 	}
 	return c.do(req, out)
+}
+
+// signTime picks the time to sign req at: now, or one second after the last
+// time key signed the same request, so that no two signatures repeat. A
+// client repeating one read many times a second runs ahead of the clock;
+// past a few seconds ahead it waits, staying well within auth.MaxSkew.
+func (c *Client) signTime(ctx context.Context, key ed25519.PrivateKey, req *http.Request) time.Time {
+	const ahead = 5 // seconds
+	now := time.Now().Unix()
+	k := string(key.Public().(ed25519.PublicKey)) + req.Method + " " + req.URL.RequestURI()
+	c.mu.Lock()
+	if c.signed == nil || len(c.signed) > 10_000 {
+		old := c.signed
+		c.signed = map[string]int64{}
+		for k, t := range old {
+			if t >= now {
+				c.signed[k] = t
+			}
+		}
+	}
+	t := now
+	if last, ok := c.signed[k]; ok && last >= t {
+		t = last + 1
+	}
+	c.signed[k] = t
+	c.mu.Unlock()
+	if wait := time.Until(time.Unix(t-ahead, 0)); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	return time.Unix(t, 0)
 }
 
 // GetRaw reads path and returns the body as is.

@@ -102,6 +102,8 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 	reg  *prometheus.Registry
+	// replays accepts each signed request once (finding 10 of issue 12).
+	replays *auth.Replays
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -126,7 +128,7 @@ func New(app *chain.App, n Node, opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	s := &Server{app: app, node: n, opts: opts, mux: http.NewServeMux(), reg: opts.Registry}
+	s := &Server{app: app, node: n, opts: opts, mux: http.NewServeMux(), reg: opts.Registry, replays: auth.NewReplays(0)}
 	s.registerMetrics()
 	s.routes()
 	return s
@@ -317,11 +319,13 @@ func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, build 
 
 // caller authenticates a signed read and returns the requester's key.
 func (s *Server) caller(r *http.Request) (ed25519.PublicKey, error) {
-	key, err := auth.Verify(r, s.app.ChainID(), s.opts.Now())
-	if errors.Is(err, auth.ErrMissing) {
-		return nil, codes.Forbidden.Errorf("this read needs a signed request (see package auth)")
-	}
-	if err != nil {
+	key, err := s.replays.Verify(r, s.app.ChainID(), s.opts.Now())
+	switch {
+	case errors.Is(err, auth.ErrMissing):
+		return nil, codes.Forbidden.Errorf("this request needs a signature (see package auth)")
+	case errors.Is(err, auth.ErrBusy):
+		return nil, codes.Unavailable.Errorf("%v", err)
+	case err != nil:
 		return nil, codes.Forbidden.Errorf("%v", err)
 	}
 	return key, nil

@@ -26,7 +26,7 @@ func mayRead(snap store.Reader, key ed25519.PublicKey, member members.Member) er
 	if officialOver(snap, key, member.Chapter) {
 		return nil
 	}
-	return codes.Forbidden.Errorf("key %x is neither member %s nor an official (admin, registrar, treasurer) over chapter %s", []byte(key)[:8], member.ID, member.Chapter)
+	return noScope(key)
 }
 
 // officialOver reports whether key belongs to an active member holding one
@@ -59,9 +59,18 @@ func (s *Server) personal(r *http.Request) (*store.Snapshot, members.Member, err
 	}
 	m, ok := members.Get(snap, r.PathValue("id"))
 	if !ok {
-		return nil, m, codes.NotFound.Errorf("member %q does not exist", r.PathValue("id"))
+		// The same answer as mayRead's refusal, so that no key can learn
+		// which member IDs exist (finding 10 of issue 12).
+		return nil, m, noScope(key)
 	}
 	return snap, m, mayRead(snap, key, m)
+}
+
+// noScope is the one answer to a reader who may not read a member's
+// records, whether or not the member exists: byte for byte the same body
+// for any member ID.
+func noScope(key ed25519.PublicKey) error {
+	return codes.Forbidden.Errorf("key %x may not read this member's records: only the member or an official (admin, registrar, treasurer) with scope over the member's chapter may (an unknown member answers the same)", []byte(key)[:8])
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
