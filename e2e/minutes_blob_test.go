@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pnyx-party/pnyx/auth"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/members"
@@ -17,9 +19,18 @@ import (
 	"github.com/pnyx-party/pnyx/wire"
 )
 
-func put(t *testing.T, url string, body []byte) (int, []byte) {
+// put uploads body to url, signed by key (package auth) unless key is nil:
+// blob uploads are for active secretaries and admins.
+func put(t *testing.T, tn *testNode, url string, body []byte, key ed25519.PrivateKey) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("PUT", url, bytes.NewReader(body))
+	if key != nil {
+		chainID, err := tn.c.ChainID(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		auth.Sign(req, chainID, key, time.Now())
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +66,12 @@ func TestLargeMinutesGoThroughTheBlobStore(t *testing.T) {
 	sum := sha256.Sum256(big)
 	hash := hex.EncodeToString(sum[:])
 
+	// Unsigned, a blob is refused (finding 4 of issue 12).
+	if status, body := put(t, tn, tn.r.APIURL+"/v1/blobs/"+hash, big, nil); status != http.StatusForbidden {
+		t.Fatalf("unsigned upload: HTTP %d %s", status, body)
+	}
 	// A blob under the wrong name is refused.
-	status, body := put(t, tn.r.APIURL+"/v1/blobs/"+strings.Repeat("0", 64), big)
+	status, body := put(t, tn, tn.r.APIURL+"/v1/blobs/"+strings.Repeat("0", 64), big, tn.admin)
 	var e wire.ErrorBody
 	if json.Unmarshal(body, &e); status < 400 || e.Error.Code != assembly.CodeMinutesMismatch {
 		t.Fatalf("mismatched blob: HTTP %d %s", status, body)
@@ -66,8 +81,9 @@ func TestLargeMinutesGoThroughTheBlobStore(t *testing.T) {
 	if codes.Of(err) != codes.InvalidArgument {
 		t.Fatalf("small minutes without content: %v", err)
 	}
-	if status, body := put(t, tn.r.APIURL+"/v1/blobs/"+hash, big); status != http.StatusCreated {
-		t.Fatalf("upload: HTTP %d %s", status, body)
+	// The client's PutBlob signs; the admin is a secretary at hq.
+	if got, err := tn.c.PutBlob(ctx, big, tn.admin); err != nil || got != hash {
+		t.Fatalf("upload: %s %v", got, err)
 	}
 	if _, err := admin.Send(ctx, assembly.TypeMinutes, assembly.MinutesBody{Meeting: "national-committee.1", Hash: hash, Size: len(big)}); err != nil {
 		t.Fatal(err)

@@ -83,6 +83,11 @@ type Options struct {
 	// RequestTimeout bounds the time of one request's handler (default
 	// DefaultRequestTimeout): its context ends then, and with it any wait.
 	RequestTimeout time.Duration
+	// BlobBytesPerHour and BlobUploadsPerHour bound what one secretary or
+	// admin uploads to BlobDir an hour (defaults DefaultBlobBytesPerHour,
+	// DefaultBlobUploadsPerHour).
+	BlobBytesPerHour   int64
+	BlobUploadsPerHour int
 	// MaxBodyBytes bounds every request body (default DefaultMaxBodyBytes);
 	// routes bound their own bodies further.
 	MaxBodyBytes int64
@@ -104,6 +109,8 @@ type Server struct {
 	reg  *prometheus.Registry
 	// replays accepts each signed request once (finding 10 of issue 12).
 	replays *auth.Replays
+	// blobs is each uploader's hourly blob budget.
+	blobs *blobBudget
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -128,7 +135,7 @@ func New(app *chain.App, n Node, opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	s := &Server{app: app, node: n, opts: opts, mux: http.NewServeMux(), reg: opts.Registry, replays: auth.NewReplays(0)}
+	s := &Server{app: app, node: n, opts: opts, mux: http.NewServeMux(), reg: opts.Registry, replays: auth.NewReplays(0), blobs: newBlobBudget(opts.BlobBytesPerHour, opts.BlobUploadsPerHour)}
 	s.registerMetrics()
 	s.routes()
 	return s

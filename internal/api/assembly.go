@@ -280,10 +280,27 @@ func (s *Server) readBlob(hash string) ([]byte, error) {
 	return b, err
 }
 
+// putBlob stores a document for an active secretary or admin (blobs.go),
+// within MaxBlobBytes and the uploader's hourly budget. The signature covers
+// the URI, which names the content's hash, so it covers the content too.
 func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.blobPath(r.PathValue("hash"))
 	if err != nil {
 		return err
+	}
+	key, err := s.caller(r)
+	if err != nil {
+		return err
+	}
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	if err := mayUpload(snap, key); err != nil {
+		return err
+	}
+	if r.ContentLength > MaxBlobBytes {
+		return codes.TooLarge.Errorf("a blob is at most %d bytes, not %d", MaxBlobBytes, r.ContentLength)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBlobBytes))
 	if err != nil {
@@ -291,6 +308,14 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) error {
 	}
 	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != r.PathValue("hash") {
 		return assembly.CodeMinutesMismatch.Errorf("content hashes to %x, not %s", sum, r.PathValue("hash"))
+	}
+	if _, err := os.Stat(p); err == nil {
+		// Held already: nothing written, nothing charged.
+		writeJSON(w, http.StatusCreated, map[string]any{"hash": r.PathValue("hash"), "size": len(body)})
+		return nil
+	}
+	if err := s.blobs.charge(key, int64(len(body)), s.opts.Now()); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(s.opts.BlobDir, 0o755); err != nil {
 		return codes.Internal.Errorf("%v", err)

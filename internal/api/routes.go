@@ -60,7 +60,7 @@ func (s *Server) table() []route {
 		{"GET", "/v1/assembly/meetings/{id}/attendance", "Members checked in to a meeting (?after=&limit=)", false, false, nil, s.attendance},
 		{"GET", "/v1/assembly/meetings/{id}/minutes", "The minutes document, checked against its hash (?erratum=N for a corrected version)", false, false, nil, s.minutes},
 		{"GET", "/v1/assembly/meetings/{id}/motions/{no}/certificate", "A resolution certificate that `pnyx verify record` checks offline", false, false, nil, s.certificate},
-		{"PUT", "/v1/blobs/{hash}", "Store a document by its SHA-256 (minutes over 64 KiB)", false, false, nil, s.putBlob},
+		{"PUT", "/v1/blobs/{hash}", "Store a document by its SHA-256 (minutes over 64 KiB); signed by an active secretary or admin, at most 16 MiB, within an hourly budget per uploader", true, false, nil, s.putBlob},
 		{"GET", "/v1/blobs/{hash}", "Read a stored document", false, false, nil, s.getBlob},
 
 		// Elections (election.go). Election reads are public: the election
