@@ -329,7 +329,7 @@ func (s *Server) caller(r *http.Request) (ed25519.PublicKey, error) {
 	key, err := s.replays.Verify(r, s.app.ChainID(), s.opts.Now())
 	switch {
 	case errors.Is(err, auth.ErrMissing):
-		return nil, codes.Forbidden.Errorf("this request needs a signature (see package auth)")
+		return nil, codes.Forbidden.Errorf("this read needs a signed request (see package auth)")
 	case errors.Is(err, auth.ErrBusy):
 		return nil, codes.Unavailable.Errorf("%v", err)
 	case err != nil:
