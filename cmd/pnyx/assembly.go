@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -49,17 +47,14 @@ func (s *session) minutesFromFile(path string) (assembly.MinutesRef, string, err
 	if ref.Inline {
 		return ref, string(content), nil
 	}
-	req, err := http.NewRequestWithContext(s.ctx, "PUT", flagAPI+"/v1/blobs/"+ref.Hash, bytes.NewReader(content))
+	// Uploads are signed: only a secretary or an administrator may store a
+	// document on the node, within a budget.
+	k, err := s.key()
 	if err != nil {
 		return ref, "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return ref, "", err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return ref, "", fmt.Errorf("blob upload: HTTP %d", resp.StatusCode)
+	if _, err := s.c.PutBlob(s.ctx, content, k); err != nil {
+		return ref, "", fmt.Errorf("blob upload: %w", err)
 	}
 	return ref, "", nil
 }
