@@ -64,9 +64,18 @@ export function chain(): Promise<string> {
 
 export const account = (key: Uint8Array) => get<Account>(`/v1/accounts/${toHex(key)}`);
 
+// lastSigned remembers the time last signed for each URI: the node refuses
+// a signature it has seen (a replayed read), and one key signing the same
+// URI within one second would make the same signature, so a second read of
+// it signs the next second.
+const lastSigned = new Map<string, number>();
+
 /** signedGet reads a personal record with a request signed per package auth. */
 export async function signedGet<T>(signer: Signer, uri: string): Promise<T> {
-  const unix = Math.floor(Date.now() / 1000);
+  let unix = Math.floor(Date.now() / 1000);
+  const last = lastSigned.get(uri);
+  if (last !== undefined && unix <= last) unix = last + 1;
+  lastSigned.set(uri, unix);
   const h = await authorization(signer, await chain(), "GET", uri, unix);
   return get<T>(uri, { Authorization: h });
 }
