@@ -58,6 +58,20 @@ func (m *Elections) conclude(ctx *module.Context, b ConcludeBody) error {
 }
 
 // inCeremony loads an election that must still be in its ceremony.
+// ceremonyTrustee is the preamble of a trustee's ceremony step: the
+// election, in its ceremony, and the caller's trustee index in it.
+func (m *Elections) ceremonyTrustee(ctx *module.Context, id string) (*Election, int, error) {
+	e, err := inCeremony(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	l, err := m.trustee(ctx, e)
+	if err != nil {
+		return nil, 0, err
+	}
+	return e, l, nil
+}
+
 func inCeremony(ctx *module.Context, id string) (*Election, error) {
 	e, err := load(ctx.Store, id)
 	if err != nil {
@@ -70,11 +84,7 @@ func inCeremony(ctx *module.Context, id string) (*Election, error) {
 }
 
 func (m *Elections) trusteeKey(ctx *module.Context, b TrusteeKeyBody) error {
-	e, err := inCeremony(ctx, b.Election)
-	if err != nil {
-		return err
-	}
-	l, err := m.trustee(ctx, e)
+	e, l, err := m.ceremonyTrustee(ctx, b.Election)
 	if err != nil {
 		return err
 	}
@@ -121,11 +131,7 @@ func allSet(ss []string) bool {
 }
 
 func (m *Elections) deal(ctx *module.Context, b DealBody) error {
-	e, err := inCeremony(ctx, b.Election)
-	if err != nil {
-		return err
-	}
-	l, err := m.trustee(ctx, e)
+	e, l, err := m.ceremonyTrustee(ctx, b.Election)
 	if err != nil {
 		return err
 	}
@@ -154,11 +160,7 @@ func (m *Elections) deal(ctx *module.Context, b DealBody) error {
 }
 
 func (m *Elections) check(ctx *module.Context, b CheckBody) error {
-	e, err := inCeremony(ctx, b.Election)
-	if err != nil {
-		return err
-	}
-	l, err := m.trustee(ctx, e)
+	e, l, err := m.ceremonyTrustee(ctx, b.Election)
 	if err != nil {
 		return err
 	}
@@ -185,11 +187,7 @@ func (m *Elections) check(ctx *module.Context, b CheckBody) error {
 }
 
 func (m *Elections) answer(ctx *module.Context, b AnswerBody) error {
-	e, err := inCeremony(ctx, b.Election)
-	if err != nil {
-		return err
-	}
-	l, err := m.trustee(ctx, e)
+	e, l, err := m.ceremonyTrustee(ctx, b.Election)
 	if err != nil {
 		return err
 	}
@@ -294,11 +292,7 @@ func (m *Elections) jointKey(ctx *module.Context, e *Election) {
 }
 
 func (m *Elections) ack(ctx *module.Context, b AckBody) error {
-	e, err := inCeremony(ctx, b.Election)
-	if err != nil {
-		return err
-	}
-	l, err := m.trustee(ctx, e)
+	e, l, err := m.ceremonyTrustee(ctx, b.Election)
 	if err != nil {
 		return err
 	}
