@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/internal/api"
@@ -164,15 +163,9 @@ func newVerifyKPICmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var trusted *types.ValidatorSet
-			if genesisFile != "" {
-				g, err := types.GenesisDocFromFile(genesisFile)
-				if err != nil {
-					return err
-				}
-				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
-					return err
-				}
+			trusted, err := pinnedValidators(genesisFile, "scorecard", p.ChainID)
+			if err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if err := proof.Verify(p, trusted); err != nil {

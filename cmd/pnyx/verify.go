@@ -38,18 +38,9 @@ without it, compare the printed validator set hash with one you trust.`,
 			if err != nil {
 				return err
 			}
-			var trusted *types.ValidatorSet
-			if genesisFile != "" {
-				g, err := types.GenesisDocFromFile(genesisFile)
-				if err != nil {
-					return err
-				}
-				if g.ChainID != p.ChainID {
-					return fmt.Errorf("proof is for chain %q, genesis for %q", p.ChainID, g.ChainID)
-				}
-				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
-					return err
-				}
+			trusted, err := pinnedValidators(genesisFile, "proof", p.ChainID)
+			if err != nil {
+				return err
 			}
 			if err := proof.Verify(p, trusted); err != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "FAIL %s\n", args[0])
@@ -105,15 +96,9 @@ func newVerifyRecordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var trusted *types.ValidatorSet
-			if genesisFile != "" {
-				g, err := types.GenesisDocFromFile(genesisFile)
-				if err != nil {
-					return err
-				}
-				if trusted, err = proof.TrustedFromGenesis(g); err != nil {
-					return err
-				}
+			trusted, err := pinnedValidators(genesisFile, "certificate", c.ChainID)
+			if err != nil {
+				return err
 			}
 			r, err := certificate.Verify(c, trusted)
 			if err != nil {
@@ -172,4 +157,22 @@ non-zero if any fails.`,
 	}
 	cmd.Flags().IntVar(&workers, "workers", 0, "verification goroutines (default: all cores)")
 	return cmd
+}
+
+// pinnedValidators reads the validators that genesisFile names, for the
+// offline verifiers' --genesis; without a file it returns nil and the
+// verifier prints the validator set hash for the reader to compare. A
+// genesis of another chain than the checked item's is refused.
+func pinnedValidators(genesisFile, what, chainID string) (*types.ValidatorSet, error) {
+	if genesisFile == "" {
+		return nil, nil
+	}
+	vals, gChain, err := trustedGenesis(genesisFile)
+	if err != nil {
+		return nil, err
+	}
+	if gChain != chainID {
+		return nil, fmt.Errorf("%s is for chain %q, genesis for %q", what, chainID, gChain)
+	}
+	return vals, nil
 }
