@@ -23,7 +23,6 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"sync"
 
 	dbm "github.com/cosmos/cosmos-db"
@@ -50,6 +49,9 @@ type Store struct {
 	mu   sync.RWMutex // orders Commit and pruning against snapshot opening
 	tree *iavl.MutableTree
 	db   iavldb.DB
+	// block buffers the working version's writes until WorkingHash or
+	// Commit hands them to the tree (see blockBuffer).
+	block blockBuffer
 	// keepRecent committed versions stay readable and provable; older ones
 	// not pinned are pruned. Zero (the default) keeps every version.
 	keepRecent int64
@@ -175,10 +177,31 @@ func (s *Store) LastCommitHash() []byte {
 }
 
 // WorkingHash is the root hash including uncommitted writes.
-func (s *Store) WorkingHash() []byte { return s.tree.WorkingHash() }
+func (s *Store) WorkingHash() []byte {
+	s.flush()
+	return s.tree.WorkingHash()
+}
+
+// flush hands the buffered writes to the tree in the order they were made,
+// so the tree (and its root hash) is exactly what writing them directly
+// would have built.
+func (s *Store) flush() {
+	s.block.replay(func(key, value []byte) {
+		if value == nil {
+			if _, _, err := s.tree.Remove(key); err != nil {
+				panic(fmt.Sprintf("store: delete %q: %v", key, err))
+			}
+			return
+		}
+		if _, err := s.tree.Set(key, value); err != nil {
+			panic(fmt.Sprintf("store: set %q: %v", key, err))
+		}
+	})
+}
 
 // Commit persists the working version and returns its hash and number.
 func (s *Store) Commit() ([]byte, int64, error) {
+	s.flush()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	hash, version, err := s.tree.SaveVersion()
@@ -194,11 +217,17 @@ func (s *Store) Commit() ([]byte, int64, error) {
 }
 
 // Rollback discards uncommitted writes.
-func (s *Store) Rollback() { s.tree.Rollback() }
+func (s *Store) Rollback() {
+	s.block.reset()
+	s.tree.Rollback()
+}
 
 // Get implements KV on the working version. A storage failure panics: state
 // that cannot be read must halt the node rather than fork it.
 func (s *Store) Get(key []byte) []byte {
+	if v, ok := s.block.get(key); ok {
+		return v
+	}
 	v, err := s.tree.Get(key)
 	if err != nil {
 		panic(fmt.Sprintf("store: get %q: %v", key, err))
@@ -206,32 +235,36 @@ func (s *Store) Get(key []byte) []byte {
 	return v
 }
 
-// Set implements KV.
+// Set implements KV. The write is buffered until the block's WorkingHash.
 func (s *Store) Set(key, value []byte) {
-	if _, err := s.tree.Set(key, value); err != nil {
-		panic(fmt.Sprintf("store: set %q: %v", key, err))
+	if value == nil {
+		panic(fmt.Sprintf("store: set %q: attempt to store nil value", key))
 	}
+	s.block.set(key, value)
 }
 
 // Delete implements KV.
-func (s *Store) Delete(key []byte) {
-	if _, _, err := s.tree.Remove(key); err != nil {
-		panic(fmt.Sprintf("store: delete %q: %v", key, err))
-	}
-}
+func (s *Store) Delete(key []byte) { s.block.set(key, nil) }
 
-// Iterate implements KV on the working version.
+// Iterate implements KV on the working version: the block's buffered writes
+// merged with the tree. The tree's own iterator over unflushed writes would
+// range over and sort all of them on every call; the buffer is sorted
+// already, so a walk costs what its prefix holds.
 func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
-	it, err := s.tree.Iterator(prefix, PrefixEnd(prefix), true)
+	end := PrefixEnd(prefix)
+	it, err := s.tree.Iterator(prefix, end, true)
 	if err != nil {
 		panic(fmt.Sprintf("store: iterate %q: %v", prefix, err))
 	}
 	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !fn(it.Key(), it.Value()) {
-			return
+	parent := func(f func(k, v []byte) bool) {
+		for ; it.Valid(); it.Next() {
+			if !f(it.Key(), it.Value()) {
+				return
+			}
 		}
 	}
+	mergeIterate(&s.block.sorted, prefix, end, parent, fn)
 }
 
 // Snapshot is a committed version, immutable and safe for concurrent reads.
@@ -383,17 +416,15 @@ func (readOnly) Delete(key []byte) {
 // them to the parent in sorted key order; dropping the overlay discards them.
 type Overlay struct {
 	parent KV
-	writes map[string][]byte // nil value marks a delete
+	writes sortedWrites
 }
 
 // NewOverlay starts an empty overlay over parent.
-func NewOverlay(parent KV) *Overlay {
-	return &Overlay{parent: parent, writes: map[string][]byte{}}
-}
+func NewOverlay(parent KV) *Overlay { return &Overlay{parent: parent} }
 
 // Get reads the overlay first, then the parent.
 func (o *Overlay) Get(key []byte) []byte {
-	if v, ok := o.writes[string(key)]; ok {
+	if v, ok := o.writes.get(key); ok {
 		return v
 	}
 	return o.parent.Get(key)
@@ -404,73 +435,27 @@ func (o *Overlay) Set(key, value []byte) {
 	if value == nil {
 		value = []byte{}
 	}
-	o.writes[string(key)] = bytes.Clone(value)
+	o.writes.put(&entry{key: string(key), value: bytes.Clone(value)})
 }
 
 // Delete buffers a delete.
-func (o *Overlay) Delete(key []byte) { o.writes[string(key)] = nil }
+func (o *Overlay) Delete(key []byte) { o.writes.put(&entry{key: string(key)}) }
 
 // Iterate merges the parent's keys with the buffered writes, in order.
 func (o *Overlay) Iterate(prefix []byte, fn func(key, value []byte) bool) {
-	pending := o.sortedKeys(prefix)
-	i := 0
-	stopped := false
-	emitPending := func(upTo []byte) bool { // emits buffered keys < upTo (all if nil)
-		for i < len(pending) && (upTo == nil || pending[i] < string(upTo)) {
-			k := pending[i]
-			i++
-			if v := o.writes[k]; v != nil && !fn([]byte(k), v) {
-				return false
-			}
-		}
-		return true
-	}
-	o.parent.Iterate(prefix, func(k, v []byte) bool {
-		if !emitPending(k) {
-			stopped = true
-			return false
-		}
-		if _, shadowed := o.writes[string(k)]; shadowed {
-			if i < len(pending) && pending[i] == string(k) {
-				i++
-				if nv := o.writes[string(k)]; nv != nil && !fn(k, nv) {
-					stopped = true
-					return false
-				}
-			}
-			return true
-		}
-		if !fn(k, v) {
-			stopped = true
-			return false
-		}
-		return true
-	})
-	if !stopped {
-		emitPending(nil)
-	}
-}
-
-func (o *Overlay) sortedKeys(prefix []byte) []string {
-	keys := make([]string, 0, len(o.writes))
-	for k := range o.writes {
-		if bytes.HasPrefix([]byte(k), prefix) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	return keys
+	parent := func(f func(k, v []byte) bool) { o.parent.Iterate(prefix, f) }
+	mergeIterate(&o.writes, prefix, PrefixEnd(prefix), parent, fn)
 }
 
 // Write applies the buffered writes to the parent in ascending key order and
 // empties the overlay.
 func (o *Overlay) Write() {
-	for _, k := range o.sortedKeys(nil) {
-		if v := o.writes[k]; v == nil {
-			o.parent.Delete([]byte(k))
+	o.writes.each(func(e *entry) {
+		if e.value == nil {
+			o.parent.Delete([]byte(e.key))
 		} else {
-			o.parent.Set([]byte(k), v)
+			o.parent.Set([]byte(e.key), e.value)
 		}
-	}
-	o.writes = map[string][]byte{}
+	})
+	o.writes.reset()
 }
