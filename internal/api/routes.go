@@ -24,7 +24,8 @@ type route struct {
 // lists them: the one place to read (or change) the API's surface.
 func (s *Server) table() []route {
 	rec := wire.Record{}
-	return []route{
+	// The officials' console's reads (console.go) follow the rest.
+	return append([]route{
 		// Node and transactions.
 		{"GET", "/v1/status", "Node and chain status", false, false, wire.Status{}, s.status},
 		{"GET", "/v1/health", "healthy, catching_up, halted or diverged, with the reason; HTTP 200 only when healthy. A diverged node answers every other route with 503", false, false, wire.Health{}, s.health},
@@ -85,5 +86,5 @@ func (s *Server) table() []route {
 		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/members/{id}", "A member's scorecard (the member or an official with scope); with ?prove=1 a proof of every record its score is computed from, for `pnyx verify kpi`", true, true, KPICard{}, s.kpiMemberCard},
 		{"GET", "/v1/kpi/periods/{period}/scorecards/{scorecard}/chapters/{id}", "A chapter's scorecard; with ?prove=1 a proof of every record its score is computed from", false, true, KPICard{}, s.kpiChapterCard},
 		{"GET", "/v1/kpi/appeals/{id}", "A KPI appeal and its decision (a member's: the member or an official with scope)", false, true, rec, s.kpiAppeal},
-	}
+	}, s.consoleRoutes()...)
 }

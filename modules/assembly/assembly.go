@@ -42,6 +42,7 @@ const (
 	TypeMinutes          = "assembly/minutes"
 	TypeFinalize         = "assembly/finalize"
 	TypeErratum          = "assembly/erratum"
+	TypeChairSign        = "assembly/chair-sign"
 )
 
 // Bodies of the transactions.
@@ -115,6 +116,14 @@ type (
 		// The secretary is the signer of the transaction.
 		SecretarySig string `json:"secretary_sig"`
 	}
+	// ChairSignBody puts the chair's finalization signature on chain,
+	// signed by the chair from their own device; the secretary's
+	// assembly/finalize then carries it without anyone copying it by hand.
+	ChairSignBody struct {
+		Meeting    string `json:"meeting"`
+		RecordHash string `json:"record_hash"`
+		ChairSig   string `json:"chair_sig"`
+	}
 	ErratumBody struct {
 		Meeting           string      `json:"meeting"`
 		Target            string      `json:"target"`
@@ -166,6 +175,7 @@ func (a *Assembly) Spec() module.Spec {
 		module.Handle(TypeMinutes, a.minutes),
 		module.Handle(TypeFinalize, a.finalize),
 		module.Handle(TypeErratum, a.erratum),
+		module.Handle(TypeChairSign, a.chairSign),
 	}}
 }
 
@@ -179,6 +189,7 @@ func attendanceKey(mtg, member string) string { return "asm/att/" + mtg + "/" + 
 func motionKey(mtg string, no int) string     { return fmt.Sprintf("asm/motion/%s/%04d", mtg, no) }
 func erratumKey(mtg string, no int) string    { return fmt.Sprintf("asm/erratum/%s/%04d", mtg, no) }
 func minutesKey(mtg string) string            { return "asm/minutes/" + mtg }
+func chairSigKey(mtg string) string           { return "asm/chairsig/" + mtg }
 func erratumMinutesKey(mtg string, no int) string {
 	return fmt.Sprintf("asm/minutes-erratum/%s/%04d", mtg, no)
 }
@@ -201,6 +212,18 @@ func AttendanceKey(mtg, member string) []byte {
 	return []byte(attendanceKey(mtg, member))
 }
 func ErratumMinutesKey(mtg string, no int) []byte { return []byte(erratumMinutesKey(mtg, no)) }
+
+// ChairSignatureKey is the store key of a meeting's pending chair signature.
+func ChairSignatureKey(mtg string) []byte { return []byte(chairSigKey(mtg)) }
+
+// GetChairSignature reads the chair's signature waiting for the secretary.
+func GetChairSignature(kv store.Reader, mtg string) (ChairSignature, bool) {
+	return module.Get[ChairSignature](kv, chairSigKey(mtg))
+}
+
+// QuorumNow evaluates a meeting's quorum at unix time t, as a decision
+// taken then would: the officials' console shows it live.
+func QuorumNow(kv store.Reader, m Meeting, t int64) QuorumCheck { return quorumNow(kv, m, t) }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,47}$`)
 
@@ -808,6 +831,42 @@ func (a *Assembly) finalize(ctx *module.Context, b FinalizeBody) error {
 	if a.Facts != nil {
 		a.Facts.Finalized(ctx, m)
 	}
+	return nil
+}
+
+// chairSign records the chair's signature over a closed meeting's current
+// record, checked as finalize will check it: the signer holds an active
+// chair mandate in the body, the hash is the record's current one, and the
+// signature verifies with the chair's key. A later signature replaces an
+// earlier one (the record may have changed in between); finalization is
+// still the secretary's assembly/finalize, which carries this signature.
+func (a *Assembly) chairSign(ctx *module.Context, b ChairSignBody) error {
+	m, ok := GetMeeting(ctx.Store, b.Meeting)
+	if !ok {
+		return codes.NotFound.Errorf("meeting %q does not exist", b.Meeting)
+	}
+	if m.State == Finalized {
+		return CodeFinalized.Errorf("meeting %s is finalized already", m.ID)
+	}
+	if err := wantState(m, Closed); err != nil {
+		return err
+	}
+	chair := ctx.Caller.MemberID
+	md, ok := GetMandate(ctx.Store, m.Body, chair)
+	if chair == "" || !ctx.Caller.Active || !ok || md.Position != Chair || !md.ActiveAt(ctx.Unix()) {
+		return codes.Unauthorized.Errorf("signer %x holds no active chair mandate in %s", []byte(ctx.Caller.Key)[:8], m.Body)
+	}
+	hash, _ := RecordHash(ctx.Store, m.ID)
+	if b.RecordHash != hex.EncodeToString(hash) {
+		return CodeStaleRecord.Errorf("the record changed since it was signed: it hashes to %x now", hash)
+	}
+	sig, err := hex.DecodeString(b.ChairSig)
+	if err != nil || !ed25519.Verify(ctx.Caller.Key, CosignMessage(ctx.ChainID, "finalize", m.ID, hash), sig) {
+		return CodeCosignature.Errorf("the chair %s's signature is missing or does not verify", chair)
+	}
+	module.Put(ctx.Store, chairSigKey(m.ID), ChairSignature{Meeting: m.ID, Hash: b.RecordHash, Chair: chair,
+		ChairKey: hex.EncodeToString(ctx.Caller.Key), ChairSig: b.ChairSig, At: ctx.Unix(), Height: ctx.Height})
+	ctx.Emit("assembly.chair_signed", "meeting", m.ID, "chair", chair, "record_hash", b.RecordHash)
 	return nil
 }
 

@@ -25,7 +25,10 @@
 // RecordHash — the hash of the meeting's whole record at that moment. A
 // reader holding the record can check the signatures without the chain; the
 // chain checks that the hash is the current one, so nobody signs a record
-// that changes afterwards. Errata are co-signed the same way.
+// that changes afterwards. Errata are co-signed the same way. The chair may
+// sign on their own device and put the signature on chain
+// (assembly/chair-sign), where the secretary's finalize picks it up, so no
+// signature is ever copied by hand between them.
 package assembly
 
 import (
@@ -167,6 +170,18 @@ type Cosignature struct {
 	SecretarySig string `json:"secretary_sig"`
 	At           int64  `json:"at"`
 	Height       int64  `json:"height"`
+}
+
+// ChairSignature is the chair's finalization signature, put on chain by
+// the chair (assembly/chair-sign) for the secretary's finalize to carry.
+type ChairSignature struct {
+	Meeting  string `json:"meeting"`
+	Hash     string `json:"hash"`
+	Chair    string `json:"chair"`
+	ChairKey string `json:"chair_key"`
+	ChairSig string `json:"chair_sig"`
+	At       int64  `json:"at"`
+	Height   int64  `json:"height"`
 }
 
 // Meeting is one sitting of a body.

@@ -1,0 +1,92 @@
+package api
+
+// Reads the officials' console needs (web/src/console): a body's mandates,
+// a meeting's quorum as it stands now, and the chair's signature waiting
+// for the secretary's finalize. All are public: they say nothing an
+// attendance list or a meeting record does not already say.
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/wire"
+)
+
+// QuorumView is the JSON shape of GET /v1/assembly/meetings/{id}/quorum.
+type QuorumView struct {
+	Height  int64                `json:"height"`
+	Meeting string               `json:"meeting"`
+	State   string               `json:"state"`
+	Rule    assembly.Quorum      `json:"rule"`
+	Quorum  assembly.QuorumCheck `json:"quorum"`
+}
+
+// MandateList is the JSON shape of GET /v1/assembly/bodies/{id}/mandates.
+type MandateList struct {
+	Height   int64              `json:"height"`
+	Body     string             `json:"body"`
+	Mandates []assembly.Mandate `json:"mandates"`
+}
+
+func (s *Server) consoleRoutes() []route {
+	return []route{
+		{"GET", "/v1/assembly/bodies/{id}/mandates", "Mandates in a body (chair, vice chair, secretary, members), active and ended", false, false, MandateList{}, s.bodyMandates},
+		{"GET", "/v1/assembly/meetings/{id}/quorum", "A meeting's quorum as a decision taken now would count it: present, base, met", false, false, QuorumView{}, s.meetingQuorum},
+		{"GET", "/v1/assembly/meetings/{id}/chair-signature", "The chair's signature over the meeting's record (assembly/chair-sign), waiting for the secretary's assembly/finalize", false, true, wire.Record{}, s.chairSignature},
+	}
+}
+
+func (s *Server) bodyMandates(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, ok := assembly.GetBody(snap, id); !ok {
+		return codes.NotFound.Errorf("body %q does not exist", id)
+	}
+	out := MandateList{Height: snap.Version(), Body: id, Mandates: []assembly.Mandate{}}
+	prefix := "asm/mandate/" + id + "/"
+	snap.Iterate([]byte(prefix), func(k, v []byte) bool {
+		var md assembly.Mandate
+		if !strings.Contains(strings.TrimPrefix(string(k), prefix), "/") && json.Unmarshal(v, &md) == nil {
+			out.Mandates = append(out.Mandates, md)
+		}
+		return true
+	})
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) meetingQuorum(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	m, ok := assembly.GetMeeting(snap, id)
+	if !ok {
+		return codes.NotFound.Errorf("meeting %q does not exist", id)
+	}
+	body, _ := assembly.GetBody(snap, m.Body)
+	// A read, not a block: the wall clock stands in for the next block's time.
+	q := assembly.QuorumNow(snap, m, time.Now().Unix())
+	writeJSON(w, http.StatusOK, QuorumView{Height: snap.Version(), Meeting: id, State: m.State, Rule: body.Quorum, Quorum: q})
+	return nil
+}
+
+func (s *Server) chairSignature(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, ok := assembly.GetMeeting(snap, id); !ok {
+		return codes.NotFound.Errorf("meeting %q does not exist", id)
+	}
+	return s.writeRecord(w, r, snap, assembly.ChairSignatureKey(id))
+}
