@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERRORS, errorSentence } from "../src/errors";
 import { MESSAGES } from "../src/i18n";
+import { ELECTION_WORDS } from "../src/pages/elections/words";
 
 const codes: { code: number; name: string }[] = JSON.parse(readFileSync(new URL("../../testdata/tx/codes.json", import.meta.url), "utf8"));
 
@@ -36,6 +37,20 @@ describe("UI messages", () => {
     for (const k of Object.keys(ko)) {
       expect(en[k].length, k).toBeGreaterThan(0);
       expect(vars(en[k]), k).toBe(vars(ko[k]));
+    }
+  });
+});
+
+describe("election page words", () => {
+  it("exist in both languages with the same placeholders, Korean in Korean", () => {
+    const ko = ELECTION_WORDS.ko as Record<string, string>;
+    const en = ELECTION_WORDS.en as Record<string, string>;
+    expect(Object.keys(en).sort()).toEqual(Object.keys(ko).sort());
+    const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort().join();
+    for (const k of Object.keys(ko)) {
+      expect(vars(en[k]), k).toBe(vars(ko[k]));
+      if (/[A-Za-z가-힣]/.test(ko[k].replace(/\{\w+\}/g, ""))) expect(/[가-힣]/.test(ko[k]), `${k} ko`).toBe(true);
+      expect(/[가-힣]/.test(en[k]), `${k} en`).toBe(false);
     }
   });
 });
