@@ -29,12 +29,12 @@ func newRootCmd() *cobra.Command {
 	}
 	f := root.PersistentFlags()
 	f.StringVar(&flagHome, "home", defaultHome(), "pnyx home directory (node data and key files; env PNYX_HOME)")
-	f.StringVar(&flagAPI, "api", "http://"+launch.DefaultAPIAddr, "URL of a pnyx node's API")
+	f.StringVar(&flagAPI, "api", defaultAPI(), "URL of a pnyx node's API (env PNYX_API)")
 	f.StringVar(&flagKey, "key", launch.AdminKeyName, "name of the signing key in HOME/keys")
 
 	root.AddCommand(
 		// A node on this machine.
-		newInitCmd(), newStartCmd(), newTestnetCmd(), newReindexCmd(), newPeersCmd(),
+		newInitCmd(), newStartCmd(), newTestnetCmd(), newNetworkCmd(), newReindexCmd(), newPeersCmd(),
 		// Clients of a node's API (--api), signing with --key.
 		newKeysCmd(), newStatusCmd(), newTxCmd(),
 		newChapterCmd(), newRoleCmd(), newMemberCmd(), newTokenCmd(),
@@ -61,7 +61,7 @@ func newElectionCmd() *cobra.Command {
 	cmd.AddCommand(
 		electionCreateCmd(), electionShowCmd(), electionCancelCmd(), electionConcludeCmd(),
 		electionTrusteeCmd(), electionIssuerCmd(),
-		electionRequestCmd(), electionVoteCmd(), electionTrackCmd(),
+		electionRequestCmd(), electionCredentialsCmd(), electionVoteCmd(), electionTrackCmd(),
 		electionRecordCmd(), electionSimulateCmd(),
 	)
 	return cmd
@@ -74,8 +74,18 @@ func newVerifyCmd() *cobra.Command {
 		Use:   "verify",
 		Short: "Verify proofs and records offline, without trusting the node that served them",
 	}
-	cmd.AddCommand(newVerifyProofCmd(), newVerifyRecordCmd(), newVerifyElectionCmd(), newVerifyKPICmd())
+	cmd.AddCommand(newVerifyProofCmd(), newVerifyRecordCmd(), newVerifyElectionCmd(), newVerifyOpeningCmd(), newVerifyKPICmd())
 	return cmd
+}
+
+// defaultAPI is the node the client commands talk to: PNYX_API if set, so
+// a shell (or the README's walkthrough, run by its test) can point every
+// command at one node without repeating --api; else the local node.
+func defaultAPI() string {
+	if a := os.Getenv("PNYX_API"); a != "" {
+		return a
+	}
+	return "http://" + launch.DefaultAPIAddr
 }
 
 func main() {

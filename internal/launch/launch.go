@@ -365,3 +365,35 @@ func (r *Running) APIRefused() int64 { return r.limit.Refused() }
 
 // Quiet is a node.Options that keeps CometBFT's logs out of the way.
 func Quiet() node.Options { return node.Options{LogLevel: "none", LogWriter: io.Discard} }
+
+// NetworkOptions shape the homes of a multi-host network.
+type NetworkOptions struct {
+	node.NetworkOptions
+	Genesis func(*modules.Genesis)
+}
+
+// Network writes one home per host (node.Network) sharing a genesis whose
+// HQ administrator key it makes and stores in every home's keys, so the
+// CLI works against any node. It returns the homes in host order and the
+// key.
+func Network(out string, hosts []node.Host, opts NetworkOptions) ([]string, ed25519.PrivateKey, error) {
+	_, admin, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	appState, err := genesisFor(admin, opts.Genesis)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.NetworkOptions.AppState = appState
+	homes, err := node.Network(out, hosts, opts.NetworkOptions)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, h := range homes {
+		if err := keys.Save(h, AdminKeyName, admin); err != nil {
+			return nil, nil, err
+		}
+	}
+	return homes, admin, nil
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/internal/netdrill"
+	"github.com/pnyx-party/pnyx/internal/node"
+)
+
+// newNetworkCmd: the homes of a multi-host network, and the fault drills
+// and measurements over Linux network namespaces.
+func newNetworkCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "network", Short: "Write a multi-host network's homes; run fault drills and measurements on namespaced hosts"}
+	cmd.AddCommand(newNetworkInitCmd(), newNetworkDrillCmd(), newNetworkBenchCmd())
+	return cmd
+}
+
+func newNetworkInitCmd() *cobra.Command {
+	var chainID, outDir string
+	c := &cobra.Command{
+		Use:   "init HOSTS_FILE",
+		Short: "Write one home per host of HOSTS_FILE (validators and sentries) sharing one genesis and peer lists",
+		Long: `Write one home per host listed in HOSTS_FILE under --out/NAME, with one genesis
+naming the validators, persistent peers by role (a validator behind sentries
+peers only with them) and peer filtering on. HOSTS_FILE has one host a line:
+
+  # name      role       address           options
+  hq          validator  10.10.0.1
+  seoul       validator  10.10.0.2:26656   power=10
+  seoul-s1    sentry     10.10.1.2         fronts=seoul
+
+Copy each home to its host and run ` + "`pnyx start --home HOME --p2p-addr tcp://ADDRESS`" + `.
+This makes every key on one machine, which suits rehearsals; for the party's
+network each operator makes their own keys (docs/operations.md).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			hosts, err := node.ParseHosts(f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			homes, admin, err := launch.Network(outDir, hosts, launch.NetworkOptions{NetworkOptions: node.NetworkOptions{ChainID: chainID}})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "wrote %d homes; HQ admin key %s (in each home's keys/admin.json)\n", len(homes), hex.EncodeToString(admin.Public().(ed25519.PublicKey)))
+			for i, h := range homes {
+				fmt.Fprintf(out, "  %-9s %-12s pnyx start --home %s --p2p-addr tcp://%s:%d\n", hosts[i].Role, hosts[i].Name, h, hosts[i].IP, portOr(hosts[i].Port))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&chainID, "chain-id", "pnyx-1", "chain ID")
+	c.Flags().StringVar(&outDir, "out", "./network", "directory for the homes")
+	return c
+}
+
+func portOr(p int) int {
+	if p == 0 {
+		return node.DefaultNetworkP2PPort
+	}
+	return p
+}
+
+// selfArgv runs this pnyx binary's `start` as a drill's node.
+func selfArgv() (func(home, api, p2p string) ([]string, []string), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return func(home, api, p2p string) ([]string, []string) {
+		return []string{exe, "start", "--home", home, "--api-addr", api, "--p2p-addr", p2p}, nil
+	}, nil
+}
+
+func drillDir(keep string) (string, func(), error) {
+	if keep != "" {
+		return keep, func() {}, os.MkdirAll(keep, 0o700)
+	}
+	dir, err := os.MkdirTemp("", "pnyx-drill-")
+	return dir, func() { os.RemoveAll(dir) }, err
+}
+
+func newNetworkDrillCmd() *cobra.Command {
+	var keep string
+	c := &cobra.Command{
+		Use:   "drill",
+		Short: "Run the fault drills on 4 validators and a sentry in Linux network namespaces (root, iproute2)",
+		Long: `Build hosts as Linux network namespaces joined by veth links (root and
+iproute2 needed), run 4 validators and a sentry as ` + "`pnyx start`" + ` processes and a
+load client, and drill: kill -9 a validator, cut one host's link, cut two
+(the chain halts) and heal, a slow lossy link, one validator down for good,
+kill and restart every node. Each drill prints
+  drill=NAME acknowledged=N lost=0 divergent_heights=0 heights=H recover_ms=T tx_per_s=R
+and the command fails if any drill lost a tx or diverged.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if why := netdrill.Available(); why != "" {
+				return errors.New("network drill: " + why)
+			}
+			argv, err := selfArgv()
+			if err != nil {
+				return err
+			}
+			dir, cleanup, err := drillDir(keep)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			ctx, cancel := context.WithTimeout(cmd.Context(), 15*time.Minute)
+			defer cancel()
+			cl, err := netdrill.NewCluster(ctx, filepath.Join(dir, "homes"), netdrill.Options{Validators: 4, Sentry: true, NodeArgv: argv})
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			reports, err := cl.RunDrills(ctx, netdrill.AllDrills, cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			for _, r := range reports {
+				if !r.OK() {
+					return fmt.Errorf("drill %s failed: %s", r.Drill, r)
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&keep, "keep", "", "write the homes here and keep them (default: a temporary directory, removed)")
+	return c
+}
+
+func newNetworkBenchCmd() *cobra.Command {
+	var validators, down, workers int
+	var dur, propose, proposeDelta, vote, commit time.Duration
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure committed tx/s and commit latency with validators down, on namespaced hosts (root, iproute2)",
+		Long: `Run --validators validators as ` + "`pnyx start`" + ` processes in Linux network
+namespaces, kill -9 --down of them, and load the rest with --workers HQ
+administrators each keeping one tx in flight for --duration. The last line is
+  validators=N down=D acknowledged=… blocks=… seconds=… tx_per_s=… blocks_per_s=… p50_ms=… p99_ms=…
+The timeout flags override the homes' consensus timeouts (0: pnyx's defaults).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if why := netdrill.Available(); why != "" {
+				return errors.New("network bench: " + why)
+			}
+			if down < 0 || down >= validators {
+				return fmt.Errorf("--down %d: give fewer than --validators %d", down, validators)
+			}
+			argv, err := selfArgv()
+			if err != nil {
+				return err
+			}
+			dir, cleanup, err := drillDir("")
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Minute+dur)
+			defer cancel()
+			set := func(d *time.Duration, v time.Duration) {
+				if v > 0 {
+					*d = v
+				}
+			}
+			cl, err := netdrill.NewCluster(ctx, filepath.Join(dir, "homes"), netdrill.Options{Validators: validators, Workers: workers, NodeArgv: argv,
+				Config: func(c *node.Config) {
+					set(&c.Consensus.TimeoutPropose, propose)
+					set(&c.Consensus.TimeoutProposeDelta, proposeDelta)
+					set(&c.Consensus.TimeoutPrevote, vote)
+					set(&c.Consensus.TimeoutPrecommit, vote)
+					set(&c.Consensus.TimeoutCommit, commit)
+				}})
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			m, err := cl.Measure(ctx, down, dur)
+			if err != nil {
+				return err
+			}
+			conf, err := node.LoadConfig(cl.Homes[0])
+			if err != nil {
+				return err
+			}
+			cc := conf.Consensus
+			fmt.Fprintf(cmd.OutOrStdout(), "timeout_propose_ms=%d timeout_propose_delta_ms=%d timeout_vote_ms=%d timeout_commit_ms=%d workers=%d %s\n",
+				cc.TimeoutPropose.Milliseconds(), cc.TimeoutProposeDelta.Milliseconds(), cc.TimeoutPrevote.Milliseconds(), cc.TimeoutCommit.Milliseconds(),
+				len(cl.Admins), m)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&validators, "validators", 4, "validators")
+	f.IntVar(&down, "down", 1, "validators killed before the load")
+	f.IntVar(&workers, "workers", 16, "load workers, one tx in flight each")
+	f.DurationVar(&dur, "duration", 20*time.Second, "how long the load runs")
+	f.DurationVar(&propose, "timeout-propose", 0, "timeout_propose")
+	f.DurationVar(&proposeDelta, "timeout-propose-delta", 0, "timeout_propose_delta")
+	f.DurationVar(&vote, "timeout-vote", 0, "timeout_prevote and timeout_precommit")
+	f.DurationVar(&commit, "timeout-commit", 0, "timeout_commit")
+	return c
+}

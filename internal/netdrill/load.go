@@ -1,0 +1,158 @@
+package netdrill
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/tx"
+	"github.com/pnyx-party/pnyx/wire"
+)
+
+// Load is a running load: Workers goroutines, each an HQ administrator,
+// each creating chapters one tx at a time and waiting for the commit, on a
+// node picked in turn from those reachable.
+type Load struct {
+	c      *Cluster
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	acked map[string]int64 // tx hash (hex) -> height a node answered
+	lat   []time.Duration  // submission to acknowledged commit, per acked tx
+	tries atomic.Int64
+	fails atomic.Int64
+}
+
+// seq numbers chapters across loads so that IDs never repeat in a cluster.
+var seq atomic.Int64
+
+// StartLoad starts the workers; Stop ends them and returns what was
+// acknowledged.
+func (c *Cluster) StartLoad(ctx context.Context) *Load {
+	ctx, cancel := context.WithCancel(ctx)
+	l := &Load{c: c, cancel: cancel, acked: map[string]int64{}}
+	for w, key := range c.Admins {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			l.work(ctx, w, key)
+		}()
+	}
+	return l
+}
+
+// Stop ends the load, waiting for requests in flight, and returns the
+// acknowledged txs (hash -> height).
+func (l *Load) Stop() map[string]int64 {
+	l.cancel()
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.acked
+}
+
+// Latencies are the acknowledged txs' times from submission to the
+// answer that they committed, sorted. Call after Stop.
+func (l *Load) Latencies() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := slices.Clone(l.lat)
+	slices.Sort(out)
+	return out
+}
+
+// Acked is how many txs were acknowledged so far.
+func (l *Load) Acked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.acked)
+}
+
+func (l *Load) work(ctx context.Context, w int, key ed25519.PrivateKey) {
+	pub := hex.EncodeToString(key.Public().(ed25519.PublicKey))
+	var nonce uint64
+	known := false
+	turn := w
+	for ctx.Err() == nil {
+		nodes := l.c.Reachable()
+		if len(nodes) == 0 {
+			sleep(ctx, 200*time.Millisecond)
+			continue
+		}
+		turn++
+		i := nodes[turn%len(nodes)]
+		if !known {
+			var a wire.Account
+			if err := l.c.getJSON(ctx, i, "/v1/accounts/"+pub, &a); err != nil {
+				sleep(ctx, 200*time.Millisecond)
+				continue
+			}
+			nonce, known = a.NextNonce, true
+		}
+		id := fmt.Sprintf("d%d-%d", w, seq.Add(1))
+		env := &tx.Envelope{ChainID: l.c.ChainID, Type: org.TypeCreateChapter, Nonce: nonce}
+		if err := env.SetBody(org.CreateChapterBody{ID: id, Name: "drill " + id, Parent: "hq"}); err != nil {
+			panic(err) // a fixed struct always encodes
+		}
+		env.Sign(key)
+		raw := env.Encode()
+		l.tries.Add(1)
+		t0 := time.Now()
+		res, err := l.submit(ctx, i, raw)
+		if err != nil || res.Code != 0 || res.Stage != "commit" {
+			// Unknown or refused: the tx may still commit somewhere, so
+			// ask for the nonce again rather than guess.
+			l.fails.Add(1)
+			known = false
+			sleep(ctx, 100*time.Millisecond)
+			continue
+		}
+		h := sha256.Sum256(raw)
+		l.mu.Lock()
+		l.acked[hex.EncodeToString(h[:])] = res.Height
+		l.lat = append(l.lat, time.Since(t0))
+		l.mu.Unlock()
+		nonce++
+	}
+}
+
+func (l *Load) submit(ctx context.Context, i int, raw []byte) (wire.TxResult, error) {
+	var res wire.TxResult
+	req, err := http.NewRequestWithContext(ctx, "POST", l.c.APIURL(i)+"/v1/txs?wait=1", bytes.NewReader(raw))
+	if err != nil {
+		return res, err
+	}
+	req.Header.Set("Content-Type", wire.RawTxType)
+	resp, err := l.c.client.Do(req)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return res, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return res, &httpError{status: resp.StatusCode, body: string(b)}
+	}
+	return res, json.Unmarshal(b, &res)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
