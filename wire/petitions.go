@@ -30,6 +30,9 @@ type Comment struct {
 	CreatedAt int64  `json:"created_at"`
 	EditedAt  int64  `json:"edited_at,omitempty"`
 	Ref       Ref    `json:"ref"`
+	// Snippet (search results only): an HTML-escaped excerpt with the
+	// matched words in <mark>…</mark>.
+	Snippet string `json:"snippet,omitempty"`
 }
 
 // Petition is a petition as the index serves it, in its effective state at
@@ -54,6 +57,9 @@ type Petition struct {
 	AnsweredLate bool   `json:"answered_late,omitempty"`
 	CreatedAt    int64  `json:"created_at"`
 	Ref          Ref    `json:"ref"`
+	// Snippet (search results only): an HTML-escaped excerpt of title,
+	// body and answer with the matched words in <mark>…</mark>.
+	Snippet string `json:"snippet,omitempty"`
 }
 
 // Version is one version of a comment's text.
@@ -93,6 +99,9 @@ type SearchResult struct {
 	PetitionsNext string     `json:"petitions_next,omitempty"`
 	Comments      []Comment  `json:"comments,omitempty"`
 	CommentsNext  string     `json:"comments_next,omitempty"`
+	// DidYouMean is a corrected query from the index's own words when this
+	// one found nothing (a one-letter typo).
+	DidYouMean string `json:"did_you_mean,omitempty"`
 }
 
 // PetitionView answers GET /v1/petitions/{id}. Chain is the on-chain record

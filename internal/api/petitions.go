@@ -120,6 +120,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if len(out.Petitions) == 0 && len(out.Comments) == 0 && q.Cursor == "" && q.Text != "" {
+		out.DidYouMean = x.Suggest(q.Text)
+	}
 	if out.Petitions == nil && kind != "comments" {
 		out.Petitions = []index.Petition{}
 	}

@@ -45,9 +45,11 @@ import (
 	"github.com/pnyx-party/pnyx/tx"
 )
 
-// SchemaVersion changes when the tables change; an index of another version
-// is rebuilt.
-const SchemaVersion = "1"
+// SchemaVersion changes when the tables or the tokens change; an index of
+// another version is emptied at Open and rebuilt from block 1 by Follow.
+// 2: the Korean analyzer of issue 16 (stems, numbers inside words, bigrams
+// across spaces).
+const SchemaVersion = "2"
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -120,7 +122,14 @@ func (x *Index) init() error {
 		return err
 	}
 	if v != SchemaVersion {
-		return fmt.Errorf("index schema %s, this pnyx needs %s: delete the file and run pnyx reindex", v, SchemaVersion)
+		// The index is derived: drop what an older pnyx built and start
+		// again from block 1.
+		for _, t := range []string{"comment_fts", "petition_fts", "comment_versions", "comments", "petitions", "meta"} {
+			if _, err := x.db.Exec(`DROP TABLE IF EXISTS ` + t); err != nil {
+				return fmt.Errorf("index schema %s, this pnyx needs %s: %w (delete the file and run pnyx reindex)", v, SchemaVersion, err)
+			}
+		}
+		return x.init()
 	}
 	var h, t string
 	x.db.QueryRow(`SELECT v FROM meta WHERE k='height'`).Scan(&h)

@@ -170,7 +170,16 @@ func petitionIDs(t *testing.T, x *index.Index, q index.Query) []string {
 
 func TestTokensSplitHangulIntoBigrams(t *testing.T) {
 	got := index.Tokens("당원들의 Youth-Policy 2026년, 청년!")
-	want := []string{"당원", "원들", "들의", "youth", "policy", "2026", "년", "청년"}
+	// Numbers stay inside their Korean word, and are also tokens alone
+	// after the text's bigrams.
+	want := []string{"당원", "원들", "들의", "youth", "policy", "2026년", "청년", "2026"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Tokens = %q, want %q", got, want)
+	}
+	// Bigrams cross a space or a middle dot between Korean words; a
+	// one-syllable stem (법은 -> 법, 받았다 -> 받) follows the text's bigrams.
+	got = index.Tokens("언론·출판 이 법은 받았다")
+	want = []string{"언론", "론출", "출판", "판이", "이", "이법", "법은", "은받", "받았", "았다", "법", "받"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Tokens = %q, want %q", got, want)
 	}

@@ -91,14 +91,19 @@ func (q *Query) normalize() error {
 // ftsExpr builds the FTS5 expression for the text and the tag filters; ""
 // when neither constrains anything. ok is false when the text has words but
 // no searchable token (so nothing can match).
-func (q *Query) ftsExpr(comments bool) (expr string, ok bool) {
+func (q *Query) ftsExpr(comments bool) (expr string, p parsed, ok bool, err error) {
 	var parts []string
+	var neg string
 	if strings.TrimSpace(q.Text) != "" {
-		m := matchQuery(q.Text)
-		if m == "" {
-			return "", false
+		p = parseQuery(q.Text)
+		var pos string
+		pos, neg = p.textExpr()
+		if pos == "" && neg == "" {
+			return "", p, false, nil
 		}
-		parts = append(parts, m)
+		if pos != "" {
+			parts = append(parts, pos)
+		}
 	}
 	addTag := func(prefix, v string) {
 		if v != "" {
@@ -112,7 +117,13 @@ func (q *Query) ftsExpr(comments bool) (expr string, ok bool) {
 	if comments {
 		addTag("st", q.Stance)
 	}
-	return strings.Join(parts, " AND "), true
+	if neg != "" {
+		if len(parts) == 0 {
+			return "", p, false, badQuery("a query of only excluded words (-word) needs a word to find or a filter")
+		}
+		return "(" + strings.Join(parts, " AND ") + ") NOT " + neg, p, true, nil
+	}
+	return strings.Join(parts, " AND "), p, true, nil
 }
 
 // ridRange turns the date range into a row-ID range (rows are in commit
@@ -187,9 +198,9 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 	if err := q.normalize(); err != nil {
 		return nil, "", err
 	}
-	expr, ok := q.ftsExpr(true)
-	if !ok {
-		return []Comment{}, "", nil
+	expr, p, ok, err := q.ftsExpr(true)
+	if err != nil || !ok {
+		return []Comment{}, "", err
 	}
 	lo, hi, err := x.ridRange("comments", q.From, q.To)
 	if err != nil {
@@ -201,7 +212,7 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 	}
 	hi = min(hi, before-1)
 	if q.Sort == "relevance" {
-		return x.rankedComments(expr, lo, hi, q, offset)
+		return x.rankedComments(expr, lo, hi, q, offset, &p)
 	}
 	limit := q.Limit
 	var rows *sql.Rows
@@ -222,6 +233,7 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		c.Snippet = snippet(c.Body, &p)
 		out, last = append(out, c), rid
 	}
 	if err := rows.Err(); err != nil {
@@ -237,7 +249,7 @@ func (x *Index) SearchComments(q Query) ([]Comment, string, error) {
 // rankedComments ranks the newest RelevanceWindow matches by BM25 (see
 // rankBM25) and returns the page at offset. Only row IDs and bodies are read
 // for the ranking; the page's rows are read afterwards.
-func (x *Index) rankedComments(expr string, lo, hi int64, q Query, offset int) ([]Comment, string, error) {
+func (x *Index) rankedComments(expr string, lo, hi int64, q Query, offset int, p *parsed) ([]Comment, string, error) {
 	rows, err := x.db.Query(`SELECT c.rid, c.body FROM comment_fts f JOIN comments c ON c.rid = f.rowid
 		WHERE comment_fts MATCH ? AND f.rowid BETWEEN ? AND ? ORDER BY f.rowid DESC LIMIT ?`, expr, lo, hi, RelevanceWindow)
 	if err != nil {
@@ -258,7 +270,7 @@ func (x *Index) rankedComments(expr string, lo, hi int64, q Query, offset int) (
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	order := rankBM25(bodies, q.Text)
+	order := rankBM25(bodies, p.tokens())
 	if offset >= len(order) {
 		return []Comment{}, "", nil
 	}
@@ -269,6 +281,7 @@ func (x *Index) rankedComments(expr string, lo, hi int64, q Query, offset int) (
 		if err != nil {
 			return nil, "", err
 		}
+		c.Snippet = snippet(c.Body, p)
 		out = append(out, c)
 	}
 	next := ""
@@ -324,9 +337,9 @@ func (x *Index) SearchPetitions(q Query) ([]Petition, string, error) {
 	if q.Stance != "" {
 		return nil, "", badQuery("stance filters comments, not petitions")
 	}
-	expr, ok := q.ftsExpr(false)
-	if !ok {
-		return []Petition{}, "", nil
+	expr, p, ok, err := q.ftsExpr(false)
+	if err != nil || !ok {
+		return []Petition{}, "", err
 	}
 	lo, hi, err := x.ridRange("petitions", q.From, q.To)
 	if err != nil {
@@ -360,11 +373,12 @@ func (x *Index) SearchPetitions(q Query) ([]Petition, string, error) {
 	out := []Petition{}
 	var last int64
 	for rows.Next() {
-		rid, p, err := x.scanPetition(rows, now)
+		rid, pt, err := x.scanPetition(rows, now)
 		if err != nil {
 			return nil, "", err
 		}
-		out, last = append(out, p), rid
+		pt.Snippet = snippet(strings.Join([]string{pt.Title, pt.Body, pt.Answer}, "\n"), &p)
+		out, last = append(out, pt), rid
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", err

@@ -4,9 +4,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // rankBM25 returns the order (indices into bodies, which come newest first)
@@ -17,9 +14,9 @@ import (
 // which for a common word means reading its entire doclist: ~160 ms at a
 // million comments.) Ties keep the newest first. Floats are fine here: the
 // index is outside consensus.
-func rankBM25(bodies []string, query string) []int {
+func rankBM25(bodies []string, query []string) []int {
 	terms := map[string]int{} // term -> slot
-	for _, t := range Tokens(query) {
+	for _, t := range query {
 		t = stemLite(t)
 		if _, ok := terms[t]; !ok {
 			terms[t] = len(terms)
@@ -33,7 +30,7 @@ func rankBM25(bodies []string, query string) []int {
 	total := 0
 	for i, body := range bodies {
 		row := tf[i*nt : (i+1)*nt]
-		eachToken(body, func(tok string) {
+		analyze(body, func(tok string) {
 			lens[i]++
 			if slot, ok := terms[stemLite(tok)]; ok {
 				if row[slot] == 0 {
@@ -66,48 +63,6 @@ func rankBM25(bodies []string, query string) []int {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return score[order[a]] > score[order[b]] })
 	return order
-}
-
-// eachToken calls fn with the tokens of s, the same as Tokens, without
-// allocating for Hangul bigrams (they are substrings of s).
-func eachToken(s string, fn func(string)) {
-	if !norm.NFC.IsNormalString(s) {
-		s = norm.NFC.String(s)
-	}
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		c := classOf(r)
-		if c == sep {
-			i += n
-			continue
-		}
-		// The run [i, j) of one class, and the start of its second rune.
-		j, second := i+n, -1
-		for j < len(s) {
-			r2, n2 := utf8.DecodeRuneInString(s[j:])
-			if classOf(r2) != c {
-				break
-			}
-			if second < 0 {
-				second = j
-			}
-			j += n2
-		}
-		if c == word {
-			fn(strings.ToLower(s[i:j]))
-		} else if second < 0 {
-			fn(s[i:j])
-		} else {
-			// Overlapping bigrams: each rune with the next.
-			a := i
-			for b := second; b < j; {
-				_, nb := utf8.DecodeRuneInString(s[b:])
-				fn(s[a : b+nb])
-				a, b = b, b+nb
-			}
-		}
-		i = j
-	}
 }
 
 // stemLite folds common English plural endings (policies → policy, taxes →

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"slices"
 	"testing"
 )
 
@@ -12,18 +11,8 @@ func TestRankBM25PrefersDenserMatches(t *testing.T) {
 		"policy only",
 		"관계없는 댓글",
 	}
-	order := rankBM25(bodies, "청년 policy")
+	order := rankBM25(bodies, parseQuery("청년 policy").tokens())
 	if order[0] != 1 || order[3] != 3 {
 		t.Fatalf("order %v", order)
-	}
-}
-
-func TestEachTokenMatchesTokens(t *testing.T) {
-	for _, s := range []string{"당원들의 Youth-Policy 2026년, 청년!", "a 가 bc 나다 ÉTÉ 東京タワー", "\u1103\u1161\u11BC\u110B\u116F\u11AB", ""} {
-		var got []string
-		eachToken(s, func(t string) { got = append(got, t) })
-		if want := Tokens(s); !slices.Equal(got, want) {
-			t.Errorf("%q: eachToken %q, Tokens %q", s, got, want)
-		}
 	}
 }
