@@ -59,6 +59,12 @@ type Options struct {
 	// after every block and halts the node if one breaks. A debugging aid:
 	// it walks all balances.
 	CheckInvariants bool
+	// MaxPendingPerSigner caps one signer's txs waiting in the mempool
+	// (0: DefaultMaxPendingPerSigner; negative: no cap). See fairness.go.
+	MaxPendingPerSigner int
+	// SignerBytesPerBlock caps the bytes of one signer's txs in a block this
+	// node proposes (0: DefaultSignerBytesPerBlock; negative: no cap).
+	SignerBytesPerBlock int
 }
 
 // App is the ABCI application.
@@ -97,6 +103,9 @@ type App struct {
 	// checkNonces holds the next nonce per signer including txs accepted
 	// into the mempool since the last commit.
 	checkNonces map[string]uint64
+	// checkPending counts each signer's txs admitted since the last commit
+	// (after the recheck: the txs they have waiting), for admitBudget.
+	checkPending map[string]int
 
 	// verifiedMu guards verified on its own, so Preverify never waits for a
 	// block to finish executing.
@@ -128,7 +137,7 @@ const (
 // parameters when the store already holds a chain. It panics if two modules
 // declare the same tx type.
 func New(st *store.Store, prog module.Program, opts Options) *App {
-	a := &App{store: st, opts: opts, prog: prog, checkNonces: map[string]uint64{}, verified: map[[32]byte]struct{}{}}
+	a := &App{store: st, opts: opts, prog: prog, checkNonces: map[string]uint64{}, checkPending: map[string]int{}, verified: map[[32]byte]struct{}{}}
 	a.specs = prog.Specs()
 	a.routes = map[string]route{}
 	for i, sp := range a.specs {
@@ -168,6 +177,7 @@ func (a *App) refreshCheckState() {
 	a.checkState = snap
 	a.checkHeight, a.checkTime = a.lastBlock, a.lastTime
 	a.checkNonces = map[string]uint64{}
+	a.checkPending = map[string]int{}
 }
 
 // Program returns the program the app runs.
@@ -252,6 +262,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	}
 	env, hash, err := a.authenticate(kv, req.Tx, true)
 	if err == nil {
+		err = a.admitBudget(env)
+	}
+	if err == nil && !a.lightRecheck(req, env) {
 		err = a.execute(kv, env, true, a.checkHeight+1, a.checkTime, nil)
 	}
 	if err != nil {
@@ -259,6 +272,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	}
 	if !a.anonymous(env.Type) {
 		a.checkNonces[string(env.Signer)] = env.Nonce + 1
+		a.checkPending[string(env.Signer)]++
 		a.rememberVerified(hash)
 	}
 	return &abci.ResponseCheckTx{Code: 0, GasWanted: 1}, nil

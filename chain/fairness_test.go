@@ -1,0 +1,146 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/token"
+)
+
+// Issue 12 finding 5: one member pushed 84,500 comments into the mempool in
+// 31 s. CheckTx now admits at most MaxPendingPerSigner txs of one signer
+// between two commits (before, the fourth tx below was admitted).
+func TestOneSignerCannotFillTheMempool(t *testing.T) {
+	h := newHarness(t)
+	flood, other := key("flooder"), key("bystander")
+	for _, k := range []string{"flooder", "bystander"} {
+		h.do(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(key(k)), Chapter: "hq", Class: members.General}}})
+	}
+	h.app.opts.MaxPendingPerSigner = 3
+	var admitted [][]byte
+	for i := 0; i < 3; i++ {
+		raw := h.sign(flood, token.TypeBurn, token.BurnBody{Amount: 1})
+		if ct := h.check(raw); ct.Code != 0 {
+			t.Fatalf("tx %d within the budget refused: %d %s", i, ct.Code, ct.Log)
+		}
+		h.nonces[pubHex(flood)]++
+		admitted = append(admitted, raw)
+	}
+	ct := h.check(h.sign(flood, token.TypeBurn, token.BurnBody{Amount: 1}))
+	if codes.Code(ct.Code) != codes.Unavailable {
+		t.Fatalf("fourth waiting tx of one signer: code %d %s, want %d (unavailable)", ct.Code, ct.Log, codes.Unavailable)
+	}
+	t.Logf("refusal: %s", ct.Log)
+	// Another member is not affected.
+	if ct := h.check(h.sign(other, token.TypeBurn, token.BurnBody{Amount: 1})); ct.Code != 0 {
+		t.Fatalf("another signer refused: %d %s", ct.Code, ct.Log)
+	}
+	// The refused tx left no trace: once a block carries the three, the
+	// same nonce is admitted.
+	for _, r := range h.block(admitted...) {
+		if r.Code != 0 {
+			t.Fatalf("block: %d %s", r.Code, r.Log)
+		}
+	}
+	if ct := h.check(h.sign(flood, token.TypeBurn, token.BurnBody{Amount: 1})); ct.Code != 0 {
+		t.Fatalf("after the block the budget is free again: %d %s", ct.Code, ct.Log)
+	}
+}
+
+func bigApproval(h *harness, tag string, n int) []byte {
+	var b members.ApproveBody
+	for i := 0; i < n; i++ {
+		b.Entries = append(b.Entries, members.ApproveEntry{PublicKey: pubHex(key(fmt.Sprintf("%s-%d", tag, i))), Chapter: "hq", Class: members.General})
+	}
+	raw := h.sign(h.admin, members.TypeApprove, b)
+	h.nonces[pubHex(h.admin)]++
+	return raw
+}
+
+// Issue 17: a bulk import took whole blocks (other members' txs waited
+// ~23 s). A proposal carries at most SignerBytesPerBlock of one signer's
+// txs, as a prefix in nonce order, and everyone else's txs still fit.
+func TestProposalLeavesRoomForOthers(t *testing.T) {
+	h := newHarness(t)
+	m1, m2 := key("member-1"), key("member-2")
+	for _, k := range []string{"member-1", "member-2"} {
+		h.do(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(key(k)), Chapter: "hq", Class: members.General}}})
+	}
+	var bulk [][]byte
+	for i := 0; i < 5; i++ {
+		bulk = append(bulk, bigApproval(h, fmt.Sprintf("bulk%d", i), 100))
+	}
+	b1 := h.sign(m1, token.TypeBurn, token.BurnBody{Amount: 1})
+	b2 := h.sign(m2, token.TypeBurn, token.BurnBody{Amount: 1})
+	mempool := [][]byte{bulk[0], bulk[1], bulk[2], b1, bulk[3], bulk[4], b2}
+	h.app.opts.SignerBytesPerBlock = 2*len(bulk[0]) + 10
+	resp, err := h.app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: mempool, MaxTxBytes: 1 << 22})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]byte{bulk[0], bulk[1], b1, b2}
+	if len(resp.Txs) != len(want) {
+		t.Fatalf("proposal carries %d txs, want %d (two bulk, both members')", len(resp.Txs), len(want))
+	}
+	for i := range want {
+		if string(resp.Txs[i]) != string(want[i]) {
+			t.Fatalf("proposal tx %d is not the expected one", i)
+		}
+	}
+	// The proposal executes: nothing in it fails on a nonce.
+	for i, r := range h.block(resp.Txs...) {
+		if r.Code != 0 {
+			t.Fatalf("proposal tx %d: %d %s", i, r.Code, r.Log)
+		}
+	}
+	// A single tx larger than the budget still goes, alone.
+	h.app.opts.SignerBytesPerBlock = 10
+	resp, _ = h.app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{bulk[2], bulk[3]}, MaxTxBytes: 1 << 22})
+	if len(resp.Txs) != 1 {
+		t.Fatalf("over-budget signer got %d txs, want its first one", len(resp.Txs))
+	}
+}
+
+// Re-checking a waiting 500-entry batch after every block re-ran all its
+// entries; a large signed tx is now only re-authenticated (the handler is
+// not called), a small one is checked in full as before. The nonce is still
+// checked, so the recheck drops a batch once a block carried it.
+func TestRecheckOfABatchIsLight(t *testing.T) {
+	h := newHarness(t)
+	calls := 0
+	r := h.app.routes[members.TypeApprove]
+	inner := r.Handler
+	r.Handler = func(ctx *module.Context, body []byte) error { calls++; return inner(ctx, body) }
+	h.app.routes[members.TypeApprove] = r
+	recheck := func(raw []byte) *abci.ResponseCheckTx {
+		ct, err := h.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_Recheck})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ct
+	}
+	batch := bigApproval(h, "batch", 100)
+	if ct := h.check(batch); ct.Code != 0 || calls != 1 {
+		t.Fatalf("first check: %d %s, handler calls %d", ct.Code, ct.Log, calls)
+	}
+	h.app.refreshCheckState() // as after a commit of another block
+	if ct := recheck(batch); ct.Code != 0 || calls != 1 {
+		t.Fatalf("recheck of a batch: %d %s, handler calls %d (want no new call)", ct.Code, ct.Log, calls)
+	}
+	small := h.sign(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(key("one")), Chapter: "hq", Class: members.General}}})
+	if ct := recheck(small); ct.Code != 0 || calls != 2 {
+		t.Fatalf("recheck of a small tx: %d %s, handler calls %d (want a full check)", ct.Code, ct.Log, calls)
+	}
+	if res := h.block(batch, small); res[0].Code != 0 || res[1].Code != 0 {
+		t.Fatalf("block: %+v", res)
+	}
+	if ct := recheck(batch); codes.Code(ct.Code) != codes.BadNonce {
+		t.Fatalf("recheck of a batch a block carried: %d %s, want bad nonce", ct.Code, ct.Log)
+	}
+}
