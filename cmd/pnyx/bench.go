@@ -207,5 +207,7 @@ Progress goes to stderr. The last line is the summary:
 	cmd.Flags().IntVar(&o.Facts, "facts", 0, "facts to post (default: one per member)")
 	cmd.Flags().IntVar(&o.Reads, "reads", 1000, "scorecards to read")
 	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the temporary home and print where it is")
+	cmd.Flags().StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the fact blocks to this file")
+	cmd.Flags().StringVar(&o.Store, "store", "", "store options nodes=N,blockcache=MB,fastindex=on|off (default: the node's)")
 	return cmd
 }

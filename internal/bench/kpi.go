@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -30,6 +31,10 @@ type KPIOptions struct {
 	Facts   int  // facts to post (default: one per member)
 	Reads   int  // scorecards to read
 	Keep    bool // keep the temporary home
+	// CPUProfile, if set, receives a CPU profile of the fact blocks.
+	CPUProfile string
+	// Store tunes the store (store.ParseOptions); empty: its defaults.
+	Store string
 }
 
 // kpiChain drives a chain.App block by block, without consensus: the
@@ -115,7 +120,11 @@ func KPI(ctx context.Context, out, progress io.Writer, o KPIOptions) error {
 	} else {
 		defer os.RemoveAll(home)
 	}
-	st, err := store.Open(home)
+	so, err := store.ParseOptions(o.Store)
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenWith(home, so)
 	if err != nil {
 		return err
 	}
@@ -291,6 +300,16 @@ func KPI(ctx context.Context, out, progress io.Writer, o KPIOptions) error {
 	}
 	factTxs = append(factTxs, confirms...)
 	var factTime time.Duration
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	for from := 0; from < len(factTxs); from += 20 {
 		d, err := c.block(factTxs[from:min(from+20, len(factTxs))]...)
 		if err != nil {
@@ -300,6 +319,9 @@ func KPI(ctx context.Context, out, progress io.Writer, o KPIOptions) error {
 		fmt.Fprintf(progress, "\rfacts: %d/%d txs (%.0f facts/s)", min(from+20, len(factTxs)), len(factTxs), float64(posted)*float64(min(from+20, len(factTxs)))/float64(len(factTxs))/factTime.Seconds())
 	}
 	fmt.Fprintln(progress)
+	if o.CPUProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	factsPerS := float64(posted) / factTime.Seconds()
 
 	// After the grace: close in one block.

@@ -23,6 +23,8 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 
 	dbm "github.com/cosmos/cosmos-db"
@@ -101,18 +103,79 @@ func (s *Store) pruneTo(version int64) int64 {
 	return to
 }
 
-// nodeCacheSize is the number of tree nodes iavl keeps in memory. 200k nodes
-// hold the hot upper levels of a tree with millions of members.
-const nodeCacheSize = 200_000
+// Options tune how the store keeps its tree; none of them changes a hash or
+// the file format, so a home opens under any of them.
+type Options struct {
+	// NodeCache is how many tree nodes iavl keeps in memory.
+	NodeCache int
+	// BlockCacheMB is LevelDB's block cache in MiB.
+	BlockCacheMB int
+	// NoFastIndex turns off iavl's fast-node index (a second copy of every
+	// latest key and value, kept to answer a Get with one LevelDB read).
+	// Every write then costs one LevelDB write fewer; a Get walks the tree
+	// instead. An index left from earlier runs goes stale and is rebuilt by
+	// iavl if the index is turned on again.
+	NoFastIndex bool
+}
 
-// Open opens (or creates) the store in dir/state.db and loads the latest
-// committed version.
-func Open(dir string) (*Store, error) {
-	db, err := dbm.NewGoLevelDBWithOpts("state", dir, levelDBOptions())
+// DefaultOptions are what Open uses. 200k nodes hold the hot upper levels
+// of a tree with millions of members; see docs/performance.md for the
+// measurements behind the other choices.
+func DefaultOptions() Options {
+	return Options{NodeCache: 200_000, BlockCacheMB: 64}
+}
+
+// ParseOptions reads "nodes=N,blockcache=MB,fastindex=on|off" (any subset,
+// the rest from DefaultOptions), for benchmarks that compare settings.
+func ParseOptions(s string) (Options, error) {
+	o := DefaultOptions()
+	if strings.TrimSpace(s) == "" {
+		return o, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return o, fmt.Errorf("store options: %q is not key=value", kv)
+		}
+		var err error
+		switch k {
+		case "nodes":
+			o.NodeCache, err = strconv.Atoi(v)
+		case "blockcache":
+			o.BlockCacheMB, err = strconv.Atoi(v)
+		case "fastindex":
+			switch v {
+			case "on":
+				o.NoFastIndex = false
+			case "off":
+				o.NoFastIndex = true
+			default:
+				err = fmt.Errorf("want on or off")
+			}
+		default:
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, fastindex)", k)
+		}
+		if err != nil {
+			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
+		}
+	}
+	if o.NodeCache < 0 || o.BlockCacheMB < 0 {
+		return o, fmt.Errorf("store options: sizes must not be negative")
+	}
+	return o, nil
+}
+
+// Open opens (or creates) the store in dir/state.db with DefaultOptions
+// and loads the latest committed version.
+func Open(dir string) (*Store, error) { return OpenWith(dir, DefaultOptions()) }
+
+// OpenWith is Open with chosen Options.
+func OpenWith(dir string, o Options) (*Store, error) {
+	db, err := dbm.NewGoLevelDBWithOpts("state", dir, levelDBOptions(o.BlockCacheMB))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
 	}
-	return load(iavldb.NewWrapper(db))
+	return load(iavldb.NewWrapper(db), o)
 }
 
 // levelDBOptions tune the LevelDB under the tree for what iavl writes:
@@ -122,32 +185,33 @@ func Open(dir string) (*Store, error) {
 //     tenth of a node's CPU under load (`pnyx bench tx`, docs/performance.md).
 //   - A 32 MiB write buffer (default 4 MiB) and 8 MiB tables (default 2 MiB)
 //     flush and compact less often for the same data.
-//   - A 64 MiB block cache (default 8 MiB) keeps more of the tree's nodes
-//     that fell out of iavl's own node cache off the disk.
+//   - A block cache (default 64 MiB; LevelDB's own default is 8 MiB) keeps
+//     more of the tree's nodes that fell out of iavl's own node cache off
+//     the disk.
 //
 // These change neither the file format nor any hash, so existing homes
 // open as before.
-func levelDBOptions() *opt.Options {
+func levelDBOptions(blockCacheMB int) *opt.Options {
 	return &opt.Options{
 		Filter:              filter.NewBloomFilter(10), // as cosmos-db's default
 		Compression:         opt.NoCompression,
 		WriteBuffer:         32 << 20,
 		CompactionTableSize: 8 << 20,
-		BlockCacheCapacity:  64 << 20,
+		BlockCacheCapacity:  blockCacheMB << 20,
 	}
 }
 
 // OpenMemory opens a store that lives in memory only, for tests and benchmarks.
 func OpenMemory() *Store {
-	s, err := load(iavldb.NewMemDB())
+	s, err := load(iavldb.NewMemDB(), DefaultOptions())
 	if err != nil {
 		panic(err) // a fresh memory DB cannot fail to load
 	}
 	return s
 }
 
-func load(db iavldb.DB) (*Store, error) {
-	tree := iavl.NewMutableTree(db, nodeCacheSize, false, iavl.NewNopLogger())
+func load(db iavldb.DB, o Options) (*Store, error) {
+	tree := iavl.NewMutableTree(db, o.NodeCache, o.NoFastIndex, iavl.NewNopLogger())
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
