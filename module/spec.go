@@ -3,6 +3,7 @@ package module
 import (
 	"crypto/ed25519"
 	"reflect"
+	"time"
 
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
 	"github.com/pnyx-party/pnyx/tx"
@@ -33,6 +34,15 @@ type Spec struct {
 	BeginBlock func(kv store.KV, height int64, txs [][]byte)
 	// EndBlock runs after a block's transactions.
 	EndBlock func(kv store.KV)
+	// Clock reports whether block time must follow the wall clock closely
+	// at block time now, because one of the module's deadlines is near. While
+	// any module says so, the chain writes the block's time into state in
+	// every block; the app hash then changes, and CometBFT makes the next
+	// block right after timeout_commit instead of idling for up to
+	// create_empty_blocks_interval, so a block's time (the previous commit's)
+	// stays within about one block of real time across the deadline. It
+	// must be deterministic and cheap: it runs in every block.
+	Clock func(kv store.Reader, now time.Time) bool
 	// Preverify checks an anonymous transaction of this module without state
 	// and without the chain's lock (the API calls it on the request's
 	// goroutine), and may remember the verdict for BeginBlock. It reports

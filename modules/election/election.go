@@ -102,6 +102,7 @@ func (m *Elections) Spec() module.Spec {
 		// Ballots are verified for the whole block first, on all cores.
 		BeginBlock: func(kv store.KV, height int64, txs [][]byte) { m.BeginBlock(kv, height, txs) },
 		EndBlock:   m.EndBlock,
+		Clock:      Clock,
 		Preverify:  m.Preverify,
 	}
 }
