@@ -91,7 +91,7 @@ func set(list string) map[string]bool {
 // heads are one-syllable nouns that end compounds (정당법, 예산안, 소득세,
 // 교육비, 선거권): a stem of three or more syllables ending in one is also
 // indexed under it.
-var heads = set(`법 안 권 세 비 료 금 값 돈 땅 빚 병 약 책 길 물 표 집 차`)
+var heads = set(`법 받 안 권 세 비 료 금 값 돈 땅 빚 병 약 책 길 물 표 집 차`)
 
 // stem returns the leading units of a Korean word that remain after its
 // particle or ending (query: with the query side's caution).
@@ -170,4 +170,23 @@ func uncontract(s string) (string, bool) {
 		}
 	}
 	return string(0xAC00 + ini*588 + med*28), true
+}
+
+// verbForms returns the forms the last syllable of a vowel-final verb stem
+// takes before endings: with a final ㄴ, ㄹ, ㅁ, ㅂ or ㅆ (늘린, 늘릴, 늘림,
+// 늘립니다, 갔다) and contracted with 어/아 (늘려, 늘렸다, 낮춰, 봐, 돼).
+func verbForms(s string) []string {
+	r := []rune(s)[0]
+	if r < 0xAC00 || r > 0xD7A3 || (r-0xAC00)%28 != 0 || s == "하" {
+		return nil
+	}
+	v := r - 0xAC00
+	ini, med := v/588, (v%588)/28
+	mk := func(m, f rune) string { return string(0xAC00 + ini*588 + m*28 + f) }
+	out := []string{mk(med, 4), mk(med, 8), mk(med, 16), mk(med, 17), mk(med, 20)}
+	c := map[rune]rune{20: 6, 13: 14, 8: 9, 18: 4, 11: 10}[med] // ㅣ->ㅕ ㅜ->ㅝ ㅗ->ㅘ ㅡ->ㅓ ㅚ->ㅙ
+	if c != 0 {
+		out = append(out, mk(c, 0), mk(c, 20))
+	}
+	return out
 }

@@ -157,7 +157,21 @@ func makeTerm(l lexeme) (term, bool) {
 		}
 		toks := bigrams(nil, st)
 		t.tokens = append(t.tokens, toks...)
-		parts = append(parts, koreanExpr(st, toks))
+		e := koreanExpr(st, toks)
+		if n := len(w.units); len(st) == n-1 && w.units[n-1].s == "다" && len(st) >= 2 {
+			// A verb or adjective typed in its dictionary form (늘리다):
+			// also its stem's contracted and attached forms (늘려, 늘렸다,
+			// 늘린, 늘릴, 늘림, 늘립니다).
+			alts := []string{e}
+			for _, v := range verbForms(st[len(st)-1].s) {
+				alt := append(append([]unit(nil), st[:len(st)-1]...), unit{s: v})
+				alts = append(alts, quote(bigrams(nil, alt)))
+			}
+			if len(alts) > 1 {
+				e = "(" + strings.Join(alts, " OR ") + ")"
+			}
+		}
+		parts = append(parts, e)
 	}
 	if len(parts) == 1 {
 		t.expr = parts[0]

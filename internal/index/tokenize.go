@@ -224,6 +224,8 @@ func extras(us []unit, fn func(string)) {
 		}
 	case len(st) >= 3 && heads[st[len(st)-1].s]:
 		fn(st[len(st)-1].s)
+	case len(st) == 2 && st[1].s == "값" && !st[0].digits:
+		fn(st[0].s) // 집값, 약값: the price of a one-syllable thing
 	}
 	for _, u := range us {
 		if u.digits {
