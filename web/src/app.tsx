@@ -7,6 +7,7 @@ import { Card } from "./pages/card";
 import { NotFound } from "./pages/notfound";
 import { PetitionDetail, PetitionList, PetitionNew } from "./pages/petitions";
 import { loadKey, type StoredKey } from "./lib/keystore";
+import { ConsoleEntry, consoleLabel, isConsolePath, useOfficial } from "./console/entry";
 
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
@@ -15,6 +16,7 @@ export function App() {
   const route = useRoute();
   const i18n = makeI18n(lang);
   const main = useRef<HTMLElement>(null);
+  const official = useOfficial(key);
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -51,12 +53,17 @@ export function App() {
       page = <PetitionNew memberKey={key} />;
       break;
     default:
+      if (isConsolePath(route.path)) {
+        page = <ConsoleEntry path={route.path} params={route.params} memberKey={key} />;
+        break;
+      }
       page = route.path.startsWith("/petitions/") ? <PetitionDetail id={decodeURIComponent(route.path.slice("/petitions/".length))} memberKey={key} /> : <NotFound />;
   }
   const nav = [
     { path: "/", label: i18n.t("navHome") },
     { path: "/petitions", label: i18n.t("navPetitions") },
     key ? { path: "/me", label: i18n.t("navCard") } : { path: "/join", label: i18n.t("navJoin") },
+    ...(official ? [{ path: "/console", label: consoleLabel(lang) }] : []),
   ];
   return (
     <I18nContext.Provider value={i18n}>

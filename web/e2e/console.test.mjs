@@ -1,0 +1,362 @@
+// The officials' console in a real browser against a real node (issue 15):
+// Debian's Chromium through playwright-core, a node started here on free
+// ports, the setup an administrator would do made with the Go CLI.
+//
+// A secretary and a chair join on their own devices (two browser
+// contexts). The secretary finds their role in the console, calls a
+// meeting, opens it, records the paper register while the quorum indicator
+// follows, tables a motion and records its decision, closes the meeting and
+// uploads the minutes; the chair opens the link on their device, reviews
+// the record and signs it there; the signature reaches the secretary's page
+// through the chain and the secretary finalizes. A page forced to offer a
+// body outside the secretary's scope gets the chain's refusal, shown as a
+// sentence. axe-core runs on every console page (no serious or critical
+// violation); screenshots at 390 and 1280 px go to web/artifacts/.
+//
+// PNYX_BIN names a built pnyx binary; otherwise the test builds one.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..", "..");
+const artifacts = join(here, "..", "artifacts");
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+const LONG = { timeout: 30_000 };
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+let tmp, bin, node, base, browser;
+const nodeLog = [];
+const who = {}; // name → { code, memberId }
+
+function cli(...args) {
+  return execFileSync(bin, ["--home", join(tmp, "home"), "--api", base, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+async function waitFor(f, what, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; node log:\n${nodeLog.join("").slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const api = async (path) => (await fetch(base + path)).json();
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "pnyx-console-e2e-"));
+  mkdirSync(artifacts, { recursive: true });
+  bin = process.env.PNYX_BIN;
+  if (!bin) {
+    bin = join(tmp, "pnyx");
+    execFileSync("go", ["build", "-o", bin, "./cmd/pnyx"], { cwd: repo, stdio: "inherit" });
+  }
+  const [apiPort, p2p] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${apiPort}`;
+  const home = join(tmp, "home");
+  execFileSync(bin, ["init", "--home", home, "--chain-id", "pnyx-console-e2e", "--p2p-addr", `tcp://127.0.0.1:${p2p}`], { stdio: "ignore" });
+  node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${apiPort}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error"], { stdio: ["ignore", "pipe", "pipe"] });
+  node.stdout.on("data", (d) => nodeLog.push(String(d)));
+  node.stderr.on("data", (d) => nodeLog.push(String(d)));
+  await waitFor(async () => (await api("/v1/status")).height > 0, "the node");
+
+  // What HQ's administrator sets up: two chapters, enrollment codes in
+  // Seoul, two committee members joining with the CLI, and a committee in
+  // each chapter (Seoul's: two members now, its chair once the chair joins).
+  cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
+  cli("chapter", "create", "busan", "--name", "부산광역시당", "--parent", "hq");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "4");
+  const codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
+  assert.equal(codes.length, 4, `enroll printed:\n${out}`);
+  ["secretary", "chair", "lee", "park"].forEach((n, i) => (who[n] = codes[i]));
+  for (const n of ["lee", "park"]) {
+    cli("keys", "new", n);
+    cli("--key", n, "member", "redeem", who[n].code);
+  }
+  cli("assembly", "body-create", "seoul-cttee", "--chapter", "seoul", "--kind", "chapter_committee", "--name", "서울시당 운영위원회");
+  cli("assembly", "body-create", "busan-cttee", "--chapter", "busan", "--kind", "chapter_committee", "--name", "부산시당 운영위원회");
+  cli("assembly", "mandate", "seoul-cttee", who.lee.memberId, "member");
+  cli("assembly", "mandate", "seoul-cttee", who.park.memberId, "member");
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (node && node.exitCode === null) {
+    node.kill("SIGTERM");
+    await new Promise((r) => { node.once("exit", r); setTimeout(r, 10_000); });
+  }
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+// axe runs through the DevTools protocol (page.evaluate), which the page's
+// CSP does not govern; nothing is injected as a script element.
+async function axe(page, name) {
+  const result = await page.evaluate(async (src) => {
+    (0, eval)(src);
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  }, axeSource);
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${name}: axe found serious or critical violations`);
+}
+
+async function shoot(page, name) {
+  for (const [w, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(artifacts, `${name}-${w}.png`), fullPage: true });
+  }
+  await page.setViewportSize(PHONE);
+}
+
+/** device opens a browser context for one person and joins them by their link. */
+async function device(name) {
+  const ctx = await browser.newContext({ viewport: PHONE, locale: "ko-KR" });
+  await ctx.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on("console", (m) => { if (m.type() === "error") page.problems.push(m.text()); });
+  page.on("pageerror", (e) => page.problems.push(String(e)));
+  await page.goto(`${base}/#/join?code=${encodeURIComponent(who[name].code)}`);
+  await page.locator("button[type=submit]").first().click();
+  await page.getByRole("heading", { name: "가입이 완료되었습니다." }).waitFor(LONG);
+  return { ctx, page };
+}
+
+const clean = async (page) => {
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], "CSP violations");
+  assert.deepEqual(page.problems.filter((p) => !/status of 4\d\d/.test(p)), [], "console errors");
+};
+
+describe("officials' console in Chromium", () => {
+  let sec, chair;
+
+  it("shows each official their roles from the chain, and the console only to officials", async () => {
+    sec = await device("secretary");
+    chair = await device("chair");
+    cli("role", "grant", who.secretary.memberId, "secretary", "seoul");
+    cli("assembly", "mandate", "seoul-cttee", who.chair.memberId, "chair");
+    const p = sec.page;
+    try {
+      await p.goto(`${base}/#/`);
+      await p.reload();
+      await p.getByRole("link", { name: "임원 콘솔" }).click();
+      await p.getByRole("heading", { level: 1, name: "임원 콘솔" }).waitFor(LONG);
+      const mine = p.getByTestId("my-roles");
+      await mine.getByText("서기 (회의·청원 답변) · 서울특별시당 및 하위 조직").waitFor(LONG);
+      assert.equal(await mine.locator("li").count(), 1);
+      assert.equal(await mine.locator("li").getAttribute("data-role"), "secretary");
+      // Every role is explained; the one held is marked.
+      assert.equal(await p.locator("dl.roles .role").count(), 9);
+      assert.equal(await p.locator("dl.roles .role.held").count(), 1);
+      await p.getByTestId("pages").getByRole("link", { name: "회의 진행 (서기)" }).waitFor();
+      await axe(p, "console home (ko)");
+      await shoot(p, "console-home");
+      // In English too.
+      await p.getByRole("button", { name: "English" }).click();
+      await p.getByRole("heading", { level: 1, name: "Officials' console" }).waitFor();
+      await p.getByText("Secretary (meetings, petition answers) · 서울특별시당 and every chapter below it").waitFor();
+      await axe(p, "console home (en)");
+      await shoot(p, "console-home-en");
+      await p.getByRole("button", { name: "한국어" }).click();
+      await p.getByRole("heading", { level: 1, name: "임원 콘솔" }).waitFor();
+
+      // The chair holds a mandate but no official role: no console in the
+      // nav, and the console says so.
+      const c = chair.page;
+      await c.goto(`${base}/#/`);
+      await c.reload();
+      await c.getByRole("link", { name: "할 일" }).first().waitFor();
+      assert.equal(await c.getByRole("link", { name: "임원 콘솔" }).count(), 0);
+      await c.goto(`${base}/#/console`);
+      await c.getByTestId("no-roles").waitFor(LONG);
+      await axe(c, "console without roles");
+    } catch (e) {
+      await p.screenshot({ path: join(artifacts, "console-failure-shell.png"), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  });
+
+  it("runs a meeting to a record finalized with the chair's signature from the chair's device", async () => {
+    const p = sec.page;
+    const c = chair.page;
+    try {
+      await p.goto(`${base}/#/console/meetings`);
+      await p.getByRole("heading", { level: 1, name: "회의 진행" }).waitFor(LONG);
+      // Only the bodies in scope are offered.
+      await p.locator("#s-body option").first().waitFor({ state: "attached", timeout: 30_000 });
+      assert.deepEqual(await p.locator("#s-body option").evaluateAll((os) => os.map((o) => o.value)), ["seoul-cttee"]);
+      await p.locator("#s-title").fill("제1차 서울시당 운영위원회");
+      await p.locator("#s-when").fill("2026-12-01T19:00");
+      await p.locator("#s-agenda").fill("2027년 예산안\n청년위원회 구성");
+      await axe(p, "meetings");
+      await shoot(p, "console-meetings");
+      await p.getByRole("button", { name: "회의 소집하기" }).click();
+      await p.getByText("회의를 소집했습니다: seoul-cttee.1").waitFor(LONG);
+      const called = (await api("/v1/assembly/meetings/seoul-cttee.1")).meeting;
+      // 19:00 KST is 10:00 UTC, whatever the browser's time zone.
+      assert.equal(called.scheduled_at, Date.UTC(2026, 11, 1, 10, 0) / 1000);
+      assert.deepEqual(called.agenda.map((a) => a.title), ["2027년 예산안", "청년위원회 구성"]);
+
+      await p.getByRole("link", { name: "제1차 서울시당 운영위원회" }).click();
+      await p.getByRole("heading", { level: 1, name: "제1차 서울시당 운영위원회" }).waitFor(LONG);
+      assert.equal(await p.getByTestId("meeting-state").textContent(), "소집됨 (개회 전)");
+      await p.getByTestId("quorum-line").filter({ hasText: "출석 0명 / 기준 3명" }).waitFor(LONG);
+      await p.getByRole("button", { name: "개회하기" }).click();
+      await p.getByTestId("meeting-state").filter({ hasText: "진행 중" }).waitFor(LONG);
+
+      // The paper register, one name at a time; the quorum follows.
+      await p.locator("#a-ids").fill("m123");
+      await p.getByRole("button", { name: "출석 기록하기" }).click();
+      await p.getByText("당원 번호는 m으로 시작하는 21자입니다: m123").waitFor();
+      await p.locator("#a-ids").fill(who.lee.memberId);
+      await p.getByRole("button", { name: "출석 기록하기" }).click();
+      await p.getByTestId("quorum-line").filter({ hasText: "출석 1명 / 기준 3명" }).waitFor(LONG);
+      assert.match(await p.getByTestId("quorum").textContent(), /정족수 미달/);
+      await p.locator("#a-ids").fill(who.park.memberId.toUpperCase().replace(/^M/, "m"));
+      await p.getByRole("button", { name: "출석 기록하기" }).click();
+      await p.getByTestId("quorum-line").filter({ hasText: "출석 2명 / 기준 3명" }).waitFor(LONG);
+      assert.match(await p.getByTestId("quorum").textContent(), /정족수 충족/);
+      // Recording the same member twice: the chain's code, as a sentence.
+      await p.locator("#a-ids").fill(who.lee.memberId);
+      await p.getByRole("button", { name: "출석 기록하기" }).click();
+      await p.getByText("이미 출석했습니다.").waitFor(LONG);
+
+      // A motion and its decision; a decision contradicting its counts is refused.
+      await p.locator("#mo-item").selectOption("1");
+      await p.locator("#mo-title").fill("2027년 예산안 승인");
+      await p.locator("#mo-text").fill("2027년 서울시당 예산안을 원안대로 승인한다.");
+      await p.getByRole("button", { name: "의안 상정하기" }).click();
+      await p.getByTestId("motion-1").waitFor(LONG);
+      await p.locator("#d-1").selectOption("adopted");
+      await p.locator("#d-1-for").fill("0");
+      await p.locator("#d-1-against").fill("2");
+      await p.getByRole("button", { name: "결정 기록하기" }).click();
+      await p.locator("[data-code='8']").waitFor(LONG);
+      assert.match(await p.locator("[data-code='8']").textContent(), /입력한 값이 올바르지 않습니다/);
+      await p.locator("#d-1-for").fill("2");
+      await p.locator("#d-1-against").fill("0");
+      await p.getByRole("button", { name: "결정 기록하기" }).click();
+      await p.getByTestId("decision-1").filter({ hasText: "가결" }).waitFor(LONG);
+      await axe(p, "runbook, open meeting");
+      await shoot(p, "console-runbook-open");
+
+      await p.getByRole("button", { name: "폐회하기" }).click();
+      await p.getByTestId("meeting-state").filter({ hasText: "폐회" }).waitFor(LONG);
+      assert.match(await p.getByTestId("quorum-at-close").textContent(), /출석 2명 \/ 기준 3명 · 정족수 충족/);
+      const minutes = "제1차 서울시당 운영위원회 회의록\n1. 2027년 예산안 승인: 가결 (찬성 2, 반대 0)\n";
+      await p.locator("#mi-text").fill(minutes);
+      await p.getByRole("button", { name: "회의록 올리기" }).click();
+      await p.getByTestId("minutes-on-chain").waitFor(LONG);
+      await p.getByTestId("chair-wait").waitFor(LONG);
+      assert.equal(await p.getByRole("button", { name: "서기로 서명하고 기록 확정하기" }).isDisabled(), true);
+      const link = await p.locator("#chair-link").inputValue();
+      assert.match(link, /#\/console\/sign\/seoul-cttee\.1$/);
+      await axe(p, "runbook, closed meeting waiting for the chair");
+      await shoot(p, "console-runbook-closed");
+
+      // The chair, on their own device, opens the link and reviews the record.
+      await c.goto(link);
+      await c.getByRole("heading", { level: 1, name: "회의 기록 서명 (의장)" }).waitFor(LONG);
+      await c.getByTestId("sign-motion-1").getByText("2027년 예산안 승인").waitFor(LONG);
+      assert.match(await c.getByTestId("sign-motion-1").textContent(), /가결 · 찬성 2 · 반대 0 · 기권 0/);
+      assert.equal(await c.getByTestId("sign-present").textContent(), "2명");
+      await c.getByRole("button", { name: "회의록 보기" }).click();
+      assert.equal(await c.getByTestId("minutes-text").textContent(), minutes);
+      const record = await api("/v1/assembly/meetings/seoul-cttee.1");
+      assert.equal(await c.getByTestId("sign-hash").textContent(), record.record_hash, "the chair's page computes the node's record hash");
+      assert.match(await c.getByTestId("hash-check").textContent(), /같습니다/);
+      await axe(c, "chair's signing page");
+      await shoot(c, "console-chair-sign");
+      await c.getByRole("button", { name: "이 기록에 의장으로 서명하기" }).click();
+      await c.getByTestId("signed").waitFor(LONG);
+      const onChain = await api("/v1/assembly/meetings/seoul-cttee.1/chair-signature");
+      assert.equal(onChain.record.chair, who.chair.memberId);
+      assert.equal(onChain.record.hash, record.record_hash);
+
+      // The signature reaches the secretary's page through the chain.
+      await p.getByTestId("chair-signed").waitFor(LONG);
+      await p.getByRole("button", { name: "서기로 서명하고 기록 확정하기" }).click();
+      await p.getByTestId("finalized").waitFor(LONG);
+      const final = (await api("/v1/assembly/meetings/seoul-cttee.1")).meeting;
+      assert.equal(final.state, "finalized");
+      assert.equal(final.finalization.chair, who.chair.memberId);
+      assert.equal(final.finalization.secretary, who.secretary.memberId);
+      assert.equal(final.finalization.chair_sig, onChain.record.chair_sig);
+      assert.equal(final.finalization.hash, record.record_hash);
+      await axe(p, "runbook, finalized");
+      await shoot(p, "console-runbook-final");
+      await clean(p);
+      await clean(c);
+    } catch (e) {
+      await p.screenshot({ path: join(artifacts, "console-failure-secretary.png"), fullPage: true }).catch(() => {});
+      await c.screenshot({ path: join(artifacts, "console-failure-chair.png"), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  });
+
+  it("a page forced to offer a body outside the secretary's scope gets the chain's refusal as a sentence", async () => {
+    const p = sec.page;
+    try {
+      // The page is tricked into believing the secretary also serves Busan:
+      // the roles read is answered with a grant the chain never made.
+      const forged = await api(`/v1/members/${who.secretary.memberId}/roles`);
+      forged.grants.push({ ...forged.grants[0], chapter: "busan" });
+      await p.route(`**/v1/members/${who.secretary.memberId}/roles`, (r) => r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(forged) }));
+      await p.goto(`${base}/#/console/meetings`);
+      await p.reload();
+      await p.locator("#s-body option[value=busan-cttee]").waitFor({ state: "attached", timeout: 30_000 });
+      await p.locator("#s-body").selectOption("busan-cttee");
+      await p.locator("#s-title").fill("부산시당 운영위원회");
+      await p.locator("#s-when").fill("2026-12-02T19:00");
+      await p.locator("#s-agenda").fill("예산");
+      await p.getByRole("button", { name: "회의 소집하기" }).click();
+      const refusal = p.locator("[data-code='7']");
+      await refusal.waitFor(LONG);
+      assert.equal(await refusal.textContent(), "이 작업을 할 권한이 없습니다.");
+      const busan = await api("/v1/assembly/meetings?chapter=busan");
+      assert.deepEqual(busan.meetings, [], "nothing was scheduled in Busan");
+      await axe(p, "refused out-of-scope request");
+      await shoot(p, "console-refused");
+      await p.unroute(`**/v1/members/${who.secretary.memberId}/roles`);
+    } finally {
+      await sec?.ctx.close();
+      await chair?.ctx.close();
+    }
+  });
+});

@@ -1,0 +1,135 @@
+// The officials' console (issue 15): pages for registrars, secretaries,
+// moderators, election commissioners and chapter administrators, shown by
+// the roles the chain says the member holds. The page hides what the
+// member cannot do; the chain refuses it anyway (every module asks
+// org.Authorize), and a refusal is shown as the error code's sentence.
+//
+// Routes (hash): #/console (roles and pages), #/console/meetings (the
+// secretary's meetings), #/console/meetings/{id} (one meeting's runbook),
+// #/console/sign/{id} (the chair signs a meeting record on their device).
+import { useEffect, useState } from "preact/hooks";
+import type { Chapter, Member, RecordAnswer } from "../lib/api";
+import { signedGet } from "../lib/api";
+import { signerOf } from "../lib/keystore";
+import { Problem, Title } from "../pages/common";
+import type { ConsoleProps } from "./entry";
+import { chapterTree, grantsOf, ROLES, type Grant, type Role } from "./chain";
+import { useC } from "./i18n";
+import { Meetings, MeetingRunbook } from "./meetings";
+import { ChairSign } from "./sign";
+import "./console.css";
+
+export interface Official {
+  me: Member;
+  grants: Grant[];
+  tree: Chapter[];
+}
+
+// Pages each role opens, and the CLI for roles whose work stays there.
+const PAGES: Partial<Record<Role, { path: string; key: "page_meetings"; about: "page_meetings_about" }>> = {
+  secretary: { path: "/console/meetings", key: "page_meetings", about: "page_meetings_about" },
+};
+const CLI: Partial<Record<Role, string>> = {
+  admin: "pnyx chapter create · pnyx role grant · pnyx assembly body-create",
+  registrar: "pnyx member enroll · pnyx member approve · pnyx member suspend",
+  moderator: "pnyx moderation hide · pnyx moderation unhide",
+  election_commissioner: "pnyx election create",
+  kpi_attestor: "pnyx kpi attest",
+  treasurer: "pnyx token",
+  credential_issuer: "pnyx election issuer --wait",
+  trustee: "pnyx election trustee --wait",
+};
+
+export function Console({ path, memberKey }: ConsoleProps) {
+  const { c } = useC();
+  const [official, setOfficial] = useState<Official | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const load = async () => {
+    if (!memberKey) return;
+    setError(null);
+    try {
+      const [me, grants, tree] = await Promise.all([
+        signedGet<RecordAnswer<Member>>(signerOf(memberKey), `/v1/members/${memberKey.memberId}`),
+        grantsOf(memberKey.memberId),
+        chapterTree(),
+      ]);
+      setOfficial({ me: me.record, grants, tree });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  useEffect(() => {
+    load();
+  }, [memberKey?.memberId]);
+
+  if (!memberKey) {
+    return (
+      <section>
+        <Title>{c("consoleTitle")}</Title>
+        <p>{c("noKey")}</p>
+        <p><a class="button" href="#/join">{c("back")}</a></p>
+      </section>
+    );
+  }
+  if (path.startsWith("/console/sign/")) return <ChairSign id={decodeURIComponent(path.slice("/console/sign/".length))} memberKey={memberKey} />;
+  if (error) return <section><Title>{c("consoleTitle")}</Title><Problem error={error} onRetry={load} /></section>;
+  if (!official) return <section><Title>{c("consoleTitle")}</Title><p role="status">…</p></section>;
+  if (path === "/console/meetings") return <Meetings official={official} memberKey={memberKey} />;
+  if (path.startsWith("/console/meetings/")) return <MeetingRunbook id={decodeURIComponent(path.slice("/console/meetings/".length))} official={official} memberKey={memberKey} />;
+  return <Shell official={official} />;
+}
+
+function Shell({ official }: { official: Official }) {
+  const { c, cw, date } = useC();
+  const name = (id: string) => official.tree.find((x) => x.id === id)?.name ?? id;
+  const held = new Set(official.grants.map((g) => g.role));
+  return (
+    <section>
+      <Title>{c("consoleTitle")}</Title>
+      <p>{c("consoleIntro")}</p>
+      <h2>{c("myRoles")}</h2>
+      {official.grants.length === 0 ? <p data-testid="no-roles">{c("noRoles")}</p> : (
+        <ul class="list" data-testid="my-roles">
+          {official.grants.map((g) => (
+            <li key={g.role + g.chapter} data-role={g.role} data-chapter={g.chapter}>
+              <span class="item-title">{c("roleAt", { role: cw("role", g.role), chapter: name(g.chapter) })}</span>
+              <span class="meta">{cw("about", g.role)}</span>
+              <span class="meta">{c("grantedAt", { date: date(g.granted_at) })}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {official.grants.length > 0 && (
+        <>
+          <h2>{c("pagesTitle")}</h2>
+          <ul class="list" data-testid="pages">
+            {[...held].map((r) => {
+              const p = PAGES[r];
+              return p ? (
+                <li key={r}>
+                  <a class="item-title" href={"#" + p.path}>{c(p.key)}</a>
+                  <span class="meta">{c(p.about)}</span>
+                </li>
+              ) : (
+                <li key={r}>
+                  <span class="item-title">{cw("role", r)}</span>
+                  <span class="meta">{c("cliOnly", { cmd: CLI[r] ?? "pnyx" })}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      )}
+      <h2>{c("allRolesTitle")}</h2>
+      <p>{c("allRolesIntro")}</p>
+      <dl class="roles">
+        {ROLES.map((r) => (
+          <div key={r} class={held.has(r) ? "role held" : "role"}>
+            <dt>{cw("role", r)} <span class="mono small">{r}</span>{held.has(r) && <span class="badge badge-active">{c("held")}</span>}</dt>
+            <dd>{cw("about", r)}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
