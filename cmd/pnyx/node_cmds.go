@@ -65,7 +65,7 @@ func listenFlags(cmd *cobra.Command, p2pAddr, rpcAddr *string) {
 }
 
 func newStartCmd() *cobra.Command {
-	var startChainID, apiAddr, logLevel, p2pAddr, rpcAddr string
+	var startChainID, apiAddr, logLevel, p2pAddr, rpcAddr, metricsAddr string
 	var checkInvariants bool
 	var lim launch.APILimits
 	var stallAfter time.Duration
@@ -86,7 +86,7 @@ func newStartCmd() *cobra.Command {
 				printInit(cmd, admin)
 			}
 			r, err := launch.Start(flagHome, launch.Options{APIAddr: apiAddr, P2PAddr: p2pAddr, RPCAddr: rpcAddr,
-				CheckInvariants: checkInvariants, API: lim, StateRetention: retention,
+				CheckInvariants: checkInvariants, API: lim, StateRetention: retention, MetricsAddr: metricsAddr,
 				Node: node.Options{LogLevel: logLevel, StallAfter: stallAfter}})
 			if err != nil {
 				return err // launch names the cause: home in use, an address taken, …
@@ -107,6 +107,9 @@ func newStartCmd() *cobra.Command {
 				rpc = "off"
 			}
 			fmt.Fprintf(out, "pnyx: p2p on %s, CometBFT RPC %s, API connections at most %d\n", c.P2P.ListenAddress, rpc, r.APIMaxConns)
+			if metricsAddr != "" {
+				fmt.Fprintf(out, "pnyx: consensus metrics for Prometheus at http://%s/metrics\n", metricsAddr)
+			}
 			if retention > 0 {
 				fmt.Fprintf(out, "pnyx: keeping the last %d state versions and every version a live election reads\n", retention)
 			}
@@ -126,6 +129,7 @@ func newStartCmd() *cobra.Command {
 	f.StringVar(&startChainID, "chain-id", "pnyx-local", "chain ID if the home must be created")
 	f.StringVar(&apiAddr, "api-addr", launch.DefaultAPIAddr, "address the HTTP API listens on")
 	listenFlags(startCmd, &p2pAddr, &rpcAddr)
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve CometBFT's consensus metrics (height, rounds, missed blocks, peers, mempool) for Prometheus on this address, e.g. 10.0.0.5:26660 (default: off)")
 	f.StringVar(&logLevel, "log-level", "", "CometBFT log level (error, info, debug, none)")
 	f.BoolVar(&checkInvariants, "check-invariants", false, "re-check module invariants (token supply) after every block; halts on a violation")
 	f.IntVar(&lim.MaxConns, "api-max-conns", 0, fmt.Sprintf("most open API connections; more are closed at once (default: what the descriptor limit leaves after a reserve for consensus, at most %d)", launch.DefaultAPIMaxConns))

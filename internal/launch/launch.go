@@ -144,6 +144,14 @@ type Options struct {
 	// API bounds a flood of clients; the zero value takes the defaults.
 	API APILimits
 
+	// MetricsAddr, when set, serves CometBFT's consensus metrics (height,
+	// rounds, missing validators, this validator's missed blocks, peers,
+	// mempool, block sizes and times) for Prometheus at
+	// http://MetricsAddr/metrics. Off by default: the listener is one more
+	// port to protect, and an operator opens it to their monitoring host
+	// only. pnyx's own metrics stay on the API's /metrics.
+	MetricsAddr string
+
 	// StateRetention, when positive, prunes application state versions
 	// older than the last StateRetention, except every version a live
 	// election still reads (election.PinnedVersions). Zero keeps every
@@ -261,6 +269,14 @@ func Start(home string, opts Options) (r *Running, err error) {
 		return nil, err
 	}
 	undo = append(undo, func() { n.Stop() })
+	if opts.MetricsAddr != "" {
+		// CometBFT only logs a metrics listener that fails; say it here.
+		ln, err := net.Listen("tcp", opts.MetricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("launch: metrics listen %s: %w", opts.MetricsAddr, err)
+		}
+		ln.Close()
+	}
 	ix, err := startIndexer(home, n)
 	if err != nil {
 		return nil, err
@@ -307,6 +323,10 @@ func nodeOptions(opts Options, app *chain.App) node.Options {
 		}
 		if opts.P2PAddr != "" {
 			c.P2P.ListenAddress = opts.P2PAddr
+		}
+		if opts.MetricsAddr != "" {
+			c.Instrumentation.Prometheus = true
+			c.Instrumentation.PrometheusListenAddr = opts.MetricsAddr
 		}
 		switch opts.RPCAddr {
 		case "":
