@@ -1,0 +1,365 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pnyx-party/pnyx/client"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/modules/token"
+)
+
+// RegistryOptions shape `pnyx bench registry`.
+type RegistryOptions struct {
+	Members    int           // members to register
+	InFlight   int           // approval batches submitted and not yet committed
+	Others     int           // members of the second client, who send single txs
+	OtherEvery time.Duration // pause between the second client's txs
+	ReadEvery  time.Duration // pause between member reads
+	CPUProfile string        // a CPU profile of the import
+	Keep       bool          // keep the temporary home
+}
+
+// registryChapters are the chapters the bench spreads members over, like
+// the party's 17 metropolitan and provincial chapters.
+const registryChapters = 17
+
+// Registry registers o.Members members through the API of a fresh
+// single-validator node as an operator's import does — 500-entry
+// member/approve batches from one registrar, o.InFlight of them in flight —
+// while a second client sends single signed txs (each waiting for its
+// commit) and a reader reads member records with proofs. It ends in
+//
+//	members=N members_per_s=N cpu_ms_per_member_first=X cpu_ms_per_member_last=X rss_mb=N disk_mb=N other_tx_p95_ms=N read_p95_ms=X
+//
+// cpu_ms_per_member_first/_last are the process's CPU time (node, API and
+// both clients: the clients' share is small) per member over the first and
+// the last tenth of the import, so they show how registration cost grows
+// with the registry, independent of other load on the machine.
+func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) error {
+	if o.Members < members.MaxBatch {
+		return fmt.Errorf("--members must be at least %d", members.MaxBatch)
+	}
+	if o.InFlight < 1 {
+		o.InFlight = 4
+	}
+	if o.Others < 1 {
+		o.Others = 20
+	}
+	if o.OtherEvery <= 0 {
+		o.OtherEvery = 200 * time.Millisecond
+	}
+	if o.ReadEvery <= 0 {
+		o.ReadEvery = 100 * time.Millisecond
+	}
+	home, err := os.MkdirTemp("", "pnyx-bench-registry-")
+	if err != nil {
+		return err
+	}
+	if o.Keep {
+		fmt.Fprintln(out, "home:", home)
+	} else {
+		defer os.RemoveAll(home)
+	}
+	r, c, adminKey, err := startBenchNode(ctx, home, launch.Quiet())
+	if err != nil {
+		return err
+	}
+	defer r.Stop()
+	admin := c.Signer(adminKey)
+
+	// Setup, untimed: chapters, the registrar's own role is the genesis
+	// administrator's, and the second client's members.
+	var setup [][]byte
+	for i := 0; i < registryChapters; i++ {
+		raw, err := admin.Build(ctx, org.TypeCreateChapter, org.CreateChapterBody{ID: fmt.Sprintf("region-%02d", i), Name: fmt.Sprintf("region %d", i), Parent: "hq"})
+		if err != nil {
+			return err
+		}
+		setup = append(setup, raw)
+	}
+	others := make([]*client.Signer, o.Others)
+	var ob members.ApproveBody
+	for i := range others {
+		k := benchKey(1_000_000_000 + i)
+		others[i] = c.Signer(k)
+		ob.Entries = append(ob.Entries, members.ApproveEntry{PublicKey: hex.EncodeToString(k.Public().(ed25519.PublicKey)), Chapter: "hq", Class: members.General})
+	}
+	raw, err := admin.Build(ctx, members.TypeApprove, ob)
+	if err != nil {
+		return err
+	}
+	setup = append(setup, raw)
+	for _, raw := range setup {
+		if _, err := c.Submit(ctx, raw, false); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+	}
+	for _, raw := range setup {
+		if err := waitCommitted(ctx, c, raw); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var committed atomic.Int64 // members of the import committed so far
+	stopSide := make(chan struct{})
+	var side sync.WaitGroup
+	var mu sync.Mutex
+	var otherLat, readLat []time.Duration
+	var sideErr error
+	fail := func(err error) {
+		mu.Lock()
+		if sideErr == nil {
+			sideErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+
+	// The second client: one member after another sends a 1-point burn and
+	// waits for its commit, as a member's app does.
+	side.Add(1)
+	go func() {
+		defer side.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stopSide:
+				return
+			case <-time.After(o.OtherEvery):
+			}
+			s := others[i%len(others)]
+			raw, err := s.Build(ctx, token.TypeBurn, token.BurnBody{Amount: 1})
+			if err != nil {
+				fail(fmt.Errorf("other client: %w", err))
+				return
+			}
+			t0 := time.Now()
+			if _, err := c.Submit(ctx, raw, true); err != nil {
+				if retryable(err) {
+					s.Resync()
+					continue
+				}
+				if ctx.Err() == nil {
+					fail(fmt.Errorf("other client: %w", err))
+				}
+				return
+			}
+			mu.Lock()
+			otherLat = append(otherLat, time.Since(t0))
+			mu.Unlock()
+		}
+	}()
+	// The reader: a member record with its proof, as an official reads it,
+	// for members already committed.
+	side.Add(1)
+	go func() {
+		defer side.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stopSide:
+				return
+			case <-time.After(o.ReadEvery):
+			}
+			n := committed.Load()
+			if n == 0 {
+				continue
+			}
+			k := int((int64(i) * 7919) % n)
+			t0 := time.Now()
+			var rec map[string]any
+			if err := c.Get(ctx, "/v1/members/"+registryID(k)+"?prove=1", adminKey, &rec); err != nil {
+				if ctx.Err() == nil {
+					fail(fmt.Errorf("reader: member %d: %w", k, err))
+				}
+				return
+			}
+			mu.Lock()
+			readLat = append(readLat, time.Since(t0))
+			mu.Unlock()
+		}
+	}()
+
+	var prof *os.File
+	if o.CPUProfile != "" {
+		if prof, err = os.Create(o.CPUProfile); err != nil {
+			return err
+		}
+		defer prof.Close()
+		if err := pprof.StartCPUProfile(prof); err != nil {
+			return err
+		}
+	}
+	tenth := int64(o.Members / 10)
+	var cpuFirst, cpu90 time.Duration
+	var done90 int
+	cpu0 := processCPU()
+	start := time.Now()
+	err = pipelineApprovals(ctx, c, admin, o.Members, o.InFlight, func(done int) {
+		committed.Store(int64(done))
+		now := processCPU()
+		if cpuFirst == 0 && int64(done) >= tenth {
+			cpuFirst = (now - cpu0) / time.Duration(done)
+		}
+		if cpu90 == 0 && int64(done) >= int64(o.Members)-tenth && done < o.Members {
+			cpu90, done90 = now, done
+		}
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(progress, "\rregistry: %d/%d members (%.0f/s, %.2f ms CPU/member)", done, o.Members, float64(done)/el, float64((now-cpu0).Microseconds())/1000/float64(done))
+	})
+	elapsed := time.Since(start)
+	cpuEnd := processCPU()
+	if prof != nil {
+		pprof.StopCPUProfile()
+	}
+	close(stopSide)
+	side.Wait()
+	fmt.Fprintln(progress)
+	if err != nil {
+		if sideErr != nil {
+			return sideErr
+		}
+		return err
+	}
+	if sideErr != nil {
+		return sideErr
+	}
+	if cpu90 == 0 { // the last tenth was one batch
+		cpu90, done90 = cpu0, 0
+	}
+	cpuLast := (cpuEnd - cpu90) / time.Duration(o.Members-done90)
+	disk := dirMB(home)
+	rss := peakRSSMB()
+	mu.Lock()
+	op95, rp95 := p95ms(otherLat), p95ms(readLat)
+	no, nr := len(otherLat), len(readLat)
+	mu.Unlock()
+	fmt.Fprintf(out, "registered %d members in %s (%d in flight); %d other txs, %d reads meanwhile; height %d\n",
+		o.Members, elapsed.Round(time.Millisecond), o.InFlight, no, nr, r.Node.LatestHeight())
+	fmt.Fprintf(out, "members=%d members_per_s=%.0f cpu_ms_per_member_first=%.3f cpu_ms_per_member_last=%.3f rss_mb=%d disk_mb=%d other_tx_p95_ms=%.0f read_p95_ms=%.1f\n",
+		o.Members, float64(o.Members)/elapsed.Seconds(), ms(cpuFirst), ms(cpuLast), rss, disk, op95, rp95)
+	return nil
+}
+
+func p95ms(l []time.Duration) float64 {
+	if len(l) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), l...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return ms(s[len(s)*95/100])
+}
+
+// registryKey is member k's stand-in public key: approval needs only the
+// key, and no member of the bulk signs anything.
+func registryKey(k int) string {
+	h := sha256.Sum256([]byte("pnyx/bench-registry/member/" + strconv.Itoa(k)))
+	return hex.EncodeToString(h[:])
+}
+
+func registryID(k int) string { return members.DeriveID(registryKey(k)) }
+
+// pipelineApprovals sends n members as 500-entry approvals signed by
+// admin, keeping inFlight batches submitted and not yet committed: batches
+// are submitted in nonce order from one goroutine, and the oldest is waited
+// for before the window moves. done is called with the members committed.
+func pipelineApprovals(ctx context.Context, c *client.Client, admin *client.Signer, n, inFlight int, done func(int)) error {
+	type sent struct {
+		raw []byte
+		hi  int
+	}
+	window := make(chan sent, inFlight)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(window)
+		for lo := 0; lo < n; lo += members.MaxBatch {
+			hi := min(lo+members.MaxBatch, n)
+			var b members.ApproveBody
+			for k := lo; k < hi; k++ {
+				b.Entries = append(b.Entries, members.ApproveEntry{PublicKey: registryKey(k), Chapter: fmt.Sprintf("region-%02d", k%registryChapters), Class: members.General})
+			}
+			raw, err := admin.Build(ctx, members.TypeApprove, b)
+			if err != nil {
+				errc <- err
+				return
+			}
+			for {
+				_, err = c.Submit(ctx, raw, false)
+				if !retryable(err) || ctx.Err() != nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond) // mempool or signer budget full
+			}
+			if err != nil {
+				errc <- fmt.Errorf("members %d-%d: %w", lo, hi, err)
+				return
+			}
+			select {
+			case window <- sent{raw, hi}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for s := range window {
+		if err := waitCommitted(ctx, c, s.raw); err != nil {
+			return fmt.Errorf("members up to %d: %w", s.hi, err)
+		}
+		done(s.hi)
+	}
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	return ctx.Err()
+}
+
+// dirMB is the size of everything under dir, in MiB.
+func dirMB(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n >> 20
+}
+
+// peakRSSMB is this process's peak resident memory (VmHWM), in MiB.
+func peakRSSMB() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb >> 10
+		}
+	}
+	return 0
+}
