@@ -90,8 +90,10 @@ func set(list string) map[string]bool {
 
 // heads are one-syllable nouns that end compounds (정당법, 예산안, 소득세,
 // 교육비, 선거권): a stem of three or more syllables ending in one is also
-// indexed under it.
-var heads = set(`법 받 안 권 세 비 료 금 값 돈 땅 빚 병 약 책 길 물 표 집 차`)
+// indexed under it (also 받, for 통보받은, 선고받은). Syllables that mostly
+// end words as a suffix rather than a noun are left out: 표 (대표, 투표),
+// 물 (폐기물), 차 (절차, 격차).
+var heads = set(`법 받 안 권 세 비 료 금 값 돈 땅 빚 병 약 책 길 집`)
 
 // stem returns the leading units of a Korean word that remain after its
 // particle or ending (query: with the query side's caution).

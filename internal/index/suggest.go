@@ -8,7 +8,8 @@ import (
 // or "" when q finds something or no correction does. A correction changes
 // one jamo (initial, vowel or final consonant) of one syllable of one
 // Korean word, which catches most Korean typos (헌볍재판소 -> 헌법재판소,
-// 최저임굼 -> 최저임금), and is taken only from the index's own words: a
+// 최저임굼 -> 최저임금), or else drops a doubled syllable (재건축축) or
+// swaps two, and is taken only from the index's own words: a
 // candidate must match text in the index, and the corrected query as a
 // whole must find something. The syllables tried first are those in a
 // bigram the index has never seen.
@@ -89,6 +90,17 @@ func (x *Index) correct(t term) (string, bool) {
 	for i, u := range st {
 		strs[i] = u.s
 	}
+	try := func(strs []string) bool {
+		if len(strs) < 2 {
+			return false
+		}
+		var toks []string
+		for k := 0; k+1 < len(strs); k++ {
+			toks = append(toks, strs[k]+strs[k+1])
+		}
+		return x.termMatches(quote(toks))
+	}
+	stemEnd := st[len(st)-1].end
 	for _, i := range pos {
 		if st[i].digits {
 			continue
@@ -96,15 +108,26 @@ func (x *Index) correct(t term) (string, bool) {
 		for _, v := range jamoVariants(st[i].s) {
 			old := strs[i]
 			strs[i] = v
-			var toks []string
-			for k := 0; k+1 < len(strs); k++ {
-				toks = append(toks, strs[k]+strs[k+1])
-			}
-			ok := x.termMatches(quote(toks))
+			ok := try(strs)
 			strs[i] = old
 			if ok {
 				return t.raw[:st[i].start] + v + t.raw[st[i].end:], true
 			}
+		}
+	}
+	// A syllable too many (재건축축) or two swapped (재건축 typed 재축건):
+	// syllable deletions, then transpositions.
+	for i := range st {
+		cand := append(append([]string(nil), strs[:i]...), strs[i+1:]...)
+		if try(cand) {
+			return t.raw[:st[0].start] + strings.Join(cand, "") + t.raw[stemEnd:], true
+		}
+	}
+	for i := 0; i+1 < len(st); i++ {
+		cand := append([]string(nil), strs...)
+		cand[i], cand[i+1] = cand[i+1], cand[i]
+		if try(cand) {
+			return t.raw[:st[0].start] + strings.Join(cand, "") + t.raw[stemEnd:], true
 		}
 	}
 	return "", false
