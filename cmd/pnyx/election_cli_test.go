@@ -23,8 +23,8 @@ import (
 // commissioner creates it; two trustees run their whole part with
 // `trustee --wait` (reading only proven state) while the third steps
 // through the ceremony by hand; issuers publish keys and answer requests;
-// three voters request credentials and vote, choosing options by number
-// from 1 or by name (one re-votes, one spoils a ballot); a tracking code is
+// three voters request and fetch credentials and vote, choosing options by number
+// from 1 or by name (one re-votes, one challenges an encryption and checks its opening); a tracking code is
 // proven; the two waiting trustees decrypt once voting ends; the results
 // print by option name; and the exported record verifies.
 func TestCLIElection(t *testing.T) {
@@ -97,6 +97,9 @@ func TestCLIElection(t *testing.T) {
 	}
 	run("i1", "election", "issuer", "issue", "cli-1")
 	run("i2", "election", "issuer", "issue", "cli-1")
+	for _, v := range []string{"v1", "v2", "v3"} {
+		run(v, "election", "credentials", "cli-1")
+	}
 
 	time.Sleep(time.Until(created.Add(16 * time.Second)))
 	// CheckTx judges windows by the last block's time, and a quiet chain
@@ -104,17 +107,27 @@ func TestCLIElection(t *testing.T) {
 	// was committed, so two transactions in a row bring it to now.
 	run("comm", "token", "burn", "1")
 	run("comm", "token", "burn", "1")
-	code := regexp.MustCompile(`full: ([0-9a-f]{64})`)
+	code := regexp.MustCompile(`tracking code \S+ \(full: ([0-9a-f]{64})\)`)
 	// Options by number from 1, or by their text.
-	out := run("v1", "election", "vote", "cli-1", "--choice", "1", "--choice", "1,2", "--spoil=false")
+	out := run("v1", "election", "vote", "cli-1", "--choice", "1", "--choice", "1,2", "--max-delay", "0")
 	first := code.FindStringSubmatch(out)
 	if first == nil {
 		t.Fatalf("no tracking code:\n%s", out)
 	}
-	run("v2", "election", "vote", "cli-1", "--choice", "Lee", "--choice", "Jung,yoon", "--spoil=false")
-	run("v3", "election", "vote", "cli-1", "--choice", "2", "--choice", "4", "--spoil=false")
-	run("v3", "election", "vote", "cli-1", "--choice", "Park", "--choice", "3,4", "--spoil=false") // re-vote: the last counts
-	run("v1", "election", "vote", "cli-1", "--choice", "3", "--choice", "3", "--spoil")            // Benaloh challenge, not counted
+	run("v2", "election", "vote", "cli-1", "--choice", "Lee", "--choice", "Jung,yoon", "--max-delay", "0")
+	run("v3", "election", "vote", "cli-1", "--choice", "2", "--choice", "4", "--max-delay", "0")
+	run("v3", "election", "vote", "cli-1", "--choice", "Park", "--choice", "3,4", "--max-delay", "0") // re-vote: the last counts
+	// A Benaloh challenge: encrypted first, code shown, then challenged;
+	// nothing is sent and the opening checks on its own.
+	chal := pnyxIn(t, "challenge\n", "--home", home, "--api", r.APIURL, "--key", "v1", "election", "vote", "cli-1", "--choice", "3", "--choice", "3")
+	opening := regexp.MustCompile(`pnyx verify opening (\S+)`).FindStringSubmatch(chal)
+	shown := regexp.MustCompile(`encryption code (\S+) `).FindStringSubmatch(chal)
+	if opening == nil || shown == nil || strings.Contains(chal, "ballot cast") {
+		t.Fatalf("challenge:\n%s", chal)
+	}
+	if got, err := pnyx(t, "verify", "opening", opening[1]); err != nil || !strings.Contains(got, "encryption code: "+shown[1]) || !strings.Contains(got, "Chair: 3. Park") {
+		t.Fatalf("verify opening: %v\n%s", err, got)
+	}
 	// One --choice for two contests, three options where two may be
 	// chosen, option 0 or an unknown name never leave the machine.
 	for _, bad := range [][]string{{"--choice", "1"}, {"--choice", "1", "--choice", "1,2,3"}, {"--choice", "0", "--choice", "1"}, {"--choice", "Moon", "--choice", "1"}} {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/certificate"
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/proof"
 )
@@ -175,4 +176,49 @@ func pinnedValidators(genesisFile, what, chainID string) (*types.ValidatorSet, e
 		return nil, fmt.Errorf("%s is for chain %q, genesis for %q", what, chainID, gChain)
 	}
 	return vals, nil
+}
+
+func newVerifyOpeningCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "opening FILE",
+		Short: "Check a challenged ballot's opening offline (Benaloh challenge)",
+		Long: `Checks an opening written by ` + "`pnyx election vote`" + ` when you answered
+"challenge" (docs/election-record.md, "Openings"): every ciphertext is the
+encryption of the revealed choice, the choices respect the ballot's limits,
+and the throwaway key signed it. Run it on a device other than the one that
+encrypted, then compare: the encryption code must be the one you were shown
+before you chose to challenge, the choices must be yours, and the election
+ID and joint key must be the election's (` + "`pnyx election show ID`" + `).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			o, err := ballot.VerifyOpening(raw)
+			out := cmd.OutOrStdout()
+			if err != nil {
+				fmt.Fprintf(out, "FAIL %s\n", args[0])
+				return err
+			}
+			code := o.Code()
+			fmt.Fprintf(out, "OK   %s\n", args[0])
+			fmt.Fprintf(out, "encryption code: %s (full: %x)\n", ballot.CodeString(code), code)
+			fmt.Fprintf(out, "election:        %x %q\n", o.Manifest.ElectionID, o.Manifest.Title)
+			fmt.Fprintf(out, "joint key:       %x\n", o.JointKey.Encode(nil))
+			for i, c := range o.Manifest.Contests {
+				var chosen []string
+				for j, n := range o.Reveal.Choices[i] {
+					for range n {
+						chosen = append(chosen, fmt.Sprintf("%d. %s", j+1, c.Options[j]))
+					}
+				}
+				if len(chosen) == 0 {
+					chosen = []string{"(none)"}
+				}
+				fmt.Fprintf(out, "%s: %s\n", c.Title, strings.Join(chosen, ", "))
+			}
+			return nil
+		},
+	}
 }

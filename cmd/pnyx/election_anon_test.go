@@ -1,0 +1,143 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pnyx-party/pnyx/internal/keys"
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/modules/members"
+)
+
+// seenRequest is one request the recording proxy saw.
+type seenRequest struct {
+	conn, method, path string
+	header             http.Header
+}
+
+// recordingProxy stands in front of the API like the node's own HTTP
+// server would see its clients: which connection each request came on,
+// and every header.
+type recordingProxy struct {
+	mu   sync.Mutex
+	seen []seenRequest
+	url  string
+}
+
+func newRecordingProxy(t *testing.T, api string) *recordingProxy {
+	target, _ := url.Parse(api)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	p := &recordingProxy{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.seen = append(p.seen, seenRequest{conn: r.RemoteAddr, method: r.Method, path: r.URL.RequestURI(), header: r.Header.Clone()})
+		p.mu.Unlock()
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p.url = srv.URL
+	return p
+}
+
+func (p *recordingProxy) take() []seenRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.seen
+	p.seen = nil
+	return s
+}
+
+// TestBallotCarriesNothingOfItsVoter: once credentials are fetched (during
+// issuance, the last identity-revealing step), `election vote` reads
+// nothing that names the member, and the ballot goes out on a connection
+// of its own that carried no other request, with no header beyond the
+// ones every voter sends (issue 11, finding 3). Before the fix, the first
+// vote read /v1/accounts/<member key> and the member's request records and
+// posted the ballot on the same keep-alive connection.
+func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
+	home, r := startNode(t, "pnyx-anon", launch.Quiet())
+	proxy := newRecordingProxy(t, r.APIURL)
+	run := func(key string, args ...string) string {
+		t.Helper()
+		out, err := pnyx(t, append([]string{"--home", home, "--api", proxy.url, "--key", key}, args...)...)
+		if err != nil {
+			t.Fatalf("pnyx %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	id, pubs := map[string]string{}, map[string]string{}
+	for _, p := range []string{"comm", "t1", "i1", "v1"} {
+		k, err := keys.New(home, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pubs[p] = hex.EncodeToString(k.Public().(ed25519.PublicKey))
+		id[p] = members.DeriveID(pubs[p])
+		run(launch.AdminKeyName, "member", "approve", pubs[p], "--chapter", "hq", "--class", "general")
+	}
+	for p, role := range map[string]string{"comm": "election_commissioner", "t1": "trustee", "i1": "credential_issuer"} {
+		run(launch.AdminKeyName, "role", "grant", id[p], role, "hq")
+	}
+	created := time.Now()
+	run("comm", "election", "create", "anon-1", "--title", "Anon", "--contest", "Chair=Kim,Lee",
+		"--trustees", id["t1"], "--threshold", "1", "--issuers", id["i1"],
+		"--issue-start", "+0s", "--issue-end", "+12s", "--vote-start", "+12s", "--vote-end", "+60s")
+	for step := 0; ; step++ {
+		run("t1", "election", "trustee", "anon-1", "--member", id["t1"])
+		run("i1", "election", "issuer", "key", "anon-1")
+		if out := run("comm", "election", "show", "anon-1"); strings.Contains(out, `"status": "ready"`) {
+			break
+		}
+		if step == 30 {
+			t.Fatal("the ceremony did not finish")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	run("v1", "election", "request", "anon-1")
+	run("i1", "election", "issuer", "issue", "anon-1")
+	run("v1", "election", "credentials", "anon-1")
+	time.Sleep(time.Until(created.Add(14 * time.Second)))
+
+	proxy.take()
+	if out := run("v1", "election", "vote", "anon-1", "--choice", "2", "--max-delay", "0"); !strings.Contains(out, "ballot cast") {
+		t.Fatalf("vote:\n%s", out)
+	}
+	seen := proxy.take()
+	var ballot *seenRequest
+	for i, s := range seen {
+		if strings.Contains(s.path, "/accounts") || strings.Contains(s.path, pubs["v1"]) || strings.Contains(s.path, id["v1"]) {
+			t.Errorf("vote read %s %s, which names the voter", s.method, s.path)
+		}
+		if s.method == "POST" {
+			if ballot != nil {
+				t.Fatalf("two posts while voting: %s and %s", ballot.path, s.path)
+			}
+			ballot = &seen[i]
+		}
+	}
+	if ballot == nil || !strings.HasPrefix(ballot.path, "/v1/txs") {
+		t.Fatalf("no ballot post among %v", seen)
+	}
+	for _, s := range seen {
+		if s.method != "POST" && s.conn == ballot.conn {
+			t.Errorf("the ballot's connection %s also carried %s %s", s.conn, s.method, s.path)
+		}
+	}
+	allowed := map[string]bool{"Content-Type": true, "Content-Length": true, "User-Agent": true, "Accept-Encoding": true, "Connection": true}
+	for h := range ballot.header {
+		if !allowed[h] {
+			t.Errorf("the ballot carried header %s: %v", h, ballot.header[h])
+		}
+	}
+	if ua := ballot.header.Get("User-Agent"); ua != ballotUserAgent {
+		t.Errorf("the ballot's User-Agent is %q, not the one every voter sends", ua)
+	}
+}
