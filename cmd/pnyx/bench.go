@@ -20,7 +20,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Run benchmarks; each prints a final key=value summary line",
 	}
-	cmd.AddCommand(newBenchTxCmd(), newBenchAssemblyCmd(), newBenchElectionCmd(), newBenchSearchCmd(), newBenchVerifyCmd(), newBenchKPICmd(), newBenchRegistryCmd())
+	cmd.AddCommand(newBenchTxCmd(), newBenchAssemblyCmd(), newBenchElectionCmd(), newBenchSearchCmd(), newBenchSearchQualityCmd(), newBenchVerifyCmd(), newBenchKPICmd(), newBenchRegistryCmd())
 	return cmd
 }
 

@@ -215,6 +215,28 @@ func Search(out, progress io.Writer, o SearchOptions) error {
 		{"budget category=housing", index.Query{Text: "budget", Category: "housing"}},
 		{"author listing", index.Query{Author: authors[7]}},
 		{"교육 2024 range", index.Query{Text: "교육", From: start.Unix(), To: start.Add(90 * 24 * time.Hour).Unix()}},
+		// The failure classes of issue 16, one or more queries each.
+		{"1 particle: 청년에게", index.Query{Text: "청년에게"}},
+		{"1 plural: 당원들의", index.Query{Text: "당원들의"}},
+		{"2 ending: 개정하다", index.Query{Text: "개정하다"}},
+		{"2 ending: 받다", index.Query{Text: "받다"}},
+		{"2 ending: 늘리다", index.Query{Text: "늘리다"}},
+		{"3 spaced: 지방 소멸", index.Query{Text: "지방 소멸"}},
+		{"3 solid: 대중교통요금", index.Query{Text: "대중교통요금"}},
+		{"3 solid: 청년주거정책", index.Query{Text: "청년주거정책"}},
+		{"4 syllable: 법", index.Query{Text: "법"}},
+		{"4 syllable: 돈", index.Query{Text: "돈"}},
+		{"4 syllable: 더", index.Query{Text: "더"}},
+		{"5 number: 제3조", index.Query{Text: "제3조"}},
+		{"5 number: 2011년", index.Query{Text: "2011년"}},
+		{"5 number: 3분의 2", index.Query{Text: "3분의 2"}},
+		{"6 phrase: \"청년 주거\"", index.Query{Text: `"청년 주거"`}},
+		{"6 exclude: 청년 -주거", index.Query{Text: "청년 -주거"}},
+		{"6 or: 청년 OR 노인", index.Query{Text: "청년 OR 노인"}},
+		{"6 and/not: 예산 AND 세 NOT 공천", index.Query{Text: "예산 AND 세 NOT 공천"}},
+		{"6 relevance: 법 개정 in petition", index.Query{Text: "법 개정", Petition: "p00000", Sort: "relevance"}},
+		{"7 typo: 쳥년 (did you mean)", index.Query{Text: "쳥년"}},
+		{"7 typo: 지방소멸멸 (did you mean)", index.Query{Text: "지방소멸멸"}},
 	}
 	// Page 2 of a common word, by cursor.
 	_, next, err := x.SearchComments(index.Query{Text: "청년"})
@@ -226,9 +248,14 @@ func Search(out, progress io.Writer, o SearchOptions) error {
 		q    index.Query
 	}{"청년 page 2", index.Query{Text: "청년", Cursor: next}})
 
+	// A query that finds nothing also pays for its "did you mean", as in
+	// the API.
 	run := func(q index.Query) (time.Duration, int, error) {
 		t := time.Now()
 		hits, _, err := x.SearchComments(q)
+		if err == nil && len(hits) == 0 && q.Text != "" && q.Cursor == "" {
+			x.Suggest(q.Text)
+		}
 		return time.Since(t), len(hits), err
 	}
 	for _, m := range mix { // warm-up

@@ -12,6 +12,7 @@
 package corpus
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -99,6 +100,8 @@ func (g *Gen) wordKO() string {
 func (g *Gen) sentence() string {
 	var b strings.Builder
 	switch k := g.r.IntN(100); {
+	case k < 10:
+		return g.ruleSentence()
 	case k < 60:
 		n := 2 + g.r.IntN(4)
 		for i := 0; i < n; i++ {
@@ -128,6 +131,54 @@ func (g *Gen) sentence() string {
 		b.WriteString(".")
 	}
 	return b.String()
+}
+
+// One-syllable nouns, verb stems and the endings they take, for sentences
+// in the style of rules and of members citing them.
+var (
+	shortNouns = []string{"법", "세", "돈", "집", "빚", "땅", "표", "약", "병", "길"}
+	verbs      = []string{"개정하", "지원하", "보장하", "공개하", "폐지하", "받", "늘리", "낮추", "줄이", "바꾸"}
+	verbEnds   = map[bool][]string{ // by whether the stem ends in a consonant
+		true:  {"았다", "은", "는", "을", "아야 합니다", "지 않았습니다", "으려는"},
+		false: {"ㄴ다", "는", "려는", "었다", "어야 합니다", "지 않았습니다", "기로 했습니다"},
+	}
+)
+
+// ruleSentence writes a sentence that cites an article or a year, or uses
+// a one-syllable noun, with a verb in one of its forms (10% of sentences).
+func (g *Gen) ruleSentence() string {
+	v := g.pick(verbs)
+	ends := verbEnds[batchim(v)]
+	e := g.pick(ends)
+	verb := v + e
+	switch {
+	case e == "ㄴ다": // 하 + ㄴ다 -> 한다
+		r := []rune(v)
+		r[len(r)-1] += 4
+		verb = string(r) + "다"
+	case e == "었다" && strings.HasSuffix(v, "하"):
+		verb = strings.TrimSuffix(v, "하") + "했다"
+	case e == "어야 합니다" && strings.HasSuffix(v, "하"):
+		verb = strings.TrimSuffix(v, "하") + "해야 합니다"
+	}
+	n := g.shortNoun()
+	switch g.r.IntN(4) {
+	case 0:
+		return fmt.Sprintf("제%d조에 따라 %s %s %s.", 1+g.zipf(150), g.wordKO(), n, verb)
+	case 1:
+		return fmt.Sprintf("%d년 %s %s %s.", 2000+g.r.IntN(28), g.wordKO(), n, verb)
+	case 2:
+		return fmt.Sprintf("%s %s %d분의 %d 이상 %s.", g.wordKO(), n, 2+g.r.IntN(3), 1+g.r.IntN(2), verb)
+	}
+	return fmt.Sprintf("이 %s %s %s.", n, g.wordKO(), verb)
+}
+
+func (g *Gen) shortNoun() string {
+	n := g.pick(shortNouns)
+	if batchim(n) {
+		return n + g.pick(particlesC)
+	}
+	return n + g.pick(particlesV)
 }
 
 // Comment returns a comment of one to four sentences.
