@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -11,8 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/certificate"
+	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // meetingRecord fetches a meeting's full record.
@@ -57,6 +60,98 @@ func (s *session) minutesFromFile(path string) (assembly.MinutesRef, string, err
 		return ref, "", fmt.Errorf("blob upload: %w", err)
 	}
 	return ref, "", nil
+}
+
+// chairSignature is the file `assembly sign --out` and `sign-erratum --out`
+// write and `finalize` and `erratum --chair-sig FILE` read: the chair's
+// co-signature together with what it covers and who gave it, so it travels
+// from the chair's device to the secretary's as a file (mail, messenger)
+// instead of 128 hex digits copied by hand, and a stale or foreign
+// signature is refused before anything is sent.
+type chairSignature struct {
+	Kind      string `json:"kind"` // finalize or erratum
+	Meeting   string `json:"meeting"`
+	Erratum   int    `json:"erratum,omitempty"` // the erratum's number
+	Hash      string `json:"hash"`              // the record hash or the erratum hash signed
+	Chair     string `json:"chair"`             // the chair's member ID
+	Signature string `json:"signature"`
+}
+
+// signAsChair signs hash as the chair (--key), prints the signature and,
+// with out set, writes it as a chairSignature file for the secretary.
+func (s *session) signAsChair(kind, meeting string, erratum int, hash []byte, out string) error {
+	sig, err := s.cosignature(kind, meeting, hash)
+	if err != nil {
+		return err
+	}
+	w := s.cmd.OutOrStdout()
+	fmt.Fprintf(w, "%s hash %x\nsignature   %s\n", kind, hash, sig)
+	if out == "" {
+		return nil
+	}
+	chair, err := s.memberID()
+	if err != nil {
+		return err
+	}
+	raw, _ := json.MarshalIndent(chairSignature{Kind: kind, Meeting: meeting, Erratum: erratum, Hash: hex.EncodeToString(hash), Chair: chair, Signature: sig}, "", "  ")
+	if err := os.WriteFile(out, append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "chair's signature written to %s: send it to the secretary, who passes it as --chair-sig %s\n", out, out)
+	return nil
+}
+
+// pendingChairSig reads the signature the chair put on chain with
+// `assembly sign` (assembly/chair-sign) and checks it covers the record as
+// it stands (recordHash), so a stale one is explained before finalize is sent.
+func (s *session) pendingChairSig(meeting, recordHash string) (string, string, error) {
+	var rec wire.Record
+	if err := s.c.Get(s.ctx, "/v1/assembly/meetings/"+meeting+"/chair-signature", nil, &rec); err != nil {
+		if codes.Of(err) == codes.NotFound {
+			return "", "", codes.NotFound.Errorf("the chair has not signed %s yet: the chair runs `pnyx --key CHAIR assembly sign %s` (or signs in the officials' console), then you finalize", meeting, meeting)
+		}
+		return "", "", err
+	}
+	var cs assembly.ChairSignature
+	if err := json.Unmarshal(rec.Record, &cs); err != nil {
+		return "", "", fmt.Errorf("the chair's signature record: %w", err)
+	}
+	if cs.Hash != recordHash {
+		return "", "", fmt.Errorf("the chair signed record %.16s… of %s, but the record now hashes to %.16s…: it changed since; the chair signs again with `pnyx assembly sign %s`", cs.Hash, meeting, recordHash, meeting)
+	}
+	return cs.Chair, cs.ChairSig, nil
+}
+
+// chairSigFrom resolves --chair and --chair-sig: the signature is either a
+// chairSignature file, which names the chair and must cover exactly hash,
+// or 128 hex digits with the chair named by --chair.
+func chairSigFrom(kind, meeting string, hash []byte, chair, sigFlag string) (string, string, error) {
+	if sigFlag == "" {
+		return "", "", fmt.Errorf("--chair-sig is required: the file the chair's `pnyx assembly sign --out FILE` wrote, or the signature in hex")
+	}
+	if b, err := hex.DecodeString(sigFlag); err == nil && len(b) == 64 {
+		if chair == "" {
+			return "", "", fmt.Errorf("--chair is required with a signature in hex (a file from `assembly sign --out` names the chair)")
+		}
+		return chair, sigFlag, nil
+	}
+	raw, err := os.ReadFile(sigFlag)
+	if err != nil {
+		return "", "", fmt.Errorf("--chair-sig %s is neither 128 hex digits nor a readable file: %w", sigFlag, err)
+	}
+	var f chairSignature
+	if err := json.Unmarshal(raw, &f); err != nil || f.Signature == "" || f.Chair == "" {
+		return "", "", fmt.Errorf("%s is not a chair's signature file (from `pnyx assembly sign --out`)", sigFlag)
+	}
+	switch {
+	case f.Kind != kind || f.Meeting != meeting:
+		return "", "", fmt.Errorf("%s is the chair's %s signature for %s, not a %s signature for %s", sigFlag, f.Kind, f.Meeting, kind, meeting)
+	case f.Hash != hex.EncodeToString(hash):
+		return "", "", fmt.Errorf("%s: the chair signed hash %.16s…, but what you would file hashes to %.16s…: the record or the erratum changed since; ask the chair to sign again", sigFlag, f.Hash, hex.EncodeToString(hash))
+	case chair != "" && chair != f.Chair:
+		return "", "", fmt.Errorf("%s was signed by %s, not by --chair %s", sigFlag, f.Chair, chair)
+	}
+	return f.Chair, f.Signature, nil
 }
 
 type erratumFlags struct {
@@ -182,34 +277,51 @@ func newAssemblyCmd() *cobra.Command {
 		}
 		return s.send(assembly.TypeMinutes, assembly.MinutesBody{Meeting: a[0], Hash: ref.Hash, Size: ref.Size, Content: content})
 	})}
-	sign := &cobra.Command{Use: "sign MEETING", Short: "Sign the meeting's current record as chair (--key); prints the signature for the secretary", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+	var sigOut string
+	sign := &cobra.Command{Use: "sign MEETING [--out FILE]", Short: "Sign the meeting's current record as chair (--key) and put the signature on chain for the secretary's finalize (--out: write it to a file instead)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		rec, err := s.meetingRecord(a[0])
 		if err != nil {
 			return err
 		}
 		hash, _ := hex.DecodeString(rec.RecordHash)
+		if sigOut != "" {
+			return s.signAsChair("finalize", a[0], 0, hash, sigOut)
+		}
 		sig, err := s.cosignature("finalize", a[0], hash)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(s.cmd.OutOrStdout(), "record hash %s\nsignature   %s\n", rec.RecordHash, sig)
+		if err := s.send(assembly.TypeChairSign, assembly.ChairSignBody{Meeting: a[0], RecordHash: rec.RecordHash, ChairSig: sig}); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.cmd.OutOrStdout(), "the chair's signature over record %s is on chain; the secretary finalizes with: pnyx assembly finalize %s\n", rec.RecordHash, a[0])
 		return nil
 	})}
+	sign.Flags().StringVar(&sigOut, "out", "", "write the chair's signature to this file for the secretary's --chair-sig, instead of putting it on chain")
 	var chair, chairSig string
-	finalize := &cobra.Command{Use: "finalize MEETING --chair MEMBER --chair-sig SIG", Short: "Co-sign as secretary (--key) and finalize", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+	finalize := &cobra.Command{Use: "finalize MEETING", Short: "Co-sign as secretary (--key) with the chair's signature (on chain from `assembly sign`, or --chair-sig) and finalize", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		rec, err := s.meetingRecord(a[0])
 		if err != nil {
 			return err
 		}
 		hash, _ := hex.DecodeString(rec.RecordHash)
+		var ch, chSig string
+		if chairSig == "" {
+			ch, chSig, err = s.pendingChairSig(a[0], rec.RecordHash)
+		} else {
+			ch, chSig, err = chairSigFrom("finalize", a[0], hash, chair, chairSig)
+		}
+		if err != nil {
+			return err
+		}
 		sig, err := s.cosignature("finalize", a[0], hash)
 		if err != nil {
 			return err
 		}
-		return s.send(assembly.TypeFinalize, assembly.FinalizeBody{Meeting: a[0], RecordHash: rec.RecordHash, Chair: chair, ChairSig: chairSig, SecretarySig: sig})
+		return s.send(assembly.TypeFinalize, assembly.FinalizeBody{Meeting: a[0], RecordHash: rec.RecordHash, Chair: ch, ChairSig: chSig, SecretarySig: sig})
 	})}
-	finalize.Flags().StringVar(&chair, "chair", "", "the chair's member ID")
-	finalize.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature from `pnyx assembly sign`")
+	finalize.Flags().StringVar(&chair, "chair", "", "the chair's member ID (only with a signature in hex; the file names the chair)")
+	finalize.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature file from `pnyx assembly sign --out`, or the signature in hex (default: the signature the chair put on chain)")
 	var ef erratumFlags
 	erratumFlagsOn := func(c *cobra.Command) {
 		c.Flags().StringVar(&ef.target, "target", "", "minutes, meeting or motion:N")
@@ -217,33 +329,34 @@ func newAssemblyCmd() *cobra.Command {
 		c.Flags().StringVar(&ef.reason, "reason", "", "why")
 		c.Flags().StringVar(&ef.minutes, "minutes", "", "file with corrected minutes")
 	}
-	signErratum := &cobra.Command{Use: "sign-erratum MEETING", Short: "Sign an erratum as chair (--key); prints the signature", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+	signErratum := &cobra.Command{Use: "sign-erratum MEETING [--out FILE]", Short: "Sign an erratum as chair (--key); --out writes the signature file the secretary files it with", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		e, _, err := s.erratum(a[0], ef)
 		if err != nil {
 			return err
 		}
-		sig, err := s.cosignature("erratum", a[0], assembly.ErratumHash(e))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(s.cmd.OutOrStdout(), "erratum %d signature %s\n", e.No, sig)
-		return nil
+		return s.signAsChair("erratum", a[0], e.No, assembly.ErratumHash(e), sigOut)
 	})}
 	erratumFlagsOn(signErratum)
-	erratum := &cobra.Command{Use: "erratum MEETING --chair MEMBER --chair-sig SIG", Short: "Co-sign an erratum as secretary (--key) and file it", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+	signErratum.Flags().StringVar(&sigOut, "out", "", "write the chair's signature file here, for the secretary's --chair-sig")
+	erratum := &cobra.Command{Use: "erratum MEETING --chair-sig FILE", Short: "Co-sign an erratum as secretary (--key) with the chair's signature and file it", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		e, content, err := s.erratum(a[0], ef)
 		if err != nil {
 			return err
 		}
-		sig, err := s.cosignature("erratum", a[0], assembly.ErratumHash(e))
+		hash := assembly.ErratumHash(e)
+		ch, chSig, err := chairSigFrom("erratum", a[0], hash, chair, chairSig)
 		if err != nil {
 			return err
 		}
-		return s.send(assembly.TypeErratum, assembly.ErratumBody{Meeting: a[0], Target: e.Target, Correction: e.Correction, Reason: e.Reason, NewMinutes: e.NewMinutes, NewMinutesContent: content, Chair: chair, ChairSig: chairSig, SecretarySig: sig})
+		sig, err := s.cosignature("erratum", a[0], hash)
+		if err != nil {
+			return err
+		}
+		return s.send(assembly.TypeErratum, assembly.ErratumBody{Meeting: a[0], Target: e.Target, Correction: e.Correction, Reason: e.Reason, NewMinutes: e.NewMinutes, NewMinutesContent: content, Chair: ch, ChairSig: chSig, SecretarySig: sig})
 	})}
 	erratumFlagsOn(erratum)
-	erratum.Flags().StringVar(&chair, "chair", "", "the chair's member ID")
-	erratum.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature from `pnyx assembly sign-erratum`")
+	erratum.Flags().StringVar(&chair, "chair", "", "the chair's member ID (only with a signature in hex; the file names the chair)")
+	erratum.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature file from `pnyx assembly sign-erratum --out`, or the signature in hex")
 
 	// Reading.
 	show := &cobra.Command{Use: "show MEETING", Short: "Show a meeting's full record", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {

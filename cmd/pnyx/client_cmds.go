@@ -139,8 +139,38 @@ func newKeysCmd() *cobra.Command {
 			pub := k.Public().(ed25519.PublicKey)
 			fmt.Fprintf(s.cmd.OutOrStdout(), "name:       %s\npublic key: %x\n", args[0], pub)
 			if a, err := s.c.Account(s.ctx, pub); err == nil {
-				fmt.Fprintf(s.cmd.OutOrStdout(), "member:     %s\nnext nonce: %d\n", a.Member, a.NextNonce)
+				member := a.Member
+				if member == "" {
+					member = "(none yet: approve the public key, or redeem a code with this key)"
+				}
+				fmt.Fprintf(s.cmd.OutOrStdout(), "member:     %s\nnext nonce: %d\n", member, a.NextNonce)
 			}
+			return nil
+		})},
+		// pub and id print one value each, so a script (or the README's
+		// walkthrough) can pass a key's public key or member to the next
+		// command: pnyx role grant "$(pnyx keys id registrar)" registrar seoul.
+		&cobra.Command{Use: "pub NAME", Short: "Print a key's public key (hex), the value a registrar approves", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			k, err := keys.Load(flagHome, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(k.Public().(ed25519.PublicKey)))
+			return nil
+		}},
+		&cobra.Command{Use: "id NAME", Short: "Print the member ID the chain has for a key (after approval or redemption)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, args []string) error {
+			k, err := keys.Load(flagHome, args[0])
+			if err != nil {
+				return err
+			}
+			a, err := s.c.Account(s.ctx, k.Public().(ed25519.PublicKey))
+			if err != nil {
+				return err
+			}
+			if a.Member == "" {
+				return codes.NotFound.Errorf("key %s belongs to no member yet: a registrar approves its public key (pnyx keys pub %s), or its holder redeems an enrollment code with it", args[0], args[0])
+			}
+			fmt.Fprintln(s.cmd.OutOrStdout(), a.Member)
 			return nil
 		})},
 	)
