@@ -69,7 +69,7 @@ func newStartCmd() *cobra.Command {
 	var checkInvariants bool
 	var lim launch.APILimits
 	var stallAfter time.Duration
-	var retention int64
+	var retention, haltHeight int64
 	startCmd := &cobra.Command{
 		Use:   "start",
 		Short: "Run the node and its API (initializing the home first if it is new)",
@@ -86,7 +86,7 @@ func newStartCmd() *cobra.Command {
 				printInit(cmd, admin)
 			}
 			r, err := launch.Start(flagHome, launch.Options{APIAddr: apiAddr, P2PAddr: p2pAddr, RPCAddr: rpcAddr,
-				CheckInvariants: checkInvariants, API: lim, StateRetention: retention, MetricsAddr: metricsAddr,
+				CheckInvariants: checkInvariants, API: lim, StateRetention: retention, MetricsAddr: metricsAddr, HaltHeight: haltHeight,
 				Node: node.Options{LogLevel: logLevel, StallAfter: stallAfter}})
 			if err != nil {
 				return err // launch names the cause: home in use, an address taken, …
@@ -114,10 +114,17 @@ func newStartCmd() *cobra.Command {
 				fmt.Fprintf(out, "pnyx: keeping the last %d state versions and every version a live election reads\n", retention)
 			}
 			fmt.Fprintf(out, "pnyx: API listening on %s (OpenAPI at %s/openapi.json)\n", r.APIURL, r.APIURL)
+			if haltHeight > 0 {
+				fmt.Fprintf(out, "pnyx: will halt after committing height %d\n", haltHeight)
+			}
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-			s := <-sig
-			fmt.Fprintf(out, "pnyx: %s received, shutting down\n", s)
+			select {
+			case s := <-sig:
+				fmt.Fprintf(out, "pnyx: %s received, shutting down\n", s)
+			case <-r.Node.Halted():
+				fmt.Fprintf(out, "pnyx: halt height %d committed, shutting down for the upgrade\n", haltHeight)
+			}
 			if err := r.Stop(); err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
@@ -140,6 +147,7 @@ func newStartCmd() *cobra.Command {
 	f.DurationVar(&lim.RequestTimeout, "api-request-timeout", api.DefaultRequestTimeout, "time one request's handler may take")
 	f.Int64Var(&lim.MaxBodyBytes, "api-max-body-bytes", api.DefaultMaxBodyBytes, "largest request body")
 	f.DurationVar(&stallAfter, "stall-after", 0, "time without a commit after which health says halted (default: twice the empty-block interval plus the commit timeout, at least 10s)")
+	f.Int64Var(&haltHeight, "halt-height", 0, "stop after committing this height, for an upgrade at a coordinated halt height (0: never)")
 	f.Int64Var(&retention, "state-retention", 0, "keep only the last N state versions, and every version a live election still reads (0: keep every version)")
 	return startCmd
 }

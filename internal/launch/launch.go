@@ -152,6 +152,10 @@ type Options struct {
 	// only. pnyx's own metrics stay on the API's /metrics.
 	MetricsAddr string
 
+	// HaltHeight stops the chain on this node after that height
+	// (node.Options.HaltHeight): the coordinated halt of an upgrade.
+	HaltHeight int64
+
 	// StateRetention, when positive, prunes application state versions
 	// older than the last StateRetention, except every version a live
 	// election still reads (election.PinnedVersions). Zero keeps every
@@ -269,14 +273,6 @@ func Start(home string, opts Options) (r *Running, err error) {
 		return nil, err
 	}
 	undo = append(undo, func() { n.Stop() })
-	if opts.MetricsAddr != "" {
-		// CometBFT only logs a metrics listener that fails; say it here.
-		ln, err := net.Listen("tcp", opts.MetricsAddr)
-		if err != nil {
-			return nil, fmt.Errorf("launch: metrics listen %s: %w", opts.MetricsAddr, err)
-		}
-		ln.Close()
-	}
 	ix, err := startIndexer(home, n)
 	if err != nil {
 		return nil, err
@@ -313,6 +309,12 @@ func Start(home string, opts Options) (r *Running, err error) {
 // of this run and the refusal of personal records over abci_query.
 func nodeOptions(opts Options, app *chain.App) node.Options {
 	no := opts.Node
+	if opts.MetricsAddr != "" {
+		no.MetricsAddr = opts.MetricsAddr
+	}
+	if opts.HaltHeight > 0 {
+		no.HaltHeight = opts.HaltHeight
+	}
 	if no.RefuseQuery == nil {
 		no.RefuseQuery = func(req *abci.RequestQuery) *abci.ResponseQuery { return refusePersonal(app, req) }
 	}
@@ -323,10 +325,6 @@ func nodeOptions(opts Options, app *chain.App) node.Options {
 		}
 		if opts.P2PAddr != "" {
 			c.P2P.ListenAddress = opts.P2PAddr
-		}
-		if opts.MetricsAddr != "" {
-			c.Instrumentation.Prometheus = true
-			c.Instrumentation.PrometheusListenAddr = opts.MetricsAddr
 		}
 		switch opts.RPCAddr {
 		case "":

@@ -26,6 +26,7 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	rpccore "github.com/cometbft/cometbft/rpc/core"
 	"github.com/cometbft/cometbft/types"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ErrStopped is returned by calls made after Stop.
@@ -57,6 +58,17 @@ type Options struct {
 	// application's. pnyx refuses personal records this way, since the RPC
 	// cannot tell who is asking.
 	RefuseQuery func(*abci.RequestQuery) *abci.ResponseQuery
+	// MetricsAddr, when set, serves CometBFT's consensus metrics for
+	// Prometheus at http://MetricsAddr/metrics (default: config.toml's
+	// prometheus_listen_addr if prometheus = true, else off).
+	MetricsAddr string
+	// HaltHeight, when positive, stops this node's chain after it commits
+	// that height, for an upgrade at a coordinated halt height: Halted is
+	// closed once the block is committed, and the node refuses to execute
+	// any later block (so even a node slow to stop commits nothing the new
+	// binary would execute differently). Restart without it (or with a
+	// higher one) to go on.
+	HaltHeight int64
 	// StallAfter is how long without a commit Health calls the node halted
 	// (default: twice create_empty_blocks_interval plus timeout_commit, at
 	// least 10 s; never when empty blocks are off).
@@ -100,6 +112,14 @@ type Node struct {
 	// app's CheckTx anyway, so this costs no throughput.
 	checkTxMu sync.Mutex
 
+	haltHeight int64
+	halted     chan struct{} // closed once haltHeight is committed
+	haltOnce   sync.Once
+
+	metricsAddr string
+	metricsReg  *prometheus.Registry
+	stopMetrics func()
+
 	txs         *txTracker
 	lookup      dbm.DB // the durable tx lookup (txlookup.go)
 	recent      recentBlocks
@@ -142,10 +162,14 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 	}
 
 	n := &Node{home: conf.RootDir, config: conf, logger: logger, notify: make(chan struct{}), refuseQuery: opts.RefuseQuery,
-		watch: watch, stall: opts.StallAfter}
+		watch: watch, stall: opts.StallAfter, haltHeight: opts.HaltHeight, halted: make(chan struct{})}
+	if n.metricsAddr = metricsAddr(conf, opts.MetricsAddr); n.metricsAddr != "" {
+		n.metricsReg = prometheus.NewRegistry()
+	}
 	n.lastCommit.Store(time.Now().UnixNano())
 	n.txs = newTxTracker(opts.RecentTxs)
 	hooked := &commitHook{Application: app, n: n}
+	var opened []dbm.DB
 	cmt, err := cmtnode.NewNode(conf, pv, nodeKey,
 		// One lock per ABCI connection, not one for all: the mempool's
 		// CheckTx runs while the consensus connection executes a block.
@@ -153,11 +177,22 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 		// state the block is changing.
 		proxy.NewConnSyncLocalClientCreator(hooked),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),
-		dbProvider,
-		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
+		func(ctx *cfg.DBContext) (dbm.DB, error) {
+			db, err := dbProvider(ctx)
+			if err == nil {
+				opened = append(opened, db)
+			}
+			return db, err
+		},
+		metricsProvider(conf, n.metricsReg),
 		logger,
 	)
 	if err != nil {
+		// NewNode leaves open what it opened (a failed handshake replay,
+		// say); close it so the home can be opened again in this process.
+		for _, db := range opened {
+			_ = db.Close()
+		}
 		return nil, fmt.Errorf("node: %w", err)
 	}
 	n.cmt = cmt
@@ -176,6 +211,10 @@ func New(home string, app abci.Application, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("node: load state: %w", err)
 	}
 	n.committed.Store(st.LastBlockHeight)
+	if n.haltHeight > 0 && st.LastBlockHeight >= n.haltHeight {
+		n.closeUnstarted()
+		return nil, fmt.Errorf("node: the home is at height %d, at or past the halt height %d; start without it (or with a later one)", st.LastBlockHeight, n.haltHeight)
+	}
 	lookup, indexed, err := openTxLookup(conf)
 	if err != nil {
 		n.closeUnstarted()
@@ -285,7 +324,20 @@ func (n *Node) Start() error {
 	if n.started {
 		return errors.New("node: already started")
 	}
+	if n.metricsAddr != "" {
+		stop, err := serveMetrics(n.metricsAddr, n.metricsReg)
+		if err != nil {
+			n.mu.Unlock()
+			n.Stop() // closes what New opened
+			n.mu.Lock()
+			return err
+		}
+		n.stopMetrics = stop
+	}
 	if err := n.cmt.Start(); err != nil {
+		if n.stopMetrics != nil {
+			n.stopMetrics()
+		}
 		// A failed start (a port in use, say) may have started part of the
 		// node; OnStop releases whatever did start and closes the stores, so
 		// the home can be opened again. This Node is done.
@@ -340,6 +392,9 @@ func (n *Node) Stop() error {
 	if n.lookup != nil {
 		_ = n.lookup.Close()
 	}
+	if n.stopMetrics != nil {
+		n.stopMetrics()
+	}
 	if n.started {
 		go collectLeakedConns()
 	}
@@ -382,6 +437,10 @@ func (n *Node) closeUnstarted() {
 		_ = n.lookup.Close()
 	}
 }
+
+// Halted is closed once the node has committed Options.HaltHeight (never
+// without one, or when the home was already past it: check LatestHeight).
+func (n *Node) Halted() <-chan struct{} { return n.halted }
 
 // Home is the node's home directory (absolute).
 func (n *Node) Home() string { return n.home }
@@ -550,6 +609,11 @@ type commitHook struct {
 }
 
 func (h *commitHook) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	if halt := h.n.haltHeight; halt > 0 && req.Height > halt {
+		// CometBFT stops consensus on this error; the node is stopping
+		// anyway (Halted).
+		return nil, fmt.Errorf("node: halt height %d reached; not executing block %d (restart with the upgraded binary)", halt, req.Height)
+	}
 	h.height = req.Height
 	res, err := h.Application.FinalizeBlock(ctx, req)
 	if err == nil {
@@ -580,6 +644,9 @@ func (h *commitHook) Commit(ctx context.Context, req *abci.RequestCommit) (*abci
 		// Wall-clock time for Health only; nothing in a block sees it.
 		h.n.lastCommit.Store(time.Now().UnixNano())
 		h.n.wake()
+		if halt := h.n.haltHeight; halt > 0 && h.height >= halt {
+			h.n.haltOnce.Do(func() { close(h.n.halted) })
+		}
 	}
 	return res, err
 }
