@@ -7,7 +7,9 @@ package main
 
 import (
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -656,6 +658,19 @@ ballots cast with --key from this home, whose full codes are kept there.`,
 			}
 			w := s.cmd.OutOrStdout()
 			fmt.Fprintf(w, "%s ballot, record %s at height %d, replaced by a later ballot: %v\n", ans.Kind, ans.Key, ans.Height, ans.Replaced)
+			// The encryption code lets the voter check that what was cast is
+			// what was encrypted before the cast-or-challenge question.
+			var cb election.CastBallot
+			if ans.Kind == "cast" && json.Unmarshal(ans.Record, &cb) == nil {
+				sel, err1 := base64.StdEncoding.DecodeString(cb.Selections)
+				e, err2 := s.election(a[0])
+				if err1 == nil && err2 == nil {
+					if c, err := election.PublicContext(e); err == nil {
+						ec := ballot.EncryptionCodeOf(c, sel)
+						fmt.Fprintf(w, "encryption code %s (the code shown before you chose to cast)\n", ballot.CodeString(ec))
+					}
+				}
+			}
 			if prove != "" {
 				if err := os.WriteFile(prove, ans.Proof, 0o644); err != nil {
 					return err

@@ -144,7 +144,11 @@ func TestCLIElection(t *testing.T) {
 	if short == nil || !strings.HasPrefix(first[1], strings.ReplaceAll(short[1], "-", "")) {
 		t.Fatalf("no short code matching the full one:\n%s", out)
 	}
-	if got := run("v1", "election", "track", "cli-1", short[1]); !strings.Contains(got, "cast ballot") || !strings.Contains(got, "replaced by a later ballot: false") {
+	// The cast ballot is the encryption whose code was shown before the
+	// cast-or-challenge question.
+	enc := regexp.MustCompile(`encryption code (\S+) `).FindStringSubmatch(out)
+	if got := run("v1", "election", "track", "cli-1", short[1]); !strings.Contains(got, "cast ballot") || !strings.Contains(got, "replaced by a later ballot: false") ||
+		enc == nil || !strings.Contains(got, "encryption code "+enc[1]+" ") {
 		t.Fatalf("track by short code:\n%s", got)
 	}
 	if got, err := pnyx(t, "--home", home, "--api", r.APIURL, "--key", "v2", "election", "track", "cli-1", short[1]); err == nil {
