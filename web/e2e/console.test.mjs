@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -92,10 +93,15 @@ before(async () => {
   // each chapter (Seoul's: two members now, its chair once the chair joins).
   cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
   cli("chapter", "create", "busan", "--name", "부산광역시당", "--parent", "hq");
-  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "4");
+  cli("chapter", "create", "seoul-gangnam", "--name", "강남구 갑 당원협의회", "--parent", "seoul");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "5");
   const codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
-  assert.equal(codes.length, 4, `enroll printed:\n${out}`);
-  ["secretary", "chair", "lee", "park"].forEach((n, i) => (who[n] = codes[i]));
+  assert.equal(codes.length, 5, `enroll printed:\n${out}`);
+  ["secretary", "chair", "lee", "park", "registrar"].forEach((n, i) => (who[n] = codes[i]));
+  const busan = cli("member", "enroll", "--chapter", "busan", "--count", "1").match(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),busan$/m);
+  who.busan = { code: busan[1], memberId: busan[2] };
+  cli("keys", "new", "busan-member");
+  cli("--key", "busan-member", "member", "redeem", who.busan.code);
   for (const n of ["lee", "park"]) {
     cli("keys", "new", n);
     cli("--key", n, "member", "redeem", who[n].code);
@@ -327,6 +333,103 @@ describe("officials' console in Chromium", () => {
       await p.screenshot({ path: join(artifacts, "console-failure-secretary.png"), fullPage: true }).catch(() => {});
       await c.screenshot({ path: join(artifacts, "console-failure-chair.png"), fullPage: true }).catch(() => {});
       throw e;
+    }
+  });
+
+  it("lets a registrar issue codes printed as QR sheets, import a CSV and manage a member's standing", async () => {
+    const reg = await device("registrar");
+    cli("role", "grant", who.registrar.memberId, "registrar", "seoul");
+    const p = reg.page;
+    p.on("dialog", (d) => d.accept());
+    try {
+      await p.goto(`${base}/#/console`);
+      await p.getByTestId("pages").getByRole("link", { name: "당원 등록 (등록 담당)" }).click();
+      await p.getByRole("heading", { level: 1, name: "당원 등록" }).waitFor(LONG);
+      // Only the chapters in scope are offered.
+      await p.locator("#e-chapter option").first().waitFor({ state: "attached" });
+      assert.deepEqual(await p.locator("#e-chapter option").evaluateAll((os) => os.map((o) => o.value)), ["seoul", "seoul-gangnam"]);
+      await axe(p, "registrar");
+
+      // A batch of codes, printed as a sheet of QR cards.
+      await p.locator("#e-count").fill("2");
+      await p.getByRole("button", { name: "코드 발급하기" }).click();
+      await p.getByTestId("issued").filter({ hasText: "가입 코드 2개를 발급했습니다." }).waitFor(LONG);
+      const cards = p.getByTestId("sheet").locator(".sheet-card");
+      assert.equal(await cards.count(), 2);
+      const issued = await cards.evaluateAll((cs) => cs.map((c) => ({ code: c.dataset.code, id: c.querySelector(".sheet-id .mono").textContent })));
+      for (const x of issued) {
+        await p.getByRole("img", { name: `가입 링크 QR 코드 (${x.code})` }).waitFor(LONG);
+      }
+      assert.match(await cards.first().textContent(), /서울특별시당 · 일반당원.*휴대전화 카메라로 QR 코드를/);
+      // A newcomer redeems one of the printed codes: the chain knew its hash.
+      cli("keys", "new", "newcomer");
+      cli("--key", "newcomer", "member", "redeem", issued[0].code);
+      assert.match(cli("keys", "show", "newcomer"), new RegExp(issued[0].id));
+      await axe(p, "registrar with the code sheet");
+      await shoot(p, "console-registrar-codes");
+      // Printed, only the cards remain.
+      await p.emulateMedia({ media: "print" });
+      assert.equal(await p.locator("header.top").evaluate((e) => getComputedStyle(e).display), "none");
+      assert.equal(await p.locator("form.no-print").first().evaluate((e) => getComputedStyle(e).display), "none");
+      assert.notEqual(await cards.first().evaluate((e) => getComputedStyle(e).display), "none");
+      await p.setViewportSize(DESKTOP);
+      await p.screenshot({ path: join(artifacts, "console-registrar-print.png"), fullPage: true });
+      await p.setViewportSize(PHONE);
+      await p.emulateMedia({ media: "screen" });
+
+      // A CSV: checked line by line before anything is sent.
+      const key = () => generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+      const [a, b, c, d] = [key(), key(), key(), key()];
+      const csv = ["public_key,chapter,class", `${a},seoul,general`, `${b},seoul-gangnam,responsible`, "xyz,seoul,general", `${c},busan,general`, `${d},seoul,vip`, `${a},seoul,general`].join("\n");
+      await p.setInputFiles("#csv-file", { name: "members.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      await p.getByTestId("csv-summary").filter({ hasText: "6줄 중 2줄 등록 가능, 4줄 문제 있음" }).waitFor();
+      const problems = await p.locator("[data-testid=csv-preview] tbody tr").evaluateAll((rs) => rs.map((r) => r.lastElementChild.textContent));
+      assert.deepEqual(problems, ["문제 없음", "문제 없음", "공개키는 16진수 64자여야 합니다", "내 범위 밖의 조직입니다: busan", "당원 구분은 general 또는 responsible입니다: vip", "앞의 줄과 중복입니다"]);
+      await axe(p, "registrar CSV preview");
+      await p.getByRole("button", { name: "문제 없는 2줄 등록하기" }).click();
+      await p.getByTestId("csv-done").filter({ hasText: "2명을 등록했습니다." }).waitFor(LONG);
+      assert.equal(await p.getByTestId("csv-progress").evaluate((e) => [e.value, e.max].join("/")), "2/2");
+      await shoot(p, "console-registrar-csv");
+      const idOf = (hex) => "m" + createHash("sha256").update("pnyx/member-id/v1\0" + hex).digest("hex").slice(0, 20);
+
+      // Find a member and change their standing, each with a reason code.
+      await p.locator("#f-id").fill(idOf(a));
+      await p.getByRole("button", { name: "찾기", exact: true }).click();
+      await p.getByTestId("found-status").filter({ hasText: "활동" }).waitFor(LONG);
+      assert.equal(await p.getByTestId("found-chapter").textContent(), "서울특별시당");
+      await p.locator("#f-reason").selectOption("1");
+      await p.getByRole("button", { name: "당원 자격 정지" }).click();
+      await p.getByTestId("found-status").filter({ hasText: "정지" }).waitFor(LONG);
+      assert.match(await p.getByTestId("found").textContent(), /사유당비 미납/);
+      await p.getByRole("button", { name: "정지 해제 (복권)" }).click();
+      await p.getByTestId("found-status").filter({ hasText: "활동" }).waitFor(LONG);
+      await p.getByRole("button", { name: "책임당원(으)로 바꾸기" }).click();
+      await p.getByTestId("found-class").filter({ hasText: "책임당원" }).waitFor(LONG);
+      await p.locator("#f-to").selectOption("seoul-gangnam");
+      await p.getByRole("button", { name: "이 조직으로 이관하기" }).click();
+      await p.getByTestId("found-chapter").filter({ hasText: "강남구 갑 당원협의회" }).waitFor(LONG);
+      await axe(p, "registrar member found");
+      await shoot(p, "console-registrar-member");
+      await p.locator("#f-reason").selectOption("4");
+      await p.getByRole("button", { name: "제명하기" }).click();
+      await p.getByTestId("found-status").filter({ hasText: "제명" }).waitFor(LONG);
+      assert.equal(await p.getByRole("button", { name: "당원 자격 정지" }).count(), 0);
+      const chainSays = cli("member", "show", idOf(a));
+      assert.match(chainSays, /expelled/);
+
+      // A member outside the registrar's scope: the node refuses the read,
+      // and the page says so in a sentence.
+      await p.locator("#f-id").fill(who.busan.memberId);
+      await p.getByRole("button", { name: "찾기", exact: true }).click();
+      const refusal = p.locator("[data-code='17']");
+      await refusal.waitFor(LONG);
+      assert.match(await refusal.textContent(), /본인 또는 권한 있는 담당자만 볼 수 있습니다/);
+      await clean(p);
+    } catch (e) {
+      await p.screenshot({ path: join(artifacts, "console-failure-registrar.png"), fullPage: true }).catch(() => {});
+      throw e;
+    } finally {
+      await reg.ctx.close();
     }
   });
 

@@ -117,3 +117,17 @@ export function kstInput(v: string): number {
 export const sha256Hex = (b: Uint8Array): string => toHex(sha256(b));
 
 export const MEMBER_ID = /^m[0-9a-f]{20}$/;
+
+// Bodies of the registrar's transactions (modules/members), fields in order.
+export const enrollBody = (entries: { codeHash: string; chapter: string; cls: string }[]) =>
+  canonicalBytes({ entries: entries.map((e) => ({ code_hash: e.codeHash, chapter: e.chapter, class: e.cls })) });
+export const approveBody = (entries: { publicKey: string; chapter: string; cls: string }[]) =>
+  canonicalBytes({ entries: entries.map((e) => ({ public_key: e.publicKey, chapter: e.chapter, class: e.cls })) });
+export const transferBody = (member: string, chapter: string) => canonicalBytes({ member, chapter });
+export const setClassBody = (member: string, cls: string) => canonicalBytes({ member, class: cls });
+/** member/suspend, reinstate, expel: members.StatusBody (reason is omitempty). */
+export const statusBody = (member: string, reason: number) => canonicalBytes({ member, reason: reason || undefined });
+export const recoverBody = (member: string, newKey: string) => canonicalBytes({ member, new_key: newKey });
+
+/** The reason codes of members.ReasonNames. */
+export const REASONS = [1, 2, 3, 4, 5, 9] as const;

@@ -6,7 +6,8 @@
 //
 // Routes (hash): #/console (roles and pages), #/console/meetings (the
 // secretary's meetings), #/console/meetings/{id} (one meeting's runbook),
-// #/console/sign/{id} (the chair signs a meeting record on their device).
+// #/console/sign/{id} (the chair signs a meeting record on their device),
+// #/console/registrar (enrollment codes, CSV import, a member's standing).
 import { useEffect, useState } from "preact/hooks";
 import type { Chapter, Member, RecordAnswer } from "../lib/api";
 import { signedGet } from "../lib/api";
@@ -14,7 +15,8 @@ import { signerOf } from "../lib/keystore";
 import { Problem, Title } from "../pages/common";
 import type { ConsoleProps } from "./entry";
 import { chapterTree, grantsOf, ROLES, type Grant, type Role } from "./chain";
-import { useC } from "./i18n";
+import { useC, type CKey } from "./i18n";
+import { Registrar } from "./registrar";
 import { Meetings, MeetingRunbook } from "./meetings";
 import { ChairSign } from "./sign";
 import "./console.css";
@@ -26,12 +28,12 @@ export interface Official {
 }
 
 // Pages each role opens, and the CLI for roles whose work stays there.
-const PAGES: Partial<Record<Role, { path: string; key: "page_meetings"; about: "page_meetings_about" }>> = {
+const PAGES: Partial<Record<Role, { path: string; key: CKey; about: CKey }>> = {
   secretary: { path: "/console/meetings", key: "page_meetings", about: "page_meetings_about" },
+  registrar: { path: "/console/registrar", key: "page_registrar", about: "page_registrar_about" },
 };
 const CLI: Partial<Record<Role, string>> = {
   admin: "pnyx chapter create · pnyx role grant · pnyx assembly body-create",
-  registrar: "pnyx member enroll · pnyx member approve · pnyx member suspend",
   moderator: "pnyx moderation hide · pnyx moderation unhide",
   election_commissioner: "pnyx election create",
   kpi_attestor: "pnyx kpi attest",
@@ -74,6 +76,7 @@ export function Console({ path, memberKey }: ConsoleProps) {
   if (path.startsWith("/console/sign/")) return <ChairSign id={decodeURIComponent(path.slice("/console/sign/".length))} memberKey={memberKey} />;
   if (error) return <section><Title>{c("consoleTitle")}</Title><Problem error={error} onRetry={load} /></section>;
   if (!official) return <section><Title>{c("consoleTitle")}</Title><p role="status">…</p></section>;
+  if (path === "/console/registrar") return <Registrar official={official} memberKey={memberKey} />;
   if (path === "/console/meetings") return <Meetings official={official} memberKey={memberKey} />;
   if (path.startsWith("/console/meetings/")) return <MeetingRunbook id={decodeURIComponent(path.slice("/console/meetings/".length))} official={official} memberKey={memberKey} />;
   return <Shell official={official} />;
