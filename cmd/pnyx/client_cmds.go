@@ -16,14 +16,12 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/keys"
-	"github.com/pnyx-party/pnyx/internal/progress"
 	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
@@ -436,9 +434,12 @@ func newMemberCmd() *cobra.Command {
 	approve.Flags().StringVar(&chapter, "chapter", "", "chapter")
 	approve.Flags().StringVar(&class, "class", "general", "general or responsible")
 
+	var impOpts importOptions
 	imp := &cobra.Command{Use: "import FILE.csv", Short: "Bulk-enroll or approve members from CSV (registrar), with progress",
-		Long: "The CSV has a header and columns chapter,class and either code_hash (hex, see EnrollmentCodeHash) or public_key (hex).\nRows go on chain in batches of 500; no name or other personal data may appear in the file.",
-		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error { return importCSV(s, a[0]) })}
+		Long: "The CSV has a header and columns chapter,class and either code_hash (hex, see EnrollmentCodeHash) or public_key (hex).\nRows go on chain in batches of 500, --in-flight of them submitted ahead of the oldest not yet committed;\nno name or other personal data may appear in the file. An interrupted or failed import says which rows\nare on chain and resumes when run again: its progress is kept in FILE.csv.progress (--progress).",
+		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error { return importCSV(s, a[0], impOpts) })}
+	imp.Flags().IntVar(&impOpts.InFlight, "in-flight", 4, "batches submitted and not yet committed")
+	imp.Flags().StringVar(&impOpts.Progress, "progress", "", "progress file (default FILE.csv.progress)")
 
 	show := &cobra.Command{Use: "show MEMBER", Short: "Show a member record (signed read: the member or an official)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		return s.showRecord("/v1/members/"+a[0], true, proveOut)
@@ -522,65 +523,4 @@ func newMemberCmd() *cobra.Command {
 		})},
 	)
 	return cmd
-}
-
-// importCSV reads rows and sends them in batches, showing progress.
-func importCSV(s *session, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if len(rows) < 2 {
-		return fmt.Errorf("%s: no rows after the header", path)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[strings.TrimSpace(h)] = i
-	}
-	_, byHash := col["code_hash"]
-	_, byKey := col["public_key"]
-	_, hasCh := col["chapter"]
-	_, hasClass := col["class"]
-	if byHash == byKey || !hasCh || !hasClass {
-		return fmt.Errorf("%s: header must have chapter, class and exactly one of code_hash, public_key; got %v", path, rows[0])
-	}
-	k, err := s.key()
-	if err != nil {
-		return err
-	}
-	signer := s.c.Signer(k)
-	data := rows[1:]
-	start := time.Now()
-	bar := progress.New(s.cmd.ErrOrStderr(), "import", len(data))
-	for lo := 0; lo < len(data); lo += members.MaxBatch {
-		hi := min(lo+members.MaxBatch, len(data))
-		var typ string
-		var body any
-		if byHash {
-			var b members.EnrollBody
-			for _, r := range data[lo:hi] {
-				b.Entries = append(b.Entries, members.EnrollEntry{CodeHash: r[col["code_hash"]], Chapter: r[col["chapter"]], Class: members.Class(r[col["class"]])})
-			}
-			typ, body = members.TypeEnroll, b
-		} else {
-			var b members.ApproveBody
-			for _, r := range data[lo:hi] {
-				b.Entries = append(b.Entries, members.ApproveEntry{PublicKey: r[col["public_key"]], Chapter: r[col["chapter"]], Class: members.Class(r[col["class"]])})
-			}
-			typ, body = members.TypeApprove, b
-		}
-		if _, err := signer.Send(s.ctx, typ, body); err != nil {
-			bar.Done()
-			return fmt.Errorf("rows %d-%d (lines %d-%d) were not imported, earlier rows were: %w", lo+1, hi, lo+2, hi+1, err)
-		}
-		bar.Set(hi)
-	}
-	bar.Done()
-	fmt.Fprintf(s.cmd.OutOrStdout(), "imported %d members in %s\n", len(data), time.Since(start).Round(time.Millisecond))
-	return nil
 }
