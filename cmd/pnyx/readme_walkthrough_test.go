@@ -83,11 +83,11 @@ func walkthroughScript(lines []walkthroughLine) (script string, header int, err 
 		`  local line=$1 n=$2; shift 2`,
 		`  local frags=("${@:1:n}"); shift "$n"`,
 		`  local out`,
-		`  if out=$("$@" 2>&1); then printf '%s\n' "$out"; echo "R $line it succeeded, but the README says it fails" >>"$__fail"; exit 1; fi`,
+		`  if out=$("$@" 2>&1); then printf '%s\n' "$out"; echo "R $line succeeded, but the README shows it failing" >>"$__fail"; exit 1; fi`,
 		`  printf '%s\n' "$out"`,
 		`  local rest=$out f`,
 		`  for f in "${frags[@]}"; do`,
-		`    case $rest in *"$f"*) rest=${rest#*"$f"} ;; *) echo "R $line its error lacks the README's text: $f" >>"$__fail"; exit 1 ;; esac`,
+		`    case $rest in *"$f"*) rest=${rest#*"$f"} ;; *) echo "R $line failed without the README's text: $f" >>"$__fail"; exit 1 ;; esac`,
 		`  done`,
 		`}`,
 	}
