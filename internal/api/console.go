@@ -13,6 +13,8 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/wire"
 )
 
@@ -32,10 +34,19 @@ type MandateList struct {
 	Mandates []assembly.Mandate `json:"mandates"`
 }
 
+// EligibleCount is the JSON shape of GET /v1/chapters/{id}/eligible.
+type EligibleCount struct {
+	Height   int64  `json:"height"`
+	Chapter  string `json:"chapter"`
+	Class    string `json:"class,omitempty"`
+	Eligible uint64 `json:"eligible"`
+}
+
 func (s *Server) consoleRoutes() []route {
 	return []route{
 		{"GET", "/v1/assembly/bodies/{id}/mandates", "Mandates in a body (chair, vice chair, secretary, members), active and ended", false, false, MandateList{}, s.bodyMandates},
 		{"GET", "/v1/assembly/meetings/{id}/quorum", "A meeting's quorum as a decision taken now would count it: present, base, met", false, false, QuorumView{}, s.meetingQuorum},
+		{"GET", "/v1/chapters/{id}/eligible", "How many active members (?class=general|responsible, or every class) a chapter and its subtree hold now: the electors an election created there would count", false, false, EligibleCount{}, s.eligibleCount},
 		{"GET", "/v1/assembly/meetings/{id}/chair-signature", "The chair's signature over the meeting's record (assembly/chair-sign), waiting for the secretary's assembly/finalize", false, true, wire.Record{}, s.chairSignature},
 	}
 }
@@ -89,4 +100,29 @@ func (s *Server) chairSignature(w http.ResponseWriter, r *http.Request) error {
 		return codes.NotFound.Errorf("meeting %q does not exist", id)
 	}
 	return s.writeRecord(w, r, snap, assembly.ChairSignatureKey(id))
+}
+
+// eligibleCount counts as election/create does (one read per chapter of the
+// subtree, whatever the number of members), over the latest state rather
+// than the block before creation, so the commissioner sees the number
+// before creating; the election records its own count when created.
+func (s *Server) eligibleCount(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, ok := org.GetChapter(snap, id); !ok {
+		return codes.NotFound.Errorf("chapter %q does not exist", id)
+	}
+	class := members.Class(r.URL.Query().Get("class"))
+	if class != "" && class != members.General && class != members.Responsible {
+		return codes.BadRequest.Errorf("class must be %s, %s or empty", members.General, members.Responsible)
+	}
+	var n uint64
+	for _, ch := range org.Subtree(snap, id) {
+		n += members.ActiveCount(snap, ch.ID, class)
+	}
+	writeJSON(w, http.StatusOK, EligibleCount{Height: snap.Version(), Chapter: id, Class: string(class), Eligible: n})
+	return nil
 }
