@@ -104,8 +104,8 @@ func newNetworkDrillCmd() *cobra.Command {
 		Long: `Build hosts as Linux network namespaces joined by veth links (root and
 iproute2 needed), run 4 validators and a sentry as ` + "`pnyx start`" + ` processes and a
 load client, and drill: kill -9 a validator, cut one host's link, cut two
-(the chain halts) and heal, a slow lossy link, one validator down for good,
-kill and restart every node. Each drill prints
+(the chain halts) and heal, a slow lossy link, a validator's only sentry
+killed and restarted, one validator down for good, kill and restart every node. Each drill prints
   drill=NAME acknowledged=N lost=0 divergent_heights=0 heights=H recover_ms=T tx_per_s=R
 and the command fails if any drill lost a tx or diverged.`,
 		Args: cobra.NoArgs,

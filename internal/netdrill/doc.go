@@ -8,7 +8,8 @@
 // while it does something to the network — kill -9 a validator and restart
 // it, cut one host's link and heal it, cut two (the chain must halt without
 // 2/3 and resume when healed), add delay and loss on one link, keep one
-// validator down, kill and restart every node — and then checks:
+// validator down, kill a validator's only sentry and restart it, kill and
+// restart every node — and then checks:
 //
 //   - every transaction a node acknowledged as committed is found on every
 //     running node (GET /v1/txs/{hash}, the durable tx lookup): lost=0;
