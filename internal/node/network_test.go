@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cometbft/cometbft/types"
 )
@@ -122,4 +123,36 @@ func TestNetworkRefusesBadHosts(t *testing.T) {
 
 func loadGenesisForTest(c *Config) (*types.GenesisDoc, error) {
 	return types.GenesisDocFromFile(c.GenesisFile())
+}
+
+// TestMultiValidatorHomesTimeouts (issue 12, finding 7): homes of a
+// multi-validator network — network init's and testnet's — wait at most
+// WANTimeoutPropose for a proposal and WANTimeoutVote after votes, not
+// CometBFT's 3 s and 1 s, which made every height a dead validator should
+// propose cost 4 s (one of four down: a fifth of the throughput). A
+// single-validator home has no one to wait for and keeps CometBFT's.
+func TestMultiValidatorHomesTimeouts(t *testing.T) {
+	hosts := []Host{{Name: "a", Role: RoleValidator, IP: "10.9.0.1"}, {Name: "b", Role: RoleValidator, IP: "10.9.0.2"}}
+	net, err := Network(t.TempDir(), hosts, NetworkOptions{ChainID: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := Testnet(t.TempDir(), 2, TestnetOptions{ChainID: "t", P2PPorts: []int{1, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, home := range append(net, test...) {
+		c, err := LoadConfig(home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc := c.Consensus
+		if cc.TimeoutPropose != WANTimeoutPropose || cc.TimeoutPrevote != WANTimeoutVote || cc.TimeoutPrecommit != WANTimeoutVote {
+			t.Errorf("%s: propose %v prevote %v precommit %v, want %v, %v, %v", home, cc.TimeoutPropose, cc.TimeoutPrevote, cc.TimeoutPrecommit,
+				WANTimeoutPropose, WANTimeoutVote, WANTimeoutVote)
+		}
+		if WANTimeoutPropose > time.Second {
+			t.Errorf("timeout_propose %v: a dead proposer costs it at every turn", WANTimeoutPropose)
+		}
+	}
 }
