@@ -28,9 +28,10 @@ func rankBM25(bodies []string, query []string) []int {
 	lens := make([]int, len(bodies))
 	df := make([]int, nt)
 	total := 0
+	var an analyzer
 	for i, body := range bodies {
 		row := tf[i*nt : (i+1)*nt]
-		analyze(body, func(tok string) {
+		an.run(body, func(tok string) {
 			lens[i]++
 			if slot, ok := terms[stemLite(tok)]; ok {
 				if row[slot] == 0 {

@@ -17,15 +17,36 @@ import "strings"
 // Mistakes on the index side cost only the precision of one-syllable
 // queries.
 
-// endings maps a particle or ending (as syllables) to the fewest syllables
-// the stem must keep.
+// endings maps a particle or ending (as syllables, up to five) to the
+// fewest syllables the stem must keep. Its key is an array so that a lookup
+// does not build a string.
+type ending [5]string
+
 var endings = buildEndings()
 
-func buildEndings() map[string]int {
-	endings := map[string]int{}
+func endingOf(list []unit) (ending, bool) {
+	var e ending
+	if len(list) > len(e) {
+		return e, false
+	}
+	for i, u := range list {
+		if u.digits {
+			return e, false
+		}
+		e[i] = u.s
+	}
+	return e, true
+}
+
+func buildEndings() map[ending]int {
+	endings := map[ending]int{}
 	add := func(min int, list string) {
 		for _, e := range strings.Fields(list) {
-			endings[e] = min
+			var k ending
+			for i, r := range []rune(e) {
+				k[i] = string(r)
+			}
+			endings[k] = min
 		}
 	}
 	// Particles (and the copula) after nouns.
@@ -59,7 +80,7 @@ var safeQuery = map[string]bool{"을": true, "를": true, "은": true, "는": tr
 
 // nounsLikeEnding are common two-syllable nouns whose last syllable is also
 // a particle or an ending; they are never stripped to one syllable.
-var nounsLikeEnding = set(`
+var nounsLikeEnding = pairs(`
 		국가 평가 대가 증가 추가 참가 인가 작가 시가 전가 물가 휴가 부가 단가 지가 고가 저가 원가 주가 정가 가가 개가 
 		회의 합의 동의 주의 정의 의의 논의 협의 심의 건의 결의 민의 예의 강의 거의 모의 문의 발의 성의 신의 임의 유의 여의 
 		제도 정도 속도 태도 의도 지도 한도 용도 시도 강도 온도 각도 고도 기도 전도 수도 보도 인도 적도 부도 농도 밀도 과도 진도 척도 제도 
@@ -79,6 +100,17 @@ var nounsLikeEnding = set(`
 		기와 지와 
 		시도 정도 
 		사는 사은`)
+
+var plural = ending{"들"}
+
+func pairs(list string) map[[2]string]bool {
+	m := map[[2]string]bool{}
+	for _, w := range strings.Fields(list) {
+		r := []rune(w)
+		m[[2]string{string(r[0]), string(r[1])}] = true
+	}
+	return m
+}
 
 func set(list string) map[string]bool {
 	m := map[string]bool{}
@@ -104,21 +136,12 @@ func stem(us []unit, query bool) []unit {
 	}
 	cut := n
 	for l := min(5, n-1); l >= 1 && cut == n; l-- {
-		var b strings.Builder
-		ok := true
-		for _, u := range us[n-l:] {
-			if u.digits {
-				ok = false
-				break
-			}
-			b.WriteString(u.s)
-		}
+		e, ok := endingOf(us[n-l:])
 		if !ok {
 			continue
 		}
-		e := b.String()
 		need, known := endings[e]
-		if !known && e != "들" {
+		if !known && e != plural {
 			continue
 		}
 		if !known {
@@ -129,7 +152,7 @@ func stem(us []unit, query bool) []unit {
 			continue
 		}
 		if rem == 1 && l == 1 {
-			if nounsLikeEnding[us[0].s+us[1].s] || query && !safeQuery[e] {
+			if nounsLikeEnding[[2]string{us[0].s, us[1].s}] || query && !safeQuery[e[0]] {
 				continue
 			}
 		}

@@ -106,6 +106,12 @@ func (x *Index) correct(t term) (string, bool) {
 			continue
 		}
 		for _, v := range jamoVariants(st[i].s) {
+			// The bigrams with the new syllable must be words of the index
+			// (one cheap lookup each) before the whole stem is tried (a
+			// phrase of common bigrams may scan).
+			if i > 0 && !x.termMatches(quote([]string{strs[i-1] + v})) || i+1 < len(strs) && !x.termMatches(quote([]string{v + strs[i+1]})) {
+				continue
+			}
 			old := strs[i]
 			strs[i] = v
 			ok := try(strs)

@@ -182,10 +182,16 @@ func makeTerm(l lexeme) (term, bool) {
 }
 
 // koreanExpr matches a stem: the phrase of its bigrams, or for a solid
-// stem of four or more syllables also its two halves apart.
+// stem of four or more syllables its two halves anywhere (파견연장 -> 파견 …
+// 연장), which includes the phrase. Korean compounds are mostly of
+// two-syllable words, so an even stem is cut only at even places
+// (청년주거정책: 청년|주거정책, 청년주거|정책), an odd one next to either end.
+// Cutting everywhere would cost a scan of the whole table for each cut
+// that matches nothing.
 func koreanExpr(st []unit, toks []string) string {
 	e := quote(toks)
-	if len(st) < 4 {
+	n := len(st)
+	if n < 4 {
 		return e
 	}
 	for _, u := range st {
@@ -193,9 +199,15 @@ func koreanExpr(st []unit, toks []string) string {
 			return e
 		}
 	}
-	alts := []string{e}
-	for k := 2; k+2 <= len(st); k++ {
+	var alts []string
+	for k := 2; k+2 <= n; k++ {
+		if n%2 == 0 && k%2 == 1 || n%2 == 1 && k != 2 && k != n-2 && k != 3 && k != n-3 {
+			continue
+		}
 		alts = append(alts, "("+quote(bigrams(nil, st[:k]))+" AND "+quote(bigrams(nil, st[k:]))+")")
+	}
+	if len(alts) == 1 {
+		return alts[0]
 	}
 	return "(" + strings.Join(alts, " OR ") + ")"
 }

@@ -94,7 +94,16 @@ type run struct {
 
 // words splits NFC text s into words.
 func words(s string) []word {
-	var runs []run
+	var a analyzer
+	return a.words(s)
+}
+
+// words of the analyzer reuses the slices of its earlier calls (the
+// words' units share one slice, so a text costs a few allocations, not one
+// a word); the words are valid until its next call.
+func (a *analyzer) words(s string) []word {
+	runs, all, spans := a.runs[:0], a.all[:0], a.spans[:0]
+	defer func() { a.runs, a.all, a.spans = runs, all, spans }()
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		c := classOf(r)
@@ -118,39 +127,58 @@ func words(s string) []word {
 	joins := func(a, b run) bool {
 		return a.end == b.start && (a.class == syllabic && b.digits || a.digits && b.class == syllabic)
 	}
-	var out []word
+	// First the units of all words, then the words as windows on them.
 	for i := 0; i < len(runs); {
 		j := i + 1
 		for j < len(runs) && joins(runs[j-1], runs[j]) {
 			j++
 		}
+		from := len(all)
 		korean := false
 		for _, r := range runs[i:j] {
 			korean = korean || r.class == syllabic
 		}
-		w := word{start: runs[i].start, end: runs[j-1].end}
-		if !korean {
-			w.lower = strings.ToLower(s[w.start:w.end])
-		} else {
+		if korean {
 			for _, r := range runs[i:j] {
 				if r.digits {
-					w.units = append(w.units, unit{s: s[r.start:r.end], start: r.start, end: r.end, digits: true})
+					all = append(all, unit{s: s[r.start:r.end], start: r.start, end: r.end, digits: true})
 					continue
 				}
 				for k := r.start; k < r.end; {
 					_, n := utf8.DecodeRuneInString(s[k:])
-					w.units = append(w.units, unit{s: s[k : k+n], start: k, end: k + n})
+					all = append(all, unit{s: s[k : k+n], start: k, end: k + n})
 					k += n
 				}
 			}
+		}
+		spans = append(spans, span{from, len(all), i, j})
+		i = j
+	}
+	out := a.out[:0]
+	defer func() { a.out = out }()
+	for _, sp := range spans {
+		w := word{start: runs[sp.i].start, end: runs[sp.j-1].end}
+		if sp.from == sp.to {
+			w.lower = lower(s[w.start:w.end])
+		} else {
+			w.units = all[sp.from:sp.to:sp.to]
 			if len(out) > 0 && out[len(out)-1].korean() && allJoiners(s[out[len(out)-1].end:w.start]) {
 				w.joined = true
 			}
 		}
 		out = append(out, w)
-		i = j
 	}
 	return out
+}
+
+// lower lowercases s without allocating when it has no upper case.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 func allJoiners(s string) bool {
@@ -185,10 +213,26 @@ func bigrams(out []string, us []unit) []string {
 
 // analyze calls fn with the index tokens of text, in order: the bigrams
 // and Latin words of the text, then the extra tokens (stems, heads,
-// numbers).
+// numbers). Tokens inside a word are substrings of the text (no copy).
 func analyze(text string, fn func(string)) {
-	ws := words(nfc(text))
-	var buf []string
+	var a analyzer
+	a.run(text, fn)
+}
+
+// analyzer keeps its buffers between texts (ranking analyzes a thousand).
+type analyzer struct {
+	runs  []run
+	all   []unit
+	spans []span
+	out   []word
+}
+
+// span is a word's runs and units while words are cut.
+type span struct{ from, to, i, j int }
+
+func (a *analyzer) run(text string, fn func(string)) {
+	s := nfc(text)
+	ws := a.words(s)
 	for i := range ws {
 		w := &ws[i]
 		if !w.korean() {
@@ -199,17 +243,19 @@ func analyze(text string, fn func(string)) {
 			prev := ws[i-1].units
 			fn(prev[len(prev)-1].s + w.units[0].s)
 		}
-		buf = bigrams(buf[:0], w.units)
-		for _, t := range buf {
-			fn(t)
+		us := w.units
+		if len(us) == 1 {
+			fn(us[0].s)
+			continue
+		}
+		for k := 0; k+1 < len(us); k++ {
+			fn(s[us[k].start:us[k+1].end])
 		}
 	}
 	for i := range ws {
-		w := &ws[i]
-		if !w.korean() {
-			continue
+		if ws[i].korean() {
+			extras(ws[i].units, fn)
 		}
-		extras(w.units, fn)
 	}
 }
 
