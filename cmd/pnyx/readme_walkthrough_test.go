@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/modules/org"
 )
 
 // The README's officials' walkthrough is a list of shell commands a reader
@@ -416,5 +419,78 @@ func TestChairSignatureFile(t *testing.T) {
 	}
 	if _, _, err := chairSigFrom("finalize", "council.1", hash, "", filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing file was accepted")
+	}
+}
+
+// TestREADMERolesTable: the walkthrough's table of roles names every role
+// of modules/org, in its order, and no other.
+func TestREADMERolesTable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\|").FindAllStringSubmatch(string(readme), -1) {
+		got = append(got, m[1])
+	}
+	var want []string
+	for _, r := range org.Roles {
+		want = append(want, string(r))
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("README's roles table lists %v; modules/org has %v", got, want)
+	}
+}
+
+// TestCLIChairSignatureTravelsOnChain: the chair's `assembly sign` puts the
+// signature on chain and the secretary's `assembly finalize` takes it from
+// there; finalize before the chair signed, or after the record changed
+// since, says what to do and sends nothing.
+func TestCLIChairSignatureTravelsOnChain(t *testing.T) {
+	home, r := startNode(t, "pnyx-cli-chair", launch.Quiet())
+	try := func(key string, args ...string) (string, error) {
+		t.Helper()
+		return pnyx(t, append([]string{"--home", home, "--api", r.APIURL, "--key", key}, args...)...)
+	}
+	run := func(key string, args ...string) string {
+		t.Helper()
+		out, err := try(key, args...)
+		if err != nil {
+			t.Fatalf("pnyx %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	id := map[string]string{}
+	for _, p := range []string{"chair", "secretary"} {
+		run(launch.AdminKeyName, "keys", "new", p)
+		run(launch.AdminKeyName, "member", "approve", strings.TrimSpace(run(launch.AdminKeyName, "keys", "pub", p)), "--chapter", "hq", "--class", "responsible")
+		id[p] = strings.TrimSpace(run(launch.AdminKeyName, "keys", "id", p))
+	}
+	run(launch.AdminKeyName, "role", "grant", id["secretary"], "secretary", "hq")
+	run(launch.AdminKeyName, "assembly", "body-create", "council", "--chapter", "hq", "--name", "Council")
+	run(launch.AdminKeyName, "assembly", "mandate", "council", id["chair"], "chair")
+	run("secretary", "assembly", "schedule", "council", "--title", "First", "--at", "2026-12-01", "--agenda", "Budget")
+	run("secretary", "assembly", "open", "council.1")
+	run("chair", "assembly", "check-in", "council.1")
+	run("secretary", "assembly", "close", "council.1")
+	minutes := filepath.Join(t.TempDir(), "minutes.md")
+	os.WriteFile(minutes, []byte("first minutes\n"), 0o644)
+	run("secretary", "assembly", "minutes", "council.1", minutes)
+
+	if out, err := try("secretary", "assembly", "finalize", "council.1"); err == nil || !strings.Contains(err.Error(), "the chair has not signed council.1 yet") {
+		t.Fatalf("finalize before the chair signed: %v\n%s", err, out)
+	}
+	run("chair", "assembly", "sign", "council.1")
+	// The secretary corrects the minutes after the chair signed: the
+	// signature no longer covers the record.
+	os.WriteFile(minutes, []byte("corrected minutes\n"), 0o644)
+	run("secretary", "assembly", "minutes", "council.1", minutes)
+	if out, err := try("secretary", "assembly", "finalize", "council.1"); err == nil || !strings.Contains(err.Error(), "the chair signs again") {
+		t.Fatalf("finalize over a changed record: %v\n%s", err, out)
+	}
+	run("chair", "assembly", "sign", "council.1")
+	run("secretary", "assembly", "finalize", "council.1")
+	if out := run(launch.AdminKeyName, "assembly", "show", "council.1"); !strings.Contains(out, `"state": "finalized"`) || !strings.Contains(out, id["chair"]) {
+		t.Fatalf("not finalized with the chair's signature:\n%s", out)
 	}
 }
