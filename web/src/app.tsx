@@ -8,6 +8,9 @@ import { NotFound } from "./pages/notfound";
 import { PetitionDetail, PetitionList, PetitionNew } from "./pages/petitions";
 import { loadKey, type StoredKey } from "./lib/keystore";
 import { ConsoleEntry, consoleLabel, isConsolePath, useOfficial } from "./console/entry";
+import { Lazy } from "./pages/lazy";
+
+const elections = () => import("./pages/elections/index");
 
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
@@ -57,11 +60,16 @@ export function App() {
         page = <ConsoleEntry path={route.path} params={route.params} memberKey={key} />;
         break;
       }
+      if (route.path === "/elections" || route.path.startsWith("/elections/")) {
+        page = <Lazy load={elections} props={{ path: route.path, params: route.params, memberKey: key }} />;
+        break;
+      }
       page = route.path.startsWith("/petitions/") ? <PetitionDetail id={decodeURIComponent(route.path.slice("/petitions/".length))} memberKey={key} /> : <NotFound />;
   }
   const nav = [
     { path: "/", label: i18n.t("navHome") },
     { path: "/petitions", label: i18n.t("navPetitions") },
+    { path: "/elections", label: i18n.t("navElections") },
     key ? { path: "/me", label: i18n.t("navCard") } : { path: "/join", label: i18n.t("navJoin") },
     ...(official ? [{ path: "/console", label: consoleLabel(lang) }] : []),
   ];

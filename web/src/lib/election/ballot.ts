@@ -7,7 +7,7 @@
 // (testdata/ballot holds the vectors both sides check).
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { concat, u32, utf8 } from "../bytes";
-import { base, decodePublicKey, enc, mod, mul, proveSchnorr, randomScalar, Reader, scalarBytes, Transcript, verifySchnorr, ZERO, type Point, type Rand } from "./group";
+import { base, decodePublicKey, enc, mod, mul, mulPublic, proveSchnorr, randomScalar, Reader, scalarBytes, Transcript, verifySchnorr, ZERO, type Point, type Rand } from "./group";
 
 export interface Contest { title: string; selectionLimit: number; optionLimit: number; options: string[] }
 export interface Manifest { electionId: Uint8Array; title: string; contests: Contest[]; encoded: Uint8Array; hash: Uint8Array }
@@ -40,7 +40,11 @@ export function decodeManifest(raw: Uint8Array): Manifest {
 export interface Election { manifest: Manifest; jointKey: Point; jointKeyBytes: Uint8Array; credentialSizes: number[] }
 
 export function makeElection(manifest: Manifest, jointKey: Uint8Array, credentialSizes: number[]): Election {
-  return { manifest, jointKey: decodePublicKey(jointKey), jointKeyBytes: jointKey.slice(), credentialSizes };
+  // The joint key is multiplied by every secret of every ballot: a table
+  // of its multiples, like the generator's, makes that about 4x faster.
+  const K = decodePublicKey(jointKey);
+  K.precompute(8, false);
+  return { manifest, jointKey: K, jointKeyBytes: jointKey.slice(), credentialSizes };
 }
 
 export interface OneTimeKey { secret: bigint; public: Point; bytes: Uint8Array }
@@ -94,8 +98,9 @@ function proveRange(rand: Rand, t: Transcript, K: Point, alpha: Point, beta: Poi
     const vj = randomScalar(rand);
     cs[j] = cj;
     vs[j] = vj;
-    A[j] = base(vj).add(mul(alpha, cj));
-    B[j] = mul(K, vj).add(mul(beta.subtract(base(BigInt(j))), cj));
+    // c_j and v_j of a simulated branch are published in the proof.
+    A[j] = base(vj).add(mulPublic(alpha, cj));
+    B[j] = mul(K, vj).add(mulPublic(beta.subtract(base(BigInt(j))), cj));
   }
   const commit = concat(...A.flatMap((a, j) => [enc(a), enc(B[j])]));
   t.appendBytes("commitments", commit);

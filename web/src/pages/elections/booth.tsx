@@ -3,7 +3,7 @@
 // challenged ballot is published with its randomness (never counted), the
 // member checks what it encrypted, and encrypts again. Choices are shown
 // by name, never by number.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { type StoredKey } from "../../lib/keystore";
 import { toHex } from "../../lib/bytes";
 import { checkReveal, encrypt, oneTimeKey, shortTracking, type Ballot, type Choices } from "../../lib/election/ballot";
@@ -37,6 +37,8 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
       }
     })();
   }, [id, memberKey?.memberId]);
+  // The context (with the joint key's table of multiples) is built once.
+  const ctx = useMemo(() => (e ? contextOf(e) : null), [e]);
   // Each new screen's heading takes the focus, so a screen reader reads it.
   useEffect(() => {
     (document.querySelector<HTMLElement>("main h2[tabindex]") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
@@ -46,7 +48,7 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
   if (error && !e) return <section><Title>{w("boothTitle")}</Title><Problem error={error} />{back}</section>;
   if (!e || creds === undefined) return <section><Title>{w("boothTitle")}</Title><p role="status">{t("loading")}</p></section>;
   if (!creds || !memberKey) return <section><Title>{w("boothTitle")}</Title><p>{w("boothNoCredentials")}</p>{back}</section>;
-  const { election } = contextOf(e);
+  const { election } = ctx!;
   const m = election.manifest;
   if (!votingOpen(e, Math.floor(Date.now() / 1000)) && stage.kind !== "cast" && stage.kind !== "challenged") return <section><Title>{w("boothTitle")}</Title><p>{w("boothClosed")}</p>{back}</section>;
 

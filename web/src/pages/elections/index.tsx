@@ -81,7 +81,7 @@ function ElectionPage({ id, memberKey, trackCode }: { id: string; memberKey: Sto
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const now = Math.floor(Date.now() / 1000);
+  const [now, setNow] = useState(() => Math.floor(Date.now() / 1000));
 
   const load = async () => {
     setError(null);
@@ -106,6 +106,16 @@ function ElectionPage({ id, memberKey, trackCode }: { id: string; memberKey: Sto
   useEffect(() => {
     load();
   }, [id, memberKey?.memberId]);
+  // The phase follows the clock: the page moves on by itself when a window
+  // opens or closes, and while the trustees count it looks for the result.
+  useEffect(() => {
+    const tick = setInterval(() => {
+      const t = Math.floor(Date.now() / 1000);
+      setNow(t);
+      if (e && (phase(e, t) === "tallying" || phase(e, t) === "ceremony") && t % 15 < 5) load();
+    }, 5000);
+    return () => clearInterval(tick);
+  }, [e]);
 
   if (error) return <section><Title>{w("elTitle")}</Title><Problem error={error} onRetry={load} /></section>;
   if (!e) return <section><Title>{w("elTitle")}</Title><p role="status">{t("loading")}</p></section>;

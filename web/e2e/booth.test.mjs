@@ -1,0 +1,334 @@
+// The booth in a real browser against a real node: two members join by
+// link (one in Korean, one in English); the CLI creates an election over
+// their chapter and runs its trustees (`pnyx election trustee --wait`, each
+// its own process) and its credential issuer. In the browser each member
+// checks eligibility, requests credentials, votes contest by contest,
+// challenges a ballot and checks what it encrypted, encrypts again and
+// casts, re-votes, tracks both ballots (the first is replaced, the last
+// counts), and once the trustees have decrypted reads the results by name
+// and verifies the tally in the browser. axe-core runs on every page,
+// screenshots at 390 and 1280 px go to web/artifacts/, and the time to
+// encrypt the 10-option ballot goes to artifacts/booth-figures.json.
+//
+// PNYX_BIN names a built pnyx binary; otherwise the test builds one.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..", "..");
+const artifacts = join(here, "..", "artifacts");
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+const EL = "seoul-2026";
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+let tmp, bin, node, base, browser, codes, created;
+const trustees = [];
+const nodeLog = [];
+const figures = { encrypt_10_option_ballot_ms: [] };
+// The booth shows (and keeps in window.__pnyxEncryptMs) how long the last
+// encryption took on the device.
+async function encryptMs(page) {
+  figures.encrypt_10_option_ballot_ms.push(await page.evaluate(() => window.__pnyxEncryptMs.at(-1)));
+}
+
+function cli(...args) {
+  return execFileSync(bin, ["--home", join(tmp, "home"), "--api", base, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(f, what, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; node log:\n${nodeLog.join("").slice(-3000)}`);
+    await sleep(250);
+  }
+}
+const election = async () => (await (await fetch(`${base}/v1/elections/${EL}`)).json()).record;
+// CheckTx judges the windows by the last block's time and an idle chain
+// makes a block every 30 s: two transactions bring block time to now.
+function bump() {
+  cli("token", "burn", "1");
+  cli("token", "burn", "1");
+}
+async function until(unix) {
+  const ms = unix * 1000 - Date.now();
+  if (ms > 0) await sleep(ms);
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "pnyx-booth-e2e-"));
+  mkdirSync(artifacts, { recursive: true });
+  bin = process.env.PNYX_BIN;
+  if (!bin) {
+    bin = join(tmp, "pnyx");
+    execFileSync("go", ["build", "-o", bin, "./cmd/pnyx"], { cwd: repo, stdio: "inherit" });
+  }
+  const [api, p2p] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${api}`;
+  const home = join(tmp, "home");
+  execFileSync(bin, ["init", "--home", home, "--chain-id", "pnyx-booth", "--p2p-addr", `tcp://127.0.0.1:${p2p}`], { stdio: "ignore" });
+  node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${api}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error"], { stdio: ["ignore", "pipe", "pipe"] });
+  node.stdout.on("data", (d) => nodeLog.push(String(d)));
+  node.stderr.on("data", (d) => nodeLog.push(String(d)));
+  await waitFor(async () => (await (await fetch(`${base}/v1/status`)).json()).height > 0, "the node");
+
+  cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "2");
+  codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
+  assert.equal(codes.length, 2, `enroll printed:\n${out}`);
+  // Officials at hq: the admin is the election commissioner; two trustees
+  // and one credential issuer get keys of their own.
+  const adminId = cli("keys", "show", "admin").match(/member:\s+(m[0-9a-f]{20})/)[1];
+  cli("role", "grant", adminId, "election_commissioner", "hq");
+  for (const [name, role] of [["t1", "trustee"], ["t2", "trustee"], ["i1", "credential_issuer"]]) {
+    const pub = cli("keys", "new", name).trim().split(/\s+/)[1];
+    cli("member", "approve", pub, "--chapter", "hq");
+    const id = cli("keys", "show", name).match(/(m[0-9a-f]{20})/)[1];
+    cli("role", "grant", id, role, "hq");
+    if (role === "trustee") trustees.push({ name, id });
+  }
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const t of trustees) if (t.proc && t.proc.exitCode === null) t.proc.kill("SIGTERM");
+  if (node && node.exitCode === null) {
+    node.kill("SIGTERM");
+    await new Promise((r) => { node.once("exit", r); setTimeout(r, 10_000); });
+  }
+  if (Object.keys(figures).length) writeFileSync(join(artifacts, "booth-figures.json"), JSON.stringify(figures, null, 2) + "\n");
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+async function axe(page, name) {
+  const result = await page.evaluate(async (src) => {
+    (0, eval)(src);
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  }, axeSource);
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${name}: axe found serious or critical violations`);
+}
+
+async function shoot(page, name) {
+  for (const [w, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(artifacts, `${name}-${w}.png`), fullPage: true });
+  }
+  await page.setViewportSize(PHONE);
+}
+
+const W = {
+  ko: {
+    joined: "가입이 완료되었습니다.", eligible: "이 선거의 선거인입니다.", request: "투표 자격 증명 요청하기", requested: "자격 증명을 요청했습니다", ready: "자격 증명을 받았습니다",
+    booth: "기표소로 가기", next: "다음", review: "확인하기", encrypt: "이 기기에서 투표지 암호화하기", cast: "이 투표지 제출하기", challenge: "확인용으로 열어 보기 (제출 안 함)",
+    castDone: "투표지를 제출했습니다", revealOk: "이 기기가 계산해 보니", again: "다시 암호화하기", chosen: "선택함", notChosen: "선택 안 함", trackBtn: "찾기", counted: "이 투표지가 개표 대상입니다.", replaced: "나중에 낸 투표지로 바뀌었습니다",
+    proof: "포함 증명을 받았습니다", spoiled: "확인용으로 공개된 투표지입니다", verify: "이 브라우저에서 개표 결과 검증하기", verified: "검증 성공", phasePublished: "결과 공개", revote: "다시 투표할 수 있습니다",
+  },
+  en: {
+    joined: "You have joined.", eligible: "You are an elector in this election.", request: "Request my voting credentials", requested: "You requested your credentials", ready: "Your credentials are here",
+    booth: "Go to the booth", next: "Next", review: "Review", encrypt: "Encrypt my ballot on this device", cast: "Cast this ballot", challenge: "Challenge this ballot (do not cast)",
+    castDone: "Your ballot is cast", revealOk: "This device recomputed", again: "Encrypt again", chosen: "chosen", notChosen: "not chosen", trackBtn: "Find", counted: "This ballot is the one that counts.", replaced: "Replaced by a later ballot",
+    proof: "Inclusion proof received", spoiled: "A challenged ballot", verify: "Verify the tally in this browser", verified: "Verified", phasePublished: "Results published", revote: "You may vote again",
+  },
+};
+// What each member votes: first ballot, then the re-vote (which counts).
+const VOTES = {
+  ko: [["김민지", ["청년 주거", "기후"]], ["이서준", ["돌봄"]]],
+  en: [["박하늘", ["교육"]], ["이서준", ["청년 주거", "교육"]]],
+};
+
+describe("the booth in Chromium", () => {
+  const pages = {};
+  const problems = [];
+  it("two members join, in Korean and in English", async () => {
+    for (const [i, lang] of [[0, "ko"], [1, "en"]]) {
+      const ctx = await browser.newContext({ viewport: PHONE, locale: lang === "ko" ? "ko-KR" : "en-GB" });
+      await ctx.addInitScript(() => {
+        window.__csp = [];
+        document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      const page = await ctx.newPage();
+      page.on("pageerror", (e) => problems.push(String(e)));
+      pages[lang] = page;
+      await page.goto(`${base}/#/join?code=${encodeURIComponent(codes[i].code)}`);
+      if (lang === "en") await page.getByRole("button", { name: "English" }).click();
+      await page.locator("button[type=submit]").first().click();
+      await page.getByRole("heading", { name: W[lang].joined }).waitFor({ timeout: 30_000 });
+    }
+  });
+
+  it("the commissioner creates an election; trustees and the issuer make it ready", async () => {
+    created = Math.floor(Date.now() / 1000);
+    cli("election", "create", EL, "--chapter", "seoul", "--title", "2026 서울시당 선거",
+      "--contest", "시당위원장=김민지,이서준,박하늘", "--contest", "정책 우선순위=청년 주거,대중교통,돌봄,기후,일자리,교육,의료@2",
+      "--trustees", trustees.map((t) => t.id).join(","), "--threshold", "2", "--issuers", cli("keys", "show", "i1").match(/(m[0-9a-f]{20})/)[1],
+      "--issue-start", "+0s", "--issue-end", "+110s", "--vote-start", "+55s", "--vote-end", "+170s", "--allow-overlap");
+    for (const t of trustees) {
+      t.out = "";
+      t.proc = spawn(bin, ["--home", join(tmp, "home"), "--api", base, "--key", t.name, "election", "trustee", EL, "--wait", "--poll", "500ms", "--member", t.id], { stdio: ["ignore", "pipe", "pipe"] });
+      t.proc.stdout.on("data", (d) => (t.out += d));
+      t.proc.stderr.on("data", (d) => (t.out += d));
+    }
+    await waitFor(async () => (await election()).joint_key, "the joint key", 90_000);
+    cli("--key", "i1", "election", "issuer", "key", EL);
+    await waitFor(async () => (await election()).status === "ready", "the election to be ready", 60_000);
+  });
+
+  it("each member sees eligibility and requests credentials; the issuer answers", async () => {
+    for (const lang of ["ko", "en"]) {
+      const page = pages[lang], w = W[lang];
+      await page.goto(`${base}/#/elections/${EL}`);
+      await page.getByRole("heading", { level: 1, name: "2026 서울시당 선거" }).waitFor({ timeout: 30_000 });
+      await page.getByText(w.eligible).waitFor({ timeout: 30_000 });
+      await axe(page, `${lang} election (issuing)`);
+      await shoot(page, `${lang}-election-issuing`);
+      await page.getByRole("button", { name: w.request }).click();
+      await page.getByText(w.requested).waitFor({ timeout: 30_000 });
+    }
+    assert.match(cli("--key", "i1", "election", "issuer", "issue", EL), /answered 2 requests/);
+    for (const lang of ["ko", "en"]) {
+      await pages[lang].reload();
+      await pages[lang].getByText(W[lang].ready).waitFor({ timeout: 30_000 });
+    }
+  });
+
+  async function vote(lang, [chair, policies], mode) {
+    const page = pages[lang], w = W[lang];
+    await page.goto(`${base}/#/elections/${EL}`);
+    await page.reload();
+    await page.getByRole("link", { name: w.booth }).click();
+    // Contest 1: one screen, choose one by name.
+    await page.getByRole("heading", { level: 2, name: "시당위원장" }).waitFor({ timeout: 30_000 });
+    await page.getByLabel(chair, { exact: true }).check();
+    if (mode === "challenge") { await axe(page, `${lang} booth contest 1`); await shoot(page, `${lang}-booth-contest1`); }
+    await page.getByRole("button", { name: w.next }).click();
+    // Contest 2: its own screen, up to two.
+    await page.getByRole("heading", { level: 2, name: "정책 우선순위" }).waitFor();
+    for (const p of policies) await page.getByLabel(p, { exact: true }).check();
+    if (mode === "challenge") { await axe(page, `${lang} booth contest 2`); await shoot(page, `${lang}-booth-contest2`); }
+    await page.getByRole("button", { name: w.review }).click();
+    const review = page.getByTestId("review");
+    await review.waitFor();
+    const text = await review.textContent();
+    for (const name of [chair, ...policies]) assert.ok(text.includes(name), `review shows ${name}: ${text}`);
+    if (mode === "challenge") { await axe(page, `${lang} booth review`); await shoot(page, `${lang}-booth-review`); }
+    await page.getByRole("button", { name: w.encrypt }).click();
+    await page.getByTestId("tracking").waitFor({ timeout: 30_000 });
+    await encryptMs(page);
+    if (mode === "challenge") {
+      await axe(page, `${lang} booth sealed`);
+      await shoot(page, `${lang}-booth-sealed`);
+      const spoiledCode = await page.getByTestId("tracking").textContent();
+      await page.getByRole("button", { name: w.challenge }).click();
+      await page.getByTestId("reveal-check").waitFor({ timeout: 30_000 });
+      assert.match(await page.getByTestId("reveal-check").textContent(), new RegExp(w.revealOk));
+      const row = page.getByTestId("reveal-0").getByRole("row", { name: new RegExp(chair) });
+      assert.match(await row.textContent(), new RegExp(w.chosen));
+      await axe(page, `${lang} booth challenged`);
+      await shoot(page, `${lang}-booth-challenged`);
+      await page.getByRole("button", { name: w.again }).click();
+      await page.getByRole("button", { name: w.encrypt }).click();
+      await page.getByTestId("tracking").waitFor({ timeout: 30_000 });
+      await encryptMs(page);
+      assert.notEqual(await page.getByTestId("tracking").textContent(), spoiledCode, "a new encryption, a new tracking code");
+    }
+    await page.getByRole("button", { name: w.cast }).click();
+    await page.getByTestId("receipt").waitFor({ timeout: 30_000 });
+    await page.getByText(w.revote).waitFor();
+    if (mode === "challenge") { await axe(page, `${lang} booth receipt`); await shoot(page, `${lang}-booth-receipt`); }
+    return (await page.getByTestId("tracking-full").textContent()).trim();
+  }
+
+  async function trackIt(lang, full) {
+    const page = pages[lang], w = W[lang];
+    await page.goto(`${base}/#/elections/${EL}`);
+    await page.locator("#track").fill(full);
+    await page.getByRole("button", { name: w.trackBtn }).click();
+    await page.getByTestId("track-proof").waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId("track-proof").textContent(), new RegExp(w.proof));
+    return (await page.getByTestId("track-result").textContent());
+  }
+
+  it("each member votes: challenges a ballot, casts, re-votes and tracks", async () => {
+    const e = await election();
+    await until(e.vote_start + 1);
+    bump();
+    for (const lang of ["ko", "en"]) {
+      const first = await vote(lang, VOTES[lang][0], "challenge");
+      // The receipt's link finds the ballot, with an inclusion proof.
+      const t1 = await trackIt(lang, first);
+      assert.ok(t1.includes(W[lang].counted), t1);
+      const second = await vote(lang, VOTES[lang][1], "revote");
+      const t1again = await trackIt(lang, first);
+      assert.ok(t1again.includes(W[lang].replaced), `the first ballot is replaced: ${t1again}`);
+      const t2 = await trackIt(lang, second);
+      assert.ok(t2.includes(W[lang].counted), t2);
+      await axe(pages[lang], `${lang} election (tracked)`);
+      await shoot(pages[lang], `${lang}-election-tracked`);
+    }
+    // The chain has both challenged ballots as spoiled, and counts none of them.
+    const tally = (await (await fetch(`${base}/v1/elections/${EL}/tally`)).json()).record;
+    assert.deepEqual([tally.cast, tally.counted, tally.spoiled], [4, 2, 2]);
+  });
+
+  it("the trustees decrypt; each member reads the results by name and verifies the tally", async () => {
+    const e = await election();
+    await until(e.vote_end + 1);
+    bump();
+    await waitFor(async () => (await election()).status === "published", "the published result", 90_000);
+    for (const lang of ["ko", "en"]) {
+      const page = pages[lang], w = W[lang];
+      await page.goto(`${base}/#/elections/${EL}`);
+      await page.reload();
+      await page.getByTestId("phase").getByText(w.phasePublished).waitFor({ timeout: 30_000 });
+      const chair = page.getByTestId("results-0");
+      assert.match(await chair.getByRole("row", { name: /이서준/ }).textContent(), /이서준\s*2/);
+      assert.match(await chair.getByRole("row", { name: /김민지/ }).textContent(), /김민지\s*0/);
+      const policy = page.getByTestId("results-1");
+      for (const [name, n] of [["청년 주거", 1], ["돌봄", 1], ["교육", 1], ["기후", 0]]) {
+        assert.match(await policy.getByRole("row", { name: new RegExp(name) }).textContent(), new RegExp(`${name}\\s*${n}`));
+      }
+      await page.getByRole("button", { name: w.verify }).click();
+      await page.getByTestId("verify-verdict").waitFor({ timeout: 60_000 });
+      assert.match(await page.getByTestId("verify-verdict").textContent(), new RegExp(w.verified));
+      await axe(page, `${lang} results verified`);
+      await shoot(page, `${lang}-election-results`);
+      assert.deepEqual(await page.evaluate(() => window.__csp), [], "CSP violations");
+    }
+    assert.deepEqual(problems, [], "page errors");
+  });
+});
