@@ -34,7 +34,7 @@ func newRootCmd() *cobra.Command {
 
 	root.AddCommand(
 		// A node on this machine.
-		newInitCmd(), newStartCmd(), newTestnetCmd(), newNetworkCmd(), newConfigCmd(), newReindexCmd(), newPeersCmd(),
+		newInitCmd(), newStartCmd(), newTestnetCmd(), newNetworkCmd(), newConfigCmd(), newSnapshotCmd(), newReindexCmd(), newPeersCmd(),
 		// Clients of a node's API (--api), signing with --key.
 		newKeysCmd(), newStatusCmd(), newTxCmd(),
 		newChapterCmd(), newRoleCmd(), newMemberCmd(), newTokenCmd(),
