@@ -38,6 +38,7 @@ peers only with them) and peer filtering on. HOSTS_FILE has one host a line:
   hq          validator  10.10.0.1
   seoul       validator  10.10.0.2:26656   power=10
   seoul-s1    sentry     10.10.1.2         fronts=seoul
+  api-1       replica    10.10.2.1
 
 Copy each home to its host and run ` + "`pnyx start --home HOME --p2p-addr tcp://ADDRESS`" + `.
 This makes every key on one machine, which suits rehearsals; for the party's

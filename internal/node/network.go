@@ -28,6 +28,10 @@ const (
 	// stands in front of that validator, which then peers only with its
 	// sentries; without, it is a replica that peers with every public node.
 	RoleSentry = "sentry"
+	// RoleReplica is a full node that serves the API in front of the
+	// validators (reads, and txs it gossips on): a sentry that fronts no
+	// validator, named for what it is for.
+	RoleReplica = "replica"
 )
 
 // DefaultNetworkP2PPort is the p2p port of a host whose line gives none.
@@ -52,6 +56,7 @@ type Host struct {
 //	hq          validator  10.10.0.1
 //	seoul       validator  10.10.0.2:26656   power=10
 //	seoul-s1    sentry     10.10.1.2         fronts=seoul
+//	api-1       replica    10.10.2.1
 //
 // '#' starts a comment. The address is an IP with an optional p2p port.
 func ParseHosts(r io.Reader) ([]Host, error) {
@@ -150,12 +155,15 @@ func checkHosts(hosts []Host) error {
 			if h.Power == 0 {
 				h.Power = DefaultPower
 			}
-		case RoleSentry:
+		case RoleSentry, RoleReplica:
 			if h.Power != 0 {
-				return fmt.Errorf("node: host %s: a sentry has no voting power", h.Name)
+				return fmt.Errorf("node: host %s: a %s has no voting power", h.Name, h.Role)
+			}
+			if h.Role == RoleReplica && h.Fronts != "" {
+				return fmt.Errorf("node: host %s: a replica fronts no validator (make it a sentry)", h.Name)
 			}
 		default:
-			return fmt.Errorf("node: host %s: role %q (want %s or %s)", h.Name, h.Role, RoleValidator, RoleSentry)
+			return fmt.Errorf("node: host %s: role %q (want %s, %s or %s)", h.Name, h.Role, RoleValidator, RoleSentry, RoleReplica)
 		}
 	}
 	for _, h := range hosts {

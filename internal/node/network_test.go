@@ -11,8 +11,8 @@ import (
 )
 
 // TestNetworkHomesFromHostsFile: a hosts file of three validators, one
-// behind a sentry, gives one genesis naming the three validators (not the
-// sentry), each node listening on its own address, the hidden validator
+// behind a sentry, and an API replica, gives one genesis naming the three validators (not the
+// sentry or the replica), each node listening on its own address, the hidden validator
 // peering only with its sentry, the sentry keeping it private, and the
 // others never dialling it.
 func TestNetworkHomesFromHostsFile(t *testing.T) {
@@ -22,6 +22,7 @@ hq      validator  10.9.0.1
 seoul   validator  10.9.0.2:26666  power=20
 busan   validator  10.9.0.3
 seoul-s sentry     10.9.1.2        fronts=seoul
+api     replica    10.9.2.1
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -67,9 +68,10 @@ seoul-s sentry     10.9.1.2        fronts=seoul
 	}
 	for name, want := range map[string][]string{
 		"seoul":   {"seoul-s"},
-		"seoul-s": {"busan", "hq", "seoul"},
-		"hq":      {"busan", "seoul-s"},
-		"busan":   {"hq", "seoul-s"},
+		"seoul-s": {"api", "busan", "hq", "seoul"},
+		"hq":      {"api", "busan", "seoul-s"},
+		"busan":   {"api", "hq", "seoul-s"},
+		"api":     {"busan", "hq", "seoul-s"},
 	} {
 		if got := peerNames(name); !slices.Equal(got, want) {
 			t.Errorf("%s peers with %v, want %v", name, got, want)
@@ -104,6 +106,7 @@ func TestNetworkRefusesBadHosts(t *testing.T) {
 		"a validator 10.0.0.1\ns sentry 10.0.0.2 fronts=nobody": "not a validator",
 		"s sentry 10.0.0.2":                                     "at least one validator",
 		"a leader 10.0.0.1":                                     "role",
+		"a validator 10.0.0.1\nr replica 10.0.0.2 fronts=a":     "a replica fronts no validator",
 		"a validator 10.0.0.1 power=-1":                         "power",
 		"a validator":                                           "want NAME ROLE ADDRESS",
 	} {
