@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -15,15 +16,22 @@ import (
 // answer and ballot, and its record carries them, so the verifier checks
 // the schedule against what happened (election.timeline) and counts each
 // issuer's answers (issuers.answered): here issuer 1 never answers one
-// member, who therefore cannot vote.
+// member, who therefore cannot vote. Version 4 carries the issuers' blind
+// signatures too, and the verifier checks each (issuers.blind_signatures).
 func TestElectionExportsRecordVersion3WithItsTimeline(t *testing.T) {
+	for _, version := range []int{3, 4} {
+		t.Run(fmt.Sprintf("version %d", version), func(t *testing.T) { exportsTimeline(t, version) })
+	}
+}
+
+func exportsTimeline(t *testing.T, version int) {
 	p := newPoll(t, 3)
 	h := p.h
 	bad := p.createBody()
-	bad.RecordVersion = 4
+	bad.RecordVersion = 5
 	h.rejectDo(p.commissioner, election.TypeCreate, bad, codes.InvalidArgument)
 	body := p.createBody()
-	body.RecordVersion = 3
+	body.RecordVersion = version
 	h.do(p.commissioner, election.TypeCreate, body)
 	p.ceremony()
 	v0, c0 := p.credentials(0)
@@ -70,7 +78,7 @@ func TestElectionExportsRecordVersion3WithItsTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Version != 3 || rec.Timeline == nil || len(rec.Timeline.Cast) != 3 || len(rec.Timeline.Spoiled) != 1 {
+	if rec.Version != version || rec.Timeline == nil || len(rec.Timeline.Cast) != 3 || len(rec.Timeline.Spoiled) != 1 {
 		t.Fatalf("version %d timeline %+v", rec.Version, rec.Timeline)
 	}
 	rep := record.Verify(rec, record.Options{})
@@ -83,6 +91,9 @@ func TestElectionExportsRecordVersion3WithItsTimeline(t *testing.T) {
 	}
 	if !strings.Contains(details[record.CheckAnswered], "answered per issuer [3 2]; 2 one-time keys voted") {
 		t.Fatalf("issuers.answered: %s", details[record.CheckAnswered])
+	}
+	if version == 4 && !strings.Contains(details[record.CheckBlind], "5 blind signatures, each answering") {
+		t.Fatalf("issuers.blind_signatures: %s", details[record.CheckBlind])
 	}
 	if !strings.Contains(details[record.CheckTimeline], "every ballot in the voting window") {
 		t.Fatalf("election.timeline: %s", details[record.CheckTimeline])

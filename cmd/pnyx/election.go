@@ -313,7 +313,7 @@ Issuance must close before voting opens unless --allow-overlap. With
 	f.StringVar(&when[4], "ceremony-end", "", "key ceremony deadline, before --issue-end (default: none, the ceremony waits for every trustee)")
 	f.BoolVar(&b.AllowOverlap, "allow-overlap", false, "let issuance overlap voting (the record says so)")
 	f.IntVar(&b.MaxRevotes, "max-revotes", 0, fmt.Sprintf("how many times one voter may re-vote, 1 to %d (default %d)", election.MaxMaxRevotes, election.DefaultMaxRevotes))
-	f.IntVar(&b.RecordVersion, "record-version", 0, "election record version to publish: 2 (default) or 3 (adds the height and time of every request, answer and ballot)")
+	f.IntVar(&b.RecordVersion, "record-version", 0, "election record version to publish: 2 (default), 3 (adds the height and time of every request, answer and ballot) or 4 (3 and the issuers' blind signatures)")
 	cmd.MarkFlagRequired("trustees")
 	cmd.MarkFlagRequired("issuers")
 	return cmd

@@ -43,3 +43,17 @@ func TestCLIBenchVerifySummary(t *testing.T) {
 		t.Fatalf("summary line: %q", last)
 	}
 }
+
+// A version-4 record from the CLI carries the timeline and the issuers'
+// blind signatures, and the CLI's verifier checks both.
+func TestCLISimulateVersion4(t *testing.T) {
+	rec := filepath.Join(t.TempDir(), "record.bin")
+	if out, err := pnyx(t, "election", "simulate", "--voters", "4", "--options", "3", "--issuers", "2", "--spoiled", "1",
+		"--record-version", "4", "--seed", strings.Repeat("cd", 32), "--out", rec); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	out, err := pnyx(t, "verify", "election", rec)
+	if err != nil || !strings.Contains(out, "PASS  issuers.blind_signatures") || !strings.Contains(out, "PASS  election.timeline") || strings.Count(out, "PASS ") != 25 {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+}

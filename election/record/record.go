@@ -46,6 +46,12 @@ const Magic = "PNYXREC2"
 // carried each request, answer and ballot, and counts each issuer's answers.
 const Magic3 = "PNYXREC3"
 
+// Magic4 starts a version-4 record: version 3 followed by every issuer's
+// blind signature (its answer) to every request it answered, so the
+// verifier checks each answer the timeline counts against the member-signed
+// blinded request it answers (issue 11, finding 9).
+const Magic4 = "PNYXREC4"
+
 // Limits that keep a hostile record from exhausting memory.
 const (
 	MaxBallots    = 1 << 26
@@ -181,11 +187,18 @@ type Record struct {
 	Replaced    uint64
 	Counted     uint64
 
-	Timeline *Timeline // version 3 only
+	Timeline *Timeline // versions 3 and 4
+
+	// BlindSignatures[i][j] is issuer i's answer to request j of its log,
+	// nil where the timeline says it never answered (version 4 only).
+	BlindSignatures [][][]byte
 }
 
-// V3 reports whether r is a version-3 record.
-func (r *Record) V3() bool { return r.Version == 3 }
+// V3 reports whether r has a timeline: version 3 or 4.
+func (r *Record) V3() bool { return r.Version >= 3 }
+
+// V4 reports whether r carries the issuers' blind signatures.
+func (r *Record) V4() bool { return r.Version == 4 }
 
 // Params returns the ceremony parameters.
 func (r *Record) Params() ceremony.Params {
@@ -296,9 +309,12 @@ func (r *Record) Stream(l Lists) (*Streamer, error) {
 		st.entry = append(st.entry, 32+credential.Size(k)+64)
 	}
 	w := &group.Writer{Buf: make([]byte, 0, 1<<16)}
-	if r.V3() {
+	switch {
+	case r.V4():
+		w.Fixed([]byte(Magic4))
+	case r.V3():
 		w.Fixed([]byte(Magic3))
-	} else {
+	default:
 		w.Fixed([]byte(Magic))
 	}
 	w.Bytes(r.Manifest.Encode())
@@ -354,6 +370,11 @@ func (r *Record) Stream(l Lists) (*Streamer, error) {
 			return nil, err
 		}
 	}
+	if r.V4() {
+		if err := r.writeBlindSignatures(w); err != nil {
+			return nil, err
+		}
+	}
 	st.tail = w.Buf
 	return st, nil
 }
@@ -391,6 +412,29 @@ func (r *Record) writeTimeline(w *group.Writer, l Lists) error {
 	}
 	for _, h := range tl.Spoiled {
 		w.Uint64(h)
+	}
+	return nil
+}
+
+// writeBlindSignatures appends version 4's answers: for each issuer, each
+// request of its log that the timeline says was answered, the blind
+// signature, as many bytes as the issuer's modulus.
+func (r *Record) writeBlindSignatures(w *group.Writer) error {
+	tl := r.Timeline
+	if len(r.BlindSignatures) != len(tl.Requests) {
+		return fmt.Errorf("record: blind signatures for %d issuers, the timeline has %d", len(r.BlindSignatures), len(tl.Requests))
+	}
+	for i, log := range tl.Requests {
+		if len(r.BlindSignatures[i]) != len(log) {
+			return fmt.Errorf("record: issuer %d: %d blind signatures for %d requests", i, len(r.BlindSignatures[i]), len(log))
+		}
+		for j, t := range log {
+			sig := r.BlindSignatures[i][j]
+			if (t.Answered != 0) != (sig != nil) {
+				return fmt.Errorf("record: issuer %d request %d: a blind signature must be there exactly when the request was answered", i, j)
+			}
+			w.Fixed(sig)
+		}
 	}
 	return nil
 }
@@ -444,7 +488,7 @@ func (st *Streamer) WriteTo(w io.Writer) (int64, error) {
 	return n, bw.Flush()
 }
 
-// Decode parses a version-2 or version-3 record. Errors are *CheckError naming the
+// Decode parses a version-2, -3 or -4 record. Errors are *CheckError naming the
 // check of the spec that fails ("record.format", "manifest", "issuers.keys").
 func Decode(data []byte) (*Record, error) {
 	fail := func(check string, err error) (*Record, error) {
@@ -457,8 +501,10 @@ func Decode(data []byte) (*Record, error) {
 		version = 2
 	case Magic3:
 		version = 3
+	case Magic4:
+		version = 4
 	default:
-		return fail("record.format", fmt.Errorf("%w: not a version-2 or version-3 pnyx election record", ErrFormat))
+		return fail("record.format", fmt.Errorf("%w: not a version-2, -3 or -4 pnyx election record", ErrFormat))
 	}
 	mb := rd.Bytes("manifest", 1<<24)
 	if rd.Err() != nil {
@@ -606,8 +652,11 @@ func Decode(data []byte) (*Record, error) {
 	r.CastCount = rd.Uint64("count.cast")
 	r.Replaced = rd.Uint64("count.replaced")
 	r.Counted = rd.Uint64("count.counted")
-	if version == 3 && rd.Err() == nil {
+	if version >= 3 && rd.Err() == nil {
 		r.Timeline = readTimeline(rd, r)
+	}
+	if version == 4 && rd.Err() == nil {
+		r.BlindSignatures = readBlindSignatures(rd, r)
 	}
 	if err := rd.Finish(); err != nil {
 		return fail("record.format", err)
@@ -655,4 +704,18 @@ func readTimeline(rd *group.Reader, r *Record) *Timeline {
 		tl.Spoiled[i] = rd.Uint64("timeline.spoiled")
 	}
 	return tl
+}
+
+func readBlindSignatures(rd *group.Reader, r *Record) [][][]byte {
+	out := make([][][]byte, len(r.Timeline.Requests))
+	for i, log := range r.Timeline.Requests {
+		size := credential.Size(r.IssuerKeys[i])
+		out[i] = make([][]byte, len(log))
+		for j, t := range log {
+			if t.Answered != 0 {
+				out[i][j] = rd.Fixed("blind_signature", size)
+			}
+		}
+	}
+	return out
 }

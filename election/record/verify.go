@@ -1,13 +1,16 @@
 package record
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"runtime"
 	"sort"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gtank/ristretto255"
@@ -46,6 +49,9 @@ const (
 	// Version 3 only.
 	CheckTimeline = "election.timeline"
 	CheckAnswered = "issuers.answered"
+
+	// Version 4 only.
+	CheckBlind = "issuers.blind_signatures"
 )
 
 // CheckResult is the outcome of one check.
@@ -141,10 +147,7 @@ func Verify(rec *Record, opt Options) *Report {
 		opt.Rand = func() io.Reader { return rand.Reader }
 	}
 	v := &verifier{rec: rec, opt: opt, rep: &Report{}, p: rec.Params()}
-	version := 2
-	if rec.V3() {
-		version = 3
-	}
+	version := max(rec.Version, 2)
 	v.add(CheckFormat, true, "version %d, %d ballots, %d spoiled, %d trustees, %d issuers",
 		version, len(rec.Cast), len(rec.Spoiled), rec.N, len(rec.IssuerKeys))
 	v.add(CheckManifest, rec.Manifest.Validate() == nil, "%d contests, hash %x", len(rec.Manifest.Contests), rec.Manifest.Hash())
@@ -157,6 +160,9 @@ func Verify(rec *Record, opt Options) *Report {
 	final := v.ballots()
 	if rec.V3() {
 		v.answered()
+	}
+	if rec.V4() {
+		v.blindSignatures()
 	}
 	v.spoiled()
 	v.tally(final)
@@ -597,4 +603,40 @@ func (v *verifier) answered() {
 	}
 	v.add(CheckAnswered, v.voters <= least, "answered per issuer %v; %d one-time keys voted, at most %d could (answered by every issuer); %d answered members did not vote",
 		counts, v.voters, least, max(least-v.voters, 0))
+}
+
+// blindSignatures checks, in a version-4 record, that every answer the
+// timeline counts is there and answers its request: s < N and s^e = the
+// member-signed blinded message mod N. An issuer's answered count is then
+// backed by its own signatures over requests that members signed.
+func (v *verifier) blindSignatures() {
+	rec := v.rec
+	if rec.Timeline == nil || len(rec.BlindSignatures) != len(rec.IssuerKeys) {
+		v.add(CheckBlind, false, "a version-4 record without its blind signatures")
+		return
+	}
+	var bad []string
+	checked := 0
+	for i, pk := range rec.IssuerKeys {
+		size := credential.Size(pk)
+		e := big.NewInt(int64(pk.E))
+		for j, sig := range rec.BlindSignatures[i] {
+			if sig == nil {
+				continue
+			}
+			checked++
+			s := new(big.Int).SetBytes(sig)
+			if j >= len(rec.IssuanceLogs[i]) || s.Cmp(pk.N) >= 0 ||
+				!bytes.Equal(new(big.Int).Exp(s, e, pk.N).FillBytes(make([]byte, size)), rec.IssuanceLogs[i][j].Blinded) {
+				if len(bad) < 5 {
+					bad = append(bad, fmt.Sprintf("issuer %d request %d", i, j))
+				}
+			}
+		}
+	}
+	if len(bad) > 0 {
+		v.add(CheckBlind, false, "blind signatures that do not answer their request: %s", strings.Join(bad, ", "))
+		return
+	}
+	v.add(CheckBlind, true, "%d blind signatures, each answering its member-signed request", checked)
 }

@@ -51,9 +51,10 @@ type Config struct {
 	// AllowOverlap keeps issuance open for the first three of voting's
 	// seven days, and the record says so.
 	AllowOverlap bool
-	// RecordVersion is 2 (the default) or 3: a version-3 record adds the
+	// RecordVersion is 2 (the default), 3 or 4: a version-3 record adds the
 	// timeline of a made-up chain, one block per request, answer and
-	// ballot, spread over the windows.
+	// ballot, spread over the windows; version 4 adds the issuers' blind
+	// signatures.
 	RecordVersion int
 
 	// IssuerKeys, if set, are used instead of generating RSA-2048 keys
@@ -129,7 +130,7 @@ func (c *Config) check() error {
 		return fmt.Errorf("%w: %d revotes for %d voters", ErrConfig, c.Revotes, c.Voters)
 	case c.Absent < 0 || c.Trustees-c.Absent < c.Threshold:
 		return fmt.Errorf("%w: %d of %d trustees absent, threshold %d", ErrConfig, c.Absent, c.Trustees, c.Threshold)
-	case c.RecordVersion != 0 && c.RecordVersion != 2 && c.RecordVersion != 3:
+	case c.RecordVersion != 0 && (c.RecordVersion < 2 || c.RecordVersion > 4):
 		return fmt.Errorf("%w: record version %d", ErrConfig, c.RecordVersion)
 	case c.IssuerKeys != nil && len(c.IssuerKeys) < c.Issuers:
 		return fmt.Errorf("%w: %d issuer keys for %d issuers", ErrConfig, len(c.IssuerKeys), c.Issuers)
@@ -205,6 +206,7 @@ func Run(cfg Config) (*Result, error) {
 		key     *ballot.OneTimeKey
 		creds   [][]byte
 		reqs    []*credential.Request
+		blinds  [][]byte // the issuers' answers to reqs (record version 4)
 		choice  int
 		first   *ballot.Ballot
 		second  *ballot.Ballot
@@ -239,6 +241,12 @@ func Run(cfg Config) (*Result, error) {
 				var cred []byte
 				if cfg.FastCredentials || extra {
 					cred, err = is.SignDirect(r, m.ElectionID, v.key.Bytes[:])
+					if err == nil && !extra && cfg.RecordVersion == 4 {
+						var bs []byte
+						if bs, err = is.Sign(req); err == nil {
+							v.blinds = append(v.blinds, bs)
+						}
+					}
 				} else {
 					var bs []byte
 					if bs, err = is.Sign(req); err == nil {
@@ -250,6 +258,9 @@ func Run(cfg Config) (*Result, error) {
 							v.event = fmt.Sprintf("voter %d detected issuer %d returning an invalid blind signature; issuer re-signs", i, j)
 							bs, _ = is.Sign(req)
 							cred, err = pending.Finalize(bs)
+						}
+						if !extra {
+							v.blinds = append(v.blinds, bs)
 						}
 					}
 				}
@@ -275,6 +286,9 @@ func Run(cfg Config) (*Result, error) {
 
 	// Issuance logs, in voter order.
 	rec.IssuanceLogs = make([][]record.IssuanceEntry, cfg.Issuers)
+	if cfg.RecordVersion == 4 {
+		rec.BlindSignatures = make([][][]byte, cfg.Issuers)
+	}
 	logs := make([]*credential.Log, cfg.Issuers)
 	for j := range logs {
 		logs[j] = &credential.Log{Issuer: uint32(j)}
@@ -292,6 +306,9 @@ func Run(cfg Config) (*Result, error) {
 				return nil, err
 			}
 			rec.IssuanceLogs[j] = append(rec.IssuanceLogs[j], record.IssuanceEntry{Member: req.Member, Blinded: req.Blinded, Signature: req.Signature})
+			if cfg.RecordVersion == 4 {
+				rec.BlindSignatures[j] = append(rec.BlindSignatures[j], v.blinds[j])
+			}
 		}
 	}
 
@@ -385,8 +402,8 @@ func Run(cfg Config) (*Result, error) {
 	rec.CastCount = uint64(len(box.Cast))
 	rec.Counted = uint64(box.Voters())
 	rec.Replaced = rec.CastCount - rec.Counted
-	if cfg.RecordVersion == 3 {
-		rec.Version, rec.Timeline = 3, timeline(rec)
+	if cfg.RecordVersion >= 3 {
+		rec.Version, rec.Timeline = cfg.RecordVersion, timeline(rec)
 	}
 	res.Record = rec
 	if cfg.ExtraCredentials == 0 {

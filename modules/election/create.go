@@ -63,8 +63,8 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	if b.MaxRevotes < 0 || b.MaxRevotes > MaxMaxRevotes {
 		return codes.InvalidArgument.Errorf("max_revotes must be 1 to %d (0 for the default %d), got %d", MaxMaxRevotes, DefaultMaxRevotes, b.MaxRevotes)
 	}
-	if b.RecordVersion != 0 && b.RecordVersion != 2 && b.RecordVersion != 3 {
-		return codes.InvalidArgument.Errorf("record_version must be 2 or 3 (0 for 2), got %d", b.RecordVersion)
+	if b.RecordVersion != 0 && (b.RecordVersion < 2 || b.RecordVersion > 4) {
+		return codes.InvalidArgument.Errorf("record_version must be 2, 3 or 4 (0 for 2), got %d", b.RecordVersion)
 	}
 	if b.CeremonyEnd != 0 && (b.CeremonyEnd <= ctx.Unix() || b.CeremonyEnd >= b.IssueEnd) {
 		return codes.InvalidArgument.Errorf("ceremony_end must be after now (%d) and before issue_end (%d), or 0 for none; got %d", ctx.Unix(), b.IssueEnd, b.CeremonyEnd)

@@ -177,9 +177,9 @@ func wrongPhase(e *Election, now int64, what string) error {
 	return CodeWrongPhase.Errorf("election %s is in phase %s at %d: %s", e.ID, e.Phase(now), now, what)
 }
 
-// v3 reports whether e exports record version 3, and so keeps the height
-// and time of every request, answer and ballot in state.
-func (e *Election) v3() bool { return e.RecordVersion == 3 }
+// v3 reports whether e exports record version 3 or 4, and so keeps the
+// height and time of every request, answer and ballot in state.
+func (e *Election) v3() bool { return e.RecordVersion >= 3 }
 
 // when returns the block's height and time for a version-3 election's
 // state entries, and zeros (omitted, as before version 3) otherwise.

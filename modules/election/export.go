@@ -185,7 +185,24 @@ func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Str
 		if err != nil {
 			return nil, err
 		}
-		r.Version, r.Timeline = 3, tl
+		r.Version, r.Timeline = e.RecordVersion, tl
+		if e.RecordVersion == 4 {
+			// Version 4 adds each answer, which the chain kept anyway.
+			r.BlindSignatures = make([][][]byte, len(e.Issuers))
+			for i, log := range tl.Requests {
+				r.BlindSignatures[i] = make([][]byte, len(log))
+				for seq, rt := range log {
+					if rt.Answered == 0 {
+						continue
+					}
+					sig := kv.Get(BlindSigKey(e.ID, uint64(seq), i))
+					if sig == nil {
+						return nil, fmt.Errorf("issuer %d's answer to request %d is missing", i, seq)
+					}
+					r.BlindSignatures[i][seq] = sig
+				}
+			}
+		}
 	}
 	return r.Stream(lists)
 }

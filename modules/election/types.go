@@ -151,9 +151,10 @@ type (
 		// trustee and only a cancellation ends a stalled one.
 		CeremonyEnd int64 `json:"ceremony_end,omitempty"`
 		// RecordVersion is the election record this election exports:
-		// 2 (or 0, the default) or 3. Version 3 adds the height and time
+		// 2 (or 0, the default), 3 or 4. Version 3 adds the height and time
 		// of every request, answer and ballot (docs/election-record.md,
-		// "Timeline"), which the chain then keeps in state.
+		// "Timeline"), which the chain then keeps in state; version 4 also
+		// the issuers' blind signatures, which it keeps in any case.
 		RecordVersion int `json:"record_version,omitempty"`
 	}
 	// ConcludeBody concludes a key ceremony past its deadline.
