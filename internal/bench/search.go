@@ -135,7 +135,7 @@ func Search(out, progress io.Writer, o SearchOptions) error {
 	// in the next block.
 	recent := make([][]benchComment, len(pets))
 	var toHide []string
-	began := time.Now()
+	began, cpuBegan := time.Now(), cpuTime()
 	bar := progressbar.New(progress, "bench search: indexing comments", o.Comments)
 	made := 0
 	for h := int64(2); made < o.Comments; h++ {
@@ -180,12 +180,16 @@ func Search(out, progress io.Writer, o SearchOptions) error {
 	bar.Done()
 	indexSecs := time.Since(began).Seconds()
 	perSec := float64(o.Comments) / indexSecs
+	perCPU := 0.0
+	if cpu := (cpuTime() - cpuBegan).Seconds(); cpu > 0 {
+		perCPU = float64(o.Comments) / cpu
+	}
 	fi, _ := os.Stat(path)
 	var size int64
 	if fi != nil {
 		size = fi.Size()
 	}
-	fmt.Fprintf(out, "indexed %d comments on %d petitions in %.1f s (%.0f/s); index file %.0f MiB\n", o.Comments, len(pets), indexSecs, perSec, float64(size)/(1<<20))
+	fmt.Fprintf(out, "indexed %d comments on %d petitions in %.1f s (%.0f/s; %.0f per CPU second, all threads); index file %.0f MiB\n", o.Comments, len(pets), indexSecs, perSec, perCPU, float64(size)/(1<<20))
 
 	// The query mix. The most commented petition is p00000 (Zipf).
 	now := x.Now()
