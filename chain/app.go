@@ -168,7 +168,7 @@ func (a *App) refreshCheckState() {
 	var snap *store.Snapshot
 	if v := a.store.Version(); v > 0 {
 		var err error
-		if snap, err = a.store.Snapshot(v); err != nil {
+		if snap, err = a.store.SharedSnapshot(v); err != nil {
 			panic(fmt.Sprintf("chain: committed version %d unreadable: %v", v, err))
 		}
 	}

@@ -49,10 +49,13 @@ type (
 // Store is the versioned Merkle tree. Its KV methods act on the working
 // (uncommitted) version; Snapshot reads committed versions.
 type Store struct {
-	// mu orders pruning against snapshot reads: a read never walks a
+	// pruneMu orders pruning against snapshot reads: a read never walks a
 	// version while its nodes are being deleted. Nothing else takes it, so
-	// reads wait only for a pruning commit (one in PruneEvery, with a
-	// retention set), never for an ordinary one.
+	// reader snapshots wait only for a pruning commit (one in PruneEvery,
+	// with a retention set), never for an ordinary one.
+	pruneMu sync.RWMutex
+	// mu orders the tree's writes (the block's flush and Commit) against
+	// SharedSnapshot reads, which go through the writer's node database.
 	mu   sync.RWMutex
 	tree *iavl.MutableTree
 	// reader is a second iavl tree over the same LevelDB with its own node
@@ -262,13 +265,17 @@ func (s *Store) LastCommitHash() []byte {
 
 // WorkingHash is the root hash including uncommitted writes.
 func (s *Store) WorkingHash() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.flush()
 	return s.tree.WorkingHash()
 }
 
 // flush hands the buffered writes to the tree in the order they were made,
 // so the tree (and its root hash) is exactly what writing them directly
-// would have built.
+// would have built. Callers hold mu: inserting into the tree clones nodes,
+// and iavl's clone changes the original node, which a SharedSnapshot of the
+// last version may be walking.
 func (s *Store) flush() {
 	s.block.replay(func(key, value []byte) {
 		if value == nil {
@@ -285,6 +292,8 @@ func (s *Store) flush() {
 
 // Commit persists the working version and returns its hash and number.
 func (s *Store) Commit() ([]byte, int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.flush()
 	hash, version, err := s.tree.SaveVersion()
 	if err != nil {
@@ -292,8 +301,8 @@ func (s *Store) Commit() ([]byte, int64, error) {
 	}
 	s.latest.Store(version)
 	if to := s.pruneTo(version); to > 0 {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.pruneMu.Lock()
+		defer s.pruneMu.Unlock()
 		if err := s.tree.DeleteVersionsTo(to); err != nil {
 			return nil, 0, fmt.Errorf("store: prune: %w", err)
 		}
@@ -364,12 +373,34 @@ type Snapshot struct {
 
 // Snapshot opens committed version v; v must still be retained.
 func (s *Store) Snapshot(v int64) (*Snapshot, error) {
+	s.pruneMu.RLock()
+	defer s.pruneMu.RUnlock()
+	if latest := s.latest.Load(); v <= 0 || v > latest {
+		return nil, fmt.Errorf("store: version %d is not committed (latest %d)", v, latest)
+	}
+	t, err := s.reader.GetImmutable(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: version %d: %w", v, err)
+	}
+	return &Snapshot{tree: t, mu: &s.pruneMu}, nil
+}
+
+// SharedSnapshot opens committed version v through the writer's node
+// database: a Get of the latest version is then one read of iavl's
+// fast-node index (a key that is absent usually costs no disk read at all,
+// through LevelDB's bloom filter) instead of a walk down the tree, but every
+// read waits while the block's writes are applied and committed (the end of
+// FinalizeBlock and Commit). That is the right trade for CheckTx,
+// which reads the latest version many times per tx (an import's batch asks
+// for 500 absent keys) and which CometBFT never runs during a commit anyway
+// (the mempool is locked then); API reads use Snapshot.
+func (s *Store) SharedSnapshot(v int64) (*Snapshot, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if latest := s.latest.Load(); v <= 0 || v > latest {
 		return nil, fmt.Errorf("store: version %d is not committed (latest %d)", v, latest)
 	}
-	t, err := s.reader.GetImmutable(v)
+	t, err := s.tree.GetImmutable(v)
 	if err != nil {
 		return nil, fmt.Errorf("store: version %d: %w", v, err)
 	}
