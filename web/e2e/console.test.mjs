@@ -48,6 +48,7 @@ const freePort = () =>
   });
 
 let tmp, bin, node, base, browser;
+const procs = [];
 const nodeLog = [];
 const who = {}; // name → { code, memberId }
 
@@ -94,10 +95,18 @@ before(async () => {
   cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
   cli("chapter", "create", "busan", "--name", "부산광역시당", "--parent", "hq");
   cli("chapter", "create", "seoul-gangnam", "--name", "강남구 갑 당원협의회", "--parent", "seoul");
-  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "5");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "6");
   const codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
-  assert.equal(codes.length, 5, `enroll printed:\n${out}`);
-  ["secretary", "chair", "lee", "park", "registrar"].forEach((n, i) => (who[n] = codes[i]));
+  assert.equal(codes.length, 6, `enroll printed:\n${out}`);
+  ["secretary", "chair", "lee", "park", "registrar", "commissioner"].forEach((n, i) => (who[n] = codes[i]));
+  // Two trustees and a credential issuer at hq, each with a key of their own.
+  for (const [name, role] of [["t1", "trustee"], ["t2", "trustee"], ["i1", "credential_issuer"]]) {
+    const pub = cli("keys", "new", name).trim().split(/\s+/)[1];
+    cli("member", "approve", pub, "--chapter", "hq");
+    const id = cli("keys", "show", name).match(/(m[0-9a-f]{20})/)[1];
+    cli("role", "grant", id, role, "hq");
+    who[name] = { memberId: id };
+  }
   const busan = cli("member", "enroll", "--chapter", "busan", "--count", "1").match(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),busan$/m);
   who.busan = { code: busan[1], memberId: busan[2] };
   cli("keys", "new", "busan-member");
@@ -120,6 +129,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  for (const p of procs) if (p.exitCode === null) p.kill("SIGTERM");
   if (node && node.exitCode === null) {
     node.kill("SIGTERM");
     await new Promise((r) => { node.once("exit", r); setTimeout(r, 10_000); });
@@ -430,6 +440,93 @@ describe("officials' console in Chromium", () => {
       throw e;
     } finally {
       await reg.ctx.close();
+    }
+  });
+
+  it("a commissioner creates an election in the wizard and follows it to its published tally, the trustees and the issuer in the CLI", async () => {
+    const com = await device("commissioner");
+    cli("role", "grant", who.commissioner.memberId, "election_commissioner", "seoul");
+    const p = com.page;
+    const EL = "2026-seoul-chair";
+    const kst = (unix) => new Date((unix + 9 * 3600) * 1000).toISOString().slice(0, 19);
+    try {
+      await p.goto(`${base}/#/console`);
+      await p.getByTestId("pages").getByRole("link", { name: "선거 관리 (선거관리위원)" }).click();
+      await p.getByRole("heading", { level: 1, name: "선거 관리" }).waitFor(LONG);
+      // The electors are counted before anything is created.
+      const expected = (await api("/v1/chapters/seoul/eligible")).eligible;
+      assert.ok(expected >= 5, `seoul has ${expected} active members`);
+      await p.getByTestId("eligible").filter({ hasText: `활동 당원 ${expected}명` }).waitFor(LONG);
+      await p.locator("#el-class").selectOption("responsible");
+      const responsible = (await api("/v1/chapters/seoul/eligible?class=responsible")).eligible;
+      await p.getByTestId("eligible").filter({ hasText: `활동 당원 ${responsible}명` }).waitFor(LONG);
+      await p.locator("#el-class").selectOption("");
+      await p.getByTestId("eligible").filter({ hasText: `활동 당원 ${expected}명` }).waitFor(LONG);
+
+      await p.locator("#el-id").fill(EL);
+      await p.locator("#el-title").fill("2026 서울시당 위원장 선거");
+      await p.locator("#ct-0").fill("시당위원장");
+      await p.locator("#co-0").fill("김민지\n이서준");
+      await p.getByRole("button", { name: "선출직 더하기" }).click();
+      await p.locator("#ct-1").fill("정책 우선순위");
+      await p.locator("#co-1").fill("청년 주거\n대중교통\n돌봄");
+      await p.locator("#cc-1").fill("2");
+      for (const t of ["t1", "t2"]) await p.getByLabel(new RegExp(who[t].memberId)).first().check();
+      await p.locator("#el-threshold").fill("2");
+      await p.locator("label.check").filter({ hasText: who.i1.memberId }).locator("input").check();
+      const now = Math.floor(Date.now() / 1000);
+      const sched = { issueStart: now, issueEnd: now + 75, voteStart: now + 75, voteEnd: now + 95 };
+      for (const [k, v] of Object.entries(sched)) await p.locator(`#el-${k}`).fill(kst(v));
+      // A schedule out of order is caught on the page, in words.
+      await p.locator("#el-voteEnd").fill(kst(now + 10));
+      await p.getByTestId("el-problems").getByText("일정은 발급 시작").waitFor();
+      await p.locator("#el-voteEnd").fill(kst(sched.voteEnd));
+      await p.getByTestId("el-problems").waitFor({ state: "detached" });
+      await axe(p, "election wizard");
+      await shoot(p, "console-election-wizard");
+      await p.getByRole("button", { name: `선거인 ${expected}명으로 선거 만들기` }).click();
+
+      // The live view: the trustees, in the CLI, make the key.
+      await p.getByTestId("el-phase").filter({ hasText: "키 생성 중" }).waitFor(LONG);
+      const made = (await api(`/v1/elections/${EL}`)).record;
+      assert.equal(made.eligible, expected);
+      assert.deepEqual([made.trustees, made.threshold, made.issuers], [[who.t1.memberId, who.t2.memberId], 2, [who.i1.memberId]]);
+      assert.deepEqual([made.issue_start, made.vote_end], [sched.issueStart, sched.voteEnd]);
+      assert.equal(await p.getByTestId("el-trustees").getByText("완료").count(), 0);
+      await axe(p, "election live, ceremony");
+      for (const t of ["t1", "t2"]) {
+        const proc = spawn(bin, ["--home", join(tmp, "home"), "--api", base, "--key", t, "election", "trustee", EL, "--wait", "--poll", "500ms", "--member", who[t].memberId], { stdio: ["ignore", "ignore", "ignore"] });
+        procs.push(proc);
+      }
+      await p.getByTestId("el-joint").filter({ hasText: "선거 공동 키가 만들어졌습니다." }).waitFor({ timeout: 90_000 });
+      await p.waitForFunction(() => document.querySelectorAll("[data-testid=el-trustees] tbody .ok").length === 8, null, { timeout: 60_000 });
+      cli("--key", "i1", "election", "issuer", "key", EL);
+      await p.locator("[data-testid=el-issuers] [data-issuer='1'] .ok").waitFor(LONG);
+      await p.getByTestId("el-phase").filter({ hasText: "투표 자격 발급 중" }).waitFor(LONG);
+      // Two electors ask for credentials (CLI); turnout follows.
+      for (const n of ["lee", "park"]) cli("--key", n, "election", "request", EL);
+      cli("--key", "i1", "election", "issuer", "issue", EL);
+      await p.getByTestId("el-turnout").getByText(`${Math.round(2000 / expected) / 10}%`).waitFor(LONG);
+      await shoot(p, "console-election-issuing");
+
+      // After voting closes the trustees post their shares and the result is published.
+      const wait = (sched.voteEnd + 1) * 1000 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      cli("token", "burn", "1");
+      cli("token", "burn", "1");
+      await p.getByTestId("el-phase").filter({ hasText: "결과 공표됨" }).waitFor({ timeout: 120_000 });
+      await p.getByTestId("el-shares").filter({ hasText: "해독 몫 2개 제출" }).waitFor(LONG);
+      assert.match(await p.getByTestId("el-results-0").textContent(), /김민지0이서준0/);
+      assert.match(await p.getByTestId("el-results-1").textContent(), /청년 주거0대중교통0돌봄0/);
+      assert.match(cli("election", "show", EL), /published/);
+      await axe(p, "election live, published");
+      await shoot(p, "console-election-published");
+      await clean(p);
+    } catch (e) {
+      await p.screenshot({ path: join(artifacts, "console-failure-election.png"), fullPage: true }).catch(() => {});
+      throw e;
+    } finally {
+      await com.ctx.close();
     }
   });
 

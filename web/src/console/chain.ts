@@ -108,9 +108,9 @@ export const cosignMessage = (chainId: string, kind: "finalize" | "erratum", mee
 
 /** kstInput turns a datetime-local value read as Korea time into Unix seconds. */
 export function kstInput(v: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(v);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(v);
   if (!m) return NaN;
-  return Math.floor(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 9, +m[5]) / 1000);
+  return Math.floor(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 9, +m[5], +(m[6] ?? 0)) / 1000);
 }
 
 /** sha256Hex is the hex SHA-256 of a document (minutes). */
@@ -131,3 +131,15 @@ export const recoverBody = (member: string, newKey: string) => canonicalBytes({ 
 
 /** The reason codes of members.ReasonNames. */
 export const REASONS = [1, 2, 3, 4, 5, 9] as const;
+
+/** election/create: election.CreateBody, fields in order (class and the optional tail are omitempty). */
+export const createElectionBody = (b: {
+  id: string; chapter: string; cls: string; title: string;
+  contests: { title: string; selectionLimit: number; optionLimit: number; options: string[] }[];
+  trustees: string[]; threshold: number; issuers: string[]; issueStart: number; issueEnd: number; voteStart: number; voteEnd: number; allowOverlap: boolean;
+}) => canonicalBytes({
+  id: b.id, chapter: b.chapter, class: b.cls || undefined, title: b.title,
+  contests: b.contests.map((c) => ({ title: c.title, selection_limit: c.selectionLimit, option_limit: c.optionLimit, options: c.options })),
+  trustees: b.trustees, threshold: b.threshold, issuers: b.issuers,
+  issue_start: b.issueStart, issue_end: b.issueEnd, vote_start: b.voteStart, vote_end: b.voteEnd, allow_overlap: b.allowOverlap || undefined,
+});

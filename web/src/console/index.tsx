@@ -7,7 +7,8 @@
 // Routes (hash): #/console (roles and pages), #/console/meetings (the
 // secretary's meetings), #/console/meetings/{id} (one meeting's runbook),
 // #/console/sign/{id} (the chair signs a meeting record on their device),
-// #/console/registrar (enrollment codes, CSV import, a member's standing).
+// #/console/registrar (enrollment codes, CSV import, a member's standing),
+// #/console/elections[/{id}] (the commissioner's wizard and live view).
 import { useEffect, useState } from "preact/hooks";
 import type { Chapter, Member, RecordAnswer } from "../lib/api";
 import { signedGet } from "../lib/api";
@@ -17,6 +18,7 @@ import type { ConsoleProps } from "./entry";
 import { chapterTree, grantsOf, ROLES, type Grant, type Role } from "./chain";
 import { useC, type CKey } from "./i18n";
 import { Registrar } from "./registrar";
+import { ElectionLive, ElectionWizard } from "./elections";
 import { Meetings, MeetingRunbook } from "./meetings";
 import { ChairSign } from "./sign";
 import "./console.css";
@@ -31,11 +33,11 @@ export interface Official {
 const PAGES: Partial<Record<Role, { path: string; key: CKey; about: CKey }>> = {
   secretary: { path: "/console/meetings", key: "page_meetings", about: "page_meetings_about" },
   registrar: { path: "/console/registrar", key: "page_registrar", about: "page_registrar_about" },
+  election_commissioner: { path: "/console/elections", key: "page_elections", about: "page_elections_about" },
 };
 const CLI: Partial<Record<Role, string>> = {
   admin: "pnyx chapter create · pnyx role grant · pnyx assembly body-create",
   moderator: "pnyx moderation hide · pnyx moderation unhide",
-  election_commissioner: "pnyx election create",
   kpi_attestor: "pnyx kpi attest",
   treasurer: "pnyx token",
   credential_issuer: "pnyx election issuer --wait",
@@ -76,6 +78,8 @@ export function Console({ path, memberKey }: ConsoleProps) {
   if (path.startsWith("/console/sign/")) return <ChairSign id={decodeURIComponent(path.slice("/console/sign/".length))} memberKey={memberKey} />;
   if (error) return <section><Title>{c("consoleTitle")}</Title><Problem error={error} onRetry={load} /></section>;
   if (!official) return <section><Title>{c("consoleTitle")}</Title><p role="status">…</p></section>;
+  if (path === "/console/elections") return <ElectionWizard official={official} memberKey={memberKey} />;
+  if (path.startsWith("/console/elections/")) return <ElectionLive id={decodeURIComponent(path.slice("/console/elections/".length))} />;
   if (path === "/console/registrar") return <Registrar official={official} memberKey={memberKey} />;
   if (path === "/console/meetings") return <Meetings official={official} memberKey={memberKey} />;
   if (path.startsWith("/console/meetings/")) return <MeetingRunbook id={decodeURIComponent(path.slice("/console/meetings/".length))} official={official} memberKey={memberKey} />;
