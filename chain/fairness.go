@@ -32,9 +32,12 @@ const (
 	// DefaultMaxPendingPerSigner: 2 % of the node's 50,000-tx mempool. An
 	// importer needs a handful in flight; a flood stops here.
 	DefaultMaxPendingPerSigner = 1000
-	// DefaultSignerBytesPerBlock: about 2,000 approvals (four 500-entry
-	// batches of ~62 KB) per block from one registrar.
-	DefaultSignerBytesPerBlock = 256 << 10
+	// DefaultSignerBytesPerBlock: two 500-entry approvals (~62 KB each),
+	// 1,000 members, per block from one registrar. With four in flight a
+	// block carried 2,000 and took 10-20 s at 100,000 members on the shared
+	// 2-core machine, and every other member's tx waited for two such blocks
+	// (other_tx_p95_ms=27793, docs/performance.md).
+	DefaultSignerBytesPerBlock = 128 << 10
 	// recheckLightBytes: on the mempool's recheck after a commit, a signed tx
 	// at least this large (a 500-entry batch) is re-authenticated — chain,
 	// signature cache, nonce, budget — but its handler is not re-run. A
