@@ -51,9 +51,25 @@ func (x *Index) anyMatch(q string) bool {
 	return false
 }
 
+// suggestWindow is how many of the newest comments a candidate correction
+// is looked for in (all petitions are): a phrase of common bigrams that
+// matches nothing is a scan of every row holding them, so the window bounds
+// the cost of a suggestion whatever the size of the index; a word in use
+// is in recent comments.
+const suggestWindow = 100_000
+
+// termMatches reports whether a term (an expression of the text column)
+// matches a petition or one of the newest comments.
 func (x *Index) termMatches(expr string) bool {
 	e := "text : " + expr
-	return x.matches(true, e) || x.matches(false, e)
+	if x.matches(false, e) {
+		return true
+	}
+	x.mu.Lock()
+	lo := x.nextRid - suggestWindow
+	x.mu.Unlock()
+	var rid int64
+	return x.db.QueryRow(`SELECT rowid FROM comment_fts WHERE comment_fts MATCH ? AND rowid >= ? LIMIT 1`, e, lo).Scan(&rid) == nil
 }
 
 func (x *Index) matches(comments bool, expr string) bool {
