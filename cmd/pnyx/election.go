@@ -430,13 +430,19 @@ safe; without the seed the trustee cannot decrypt.`,
 			if err != nil {
 				return err
 			}
+			// The trustee's member ID: --member, else the ID its key
+			// derives (a member who never rotated keys) if the proven
+			// trustee list holds it, else the node's word (unproven: a lying
+			// node can only make the trustee act under another index, which
+			// the chain refuses).
 			me := member
+			derived := ""
 			if me == "" {
-				// Unproven: a lying node can only make the trustee act
-				// under another index, which the chain refuses.
-				if me, err = s.memberID(); err != nil {
+				k, err := s.key()
+				if err != nil {
 					return err
 				}
+				derived = members.DeriveID(hex.EncodeToString(k.Public().(ed25519.PublicKey)))
 			}
 			sec := secrets(id)
 			seed, err := sec.TrusteeSeed()
@@ -459,6 +465,15 @@ safe; without the seed the trustee cannot decrypt.`,
 				}
 				if !ok {
 					return fmt.Errorf("election %q does not exist (proven absent)", id)
+				}
+				if me == "" {
+					if e.TrusteeIndex(derived) > 0 {
+						me = derived
+					} else if me, err = s.memberID(); err != nil {
+						return err
+					} else {
+						fmt.Fprintf(w, "note: member ID %s is the node's word (this key is not the one the ID derives from); give --member to check it\n", me)
+					}
 				}
 				l := e.TrusteeIndex(me)
 				if l == 0 {

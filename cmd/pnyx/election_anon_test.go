@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -30,12 +32,32 @@ type recordingProxy struct {
 	mu   sync.Mutex
 	seen []seenRequest
 	url  string
+	// lieAbout, if set, is a member ID the proxy replaces in account
+	// answers with one that belongs to nobody: a node lying about who a
+	// key is.
+	lieAbout string
 }
 
 func newRecordingProxy(t *testing.T, api string) *recordingProxy {
 	target, _ := url.Parse(api)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	p := &recordingProxy{}
+	rp.ModifyResponse = func(resp *http.Response) error {
+		p.mu.Lock()
+		lie := p.lieAbout
+		p.mu.Unlock()
+		if lie == "" || !strings.Contains(resp.Request.URL.Path, "/accounts/") {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		body = bytes.ReplaceAll(body, []byte(lie), []byte("m"+strings.Repeat("f", len(lie)-1)))
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return nil
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.seen = append(p.seen, seenRequest{conn: r.RemoteAddr, method: r.Method, path: r.URL.RequestURI(), header: r.Header.Clone()})
@@ -91,7 +113,16 @@ func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
 		"--trustees", id["t1"], "--threshold", "1", "--issuers", id["i1"],
 		"--issue-start", "+0s", "--issue-end", "+12s", "--vote-start", "+12s", "--vote-end", "+60s")
 	for step := 0; ; step++ {
-		run("t1", "election", "trustee", "anon-1", "--member", id["t1"])
+		// Without --member the trustee takes its member ID from its own
+		// key and the proven trustee list, not from the node, which here
+		// says the key belongs to nobody on the list.
+		proxy.mu.Lock()
+		proxy.lieAbout = id["t1"]
+		proxy.mu.Unlock()
+		run("t1", "election", "trustee", "anon-1")
+		proxy.mu.Lock()
+		proxy.lieAbout = ""
+		proxy.mu.Unlock()
 		run("i1", "election", "issuer", "key", "anon-1")
 		if out := run("comm", "election", "show", "anon-1"); strings.Contains(out, `"status": "ready"`) {
 			break
