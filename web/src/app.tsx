@@ -11,6 +11,7 @@ import { ConsoleEntry, consoleLabel, isConsolePath, useOfficial } from "./consol
 import { Lazy } from "./pages/lazy";
 
 const elections = () => import("./pages/elections/index");
+const assemblies = () => import("./pages/assemblies/index");
 
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
@@ -64,11 +65,16 @@ export function App() {
         page = <Lazy load={elections} props={{ path: route.path, params: route.params, memberKey: key }} />;
         break;
       }
+      if (route.path === "/assemblies" || route.path.startsWith("/assemblies/")) {
+        page = <Lazy load={assemblies} props={{ path: route.path, memberKey: key }} />;
+        break;
+      }
       page = route.path.startsWith("/petitions/") ? <PetitionDetail id={decodeURIComponent(route.path.slice("/petitions/".length))} memberKey={key} /> : <NotFound />;
   }
   const nav = [
     { path: "/", label: i18n.t("navHome") },
     { path: "/petitions", label: i18n.t("navPetitions") },
+    { path: "/assemblies", label: i18n.t("navAssemblies") },
     { path: "/elections", label: i18n.t("navElections") },
     key ? { path: "/me", label: i18n.t("navCard") } : { path: "/join", label: i18n.t("navJoin") },
     ...(official ? [{ path: "/console", label: consoleLabel(lang) }] : []),

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ERRORS, errorSentence } from "../src/errors";
 import { MESSAGES } from "../src/i18n";
 import { ELECTION_WORDS } from "../src/pages/elections/words";
+import { ASSEMBLY_WORDS } from "../src/pages/assemblies/words";
 
 const codes: { code: number; name: string }[] = JSON.parse(readFileSync(new URL("../../testdata/tx/codes.json", import.meta.url), "utf8"));
 
@@ -41,10 +42,11 @@ describe("UI messages", () => {
   });
 });
 
-describe("election page words", () => {
-  it("exist in both languages with the same placeholders, Korean in Korean", () => {
-    const ko = ELECTION_WORDS.ko as Record<string, string>;
-    const en = ELECTION_WORDS.en as Record<string, string>;
+describe("lazy pages' words", () => {
+  for (const [name, words] of [["elections", ELECTION_WORDS], ["assemblies", ASSEMBLY_WORDS]] as const)
+  it(`${name}: exist in both languages with the same placeholders, Korean in Korean`, () => {
+    const ko = words.ko as Record<string, string>;
+    const en = words.en as Record<string, string>;
     expect(Object.keys(en).sort()).toEqual(Object.keys(ko).sort());
     const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort().join();
     for (const k of Object.keys(ko)) {
