@@ -91,6 +91,9 @@ type Options struct {
 	// MaxBodyBytes bounds every request body (default DefaultMaxBodyBytes);
 	// routes bound their own bodies further.
 	MaxBodyBytes int64
+	// CORSOrigins lists the other origins whose pages may call the API
+	// (cors.go); empty, the default, allows none.
+	CORSOrigins []string
 }
 
 // DefaultRequestTimeout exceeds the default WaitTimeout, so a submission
@@ -146,13 +149,13 @@ func New(app *chain.App, n Node, opts Options) *Server {
 // its route does; the listener's connection cap and the http.Server's
 // timeouts (package launch) bound the rest.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 		s.mux.ServeHTTP(w, r)
-	})
+	}))
 }
 
 func (s *Server) routes() {
