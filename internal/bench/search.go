@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -51,6 +52,9 @@ func benchTx(typ string, body any, n int, events []abci.Event) index.Tx {
 	return index.Tx{Hash: h[:], Env: env, Events: events}
 }
 
+// pet is a generated petition.
+type pet struct{ id, scope string }
+
 type benchComment struct {
 	id    string
 	depth int
@@ -84,8 +88,22 @@ func Search(out, progress io.Writer, o SearchOptions) error {
 		return err
 	}
 	path := filepath.Join(dir, "index.sqlite")
-	for _, s := range []string{"", "-wal", "-shm"} {
-		os.Remove(path + s)
+	// A kept index of the same corpus and schema is reused (the queries run
+	// again on it, e.g. after a change to the query code), with the rates
+	// measured when it was built.
+	marker := filepath.Join(dir, "bench-search.txt")
+	want := fmt.Sprintf("comments=%d petitions=%d per_block=%d seed=%d schema=%s\n", o.Comments, o.Petitions, o.PerBlock, o.Seed, index.SchemaVersion)
+	var indexSecs, perSec, perCPU float64
+	reused := false
+	if b, err := os.ReadFile(marker); err == nil && o.Keep && strings.HasPrefix(string(b), want) {
+		_, err := fmt.Sscanf(strings.TrimPrefix(string(b), want), "%g %g %g", &indexSecs, &perSec, &perCPU)
+		reused = err == nil
+	}
+	if !reused {
+		os.Remove(marker)
+		for _, s := range []string{"", "-wal", "-shm"} {
+			os.Remove(path + s)
+		}
 	}
 	x, err := index.Open(path)
 	if err != nil {
@@ -100,96 +118,29 @@ func Search(out, progress io.Writer, o SearchOptions) error {
 		authors[i] = "m" + hex.EncodeToString(h[:10])
 	}
 	// Chapters: 17 metropolitan chapters with 15 constituencies each.
-	type pet struct{ id, scope string }
 	pets := make([]pet, o.Petitions)
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	blocks := 1 + (o.Comments+o.PerBlock-1)/o.PerBlock
-	step := 2 * 365 * 24 * time.Hour / time.Duration(blocks)
-
-	// Block 1: the petitions, created and opened.
-	var txs []index.Tx
-	n := 0
 	for i := range pets {
-		m := metros[g.Intn(len(metros))]
-		ch, scope := m, m+" hq"
-		if g.Intn(10) < 7 {
-			ch = fmt.Sprintf("%s-%02d", m, 1+g.Intn(15))
-			scope = ch + " " + scope
-		}
-		pets[i] = pet{id: fmt.Sprintf("p%05d", i), scope: scope}
-		title, body := g.Petition()
-		author := authors[g.Intn(len(authors))]
-		txs = append(txs, benchTx(petition.TypeCreate, petition.CreateBody{ID: pets[i].id, Chapter: ch, Category: g.Category(), Title: title, Body: body}, n,
-			benchEvent("petition.created", "id", pets[i].id, "state", petition.Draft, "author", author, "scope", scope)))
-		n++
-		txs = append(txs, benchTx(petition.TypeOpen, petition.RefBody{Petition: pets[i].id}, n,
-			benchEvent("petition.opened", "id", pets[i].id, "state", petition.Collecting, "agreements", "0", "deadline", strconv.FormatInt(start.Add(3*365*24*time.Hour).Unix(), 10), "answer_due", "0")))
-		n++
+		pets[i].id = fmt.Sprintf("p%05d", i)
 	}
-	if err := x.Apply(1, start, txs); err != nil {
-		return err
-	}
-
-	// Comments, PerBlock a block: popular petitions draw most of them
-	// (Zipf), 30% are replies to a recent comment, 1% get hidden by reports
-	// in the next block.
-	recent := make([][]benchComment, len(pets))
-	var toHide []string
-	began, cpuBegan := time.Now(), cpuTime()
-	bar := progressbar.New(progress, "bench search: indexing comments", o.Comments)
-	made := 0
-	for h := int64(2); made < o.Comments; h++ {
-		txs = txs[:0]
-		for _, id := range toHide {
-			txs = append(txs, benchTx(petition.TypeReport, petition.ReportBody{Comment: id, Reason: "spam"}, n,
-				benchEvent("comment.reported", "id", id, "up", "0", "down", "0", "hidden", "true", "deleted", "false")))
-			n++
-		}
-		toHide = toHide[:0]
-		for k := 0; k < o.PerBlock && made < o.Comments; k++ {
-			pi := min(int(float64(len(pets))*powRand(g)), len(pets)-1)
-			p := pets[pi]
-			c := benchComment{id: "c" + strconv.FormatInt(int64(made), 36), depth: 1}
-			parent := ""
-			if r := recent[pi]; len(r) > 0 && g.Intn(10) < 3 {
-				par := r[g.Intn(len(r))]
-				if par.depth < petition.MaxDepth {
-					parent, c.depth = par.id, par.depth+1
-				}
-			}
-			stance := g.Stance()
-			author := authors[g.Intn(len(authors))]
-			txs = append(txs, benchTx(petition.TypeComment, petition.CommentBody{ID: c.id, Petition: p.id, Parent: parent, Stance: stance, Body: g.Comment()}, n,
-				benchEvent("comment.posted", "id", c.id, "petition", p.id, "author", author, "depth", strconv.Itoa(c.depth), "on_answer", "false")))
-			n++
-			if len(recent[pi]) < 8 {
-				recent[pi] = append(recent[pi], c)
-			} else {
-				recent[pi][g.Intn(8)] = c
-			}
-			if g.Intn(100) == 0 {
-				toHide = append(toHide, c.id)
-			}
-			made++
-		}
-		if err := x.Apply(h, start.Add(time.Duration(h)*step), txs); err != nil {
+	if !reused {
+		if indexSecs, perSec, perCPU, err = buildSearchIndex(x, g, o, pets, authors, start, progress); err != nil {
 			return err
 		}
-		bar.Set(made)
-	}
-	bar.Done()
-	indexSecs := time.Since(began).Seconds()
-	perSec := float64(o.Comments) / indexSecs
-	perCPU := 0.0
-	if cpu := (cpuTime() - cpuBegan).Seconds(); cpu > 0 {
-		perCPU = float64(o.Comments) / cpu
+		if o.Keep {
+			os.WriteFile(marker, []byte(fmt.Sprintf("%s%g %g %g\n", want, indexSecs, perSec, perCPU)), 0o600)
+		}
 	}
 	fi, _ := os.Stat(path)
 	var size int64
 	if fi != nil {
 		size = fi.Size()
 	}
-	fmt.Fprintf(out, "indexed %d comments on %d petitions in %.1f s (%.0f/s; %.0f per CPU second, all threads); index file %.0f MiB\n", o.Comments, len(pets), indexSecs, perSec, perCPU, float64(size)/(1<<20))
+	again := ""
+	if reused {
+		again = " (earlier: this run reuses the kept index)"
+	}
+	fmt.Fprintf(out, "indexed %d comments on %d petitions in %.1f s (%.0f/s; %.0f per CPU second, all threads)%s; index file %.0f MiB\n", o.Comments, len(pets), indexSecs, perSec, perCPU, again, float64(size)/(1<<20))
 
 	// The query mix. The most commented petition is p00000 (Zipf).
 	now := x.Now()
@@ -319,6 +270,91 @@ func Search(out, progress io.Writer, o SearchOptions) error {
 		bigN, ms(pct(big, 50)), ms(pct(big, 95)), smallN, ms(pct(small, 50)), ms(pct(small, 95)))
 	fmt.Fprintf(out, "comments=%d index_per_s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f\n", o.Comments, perSec, ms(pct(all, 50)), ms(pct(all, 95)), ms(pct(all, 99)))
 	return nil
+}
+
+// buildSearchIndex indexes the generated corpus: the petitions in block 1,
+// then the comments PerBlock a block.
+func buildSearchIndex(x *index.Index, g *corpus.Gen, o SearchOptions, pets []pet, authors []string, start time.Time, progress io.Writer) (indexSecs, perSec, perCPU float64, err error) {
+	blocks := 1 + (o.Comments+o.PerBlock-1)/o.PerBlock
+	step := 2 * 365 * 24 * time.Hour / time.Duration(blocks)
+	// Block 1: the petitions, created and opened.
+	var txs []index.Tx
+	n := 0
+	for i := range pets {
+		m := metros[g.Intn(len(metros))]
+		ch, scope := m, m+" hq"
+		if g.Intn(10) < 7 {
+			ch = fmt.Sprintf("%s-%02d", m, 1+g.Intn(15))
+			scope = ch + " " + scope
+		}
+		pets[i].scope = scope
+		title, body := g.Petition()
+		author := authors[g.Intn(len(authors))]
+		txs = append(txs, benchTx(petition.TypeCreate, petition.CreateBody{ID: pets[i].id, Chapter: ch, Category: g.Category(), Title: title, Body: body}, n,
+			benchEvent("petition.created", "id", pets[i].id, "state", petition.Draft, "author", author, "scope", scope)))
+		n++
+		txs = append(txs, benchTx(petition.TypeOpen, petition.RefBody{Petition: pets[i].id}, n,
+			benchEvent("petition.opened", "id", pets[i].id, "state", petition.Collecting, "agreements", "0", "deadline", strconv.FormatInt(start.Add(3*365*24*time.Hour).Unix(), 10), "answer_due", "0")))
+		n++
+	}
+	if err := x.Apply(1, start, txs); err != nil {
+		return 0, 0, 0, err
+	}
+
+	// Comments, PerBlock a block: popular petitions draw most of them
+	// (Zipf), 30% are replies to a recent comment, 1% get hidden by reports
+	// in the next block.
+	recent := make([][]benchComment, len(pets))
+	var toHide []string
+	began, cpuBegan := time.Now(), cpuTime()
+	bar := progressbar.New(progress, "bench search: indexing comments", o.Comments)
+	made := 0
+	for h := int64(2); made < o.Comments; h++ {
+		txs = txs[:0]
+		for _, id := range toHide {
+			txs = append(txs, benchTx(petition.TypeReport, petition.ReportBody{Comment: id, Reason: "spam"}, n,
+				benchEvent("comment.reported", "id", id, "up", "0", "down", "0", "hidden", "true", "deleted", "false")))
+			n++
+		}
+		toHide = toHide[:0]
+		for k := 0; k < o.PerBlock && made < o.Comments; k++ {
+			pi := min(int(float64(len(pets))*powRand(g)), len(pets)-1)
+			p := pets[pi]
+			c := benchComment{id: "c" + strconv.FormatInt(int64(made), 36), depth: 1}
+			parent := ""
+			if r := recent[pi]; len(r) > 0 && g.Intn(10) < 3 {
+				par := r[g.Intn(len(r))]
+				if par.depth < petition.MaxDepth {
+					parent, c.depth = par.id, par.depth+1
+				}
+			}
+			stance := g.Stance()
+			author := authors[g.Intn(len(authors))]
+			txs = append(txs, benchTx(petition.TypeComment, petition.CommentBody{ID: c.id, Petition: p.id, Parent: parent, Stance: stance, Body: g.Comment()}, n,
+				benchEvent("comment.posted", "id", c.id, "petition", p.id, "author", author, "depth", strconv.Itoa(c.depth), "on_answer", "false")))
+			n++
+			if len(recent[pi]) < 8 {
+				recent[pi] = append(recent[pi], c)
+			} else {
+				recent[pi][g.Intn(8)] = c
+			}
+			if g.Intn(100) == 0 {
+				toHide = append(toHide, c.id)
+			}
+			made++
+		}
+		if err := x.Apply(h, start.Add(time.Duration(h)*step), txs); err != nil {
+			return 0, 0, 0, err
+		}
+		bar.Set(made)
+	}
+	bar.Done()
+	indexSecs = time.Since(began).Seconds()
+	perSec = float64(o.Comments) / indexSecs
+	if cpu := (cpuTime() - cpuBegan).Seconds(); cpu > 0 {
+		perCPU = float64(o.Comments) / cpu
+	}
+	return indexSecs, perSec, perCPU, nil
 }
 
 // powRand draws u^3 for a skewed choice of petition (a few draw most comments).

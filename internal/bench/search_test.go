@@ -26,3 +26,24 @@ func TestSearchSummary(t *testing.T) {
 		t.Fatalf("청년 found less than a page:\n%s", out.String())
 	}
 }
+
+// TestSearchReusesAKeptIndex: a second run with --keep on the same corpus
+// runs the queries on the kept index instead of building it again.
+func TestSearchReusesAKeptIndex(t *testing.T) {
+	dir := t.TempDir()
+	o := SearchOptions{Comments: 1000, PerBlock: 500, Seed: 5, Rounds: 1, Dir: dir, Keep: true}
+	var first, second bytes.Buffer
+	if err := Search(&first, io.Discard, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := Search(&second, io.Discard, o); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(first.String(), "reuses") || !strings.Contains(second.String(), "reuses the kept index") {
+		t.Fatalf("first:\n%s\nsecond:\n%s", first.String(), second.String())
+	}
+	hits := regexp.MustCompile(`hits=\d+`)
+	if a, b := hits.FindAllString(first.String(), -1), hits.FindAllString(second.String(), -1); strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Fatalf("hits differ: %v vs %v", a, b)
+	}
+}
