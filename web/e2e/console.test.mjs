@@ -95,10 +95,10 @@ before(async () => {
   cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
   cli("chapter", "create", "busan", "--name", "부산광역시당", "--parent", "hq");
   cli("chapter", "create", "seoul-gangnam", "--name", "강남구 갑 당원협의회", "--parent", "seoul");
-  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "6");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "7");
   const codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
-  assert.equal(codes.length, 6, `enroll printed:\n${out}`);
-  ["secretary", "chair", "lee", "park", "registrar", "commissioner"].forEach((n, i) => (who[n] = codes[i]));
+  assert.equal(codes.length, 7, `enroll printed:\n${out}`);
+  ["secretary", "chair", "lee", "park", "registrar", "commissioner", "seouladmin"].forEach((n, i) => (who[n] = codes[i]));
   // Two trustees and a credential issuer at hq, each with a key of their own.
   for (const [name, role] of [["t1", "trustee"], ["t2", "trustee"], ["i1", "credential_issuer"]]) {
     const pub = cli("keys", "new", name).trim().split(/\s+/)[1];
@@ -527,6 +527,61 @@ describe("officials' console in Chromium", () => {
       throw e;
     } finally {
       await com.ctx.close();
+    }
+  });
+
+  it("lets a chapter administrator see the tree, grant and revoke roles within scope and create a chapter below", async () => {
+    const adm = await device("seouladmin");
+    cli("role", "grant", who.seouladmin.memberId, "admin", "seoul");
+    const p = adm.page;
+    try {
+      await p.goto(`${base}/#/console`);
+      await p.getByTestId("pages").getByRole("link", { name: "조직 관리 (조직 관리자)" }).click();
+      await p.getByRole("heading", { level: 1, name: "조직 관리" }).waitFor(LONG);
+      const tree = p.getByTestId("tree");
+      await tree.getByRole("button", { name: /서울특별시당/ }).waitFor(LONG);
+      assert.deepEqual(await tree.locator("button .mono").allTextContents(), ["seoul", "seoul-gangnam"]);
+      // Seoul's officials, from the chain.
+      await p.getByTestId("officials").locator(`[data-member='${who.secretary.memberId}'][data-role=secretary]`).waitFor(LONG);
+      // Admin at Seoul is granted only from above: not offered here, offered below.
+      const roleValues = () => p.locator("#g-role option").evaluateAll((os) => os.map((o) => o.value));
+      assert.ok(!(await roleValues()).includes("admin"));
+      await tree.getByRole("button", { name: /강남구 갑/ }).click();
+      await p.getByTestId("selected").filter({ hasText: "강남구 갑 당원협의회" }).waitFor();
+      assert.ok((await roleValues()).includes("admin"));
+      await tree.getByRole("button", { name: /서울특별시당/ }).click();
+
+      // A new constituency chapter below Seoul.
+      await p.locator("#c-id").fill("seoul-jongno");
+      await p.locator("#c-name").fill("종로구 당원협의회");
+      await p.getByRole("button", { name: "하위 조직 만들기" }).click();
+      await tree.getByRole("button", { name: /종로구 당원협의회/ }).waitFor(LONG);
+      await tree.getByRole("button", { name: /종로구 당원협의회/ }).click();
+      await p.getByTestId("selected").filter({ hasText: "종로구 당원협의회" }).waitFor();
+
+      // Grant a role there, with its explanation shown, then revoke it.
+      await p.locator("#g-member").fill(who.lee.memberId);
+      await p.locator("#g-role").selectOption("moderator");
+      assert.match(await p.getByTestId("role-about").textContent(), /신고된 댓글을 검토해/);
+      await axe(p, "chapter administrator");
+      await shoot(p, "console-chapters");
+      await p.getByRole("button", { name: "종로구 당원협의회에 역할 부여하기" }).click();
+      await p.getByTestId("officials").locator(`[data-member='${who.lee.memberId}'][data-role=moderator]`).waitFor(LONG);
+      assert.ok((await api(`/v1/members/${who.lee.memberId}/roles`)).grants.some((g) => g.role === "moderator" && g.chapter === "seoul-jongno"));
+      await p.getByRole("button", { name: "댓글 관리자 역할 회수" }).click();
+      await p.getByTestId("ch-done").filter({ hasText: "역할을 회수했습니다" }).waitFor(LONG);
+      assert.ok(!(await api(`/v1/members/${who.lee.memberId}/roles`)).grants.some((g) => g.role === "moderator"));
+      // A role for someone who is no active member: the chain's code, as a sentence.
+      await p.locator("#g-member").fill("m" + "0".repeat(20));
+      await p.getByRole("button", { name: "종로구 당원협의회에 역할 부여하기" }).click();
+      await p.locator("[data-code='11']").filter({ hasText: "지금 상태에서는 할 수 없는 작업입니다." }).waitFor(LONG);
+      await axe(p, "chapter administrator after a refusal");
+      await clean(p);
+    } catch (e) {
+      await p.screenshot({ path: join(artifacts, "console-failure-chapters.png"), fullPage: true }).catch(() => {});
+      throw e;
+    } finally {
+      await adm.ctx.close();
     }
   });
 

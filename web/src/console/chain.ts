@@ -143,3 +143,7 @@ export const createElectionBody = (b: {
   trustees: b.trustees, threshold: b.threshold, issuers: b.issuers,
   issue_start: b.issueStart, issue_end: b.issueEnd, vote_start: b.voteStart, vote_end: b.voteEnd, allow_overlap: b.allowOverlap || undefined,
 });
+
+/** role/grant, role/revoke: org.RoleBody. chapter/create: org.CreateChapterBody. */
+export const roleBody = (member: string, role: string, chapter: string) => canonicalBytes({ member, role, chapter });
+export const chapterBody = (id: string, name: string, parent: string) => canonicalBytes({ id, name, parent });

@@ -8,7 +8,8 @@
 // secretary's meetings), #/console/meetings/{id} (one meeting's runbook),
 // #/console/sign/{id} (the chair signs a meeting record on their device),
 // #/console/registrar (enrollment codes, CSV import, a member's standing),
-// #/console/elections[/{id}] (the commissioner's wizard and live view).
+// #/console/elections[/{id}] (the commissioner's wizard and live view),
+// #/console/chapters (the chapter administrator's tree, officials, grants).
 import { useEffect, useState } from "preact/hooks";
 import type { Chapter, Member, RecordAnswer } from "../lib/api";
 import { signedGet } from "../lib/api";
@@ -18,6 +19,7 @@ import type { ConsoleProps } from "./entry";
 import { chapterTree, grantsOf, ROLES, type Grant, type Role } from "./chain";
 import { useC, type CKey } from "./i18n";
 import { Registrar } from "./registrar";
+import { Chapters } from "./chapters";
 import { ElectionLive, ElectionWizard } from "./elections";
 import { Meetings, MeetingRunbook } from "./meetings";
 import { ChairSign } from "./sign";
@@ -34,9 +36,9 @@ const PAGES: Partial<Record<Role, { path: string; key: CKey; about: CKey }>> = {
   secretary: { path: "/console/meetings", key: "page_meetings", about: "page_meetings_about" },
   registrar: { path: "/console/registrar", key: "page_registrar", about: "page_registrar_about" },
   election_commissioner: { path: "/console/elections", key: "page_elections", about: "page_elections_about" },
+  admin: { path: "/console/chapters", key: "page_chapters", about: "page_chapters_about" },
 };
 const CLI: Partial<Record<Role, string>> = {
-  admin: "pnyx chapter create · pnyx role grant · pnyx assembly body-create",
   moderator: "pnyx moderation hide · pnyx moderation unhide",
   kpi_attestor: "pnyx kpi attest",
   treasurer: "pnyx token",
@@ -80,6 +82,7 @@ export function Console({ path, memberKey }: ConsoleProps) {
   if (!official) return <section><Title>{c("consoleTitle")}</Title><p role="status">…</p></section>;
   if (path === "/console/elections") return <ElectionWizard official={official} memberKey={memberKey} />;
   if (path.startsWith("/console/elections/")) return <ElectionLive id={decodeURIComponent(path.slice("/console/elections/".length))} />;
+  if (path === "/console/chapters") return <Chapters official={official} memberKey={memberKey} reload={load} />;
   if (path === "/console/registrar") return <Registrar official={official} memberKey={memberKey} />;
   if (path === "/console/meetings") return <Meetings official={official} memberKey={memberKey} />;
   if (path.startsWith("/console/meetings/")) return <MeetingRunbook id={decodeURIComponent(path.slice("/console/meetings/".length))} official={official} memberKey={memberKey} />;
