@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"crypto/sha256"
+	"database/sql"
 	"fmt"
 	"slices"
 	"testing"
@@ -171,5 +172,60 @@ func TestSearchDidYouMean(t *testing.T) {
 	}
 	if got := x.Suggest("퀵퀵퀵"); got != "" {
 		t.Errorf("nothing near in the vocabulary: got %q", got)
+	}
+}
+
+// An index built by an older analyzer (another schema version) is emptied
+// at Open, so the node rebuilds it from block 1 with the new tokens.
+func TestOldSchemaIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/index.sqlite"
+	x, err := index.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Apply(1, time.Unix(1_700_000_000, 0), []index.Tx{mkTx(petition.TypeCreate, petition.CreateBody{ID: "p1", Chapter: "seoul", Category: "law", Title: "검색", Body: "본문"}, 0,
+		ev("petition.created", "id", "p1", "state", petition.Collecting, "author", "m1", "scope", "seoul hq"))}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE meta SET v='1' WHERE k='schema'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	x, err = index.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	p, c, err := x.Counts()
+	if err != nil || x.Height() != 0 || p != 0 || c != 0 {
+		t.Fatalf("after reopening a schema-1 index: height %d, %d petitions, %d comments, %v", x.Height(), p, c, err)
+	}
+}
+
+// Hits carry an HTML-escaped snippet with the matches marked, so a member
+// sees why a text matched.
+func TestSnippetMarksMatches(t *testing.T) {
+	x := passages(t, map[string]string{
+		"a": "맞벌이 가정의 자녀에게 <b>돌봄</b> 시간을 보장해야 합니다.",
+		"b": "이 법은 공포한 날부터 시행한다.",
+	})
+	for _, c := range []struct{ q, id, want string }{
+		{"자녀를", "a", "맞벌이 가정의 <mark>자녀</mark>에게 &lt;b&gt;돌봄&lt;/b&gt; 시간을 보장해야 합니다."},
+		{"법", "b", "이 <mark>법은</mark> 공포한 날부터 시행한다."},
+		{"보장하다", "a", "맞벌이 가정의 자녀에게 &lt;b&gt;돌봄&lt;/b&gt; 시간을 <mark>보장</mark>해야 합니다."},
+	} {
+		hits, _, err := x.SearchComments(index.Query{Text: c.q})
+		if err != nil || len(hits) != 1 || hits[0].ID != c.id {
+			t.Fatalf("%q: %v %v", c.q, hits, err)
+		}
+		if hits[0].Snippet != c.want {
+			t.Errorf("%q: snippet %q, want %q", c.q, hits[0].Snippet, c.want)
+		}
 	}
 }
