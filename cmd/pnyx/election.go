@@ -252,7 +252,7 @@ func electionCreateCmd() *cobra.Command {
 	var options, trustees, issuers, class string
 	var contests []string
 	var limit uint32
-	var when [5]string
+	var when [6]string
 	cmd := &cobra.Command{
 		Use:   "create ID",
 		Short: "Create an election (election commissioner): contests, trustees, issuers, schedule",
@@ -264,7 +264,9 @@ Times are +DURATION from now, KST dates ('2026-12-01 09:00') or Unix seconds,
 e.g. --issue-start +0s --issue-end +1h --vote-start +1h --vote-end +2h.
 Issuance must close before voting opens unless --allow-overlap. With
 --ceremony-end, trustees who have not acted by then can be left out
-(pnyx election conclude); without it the ceremony waits for every trustee.`,
+(pnyx election conclude); without it the ceremony waits for every trustee.
+Issuers answer until --issue-end; --request-end closes requests earlier, so
+the last requests made are answered in time.`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(func(s *session, a []string) error {
 			b.ID, b.Class = a[0], members.Class(class)
@@ -274,9 +276,9 @@ Issuance must close before voting opens unless --allow-overlap. With
 			}
 			b.Trustees, b.Issuers = strings.Split(trustees, ","), strings.Split(issuers, ",")
 			now := time.Now()
-			for i, p := range []*int64{&b.IssueStart, &b.IssueEnd, &b.VoteStart, &b.VoteEnd, &b.CeremonyEnd} {
+			for i, p := range []*int64{&b.IssueStart, &b.IssueEnd, &b.VoteStart, &b.VoteEnd, &b.CeremonyEnd, &b.RequestEnd} {
 				if when[i] == "" {
-					continue // no ceremony deadline
+					continue // no ceremony deadline, requests close with issuance
 				}
 				v, err := parseWhenFlag(when[i], now)
 				if err != nil {
@@ -290,6 +292,9 @@ Issuance must close before voting opens unless --allow-overlap. With
 			w := s.cmd.OutOrStdout()
 			if b.CeremonyEnd != 0 {
 				fmt.Fprintf(w, "key ceremony due      %s\n", kstDate(b.CeremonyEnd))
+			}
+			if b.RequestEnd != 0 {
+				fmt.Fprintf(w, "credential requests   until %s\n", kstDate(b.RequestEnd))
 			}
 			fmt.Fprintf(w, "credential issuance   %s – %s\nvoting                %s – %s\n",
 				kstDate(b.IssueStart), kstDate(b.IssueEnd), kstDate(b.VoteStart), kstDate(b.VoteEnd))
@@ -310,6 +315,7 @@ Issuance must close before voting opens unless --allow-overlap. With
 	f.StringVar(&when[1], "issue-end", "+1h", "credential issuance closes")
 	f.StringVar(&when[2], "vote-start", "+1h", "voting opens")
 	f.StringVar(&when[3], "vote-end", "+2h", "voting closes")
+	f.StringVar(&when[5], "request-end", "", "credential requests close, before --issue-end so the issuers can answer the last ones (default: at --issue-end)")
 	f.StringVar(&when[4], "ceremony-end", "", "key ceremony deadline, before --issue-end (default: none, the ceremony waits for every trustee)")
 	f.BoolVar(&b.AllowOverlap, "allow-overlap", false, "let issuance overlap voting (the record says so)")
 	f.IntVar(&b.MaxRevotes, "max-revotes", 0, fmt.Sprintf("how many times one voter may re-vote, 1 to %d (default %d)", election.MaxMaxRevotes, election.DefaultMaxRevotes))

@@ -69,6 +69,9 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	if b.CeremonyEnd != 0 && (b.CeremonyEnd <= ctx.Unix() || b.CeremonyEnd >= b.IssueEnd) {
 		return codes.InvalidArgument.Errorf("ceremony_end must be after now (%d) and before issue_end (%d), or 0 for none; got %d", ctx.Unix(), b.IssueEnd, b.CeremonyEnd)
 	}
+	if b.RequestEnd != 0 && (b.RequestEnd <= b.IssueStart || b.RequestEnd > b.IssueEnd) {
+		return codes.InvalidArgument.Errorf("request_end must be after issue_start (%d) and no later than issue_end (%d), or 0 for issue_end; got %d", b.IssueStart, b.IssueEnd, b.RequestEnd)
+	}
 	sched := record.Schedule{IssueStart: b.IssueStart, IssueEnd: b.IssueEnd, VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap}
 	if err := sched.Check(); err != nil || b.VoteEnd <= ctx.Unix() {
 		return codes.InvalidArgument.Errorf("%v, and voting must end in the future", record.ErrSchedule)
@@ -93,7 +96,7 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	e := &Election{ID: b.ID, ElectionID: hex.EncodeToString(man.ElectionID[:]), Chapter: b.Chapter, Class: b.Class,
 		Commissioner: ctx.Caller.MemberID, Manifest: hex.EncodeToString(man.Encode()), Trustees: b.Trustees,
 		Threshold: b.Threshold, Issuers: b.Issuers, IssueStart: b.IssueStart, IssueEnd: b.IssueEnd,
-		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, MaxRevotes: b.MaxRevotes, CeremonyEnd: b.CeremonyEnd, RecordVersion: b.RecordVersion, Status: PhaseCeremony,
+		VoteStart: b.VoteStart, VoteEnd: b.VoteEnd, AllowOverlap: b.AllowOverlap, MaxRevotes: b.MaxRevotes, CeremonyEnd: b.CeremonyEnd, RecordVersion: b.RecordVersion, RequestEnd: b.RequestEnd, Status: PhaseCeremony,
 		CreatedAt: ctx.Unix(), CreatedAtH: ctx.Height, Eligible: eligible, EligibleAt: registryAt,
 		HPKEKeys: make([]string, n), Dealt: make([]bool, n), Checked: make([]bool, n), Complaints: []Complaint{}, Answers: []Answer{},
 		Acks: make([]string, n), IssuerKeys: make([]string, len(b.Issuers))}

@@ -86,8 +86,8 @@ func (m *Elections) request(ctx *module.Context, b RequestBody) error {
 		return err
 	}
 	now := ctx.Unix()
-	if e.Status != PhaseReady || now < e.IssueStart || now >= e.IssueEnd {
-		return wrongPhase(e, now, fmt.Sprintf("credential requests are taken from %d until %d once the ceremony is over", e.IssueStart, e.IssueEnd))
+	if e.Status != PhaseReady || now < e.IssueStart || now >= e.requestEnd() {
+		return wrongPhase(e, now, fmt.Sprintf("credential requests are taken from %d until %d once the ceremony is over", e.IssueStart, e.requestEnd()))
 	}
 	id := ctx.Caller.MemberID
 	if id == "" {
@@ -202,4 +202,14 @@ func (m *Elections) issue(ctx *module.Context, b IssueBody) error {
 	}
 	ctx.Emit("election.credentials_issued", "election", e.ID, "issuer", strconv.Itoa(i), "count", strconv.Itoa(len(b.Entries)))
 	return nil
+}
+
+// requestEnd is when credential requests close: RequestEnd if the election
+// set one, leaving the issuers time to answer before IssueEnd, else
+// IssueEnd.
+func (e *Election) requestEnd() int64 {
+	if e.RequestEnd != 0 {
+		return e.RequestEnd
+	}
+	return e.IssueEnd
 }

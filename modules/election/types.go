@@ -156,6 +156,12 @@ type (
 		// "Timeline"), which the chain then keeps in state; version 4 also
 		// the issuers' blind signatures, which it keeps in any case.
 		RecordVersion int `json:"record_version,omitempty"`
+		// RequestEnd, if set, closes credential requests before issuance
+		// ends (IssueStart < RequestEnd ≤ IssueEnd), so issuers have
+		// [RequestEnd, IssueEnd) to answer the last requests: answers
+		// close at IssueEnd, and without it a request made just before
+		// IssueEnd could go unanswered. 0: requests close at IssueEnd.
+		RequestEnd int64 `json:"request_end,omitempty"`
 	}
 	// ConcludeBody concludes a key ceremony past its deadline.
 	ConcludeBody struct {
@@ -246,11 +252,13 @@ type Election struct {
 	AcksDue     int64 `json:"acks_due,omitempty"`
 	// RecordVersion is CreateBody.RecordVersion; 0 (every election
 	// created before version 3) means 2.
-	RecordVersion int    `json:"record_version,omitempty"`
-	Status        string `json:"status"`
-	Reason        int    `json:"reason,omitempty"`
-	CreatedAt     int64  `json:"created_at"`
-	CreatedAtH    int64  `json:"created_height"`
+	RecordVersion int `json:"record_version,omitempty"`
+	// RequestEnd is CreateBody.RequestEnd (0: requests close at IssueEnd).
+	RequestEnd int64  `json:"request_end,omitempty"`
+	Status     string `json:"status"`
+	Reason     int    `json:"reason,omitempty"`
+	CreatedAt  int64  `json:"created_at"`
+	CreatedAtH int64  `json:"created_height"`
 	// The eligibility snapshot: the members active (of Class, if set) at a
 	// chapter of Chapter's subtree in the registry as committed at block
 	// EligibleAt, the block before creation; Eligible counts them.
