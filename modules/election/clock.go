@@ -30,7 +30,7 @@ const (
 )
 
 // Clock reports whether a deadline of a live election (ceremony end,
-// issuance and voting opening and closing) is within [-ClockLead,
+// issuance and voting opening and closing, requests closing) is within [-ClockLead,
 // +ClockAfter) of block time now. It reads only the schedule fields of
 // each election entry, in key order.
 func Clock(kv store.Reader, now time.Time) bool {
@@ -43,13 +43,14 @@ func Clock(kv store.Reader, now time.Time) bool {
 			CeremonyEnd int64  `json:"ceremony_end"`
 			IssueStart  int64  `json:"issue_start"`
 			IssueEnd    int64  `json:"issue_end"`
+			RequestEnd  int64  `json:"request_end"`
 			VoteStart   int64  `json:"vote_start"`
 			VoteEnd     int64  `json:"vote_end"`
 		}
 		if json.Unmarshal(value, &e) != nil || e.Status == PhasePublished || e.Status == PhaseCancelled {
 			return true
 		}
-		for _, d := range []int64{e.CeremonyEnd, e.IssueStart, e.IssueEnd, e.VoteStart, e.VoteEnd} {
+		for _, d := range []int64{e.CeremonyEnd, e.IssueStart, e.RequestEnd, e.IssueEnd, e.VoteStart, e.VoteEnd} {
 			if d > 0 && t >= d-lead && t < d+after {
 				near = true
 				return false
