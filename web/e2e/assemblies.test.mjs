@@ -11,7 +11,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -210,6 +210,11 @@ describe("assemblies in Chromium", () => {
       const cert = join(tmp, `cert-${lang}.json`);
       await download.saveAs(cert);
       await page.getByTestId("cert-saved").waitFor();
+      assert.match(await page.getByTestId("cert-check").textContent(), lang === "ko" ? /✓ 이 브라우저에서 검증했습니다.*가결/ : /✓ Verified in this browser.*Adopted/);
+      await axe(page, `${lang} certificate verified`);
+      await shoot(page, `${lang}-certificate-verified`);
+      copyFileSync(cert, join(artifacts, `certificate-${lang}.json`));
+      if (lang === "ko") copyFileSync(join(tmp, "home", "config", "genesis.json"), join(artifacts, "certificate-genesis.json"));
       const out = execFileSync(bin, ["verify", "record", cert, "--genesis", join(tmp, "home", "config", "genesis.json")], { encoding: "utf8" });
       assert.match(out, /OK|adopted|가결/i, out);
       assert.deepEqual(await page.evaluate(() => window.__csp), [], "CSP violations");

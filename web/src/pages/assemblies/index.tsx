@@ -7,6 +7,7 @@ import { publicGet, signedGet, type Chapter, type Member, type RecordAnswer } fr
 import { checkInBody } from "../../lib/body";
 import { signerOf, type StoredKey } from "../../lib/keystore";
 import { sendTx } from "../../lib/send";
+import { verifyStateProof, type ProofCheck } from "../../lib/proof";
 import { Problem, Title } from "../common";
 import { useAsmWords, type AssemblyWord } from "./words";
 
@@ -86,6 +87,7 @@ function MeetingPage({ id, memberKey }: { id: string; memberKey: StoredKey | nul
   const [actionError, setActionError] = useState<unknown>(null);
   const [checkedIn, setCheckedIn] = useState(false);
   const [saved, setSaved] = useState("");
+  const [check, setCheck] = useState<{ no: number; r: ProofCheck; decision?: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const load = async () => {
     setError(null);
@@ -133,6 +135,12 @@ function MeetingPage({ id, memberKey }: { id: string; memberKey: StoredKey | nul
       a.click();
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
       setSaved(file);
+      // Checked here too, with no trust in this node: signatures, validator
+      // set, Merkle proofs (lib/proof.ts), and the proven motion's decision.
+      const cert = JSON.parse(text);
+      const r = verifyStateProof(cert.proof);
+      const mo = r.entries?.find((e) => e.key === `asm/motion/${m.id}/${String(no).padStart(4, "0")}`);
+      setCheck({ no, r, decision: mo ? JSON.parse(new TextDecoder().decode(mo.value)).decision : undefined });
     } catch (e) {
       setActionError(e);
     }
@@ -166,6 +174,16 @@ function MeetingPage({ id, memberKey }: { id: string; memberKey: StoredKey | nul
       )}
       {m.state === "finalized" && <p class="meta">{w("asmFinalized")} {w("asmCertificateNote")}</p>}
       {saved && <p class="ok" role="status" data-testid="cert-saved">{w("asmCertificateSaved", { file: saved })}</p>}
+      {check && (
+        <div data-testid="cert-check" role="status">
+          {check.r.ok && check.decision ? (
+            <>
+              <p class="ok">✓ {w("asmCertOk", { no: check.no, decision: w(`decision_${check.decision}` as AssemblyWord), h: check.r.height ?? 0 })}</p>
+              <p class="meta mono small">{w("asmCertValidators", { hash: check.r.validatorsHash ?? "" })}</p>
+            </>
+          ) : <p class="bad">✗ {w("asmCertBad", { step: check.r.step ?? "", detail: check.r.detail ?? "" })}</p>}
+        </div>
+      )}
       <h2>{w("asmMinutes")}</h2>
       {m.minutes && minutes !== null ? (
         <>

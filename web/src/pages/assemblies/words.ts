@@ -41,6 +41,9 @@ const ko = {
   asmCertificateNote: "증명서에는 검증인 서명과 머클 증명이 들어 있어, 노드를 믿지 않고도 `pnyx verify record 파일`로 확인할 수 있습니다.",
   asmCertificateSaved: "증명서를 내려받았습니다: {file}",
   asmErrata: "정정",
+  asmCertOk: "이 브라우저에서 검증했습니다: 검증인 3분의 2 이상이 서명한 블록 {h}의 상태에 제{no}호 의안의 의결({decision})이 들어 있습니다.",
+  asmCertValidators: "검증인 집합 해시 {hash} — 당이 공개한 값과 같은지 확인하세요.",
+  asmCertBad: "증명서 검증 실패 ({step}: {detail}). 이 증명서를 믿지 마세요.",
 };
 
 const en: typeof ko = {
@@ -82,6 +85,9 @@ const en: typeof ko = {
   asmCertificateNote: "The certificate carries the validators' signatures and Merkle proofs: `pnyx verify record FILE` checks it without trusting any node.",
   asmCertificateSaved: "Certificate downloaded: {file}",
   asmErrata: "Corrections",
+  asmCertOk: "Verified in this browser: the state of block {h}, signed by more than two thirds of the validators, holds motion {no}'s decision ({decision}).",
+  asmCertValidators: "Validator set hash {hash}: compare it with the one the party publishes.",
+  asmCertBad: "The certificate failed verification ({step}: {detail}). Do not trust it.",
 };
 
 export const ASSEMBLY_WORDS: Record<Lang, typeof ko> = { ko, en };
