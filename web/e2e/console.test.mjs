@@ -585,6 +585,50 @@ describe("officials' console in Chromium", () => {
     }
   });
 
+  it("shows the secretary the petitions over their threshold, overdue first, and posts the answer", async () => {
+    const p = sec.page;
+    try {
+      // Small thresholds in Seoul; the first petition's answer is due in 10 seconds.
+      const raise = (id, title) => {
+        cli("--key", "lee", "petition", "create", "--id", id, "--chapter", "seoul", "--category", "youth", "--title", title, "--body", `${title}을(를) 요청합니다.`);
+        cli("--key", "lee", "petition", "open", id);
+        cli("--key", "lee", "petition", "agree", id);
+        cli("--key", "park", "petition", "agree", id);
+      };
+      cli("petition", "params", "seoul", "--pre", "1", "--threshold", "2", "--answer-days", String(10 / 86400));
+      raise("youth-centre", "청년 센터 설립");
+      cli("petition", "params", "seoul", "--pre", "1", "--threshold", "2", "--answer-days", "30");
+      raise("night-bus", "심야 버스 증편");
+      await new Promise((r) => setTimeout(r, 11_000));
+      cli("token", "burn", "1");
+
+      await p.goto(`${base}/#/console`);
+      await p.getByTestId("pages").getByRole("link", { name: "청원 답변 (서기)" }).click();
+      await p.getByRole("heading", { level: 1, name: "청원 답변" }).waitFor(LONG);
+      const due = p.getByTestId("pa-due");
+      await due.locator("[data-petition=night-bus]").waitFor(LONG);
+      assert.deepEqual(await due.locator("li").evaluateAll((ls) => ls.map((l) => l.dataset.petition)), ["youth-centre", "night-bus"], "overdue first");
+      assert.match(await due.locator("[data-petition=youth-centre] [data-testid=pa-deadline]").textContent(), /답변 기한 .* KST · 기한 지남/);
+      assert.doesNotMatch(await due.locator("[data-petition=night-bus] [data-testid=pa-deadline]").textContent(), /기한 지남/);
+      await axe(p, "petition answers");
+      await shoot(p, "console-petitions");
+      await p.locator("#pa-night-bus").fill("다음 달부터 심야 버스를 두 노선 늘리겠습니다.");
+      await due.locator("[data-petition=night-bus]").getByRole("button", { name: "답변 올리기" }).click();
+      await p.getByTestId("pa-answered").locator("[data-petition=night-bus]").waitFor(LONG);
+      assert.equal(await due.locator("[data-petition=night-bus]").count(), 0);
+      await p.locator("#pa-youth-centre").fill("청년 센터 부지를 검토하고 있습니다.");
+      await due.locator("[data-petition=youth-centre]").getByRole("button", { name: "답변 올리기" }).click();
+      await p.getByTestId("pa-answered").locator("[data-petition=youth-centre]").filter({ hasText: "기한 후 답변" }).waitFor(LONG);
+      const answered = await api("/v1/petitions/night-bus");
+      assert.equal(answered.petition.state, "answered");
+      await axe(p, "petition answers, answered");
+      await clean(p);
+    } catch (e) {
+      await p.screenshot({ path: join(artifacts, "console-failure-petitions.png"), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  });
+
   it("a page forced to offer a body outside the secretary's scope gets the chain's refusal as a sentence", async () => {
     const p = sec.page;
     try {

@@ -9,7 +9,8 @@
 // #/console/sign/{id} (the chair signs a meeting record on their device),
 // #/console/registrar (enrollment codes, CSV import, a member's standing),
 // #/console/elections[/{id}] (the commissioner's wizard and live view),
-// #/console/chapters (the chapter administrator's tree, officials, grants).
+// #/console/chapters (the chapter administrator's tree, officials, grants),
+// #/console/petitions (petitions over their threshold, answered here).
 import { useEffect, useState } from "preact/hooks";
 import type { Chapter, Member, RecordAnswer } from "../lib/api";
 import { signedGet } from "../lib/api";
@@ -20,6 +21,7 @@ import { chapterTree, grantsOf, ROLES, type Grant, type Role } from "./chain";
 import { useC, type CKey } from "./i18n";
 import { Registrar } from "./registrar";
 import { Chapters } from "./chapters";
+import { PetitionAnswers } from "./petitions";
 import { ElectionLive, ElectionWizard } from "./elections";
 import { Meetings, MeetingRunbook } from "./meetings";
 import { ChairSign } from "./sign";
@@ -32,11 +34,14 @@ export interface Official {
 }
 
 // Pages each role opens, and the CLI for roles whose work stays there.
-const PAGES: Partial<Record<Role, { path: string; key: CKey; about: CKey }>> = {
-  secretary: { path: "/console/meetings", key: "page_meetings", about: "page_meetings_about" },
-  registrar: { path: "/console/registrar", key: "page_registrar", about: "page_registrar_about" },
-  election_commissioner: { path: "/console/elections", key: "page_elections", about: "page_elections_about" },
-  admin: { path: "/console/chapters", key: "page_chapters", about: "page_chapters_about" },
+const PAGES: Partial<Record<Role, { path: string; key: CKey; about: CKey }[]>> = {
+  secretary: [
+    { path: "/console/meetings", key: "page_meetings", about: "page_meetings_about" },
+    { path: "/console/petitions", key: "page_petitions", about: "page_petitions_about" },
+  ],
+  registrar: [{ path: "/console/registrar", key: "page_registrar", about: "page_registrar_about" }],
+  election_commissioner: [{ path: "/console/elections", key: "page_elections", about: "page_elections_about" }],
+  admin: [{ path: "/console/chapters", key: "page_chapters", about: "page_chapters_about" }],
 };
 const CLI: Partial<Record<Role, string>> = {
   moderator: "pnyx moderation hide · pnyx moderation unhide",
@@ -82,6 +87,7 @@ export function Console({ path, memberKey }: ConsoleProps) {
   if (!official) return <section><Title>{c("consoleTitle")}</Title><p role="status">…</p></section>;
   if (path === "/console/elections") return <ElectionWizard official={official} memberKey={memberKey} />;
   if (path.startsWith("/console/elections/")) return <ElectionLive id={decodeURIComponent(path.slice("/console/elections/".length))} />;
+  if (path === "/console/petitions") return <PetitionAnswers official={official} memberKey={memberKey} />;
   if (path === "/console/chapters") return <Chapters official={official} memberKey={memberKey} reload={load} />;
   if (path === "/console/registrar") return <Registrar official={official} memberKey={memberKey} />;
   if (path === "/console/meetings") return <Meetings official={official} memberKey={memberKey} />;
@@ -114,13 +120,13 @@ function Shell({ official }: { official: Official }) {
           <h2>{c("pagesTitle")}</h2>
           <ul class="list" data-testid="pages">
             {[...held].map((r) => {
-              const p = PAGES[r];
-              return p ? (
-                <li key={r}>
+              const ps = PAGES[r];
+              return ps ? ps.map((p) => (
+                <li key={p.path}>
                   <a class="item-title" href={"#" + p.path}>{c(p.key)}</a>
                   <span class="meta">{c(p.about)}</span>
                 </li>
-              ) : (
+              )) : (
                 <li key={r}>
                   <span class="item-title">{cw("role", r)}</span>
                   <span class="meta">{c("cliOnly", { cmd: CLI[r] ?? "pnyx" })}</span>
