@@ -12,6 +12,7 @@ import { Lazy } from "./pages/lazy";
 
 const elections = () => import("./pages/elections/index");
 const assemblies = () => import("./pages/assemblies/index");
+const kpi = () => import("./pages/kpi/index");
 
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
@@ -69,6 +70,10 @@ export function App() {
         page = <Lazy load={assemblies} props={{ path: route.path, memberKey: key }} />;
         break;
       }
+      if (route.path === "/kpi") {
+        page = <Lazy load={kpi} props={{ params: route.params, memberKey: key }} />;
+        break;
+      }
       page = route.path.startsWith("/petitions/") ? <PetitionDetail id={decodeURIComponent(route.path.slice("/petitions/".length))} memberKey={key} /> : <NotFound />;
   }
   const nav = [
@@ -76,6 +81,7 @@ export function App() {
     { path: "/petitions", label: i18n.t("navPetitions") },
     { path: "/assemblies", label: i18n.t("navAssemblies") },
     { path: "/elections", label: i18n.t("navElections") },
+    { path: "/kpi", label: i18n.t("navKpi") },
     key ? { path: "/me", label: i18n.t("navCard") } : { path: "/join", label: i18n.t("navJoin") },
     ...(official ? [{ path: "/console", label: consoleLabel(lang) }] : []),
   ];

@@ -4,6 +4,7 @@ import { ERRORS, errorSentence } from "../src/errors";
 import { MESSAGES } from "../src/i18n";
 import { ELECTION_WORDS } from "../src/pages/elections/words";
 import { ASSEMBLY_WORDS } from "../src/pages/assemblies/words";
+import { KPI_WORDS } from "../src/pages/kpi/words";
 
 const codes: { code: number; name: string }[] = JSON.parse(readFileSync(new URL("../../testdata/tx/codes.json", import.meta.url), "utf8"));
 
@@ -43,7 +44,7 @@ describe("UI messages", () => {
 });
 
 describe("lazy pages' words", () => {
-  for (const [name, words] of [["elections", ELECTION_WORDS], ["assemblies", ASSEMBLY_WORDS]] as const)
+  for (const [name, words] of [["elections", ELECTION_WORDS], ["assemblies", ASSEMBLY_WORDS], ["kpi", KPI_WORDS]] as const)
   it(`${name}: exist in both languages with the same placeholders, Korean in Korean`, () => {
     const ko = words.ko as Record<string, string>;
     const en = words.en as Record<string, string>;
