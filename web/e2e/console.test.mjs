@@ -1,17 +1,28 @@
 // The officials' console in a real browser against a real node (issue 15):
 // Debian's Chromium through playwright-core, a node started here on free
-// ports, the setup an administrator would do made with the Go CLI.
+// ports, the setup an administrator would do made with the Go CLI. Each
+// official joins on their own device (a browser context of their own).
 //
-// A secretary and a chair join on their own devices (two browser
-// contexts). The secretary finds their role in the console, calls a
-// meeting, opens it, records the paper register while the quorum indicator
-// follows, tables a motion and records its decision, closes the meeting and
-// uploads the minutes; the chair opens the link on their device, reviews
-// the record and signs it there; the signature reaches the secretary's page
-// through the chain and the secretary finalizes. A page forced to offer a
-// body outside the secretary's scope gets the chain's refusal, shown as a
-// sentence. axe-core runs on every console page (no serious or critical
-// violation); screenshots at 390 and 1280 px go to web/artifacts/.
+// - The console shows each official their roles, read from the chain, and
+//   is not offered to a member without one.
+// - A secretary calls a meeting, opens it, records the paper register while
+//   the quorum indicator follows, tables a motion and records its decision,
+//   closes the meeting and uploads the minutes; the chair opens the link on
+//   their device, reviews the record and signs it there; the signature
+//   reaches the secretary's page through the chain and the secretary
+//   finalizes.
+// - A registrar issues codes printed as QR sheets, imports a CSV with row
+//   errors, and changes a member's standing with reason codes.
+// - An election commissioner creates an election in the wizard and follows
+//   it to its published tally, the trustees and the issuer in the CLI.
+// - A chapter administrator grants and revokes roles within scope and
+//   creates a chapter below.
+// - The secretary answers petitions over their threshold, overdue first.
+// - A page forced to offer a body outside the secretary's scope gets the
+//   chain's refusal, shown as a sentence.
+//
+// axe-core runs on every console page (no serious or critical violation);
+// screenshots at 390 and 1280 px go to web/artifacts/.
 //
 // PNYX_BIN names a built pnyx binary; otherwise the test builds one.
 import { after, before, describe, it } from "node:test";

@@ -44,11 +44,11 @@ const PAGES: Partial<Record<Role, { path: string; key: CKey; about: CKey }[]>> =
   admin: [{ path: "/console/chapters", key: "page_chapters", about: "page_chapters_about" }],
 };
 const CLI: Partial<Record<Role, string>> = {
-  moderator: "pnyx moderation hide · pnyx moderation unhide",
-  kpi_attestor: "pnyx kpi attest",
-  treasurer: "pnyx token",
-  credential_issuer: "pnyx election issuer --wait",
-  trustee: "pnyx election trustee --wait",
+  moderator: "pnyx moderate hide · pnyx moderate unhide · pnyx moderate block",
+  kpi_attestor: "pnyx kpi attest BATCH FACTS.json",
+  treasurer: "pnyx token · pnyx member show",
+  credential_issuer: "pnyx election issuer key ID · pnyx election issuer issue ID",
+  trustee: "pnyx election trustee ID --wait",
 };
 
 export function Console({ path, memberKey }: ConsoleProps) {
