@@ -8,6 +8,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/modules/validator"
 )
 
 // Genesis is the pnyx part of genesis.json (its app_state).
@@ -21,6 +22,10 @@ type Genesis struct {
 	Token token.Params `json:"token"`
 	// EnrollmentTTLSeconds is how long a one-time enrollment code is valid.
 	EnrollmentTTLSeconds int64 `json:"enrollment_ttl_seconds"`
+	// Validators repeats genesis.json's validators, so the validator module
+	// knows the set it changes (package validator). Optional: without it,
+	// validators can be added and re-weighted by transaction, not removed.
+	Validators []validator.GenesisValidator `json:"validators,omitempty"`
 }
 
 // RootChapter names the root of the chapter tree.
@@ -51,6 +56,9 @@ func (g Genesis) Validate() error {
 		if b, err := hex.DecodeString(a); err != nil || len(b) != 32 {
 			return fmt.Errorf("genesis: admin key %q is not 64 hex digits", a)
 		}
+	}
+	if err := validator.ValidateGenesis(g.Validators); err != nil {
+		return fmt.Errorf("genesis: %w", err)
 	}
 	if g.EnrollmentTTLSeconds <= 0 {
 		return fmt.Errorf("genesis: enrollment_ttl_seconds must be positive")

@@ -26,6 +26,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/petition"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/modules/validator"
 )
 
 // Party holds the party's modules. Its fields are for the node's readers
@@ -41,6 +42,8 @@ type Party struct {
 	Elections *election.Elections
 	// KPI scores members and chapters by rules assemblies adopt.
 	KPI *kpi.KPI
+	// Validators changes the validator set by assembly decision.
+	Validators *validator.Module
 
 	genesis Genesis
 }
@@ -56,6 +59,7 @@ func New() *Party {
 	p.Assembly = &assembly.Assembly{Org: p.Org}
 	p.Elections = &election.Elections{Org: p.Org}
 	p.KPI = &kpi.KPI{Org: p.Org, Token: p.Token}
+	p.Validators = &validator.Module{Org: p.Org}
 	p.Members.Facts, p.Assembly.Facts, p.Petitions.Facts = p.KPI, p.KPI, p.KPI // facts for KPIs, inside the block
 	return p
 }
@@ -70,6 +74,7 @@ func (p *Party) Specs() []module.Spec {
 		p.Assembly.Spec(),
 		p.Elections.Spec(),
 		p.KPI.Spec(),
+		p.Validators.Spec(),
 	}
 }
 
@@ -109,6 +114,7 @@ func (p *Party) InitGenesis(ctx *module.Context) error {
 			org.PutGrant(ctx.Store, org.Grant{Member: id, Role: r, Chapter: g.RootChapter.ID, GrantedBy: "genesis", GrantedAt: ctx.Unix(), Height: ctx.Height})
 		}
 	}
+	validator.InitGenesis(ctx.Store, g.Validators)
 	return nil
 }
 

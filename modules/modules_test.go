@@ -14,7 +14,7 @@ import (
 // without a signer.
 func TestSpecsDescribeEveryTxType(t *testing.T) {
 	prefixes := map[string]string{"org": "chapter/ role/", "members": "member/", "token": "token/",
-		"petition": "petition/ comment/ moderation/", "assembly": "assembly/", "election": "election/", "kpi": "kpi/"}
+		"petition": "petition/ comment/ moderation/", "assembly": "assembly/", "election": "election/", "kpi": "kpi/", "validator": "validator/"}
 	seen := map[string]string{}
 	var anonymous []string
 	specs := modules.New().Specs()

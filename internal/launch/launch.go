@@ -21,6 +21,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/types"
 
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/codes"
@@ -41,6 +43,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/validator"
 )
 
 // AdminKeyName is the key file holding the genesis HQ administrator's key.
@@ -268,7 +271,7 @@ func Start(home string, opts Options) (r *Running, err error) {
 			return nil, fmt.Errorf("launch: state retention: %w", err)
 		}
 	}
-	n, err := node.New(home, app, nodeOptions(opts, app))
+	n, err := node.New(home, validatorUpdates{app}, nodeOptions(opts, app))
 	if err != nil {
 		return nil, err
 	}
@@ -399,11 +402,18 @@ func Network(out string, hosts []node.Host, opts NetworkOptions) ([]string, ed25
 	if err != nil {
 		return nil, nil, err
 	}
-	appState, err := genesisFor(admin, opts.Genesis)
-	if err != nil {
-		return nil, nil, err
+	// app_state lists the validators too, so validator/set knows the set
+	// it changes (package validator).
+	opts.NetworkOptions.AppStateFor = func(vals []types.GenesisValidator) (json.RawMessage, error) {
+		return genesisFor(admin, func(g *modules.Genesis) {
+			if opts.Genesis != nil {
+				opts.Genesis(g)
+			}
+			for _, v := range vals {
+				g.Validators = append(g.Validators, validator.GenesisValidator{PubKey: hex.EncodeToString(v.PubKey.Bytes()), Power: v.Power})
+			}
+		})
 	}
-	opts.NetworkOptions.AppState = appState
 	homes, err := node.Network(out, hosts, opts.NetworkOptions)
 	if err != nil {
 		return nil, nil, err

@@ -106,9 +106,12 @@ func ParseHosts(r io.Reader) ([]Host, error) {
 
 // NetworkOptions shape the homes Network writes.
 type NetworkOptions struct {
-	ChainID     string          // required
-	AppState    json.RawMessage // genesis app_state
-	GenesisTime time.Time       // default now
+	ChainID  string          // required
+	AppState json.RawMessage // genesis app_state
+	// AppStateFor, if set, makes app_state once the validator keys exist
+	// (pnyx lists the validators there too); it replaces AppState.
+	AppStateFor func(validators []types.GenesisValidator) (json.RawMessage, error)
+	GenesisTime time.Time // default now
 	// Config, if set, adjusts every host's config before it is written
 	// (test timeouts, say).
 	Config          func(*Config)
@@ -264,6 +267,13 @@ func Network(out string, hosts []Host, opts NetworkOptions) ([]string, error) {
 			}
 			vals = append(vals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: h.Power, Name: h.Name})
 		}
+	}
+	if opts.AppStateFor != nil {
+		st, err := opts.AppStateFor(vals)
+		if err != nil {
+			return nil, err
+		}
+		opts.AppState = st
 	}
 	params := opts.ConsensusParams
 	if params == nil {
