@@ -13,6 +13,7 @@ import { Lazy } from "./pages/lazy";
 const elections = () => import("./pages/elections/index");
 const assemblies = () => import("./pages/assemblies/index");
 const kpi = () => import("./pages/kpi/index");
+const verifyPage = () => import("./pages/cardproof");
 
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
@@ -68,6 +69,10 @@ export function App() {
       }
       if (route.path === "/assemblies" || route.path.startsWith("/assemblies/")) {
         page = <Lazy load={assemblies} props={{ path: route.path, memberKey: key }} />;
+        break;
+      }
+      if (route.path === "/verify") {
+        page = <Lazy load={verifyPage} props={{}} />;
         break;
       }
       if (route.path === "/kpi") {

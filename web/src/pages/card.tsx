@@ -3,6 +3,9 @@ import { useI18n } from "../i18n";
 import { publicGet, signedGet, type Balance, type Chapter, type Credential, type Member, type RecordAnswer } from "../lib/api";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { Problem, Title } from "./common";
+import { Lazy } from "./lazy";
+
+const cardProof = () => import("./cardproof").then((m) => ({ default: m.CardProof }));
 
 interface CardData {
   member: RecordAnswer<Member>;
@@ -74,6 +77,7 @@ export function Card({ memberKey }: { memberKey: StoredKey | null | undefined })
           <p class="meta">{t("cardHeight", { h: data!.member.height })}</p>
         </article>
       )}
+      {m && <Lazy load={cardProof} props={{ memberKey }} />}
     </section>
   );
 }

@@ -1,0 +1,193 @@
+// The membership card's offline-checkable proof in a real browser against
+// a real node: a member (Korean, then English) makes the proof of their
+// credential, the browser checks it (validators' signatures, Merkle proof),
+// shows it as a QR code; another browser context with no key pastes the QR
+// text into #/verify and checks it again, and `pnyx verify proof` accepts
+// the same proof decoded. axe-core and screenshots at 390 and 1280 px.
+//
+// PNYX_BIN names a built pnyx binary; otherwise the test builds one.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..", "..");
+const artifacts = join(here, "..", "artifacts");
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+let tmp, bin, node, base, browser, codes;
+const figures = {};
+const nodeLog = [];
+
+
+function cli(...args) {
+  return execFileSync(bin, ["--home", join(tmp, "home"), "--api", base, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(f, what, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; node log:\n${nodeLog.join("").slice(-3000)}`);
+    await sleep(250);
+  }
+}
+// CheckTx judges the windows by the last block's time and an idle chain
+// makes a block every 30 s: two transactions bring block time to now.
+function bump() {
+  cli("token", "burn", "1");
+  cli("token", "burn", "1");
+}
+async function until(unix) {
+  const ms = unix * 1000 - Date.now();
+  if (ms > 0) await sleep(ms);
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "pnyx-proof-e2e-"));
+  mkdirSync(artifacts, { recursive: true });
+  bin = process.env.PNYX_BIN;
+  if (!bin) {
+    bin = join(tmp, "pnyx");
+    execFileSync("go", ["build", "-o", bin, "./cmd/pnyx"], { cwd: repo, stdio: "inherit" });
+  }
+  const [api, p2p] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${api}`;
+  const home = join(tmp, "home");
+  execFileSync(bin, ["init", "--home", home, "--chain-id", "pnyx-proof", "--p2p-addr", `tcp://127.0.0.1:${p2p}`], { stdio: "ignore" });
+  node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${api}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error"], { stdio: ["ignore", "pipe", "pipe"] });
+  node.stdout.on("data", (d) => nodeLog.push(String(d)));
+  node.stderr.on("data", (d) => nodeLog.push(String(d)));
+  await waitFor(async () => (await (await fetch(`${base}/v1/status`)).json()).height > 0, "the node");
+
+  cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "2");
+  codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
+  assert.equal(codes.length, 2, `enroll printed:\n${out}`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (node && node.exitCode === null) {
+    node.kill("SIGTERM");
+    await new Promise((r) => { node.once("exit", r); setTimeout(r, 10_000); });
+  }
+  if (Object.keys(figures).length) writeFileSync(join(artifacts, "proof-figures.json"), JSON.stringify(figures, null, 2) + "\n");
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+async function axe(page, name) {
+  const result = await page.evaluate(async (src) => {
+    (0, eval)(src);
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  }, axeSource);
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${name}: axe found serious or critical violations`);
+}
+
+async function shoot(page, name) {
+  for (const [w, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(artifacts, `${name}-${w}.png`), fullPage: true });
+  }
+  await page.setViewportSize(PHONE);
+}
+
+describe("the card's proof in Chromium", () => {
+  for (const [i, lang] of [[0, "ko"], [1, "en"]]) {
+    it(`a member's card proof, checked in the browser and as a QR text elsewhere (${lang})`, async () => {
+      const ctx = await browser.newContext({ viewport: PHONE, locale: lang === "ko" ? "ko-KR" : "en-GB" });
+      await ctx.addInitScript(() => {
+        window.__csp = [];
+        document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      const page = await ctx.newPage();
+      const problems = [];
+      page.on("pageerror", (e) => problems.push(String(e)));
+      try {
+        await page.goto(`${base}/#/join?code=${encodeURIComponent(codes[i].code)}`);
+        if (lang === "en") await page.getByRole("button", { name: "English" }).click();
+        await page.locator("button[type=submit]").first().click();
+        await page.getByRole("heading", { name: lang === "ko" ? "가입이 완료되었습니다." : "You have joined." }).waitFor({ timeout: 30_000 });
+        await page.goto(`${base}/#/me`);
+        await page.getByRole("button", { name: lang === "ko" ? "당원증 증명 만들기" : "Make my card's proof" }).click();
+        // A proof needs the next block's header; two transactions bring it now.
+        cli("token", "burn", "1");
+        cli("token", "burn", "1");
+        const result = page.getByTestId("proof-result");
+        await result.waitFor({ timeout: 60_000 });
+        assert.match(await result.textContent(), new RegExp(`✓.*${codes[i].memberId}`));
+        await page.getByRole("img", { name: lang === "ko" ? "당원증 증명 QR 코드" : "QR code of my card's proof" }).waitFor();
+        const text = await page.getByTestId("proof-text").textContent();
+        assert.ok(text.startsWith("pnyx-proof:1:"), text.slice(0, 40));
+        figures[`card_proof_qr_chars_${lang}`] = text.length;
+        await axe(page, `${lang} card with proof`);
+        await shoot(page, `${lang}-card-proof`);
+
+        // Elsewhere, with no key and no login: paste what a QR scanner read.
+        const other = await browser.newContext({ viewport: PHONE });
+        const p2 = await other.newPage();
+        await p2.goto(`${base}/#/verify`);
+        if (lang === "en") await p2.getByRole("button", { name: "English" }).click();
+        await p2.locator("#proof-in").fill(text);
+        await p2.getByRole("button", { name: lang === "ko" ? "확인하기" : "Check", exact: true }).click();
+        await p2.getByTestId("proof-result").waitFor();
+        assert.match(await p2.getByTestId("proof-result").textContent(), /✓/);
+        // One character changed in the record's proof: refused.
+        const json = await p2.evaluate(async (t) => {
+          const b = Uint8Array.from(atob(t.slice(13).replace(/-/g, "+").replace(/_/g, "/") + "===".slice((t.length - 13 + 3) % 4)), (c) => c.charCodeAt(0));
+          return await new Response(new Blob([b]).stream().pipeThrough(new DecompressionStream("deflate-raw"))).text();
+        }, text);
+        const proofFile = join(tmp, `card-proof-${lang}.json`);
+        writeFileSync(proofFile, json);
+        const out = execFileSync(bin, ["verify", "proof", proofFile, "--genesis", join(tmp, "home", "config", "genesis.json")], { encoding: "utf8" });
+        assert.match(out, /^OK/, out);
+        const bad = JSON.parse(json);
+        bad.signed_header.header.app_hash = "00" + bad.signed_header.header.app_hash.slice(2);
+        await p2.locator("#proof-in").fill(JSON.stringify(bad));
+        await p2.getByRole("button", { name: lang === "ko" ? "확인하기" : "Check", exact: true }).click();
+        await p2.getByText("✗").waitFor();
+        await axe(p2, `${lang} verify page`);
+        await shoot(p2, `${lang}-verify`);
+        await other.close();
+        assert.deepEqual(await page.evaluate(() => window.__csp), [], "CSP violations");
+        assert.deepEqual(problems, [], "page errors");
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,120 @@
+// The membership card's offline-checkable proof: the credential record
+// with a state proof (validators' signatures, Merkle proof), checked here
+// in the browser, and shown as a QR code whose text any device can check
+// again without a node: the #/verify page of any pnyx portal, or
+// `pnyx verify proof` on the decoded JSON. The QR text is
+// "pnyx-proof:1:" + base64url(deflate-raw(proof JSON)).
+import { useEffect, useState } from "preact/hooks";
+import { useI18n } from "../i18n";
+import { signedGet } from "../lib/api";
+import { signerOf, type StoredKey } from "../lib/keystore";
+import { verifyStateProof, type ProofCheck } from "../lib/proof";
+import { Problem } from "./common";
+import { QR } from "./qr";
+
+const PREFIX = "pnyx-proof:1:";
+
+async function pipe(data: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([data as BlobPart]).stream().pipeThrough(stream)).arrayBuffer());
+}
+const b64url = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+function unb64url(s: string): Uint8Array {
+  const t = s.replace(/-/g, "+").replace(/_/g, "/");
+  const bin = atob(t + "===".slice((t.length + 3) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+export async function encodeProof(proof: unknown): Promise<string> {
+  return PREFIX + b64url(await pipe(new TextEncoder().encode(JSON.stringify(proof)), new CompressionStream("deflate-raw")));
+}
+export async function decodeProof(text: string): Promise<unknown> {
+  const t = text.trim();
+  if (!t.startsWith(PREFIX)) return JSON.parse(t); // a proof file's JSON also works
+  return JSON.parse(new TextDecoder().decode(await pipe(unb64url(t.slice(PREFIX.length)), new DecompressionStream("deflate-raw"))));
+}
+
+export function ProofResult({ r }: { r: ProofCheck }) {
+  const { t } = useI18n();
+  if (!r.ok) return <p class="bad" data-testid="proof-result">✗ {t("proofBad", { step: r.step ?? "", detail: r.detail ?? "" })}</p>;
+  const cred = r.entries?.find((e) => e.key.startsWith("tok/cred/") || e.key.includes("cred"));
+  let rec: { member?: string; status?: string } = {};
+  try {
+    rec = JSON.parse(new TextDecoder().decode((cred ?? r.entries![0]).value));
+  } catch {
+    /* not JSON */
+  }
+  return (
+    <div data-testid="proof-result">
+      <p class="ok">✓ {t("proofOk", { h: r.height ?? 0, member: rec.member ?? "", status: rec.status ?? "" })}</p>
+      <p class="meta mono small">{t("proofValidators", { hash: r.validatorsHash ?? "" })}</p>
+    </div>
+  );
+}
+
+export function CardProof({ memberKey }: { memberKey: StoredKey }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [res, setRes] = useState<{ r: ProofCheck; text: string } | null>(null);
+  const make = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      // The proof needs the next block's header: on a quiet chain that can take a while.
+      const a = await signedGet<{ proof: unknown }>(signerOf(memberKey), `/v1/members/${memberKey.memberId}/credential?prove=1`);
+      setRes({ r: verifyStateProof(a.proof), text: await encodeProof(a.proof) });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => setRes(null), [memberKey.memberId]);
+  return (
+    <>
+      <h2>{t("proofTitle")}</h2>
+      <p>{t("proofIntro")}</p>
+      <button type="button" disabled={busy} onClick={make}>{busy ? t("proofMaking") : t("proofMake")}</button>
+      {error ? <Problem error={error} /> : null}
+      {res && (
+        <>
+          <ProofResult r={res.r} />
+          <div class="qr-box"><QR text={res.text} label={t("proofQr")} /></div>
+          <p class="meta" data-testid="proof-size">{t("proofSize", { n: res.text.length })}</p>
+          <details><summary>{t("proofText")}</summary><p class="mono small" data-testid="proof-text">{res.text}</p></details>
+        </>
+      )}
+    </>
+  );
+}
+
+/** Verify checks a proof pasted as text (what a QR scanner gives) or as a file. */
+export default function Verify() {
+  const { t } = useI18n();
+  const [text, setText] = useState("");
+  const [r, setR] = useState<ProofCheck | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const check = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setR(null);
+    try {
+      setR(verifyStateProof(await decodeProof(text)));
+    } catch (err) {
+      setError(new Error(t("proofUnreadable")));
+    }
+  };
+  return (
+    <section>
+      <h1 tabIndex={-1}>{t("verifyTitle")}</h1>
+      <p>{t("verifyIntro")}</p>
+      <form onSubmit={check}>
+        <label for="proof-in">{t("verifyLabel")}</label>
+        <textarea id="proof-in" rows={6} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} spellcheck={false} />
+        <button type="submit">{t("verifyButton")}</button>
+      </form>
+      {error ? <Problem error={error} /> : null}
+      {r && <ProofResult r={r} />}
+    </section>
+  );
+}
