@@ -66,6 +66,7 @@ func listenFlags(cmd *cobra.Command, p2pAddr, rpcAddr *string) {
 
 func newStartCmd() *cobra.Command {
 	var startChainID, apiAddr, logLevel, p2pAddr, rpcAddr, metricsAddr string
+	var corsOrigins []string
 	var checkInvariants bool
 	var lim launch.APILimits
 	var stallAfter time.Duration
@@ -78,6 +79,9 @@ func newStartCmd() *cobra.Command {
 			if retention < 0 {
 				return fmt.Errorf("--state-retention %d: give a number of versions to keep, or 0 to keep every version", retention)
 			}
+			if err := api.CheckCORSOrigins(corsOrigins); err != nil {
+				return err
+			}
 			if !node.IsInitialized(flagHome) {
 				admin, err := launch.Init(flagHome, launch.InitOptions{ChainID: startChainID, P2PAddr: p2pAddr, RPCAddr: rpcAddr})
 				if err != nil {
@@ -85,7 +89,7 @@ func newStartCmd() *cobra.Command {
 				}
 				printInit(cmd, admin)
 			}
-			r, err := launch.Start(flagHome, launch.Options{APIAddr: apiAddr, P2PAddr: p2pAddr, RPCAddr: rpcAddr,
+			r, err := launch.Start(flagHome, launch.Options{APIAddr: apiAddr, CORSOrigins: corsOrigins, P2PAddr: p2pAddr, RPCAddr: rpcAddr,
 				CheckInvariants: checkInvariants, API: lim, StateRetention: retention, MetricsAddr: metricsAddr, HaltHeight: haltHeight,
 				Node: node.Options{LogLevel: logLevel, StallAfter: stallAfter}})
 			if err != nil {
@@ -135,6 +139,7 @@ func newStartCmd() *cobra.Command {
 	f := startCmd.Flags()
 	f.StringVar(&startChainID, "chain-id", "pnyx-local", "chain ID if the home must be created")
 	f.StringVar(&apiAddr, "api-addr", launch.DefaultAPIAddr, "address the HTTP API listens on")
+	f.StringArrayVar(&corsOrigins, "cors-origin", nil, "let pages of this other origin (https://host[:port]) call the API; repeat for several (default: none; the portal needs none)")
 	listenFlags(startCmd, &p2pAddr, &rpcAddr)
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve CometBFT's consensus metrics (height, rounds, missed blocks, peers, mempool) for Prometheus on this address, e.g. 10.0.0.5:26660 (default: off)")
 	f.StringVar(&logLevel, "log-level", "", "CometBFT log level (error, info, debug, none)")

@@ -135,6 +135,9 @@ type Options struct {
 	// APIAddr is the API's listen address; "127.0.0.1:0" picks a free port.
 	// Empty means DefaultAPIAddr.
 	APIAddr string
+	// CORSOrigins lists other origins whose pages may call the API
+	// (api.Options.CORSOrigins); none by default.
+	CORSOrigins []string
 	// P2PAddr and RPCAddr, when set, replace config.toml's listen
 	// addresses for this run ("tcp://host:port"); RPCAddr node.RPCOff turns
 	// CometBFT's RPC off.
@@ -294,7 +297,7 @@ func Start(home string, opts Options) (r *Running, err error) {
 	}
 	lim := opts.API.withDefaults()
 	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs"), Index: ix.x,
-		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes})
+		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes, CORSOrigins: opts.CORSOrigins})
 	party, _ := app.Program().(*modules.Party)
 	r = &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
 		APIMaxConns: lim.MaxConns, unlock: unlock,

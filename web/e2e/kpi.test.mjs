@@ -2,7 +2,8 @@
 // module's own scenario files (`pnyx demo --module kpi`) adopt rule sets by
 // certified decisions on this node; two members (Korean, English) read
 // their scorecard and their chapter's for the period in force. axe-core on
-// the page, screenshots at 390 and 1280 px.
+// the page, screenshots at 390 and 1280 px. The node runs with one
+// --cors-origin, and answers that origin's preflight and no other's.
 //
 // PNYX_BIN names a built pnyx binary; otherwise the test builds one.
 import { after, before, describe, it } from "node:test";
@@ -15,6 +16,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+import { request } from "node:http";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..", "..");
@@ -22,6 +24,8 @@ const artifacts = join(here, "..", "artifacts");
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// Another front end's origin, allowed by the node's --cors-origin.
+const FRIEND = "http://127.0.0.1:9";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
@@ -80,7 +84,7 @@ before(async () => {
   base = `http://127.0.0.1:${api}`;
   const home = join(tmp, "home");
   execFileSync(bin, ["init", "--home", home, "--chain-id", "pnyx-kpi", "--p2p-addr", `tcp://127.0.0.1:${p2p}`], { stdio: "ignore" });
-  node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${api}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error"], { stdio: ["ignore", "pipe", "pipe"] });
+  node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${api}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error", "--cors-origin", FRIEND], { stdio: ["ignore", "pipe", "pipe"] });
   node.stdout.on("data", (d) => nodeLog.push(String(d)));
   node.stderr.on("data", (d) => nodeLog.push(String(d)));
   await waitFor(async () => (await (await fetch(`${base}/v1/status`)).json()).height > 0, "the node");
@@ -124,6 +128,17 @@ async function shoot(page, name) {
 }
 
 describe("the KPI scorecard in Chromium", () => {
+  it("the node started with --cors-origin answers that origin only", async () => {
+    const ask = (origin) => new Promise((resolve, reject) => {
+      const u = new URL(`${base}/v1/kpi/versions`);
+      request({ host: u.hostname, port: u.port, path: u.pathname, method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" } }, (res) => {
+        res.resume();
+        resolve([res.statusCode, res.headers["access-control-allow-origin"], res.headers["access-control-allow-headers"]]);
+      }).on("error", reject).end();
+    });
+    assert.deepEqual(await ask(FRIEND), [204, FRIEND, "Authorization, Content-Type"]);
+    assert.deepEqual(await ask("http://127.0.0.1:10"), [403, undefined, undefined]);
+  });
   it("rule sets are adopted on chain by the KPI scenarios", () => {
     const out = cli("demo", "--module", "kpi");
     assert.match(out, /0 failed/, out);
