@@ -111,7 +111,7 @@ func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
 	created := time.Now()
 	run("comm", "election", "create", "anon-1", "--title", "Anon", "--contest", "Chair=Kim,Lee",
 		"--trustees", id["t1"], "--threshold", "1", "--issuers", id["i1"],
-		"--issue-start", "+0s", "--issue-end", "+12s", "--vote-start", "+12s", "--vote-end", "+60s")
+		"--issue-start", "+0s", "--issue-end", "+30s", "--vote-start", "+30s", "--vote-end", "+90s")
 	for step := 0; ; step++ {
 		// Without --member the trustee takes its member ID from its own
 		// key and the proven trustee list, not from the node, which here
@@ -135,7 +135,7 @@ func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
 	run("v1", "election", "request", "anon-1")
 	run("i1", "election", "issuer", "issue", "anon-1")
 	run("v1", "election", "credentials", "anon-1")
-	time.Sleep(time.Until(created.Add(14 * time.Second)))
+	time.Sleep(time.Until(created.Add(32 * time.Second)))
 
 	proxy.take()
 	if out := run("v1", "election", "vote", "anon-1", "--choice", "2", "--max-delay", "0"); !strings.Contains(out, "ballot cast") {

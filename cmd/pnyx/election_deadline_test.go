@@ -46,10 +46,10 @@ func TestDeadlinesFollowTheClock(t *testing.T) {
 	}
 	created := time.Now().Truncate(time.Second).Add(time.Second)
 	at := func(d time.Duration) string { return created.Add(d).UTC().Format(time.RFC3339) }
-	open, close := created.Add(35*time.Second), created.Add(50*time.Second)
+	open, close := created.Add(60*time.Second), created.Add(75*time.Second)
 	run("comm", "election", "create", "clock-1", "--title", "Clock", "--contest", "Chair=Kim,Lee",
 		"--trustees", id["t1"], "--threshold", "1", "--issuers", id["i1"],
-		"--issue-start", at(0), "--issue-end", at(35*time.Second), "--vote-start", at(35*time.Second), "--vote-end", at(50*time.Second))
+		"--issue-start", at(0), "--issue-end", at(60*time.Second), "--vote-start", at(60*time.Second), "--vote-end", at(75*time.Second))
 	for step := 0; ; step++ {
 		run("t1", "election", "trustee", "clock-1", "--member", id["t1"])
 		run("i1", "election", "issuer", "key", "clock-1")
