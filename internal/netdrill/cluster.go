@@ -34,6 +34,9 @@ type Options struct {
 	Validators int
 	// Sentry adds a sentry s0 in front of v0 (v0 then peers only with it).
 	Sentry bool
+	// Replica adds r0, a full node that is no validator (one to make a
+	// validator by transaction).
+	Replica bool
 	// Workers is the number of load workers, each an HQ administrator of
 	// its own in genesis (default 8).
 	Workers int
@@ -47,10 +50,12 @@ type Options struct {
 // Cluster is a pnyx network on a Lab: hosts, homes, node processes and a
 // client that reaches them from the "client" namespace.
 type Cluster struct {
-	Lab     *Lab
-	Hosts   []node.Host
-	Homes   []string
-	Admins  []ed25519.PrivateKey
+	Lab    *Lab
+	Hosts  []node.Host
+	Homes  []string
+	Admins []ed25519.PrivateKey
+	// Admin is the genesis HQ administrator no load worker uses.
+	Admin   ed25519.PrivateKey
 	ChainID string
 
 	opts   Options
@@ -86,6 +91,9 @@ func NewCluster(ctx context.Context, dir string, opts Options) (*Cluster, error)
 	if opts.Sentry {
 		names = append(names, "s0")
 	}
+	if opts.Replica {
+		names = append(names, "r0")
+	}
 	lab, err := NewLab(append(names, "client"))
 	if err != nil {
 		return nil, err
@@ -99,8 +107,11 @@ func NewCluster(ctx context.Context, dir string, opts Options) (*Cluster, error)
 	}()
 	for _, n := range names {
 		h := node.Host{Name: n, Role: node.RoleValidator, IP: lab.IP(n), Port: P2PPort}
-		if n == "s0" {
+		switch n {
+		case "s0":
 			h.Role, h.Fronts = node.RoleSentry, "v0"
+		case "r0":
+			h.Role = node.RoleReplica
 		}
 		c.Hosts = append(c.Hosts, h)
 	}
@@ -113,7 +124,7 @@ func NewCluster(ctx context.Context, dir string, opts Options) (*Cluster, error)
 		c.Admins = append(c.Admins, k)
 		adminHex = append(adminHex, hex.EncodeToString(k.Public().(ed25519.PublicKey)))
 	}
-	c.Homes, _, err = launch.Network(dir, c.Hosts, launch.NetworkOptions{
+	c.Homes, c.Admin, err = launch.Network(dir, c.Hosts, launch.NetworkOptions{
 		NetworkOptions: node.NetworkOptions{ChainID: c.ChainID, Config: opts.Config},
 		Genesis:        func(g *modules.Genesis) { g.Admins = append(g.Admins, adminHex...) },
 	})

@@ -9,7 +9,8 @@
 // it, cut one host's link and heal it, cut two (the chain must halt without
 // 2/3 and resume when healed), add delay and loss on one link, keep one
 // validator down, kill a validator's only sentry and restart it, kill and
-// restart every node — and then checks:
+// restart every node; and, in TestValidatorDrill, add a fifth validator
+// by transaction and remove it again — and then checks:
 //
 //   - every transaction a node acknowledged as committed is found on every
 //     running node (GET /v1/txs/{hash}, the durable tx lookup): lost=0;

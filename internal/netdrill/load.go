@@ -156,3 +156,24 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-time.After(d):
 	}
 }
+
+// SendAs signs a tx of typ with body as key (its next nonce read from node
+// i) and submits it to node i, waiting for the commit; a refusal is an
+// error naming its code.
+func (c *Cluster) SendAs(ctx context.Context, i int, key ed25519.PrivateKey, typ string, body any) (wire.TxResult, error) {
+	var a wire.Account
+	if err := c.getJSON(ctx, i, "/v1/accounts/"+hex.EncodeToString(key.Public().(ed25519.PublicKey)), &a); err != nil {
+		return wire.TxResult{}, err
+	}
+	env := &tx.Envelope{ChainID: c.ChainID, Type: typ, Nonce: a.NextNonce}
+	if err := env.SetBody(body); err != nil {
+		return wire.TxResult{}, err
+	}
+	env.Sign(key)
+	l := &Load{c: c}
+	res, err := l.submit(ctx, i, env.Encode())
+	if err == nil && res.Code != 0 {
+		err = fmt.Errorf("netdrill: %s refused: %d %s: %s", typ, res.Code, res.Name, res.Log)
+	}
+	return res, err
+}
