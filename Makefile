@@ -25,7 +25,7 @@ unit:
 # The fault drills: 4 validators and a sentry as separate processes on hosts
 # made of Linux network namespaces (internal/netdrill). They need root and
 # iproute2 and skip, saying why, without; they run alone, after the unit
-# tests, because they measure recovery on a quiet machine (about 2 minutes).
+# tests, because they measure recovery on a quiet machine (3–4 minutes).
 netdrill:
 	PNYX_NETDRILL=1 $(GO) test -count=1 -timeout 14m -v -run 'TestDrills$$|TestValidatorDrill$$' ./internal/netdrill
 
