@@ -640,6 +640,54 @@ describe("officials' console in Chromium", () => {
     }
   });
 
+  it("gives a moderator the reported comments in context, hidden and restored in bulk with a reason code", async () => {
+    const p = sec.page;
+    try {
+      cli("role", "grant", who.secretary.memberId, "moderator", "seoul");
+      cli("--key", "park", "comment", "post", "night-bus", "--id", "c-bus-1", "--stance", "for", "--body", "심야 버스가 꼭 필요합니다.");
+      cli("--key", "lee", "comment", "post", "night-bus", "--id", "c-bus-2", "--parent", "c-bus-1", "--stance", "against", "--body", "광고: 싼 전세 매물 있습니다.");
+      cli("--key", "lee", "comment", "post", "night-bus", "--id", "c-bus-3", "--stance", "neutral", "--body", "노선도가 궁금합니다.");
+      cli("--key", "park", "comment", "report", "c-bus-2", "spam");
+      cli("--key", "newcomer", "comment", "report", "c-bus-2", "spam");
+      cli("--key", "park", "comment", "report", "c-bus-3", "off_topic");
+
+      await p.goto(`${base}/#/console`);
+      await p.reload();
+      await p.getByTestId("pages").getByRole("link", { name: "댓글 관리 (댓글 관리자)" }).click();
+      await p.getByRole("heading", { level: 1, name: "댓글 관리" }).waitFor(LONG);
+      const q = p.getByTestId("mod-queue");
+      await q.locator("[data-comment=c-bus-3]").waitFor(LONG);
+      // Most reported first; the unreported comment is not in the queue; a reply shows what it answers.
+      assert.deepEqual(await q.locator("li").evaluateAll((ls) => ls.map((l) => l.dataset.comment)), ["c-bus-2", "c-bus-3"]);
+      const spam = q.locator("[data-comment=c-bus-2]");
+      assert.match(await spam.textContent(), /이 댓글이 답한 글: 심야 버스가 꼭 필요합니다\..*광고: 싼 전세 매물 있습니다\..*신고 2건/);
+      await axe(p, "moderation queue");
+      await shoot(p, "console-moderation");
+      // Both hidden in one go, for spam.
+      await spam.getByRole("checkbox").check();
+      await q.locator("[data-comment=c-bus-3]").getByRole("checkbox").check();
+      await p.locator("#mod-reason").selectOption("1");
+      await p.getByRole("button", { name: "선택한 2개 숨기기" }).click();
+      await q.locator("[data-comment=c-bus-2][data-hidden='1']").waitFor(LONG);
+      await q.locator("[data-comment=c-bus-3][data-hidden='1']").waitFor(LONG);
+      assert.match(await q.locator("[data-comment=c-bus-2] [data-testid=mod-state]").textContent(), /숨겨짐 \(사유: 스팸\)/);
+      assert.equal(await p.getByTestId("mod-trail").locator("li").count(), 2);
+      assert.equal((await api("/v1/comments/c-bus-2")).chain.record.hidden_reason, 1);
+      // The off-topic one comes back, with its own reason.
+      await q.locator("[data-comment=c-bus-3]").getByRole("checkbox").check();
+      await p.locator("#mod-reason").selectOption("9");
+      await p.getByRole("button", { name: "선택한 1개 되살리기" }).click();
+      await q.locator("[data-comment=c-bus-3][data-hidden='0']").waitFor(LONG);
+      assert.equal((await api("/v1/comments/c-bus-3")).chain.record.hidden ?? false, false);
+      assert.match(await p.getByTestId("mod-trail").textContent(), /c-bus-3 되살림 · 기타/);
+      await axe(p, "moderation after actions");
+      await clean(p);
+    } catch (e) {
+      await p.screenshot({ path: join(artifacts, "console-failure-moderation.png"), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  });
+
   it("a page forced to offer a body outside the secretary's scope gets the chain's refusal as a sentence", async () => {
     const p = sec.page;
     try {

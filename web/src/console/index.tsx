@@ -10,7 +10,8 @@
 // #/console/registrar (enrollment codes, CSV import, a member's standing),
 // #/console/elections[/{id}] (the commissioner's wizard and live view),
 // #/console/chapters (the chapter administrator's tree, officials, grants),
-// #/console/petitions (petitions over their threshold, answered here).
+// #/console/petitions (petitions over their threshold, answered here),
+// #/console/moderation (the moderator's queue of reported comments).
 import { useEffect, useState } from "preact/hooks";
 import type { Chapter, Member, RecordAnswer } from "../lib/api";
 import { signedGet } from "../lib/api";
@@ -22,6 +23,7 @@ import { useC, type CKey } from "./i18n";
 import { Registrar } from "./registrar";
 import { Chapters } from "./chapters";
 import { PetitionAnswers } from "./petitions";
+import { Moderation } from "./moderation";
 import { ElectionLive, ElectionWizard } from "./elections";
 import { Meetings, MeetingRunbook } from "./meetings";
 import { ChairSign } from "./sign";
@@ -42,9 +44,9 @@ const PAGES: Partial<Record<Role, { path: string; key: CKey; about: CKey }[]>> =
   registrar: [{ path: "/console/registrar", key: "page_registrar", about: "page_registrar_about" }],
   election_commissioner: [{ path: "/console/elections", key: "page_elections", about: "page_elections_about" }],
   admin: [{ path: "/console/chapters", key: "page_chapters", about: "page_chapters_about" }],
+  moderator: [{ path: "/console/moderation", key: "page_moderation", about: "page_moderation_about" }],
 };
 const CLI: Partial<Record<Role, string>> = {
-  moderator: "pnyx moderate hide · pnyx moderate unhide · pnyx moderate block",
   kpi_attestor: "pnyx kpi attest BATCH FACTS.json",
   treasurer: "pnyx token · pnyx member show",
   credential_issuer: "pnyx election issuer key ID · pnyx election issuer issue ID",
@@ -87,6 +89,7 @@ export function Console({ path, memberKey }: ConsoleProps) {
   if (!official) return <section><Title>{c("consoleTitle")}</Title><p role="status">…</p></section>;
   if (path === "/console/elections") return <ElectionWizard official={official} memberKey={memberKey} />;
   if (path.startsWith("/console/elections/")) return <ElectionLive id={decodeURIComponent(path.slice("/console/elections/".length))} />;
+  if (path === "/console/moderation") return <Moderation official={official} memberKey={memberKey} />;
   if (path === "/console/petitions") return <PetitionAnswers official={official} memberKey={memberKey} />;
   if (path === "/console/chapters") return <Chapters official={official} memberKey={memberKey} reload={load} />;
   if (path === "/console/registrar") return <Registrar official={official} memberKey={memberKey} />;
