@@ -29,7 +29,7 @@ type SearchOptions struct {
 	Seed      uint64 // corpus seed
 	Rounds    int    // measured rounds over the query mix
 	Dir       string // directory for the index; "" means a temporary one
-	Keep      bool   // keep the index afterwards
+	Keep      bool   // keep the index afterwards; a later run with the same corpus options reuses it
 }
 
 var metros = []string{"seoul", "busan", "daegu", "incheon", "gwangju", "daejeon", "ulsan", "sejong", "gyeonggi", "gangwon",
