@@ -288,6 +288,11 @@ describe("the booth in Chromium", () => {
     await until(e.vote_start + 1);
     bump();
     for (const lang of ["ko", "en"]) {
+      // The to-do page lists the election this device has opened, open for voting.
+      await pages[lang].goto(`${base}/#/`);
+      await pages[lang].getByTestId(`home-election-${EL}`).getByText(lang === "ko" ? "투표 중" : "Voting open").waitFor({ timeout: 30_000 });
+      await axe(pages[lang], `${lang} home with an election`);
+      await shoot(pages[lang], `${lang}-home-election`);
       const first = await vote(lang, VOTES[lang][0], "challenge");
       // The receipt's link finds the ballot, with an inclusion proof.
       const t1 = await trackIt(lang, first);

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { useI18n } from "../i18n";
 import { publicGet, signedGet, type Chapter, type Member, type PetitionPage, type RecordAnswer } from "../lib/api";
 import { checkInBody } from "../lib/body";
+import { fromHex } from "../lib/bytes";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
 import { Problem, Title } from "./common";
@@ -27,6 +28,36 @@ async function meetingsFor(chapter: string): Promise<{ meetings: Meeting[]; name
   return { meetings, names: Object.fromEntries(chain.map((c) => [c.id, c.name])) };
 }
 
+interface ElectionSeen { id: string; title: string; phase: string }
+
+/**
+ * electionsSeen reads the elections this device has opened (the node has no
+ * list of elections to offer yet), with each one's title and phase now.
+ */
+async function electionsSeen(): Promise<ElectionSeen[]> {
+  let ids: string[] = [];
+  try {
+    ids = JSON.parse(localStorage.getItem("pnyx.elections") ?? "[]");
+  } catch {
+    /* storage off */
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const out = await Promise.all(ids.slice(0, 10).map(async (id) => {
+    try {
+      const e = (await publicGet<RecordAnswer<{ manifest: string; status: string; vote_start: number; vote_end: number }>>(`/v1/elections/${encodeURIComponent(id)}`)).record;
+      // The manifest starts "PNYXMAN1" ‖ election ID[32] ‖ u32 length ‖ title.
+      const raw = fromHex(e.manifest);
+      const n = new DataView(raw.buffer).getUint32(40);
+      const title = new TextDecoder().decode(raw.subarray(44, 44 + n));
+      const phase = e.status !== "ready" ? e.status : now < e.vote_start ? "issuing" : now < e.vote_end ? "voting" : "tallying";
+      return { id, title, phase };
+    } catch {
+      return null;
+    }
+  }));
+  return out.filter((x): x is ElectionSeen => x !== null && x.phase !== "cancelled");
+}
+
 export function Home({ memberKey }: { memberKey: StoredKey | null | undefined }) {
   const { t, word, date } = useI18n();
   const [page, setPage] = useState<PetitionPage | null>(null);
@@ -35,6 +66,7 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [elections, setElections] = useState<ElectionSeen[]>([]);
   const load = async () => {
     if (!memberKey) return;
     setError(null);
@@ -46,6 +78,7 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
       ]);
       setPage(p);
       setMeetings(ms);
+      setElections(await electionsSeen());
     } catch (e) {
       setError(e);
     }
@@ -82,6 +115,19 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
       <Title>{t("homeTitle")}</Title>
       <p><a href="#/me">{t("homeCardCta")}</a></p>
       {error ? <Problem error={error} onRetry={load} /> : null}
+      {elections.length > 0 && (
+        <>
+          <h2>{t("homeElections")}</h2>
+          <ul class="list">
+            {elections.map((e) => (
+              <li key={e.id} data-testid={`home-election-${e.id}`}>
+                <a class="item-title" href={`#/elections/${encodeURIComponent(e.id)}`}>{e.title}</a>
+                <span class="meta">{word("elphase", e.phase)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h2>{t("homeMeetings")}</h2>
       {actionError ? <Problem error={actionError} /> : null}
       {!meetings ? (!error && <p role="status">{t("loading")}</p>) : meetings.meetings.length === 0 ? <p>{t("homeNoMeetings")}</p> : (
