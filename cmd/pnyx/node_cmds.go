@@ -66,7 +66,7 @@ func listenFlags(cmd *cobra.Command, p2pAddr, rpcAddr *string) {
 
 func newStartCmd() *cobra.Command {
 	var startChainID, apiAddr, logLevel, p2pAddr, rpcAddr, metricsAddr string
-	var corsOrigins []string
+	var corsOrigins, blobPeers []string
 	var checkInvariants bool
 	var lim launch.APILimits
 	var stallAfter time.Duration
@@ -89,7 +89,7 @@ func newStartCmd() *cobra.Command {
 				}
 				printInit(cmd, admin)
 			}
-			r, err := launch.Start(flagHome, launch.Options{APIAddr: apiAddr, CORSOrigins: corsOrigins, P2PAddr: p2pAddr, RPCAddr: rpcAddr,
+			r, err := launch.Start(flagHome, launch.Options{APIAddr: apiAddr, CORSOrigins: corsOrigins, BlobPeers: blobPeers, P2PAddr: p2pAddr, RPCAddr: rpcAddr,
 				CheckInvariants: checkInvariants, API: lim, StateRetention: retention, MetricsAddr: metricsAddr, HaltHeight: haltHeight,
 				Node: node.Options{LogLevel: logLevel, StallAfter: stallAfter}})
 			if err != nil {
@@ -141,6 +141,7 @@ func newStartCmd() *cobra.Command {
 	f.StringVar(&apiAddr, "api-addr", launch.DefaultAPIAddr, "address the HTTP API listens on")
 	f.StringArrayVar(&corsOrigins, "cors-origin", nil, "let pages of this other origin (https://host[:port]) call the API; repeat for several (default: none; the portal needs none)")
 	listenFlags(startCmd, &p2pAddr, &rpcAddr)
+	f.StringArrayVar(&blobPeers, "blob-peer", nil, "fetch the documents committed transactions reference and this node lacks from this other node's API (http://10.0.0.5:26680), checked against their SHA-256; repeat for several, asked in order (default: none)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve CometBFT's consensus metrics (height, rounds, missed blocks, peers, mempool) for Prometheus on this address, e.g. 10.0.0.5:26660 (default: off)")
 	f.StringVar(&logLevel, "log-level", "", "CometBFT log level (error, info, debug, none)")
 	f.BoolVar(&checkInvariants, "check-invariants", false, "re-check module invariants (token supply) after every block; halts on a violation")

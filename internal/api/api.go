@@ -77,6 +77,10 @@ type Options struct {
 	// BlobDir holds content-addressed documents too large for a tx (assembly
 	// minutes over 64 KiB). Empty disables blob uploads.
 	BlobDir string
+	// BlobSource, if set, fetches a blob this node lacks when a client
+	// reads it (package blobsync's Syncer: only blobs a committed
+	// transaction references, verified before they are stored).
+	BlobSource BlobSource
 	// Index serves petitions, comments and search; nil answers those routes
 	// with code 18 (unavailable).
 	Index *index.Index

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -209,7 +210,7 @@ func (s *Server) minutes(w http.ResponseWriter, r *http.Request) error {
 	var content []byte
 	if ref.Inline {
 		content = snap.Get(key)
-	} else if content, err = s.readBlob(ref.Hash); err != nil {
+	} else if content, err = s.readBlob(r.Context(), ref.Hash); err != nil {
 		return err
 	}
 	if sum := sha256.Sum256(content); hex.EncodeToString(sum[:]) != ref.Hash {
@@ -268,14 +269,14 @@ func (s *Server) blobPath(hash string) (string, error) {
 	return filepath.Join(s.opts.BlobDir, hash), nil
 }
 
-func (s *Server) readBlob(hash string) ([]byte, error) {
+func (s *Server) readBlob(ctx context.Context, hash string) ([]byte, error) {
 	p, err := s.blobPath(hash)
 	if err != nil {
 		return nil, err
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, codes.NotFound.Errorf("this node holds no blob %s; upload it with PUT /v1/blobs/%s", hash, hash)
+		return s.fetchBlob(ctx, hash, p)
 	}
 	return b, err
 }
@@ -332,7 +333,7 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.readBlob(r.PathValue("hash"))
+	b, err := s.readBlob(r.Context(), r.PathValue("hash"))
 	if err != nil {
 		return err
 	}

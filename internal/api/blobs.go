@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"crypto/ed25519"
+	"os"
 	"sync"
 	"time"
 
@@ -92,4 +94,23 @@ func (b *blobBudget) charge(key ed25519.PublicKey, n int64, now time.Time) error
 	u.uploads++
 	u.bytes += n
 	return nil
+}
+
+// BlobSource fetches a blob this node lacks into BlobDir, verified against
+// its hash; package blobsync's Syncer is one. Its errors carry codes
+// (not_found for a hash no committed transaction references).
+type BlobSource interface {
+	Fetch(ctx context.Context, hash string) error
+}
+
+// fetchBlob answers a read of a blob this node lacks: from BlobSource if
+// there is one (which stores only verified bytes at p), else not found.
+func (s *Server) fetchBlob(ctx context.Context, hash, p string) ([]byte, error) {
+	if s.opts.BlobSource == nil {
+		return nil, codes.NotFound.Errorf("this node holds no blob %s; upload it with PUT /v1/blobs/%s", hash, hash)
+	}
+	if err := s.opts.BlobSource.Fetch(ctx, hash); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(p)
 }

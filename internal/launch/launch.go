@@ -37,6 +37,7 @@ import (
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/api"
+	"github.com/pnyx-party/pnyx/internal/blobsync"
 	"github.com/pnyx-party/pnyx/internal/index"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/node"
@@ -158,6 +159,11 @@ type Options struct {
 	// only. pnyx's own metrics stay on the API's /metrics.
 	MetricsAddr string
 
+	// BlobPeers are other nodes' API URLs (http://10.0.0.5:26680) from
+	// which this node fetches the blobs committed transactions reference
+	// and it lacks (package blobsync), asked in order.
+	BlobPeers []string
+
 	// HaltHeight stops the chain on this node after that height
 	// (node.Options.HaltHeight): the coordinated halt of an upgrade.
 	HaltHeight int64
@@ -221,11 +227,17 @@ type Running struct {
 	APIMaxConns int
 
 	indexer *indexer
+	blobs   *blobsync.Syncer
 	unlock  func()
 	limit   *limitListener
 	http    *http.Server
 	done    chan error
 }
+
+// BlobSyncPath is where the blob syncer keeps the height it has scanned to
+// and the blobs still missing (package blobsync); deleting it costs a
+// rescan of the blocks.
+func BlobSyncPath(home string) string { return filepath.Join(home, "data", "blobsync.json") }
 
 // StateDir is where the application state lives in a home.
 func StateDir(home string) string { return filepath.Join(home, "data", "pnyx") }
@@ -296,10 +308,15 @@ func Start(home string, opts Options) (r *Running, err error) {
 		return nil, fmt.Errorf("launch: API listen %s: %w", addr, err)
 	}
 	lim := opts.API.withDefaults()
-	srv := api.New(app, n, api.Options{BlobDir: filepath.Join(home, "data", "blobs"), Index: ix.x,
+	blobDir := filepath.Join(home, "data", "blobs")
+	// Blobs that committed transactions reference come from the peers'
+	// APIs in the background (package blobsync), not inside any block.
+	bs := blobsync.Start(n, &blobsync.Fetcher{Store: blobsync.Store{Dir: blobDir}, Peers: opts.BlobPeers}, BlobSyncPath(home))
+	undo = append(undo, func() { bs.Stop() })
+	srv := api.New(app, n, api.Options{BlobDir: blobDir, BlobSource: bs, Index: ix.x,
 		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes, CORSOrigins: opts.CORSOrigins})
 	party, _ := app.Program().(*modules.Party)
-	r = &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix,
+	r = &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix, blobs: bs,
 		APIMaxConns: lim.MaxConns, unlock: unlock,
 		http: &http.Server{Handler: srv.Handler(),
 			ReadHeaderTimeout: lim.HeaderTimeout, ReadTimeout: lim.ReadTimeout,
@@ -377,10 +394,11 @@ func (r *Running) Stop() error {
 		errHTTP = err
 	}
 	errIndex := r.indexer.stop()
+	errBlobs := r.blobs.Stop()
 	errNode := r.Node.Stop()
 	errStore := r.Store.Close()
 	r.unlock()
-	return errors.Join(errHTTP, errIndex, errNode, errStore)
+	return errors.Join(errHTTP, errIndex, errBlobs, errNode, errStore)
 }
 
 // APIRefused counts API connections closed because the API was at its

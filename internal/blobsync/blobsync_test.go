@@ -1,0 +1,151 @@
+package blobsync
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/tx"
+)
+
+func hashOf(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// peer serves content for every blob GET and counts requests.
+func peer(t *testing.T, content []byte, hits *int) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		*hits++
+		w.Write(content)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// A peer serving wrong bytes is refused, nothing of it is stored, and the
+// blob comes from the next peer.
+func TestFetchRefusesWrongBytesAndAsksTheNextPeer(t *testing.T) {
+	doc := []byte(strings.Repeat("회의록\n", 1000))
+	hash := hashOf(doc)
+	var badHits, goodHits int
+	st := Store{Dir: t.TempDir()}
+	f := &Fetcher{Store: st, Peers: []string{peer(t, []byte("forged minutes"), &badHits), peer(t, doc, &goodHits)}}
+	if err := f.Fetch(context.Background(), hash); err != nil {
+		t.Fatal(err)
+	}
+	if badHits != 1 || goodHits != 1 {
+		t.Fatalf("asked the forging peer %d times, the honest one %d", badHits, goodHits)
+	}
+	if got, err := os.ReadFile(filepath.Join(st.Dir, hash)); err != nil || !bytes.Equal(got, doc) {
+		t.Fatalf("stored %d bytes, %v", len(got), err)
+	}
+	if entries, _ := os.ReadDir(st.Dir); len(entries) != 1 {
+		t.Fatalf("store holds %d files, want only the blob", len(entries))
+	}
+
+	// Only forgers: an error naming each, nothing stored.
+	other := []byte("other minutes")
+	f = &Fetcher{Store: st, Peers: []string{peer(t, []byte("x"), &badHits), peer(t, []byte("y"), &badHits)}}
+	err := f.Fetch(context.Background(), hashOf(other))
+	if err == nil || strings.Count(err.Error(), "hashes to") != 2 {
+		t.Fatalf("forgers only: %v", err)
+	}
+	if st.Has(hashOf(other)) {
+		t.Fatal("a forged blob was stored")
+	}
+}
+
+// A peer that sends more than MaxBytes is cut off and refused.
+func TestFetchBoundsTheSize(t *testing.T) {
+	huge := bytes.Repeat([]byte{'a'}, MaxBytes+1)
+	var hits int
+	st := Store{Dir: t.TempDir()}
+	f := &Fetcher{Store: st, Peers: []string{peer(t, huge, &hits)}}
+	if err := f.Fetch(context.Background(), hashOf(huge)); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("over-size blob: %v", err)
+	}
+	if st.Has(hashOf(huge)) {
+		t.Fatal("over-size blob stored")
+	}
+}
+
+// blocks is a fixed chain for a Syncer.
+type blocks []node.CommittedBlock
+
+func (bs blocks) Follow(ctx context.Context, from int64, fn func(node.CommittedBlock) error) error {
+	for _, b := range bs {
+		if b.Height >= from {
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func minutesTx(t *testing.T, body assembly.MinutesBody) []byte {
+	e := &tx.Envelope{ChainID: "c", Type: assembly.TypeMinutes, Signer: make([]byte, 32), Signature: make([]byte, 64)}
+	if err := e.SetBody(body); err != nil {
+		t.Fatal(err)
+	}
+	return e.Encode()
+}
+
+// Refs takes the blob hashes of successful minutes transactions only: not
+// inline minutes, not failed transactions.
+func TestRefs(t *testing.T) {
+	doc, failed := []byte("minutes"), []byte("failed minutes")
+	b := node.CommittedBlock{Height: 1,
+		Txs: [][]byte{
+			minutesTx(t, assembly.MinutesBody{Meeting: "m.1", Hash: hashOf(doc), Size: len(doc)}),
+			minutesTx(t, assembly.MinutesBody{Meeting: "m.2", Hash: hashOf(doc), Size: len(doc), Content: string(doc)}),
+			minutesTx(t, assembly.MinutesBody{Meeting: "m.3", Hash: hashOf(failed), Size: len(failed)}),
+		},
+		Results: []*abci.ExecTxResult{{}, {}, {Code: 7}}}
+	if got := Refs(b); len(got) != 1 || got[0] != hashOf(doc) {
+		t.Fatalf("refs %v", got)
+	}
+}
+
+// A Syncer fetches what committed blocks reference, serves Fetch for
+// referenced hashes only, and remembers its height across restarts.
+func TestSyncerFetchesReferencedBlobs(t *testing.T) {
+	doc := []byte(strings.Repeat("minutes ", 100))
+	var hits int
+	st := Store{Dir: t.TempDir()}
+	f := &Fetcher{Store: st, Peers: []string{peer(t, doc, &hits)}}
+	chain := blocks{{Height: 1}, {Height: 2, Txs: [][]byte{minutesTx(t, assembly.MinutesBody{Meeting: "m.1", Hash: hashOf(doc), Size: len(doc)})}, Results: []*abci.ExecTxResult{{}}}}
+	statePath := filepath.Join(t.TempDir(), "blobsync.json")
+	s := Start(chain, f, statePath)
+	ctx := context.Background()
+	for !st.Has(hashOf(doc)) {
+		// The background fetch, or this one, stores it; either way only
+		// once it is noted as referenced.
+		s.Fetch(ctx, hashOf(doc))
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := s.Fetch(ctx, hashOf([]byte("never referenced"))); err == nil || !strings.Contains(err.Error(), "references") {
+		t.Fatalf("unreferenced hash: %v", err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if h, missing, _, _ := s.Status(); h != 2 || missing != 0 {
+		t.Fatalf("height %d, %d missing", h, missing)
+	}
+	raw, _ := os.ReadFile(statePath)
+	if !strings.Contains(string(raw), `"height":2`) {
+		t.Fatalf("state %s", raw)
+	}
+}
