@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,7 +27,8 @@ import (
 
 // TestBlobsReachEveryNode (issue 12, build 3): minutes uploaded to node A's
 // API and referenced by a committed assembly/minutes transaction end up on
-// node B, which was told A's API as its blob peer, byte for byte: B serves
+// node B, which was told a forging peer and then A's API as its blob
+// peers, byte for byte (the forged bytes refused): B serves
 // them at /v1/blobs/HASH and as the meeting's minutes. Before package
 // blobsync, B answered 404 for ever.
 func TestBlobsReachEveryNode(t *testing.T) {
@@ -42,7 +45,15 @@ func TestBlobsReachEveryNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Stop()
-	b, err := launch.Start(homes[1], launch.Options{APIAddr: "127.0.0.1:0", Node: quietBusy(), BlobPeers: []string{a.APIURL}})
+	// B's first peer serves forged bytes for every blob: refused, and the
+	// blob comes from A, the next peer.
+	var forgedHits atomic.Int32
+	forger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		forgedHits.Add(1)
+		w.Write([]byte("forged minutes"))
+	}))
+	defer forger.Close()
+	b, err := launch.Start(homes[1], launch.Options{APIAddr: "127.0.0.1:0", Node: quietBusy(), BlobPeers: []string{forger.URL, a.APIURL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,5 +116,8 @@ func TestBlobsReachEveryNode(t *testing.T) {
 	}
 	if status, body = get(b.APIURL + "/v1/assembly/meetings/national-committee.1/minutes"); status != 200 || !bytes.Equal(body, big) {
 		t.Fatalf("B's minutes: HTTP %d, %d bytes", status, len(body))
+	}
+	if forgedHits.Load() == 0 {
+		t.Fatal("the forging peer was never asked")
 	}
 }
