@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,9 +24,9 @@ import (
 func hashOf(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
 // peer serves content for every blob GET and counts requests.
-func peer(t *testing.T, content []byte, hits *int) string {
+func peer(t *testing.T, content []byte, hits *atomic.Int32) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		*hits++
+		hits.Add(1)
 		w.Write(content)
 	}))
 	t.Cleanup(srv.Close)
@@ -37,14 +38,14 @@ func peer(t *testing.T, content []byte, hits *int) string {
 func TestFetchRefusesWrongBytesAndAsksTheNextPeer(t *testing.T) {
 	doc := []byte(strings.Repeat("회의록\n", 1000))
 	hash := hashOf(doc)
-	var badHits, goodHits int
+	var badHits, goodHits atomic.Int32
 	st := Store{Dir: t.TempDir()}
 	f := &Fetcher{Store: st, Peers: []string{peer(t, []byte("forged minutes"), &badHits), peer(t, doc, &goodHits)}}
 	if err := f.Fetch(context.Background(), hash); err != nil {
 		t.Fatal(err)
 	}
-	if badHits != 1 || goodHits != 1 {
-		t.Fatalf("asked the forging peer %d times, the honest one %d", badHits, goodHits)
+	if badHits.Load() != 1 || goodHits.Load() != 1 {
+		t.Fatalf("asked the forging peer %d times, the honest one %d", badHits.Load(), goodHits.Load())
 	}
 	if got, err := os.ReadFile(filepath.Join(st.Dir, hash)); err != nil || !bytes.Equal(got, doc) {
 		t.Fatalf("stored %d bytes, %v", len(got), err)
@@ -68,7 +69,7 @@ func TestFetchRefusesWrongBytesAndAsksTheNextPeer(t *testing.T) {
 // A peer that sends more than MaxBytes is cut off and refused.
 func TestFetchBoundsTheSize(t *testing.T) {
 	huge := bytes.Repeat([]byte{'a'}, MaxBytes+1)
-	var hits int
+	var hits atomic.Int32
 	st := Store{Dir: t.TempDir()}
 	f := &Fetcher{Store: st, Peers: []string{peer(t, huge, &hits)}}
 	if err := f.Fetch(context.Background(), hashOf(huge)); err == nil || !strings.Contains(err.Error(), "limit") {
@@ -122,7 +123,7 @@ func TestRefs(t *testing.T) {
 // referenced hashes only, and remembers its height across restarts.
 func TestSyncerFetchesReferencedBlobs(t *testing.T) {
 	doc := []byte(strings.Repeat("minutes ", 100))
-	var hits int
+	var hits atomic.Int32
 	st := Store{Dir: t.TempDir()}
 	f := &Fetcher{Store: st, Peers: []string{peer(t, doc, &hits)}}
 	chain := blocks{{Height: 1}, {Height: 2, Txs: [][]byte{minutesTx(t, assembly.MinutesBody{Meeting: "m.1", Hash: hashOf(doc), Size: len(doc)})}, Results: []*abci.ExecTxResult{{}}}}
