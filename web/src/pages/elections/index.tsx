@@ -91,9 +91,18 @@ function ElectionPage({ id, memberKey, trackCode }: { id: string; memberKey: Sto
       remember(id);
       setTally((await getTally(id)).record);
       if (memberKey) {
-        setElig(await eligibility(memberKey, rec));
         const v = (await loadVoter(id, memberKey.memberId)) ?? null;
         setVoter(v);
+        // Once the credentials are on this device, the page makes no request
+        // that names the member (no signed read, no look-up of the member's
+        // request): during voting nothing on the connection links the member
+        // to the ballot that follows.
+        if (v?.credentials) {
+          setElig({ ok: true });
+          setCred("ready");
+          return;
+        }
+        setElig(await eligibility(memberKey, rec));
         const seq = await requestSeq(id, memberKey.memberId);
         if (seq === null) setCred("none");
         else if (!v) setCred("other");
