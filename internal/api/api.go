@@ -144,6 +144,7 @@ func New(app *chain.App, n Node, opts Options) *Server {
 	}
 	s := &Server{app: app, node: n, opts: opts, mux: http.NewServeMux(), reg: opts.Registry, replays: auth.NewReplays(0), blobs: newBlobBudget(opts.BlobBytesPerHour, opts.BlobUploadsPerHour)}
 	s.registerMetrics()
+	s.registerNodeSideMetrics()
 	s.routes()
 	return s
 }

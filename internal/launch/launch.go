@@ -313,7 +313,10 @@ func Start(home string, opts Options) (r *Running, err error) {
 	// APIs in the background (package blobsync), not inside any block.
 	bs := blobsync.Start(n, &blobsync.Fetcher{Store: blobsync.Store{Dir: blobDir}, Peers: opts.BlobPeers}, BlobSyncPath(home))
 	undo = append(undo, func() { bs.Stop() })
-	srv := api.New(app, n, api.Options{BlobDir: blobDir, BlobSource: bs, Index: ix.x,
+	// pnyx's metrics join CometBFT's on --metrics-addr when it is set
+	// (the registry is nil otherwise, and the API makes its own); the
+	// API's /metrics serves the same registry.
+	srv := api.New(app, n, api.Options{BlobDir: blobDir, BlobSource: bs, Index: ix.x, Registry: n.MetricsRegistry(),
 		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes, CORSOrigins: opts.CORSOrigins})
 	party, _ := app.Program().(*modules.Party)
 	r = &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix, blobs: bs,

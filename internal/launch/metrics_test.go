@@ -16,7 +16,8 @@ import (
 // TestConsensusMetricsOnlyWhenAsked: without MetricsAddr nothing listens
 // for metrics; with it, CometBFT's consensus metrics (height, rounds,
 // missing validators, this validator's last signed height, mempool) are
-// served there; and a metrics address already taken fails the start
+// served there with pnyx's own (index lag, API latency by route, blobs
+// missing); and a metrics address already taken fails the start
 // naming it.
 func TestConsensusMetricsOnlyWhenAsked(t *testing.T) {
 	home := initHome(t)
@@ -41,6 +42,10 @@ func TestConsensusMetricsOnlyWhenAsked(t *testing.T) {
 	}
 	defer r.Stop()
 	waitHeight(t, r, r.Node.LatestHeight()+2, 30*time.Second)
+	// One API request, so the latency histogram has a route.
+	if res, err := http.Get(r.APIURL + "/v1/status"); err == nil {
+		res.Body.Close()
+	}
 	var body string
 	for range 50 { // the listener starts with the node, just after Start
 		res, err := http.Get("http://" + addr + "/metrics")
@@ -55,7 +60,9 @@ func TestConsensusMetricsOnlyWhenAsked(t *testing.T) {
 	// (Peers and missed blocks appear once there is a peer or a miss; a
 	// single validator has neither.)
 	for _, m := range []string{"cometbft_consensus_height ", "cometbft_consensus_rounds", "cometbft_consensus_missing_validators",
-		"cometbft_consensus_validator_last_signed_height", "cometbft_mempool_size"} {
+		"cometbft_consensus_validator_last_signed_height", "cometbft_mempool_size",
+		// pnyx's own, on the same listener (issue 12, build 4).
+		"pnyx_block_height ", "pnyx_index_lag_blocks ", `pnyx_api_request_seconds_bucket{route="GET /v1/status"`, "pnyx_blobs_missing "} {
 		if !strings.Contains(body, m) {
 			t.Errorf("/metrics lacks %s", m)
 		}

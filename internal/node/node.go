@@ -471,6 +471,11 @@ func (n *Node) ValidatorAddress() string { return n.env.PubKey.Address().String(
 // LatestHeight is the height of the last block committed by the app.
 func (n *Node) LatestHeight() int64 { return n.committed.Load() }
 
+// MetricsRegistry is the registry served at MetricsAddr (nil when the node
+// serves no metrics), so the process can add its own metrics to the same
+// listener.
+func (n *Node) MetricsRegistry() *prometheus.Registry { return n.metricsReg }
+
 // Status is a snapshot of the node's view of the chain.
 type Status struct {
 	ChainID          string
