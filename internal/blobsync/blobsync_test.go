@@ -16,6 +16,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/tx"
@@ -148,5 +149,33 @@ func TestSyncerFetchesReferencedBlobs(t *testing.T) {
 	raw, _ := os.ReadFile(statePath)
 	if !strings.Contains(string(raw), `"height":2`) {
 		t.Fatalf("state %s", raw)
+	}
+}
+
+// Readers of a referenced blob no peer has share the retry schedule: they
+// get code unavailable, and the peers are not asked once per read.
+func TestReadersCannotMakeTheNodeHammerPeers(t *testing.T) {
+	old := RetryMin
+	RetryMin = time.Hour
+	defer func() { RetryMin = old }()
+	doc := []byte("minutes nobody serves")
+	var hits atomic.Int32
+	f := &Fetcher{Store: Store{Dir: t.TempDir()}, Peers: []string{peer(t, []byte("wrong"), &hits)}}
+	chain := blocks{{Height: 1, Txs: [][]byte{minutesTx(t, assembly.MinutesBody{Meeting: "m.1", Hash: hashOf(doc), Size: len(doc)})}, Results: []*abci.ExecTxResult{{}}}}
+	s := Start(chain, f, filepath.Join(t.TempDir(), "blobsync.json"))
+	defer s.Stop()
+	for hits.Load() == 0 { // the background fetch's first try
+		time.Sleep(10 * time.Millisecond)
+	}
+	for range 5 {
+		if err := s.Fetch(context.Background(), hashOf(doc)); codes.Of(err) != codes.Unavailable {
+			t.Fatalf("read of a blob no peer serves: %v", err)
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("peer asked %d times for one background try and 5 reads", n)
+	}
+	if _, missing, _, lastErr := s.Status(); missing != 1 || !strings.Contains(lastErr, "hashes to") {
+		t.Fatalf("%d missing, last error %q", missing, lastErr)
 	}
 }

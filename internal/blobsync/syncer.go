@@ -209,7 +209,11 @@ func (s *Syncer) fetchDue(ctx context.Context) time.Time {
 		if ctx.Err() != nil {
 			return time.Time{}
 		}
-		s.fetchOne(ctx, h)
+		if err := s.fetchOne(ctx, h); err != nil && ctx.Err() == nil {
+			// Each blob's failures are logged at its retry pace (at most
+			// one line per RetryMax once it backs off).
+			fmt.Fprintln(os.Stderr, "pnyx:", err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -252,10 +256,19 @@ func (s *Syncer) fetchOne(ctx context.Context, h string) error {
 // error has code not_found.
 func (s *Syncer) Fetch(ctx context.Context, hash string) error {
 	s.mu.Lock()
-	_, ok := s.missing[hash]
+	w, ok := s.missing[hash]
+	var next time.Time
+	if ok {
+		next = w.next
+	}
 	s.mu.Unlock()
 	if !ok {
 		return codes.NotFound.Errorf("this node holds no blob %s, and no committed transaction it has seen references it", hash)
+	}
+	// Readers share the retry schedule: a client reading a missing blob
+	// over and over cannot make the node ask its peers over and over.
+	if wait := time.Until(next); wait > 0 {
+		return codes.Unavailable.Errorf("blob %s is referenced on chain but no peer served it yet; next try in %s", hash, wait.Round(time.Second))
 	}
 	if err := s.fetchOne(ctx, hash); err != nil {
 		return codes.Unavailable.Errorf("blob %s is referenced on chain but no peer served it yet: %v", hash, err)
