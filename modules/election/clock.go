@@ -30,13 +30,48 @@ const (
 )
 
 // Clock reports whether a deadline of a live election (ceremony end,
-// issuance and voting opening and closing, requests closing) is within [-ClockLead,
-// +ClockAfter) of block time now. It reads only the schedule fields of
-// each election entry, in key order.
-func Clock(kv store.Reader, now time.Time) bool {
+// issuance and voting opening and closing, requests closing) is within
+// [-ClockLead, +ClockAfter) of block time now. The deadlines are read from
+// state (Deadlines) once, and again only after a block with a tx other than
+// ballots (BeginBlock): a ballot-heavy block must not pay for a scan of
+// every election.
+func (m *Elections) Clock(kv store.Reader, now time.Time) bool {
+	m.mu.Lock()
+	ds := m.deadlines
+	m.mu.Unlock()
+	if ds == nil {
+		ds = Deadlines(kv)
+		m.mu.Lock()
+		m.deadlines = ds
+		m.mu.Unlock()
+	}
+	return deadlineNear(ds, now)
+}
+
+func (m *Elections) staleDeadlines() {
+	m.mu.Lock()
+	m.deadlines = nil
+	m.mu.Unlock()
+}
+
+// Clock is Elections.Clock without the cache.
+func Clock(kv store.Reader, now time.Time) bool { return deadlineNear(Deadlines(kv), now) }
+
+func deadlineNear(ds []int64, now time.Time) bool {
 	t := now.Unix()
 	lead, after := int64(ClockLead/time.Second), int64(ClockAfter/time.Second)
-	near := false
+	for _, d := range ds {
+		if t >= d-lead && t < d+after {
+			return true
+		}
+	}
+	return false
+}
+
+// Deadlines lists every deadline of every election not yet published or
+// cancelled, in key order (never nil). It reads only the schedule fields.
+func Deadlines(kv store.Reader) []int64 {
+	out := []int64{}
 	kv.Iterate([]byte("el/e/"), func(_, value []byte) bool {
 		var e struct {
 			Status      string `json:"status"`
@@ -51,12 +86,11 @@ func Clock(kv store.Reader, now time.Time) bool {
 			return true
 		}
 		for _, d := range []int64{e.CeremonyEnd, e.IssueStart, e.RequestEnd, e.IssueEnd, e.VoteStart, e.VoteEnd} {
-			if d > 0 && t >= d-lead && t < d+after {
-				near = true
-				return false
+			if d > 0 {
+				out = append(out, d)
 			}
 		}
 		return true
 	})
-	return near
+	return out
 }

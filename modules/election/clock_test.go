@@ -35,3 +35,27 @@ func TestClockIsWantedNearEveryDeadline(t *testing.T) {
 		t.Fatal("clock wanted for a published election")
 	}
 }
+
+// TestClockCacheFollowsState: the module's cached deadlines are read again
+// after a block that carries anything but ballots, so a new or changed
+// election is seen by the next block's Clock.
+func TestClockCacheFollowsState(t *testing.T) {
+	kv := store.OpenMemory()
+	m := &Elections{}
+	e := Election{ID: "x", Status: PhaseReady, IssueStart: 10_000, IssueEnd: 20_000, VoteStart: 30_000, VoteEnd: 40_000}
+	raw, _ := json.Marshal(e)
+	kv.Set(ElectionKey(e.ID), raw)
+	if m.Clock(kv, time.Unix(50_000, 0)) {
+		t.Fatal("clock wanted far from every deadline")
+	}
+	e.VoteEnd = 50_000 // a change made by some election tx
+	raw, _ = json.Marshal(e)
+	kv.Set(ElectionKey(e.ID), raw)
+	m.BeginBlock(kv, 2, [][]byte{[]byte("not a ballot")})
+	if !m.Clock(kv, time.Unix(50_000, 0)) {
+		t.Fatal("the changed deadline was not seen after a block with a non-ballot tx")
+	}
+	if m.Clock(kv, time.Unix(60_000, 0)) != Clock(kv, time.Unix(60_000, 0)) {
+		t.Fatal("cached and uncached clocks differ")
+	}
+}

@@ -53,6 +53,10 @@ type Elections struct {
 	decoded map[[32]byte]*ballot.Ballot
 	// totals counts BeginBlock's work, for metrics and benchmarks.
 	totals BlockStats
+	// deadlines caches what Clock reads from state (every deadline of
+	// every live election), valid until a block carries a tx other than a
+	// ballot; nil means read it again.
+	deadlines []int64
 }
 
 type verdict struct {
@@ -102,7 +106,7 @@ func (m *Elections) Spec() module.Spec {
 		// Ballots are verified for the whole block first, on all cores.
 		BeginBlock: func(kv store.KV, height int64, txs [][]byte) { m.BeginBlock(kv, height, txs) },
 		EndBlock:   m.EndBlock,
-		Clock:      Clock,
+		Clock:      m.Clock,
 		Preverify:  m.Preverify,
 	}
 }

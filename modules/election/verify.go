@@ -74,6 +74,9 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 	for _, raw := range txs {
 		b := ballotOfTx(raw)
 		if b == nil {
+			// Any other tx may create or change an election: Clock reads
+			// the deadlines from state again. Ballots never change them.
+			m.staleDeadlines()
 			continue
 		}
 		e, err := m.readOnly(kv, b)
