@@ -2,12 +2,15 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +100,41 @@ func TestBlobUploadCountBudget(t *testing.T) {
 		if status, out := serve(srv, req); status != want {
 			t.Errorf("upload %d: HTTP %d %s, want %d", i+1, status, out, want)
 		}
+	}
+}
+
+// sourceFunc is a BlobSource.
+type sourceFunc func(ctx context.Context, hash string) error
+
+func (f sourceFunc) Fetch(ctx context.Context, hash string) error { return f(ctx, hash) }
+
+// A read of a blob the node lacks asks the BlobSource (package blobsync),
+// serves what it stored, and passes its refusal on with its code.
+func TestBlobReadFetchesWhatTheNodeLacks(t *testing.T) {
+	c := newTestChain(t)
+	dir := t.TempDir()
+	doc := []byte("minutes held by a peer")
+	sum := sha256.Sum256(doc)
+	hash := hex.EncodeToString(sum[:])
+	var asked []string
+	src := sourceFunc(func(ctx context.Context, h string) error {
+		asked = append(asked, h)
+		if h != hash {
+			return codes.NotFound.Errorf("no committed transaction references %s", h)
+		}
+		return os.WriteFile(filepath.Join(dir, h), doc, 0o644)
+	})
+	srv := New(c.app, stubNode{}, Options{BlobDir: dir, BlobSource: src})
+	if status, got := serve(srv, httptest.NewRequest("GET", "/v1/blobs/"+hash, nil)); status != 200 || got != string(doc) {
+		t.Fatalf("lacking blob: HTTP %d %q", status, got)
+	}
+	other := strings.Repeat("0", 64)
+	if status, got := serve(srv, httptest.NewRequest("GET", "/v1/blobs/"+other, nil)); status != http.StatusNotFound || !strings.Contains(got, "references") {
+		t.Fatalf("unreferenced blob: HTTP %d %s", status, got)
+	}
+	// Held now: served from disk without asking again.
+	serve(srv, httptest.NewRequest("GET", "/v1/blobs/"+hash, nil))
+	if len(asked) != 2 {
+		t.Fatalf("source asked %d times: %v", len(asked), asked)
 	}
 }
