@@ -74,6 +74,10 @@ type Options struct {
 	Now func() time.Time
 	// Registry receives the metrics (default a new registry).
 	Registry *prometheus.Registry
+	// AlsoRegister, if set, receives the same metrics too: the node's
+	// registry on --metrics-addr (package launch), while /metrics here
+	// keeps serving Registry alone.
+	AlsoRegister prometheus.Registerer
 	// BlobDir holds content-addressed documents too large for a tx (assembly
 	// minutes over 64 KiB). Empty disables blob uploads.
 	BlobDir string
@@ -199,7 +203,7 @@ func (s *Server) routes() {
 func (s *Server) registerMetrics() {
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pnyx_api_requests_total", Help: "API requests by route and result code name."}, []string{"route", "code"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "pnyx_api_request_seconds", Help: "API request latency.", Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8)}, []string{"route"})
-	s.reg.MustRegister(s.requests, s.latency,
+	s.register(s.requests, s.latency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pnyx_block_height", Help: "Height of the last committed block."}, func() float64 { return float64(s.app.Store().Version()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pnyx_mempool_txs", Help: "Transactions waiting in the mempool."}, func() float64 { return float64(s.node.MempoolSize()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "pnyx_txs_succeeded_total", Help: "Committed transactions that executed."}, func() float64 { return float64(s.app.Stats().TxsOK) }),

@@ -33,6 +33,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/types"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/codes"
@@ -314,9 +315,13 @@ func Start(home string, opts Options) (r *Running, err error) {
 	bs := blobsync.Start(n, &blobsync.Fetcher{Store: blobsync.Store{Dir: blobDir}, Peers: opts.BlobPeers}, BlobSyncPath(home))
 	undo = append(undo, func() { bs.Stop() })
 	// pnyx's metrics join CometBFT's on --metrics-addr when it is set
-	// (the registry is nil otherwise, and the API makes its own); the
-	// API's /metrics serves the same registry.
-	srv := api.New(app, n, api.Options{BlobDir: blobDir, BlobSource: bs, Index: ix.x, Registry: n.MetricsRegistry(),
+	// (the node's registry is nil otherwise); the API's /metrics serves
+	// pnyx's alone.
+	var also prometheus.Registerer
+	if reg := n.MetricsRegistry(); reg != nil {
+		also = reg
+	}
+	srv := api.New(app, n, api.Options{BlobDir: blobDir, BlobSource: bs, Index: ix.x, AlsoRegister: also,
 		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes, CORSOrigins: opts.CORSOrigins})
 	party, _ := app.Program().(*modules.Party)
 	r = &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix, blobs: bs,

@@ -68,6 +68,18 @@ func TestConsensusMetricsOnlyWhenAsked(t *testing.T) {
 		}
 	}
 
+	// The API's own /metrics, on the public API port, carries pnyx's
+	// metrics but none of CometBFT's (its per-peer metrics name node IDs).
+	res, err := http.Get(r.APIURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiBody, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(apiBody), "pnyx_index_lag_blocks ") || strings.Contains(string(apiBody), "cometbft_") {
+		t.Errorf("API /metrics: pnyx's index lag %v, CometBFT's metrics %v", strings.Contains(string(apiBody), "pnyx_index_lag_blocks "), strings.Contains(string(apiBody), "cometbft_"))
+	}
+
 	// The same address again, while it is taken: the start names it.
 	other := initHome(t)
 	_, err = launch.Start(other, launch.Options{APIAddr: "127.0.0.1:0", MetricsAddr: addr, Node: quietBusy()})
