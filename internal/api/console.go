@@ -8,6 +8,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -69,8 +70,36 @@ func (s *Server) bodyMandates(w http.ResponseWriter, r *http.Request) error {
 		}
 		return true
 	})
+	// The store orders mandates by member ID, which means nothing to a
+	// reader and differs between chains: officers come first, in rank
+	// order, then members in the order they were granted.
+	sort.SliceStable(out.Mandates, func(i, j int) bool {
+		a, b := out.Mandates[i], out.Mandates[j]
+		if ra, rb := positionRank(a.Position), positionRank(b.Position); ra != rb {
+			return ra < rb
+		}
+		if a.Height != b.Height {
+			return a.Height < b.Height
+		}
+		return a.Member < b.Member
+	})
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// positionRank orders a body's positions from chair to member.
+func positionRank(p string) int {
+	switch p {
+	case assembly.Chair:
+		return 0
+	case assembly.ViceChair:
+		return 1
+	case assembly.Secretary:
+		return 2
+	case assembly.Member:
+		return 3
+	}
+	return 4
 }
 
 func (s *Server) meetingQuorum(w http.ResponseWriter, r *http.Request) error {
