@@ -3,7 +3,9 @@ package index_test
 import (
 	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -209,23 +211,27 @@ func TestOldSchemaIsRebuilt(t *testing.T) {
 }
 
 // Hits carry an HTML-escaped snippet with the matches marked, so a member
-// sees why a text matched.
+// sees why a text matched. The cases are testdata/search/snippets.json,
+// which the portal's snippet reader (web/test/snippet.test.ts) also reads.
 func TestSnippetMarksMatches(t *testing.T) {
-	x := passages(t, map[string]string{
-		"a": "맞벌이 가정의 자녀에게 <b>돌봄</b> 시간을 보장해야 합니다.",
-		"b": "이 법은 공포한 날부터 시행한다.",
-	})
-	for _, c := range []struct{ q, id, want string }{
-		{"자녀를", "a", "맞벌이 가정의 <mark>자녀</mark>에게 &lt;b&gt;돌봄&lt;/b&gt; 시간을 보장해야 합니다."},
-		{"법", "b", "이 <mark>법은</mark> 공포한 날부터 시행한다."},
-		{"보장하다", "a", "맞벌이 가정의 자녀에게 &lt;b&gt;돌봄&lt;/b&gt; 시간을 <mark>보장</mark>해야 합니다."},
-	} {
-		hits, _, err := x.SearchComments(index.Query{Text: c.q})
-		if err != nil || len(hits) != 1 || hits[0].ID != c.id {
-			t.Fatalf("%q: %v %v", c.q, hits, err)
+	raw, err := os.ReadFile("../../testdata/search/snippets.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Vectors []struct{ Passage, Query, Snippet string }
+	}
+	if err := json.Unmarshal(raw, &file); err != nil || len(file.Vectors) == 0 {
+		t.Fatalf("snippets.json: %v (%d vectors)", err, len(file.Vectors))
+	}
+	for _, v := range file.Vectors {
+		x := passages(t, map[string]string{"a": v.Passage, "z": "이 문장은 아무것도 찾지 않는다."})
+		hits, _, err := x.SearchComments(index.Query{Text: v.Query})
+		if err != nil || len(hits) != 1 || hits[0].ID != "a" {
+			t.Fatalf("%q: %v %v", v.Query, hits, err)
 		}
-		if hits[0].Snippet != c.want {
-			t.Errorf("%q: snippet %q, want %q", c.q, hits[0].Snippet, c.want)
+		if hits[0].Snippet != v.Snippet {
+			t.Errorf("%q: snippet %q, want %q", v.Query, hits[0].Snippet, v.Snippet)
 		}
 	}
 }

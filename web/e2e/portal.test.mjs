@@ -315,7 +315,21 @@ describe("member portal in Chromium", () => {
       await page.locator("#q").fill(P.search);
       await page.getByRole("button", { name: P.searchBtn }).click();
       await page.getByRole("link", { name: P.title }).waitFor({ timeout: 30_000 });
+      // The hit shows why it matched: its excerpt with the word marked.
+      assert.equal(await page.locator(".snippet mark").first().textContent(), P.search);
+      await axe(page, `${lang} petitions search`);
       await shoot(page, `${lang}-petitions-search`);
+      if (lang === "ko") {
+        // A comment's words find the comment, marked, with a link to its petition.
+        await page.locator("#q").fill("제안");
+        await page.getByRole("button", { name: P.searchBtn }).click();
+        await page.getByTestId("comment-hits").locator("mark", { hasText: "제안" }).first().waitFor({ timeout: 30_000 });
+        // A one-letter typo finds nothing, and the index offers the word it holds.
+        await page.locator("#q").fill("토론휘");
+        await page.getByRole("button", { name: P.searchBtn }).click();
+        await page.getByRole("button", { name: "토론회" }).click({ timeout: 30_000 });
+        await page.getByRole("link", { name: P.title }).waitFor({ timeout: 30_000 });
+      }
 
       // Large-text mode and keyboard: the toggle is reachable and works.
       await page.getByRole("button", { name: lang === "ko" ? "큰 글씨" : "Large text" }).click();

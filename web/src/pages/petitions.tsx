@@ -6,9 +6,19 @@ import { signerOf, type StoredKey } from "../lib/keystore";
 import { afterWrite, randomId, sendTx } from "../lib/send";
 import { go } from "../route";
 import { Problem, Title } from "./common";
+import { snippetParts } from "../lib/snippet";
 
 interface Comment { id: string; petition: string; parent?: string; depth: number; author: string; stance: string; body: string; up: number; down: number; hidden?: boolean; deleted?: boolean; created_at: number }
 interface CommentPage { comments: Comment[] | null; next?: string }
+type Hit<T> = T & { snippet?: string };
+interface SearchResult { petitions?: Hit<Petition>[] | null; petitions_next?: string; comments?: Hit<Comment>[] | null; did_you_mean?: string }
+
+// Snippet shows why a search hit matched: its excerpt with the matched words
+// marked (never as HTML: see lib/snippet).
+function Snippet({ text }: { text?: string }) {
+  if (!text) return null;
+  return <span class="snippet">{snippetParts(text).map((p) => (p.mark ? <mark>{p.text}</mark> : p.text))}</span>;
+}
 interface PetitionView { petition: Petition & { answer?: string; answered_at?: number }; agreements_by_chapter: { chapter: string; count: number }[] | null }
 
 const CATEGORIES = ["general", "youth", "housing", "welfare", "economy", "environment", "party"];
@@ -23,8 +33,10 @@ export function PetitionList({ memberKey }: { memberKey: StoredKey | null | unde
   const { t, word, date } = useI18n();
   const [q, setQ] = useState("");
   const [mine, setMine] = useState(true);
-  const [items, setItems] = useState<Petition[] | null>(null);
+  const [items, setItems] = useState<Hit<Petition>[] | null>(null);
   const [next, setNext] = useState<string | undefined>();
+  const [comments, setComments] = useState<Hit<Comment>[]>([]);
+  const [suggest, setSuggest] = useState<string | undefined>();
   const [error, setError] = useState<unknown>(null);
   const [chapter, setChapter] = useState<string | null>(null);
 
@@ -42,9 +54,24 @@ export function PetitionList({ memberKey }: { memberKey: StoredKey | null | unde
     if (mine && chapter) p.set("chapter", chapter);
     if (cursor) p.set("cursor", cursor);
     try {
-      const page = await publicGet<PetitionPage>(`/v1/petitions?${p}`);
-      setItems((cursor ? items ?? [] : []).concat(page.petitions ?? []));
-      setNext(page.next);
+      if (!query.trim()) {
+        const page = await publicGet<PetitionPage>(`/v1/petitions?${p}`);
+        setItems((cursor ? items ?? [] : []).concat(page.petitions ?? []));
+        setNext(page.next);
+        setComments([]);
+        setSuggest(undefined);
+        return;
+      }
+      // A search finds petitions and comments at once; further pages are
+      // petitions only.
+      p.set("kind", cursor ? "petitions" : "all");
+      const r = await publicGet<SearchResult>(`/v1/search?${p}`);
+      setItems((cursor ? items ?? [] : []).concat(r.petitions ?? []));
+      setNext(r.petitions_next);
+      if (!cursor) {
+        setComments(r.comments ?? []);
+        setSuggest(r.did_you_mean);
+      }
     } catch (e) {
       setError(e);
     }
@@ -66,17 +93,38 @@ export function PetitionList({ memberKey }: { memberKey: StoredKey | null | unde
         )}
         <button type="submit">{t("petSearchButton")}</button>
       </form>
-      {error ? <Problem error={error} onRetry={() => load()} /> : !items ? <p role="status">{t("loading")}</p> : items.length === 0 ? <p role="status">{t("petNone")}</p> : (
+      {suggest && (
+        <p role="status" class="suggest">
+          {t("searchDidYouMean")}{" "}
+          <button type="button" class="link" onClick={() => { setQ(suggest); load(undefined, suggest); }}>{suggest}</button>
+        </p>
+      )}
+      {error ? <Problem error={error} onRetry={() => load()} /> : !items ? <p role="status">{t("loading")}</p> : items.length === 0 && comments.length === 0 ? <p role="status">{t("petNone")}</p> : (
         <ul class="list" aria-live="polite">
           {items.map((p) => (
             <li key={p.id}>
               <a class="item-title" href={`#/petitions/${p.id}`}>{p.title}</a>
+              <Snippet text={p.snippet} />
               <span class="meta">{word("state", p.state)} · {t("homeAgreements", { n: p.agreements })} · {date(p.created_at)}</span>
             </li>
           ))}
         </ul>
       )}
       {next && <button type="button" onClick={() => load(next)}>{t("more")}</button>}
+      {comments.length > 0 && (
+        <section aria-labelledby="comment-hits">
+          <h2 id="comment-hits">{t("searchComments")}</h2>
+          <ul class="list" data-testid="comment-hits">
+            {comments.map((c) => (
+              <li key={c.id}>
+                <a href={`#/petitions/${c.petition}`}>{t("searchInPetition")}</a>
+                <Snippet text={c.snippet || c.body} />
+                <span class="meta">{date(c.created_at)}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
     </section>
   );
 }
