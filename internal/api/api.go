@@ -172,6 +172,9 @@ func (s *Server) routes() {
 		rt := rt
 		s.mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
+			if r.Header.Get("Authorization") != "" {
+				closeAfterNaming(w)
+			}
 			err := s.trusted()
 			if err == nil || rt.path == "/v1/status" || rt.path == "/v1/health" {
 				err = rt.handler(w, r)
@@ -427,6 +430,9 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if env, err := tx.Decode(raw); err == nil && !allZero(env.Signer) {
+		closeAfterNaming(w)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
 	defer cancel()
 	s.preverify(raw)
@@ -450,6 +456,25 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, outcome(o))
 	return nil
+}
+
+// closeAfterNaming makes a request that names a member (a signed read, a
+// transaction signed by a member's key) the last on its connection. Clients
+// keep connections alive, so without it a browser's anonymous ballot could
+// ride the connection that just carried its member's signed request, and the
+// node would see the two together. Anonymous submissions and public reads
+// keep their connection. Batches are officials' bulk work and keep theirs.
+func closeAfterNaming(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // readSubmission reads POST /v1/txs in either form.
