@@ -3,13 +3,16 @@ package api
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/wire"
 )
@@ -201,6 +204,59 @@ func (s *Server) electionState(w http.ResponseWriter, r *http.Request) error {
 			return codes.Internal.Errorf("encode proof: %v", err)
 		}
 		out.Proof = raw
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ElectionList answers GET /v1/elections: elections newest first.
+type ElectionList struct {
+	Height    int64               `json:"height"`
+	Elections []election.Election `json:"elections"`
+}
+
+// maxElectionList bounds one answer; a party holds a handful of elections a
+// year per chapter, so the newest are what anyone asks for.
+const maxElectionList = 100
+
+// electionList lists elections, newest first. With ?chapter=X it lists those
+// a member of chapter X could be an elector of: elections held at X or at one
+// of its ancestors (an election covers its chapter's whole subtree). Whether
+// a particular member is on an election's frozen register is the election's
+// own page (the registry at EligibleAt), not this list.
+func (s *Server) electionList(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	var within map[string]bool
+	if ch := r.URL.Query().Get("chapter"); ch != "" {
+		anc := org.Ancestors(snap, ch)
+		if len(anc) == 0 {
+			return codes.NotFound.Errorf("chapter %q does not exist", ch)
+		}
+		within = make(map[string]bool, len(anc))
+		for _, a := range anc {
+			within[a] = true
+		}
+	}
+	out := ElectionList{Height: snap.Version(), Elections: []election.Election{}}
+	snap.Iterate(election.ElectionKey(""), func(_, v []byte) bool {
+		var e election.Election
+		if json.Unmarshal(v, &e) == nil && (within == nil || within[e.Chapter]) {
+			out.Elections = append(out.Elections, e)
+		}
+		return true
+	})
+	sort.SliceStable(out.Elections, func(i, j int) bool {
+		a, b := out.Elections[i], out.Elections[j]
+		if a.CreatedAtH != b.CreatedAtH {
+			return a.CreatedAtH > b.CreatedAtH
+		}
+		return a.ID < b.ID
+	})
+	if len(out.Elections) > maxElectionList {
+		out.Elections = out.Elections[:maxElectionList]
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -68,6 +68,7 @@ func (s *Server) table() []route {
 		// record is meant to be checked by anyone. Nothing there takes or
 		// logs who asks; ballots are submitted through POST /v1/txs like
 		// any transaction and the API logs no client addresses.
+		{"GET", "/v1/elections", "Elections newest first; with ?chapter=X those a member of X could vote in (held at X or an ancestor)", false, false, ElectionList{}, s.electionList},
 		{"GET", "/v1/elections/{id}", "An election: manifest, trustees, issuers, schedule, ceremony, phase", false, true, rec, s.electionGet},
 		{"GET", "/v1/elections/{id}/tally", "Running counts, encrypted aggregate and, once published, the results", false, true, rec, s.electionTally},
 		{"GET", "/v1/elections/{id}/tracking/{code}", "Look up a ballot by its tracking code (hex SHA-256), with ?prove=1 an inclusion proof", false, true, wire.TrackingAnswer{}, s.electionTracking},
