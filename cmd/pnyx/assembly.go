@@ -122,6 +122,18 @@ func (s *session) pendingChairSig(meeting, recordHash string) (string, string, e
 	return cs.Chair, cs.ChairSig, nil
 }
 
+// pendingErratumSig checks that the chair put a signature over exactly this
+// erratum (its number, target, correction, reason and minutes) on chain
+// with `assembly sign-erratum`; the erratum transaction then carries it.
+func (s *session) pendingErratumSig(meeting string, no int, hash []byte) error {
+	var rec wire.Record
+	err := s.c.Get(s.ctx, fmt.Sprintf("/v1/assembly/meetings/%s/erratum-signature/%x", meeting, hash), nil, &rec)
+	if codes.Of(err) == codes.NotFound {
+		return codes.NotFound.Errorf("the chair has not signed erratum %d of %s with this exact text (hash %x): the chair runs `pnyx --key CHAIR assembly sign-erratum %s` with the same --target, --correction and --reason (or signs in the officials' console), then you file it", no, meeting, hash, meeting)
+	}
+	return err
+}
+
 // chairSigFrom resolves --chair and --chair-sig: the signature is either a
 // chairSignature file, which names the chair and must cover exactly hash,
 // or 128 hex digits with the chair named by --chair.
@@ -329,22 +341,41 @@ func newAssemblyCmd() *cobra.Command {
 		c.Flags().StringVar(&ef.reason, "reason", "", "why")
 		c.Flags().StringVar(&ef.minutes, "minutes", "", "file with corrected minutes")
 	}
-	signErratum := &cobra.Command{Use: "sign-erratum MEETING [--out FILE]", Short: "Sign an erratum as chair (--key); --out writes the signature file the secretary files it with", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+	signErratum := &cobra.Command{Use: "sign-erratum MEETING [--out FILE]", Short: "Sign an erratum as chair (--key) and put the signature on chain for the secretary's erratum (--out: write it to a file instead)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		e, _, err := s.erratum(a[0], ef)
 		if err != nil {
 			return err
 		}
-		return s.signAsChair("erratum", a[0], e.No, assembly.ErratumHash(e), sigOut)
+		hash := assembly.ErratumHash(e)
+		if sigOut != "" {
+			return s.signAsChair("erratum", a[0], e.No, hash, sigOut)
+		}
+		sig, err := s.cosignature("erratum", a[0], hash)
+		if err != nil {
+			return err
+		}
+		if err := s.send(assembly.TypeChairSignErratum, assembly.ChairSignErratumBody{Meeting: a[0], ErratumHash: hex.EncodeToString(hash), ChairSig: sig}); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.cmd.OutOrStdout(), "the chair's signature over erratum %d (%x) is on chain; the secretary files it with the same --target, --correction and --reason: pnyx assembly erratum %s ...\n", e.No, hash, a[0])
+		return nil
 	})}
 	erratumFlagsOn(signErratum)
-	signErratum.Flags().StringVar(&sigOut, "out", "", "write the chair's signature file here, for the secretary's --chair-sig")
-	erratum := &cobra.Command{Use: "erratum MEETING --chair-sig FILE", Short: "Co-sign an erratum as secretary (--key) with the chair's signature and file it", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
+	signErratum.Flags().StringVar(&sigOut, "out", "", "write the chair's signature file here, for the secretary's --chair-sig, instead of putting it on chain")
+	erratum := &cobra.Command{Use: "erratum MEETING [--chair-sig FILE]", Short: "Co-sign an erratum as secretary (--key) with the chair's signature (on chain from `assembly sign-erratum`, or --chair-sig) and file it", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 		e, content, err := s.erratum(a[0], ef)
 		if err != nil {
 			return err
 		}
 		hash := assembly.ErratumHash(e)
-		ch, chSig, err := chairSigFrom("erratum", a[0], hash, chair, chairSig)
+		var ch, chSig string
+		if chairSig == "" {
+			// The chain carries the chair's signature itself; check it is
+			// there first so a missing or mismatched one is explained.
+			err = s.pendingErratumSig(a[0], e.No, hash)
+		} else {
+			ch, chSig, err = chairSigFrom("erratum", a[0], hash, chair, chairSig)
+		}
 		if err != nil {
 			return err
 		}
@@ -356,7 +387,7 @@ func newAssemblyCmd() *cobra.Command {
 	})}
 	erratumFlagsOn(erratum)
 	erratum.Flags().StringVar(&chair, "chair", "", "the chair's member ID (only with a signature in hex; the file names the chair)")
-	erratum.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature file from `pnyx assembly sign-erratum --out`, or the signature in hex")
+	erratum.Flags().StringVar(&chairSig, "chair-sig", "", "the chair's signature file from `pnyx assembly sign-erratum --out`, or the signature in hex (default: the signature the chair put on chain)")
 
 	// Reading.
 	show := &cobra.Command{Use: "show MEETING", Short: "Show a meeting's full record", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {

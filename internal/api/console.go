@@ -49,6 +49,7 @@ func (s *Server) consoleRoutes() []route {
 		{"GET", "/v1/assembly/meetings/{id}/quorum", "A meeting's quorum as a decision taken now would count it: present, base, met", false, false, QuorumView{}, s.meetingQuorum},
 		{"GET", "/v1/chapters/{id}/eligible", "How many active members (?class=general|responsible, or every class) a chapter and its subtree hold now: the electors an election created there would count", false, false, EligibleCount{}, s.eligibleCount},
 		{"GET", "/v1/assembly/meetings/{id}/chair-signature", "The chair's signature over the meeting's record (assembly/chair-sign), waiting for the secretary's assembly/finalize", false, true, wire.Record{}, s.chairSignature},
+		{"GET", "/v1/assembly/meetings/{id}/erratum-signature/{hash}", "The chair's signature over an erratum of the meeting that hashes to {hash} (assembly/chair-sign-erratum), waiting for the secretary's assembly/erratum", false, true, wire.Record{}, s.erratumSignature},
 	}
 }
 
@@ -129,6 +130,18 @@ func (s *Server) chairSignature(w http.ResponseWriter, r *http.Request) error {
 		return codes.NotFound.Errorf("meeting %q does not exist", id)
 	}
 	return s.writeRecord(w, r, snap, assembly.ChairSignatureKey(id))
+}
+
+func (s *Server) erratumSignature(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.latest()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, ok := assembly.GetMeeting(snap, id); !ok {
+		return codes.NotFound.Errorf("meeting %q does not exist", id)
+	}
+	return s.writeRecord(w, r, snap, assembly.ErratumSignatureKey(id, r.PathValue("hash")))
 }
 
 // eligibleCount counts as election/create does (one read per chapter of the

@@ -20,6 +20,9 @@ import (
 //	$sha256(text)                  hex SHA-256 of text (minutes)
 //	$recordhash(meeting)           the meeting's current record hash, read
 //	                               from the API
+//	$erratumhash(meeting,target,correction,reason)
+//	                               the hash of the meeting's next erratum
+//	                               with that content (no new minutes)
 //	$cosig(name,kind,meeting,hash) name's co-signature (kind "finalize" or
 //	                               "erratum") over hash, hex
 //
@@ -44,6 +47,22 @@ var assemblyVars = map[string]func(r *Runner, p []string) (string, bool){
 		}
 		r.learn(rec.RecordHash, "$recordhash("+p[0]+")")
 		return rec.RecordHash, true
+	},
+	"erratumhash": func(r *Runner, p []string) (string, bool) {
+		if len(p) != 4 {
+			return "", false
+		}
+		var rec struct {
+			Meeting struct {
+				Errata int `json:"errata"`
+			} `json:"meeting"`
+		}
+		if err := r.read("", "/v1/assembly/meetings/"+p[0], &rec); err != nil {
+			return fmt.Sprintf("<no erratum hash: %v>", err), true
+		}
+		h := hex.EncodeToString(assembly.ErratumHash(assembly.Erratum{Meeting: p[0], No: rec.Meeting.Errata + 1, Target: p[1], Correction: p[2], Reason: p[3]}))
+		r.learn(h, "$erratumhash("+strings.Join(p, ",")+")")
+		return h, true
 	},
 	"cosig": func(r *Runner, p []string) (string, bool) {
 		if len(p) != 4 {

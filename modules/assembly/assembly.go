@@ -43,6 +43,9 @@ const (
 	TypeFinalize         = "assembly/finalize"
 	TypeErratum          = "assembly/erratum"
 	TypeChairSign        = "assembly/chair-sign"
+	// TypeChairSignErratum puts the chair's signature over an erratum's
+	// hash on chain, as TypeChairSign does for finalization.
+	TypeChairSignErratum = "assembly/chair-sign-erratum"
 )
 
 // Bodies of the transactions.
@@ -124,6 +127,14 @@ type (
 		RecordHash string `json:"record_hash"`
 		ChairSig   string `json:"chair_sig"`
 	}
+	// ChairSignErratumBody puts the chair's signature over an erratum's
+	// exact content (ErratumHash, which includes the number it will get) on
+	// chain; the secretary's assembly/erratum with no chair_sig carries it.
+	ChairSignErratumBody struct {
+		Meeting     string `json:"meeting"`
+		ErratumHash string `json:"erratum_hash"`
+		ChairSig    string `json:"chair_sig"`
+	}
 	ErratumBody struct {
 		Meeting           string      `json:"meeting"`
 		Target            string      `json:"target"`
@@ -176,6 +187,7 @@ func (a *Assembly) Spec() module.Spec {
 		module.Handle(TypeFinalize, a.finalize),
 		module.Handle(TypeErratum, a.erratum),
 		module.Handle(TypeChairSign, a.chairSign),
+		module.Handle(TypeChairSignErratum, a.chairSignErratum),
 	}}
 }
 
@@ -190,6 +202,7 @@ func motionKey(mtg string, no int) string     { return fmt.Sprintf("asm/motion/%
 func erratumKey(mtg string, no int) string    { return fmt.Sprintf("asm/erratum/%s/%04d", mtg, no) }
 func minutesKey(mtg string) string            { return "asm/minutes/" + mtg }
 func chairSigKey(mtg string) string           { return "asm/chairsig/" + mtg }
+func erratumSigKey(mtg, hash string) string   { return "asm/chairsig-erratum/" + mtg + "/" + hash }
 func erratumMinutesKey(mtg string, no int) string {
 	return fmt.Sprintf("asm/minutes-erratum/%s/%04d", mtg, no)
 }
@@ -219,6 +232,16 @@ func ChairSignatureKey(mtg string) []byte { return []byte(chairSigKey(mtg)) }
 // GetChairSignature reads the chair's signature waiting for the secretary.
 func GetChairSignature(kv store.Reader, mtg string) (ChairSignature, bool) {
 	return module.Get[ChairSignature](kv, chairSigKey(mtg))
+}
+
+// ErratumSignatureKey is the store key of the chair's signature over the
+// erratum of a meeting that hashes to hash (hex).
+func ErratumSignatureKey(mtg, hash string) []byte { return []byte(erratumSigKey(mtg, hash)) }
+
+// GetErratumSignature reads the chair's signature over an erratum hash
+// waiting for the secretary's assembly/erratum.
+func GetErratumSignature(kv store.Reader, mtg, hash string) (ChairSignature, bool) {
+	return module.Get[ChairSignature](kv, erratumSigKey(mtg, hash))
 }
 
 // QuorumNow evaluates a meeting's quorum at unix time t, as a decision
@@ -870,6 +893,40 @@ func (a *Assembly) chairSign(ctx *module.Context, b ChairSignBody) error {
 	return nil
 }
 
+// chairSignErratum records the chair's signature over an erratum's hash,
+// checked as assembly/erratum checks it: the signer holds an active chair
+// mandate in the body and the signature over the erratum statement
+// verifies with their key. The chain cannot know yet which erratum the hash
+// stands for; assembly/erratum finds the signature by the hash of the
+// erratum it files, so a signature over other content (or over a number
+// another erratum took first) is simply never found.
+func (a *Assembly) chairSignErratum(ctx *module.Context, b ChairSignErratumBody) error {
+	m, ok := GetMeeting(ctx.Store, b.Meeting)
+	if !ok {
+		return codes.NotFound.Errorf("meeting %q does not exist", b.Meeting)
+	}
+	if m.State != Finalized {
+		return codes.WrongState.Errorf("meeting %s is %s; only a finalized record takes errata", m.ID, m.State)
+	}
+	chair := ctx.Caller.MemberID
+	md, ok := GetMandate(ctx.Store, m.Body, chair)
+	if chair == "" || !ctx.Caller.Active || !ok || md.Position != Chair || !md.ActiveAt(ctx.Unix()) {
+		return codes.Unauthorized.Errorf("signer %x holds no active chair mandate in %s", []byte(ctx.Caller.Key)[:8], m.Body)
+	}
+	hash, err := hex.DecodeString(b.ErratumHash)
+	if err != nil || len(hash) != sha256.Size || hex.EncodeToString(hash) != b.ErratumHash {
+		return codes.InvalidArgument.Errorf("erratum_hash must be 64 lowercase hex digits")
+	}
+	sig, err := hex.DecodeString(b.ChairSig)
+	if err != nil || !ed25519.Verify(ctx.Caller.Key, CosignMessage(ctx.ChainID, "erratum", m.ID, hash), sig) {
+		return CodeCosignature.Errorf("the chair %s's signature is missing or does not verify", chair)
+	}
+	module.Put(ctx.Store, erratumSigKey(m.ID, b.ErratumHash), ChairSignature{Meeting: m.ID, Hash: b.ErratumHash, Chair: chair,
+		ChairKey: hex.EncodeToString(ctx.Caller.Key), ChairSig: b.ChairSig, At: ctx.Unix(), Height: ctx.Height})
+	ctx.Emit("assembly.erratum_chair_signed", "meeting", m.ID, "chair", chair, "erratum_hash", b.ErratumHash)
+	return nil
+}
+
 func (a *Assembly) erratum(ctx *module.Context, b ErratumBody) error {
 	m, ok := GetMeeting(ctx.Store, b.Meeting)
 	if !ok {
@@ -902,9 +959,22 @@ func (a *Assembly) erratum(ctx *module.Context, b ErratumBody) error {
 		return codes.InvalidArgument.Errorf("new_minutes_content needs new_minutes")
 	}
 	e := Erratum{Meeting: m.ID, No: m.Errata + 1, Target: b.Target, Correction: b.Correction, Reason: b.Reason, NewMinutes: b.NewMinutes}
-	c, err := a.cosign(ctx, m, "erratum", ErratumHash(e), b.Chair, b.ChairSig, b.SecretarySig)
+	hash := ErratumHash(e)
+	onChain := b.ChairSig == ""
+	if onChain {
+		// The chair signed from their own device (assembly/chair-sign-erratum).
+		cs, ok := GetErratumSignature(ctx.Store, m.ID, hex.EncodeToString(hash))
+		if !ok {
+			return CodeCosignature.Errorf("no chair signature on chain over erratum %d as filed; the chair signs its exact text with assembly/chair-sign-erratum", e.No)
+		}
+		b.Chair, b.ChairSig = cs.Chair, cs.ChairSig
+	}
+	c, err := a.cosign(ctx, m, "erratum", hash, b.Chair, b.ChairSig, b.SecretarySig)
 	if err != nil {
 		return err
+	}
+	if onChain {
+		ctx.Store.Delete(ErratumSignatureKey(m.ID, c.Hash))
 	}
 	e.Signatures = c
 	module.Put(ctx.Store, erratumKey(m.ID, e.No), e)
