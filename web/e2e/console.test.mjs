@@ -239,7 +239,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("runs a meeting to a record finalized with the chair's signature from the chair's device", async () => {
+  it("runs a meeting to a record finalized with the chair's signature from the chair's device, then an erratum signed the same way", async () => {
     const p = sec.page;
     const c = chair.page;
     try {
@@ -348,6 +348,44 @@ describe("officials' console in Chromium", () => {
       assert.equal(final.finalization.hash, record.record_hash);
       await axe(p, "runbook, finalized");
       await shoot(p, "console-runbook-final");
+
+      // An erratum to the final record is co-signed the same way: the
+      // chair's link carries its text, the chair's page hashes it itself,
+      // and the signature reaches the secretary through the chain.
+      await p.locator("#e-target").selectOption("motion:1");
+      const correction = "찬성 2, 반대 0, 기권 0 (기권 수 누락) <정정> & 확인";
+      await p.locator("#e-correction").fill(correction);
+      await p.locator("#e-reason").fill("표결 수 누락");
+      await p.getByTestId("erratum-wait").waitFor(LONG);
+      assert.equal(await p.getByRole("button", { name: "정오표 제출" }).isDisabled(), true);
+      const eLink = await p.locator("#erratum-link").inputValue();
+      assert.match(eLink, /#\/console\/erratum\/seoul-cttee\.1\?/);
+      const eHash = await p.getByTestId("erratum-hash").textContent();
+      await axe(p, "runbook, erratum waiting for the chair");
+      await c.goto(eLink);
+      await c.getByRole("heading", { level: 1, name: "정오표 서명 (의장)" }).waitFor(LONG);
+      await c.getByTestId("erratum-no").filter({ hasText: "1" }).waitFor(LONG);
+      assert.equal(await c.getByTestId("erratum-correction").textContent(), correction);
+      assert.equal(await c.getByTestId("erratum-target").textContent(), "motion:1");
+      assert.equal(await c.getByTestId("erratum-hash").textContent(), eHash, "the chair's page hashes the same erratum");
+      await axe(c, "chair's erratum page");
+      await shoot(c, "console-chair-erratum");
+      await c.getByRole("button", { name: "이 정오표에 의장으로 서명" }).click();
+      await c.getByTestId("signed").waitFor(LONG);
+      const eSig = await api(`/v1/assembly/meetings/seoul-cttee.1/erratum-signature/${eHash}`);
+      assert.equal(eSig.record.chair, who.chair.memberId);
+      await p.getByTestId("erratum-chair-signed").waitFor(LONG);
+      await p.getByRole("button", { name: "정오표 제출" }).click();
+      await p.getByTestId("errata").waitFor(LONG);
+      const corrected = await api("/v1/assembly/meetings/seoul-cttee.1");
+      assert.equal(corrected.meeting.errata, 1);
+      assert.equal(corrected.errata[0].target, "motion:1");
+      assert.equal(corrected.errata[0].correction, correction);
+      assert.equal(corrected.errata[0].signatures.chair, who.chair.memberId);
+      assert.equal(corrected.errata[0].signatures.chair_sig, eSig.record.chair_sig);
+      assert.equal(corrected.errata[0].signatures.hash, eHash);
+      await axe(p, "runbook, erratum filed");
+      await shoot(p, "console-runbook-erratum");
       await clean(p);
       await clean(c);
     } catch (e) {

@@ -23,7 +23,8 @@ export interface Meeting {
   minutes?: { hash: string; size: number; inline: boolean }; finalization?: { hash: string; chair: string }; errata: number; secretary: string;
 }
 export interface Motion { meeting: string; no: number; agenda_item: number; title: string; text: string; decision: string; for: number; against: number; abstain: number; conclusions?: string }
-export interface MeetingRecord { height: number; meeting: Meeting; present: number; motions: Motion[]; record_hash: string }
+export interface Erratum { meeting: string; no: number; target: string; correction: string; reason: string; signatures: { chair: string; secretary: string } }
+export interface MeetingRecord { height: number; meeting: Meeting; present: number; motions: Motion[]; errata?: Erratum[] | null; record_hash: string }
 export interface ChairSignature { meeting: string; hash: string; chair: string; chair_key: string; chair_sig: string; at: number }
 
 export const grantsOf = async (member: string): Promise<Grant[]> =>
@@ -69,6 +70,16 @@ export async function chairSignature(meeting: string): Promise<ChairSignature | 
   }
 }
 
+/** erratumSignature reads the chair's signature over an erratum hash (assembly/chair-sign-erratum), or null. */
+export async function erratumSignature(meeting: string, hash: string): Promise<ChairSignature | null> {
+  try {
+    return (await publicGet<{ record: ChairSignature }>(`/v1/assembly/meetings/${encodeURIComponent(meeting)}/erratum-signature/${hash}`)).record;
+  } catch (e) {
+    if ((e as { code?: number }).code === 9) return null;
+    throw e;
+  }
+}
+
 // Bodies of the assembly transactions (modules/assembly), fields in order.
 export const scheduleBody = (b: { body: string; title: string; scheduledAt: number; agenda: string[]; expected: number }) =>
   canonicalBytes({ body: b.body, title: b.title, scheduled_at: b.scheduledAt, agenda: b.agenda.map((title, i) => ({ no: i + 1, title })), expected_attendees: b.expected });
@@ -84,6 +95,30 @@ export const chairSignBody = (b: { meeting: string; recordHash: string; chairSig
   canonicalBytes({ meeting: b.meeting, record_hash: b.recordHash, chair_sig: b.chairSig });
 export const finalizeBody = (b: { meeting: string; recordHash: string; chair: string; chairSig: string; secretarySig: string }) =>
   canonicalBytes({ meeting: b.meeting, record_hash: b.recordHash, chair: b.chair, chair_sig: b.chairSig, secretary_sig: b.secretarySig });
+
+export const chairSignErratumBody = (b: { meeting: string; erratumHash: string; chairSig: string }) =>
+  canonicalBytes({ meeting: b.meeting, erratum_hash: b.erratumHash, chair_sig: b.chairSig });
+/** assembly/erratum without chair_sig: the chain carries the chair's signature from assembly/chair-sign-erratum. */
+export const erratumBody = (b: { meeting: string; target: string; correction: string; reason: string; secretarySig: string }) =>
+  canonicalBytes({ meeting: b.meeting, target: b.target, correction: b.correction, reason: b.reason, new_minutes: null, new_minutes_content: "", chair: "", chair_sig: "", secretary_sig: b.secretarySig });
+
+/** An erratum as the console drafts it (no new minutes). */
+export interface ErratumDraft { meeting: string; no: number; target: string; correction: string; reason: string }
+
+/**
+ * erratumHash is assembly.ErratumHash: SHA-256 of "pnyx/assembly-erratum/v1\0"
+ * and the erratum's JSON with its signatures empty, fields in the Go
+ * struct's order (new_minutes is omitempty and the console files none).
+ */
+export function erratumHash(e: ErratumDraft): string {
+  const signatures = { hash: "", chair: "", chair_key: "", chair_sig: "", secretary: "", secretary_key: "", secretary_sig: "", at: 0, height: 0 };
+  const j = canonicalBytes({ meeting: e.meeting, no: e.no, target: e.target, correction: e.correction, reason: e.reason, signatures });
+  return toHex(sha256(concat(utf8("pnyx/assembly-erratum/v1\0"), j)));
+}
+
+/** erratumLink is the chair's page for an erratum: its text travels in the fragment, and the page hashes it itself. */
+export const erratumLink = (base: string, e: { meeting: string; target: string; correction: string; reason: string }) =>
+  `${base}#/console/erratum/${encodeURIComponent(e.meeting)}?${new URLSearchParams({ target: e.target, correction: e.correction, reason: e.reason }).toString()}`;
 
 /**
  * recordHash computes assembly.ComputeRecordHash from the record as the node

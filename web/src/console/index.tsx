@@ -7,6 +7,8 @@
 // Routes (hash): #/console (roles and pages), #/console/meetings (the
 // secretary's meetings), #/console/meetings/{id} (one meeting's runbook),
 // #/console/sign/{id} (the chair signs a meeting record on their device),
+// #/console/erratum/{id}?target=&correction=&reason= (the chair signs an
+// erratum whose text the link carries),
 // #/console/registrar (enrollment codes, CSV import, a member's standing),
 // #/console/elections[/{id}] (the commissioner's wizard and live view),
 // #/console/chapters (the chapter administrator's tree, officials, grants),
@@ -27,6 +29,7 @@ import { Moderation } from "./moderation";
 import { ElectionLive, ElectionWizard } from "./elections";
 import { Meetings, MeetingRunbook } from "./meetings";
 import { ChairSign } from "./sign";
+import { ErratumSign } from "./erratum";
 import "./console.css";
 
 export interface Official {
@@ -53,7 +56,7 @@ const CLI: Partial<Record<Role, string>> = {
   trustee: "pnyx election trustee ID --wait",
 };
 
-export function Console({ path, memberKey }: ConsoleProps) {
+export function Console({ path, params, memberKey }: ConsoleProps) {
   const { c } = useC();
   const [official, setOfficial] = useState<Official | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -84,6 +87,7 @@ export function Console({ path, memberKey }: ConsoleProps) {
       </section>
     );
   }
+  if (path.startsWith("/console/erratum/")) return <ErratumSign id={decodeURIComponent(path.slice("/console/erratum/".length))} params={params} memberKey={memberKey} />;
   if (path.startsWith("/console/sign/")) return <ChairSign id={decodeURIComponent(path.slice("/console/sign/".length))} memberKey={memberKey} />;
   if (error) return <section><Title>{c("consoleTitle")}</Title><Problem error={error} onRetry={load} /></section>;
   if (!official) return <section><Title>{c("consoleTitle")}</Title><p role="status">…</p></section>;

@@ -3,6 +3,9 @@
 // with a live quorum, motions and decisions, close, minutes, and the
 // finalization the chair co-signs from their own device (./sign.tsx): the
 // chair's signature arrives here through the chain (assembly/chair-sign).
+// Errata to a finalized record go the same way: the chair's link carries
+// the erratum's text (./erratum.tsx), and the signature arrives through
+// assembly/chair-sign-erratum under the erratum's hash.
 import { useEffect, useState } from "preact/hooks";
 import { authorization } from "../lib/auth";
 import { ApiError, chain } from "../lib/api";
@@ -11,7 +14,7 @@ import { signerOf, type StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
 import { Problem, Title } from "../pages/common";
 import {
-  attendanceBody, bodiesAt, bodyOf, chairSignature, cosignMessage, decideBody, finalizeBody, kstInput, meetingBody, meetingQuorum, meetingRecord,
+  attendanceBody, bodiesAt, bodyOf, chairSignature, cosignMessage, decideBody, erratumBody, erratumHash, erratumLink, erratumSignature, finalizeBody, kstInput, meetingBody, meetingQuorum, meetingRecord,
   meetingsAt, MEMBER_ID, minutesBody, motionBody, recordHash, scheduleBody, scopeOf, sha256Hex,
   type Body, type ChairSignature, type Meeting, type MeetingRecord, type Quorum, type QuorumCheck,
 } from "./chain";
@@ -231,6 +234,7 @@ export function MeetingRunbook({ id, official, memberKey }: { id: string; offici
           {(m.state === "open" || m.state === "closed") && <Minutes m={m} memberKey={memberKey} a={a} reload={load} />}
           {m.state === "closed" && <Finalize rec={rec} sig={sig} memberKey={memberKey} a={a} reload={load} />}
           {m.state === "finalized" && <p class="ok" data-testid="finalized">{c("finalized")}</p>}
+          {m.state === "finalized" && inScope && <Errata rec={rec} memberKey={memberKey} a={a} reload={load} />}
           {(m.state === "closed" || m.state === "finalized") && <p class="small">{c("recordHash")}: <span class="mono" data-testid="record-hash">{rec.record_hash}</span></p>}
         </>
       )}
@@ -414,6 +418,82 @@ function Finalize({ rec, sig, memberKey, a, reload }: { rec: MeetingRecord; sig:
         : current ? <p class="ok" role="status" data-testid="chair-signed">{c("chairSigned", { chair: sig.chair })}</p>
         : <p class="field-error" role="status" data-testid="chair-stale">{c("chairStale")}</p>}
       <button type="button" disabled={a.busy || !current} onClick={finalize}>{c("finalizeBtn")}</button>
+    </>
+  );
+}
+
+/**
+ * Errata drafts an erratum to a finalized record, gives the chair a link
+ * carrying its exact text, polls the chain for the chair's signature over
+ * the hash this page computes, and files it (assembly/erratum without
+ * chair_sig: the chain carries the chair's signature itself).
+ */
+function Errata({ rec, memberKey, a, reload }: { rec: MeetingRecord; memberKey: StoredKey; a: ReturnType<typeof useAction>; reload: () => Promise<void> }) {
+  const { c } = useC();
+  const m = rec.meeting;
+  const [target, setTarget] = useState("meeting");
+  const [correction, setCorrection] = useState("");
+  const [reason, setReason] = useState("");
+  const [sig, setSig] = useState<ChairSignature | null>(null);
+  const ready = correction.trim() !== "" && reason.trim() !== "";
+  const draft = { meeting: m.id, no: m.errata + 1, target, correction, reason };
+  const hash = erratumHash(draft);
+  useEffect(() => {
+    setSig(null);
+    if (!ready) return;
+    let live = true;
+    const poll = async () => {
+      try {
+        const s = await erratumSignature(m.id, hash);
+        if (live) setSig(s);
+      } catch {
+        // The next poll tries again.
+      }
+    };
+    poll();
+    const t = setInterval(poll, 2000);
+    return () => {
+      live = false;
+      clearInterval(t);
+    };
+  }, [hash, ready]);
+  const link = erratumLink(`${location.origin}${location.pathname}`, draft);
+  const file = () => a.run(async () => {
+    const secretarySig = toHex(await signerOf(memberKey).sign(cosignMessage(await chain(), "erratum", m.id, hash)));
+    await sendTx(memberKey, "assembly/erratum", erratumBody({ meeting: m.id, target, correction, reason, secretarySig }));
+    setCorrection("");
+    setReason("");
+    await reload();
+    return c("eFiled", { no: draft.no });
+  });
+  const targets = ["meeting", ...(m.minutes ? ["minutes"] : []), ...rec.motions.map((mo) => `motion:${mo.no}`)];
+  return (
+    <>
+      <h2>{c("eTitle")}</h2>
+      {(rec.errata ?? []).length > 0 && (
+        <ol class="errata" data-testid="errata">
+          {(rec.errata ?? []).map((e) => <li key={e.no}>{e.target}: {e.correction} ({e.reason})</li>)}
+        </ol>
+      )}
+      <p>{c("eIntro")}</p>
+      <label for="e-target">{c("eTarget")}</label>
+      <select id="e-target" value={target} onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}>
+        {targets.map((t) => <option key={t} value={t}>{t}</option>)}
+      </select>
+      <label for="e-correction">{c("eCorrection")}</label>
+      <textarea id="e-correction" rows={3} value={correction} onInput={(e) => setCorrection((e.target as HTMLTextAreaElement).value)} />
+      <label for="e-reason">{c("eReason")}</label>
+      <input id="e-reason" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+      {ready && (
+        <>
+          <label for="erratum-link">{c("eLink")}</label>
+          <input id="erratum-link" readOnly value={link} class="mono" onFocus={(e) => (e.target as HTMLInputElement).select()} />
+          <p class="small">{c("eHash")}: <span class="mono" data-testid="erratum-hash">{hash}</span></p>
+          {sig ? <p class="ok" role="status" data-testid="erratum-chair-signed">{c("chairSigned", { chair: sig.chair })}</p>
+            : <p role="status" data-testid="erratum-wait">{c("waitingChair")}</p>}
+        </>
+      )}
+      <button type="button" disabled={a.busy || !ready || !sig} onClick={file}>{c("eFileBtn")}</button>
     </>
   );
 }
