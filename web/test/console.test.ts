@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CONSOLE_MESSAGES } from "../src/console/i18n";
-import { cosignMessage, kstInput, recordHash, ROLES, scheduleBody, scopeOf, type MeetingRecord } from "../src/console/chain";
+import { cosignMessage, erratumHash, kstInput, recordHash, ROLES, scheduleBody, scopeOf, type MeetingRecord } from "../src/console/chain";
 
 describe("console words", () => {
   it("has every key in Korean and English, none empty", () => {
@@ -52,6 +52,16 @@ describe("console chain helpers", () => {
       const changed = structuredClone(v);
       changed.present += 1;
       expect(recordHash(changed)).not.toBe(v.record_hash);
+    });
+  }
+  // testdata/assembly/erratum-vectors.json, written by Go
+  // (go test ./modules/assembly -run TestErratumVectors -update).
+  const errata = JSON.parse(readFileSync(new URL("../../testdata/assembly/erratum-vectors.json", import.meta.url), "utf8")).errata as
+    { name: string; meeting: string; no: number; target: string; correction: string; reason: string; erratum_hash: string }[];
+  for (const v of errata) {
+    it(`hashes an erratum as modules/assembly does: ${v.name}`, () => {
+      expect(erratumHash(v)).toBe(v.erratum_hash);
+      expect(erratumHash({ ...v, no: v.no + 1 })).not.toBe(v.erratum_hash);
     });
   }
   it("signs the co-signature message modules/assembly checks", () => {
