@@ -29,33 +29,47 @@ async function meetingsFor(chapter: string): Promise<{ meetings: Meeting[]; name
 }
 
 interface ElectionSeen { id: string; title: string; phase: string }
+interface ElectionRecord { id: string; chapter: string; class?: string; manifest: string; status: string; vote_start: number; vote_end: number; eligible_at: number }
+
+function summarize(e: ElectionRecord, now: number): ElectionSeen {
+  // The manifest starts "PNYXMAN1" ‖ election ID[32] ‖ u32 length ‖ title.
+  const raw = fromHex(e.manifest);
+  const n = new DataView(raw.buffer).getUint32(40);
+  const title = new TextDecoder().decode(raw.subarray(44, 44 + n));
+  const phase = e.status !== "ready" ? e.status : now < e.vote_start ? "issuing" : now < e.vote_end ? "voting" : "tallying";
+  return { id: e.id, title, phase };
+}
 
 /**
- * electionsSeen reads the elections this device has opened (the node has no
- * list of elections to offer yet), with each one's title and phase now.
+ * electionsFor lists the elections the member may vote in: those held at
+ * the member's chapter or above it (GET /v1/elections?chapter=), of the
+ * member's class, whose register was frozen after the member joined, not
+ * cancelled and not yet published. The election's own page says for sure.
+ * Elections this device opened by link come after them.
  */
-async function electionsSeen(): Promise<ElectionSeen[]> {
+async function electionsFor(m: Member): Promise<ElectionSeen[]> {
+  const now = Math.floor(Date.now() / 1000);
+  const out: ElectionSeen[] = [];
+  const listed = await publicGet<{ elections: ElectionRecord[] | null }>(`/v1/elections?chapter=${encodeURIComponent(m.chapter)}`);
+  for (const e of listed.elections ?? []) {
+    if ((e.class && e.class !== m.class) || m.joined_height > e.eligible_at) continue;
+    const s = summarize(e, now);
+    if (s.phase !== "cancelled" && s.phase !== "published") out.push(s);
+  }
   let ids: string[] = [];
   try {
     ids = JSON.parse(localStorage.getItem("pnyx.elections") ?? "[]");
   } catch {
     /* storage off */
   }
-  const now = Math.floor(Date.now() / 1000);
-  const out = await Promise.all(ids.slice(0, 10).map(async (id) => {
+  const seen = await Promise.all(ids.filter((id) => !out.some((e) => e.id === id)).slice(0, 10).map(async (id) => {
     try {
-      const e = (await publicGet<RecordAnswer<{ manifest: string; status: string; vote_start: number; vote_end: number }>>(`/v1/elections/${encodeURIComponent(id)}`)).record;
-      // The manifest starts "PNYXMAN1" ‖ election ID[32] ‖ u32 length ‖ title.
-      const raw = fromHex(e.manifest);
-      const n = new DataView(raw.buffer).getUint32(40);
-      const title = new TextDecoder().decode(raw.subarray(44, 44 + n));
-      const phase = e.status !== "ready" ? e.status : now < e.vote_start ? "issuing" : now < e.vote_end ? "voting" : "tallying";
-      return { id, title, phase };
+      return summarize((await publicGet<RecordAnswer<ElectionRecord>>(`/v1/elections/${encodeURIComponent(id)}`)).record, now);
     } catch {
       return null;
     }
   }));
-  return out.filter((x): x is ElectionSeen => x !== null && x.phase !== "cancelled");
+  return out.concat(seen.filter((x): x is ElectionSeen => x !== null && x.phase !== "cancelled"));
 }
 
 export function Home({ memberKey }: { memberKey: StoredKey | null | undefined }) {
@@ -78,7 +92,7 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
       ]);
       setPage(p);
       setMeetings(ms);
-      setElections(await electionsSeen());
+      setElections(await electionsFor(m.record));
     } catch (e) {
       setError(e);
     }
