@@ -492,7 +492,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("a commissioner creates an election in the wizard and follows it to its published tally, the trustees and the issuer in the CLI", async () => {
+  it("a commissioner creates an election in the wizard and follows it to its published and verified tally, the trustees, the issuer and two voters in the CLI", async () => {
     const com = await device("commissioner");
     cli("role", "grant", who.commissioner.memberId, "election_commissioner", "seoul");
     const p = com.page;
@@ -524,7 +524,7 @@ describe("officials' console in Chromium", () => {
       await p.locator("#el-threshold").fill("2");
       await p.locator("label.check").filter({ hasText: who.i1.memberId }).locator("input").check();
       const now = Math.floor(Date.now() / 1000);
-      const sched = { issueStart: now, issueEnd: now + 75, voteStart: now + 75, voteEnd: now + 95 };
+      const sched = { issueStart: now, issueEnd: now + 75, voteStart: now + 75, voteEnd: now + 125 };
       for (const [k, v] of Object.entries(sched)) await p.locator(`#el-${k}`).fill(kst(v));
       // A schedule out of order is caught on the page, in words.
       await p.locator("#el-voteEnd").fill(kst(now + 10));
@@ -558,6 +558,16 @@ describe("officials' console in Chromium", () => {
       await p.getByTestId("el-turnout").getByText(`${Math.round(2000 / expected) / 10}%`).waitFor(LONG);
       await shoot(p, "console-election-issuing");
 
+      // Both vote with the CLI once voting opens, as the README's walkthrough does.
+      for (const n of ["lee", "park"]) cli("--key", n, "election", "credentials", EL);
+      const opens = (sched.voteStart + 1) * 1000 - Date.now();
+      if (opens > 0) await new Promise((r) => setTimeout(r, opens));
+      const vote = (n, ...choices) => execFileSync(bin, ["--home", join(tmp, "home"), "--api", base, "--key", n, "election", "vote", EL, ...choices.flatMap((ch) => ["--choice", ch]), "--max-delay", "0"],
+        { encoding: "utf8", input: "cast\n", stdio: ["pipe", "pipe", "pipe"] });
+      assert.match(vote("lee", "김민지", "청년 주거,대중교통"), /tracking code/);
+      assert.match(vote("park", "2", "1,3"), /tracking code/);
+      await waitFor(async () => (await api(`/v1/elections/${EL}/tally`)).record.cast === 2, "two ballots cast");
+
       // After voting closes the trustees post their shares and the result is published.
       const wait = (sched.voteEnd + 1) * 1000 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -565,8 +575,13 @@ describe("officials' console in Chromium", () => {
       cli("token", "burn", "1");
       await p.getByTestId("el-phase").filter({ hasText: "결과 공표됨" }).waitFor({ timeout: 120_000 });
       await p.getByTestId("el-shares").filter({ hasText: "해독 몫 2개 제출" }).waitFor(LONG);
-      assert.match(await p.getByTestId("el-results-0").textContent(), /김민지0이서준0/);
-      assert.match(await p.getByTestId("el-results-1").textContent(), /청년 주거0대중교통0돌봄0/);
+      // The tally by option name, and the page's own check of it.
+      assert.match(await p.getByTestId("el-results-0").textContent(), /김민지1이서준1/);
+      assert.match(await p.getByTestId("el-results-1").textContent(), /청년 주거2대중교통1돌봄1/);
+      const tally = (await api(`/v1/elections/${EL}/tally`)).record;
+      assert.deepEqual(tally.results, [[1, 1], [2, 1, 1]]);
+      await p.locator("[data-testid=el-verified][data-ok=true]").waitFor({ timeout: 60_000 });
+      assert.match(await p.getByTestId("el-verified").textContent(), /검증됨: .*투표 2표/);
       assert.match(cli("election", "show", EL), /published/);
       await axe(p, "election live, published");
       await shoot(p, "console-election-published");

@@ -10,6 +10,8 @@ import { useEffect, useState } from "preact/hooks";
 import { publicGet } from "../lib/api";
 import { fromHex } from "../lib/bytes";
 import { decodeManifest, type Manifest } from "../lib/election/ballot";
+import { verifyTally, type TallyCheck } from "../lib/election/tally";
+import { allBallots, getElection, getTally, pad12, stateValue } from "../lib/election/voter";
 import type { StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
 import { Problem, Title } from "../pages/common";
@@ -193,6 +195,7 @@ export function ElectionLive({ id }: { id: string }) {
   const [man, setMan] = useState<Manifest | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [now, setNow] = useState(Date.now() / 1000);
+  const [checks, setChecks] = useState<TallyCheck[] | null>(null);
   const load = async () => {
     try {
       const [er, tr] = await Promise.all([
@@ -213,6 +216,27 @@ export function ElectionLive({ id }: { id: string }) {
     const timer = setInterval(load, 2000);
     return () => clearInterval(timer);
   }, [id]);
+  const published = e?.status === "published" && !!t?.results;
+  // Once published, the page checks the tally itself with the portal's
+  // browser-side check (lib/election/tally.ts): the aggregate of the counted
+  // ballots, every trustee's decryption proof, and the published counts.
+  useEffect(() => {
+    if (!published || checks) return;
+    (async () => {
+      try {
+        const [er, tr] = await Promise.all([getElection(id), getTally(id)]);
+        const el = er.record, ta = tr.record;
+        const m = decodeManifest(fromHex(el.manifest));
+        const shares = await Promise.all((ta.shares ?? []).map(async (l) => ({ trustee: l, raw: (await stateValue(`el/${el.id}/dec/${pad12(l)}`))! })));
+        setChecks(verifyTally({
+          electionId: fromHex(el.election_id), threshold: el.threshold, publicShares: (el.public_shares ?? []).map(fromHex),
+          aggregate: fromHex(ta.aggregate), ballots: await allBallots(el.id), shares, results: ta.results!, optionCounts: m.contests.map((x) => x.options.length),
+        }));
+      } catch (err) {
+        setChecks([{ name: "results", ok: false, detail: String(err) }]);
+      }
+    })();
+  }, [published, id]);
   if (!e) return <section><Title>{c("elTitle")}</Title>{error ? <Problem error={error} onRetry={load} /> : <p role="status">…</p>}</section>;
   const phase = e.status === "cancelled" || e.status === "published" || e.status === "ceremony" ? e.status
     : now < e.issue_start ? "ready" : now < e.vote_start ? "issuing" : now < e.vote_end ? "voting" : "tallying";
@@ -272,6 +296,12 @@ export function ElectionLive({ id }: { id: string }) {
               </table>
             </div>
           ))}
+          {published && (
+            <p role="status" data-testid="el-verified" data-ok={checks ? String(checks.every((x) => x.ok)) : undefined}
+              class={!checks ? "meta" : checks.every((x) => x.ok) ? "ok" : "field-error"}>
+              {!checks ? c("elChecking") : checks.every((x) => x.ok) ? c("elVerifiedOk", { counted: t.counted }) : c("elVerifiedBad", { failed: checks.filter((x) => !x.ok).map((x) => x.name).join(", ") })}
+            </p>
+          )}
         </>
       )}
       {error ? <Problem error={error} /> : null}
