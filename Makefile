@@ -61,5 +61,10 @@ webtest: $(WEB_DEPS)
 
 # The browser test: a real node, Debian's Chromium driven by playwright-core,
 # axe-core on every page; screenshots land in web/artifacts/.
+# One pnyx binary serves every browser test file (each starts its own node on
+# free ports); two files run at a time, as most of their time is spent
+# waiting for blocks and election windows rather than on the CPU.
 web-e2e: $(WEB_DEPS)
-	cd $(WEB) && node --test --test-reporter=spec e2e/
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -o "$$tmp/pnyx" ./cmd/pnyx; \
+	cd $(WEB) && PNYX_BIN="$$tmp/pnyx" node --test --test-concurrency=2 --test-reporter=spec e2e/
