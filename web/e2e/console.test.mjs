@@ -29,57 +29,24 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
+import { join } from "node:path";
+import { DESKTOP, PHONE, artifacts, axe, freePort, launchChromium, repo, shoot, sleep, waiter } from "./harness.mjs";
 import { createHash, generateKeyPairSync } from "node:crypto";
-import { chromium } from "playwright-core";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "..", "..");
-const artifacts = join(here, "..", "artifacts");
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
 const LONG = { timeout: 30_000 };
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 let tmp, bin, node, base, browser;
 const procs = [];
 const nodeLog = [];
+const waitFor = waiter(nodeLog);
 const who = {}; // name → { code, memberId }
 
 function cli(...args) {
   return execFileSync(bin, ["--home", join(tmp, "home"), "--api", base, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-async function waitFor(f, what, ms = 60_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; node log:\n${nodeLog.join("").slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const api = async (path) => (await fetch(base + path)).json();
 
@@ -131,11 +98,7 @@ before(async () => {
   cli("assembly", "mandate", "seoul-cttee", who.lee.memberId, "member");
   cli("assembly", "mandate", "seoul-cttee", who.park.memberId, "member");
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -150,23 +113,7 @@ after(async () => {
 
 // axe runs through the DevTools protocol (page.evaluate), which the page's
 // CSP does not govern; nothing is injected as a script element.
-async function axe(page, name) {
-  const result = await page.evaluate(async (src) => {
-    (0, eval)(src);
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
-  }, axeSource);
-  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad, [], `${name}: axe found serious or critical violations`);
-}
 
-async function shoot(page, name) {
-  for (const [w, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: join(artifacts, `${name}-${w}.png`), fullPage: true });
-  }
-  await page.setViewportSize(PHONE);
-}
 
 /** device opens a browser context for one person and joins them by their link. */
 async function device(name) {

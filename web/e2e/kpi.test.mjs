@@ -10,56 +10,22 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { DESKTOP, PHONE, artifacts, axe, freePort, launchChromium, repo, shoot, sleep, waiter } from "./harness.mjs";
 import { request } from "node:http";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, "..", "..");
-const artifacts = join(here, "..", "artifacts");
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 // Another front end's origin, allowed by the node's --cors-origin.
 const FRIEND = "http://127.0.0.1:9";
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 let tmp, bin, node, base, browser, codes;
 const nodeLog = [];
+const waitFor = waiter(nodeLog);
 
 
 function cli(...args) {
   return execFileSync(bin, ["--home", join(tmp, "home"), "--api", base, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(f, what, ms = 60_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; node log:\n${nodeLog.join("").slice(-3000)}`);
-    await sleep(250);
-  }
 }
 // CheckTx judges the windows by the last block's time and an idle chain
 // makes a block every 30 s: two transactions bring block time to now.
@@ -93,11 +59,7 @@ before(async () => {
   const out = cli("member", "enroll", "--chapter", "seoul", "--count", "2");
   codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
   assert.equal(codes.length, 2, `enroll printed:\n${out}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -109,23 +71,7 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-async function axe(page, name) {
-  const result = await page.evaluate(async (src) => {
-    (0, eval)(src);
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
-  }, axeSource);
-  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad, [], `${name}: axe found serious or critical violations`);
-}
 
-async function shoot(page, name) {
-  for (const [w, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: join(artifacts, `${name}-${w}.png`), fullPage: true });
-  }
-  await page.setViewportSize(PHONE);
-}
 
 describe("the KPI scorecard in Chromium", () => {
   it("the node started with --cors-origin answers that origin only", async () => {
