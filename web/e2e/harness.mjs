@@ -4,7 +4,9 @@
 // critical violations, and screenshots at phone and desktop widths into
 // web/artifacts/. Each test file starts its own node; see any *.test.mjs.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,4 +87,40 @@ export async function shoot(page, name) {
     await page.screenshot({ path: join(artifacts, `${name}-${w}.png`), fullPage: true });
   }
   await page.setViewportSize(PHONE);
+}
+
+/**
+ * startNode makes a one-validator home in a new temporary folder and starts
+ * `pnyx start` on free ports (PNYX_BIN, or a binary built here), its output
+ * collected in log. It resolves once the chain has a block.
+ */
+export async function startNode(chainId, log, extraArgs = []) {
+  const tmp = mkdtempSync(join(tmpdir(), `${chainId}-e2e-`));
+  mkdirSync(artifacts, { recursive: true });
+  let bin = process.env.PNYX_BIN;
+  if (!bin) {
+    bin = join(tmp, "pnyx");
+    execFileSync("go", ["build", "-o", bin, "./cmd/pnyx"], { cwd: repo, stdio: "inherit" });
+  }
+  const [api, p2p] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${api}`;
+  const home = join(tmp, "home");
+  execFileSync(bin, ["init", "--home", home, "--chain-id", chainId, "--p2p-addr", `tcp://127.0.0.1:${p2p}`], { stdio: "ignore" });
+  const node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${api}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  node.stdout.on("data", (d) => log.push(String(d)));
+  node.stderr.on("data", (d) => log.push(String(d)));
+  await waiter(log)(async () => (await (await fetch(`${base}/v1/status`)).json()).height > 0, "the node");
+  return { tmp, bin, base, node };
+}
+
+/**
+ * enrollInSeoul creates the chapter seoul under hq and enrolls n members
+ * there through the CLI, returning their codes and member IDs.
+ */
+export function enrollInSeoul(cli, n = 2) {
+  cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
+  const out = cli("member", "enroll", "--chapter", "seoul", "--count", String(n));
+  const codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
+  assert.equal(codes.length, n, `enroll printed:\n${out}`);
+  return codes;
 }

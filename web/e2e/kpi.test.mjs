@@ -12,7 +12,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DESKTOP, PHONE, artifacts, axe, freePort, launchChromium, repo, shoot, sleep, waiter } from "./harness.mjs";
+import { DESKTOP, PHONE, artifacts, axe, enrollInSeoul, launchChromium, shoot, sleep, startNode, waiter } from "./harness.mjs";
 import { request } from "node:http";
 
 // Another front end's origin, allowed by the node's --cors-origin.
@@ -39,26 +39,8 @@ async function until(unix) {
 }
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), "pnyx-kpi-e2e-"));
-  mkdirSync(artifacts, { recursive: true });
-  bin = process.env.PNYX_BIN;
-  if (!bin) {
-    bin = join(tmp, "pnyx");
-    execFileSync("go", ["build", "-o", bin, "./cmd/pnyx"], { cwd: repo, stdio: "inherit" });
-  }
-  const [api, p2p] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${api}`;
-  const home = join(tmp, "home");
-  execFileSync(bin, ["init", "--home", home, "--chain-id", "pnyx-kpi", "--p2p-addr", `tcp://127.0.0.1:${p2p}`], { stdio: "ignore" });
-  node = spawn(bin, ["start", "--home", home, "--api-addr", `127.0.0.1:${api}`, "--p2p-addr", `tcp://127.0.0.1:${p2p}`, "--log-level", "error", "--cors-origin", FRIEND], { stdio: ["ignore", "pipe", "pipe"] });
-  node.stdout.on("data", (d) => nodeLog.push(String(d)));
-  node.stderr.on("data", (d) => nodeLog.push(String(d)));
-  await waitFor(async () => (await (await fetch(`${base}/v1/status`)).json()).height > 0, "the node");
-
-  cli("chapter", "create", "seoul", "--name", "서울특별시당", "--parent", "hq");
-  const out = cli("member", "enroll", "--chapter", "seoul", "--count", "2");
-  codes = [...out.matchAll(/^([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}),(m[0-9a-f]{20}),seoul$/gm)].map((m) => ({ code: m[1], memberId: m[2] }));
-  assert.equal(codes.length, 2, `enroll printed:\n${out}`);
+  ({ tmp, bin, base, node } = await startNode("pnyx-kpi", nodeLog, ["--cors-origin", FRIEND]));
+  codes = enrollInSeoul(cli);
   browser = await launchChromium();
 });
 
