@@ -285,51 +285,57 @@ func wantProof(r *http.Request) bool {
 	return v == "1" || v == "true"
 }
 
-// prove builds a proof of key in snap against header snap.Version()+1.
+// prove proves key as read from snap (see proveKeys).
 func (s *Server) prove(ctx context.Context, snap *store.Snapshot, key []byte) (*proof.StateProof, error) {
-	var p *proof.StateProof
-	err := s.waitForHeader(ctx, snap, func(at *store.Snapshot) (err error) {
-		p, err = proof.Build(s.app.ChainID(), at, key, s.node)
-		return err
-	})
-	return p, err
+	return s.proveKeys(ctx, snap, [][]byte{key})
 }
 
 // proveMany proves several keys of snap under one header.
 func (s *Server) proveMany(r *http.Request, snap *store.Snapshot, keys [][]byte) (*proof.StateProof, error) {
+	return s.proveKeys(r.Context(), snap, keys)
+}
+
+// proveKeys proves the values keys have in snap, the latest state, under
+// one signed header (see waitForHeader).
+func (s *Server) proveKeys(ctx context.Context, snap *store.Snapshot, keys [][]byte) (*proof.StateProof, error) {
 	var p *proof.StateProof
-	err := s.waitForHeader(r.Context(), snap, func(at *store.Snapshot) (err error) {
+	err := s.waitForHeader(ctx, snap, keys, func(at *store.Snapshot) (err error) {
 		p, err = proof.BuildMany(s.app.ChainID(), at, keys, s.node)
 		return err
 	})
 	return p, err
 }
 
-// waitForHeader calls build with the snapshot a proof of snap's state should
-// be anchored at, until the header that commits to it exists. CometBFT makes
-// that header at once after a block that changed state; after a block that
-// changed nothing it may not come for a long while (an idle chain makes
-// empty blocks rarely), but then the block's own header already commits to
-// the same state, and the proof is anchored one version earlier.
-func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, build func(at *store.Snapshot) error) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	at := snap
-	if _, err := s.node.SignedHeader(snap.Version() + 1); err != nil && snap.Version() > 1 {
-		if prev, err := s.app.Store().Snapshot(snap.Version() - 1); err == nil && bytes.Equal(prev.Hash(), snap.Hash()) {
-			at = prev
-		}
-	}
-	for {
-		err := build(at)
+// waitForHeader calls build with the state a proof of keys as read from
+// snap, the latest state, is anchored at, until the header that commits to
+// it exists. The header that commits to a state version v is header v+1,
+// and CometBFT stores it only with the next block, which during a bulk
+// import is many seconds away; header v already exists (it is stored
+// before the app executes block v). So keys that block v left unchanged
+// are proven at v-1 at once, with the same values, and only a read of a
+// record the latest block changed waits for the next header, so a client
+// that reads what it just wrote gets what it wrote. Proofs a node serves
+// never go back in time: once header v+1 exists every proof is anchored
+// at v or later.
+func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, keys [][]byte, build func(at *store.Snapshot) error) error {
+	if prev := s.unchangedSince(snap, keys); prev != nil {
+		err := build(prev)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, node.ErrHeightNotAvailable) {
-			if codes.Of(err) != codes.Internal {
-				return err
-			}
-			return codes.Internal.Errorf("build proof: %v", err)
+			return proofError(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		err := build(snap)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, node.ErrHeightNotAvailable) {
+			return proofError(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -337,6 +343,38 @@ func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, build 
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// unchangedSince returns the state before snap when every key holds the
+// same value (or is absent) in both and the header committing to snap
+// does not exist yet; otherwise nil, and the proof is built at snap.
+func (s *Server) unchangedSince(snap *store.Snapshot, keys [][]byte) *store.Snapshot {
+	v := snap.Version()
+	if v <= 1 {
+		return nil
+	}
+	if _, err := s.node.SignedHeader(v + 1); err == nil {
+		return nil
+	}
+	prev, err := s.app.Store().Snapshot(v - 1)
+	if err != nil {
+		return nil // pruned: wait for the header of snap's own
+	}
+	if !bytes.Equal(prev.Hash(), snap.Hash()) {
+		for _, k := range keys {
+			if !bytes.Equal(prev.Get(k), snap.Get(k)) {
+				return nil
+			}
+		}
+	}
+	return prev
+}
+
+func proofError(err error) error {
+	if codes.Of(err) != codes.Internal {
+		return err
+	}
+	return codes.Internal.Errorf("build proof: %v", err)
 }
 
 // caller authenticates a signed read and returns the requester's key.

@@ -241,7 +241,7 @@ func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
 		return codes.WrongState.Errorf("meeting %s is %s; certificates are issued for finalized meetings", m.ID, m.State)
 	}
 	var c *certificate.Certificate
-	err = s.waitForHeader(r.Context(), snap, func(at *store.Snapshot) error {
+	err = s.waitForHeader(r.Context(), snap, assembly.RecordKeys(m), func(at *store.Snapshot) error {
 		var err error
 		c, err = certificate.Build(s.app.ChainID(), at, r.PathValue("id"), no, s.node)
 		return err
