@@ -24,6 +24,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/internal/electionsecrets"
+	"github.com/pnyx-party/pnyx/internal/issuance"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/election/verified"
 	"github.com/pnyx-party/pnyx/modules/members"
@@ -585,9 +586,19 @@ func electionIssuerCmd() *cobra.Command {
 			}
 			return s.send(election.TypeIssuerKey, election.IssuerKeyBodyFor(a[0], is))
 		})})
-	cmd.AddCommand(&cobra.Command{Use: "issue ID", Short: "Answer every unanswered credential request with a blind signature",
+	var workers, inFlight int
+	issue := &cobra.Command{Use: "issue ID", Short: "Answer every unanswered credential request with a blind signature",
+		Long: `Reads the requests this issuer has not answered from the node's pending index
+(a page at a time, from a cursor), blind-signs them on --workers cores and
+sends them in issue transactions of up to 64 answers, --in-flight of them
+waiting for their commits at once. Run it again to answer requests made
+since; what is answered already is skipped.`,
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			me, err := s.memberID()
+			if err != nil {
+				return err
+			}
+			k, err := s.key()
 			if err != nil {
 				return err
 			}
@@ -603,28 +614,18 @@ func electionIssuerCmd() *cobra.Command {
 			if i < 0 {
 				return fmt.Errorf("member %s is not an issuer of %s", me, a[0])
 			}
-			st := s.c.ElectionState(s.ctx)
-			total := 0
-			for {
-				seqs := election.Unanswered(st, e, i, election.MaxIssueBatch)
-				if st.Err != nil {
-					return st.Err
-				}
-				if len(seqs) == 0 {
-					break
-				}
-				b, err := election.IssueBodyFor(st, e, is, i, seqs)
-				if err != nil {
-					return err
-				}
-				if err := s.send(election.TypeIssue, b); err != nil {
-					return err
-				}
-				total += len(seqs)
+			start := time.Now()
+			total, err := issuance.Run(s.ctx, s.c, k, e, is, i, issuance.Options{Workers: workers, InFlight: inFlight,
+				Progress: func(n int) { fmt.Fprintf(s.cmd.ErrOrStderr(), "  answered %d\n", n) }})
+			if err != nil {
+				return fmt.Errorf("issuer %d answered %d requests, then: %w", i, total, err)
 			}
-			fmt.Fprintf(s.cmd.OutOrStdout(), "issuer %d answered %d requests\n", i, total)
+			fmt.Fprintf(s.cmd.OutOrStdout(), "issuer %d answered %d requests in %s\n", i, total, time.Since(start).Round(time.Millisecond))
 			return nil
-		})})
+		})}
+	issue.Flags().IntVar(&workers, "workers", 0, "signing goroutines (default: every core)")
+	issue.Flags().IntVar(&inFlight, "in-flight", 8, "issue transactions waiting for their commits at once")
+	cmd.AddCommand(issue)
 	return cmd
 }
 
