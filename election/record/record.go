@@ -192,6 +192,10 @@ type Record struct {
 	// BlindSignatures[i][j] is issuer i's answer to request j of its log,
 	// nil where the timeline says it never answered (version 4 only).
 	BlindSignatures [][][]byte
+
+	// lazy, for a record from Open, says where in its file the lists are
+	// that the fields above leave empty (source.go).
+	lazy *lazy
 }
 
 // V3 reports whether r has a timeline: version 3 or 4.
@@ -280,11 +284,23 @@ type Lists struct {
 
 // Lists returns the record's own lists.
 func (r *Record) Lists() Lists {
-	l := Lists{Cast: uint64(len(r.Cast)),
-		Request: func(i int, j uint64) (IssuanceEntry, error) { return r.IssuanceLogs[i][j], nil },
-		Ballot:  func(i uint64) ([]byte, error) { return r.Cast[i], nil }}
-	for _, log := range r.IssuanceLogs {
-		l.LogLen = append(l.LogLen, uint64(len(log)))
+	l := Lists{Cast: uint64(r.CastLen()),
+		Request: func(i int, j uint64) (IssuanceEntry, error) {
+			e, err := r.requestsAt(i, int(j), int(j)+1)
+			if err != nil {
+				return IssuanceEntry{}, err
+			}
+			return e[0], nil
+		},
+		Ballot: func(i uint64) ([]byte, error) {
+			b, err := r.ballotsAt(int(i), int(i)+1)
+			if err != nil {
+				return nil, err
+			}
+			return b[0], nil
+		}}
+	for i := range r.numLogs() {
+		l.LogLen = append(l.LogLen, uint64(r.LogLen(i)))
 	}
 	return l
 }
@@ -301,6 +317,12 @@ type Streamer struct {
 // Stream prepares to write the record with the lists l in place of
 // r.IssuanceLogs and r.Cast.
 func (r *Record) Stream(l Lists) (*Streamer, error) {
+	if r.lazy != nil && r.V3() {
+		// The timeline and answers are written from memory.
+		if err := r.load(); err != nil {
+			return nil, err
+		}
+	}
 	if len(l.LogLen) != len(r.IssuerKeys) {
 		return nil, fmt.Errorf("%d issuance logs for %d issuers", len(l.LogLen), len(r.IssuerKeys))
 	}
@@ -490,11 +512,25 @@ func (st *Streamer) WriteTo(w io.Writer) (int64, error) {
 
 // Decode parses a version-2, -3 or -4 record. Errors are *CheckError naming the
 // check of the spec that fails ("record.format", "manifest", "issuers.keys").
+// The record's byte fields alias data. Open reads a record from a file
+// without loading its lists.
 func Decode(data []byte) (*Record, error) {
+	r, err := open(sliceAt(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.load(); err != nil {
+		return nil, &CheckError{Check: "record.format", Err: err}
+	}
+	return r, nil
+}
+
+// decodeHead parses a record up to its issuers' keys: everything before the
+// issuance logs.
+func decodeHead(rd *group.Reader) (*Record, error) {
 	fail := func(check string, err error) (*Record, error) {
 		return nil, &CheckError{Check: check, Err: err}
 	}
-	rd := group.NewReader(data)
 	version := 0
 	switch string(rd.Fixed("magic", 8)) {
 	case Magic:
@@ -504,11 +540,14 @@ func Decode(data []byte) (*Record, error) {
 	case Magic4:
 		version = 4
 	default:
+		if rd.Err() != nil {
+			return nil, rd.Err()
+		}
 		return fail("record.format", fmt.Errorf("%w: not a version-2, -3 or -4 pnyx election record", ErrFormat))
 	}
 	mb := rd.Bytes("manifest", 1<<24)
 	if rd.Err() != nil {
-		return fail("record.format", rd.Err())
+		return nil, rd.Err()
 	}
 	m, err := ballot.DecodeManifest(mb)
 	if err != nil {
@@ -586,38 +625,17 @@ func Decode(data []byte) (*Record, error) {
 		}
 		r.IssuerKeys = append(r.IssuerKeys, pk)
 	}
-	for i := 0; i < nm && rd.Err() == nil; i++ {
-		n := rd.Uint32("issuance.requests")
-		if n > MaxRequests || int64(n)*int64(96+credential.Size(r.IssuerKeys[i])) > int64(rd.Remaining()) {
-			rd.Fail("issuance.requests", ErrFormat)
-			break
-		}
-		log := make([]IssuanceEntry, n)
-		for j := range log {
-			log[j] = IssuanceEntry{
-				Member:    rd.Fixed("request.member", 32),
-				Blinded:   rd.Fixed("request.blinded", credential.Size(r.IssuerKeys[i])),
-				Signature: rd.Fixed("request.signature", 64),
-			}
-		}
-		r.IssuanceLogs = append(r.IssuanceLogs, log)
-	}
-	if rd.Err() != nil {
-		return fail("record.format", rd.Err())
-	}
-	size := ballot.SizeOf(m, r.IssuerKeys)
-	nb := rd.Uint64("cast")
-	if rd.Err() == nil && (nb > MaxBallots || nb*uint64(size) > uint64(rd.Remaining())) {
-		rd.Fail("cast", ErrFormat)
-	}
-	if rd.Err() == nil {
-		r.Cast = make([][]byte, nb)
-		for i := range r.Cast {
-			r.Cast[i] = rd.Fixed("ballot", size)
-		}
-	}
+	return r, rd.Err()
+}
+
+// decodeTail parses what follows the cast ballots up to the timeline:
+// spoiled ballots, aggregate, decryption shares, results and counts. left
+// is the number of bytes of the record after rd's position.
+func decodeTail(rd *group.Reader, r *Record, size int, left func() uint64) {
+	m := r.Manifest
+	r.Spoiled = nil
 	ns := rd.Uint32("spoiled")
-	if rd.Err() == nil && uint64(ns)*uint64(size) > uint64(rd.Remaining()) {
+	if rd.Err() == nil && uint64(ns)*uint64(size) > left() {
 		rd.Fail("spoiled", ErrFormat)
 	}
 	for i := 0; i < int(ns) && rd.Err() == nil; i++ {
@@ -638,6 +656,7 @@ func Decode(data []byte) (*Record, error) {
 	if rd.Err() == nil && nd > r.N {
 		rd.Fail("decryption_shares", ErrFormat)
 	}
+	r.Decryptions = nil
 	for i := 0; i < nd && rd.Err() == nil; i++ {
 		l := int(rd.Uint16("share.trustee"))
 		r.Decryptions = append(r.Decryptions, ceremony.ReadShare(rd, l, nct))
@@ -652,70 +671,4 @@ func Decode(data []byte) (*Record, error) {
 	r.CastCount = rd.Uint64("count.cast")
 	r.Replaced = rd.Uint64("count.replaced")
 	r.Counted = rd.Uint64("count.counted")
-	if version >= 3 && rd.Err() == nil {
-		r.Timeline = readTimeline(rd, r)
-	}
-	if version == 4 && rd.Err() == nil {
-		r.BlindSignatures = readBlindSignatures(rd, r)
-	}
-	if err := rd.Finish(); err != nil {
-		return fail("record.format", err)
-	}
-	return r, nil
-}
-
-func readTimeline(rd *group.Reader, r *Record) *Timeline {
-	tl := &Timeline{}
-	nb := rd.Uint32("timeline.blocks")
-	if rd.Err() == nil && (nb > MaxBlocks || uint64(nb)*16 > uint64(rd.Remaining())) {
-		rd.Fail("timeline.blocks", ErrFormat)
-		return tl
-	}
-	tl.Blocks = make([]Block, nb)
-	for i := range tl.Blocks {
-		h := rd.Uint64("timeline.height")
-		t := rd.Uint64("timeline.time")
-		if t > math.MaxInt64 {
-			rd.Fail("timeline.time", ErrFormat)
-		}
-		tl.Blocks[i] = Block{Height: h, Time: int64(t)}
-	}
-	for _, log := range r.IssuanceLogs {
-		if rd.Err() != nil || uint64(len(log))*16 > uint64(rd.Remaining()) {
-			rd.Fail("timeline.requests", ErrFormat)
-			return tl
-		}
-		ts := make([]RequestTimes, len(log))
-		for j := range ts {
-			ts[j] = RequestTimes{Requested: rd.Uint64("timeline.requested"), Answered: rd.Uint64("timeline.answered")}
-		}
-		tl.Requests = append(tl.Requests, ts)
-	}
-	if rd.Err() != nil || uint64(len(r.Cast)+len(r.Spoiled))*8 > uint64(rd.Remaining()) {
-		rd.Fail("timeline.ballots", ErrFormat)
-		return tl
-	}
-	tl.Cast = make([]uint64, len(r.Cast))
-	for i := range tl.Cast {
-		tl.Cast[i] = rd.Uint64("timeline.cast")
-	}
-	tl.Spoiled = make([]uint64, len(r.Spoiled))
-	for i := range tl.Spoiled {
-		tl.Spoiled[i] = rd.Uint64("timeline.spoiled")
-	}
-	return tl
-}
-
-func readBlindSignatures(rd *group.Reader, r *Record) [][][]byte {
-	out := make([][][]byte, len(r.Timeline.Requests))
-	for i, log := range r.Timeline.Requests {
-		size := credential.Size(r.IssuerKeys[i])
-		out[i] = make([][]byte, len(log))
-		for j, t := range log {
-			if t.Answered != 0 {
-				out[i][j] = rd.Fixed("blind_signature", size)
-			}
-		}
-	}
-	return out
 }

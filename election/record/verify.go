@@ -2,8 +2,10 @@ package record
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +13,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync/atomic"
 
 	"github.com/gtank/ristretto255"
 	"github.com/pnyx-party/pnyx/election/ballot"
@@ -106,6 +107,13 @@ type verifier struct {
 	// voters is the number of distinct one-time keys among the ballots
 	// whose credentials and signature verified.
 	voters int
+	// agg is the tally of the counted ballots (aggErr if it could not be
+	// made); alsoCast marks the spoiled ballots also found cast;
+	// answeredCounts is each issuer's number of answers (version 3).
+	agg            [][]ballot.Ciphertext
+	aggErr         error
+	alsoCast       []bool
+	answeredCounts []int
 }
 
 func (v *verifier) add(name string, ok bool, detail string, args ...any) {
@@ -119,7 +127,15 @@ func (v *verifier) add(name string, ok bool, detail string, args ...any) {
 // VerifyBytes decodes and verifies a record; a decode failure is reported
 // as the failed check it names.
 func VerifyBytes(data []byte, opt Options) *Report {
-	rec, err := Decode(data)
+	return VerifyReader(sliceAt(data), int64(len(data)), opt)
+}
+
+// VerifyReader verifies the record of size bytes in src (a file) as
+// VerifyBytes does, reading its long lists a chunk at a time: its memory
+// does not grow with the ballots but for about 200 bytes of hashes and
+// indices per ballot, and 16 bytes per block of a version-3 timeline.
+func VerifyReader(src io.ReaderAt, size int64, opt Options) *Report {
+	rec, err := open(src, size)
 	if err != nil {
 		rep := &Report{}
 		name := CheckFormat
@@ -137,8 +153,8 @@ func VerifyBytes(data []byte, opt Options) *Report {
 	return Verify(rec, opt)
 }
 
-// Verify runs every check of the spec on a record from Decode (whose
-// slices have the lengths the header declares).
+// Verify runs every check of the spec on a record from Decode or Open
+// (whose lists have the lengths the header declares).
 func Verify(rec *Record, opt Options) *Report {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -149,7 +165,7 @@ func Verify(rec *Record, opt Options) *Report {
 	v := &verifier{rec: rec, opt: opt, rep: &Report{}, p: rec.Params()}
 	version := max(rec.Version, 2)
 	v.add(CheckFormat, true, "version %d, %d ballots, %d spoiled, %d trustees, %d issuers",
-		version, len(rec.Cast), len(rec.Spoiled), rec.N, len(rec.IssuerKeys))
+		version, rec.CastLen(), len(rec.Spoiled), rec.N, len(rec.IssuerKeys))
 	v.add(CheckManifest, rec.Manifest.Validate() == nil, "%d contests, hash %x", len(rec.Manifest.Contests), rec.Manifest.Hash())
 	v.schedule()
 	if rec.V3() {
@@ -157,7 +173,7 @@ func Verify(rec *Record, opt Options) *Report {
 	}
 	v.ceremony()
 	v.issuers()
-	final := v.ballots()
+	v.ballots()
 	if rec.V3() {
 		v.answered()
 	}
@@ -165,7 +181,7 @@ func Verify(rec *Record, opt Options) *Report {
 		v.blindSignatures()
 	}
 	v.spoiled()
-	v.tally(final)
+	v.tally()
 	return v.rep
 }
 
@@ -226,6 +242,31 @@ func (v *verifier) schedule() {
 	v.add(CheckSchedule, err == nil, "%s; %s", s, what)
 }
 
+// chunk is how many list items the verifier holds at a time: a multiple of
+// ballot.BatchSize, so that the batches of a chunk are the batches of the
+// whole list and nothing depends on the number of cores.
+var chunk = 32 * ballot.BatchSize
+
+// failures keeps the first five of a check's failures and counts the rest.
+type failures struct {
+	list []string
+	n    int
+}
+
+func (f *failures) add(format string, args ...any) {
+	f.n++
+	if len(f.list) < 5 {
+		f.list = append(f.list, fmt.Sprintf(format, args...))
+	}
+}
+
+func (f *failures) String() string {
+	if f.n > len(f.list) {
+		return orNone(append(f.list[:len(f.list):len(f.list)], "..."))
+	}
+	return orNone(f.list)
+}
+
 func (v *verifier) issuers() {
 	rec := v.rec
 	ok := len(rec.IssuerKeys) > 0
@@ -235,40 +276,54 @@ func (v *verifier) issuers() {
 		}
 	}
 	v.add(CheckIssuerKeys, ok, "%d issuers", len(rec.IssuerKeys))
-	var firstErr atomic.Value
-	var bad atomic.Int64
-	total := 0
-	for i, log := range rec.IssuanceLogs {
-		total += len(log)
-		seen := make(map[string]bool, len(log))
-		for j, e := range log {
-			if seen[string(e.Member)] {
-				bad.Add(1)
-				firstErr.CompareAndSwap(nil, fmt.Sprintf("issuer %d request %d: member twice", i, j))
-			}
-			seen[string(e.Member)] = true
-		}
+	first, bad, total := "", 0, 0
+	counts := make([]int, rec.numLogs())
+	for i := range counts {
+		n := rec.LogLen(i)
+		counts[i], total = n, total+n
 		pk := rec.IssuerKeys[i]
-		parallel.Batches(len(log), 256, v.opt.Workers, func(lo, hi int) {
-			for j, e := range log[lo:hi] {
-				req := credential.Request{ElectionID: rec.Manifest.ElectionID, Issuer: uint32(i),
-					Member: ed25519.PublicKey(e.Member), Blinded: e.Blinded, Signature: e.Signature}
-				if err := req.Check(pk); err != nil {
-					bad.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("issuer %d request %d: %v", i, lo+j, err))
+		seen := make(map[[32]byte]struct{}, min(n, chunk))
+		var firstDup, firstBad string
+		for lo := 0; lo < n; lo += chunk {
+			hi := min(n, lo+chunk)
+			log, err := rec.requestsAt(i, lo, hi)
+			if err != nil {
+				bad++
+				firstBad = cmp.Or(firstBad, fmt.Sprintf("issuer %d requests from %d: %v", i, lo, err))
+				break
+			}
+			errs := make([]error, len(log))
+			parallel.Batches(len(log), 256, v.opt.Workers, func(a, b int) {
+				for j := a; j < b; j++ {
+					e := log[j]
+					req := credential.Request{ElectionID: rec.Manifest.ElectionID, Issuer: uint32(i),
+						Member: ed25519.PublicKey(e.Member), Blinded: e.Blinded, Signature: e.Signature}
+					errs[j] = req.Check(pk)
+				}
+			}, func(done int) { v.progress("issuance log", lo+done, n) })
+			for j, e := range log {
+				k := sha256.Sum256(e.Member)
+				if len(e.Member) == 32 {
+					k = [32]byte(e.Member)
+				}
+				if _, dup := seen[k]; dup {
+					bad++
+					firstDup = cmp.Or(firstDup, fmt.Sprintf("issuer %d request %d: member twice", i, lo+j))
+				}
+				seen[k] = struct{}{}
+				if errs[j] != nil {
+					bad++
+					firstBad = cmp.Or(firstBad, fmt.Sprintf("issuer %d request %d: %v", i, lo+j, errs[j]))
 				}
 			}
-		}, func(done int) { v.progress("issuance log", done, len(log)) })
-	}
-	counts := make([]int, len(rec.IssuanceLogs))
-	for i, l := range rec.IssuanceLogs {
-		counts[i] = len(l)
+		}
+		first = cmp.Or(first, firstDup, firstBad)
 	}
 	detail := fmt.Sprintf("%d requests (per issuer %v)", total, counts)
-	if bad.Load() > 0 {
-		detail += fmt.Sprintf("; %d bad, first: %v", bad.Load(), firstErr.Load())
+	if bad > 0 {
+		detail += fmt.Sprintf("; %d bad, first: %v", bad, first)
 	}
-	v.add(CheckIssuanceLog, bad.Load() == 0, "%s", detail)
+	v.add(CheckIssuanceLog, bad == 0, "%s", detail)
 
 	// No issuer may have answered more members than the snapshot holds.
 	most := 0
@@ -293,14 +348,102 @@ func (v *verifier) progress(stage string, done, total int) {
 
 type ballotState struct {
 	b                                 *ballot.Ballot
+	tc                                [32]byte
+	creds                             [][32]byte // H(issuer ‖ credential) per issuer
+	read                              bool       // the bytes were read
 	decErr, credErr, sigErr, proofErr error
 }
 
-// ballots runs the per-ballot checks in parallel, in fixed batches of
+// box applies ballot.Box's rules in cast order without holding the
+// ballots: a ballot seen before is a replay, a credential serves one
+// one-time key, and a later ballot under a one-time key replaces the
+// earlier one. It keeps about 200 bytes per ballot (hashes and indices),
+// not the ballots, and a running tally; replaced ballots are subtracted
+// at the end (finish), read again from the record.
+type box struct {
+	seen     map[[32]byte]struct{} // tracking codes of accepted ballots
+	voters   map[[32]byte]int32    // one-time key → voter number
+	creds    map[[32]byte]int32    // H(issuer ‖ credential) → voter number
+	last     []int                 // per voter, its last ballot's index
+	replaced []int                 // indices of replaced ballots
+	tally    [][]ballot.Ciphertext
+	accepted int
+}
+
+func (x *box) add(i int, s *ballotState) error {
+	if _, ok := x.seen[s.tc]; ok {
+		return ballot.ErrDuplicate
+	}
+	otk := s.b.OneTimeKeyBytes()
+	vid, known := x.voters[otk]
+	for j, ck := range s.creds {
+		if w, ok := x.creds[ck]; ok && (!known || w != vid) {
+			return fmt.Errorf("%w: issuer %d", ballot.ErrCredentialReused, j)
+		}
+	}
+	if !known {
+		vid = int32(len(x.last))
+		x.voters[otk] = vid
+		x.last = append(x.last, -1)
+	}
+	for _, ck := range s.creds {
+		x.creds[ck] = vid
+	}
+	x.seen[s.tc] = struct{}{}
+	if prev := x.last[vid]; prev >= 0 {
+		x.replaced = append(x.replaced, prev)
+	}
+	for c, cb := range s.b.Contests {
+		for j, ct := range cb.Selections {
+			x.tally[c][j] = x.tally[c][j].Add(ct)
+		}
+	}
+	x.last[vid] = i
+	x.accepted++
+	return nil
+}
+
+// finish subtracts the replaced ballots from the tally, decoding them again
+// on every core, and returns the tally of the counted ballots.
+func (x *box) finish(v *verifier) ([][]ballot.Ciphertext, error) {
+	e := v.elec
+	n := len(x.replaced)
+	parts := make([][][]ballot.Ciphertext, (n+ballot.BatchSize-1)/ballot.BatchSize)
+	errs := make([]error, len(parts))
+	parallel.Batches(n, ballot.BatchSize, v.opt.Workers, func(lo, hi int) {
+		var bs []*ballot.Ballot
+		for _, i := range x.replaced[lo:hi] {
+			raw, err := v.rec.ballotsAt(i, i+1)
+			var b *ballot.Ballot
+			if err == nil {
+				b, err = ballot.Decode(e, raw[0])
+			}
+			if err != nil {
+				errs[lo/ballot.BatchSize] = err
+				return
+			}
+			bs = append(bs, b)
+		}
+		parts[lo/ballot.BatchSize] = ballot.Aggregate(e, bs)
+	}, func(done int) { v.progress("replaced ballots", done, n) })
+	for k, p := range parts {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		for c := range p {
+			for j := range p[c] {
+				x.tally[c][j] = x.tally[c][j].Sub(p[c][j])
+			}
+		}
+	}
+	return x.tally, nil
+}
+
+// ballots reads the cast ballots a chunk at a time. Within a chunk the
+// per-ballot checks run on every core, in fixed batches of
 // ballot.BatchSize in record order (so the outcome does not depend on the
-// number of cores), then the stateful ones in order. It returns the counted
-// ballots.
-func (v *verifier) ballots() []*ballot.Ballot {
+// number of cores); then the stateful rules run on the chunk in order.
+func (v *verifier) ballots() {
 	rec := v.rec
 	e, err := ballot.NewElection(rec.Manifest, rec.JointKey, rec.IssuerKeys)
 	if err != nil {
@@ -308,92 +451,140 @@ func (v *verifier) ballots() []*ballot.Ballot {
 			CheckUniqueCredentials, CheckIssuanceBound} {
 			v.add(n, false, "no election context: %v", err)
 		}
-		return nil
+		return
 	}
 	v.elec = e
-	n := len(rec.Cast)
-	st := make([]ballotState, n)
-	parallel.Batches(n, ballot.BatchSize, v.opt.Workers, func(lo, hi int) {
-		var batch []*ballot.Ballot
-		var idx []int
-		for i := lo; i < hi; i++ {
-			s := &st[i]
-			s.b, s.decErr = ballot.Decode(e, rec.Cast[i])
+	n := rec.CastLen()
+	spoiled := map[[32]byte][]int{}
+	for i, s := range rec.Spoiled {
+		tc := ballot.TrackingCodeOf(s.Ballot)
+		spoiled[tc] = append(spoiled[tc], i)
+	}
+	v.alsoCast = make([]bool, len(rec.Spoiled))
+	x := &box{seen: map[[32]byte]struct{}{}, voters: map[[32]byte]int32{}, creds: map[[32]byte]int32{},
+		tally: ballot.Aggregate(e, nil)}
+	var fDec, fCred, fSig, fProof, fReuse failures
+	for lo := 0; lo < n; lo += chunk {
+		st := make([]ballotState, min(n, lo+chunk)-lo)
+		parallel.Batches(len(st), ballot.BatchSize, v.opt.Workers, func(a, b int) {
+			raws, err := rec.ballotsAt(lo+a, lo+b)
+			if err != nil {
+				for k := a; k < b; k++ {
+					st[k].decErr = err
+				}
+				return
+			}
+			var batch []*ballot.Ballot
+			var idx []int
+			for k := a; k < b; k++ {
+				s, raw := &st[k], raws[k-a]
+				s.read, s.tc = true, ballot.TrackingCodeOf(raw)
+				s.b, s.decErr = ballot.Decode(e, raw)
+				if s.decErr != nil {
+					continue
+				}
+				s.credErr = ballot.CheckCredentials(e, s.b)
+				batch = append(batch, s.b)
+				idx = append(idx, k)
+			}
+			// Signatures ride in the proofs' multi-scalar multiplication.
+			for _, f := range ballot.VerifyProofsAndSignatures(e, batch, v.opt.Rand()) {
+				s := &st[idx[f.Index]]
+				if errors.Is(f.Err, ballot.ErrSignature) {
+					s.sigErr = ballot.ErrSignature
+				}
+				if errors.Is(f.Err, ballot.ErrRangeProof) || errors.Is(f.Err, ballot.ErrSelectionLimit) {
+					s.proofErr = f.Err
+				}
+			}
+			for _, k := range idx {
+				s := &st[k]
+				s.b.ForgetProofs()
+				for j, c := range s.b.Credentials {
+					h := sha256.New()
+					h.Write([]byte{byte(j)})
+					h.Write(c)
+					s.creds = append(s.creds, [32]byte(h.Sum(nil)))
+				}
+			}
+		}, func(done int) { v.progress("ballots", lo+done, n) })
+		for k := range st {
+			i, s := lo+k, &st[k]
 			if s.decErr != nil {
+				fDec.add("ballot %d: %v", i, s.decErr)
+			}
+			if s.credErr != nil {
+				fCred.add("ballot %d: %v", i, s.credErr)
+			}
+			if s.sigErr != nil {
+				fSig.add("ballot %d: %v", i, s.sigErr)
+			}
+			if s.proofErr != nil {
+				fProof.add("ballot %d: %v", i, s.proofErr)
+			}
+			if s.read {
+				for _, j := range spoiled[s.tc] {
+					v.alsoCast[j] = true
+				}
+			}
+			if s.b == nil || s.credErr != nil || s.sigErr != nil {
 				continue
 			}
-			s.credErr = ballot.CheckCredentials(e, s.b)
-			batch = append(batch, s.b)
-			idx = append(idx, i)
-		}
-		// Signatures ride in the proofs' multi-scalar multiplication.
-		for _, f := range ballot.VerifyProofsAndSignatures(e, batch, v.opt.Rand()) {
-			s := &st[idx[f.Index]]
-			if errors.Is(f.Err, ballot.ErrSignature) {
-				s.sigErr = ballot.ErrSignature
-			}
-			if errors.Is(f.Err, ballot.ErrRangeProof) || errors.Is(f.Err, ballot.ErrSelectionLimit) {
-				s.proofErr = f.Err
+			if err := x.add(i, s); err != nil {
+				fReuse.add("ballot %d: %v", i, err)
 			}
 		}
-		for _, b := range batch {
-			b.ForgetProofs()
+	}
+	for _, c := range []struct {
+		name string
+		f    *failures
+	}{{CheckBallotEncoding, &fDec}, {CheckCredentials, &fCred}, {CheckSignatures, &fSig}, {CheckProofs, &fProof}} {
+		v.add(c.name, c.f.n == 0, "%d ballots; %s", n, c.f)
+	}
+	voters := len(x.last)
+	v.add(CheckUniqueCredentials, fReuse.n == 0, "%d one-time keys, no ballot twice; %s", voters, &fReuse)
+	minLog := -1
+	for i := range rec.numLogs() {
+		if l := rec.LogLen(i); minLog < 0 || l < minLog {
+			minLog = l
 		}
-	}, func(done int) { v.progress("ballots", done, n) })
-	summ := func(name string, get func(*ballotState) error) bool {
-		var bad []string
-		for i := range st {
-			if err := get(&st[i]); err != nil {
-				if len(bad) < 5 {
-					bad = append(bad, fmt.Sprintf("ballot %d: %v", i, err))
-				} else if len(bad) == 5 {
-					bad = append(bad, "...")
+	}
+	v.add(CheckIssuanceBound, voters <= minLog, "%d one-time keys, at most %d credentials issued", voters, minLog)
+	v.rep.Ballots = x.accepted
+	v.rep.Counted = voters
+	v.voters = voters
+	v.agg, v.aggErr = x.finish(v)
+}
+
+// castTrackingCodes marks the spoiled ballots that were also cast when the
+// ballots could not be checked (no election context).
+func (v *verifier) castTrackingCodes() {
+	rec := v.rec
+	v.alsoCast = make([]bool, len(rec.Spoiled))
+	for lo := 0; lo < rec.CastLen(); lo += chunk {
+		raws, err := rec.ballotsAt(lo, min(rec.CastLen(), lo+chunk))
+		if err != nil {
+			return
+		}
+		for _, raw := range raws {
+			tc := ballot.TrackingCodeOf(raw)
+			for j, s := range rec.Spoiled {
+				if ballot.TrackingCodeOf(s.Ballot) == tc {
+					v.alsoCast[j] = true
 				}
 			}
 		}
-		v.add(name, len(bad) == 0, "%d ballots; %s", n, orNone(bad))
-		return len(bad) == 0
 	}
-	summ(CheckBallotEncoding, func(s *ballotState) error { return s.decErr })
-	summ(CheckCredentials, func(s *ballotState) error { return s.credErr })
-	summ(CheckSignatures, func(s *ballotState) error { return s.sigErr })
-	summ(CheckProofs, func(s *ballotState) error { return s.proofErr })
-
-	// Stateful rules, in order: credential reuse and re-voting.
-	box := ballot.NewBox(e)
-	var reuse []string
-	for i := range st {
-		s := &st[i]
-		if s.b == nil || s.credErr != nil || s.sigErr != nil {
-			continue
-		}
-		if _, err := box.Add(s.b); err != nil {
-			reuse = append(reuse, fmt.Sprintf("ballot %d: %v", i, err))
-		}
-	}
-	v.add(CheckUniqueCredentials, len(reuse) == 0, "%d one-time keys, no ballot twice; %s", box.Voters(), orNone(reuse))
-	minLog := -1
-	for _, l := range rec.IssuanceLogs {
-		if minLog < 0 || len(l) < minLog {
-			minLog = len(l)
-		}
-	}
-	v.add(CheckIssuanceBound, box.Voters() <= minLog, "%d one-time keys, at most %d credentials issued", box.Voters(), minLog)
-	v.rep.Ballots = len(box.Cast)
-	v.rep.Counted = box.Voters()
-	v.voters = box.Voters()
-	return box.Final()
 }
 
 func (v *verifier) spoiled() {
 	rec, e := v.rec, v.elec
-	var bad []string
-	cast := make(map[[32]byte]bool, len(rec.Cast))
-	for _, raw := range rec.Cast {
-		cast[ballot.TrackingCodeOf(raw)] = true
+	if v.alsoCast == nil {
+		v.castTrackingCodes()
 	}
+	var bad []string
 	for i, s := range rec.Spoiled {
-		if cast[ballot.TrackingCodeOf(s.Ballot)] {
+		if v.alsoCast[i] {
 			bad = append(bad, fmt.Sprintf("spoiled %d was also cast", i))
 		}
 		if e == nil {
@@ -414,11 +605,16 @@ func (v *verifier) spoiled() {
 	v.add(CheckSpoiled, len(bad) == 0, "%d spoiled ballots; %s", len(rec.Spoiled), orNone(bad))
 }
 
-func (v *verifier) tally(final []*ballot.Ballot) {
+func (v *verifier) tally() {
 	rec, p := v.rec, v.p
 	m := rec.Manifest
-	if v.elec != nil {
-		agg := ballot.Aggregate(v.elec, final)
+	switch {
+	case v.elec == nil:
+		v.add(CheckAggregate, false, "no election context")
+	case v.aggErr != nil:
+		v.add(CheckAggregate, false, "replaced ballots: %v", v.aggErr)
+	default:
+		agg := v.agg
 		ok := true
 		for i := range agg {
 			for j := range agg[i] {
@@ -427,11 +623,9 @@ func (v *verifier) tally(final []*ballot.Ballot) {
 				}
 			}
 		}
-		v.add(CheckAggregate, ok, "product of %d counted ballots", len(final))
-	} else {
-		v.add(CheckAggregate, false, "no election context")
+		v.add(CheckAggregate, ok, "product of %d counted ballots", v.voters)
 	}
-	cast := uint64(len(rec.Cast))
+	cast := uint64(rec.CastLen())
 	counted := uint64(v.rep.Counted)
 	v.add(CheckCounts, rec.CastCount == cast && rec.Counted == counted && rec.Replaced == cast-counted,
 		"declared cast %d replaced %d counted %d; recomputed %d %d %d; turnout %d of %d eligible",
@@ -515,7 +709,8 @@ func orNone(s []string) string {
 // (an answer never before its request), every ballot, cast or spoiled, in
 // a block of the voting window, cast ballots in block order. Without
 // allow_overlap the windows do not meet, so no answer came once voting had
-// opened: the timing of an answer cannot single out a ballot.
+// opened: the timing of an answer cannot single out a ballot. It also
+// counts each issuer's answers for answered.
 func (v *verifier) timeline() {
 	rec, s, tl := v.rec, v.rec.Schedule, v.rec.Timeline
 	if tl == nil {
@@ -528,51 +723,97 @@ func (v *verifier) timeline() {
 			bad = append(bad, fmt.Sprintf(format, args...))
 		}
 	}
-	at := make(map[uint64]int64, len(tl.Blocks))
+	ascending := true
 	for i, b := range tl.Blocks {
 		if i > 0 && (b.Height <= tl.Blocks[i-1].Height || b.Time < tl.Blocks[i-1].Time) {
 			fail("block %d (height %d) out of order", i, b.Height)
+			ascending = ascending && b.Height > tl.Blocks[i-1].Height
 		}
 		if b.Height <= rec.Eligibility.RegistryHeight {
 			fail("block %d (height %d) is not after the registry snapshot", i, b.Height)
 		}
-		at[b.Height] = b.Time
 	}
-	within := func(what string, h uint64, from, to int64) {
-		t, ok := at[h]
+	// The block table is searched, not indexed, when its heights ascend
+	// (every honest record): it is the one table that grows with the
+	// election and stays in memory.
+	var at map[uint64]int64
+	if !ascending {
+		at = make(map[uint64]int64, len(tl.Blocks))
+		for _, b := range tl.Blocks {
+			at[b.Height] = b.Time
+		}
+	}
+	timeOf := func(h uint64) (int64, bool) {
+		if at != nil {
+			t, ok := at[h]
+			return t, ok
+		}
+		i := sort.Search(len(tl.Blocks), func(i int) bool { return tl.Blocks[i].Height >= h })
+		if i < len(tl.Blocks) && tl.Blocks[i].Height == h {
+			return tl.Blocks[i].Time, true
+		}
+		return 0, false
+	}
+	within := func(what func() string, h uint64, from, to int64) {
+		t, ok := timeOf(h)
 		switch {
 		case !ok:
-			fail("%s: height %d is not in the block table", what, h)
+			fail("%s: height %d is not in the block table", what(), h)
 		case t < from || t >= to:
-			fail("%s: block %d at %d is outside [%d, %d)", what, h, t, from, to)
+			fail("%s: block %d at %d is outside [%d, %d)", what(), h, t, from, to)
 		}
 	}
 	var lastAnswer uint64
-	for i, log := range tl.Requests {
-		for j, e := range log {
-			what := fmt.Sprintf("issuer %d request %d", i, j)
-			within(what, e.Requested, s.IssueStart, s.IssueEnd)
-			if e.Answered != 0 {
-				within(what+" answer", e.Answered, s.IssueStart, s.IssueEnd)
-				if e.Answered < e.Requested {
-					fail("%s: answered at height %d before it was requested at %d", what, e.Answered, e.Requested)
+	v.answeredCounts = make([]int, rec.numRequestTimes())
+	for i := range v.answeredCounts {
+		n := rec.requestTimesLen(i)
+		for lo := 0; lo < n; lo += chunk {
+			log, err := rec.requestTimesAt(i, lo, min(n, lo+chunk))
+			if err != nil {
+				fail("issuer %d request times from %d: %v", i, lo, err)
+				break
+			}
+			for k, e := range log {
+				j := lo + k
+				what := func() string { return fmt.Sprintf("issuer %d request %d", i, j) }
+				within(what, e.Requested, s.IssueStart, s.IssueEnd)
+				if e.Answered != 0 {
+					v.answeredCounts[i]++
+					within(func() string { return what() + " answer" }, e.Answered, s.IssueStart, s.IssueEnd)
+					if e.Answered < e.Requested {
+						fail("%s: answered at height %d before it was requested at %d", what(), e.Answered, e.Requested)
+					}
+					lastAnswer = max(lastAnswer, e.Answered)
 				}
-				lastAnswer = max(lastAnswer, e.Answered)
 			}
 		}
 	}
-	for i, h := range tl.Cast {
-		within(fmt.Sprintf("cast ballot %d", i), h, s.VoteStart, s.VoteEnd)
-		if i > 0 && h < tl.Cast[i-1] {
-			fail("cast ballot %d: height %d before the ballot listed before it", i, h)
+	var first, prev uint64
+	n := rec.castHeightsLen()
+	for lo := 0; lo < n; lo += chunk {
+		hs, err := rec.castHeightsAt(lo, min(n, lo+chunk))
+		if err != nil {
+			fail("cast ballot heights from %d: %v", lo, err)
+			break
+		}
+		for k, h := range hs {
+			i := lo + k
+			within(func() string { return fmt.Sprintf("cast ballot %d", i) }, h, s.VoteStart, s.VoteEnd)
+			if i > 0 && h < prev {
+				fail("cast ballot %d: height %d before the ballot listed before it", i, h)
+			}
+			if i == 0 {
+				first = h
+			}
+			prev = h
 		}
 	}
 	for i, h := range tl.Spoiled {
-		within(fmt.Sprintf("spoiled ballot %d", i), h, s.VoteStart, s.VoteEnd)
+		within(func() string { return fmt.Sprintf("spoiled ballot %d", i) }, h, s.VoteStart, s.VoteEnd)
 	}
 	detail := fmt.Sprintf("%d blocks; every request and answer in the issuance window, every ballot in the voting window", len(tl.Blocks))
-	if len(tl.Cast) > 0 && lastAnswer > 0 {
-		detail += fmt.Sprintf("; last answer at height %d, first ballot at height %d", lastAnswer, tl.Cast[0])
+	if n > 0 && lastAnswer > 0 {
+		detail += fmt.Sprintf("; last answer at height %d, first ballot at height %d", lastAnswer, first)
 	}
 	if len(bad) > 0 {
 		detail = orNone(bad)
@@ -580,7 +821,7 @@ func (v *verifier) timeline() {
 	v.add(CheckTimeline, len(bad) == 0, "%s", detail)
 }
 
-// answered counts each issuer's answers (version 3): no more one-time keys
+// answered reports each issuer's answers (version 3): no more one-time keys
 // voted than every issuer answered requests. An auditor compares these
 // counts with turnout: all issuers colluding can still fill in for members
 // who were answered and abstained, and the counts show how many could have.
@@ -589,16 +830,11 @@ func (v *verifier) answered() {
 		v.add(CheckAnswered, false, "a version-3 record without a timeline")
 		return
 	}
-	counts := make([]int, len(v.rec.Timeline.Requests))
+	counts := v.answeredCounts
 	least := -1
-	for i, log := range v.rec.Timeline.Requests {
-		for _, e := range log {
-			if e.Answered != 0 {
-				counts[i]++
-			}
-		}
-		if least < 0 || counts[i] < least {
-			least = counts[i]
+	for _, c := range counts {
+		if least < 0 || c < least {
+			least = c
 		}
 	}
 	v.add(CheckAnswered, v.voters <= least, "answered per issuer %v; %d one-time keys voted, at most %d could (answered by every issuer); %d answered members did not vote",
@@ -611,7 +847,7 @@ func (v *verifier) answered() {
 // backed by its own signatures over requests that members signed.
 func (v *verifier) blindSignatures() {
 	rec := v.rec
-	if rec.Timeline == nil || len(rec.BlindSignatures) != len(rec.IssuerKeys) {
+	if rec.Timeline == nil || (rec.lazy == nil && len(rec.BlindSignatures) != len(rec.IssuerKeys)) {
 		v.add(CheckBlind, false, "a version-4 record without its blind signatures")
 		return
 	}
@@ -620,16 +856,45 @@ func (v *verifier) blindSignatures() {
 	for i, pk := range rec.IssuerKeys {
 		size := credential.Size(pk)
 		e := big.NewInt(int64(pk.E))
-		for j, sig := range rec.BlindSignatures[i] {
-			if sig == nil {
-				continue
+		n, logLen, answered := rec.blindLen(i), rec.LogLen(i), 0
+		for lo := 0; lo < n; lo += chunk {
+			hi := min(n, lo+chunk)
+			var times []RequestTimes
+			var err error
+			if rec.lazy != nil {
+				times, err = rec.requestTimesAt(i, lo, hi)
 			}
-			checked++
-			s := new(big.Int).SetBytes(sig)
-			if j >= len(rec.IssuanceLogs[i]) || s.Cmp(pk.N) >= 0 ||
-				!bytes.Equal(new(big.Int).Exp(s, e, pk.N).FillBytes(make([]byte, size)), rec.IssuanceLogs[i][j].Blinded) {
-				if len(bad) < 5 {
-					bad = append(bad, fmt.Sprintf("issuer %d request %d", i, j))
+			var sigs [][]byte
+			if err == nil {
+				sigs, err = rec.blindAt(i, lo, hi, times, answered)
+			}
+			var log []IssuanceEntry
+			if err == nil {
+				log, err = rec.requestsAt(i, min(lo, logLen), min(hi, logLen))
+			}
+			if err != nil {
+				bad = append(bad, fmt.Sprintf("issuer %d from request %d: %v", i, lo, err))
+				break
+			}
+			wrong := make([]bool, len(sigs))
+			parallel.Batches(len(sigs), 256, v.opt.Workers, func(a, b int) {
+				for k := a; k < b; k++ {
+					if sigs[k] == nil {
+						continue
+					}
+					s := new(big.Int).SetBytes(sigs[k])
+					wrong[k] = k >= len(log) || s.Cmp(pk.N) >= 0 ||
+						!bytes.Equal(new(big.Int).Exp(s, e, pk.N).FillBytes(make([]byte, size)), log[k].Blinded)
+				}
+			}, nil)
+			for k, sig := range sigs {
+				if sig == nil {
+					continue
+				}
+				answered++
+				checked++
+				if wrong[k] && len(bad) < 5 {
+					bad = append(bad, fmt.Sprintf("issuer %d request %d", i, lo+k))
 				}
 			}
 		}
