@@ -156,9 +156,23 @@ func mergeIterate(w *sortedWrites, start, end []byte, parent func(fn func(k, v [
 // needed. The tree's shape, and so its root hash, depends on the order of
 // inserts and removals, so the writes are kept in the order they were made
 // (log) and replayed in that order; sorted answers reads meanwhile.
+//
+// A set of a key already set earlier in the block (with no delete since)
+// does not get a log entry of its own: it replaces the value of that
+// earlier entry. The replayed tree is the same, hash for hash: the earlier
+// set made the key present and copied every node on its path into the
+// working version, and later inserts and removals only rotate working
+// nodes or move whole subtrees, so the key's path stays made of working
+// nodes — a second set of the key is an update (iavl never rebalances on
+// one) that changes nothing but the leaf's value. Counters that every
+// registration bumps (active members per chapter, the token supply) are
+// then one tree write per block instead of one per member.
 type blockBuffer struct {
 	sorted sortedWrites
 	log    []*entry
+	// lastSet maps a key to the log index of its set, while no delete of
+	// the key followed it.
+	lastSet map[string]int
 }
 
 func (b *blockBuffer) get(key []byte) ([]byte, bool) { return b.sorted.get(key) }
@@ -166,7 +180,22 @@ func (b *blockBuffer) get(key []byte) ([]byte, bool) { return b.sorted.get(key) 
 func (b *blockBuffer) set(key, value []byte) {
 	e := &entry{key: string(key), value: value}
 	b.sorted.put(e)
-	b.log = append(b.log, e)
+	if b.lastSet == nil {
+		b.lastSet = map[string]int{}
+	}
+	if value == nil {
+		delete(b.lastSet, e.key)
+		b.log = append(b.log, e)
+		return
+	}
+	if i, ok := b.lastSet[e.key]; ok {
+		// A log entry of its own, not the one sorted holds: entries in
+		// sorted are never changed in place.
+		b.log[i] = &entry{key: e.key, value: value}
+		return
+	}
+	b.lastSet[e.key] = len(b.log)
+	b.log = append(b.log, &entry{key: e.key, value: value})
 }
 
 // replay hands every buffered write to apply in the order made, then
@@ -181,4 +210,5 @@ func (b *blockBuffer) replay(apply func(key, value []byte)) {
 func (b *blockBuffer) reset() {
 	b.sorted.reset()
 	b.log = nil
+	b.lastSet = nil
 }
