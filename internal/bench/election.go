@@ -32,6 +32,13 @@ type ElectionOptions struct {
 	Workers    int    // concurrent submitting goroutines, each waiting for its commit
 	Keep       bool   // keep the temporary home
 	CPUProfile string // write a CPU profile of the timed phase here
+	// Issuance runs the whole election with the real issuance path
+	// (blind requests, issuers answering from the pending index, voters
+	// unblinding from the chain, decryption, the verified record) and
+	// times each phase; see electionIssuance.
+	Issuance   bool
+	VoteWindow time.Duration // with Issuance: voting closes this long after creation (0: estimated from Voters)
+	InFlight   int           // with Issuance: issue txs in flight per issuer (0: 8)
 }
 
 // Election measures committed ballots/s of one node through its API after a
@@ -57,6 +64,9 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 	}
 	if nVoters < 1 || nOptions < 2 || workers < 1 {
 		return fmt.Errorf("bench election: --voters ≥ 1, --options ≥ 2, --workers ≥ 1")
+	}
+	if o.Issuance {
+		return electionIssuance(ctx, out, progress, o)
 	}
 	root, err := os.MkdirTemp("", "pnyx-bench-election-")
 	if err != nil {
