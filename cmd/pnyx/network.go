@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,7 +27,8 @@ func newNetworkCmd() *cobra.Command {
 }
 
 func newNetworkInitCmd() *cobra.Command {
-	var chainID, outDir string
+	var chainID, outDir, apiURL string
+	var nPeers int
 	c := &cobra.Command{
 		Use:   "init HOSTS_FILE",
 		Short: "Write one home per host of HOSTS_FILE (validators and sentries) sharing one genesis and peer lists",
@@ -40,7 +42,14 @@ peers only with them) and peer filtering on. HOSTS_FILE has one host a line:
   seoul-s1    sentry     10.10.1.2         fronts=seoul
   api-1       replica    10.10.2.1
 
-Copy each home to its host and run ` + "`pnyx start --home HOME --p2p-addr tcp://ADDRESS`" + `.
+Copy each home to its host and run the command printed for it. Each host
+gets --blob-peers other nodes' APIs to fetch documents (assembly minutes)
+from (` + "`pnyx start --blob-peer`" + `): a validator behind sentries asks its
+sentries first and is asked by no one; the rest are the next hosts in the
+file, wrapping around. The peers' URLs come from --api-url ({name} and {ip}
+are the host's); when it is http://{ip}:PORT, as by default, each printed
+command makes the API listen on the host's address and PORT. Each home also gets
+pnyx.default, the same settings for deploy/systemd/pnyx.service.
 This makes every key on one machine, which suits rehearsals; for the party's
 network each operator makes their own keys (docs/operations.md).`,
 		Args: cobra.ExactArgs(1),
@@ -58,16 +67,29 @@ network each operator makes their own keys (docs/operations.md).`,
 			if err != nil {
 				return err
 			}
+			peers := blobPeers(hosts, nPeers, apiURL)
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "wrote %d homes; HQ admin key %s (in each home's keys/admin.json)\n", len(homes), hex.EncodeToString(admin.Public().(ed25519.PublicKey)))
 			for i, h := range homes {
-				fmt.Fprintf(out, "  %-9s %-12s pnyx start --home %s --p2p-addr tcp://%s:%d\n", hosts[i].Role, hosts[i].Name, h, hosts[i].IP, portOr(hosts[i].Port))
+				if err := writeBlobPeers(h, hosts[i], peers[i]); err != nil {
+					return err
+				}
+				line := fmt.Sprintf("pnyx start --home %s --p2p-addr tcp://%s:%d", h, hosts[i].IP, portOr(hosts[i].Port))
+				if port, ok := strings.CutPrefix(apiURL, "http://{ip}:"); ok {
+					line += " --api-addr " + peerAPI("{ip}:"+port, hosts[i])
+				}
+				for _, p := range peers[i] {
+					line += " --blob-peer " + p
+				}
+				fmt.Fprintf(out, "  %-9s %-12s %s\n", hosts[i].Role, hosts[i].Name, line)
 			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&chainID, "chain-id", "pnyx-1", "chain ID")
 	c.Flags().StringVar(&outDir, "out", "./network", "directory for the homes")
+	c.Flags().IntVar(&nPeers, "blob-peers", 3, "blob peers per host (0: none)")
+	c.Flags().StringVar(&apiURL, "api-url", DefaultPeerAPI, "a host's API URL as other hosts reach it, {name} and {ip} filled in (e.g. https://api.{name}.example behind TLS proxies)")
 	return c
 }
 
@@ -149,6 +171,7 @@ and the command fails if any drill lost a tx or diverged.`,
 func newNetworkBenchCmd() *cobra.Command {
 	var validators, down, workers int
 	var dur, propose, proposeDelta, vote, commit time.Duration
+	var flood bool
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure committed tx/s and commit latency with validators down, on namespaced hosts (root, iproute2)",
@@ -156,7 +179,16 @@ func newNetworkBenchCmd() *cobra.Command {
 namespaces, kill -9 --down of them, and load the rest with --workers HQ
 administrators each keeping one tx in flight for --duration. The last line is
   validators=N down=D acknowledged=… blocks=… seconds=… tx_per_s=… blocks_per_s=… p50_ms=… p99_ms=…
-The timeout flags override the homes' consensus timeouts (0: pnyx's defaults).`,
+The timeout flags override the homes' consensus timeouts (0: pnyx's defaults).
+
+With --flood the load runs twice on the same network, each for --duration:
+alone, then while one more signer floods v0's API with chapter creations as
+fast as it takes them (batches of 200, no waiting; issue 12 finding 5). A
+reader reads a public record from the nodes in turn both times. The last line
+is then
+  validators=N down=D workers=W quiet_tx_per_s=… quiet_p99_ms=… quiet_read_p99_ms=…
+  flood_tx_per_s=… flood_p99_ms=… flood_read_p99_ms=… flood_sent=… flood_admitted=…
+  flood_refused=… flood_committed=… (one line; p99_ms is the other members' commit)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if why := netdrill.Available(); why != "" {
@@ -181,7 +213,11 @@ The timeout flags override the homes' consensus timeouts (0: pnyx's defaults).`,
 					*d = v
 				}
 			}
-			cl, err := netdrill.NewCluster(ctx, filepath.Join(dir, "homes"), netdrill.Options{Validators: validators, Workers: workers, NodeArgv: argv,
+			if flood {
+				ctx, cancel = context.WithTimeout(cmd.Context(), 10*time.Minute+2*dur)
+				defer cancel()
+			}
+			cl, err := netdrill.NewCluster(ctx, filepath.Join(dir, "homes"), netdrill.Options{Validators: validators, Workers: workers, NodeArgv: argv, Flood: flood,
 				Config: func(c *node.Config) {
 					set(&c.Consensus.TimeoutPropose, propose)
 					set(&c.Consensus.TimeoutProposeDelta, proposeDelta)
@@ -193,18 +229,26 @@ The timeout flags override the homes' consensus timeouts (0: pnyx's defaults).`,
 				return err
 			}
 			defer cl.Close()
-			m, err := cl.Measure(ctx, down, dur)
-			if err != nil {
-				return err
-			}
 			conf, err := node.LoadConfig(cl.Homes[0])
 			if err != nil {
 				return err
 			}
 			cc := conf.Consensus
-			fmt.Fprintf(cmd.OutOrStdout(), "timeout_propose_ms=%d timeout_propose_delta_ms=%d timeout_vote_ms=%d timeout_commit_ms=%d workers=%d %s\n",
-				cc.TimeoutPropose.Milliseconds(), cc.TimeoutProposeDelta.Milliseconds(), cc.TimeoutPrevote.Milliseconds(), cc.TimeoutCommit.Milliseconds(),
-				len(cl.Admins), m)
+			timeouts := fmt.Sprintf("timeout_propose_ms=%d timeout_propose_delta_ms=%d timeout_vote_ms=%d timeout_commit_ms=%d",
+				cc.TimeoutPropose.Milliseconds(), cc.TimeoutProposeDelta.Milliseconds(), cc.TimeoutPrevote.Milliseconds(), cc.TimeoutCommit.Milliseconds())
+			if flood {
+				m, err := cl.MeasureFlood(ctx, down, dur)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", timeouts, m)
+				return nil
+			}
+			m, err := cl.Measure(ctx, down, dur)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s workers=%d %s\n", timeouts, len(cl.Admins), m)
 			return nil
 		},
 	}
@@ -217,5 +261,6 @@ The timeout flags override the homes' consensus timeouts (0: pnyx's defaults).`,
 	f.DurationVar(&proposeDelta, "timeout-propose-delta", 0, "timeout_propose_delta")
 	f.DurationVar(&vote, "timeout-vote", 0, "timeout_prevote and timeout_precommit")
 	f.DurationVar(&commit, "timeout-commit", 0, "timeout_commit")
+	f.BoolVar(&flood, "flood", false, "measure the load alone and then while one signer floods v0 (the other members' p99)")
 	return c
 }
