@@ -45,6 +45,9 @@ type Options struct {
 	NodeArgv func(home, apiAddr, p2pAddr string) (argv, env []string)
 	// Config adjusts every home's config.toml when it is written.
 	Config func(*node.Config)
+	// Flood adds Cluster.Flooder, one more HQ administrator in genesis,
+	// for StartFlood.
+	Flood bool
 }
 
 // Cluster is a pnyx network on a Lab: hosts, homes, node processes and a
@@ -55,7 +58,9 @@ type Cluster struct {
 	Homes  []string
 	Admins []ed25519.PrivateKey
 	// Admin is the genesis HQ administrator no load worker uses.
-	Admin   ed25519.PrivateKey
+	Admin ed25519.PrivateKey
+	// Flooder is the signer of StartFlood (with Options.Flood).
+	Flooder ed25519.PrivateKey
 	ChainID string
 
 	opts   Options
@@ -122,6 +127,14 @@ func NewCluster(ctx context.Context, dir string, opts Options) (*Cluster, error)
 			return nil, err
 		}
 		c.Admins = append(c.Admins, k)
+		adminHex = append(adminHex, hex.EncodeToString(k.Public().(ed25519.PublicKey)))
+	}
+	if opts.Flood {
+		_, k, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			return nil, err
+		}
+		c.Flooder = k
 		adminHex = append(adminHex, hex.EncodeToString(k.Public().(ed25519.PublicKey)))
 	}
 	c.Homes, c.Admin, err = launch.Network(dir, c.Hosts, launch.NetworkOptions{
