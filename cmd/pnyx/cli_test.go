@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,15 +24,30 @@ import (
 	"github.com/pnyx-party/pnyx/proof"
 )
 
+// cliRun serialises in-process CLI runs: the global flags (--home, --api,
+// --key) land in package variables, and tests that wait out election
+// windows run in parallel (t.Parallel) while only their CLI calls take turns.
+var cliRun sync.Mutex
+
 // pnyx runs the CLI in-process and returns its output. Each run builds a
 // fresh command tree, so no flag value or context carries over from an
 // earlier run.
 func pnyx(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return runCLI(nil, args...)
+}
+
+// runCLI is pnyx with stdin (when not nil) as the command's standard input.
+func runCLI(stdin io.Reader, args ...string) (string, error) {
+	cliRun.Lock()
+	defer cliRun.Unlock()
 	var out bytes.Buffer
 	root := newRootCmd()
 	root.SetOut(&out)
 	root.SetErr(&out)
+	if stdin != nil {
+		root.SetIn(stdin)
+	}
 	root.SetArgs(args)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

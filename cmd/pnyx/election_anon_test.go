@@ -85,6 +85,7 @@ func (p *recordingProxy) take() []seenRequest {
 // vote read /v1/accounts/<member key> and the member's request records and
 // posted the ballot on the same keep-alive connection.
 func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
+	t.Parallel() // waits out election windows, mostly idle
 	home, r := startNode(t, "pnyx-anon", launch.Quiet())
 	proxy := newRecordingProxy(t, r.APIURL)
 	run := func(key string, args ...string) string {

@@ -28,6 +28,7 @@ import (
 // proven; the two waiting trustees decrypt once voting ends; the results
 // print by option name; and the exported record verifies.
 func TestCLIElection(t *testing.T) {
+	t.Parallel() // waits out election windows, mostly idle
 	opts := launch.Quiet()
 	opts.Config = func(c *node.Config) { c.Consensus.TimeoutCommit = 50 * time.Millisecond }
 	home, r := startNode(t, "pnyx-cli-el", opts)
@@ -233,6 +234,7 @@ func (p *trusteeProcess) wait(t *testing.T, d time.Duration) string {
 // refused before the deadline, computes the joint key past it; the
 // trustee then acknowledges and the election becomes ready.
 func TestCLIElectionConcludesAtItsDeadline(t *testing.T) {
+	t.Parallel() // waits out election windows, mostly idle
 	opts := launch.Quiet()
 	opts.Config = func(c *node.Config) { c.Consensus.TimeoutCommit = 50 * time.Millisecond }
 	home, r := startNode(t, "pnyx-cli-conclude", opts)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"strings"
@@ -22,6 +20,7 @@ import (
 // interval: the first ballot was refused as "issuing" and the late one was
 // accepted and counted.
 func TestDeadlinesFollowTheClock(t *testing.T) {
+	t.Parallel() // waits out election windows, mostly idle
 	home, r := startNode(t, "pnyx-deadline", launch.Quiet())
 	run := func(key string, args ...string) string {
 		t.Helper()
@@ -83,16 +82,9 @@ func TestDeadlinesFollowTheClock(t *testing.T) {
 // fails the test on an error.
 func pnyxIn(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
-	var out bytes.Buffer
-	root := newRootCmd()
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetArgs(args)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := root.ExecuteContext(ctx); err != nil {
-		t.Fatalf("pnyx %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	out, err := runCLI(strings.NewReader(stdin), args...)
+	if err != nil {
+		t.Fatalf("pnyx %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return out.String()
+	return out
 }

@@ -172,6 +172,7 @@ func TestReadmeWalkthroughExtraction(t *testing.T) {
 // temporary folder. It fails naming the first README command that fails,
 // with the output so far and the background jobs' logs.
 func TestREADMEWalkthrough(t *testing.T) {
+	t.Parallel() // waits out election windows, mostly idle
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
