@@ -1,7 +1,6 @@
 package kpi_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -66,14 +65,14 @@ func TestCertificate(t *testing.T) {
 			t.Errorf("%s: a proof without the tally: %v", tc.subject, err)
 		}
 
-		var tally kpi.Tally
-		if err := json.Unmarshal(records[tallyKey], &tally); err != nil {
+		tally, err := kpi.DecodeTally(records[tallyKey])
+		if err != nil {
 			t.Fatal(err)
 		}
 		for rule := range tally.C {
 			tally.C[rule] += 50
 		}
-		forged, _ := json.Marshal(tally)
+		forged := kpi.EncodeTally(tally)
 		tampered := map[string][]byte{}
 		for k, v := range records {
 			tampered[k] = v

@@ -197,10 +197,11 @@ func (k *KPI) decideAppeal(ctx *module.Context, b DecideAppealBody) error {
 		if in.Subject != a.Subject || in.Period != a.Period {
 			return codes.InvalidArgument.Errorf("fact %d: a correction concerns the appeal's subject %s and period %s", i+1, a.Subject, a.Period)
 		}
-		f, _, _, err := k.attestable(ctx, ps, in, "", i+1)
+		cf, err := k.attestable(ctx, ps, in, "", i+1)
 		if err != nil {
 			return err
 		}
+		f := cf.Fact
 		if FactTypes[f.Type].Subject != a.Kind {
 			return codes.InvalidArgument.Errorf("fact %d: %s is not about a %s", i+1, f.Type, a.Kind)
 		}
@@ -216,8 +217,8 @@ func (k *KPI) decideAppeal(ctx *module.Context, b DecideAppealBody) error {
 		retract = append(retract, f)
 	}
 	for _, f := range add {
-		apply(ctx.Store, v, s, f, +1)
-		module.Put(ctx.Store, factKey(a.Kind, f.Subject, f.Period, f.ID), f)
+		apply(ctx.Store, v, s, f, +1, "")
+		putFact(ctx.Store, a.Kind, f)
 		a.Added = append(a.Added, f.ID)
 	}
 	for i := range retract {
@@ -231,9 +232,9 @@ func (k *KPI) decideAppeal(ctx *module.Context, b DecideAppealBody) error {
 		}
 		t.Void[a.Rule] = a.ID
 		if sc, ok := v.RuleSet.scorecard(a.Scorecard); ok && a.Kind == SubjectMember {
-			rehist(ctx.Store, sc, s, a.Subject, &t)
+			rehist(ctx.Store, sc, s, a.Subject, &t, "")
 		}
-		module.Put(ctx.Store, tallyKey(a.Kind, a.Period, a.Subject), t)
+		putTally(ctx.Store, a.Kind, a.Period, a.Subject, t)
 	}
 	a.Outcome, a.Decision, a.DecidedAt = b.Outcome, &d, ctx.Unix()
 	module.Put(ctx.Store, appealKey(a.ID), a)

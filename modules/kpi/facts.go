@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/pnyx-party/pnyx/codes"
@@ -20,30 +21,51 @@ func (f Filter) pass(v int64) bool {
 // ratio's denominator and the distinct days or months seen, the rules an
 // appeal voided, and (members) the histogram bucket per scorecard. One
 // record per subject and period, so a fact costs one counter write however
-// many rules count it.
+// many rules count it. It is stored in a compact binary form (codec.go).
 type Tally struct {
-	C    map[string]int64            `json:"c,omitempty"`
-	D    map[string]int64            `json:"d,omitempty"`
-	U    map[string]map[string]int64 `json:"u,omitempty"`
-	Void map[string]string           `json:"void,omitempty"`
-	Hist map[string]histEntry        `json:"hist,omitempty"`
+	C    map[string]int64
+	D    map[string]int64
+	U    map[string]map[int64]int64
+	Void map[string]string
+	Hist map[string]histEntry
 }
 
 // histEntry is where a member stands in their chapter's histogram.
 type histEntry struct {
-	Chapter string `json:"chapter"`
-	Bucket  int    `json:"bucket"`
+	Chapter string
+	Bucket  int
 }
 
-func tallyKey(kind, p, subj string) string { return subjPrefix(kind) + "t/" + p + "/" + subj }
+// A subject's records for a period sit under one key prefix,
+// <kind>s/<subject>/<period>/: its facts at f/<id> and its tally at t, next
+// to each other in the tree. A fact then adds a leaf beside the tally it
+// updates, so the two writes share their path from the root instead of
+// each rewriting one of its own.
+func subjPeriodPrefix(kind, subj, p string) string {
+	return subjPrefix(kind) + "s/" + subj + "/" + p + "/"
+}
+
+func tallyKey(kind, p, subj string) string { return subjPeriodPrefix(kind, subj, p) + "t" }
 
 // TallyKey is the store key of a subject's counters for a period.
 func TallyKey(kind, p, subj string) []byte { return []byte(tallyKey(kind, p, subj)) }
 
 // GetTally reads a subject's counters for a period (empty when none).
 func GetTally(kv store.Reader, kind, p, subj string) Tally {
-	t, _ := module.Get[Tally](kv, tallyKey(kind, p, subj))
+	raw := kv.Get([]byte(tallyKey(kind, p, subj)))
+	if raw == nil {
+		return Tally{}
+	}
+	t, err := decodeTally(raw)
+	if err != nil {
+		// Only this module writes tallies, so a failure is corruption.
+		panic(fmt.Sprintf("kpi: corrupt tally of %s %s in %s: %v", kind, subj, p, err))
+	}
 	return t
+}
+
+func putTally(kv store.KV, kind, p, subj string, t Tally) {
+	kv.Set([]byte(tallyKey(kind, p, subj)), encodeTally(t))
 }
 
 func bump(m *map[string]int64, k string, d int64) int64 {
@@ -63,8 +85,10 @@ func bump(m *map[string]int64, k string, d int64) int64 {
 // of every rule of the period's version that counts it: one read and one
 // write of the subject's tally (and, for a member whose score moves to
 // another tenth, two histogram counters) — the same for the first member
-// as for the three millionth.
-func apply(kv store.KV, v Version, span Span, f Fact, sign int64) {
+// as for the three millionth. home is the member's chapter when the caller
+// has read it already ("" otherwise), so a member's first fact does not
+// read their record a second time for the histogram.
+func apply(kv store.KV, v Version, span Span, f Fact, sign int64, home string) {
 	kind := FactTypes[f.Type].Subject
 	t := GetTally(kv, kind, span.ID, f.Subject)
 	for _, sc := range v.RuleSet.Scorecards {
@@ -93,10 +117,18 @@ func apply(kv store.KV, v Version, span Span, f Fact, sign int64) {
 					unit /= 100
 				}
 				if t.U == nil {
-					t.U = map[string]map[string]int64{}
+					t.U = map[string]map[int64]int64{}
 				}
 				u := t.U[r.ID]
-				n := bump(&u, strconv.FormatInt(unit, 10), sign)
+				if u == nil {
+					u = map[int64]int64{}
+				}
+				n := u[unit] + sign
+				if n == 0 {
+					delete(u, unit)
+				} else {
+					u[unit] = n
+				}
 				if len(u) == 0 {
 					delete(t.U, r.ID)
 				} else {
@@ -110,14 +142,15 @@ func apply(kv store.KV, v Version, span Span, f Fact, sign int64) {
 			}
 		}
 		if touched && kind == SubjectMember {
-			rehist(kv, sc, span, f.Subject, &t)
+			rehist(kv, sc, span, f.Subject, &t, home)
 		}
 	}
-	module.Put(kv, tallyKey(kind, span.ID, f.Subject), t)
+	putTally(kv, kind, span.ID, f.Subject, t)
 }
 
 // rehist moves a member to the histogram bucket of their current score.
-func rehist(kv store.KV, sc Scorecard, span Span, member string, t *Tally) {
+// home is the member's chapter if known ("": read it).
+func rehist(kv store.KV, sc Scorecard, span Span, member string, t *Tally, home string) {
 	total, _ := evaluate(kv, sc, SubjectMember, span, member, *t)
 	b := bucketOf(total)
 	e, ok := t.Hist[sc.ID]
@@ -126,6 +159,8 @@ func rehist(kv store.KV, sc Scorecard, span Span, member string, t *Tally) {
 	}
 	if ok {
 		addInt(kv, histKey(span.ID, sc.ID, e.Chapter, e.Bucket), -1)
+	} else if home != "" {
+		e.Chapter = home
 	} else {
 		m, _ := members.Get(kv, member)
 		e.Chapter = m.Chapter
@@ -221,41 +256,52 @@ func (ps *periods) accepting(id string) (Span, Version, error) {
 	return s, v, nil
 }
 
+// checkedFact is a fact input that passed its checks: the fact, its
+// period and version, and (members) the subject's chapter as read.
+type checkedFact struct {
+	Fact
+	span Span
+	ver  Version
+	home string
+}
+
 // attestable checks one fact input an attestor (or an appeal decision,
 // attestor "") posts and returns it as a fact.
-func (k *KPI) attestable(ctx *module.Context, ps *periods, in FactInput, attestor string, i int) (Fact, Span, Version, error) {
-	at := func(err error) error { return codes.Of(err).Errorf("fact %d: %s", i, codes.Message(err)) }
+func (k *KPI) attestable(ctx *module.Context, ps *periods, in FactInput, attestor string, i int) (checkedFact, error) {
+	at := func(err error) (checkedFact, error) {
+		return checkedFact{}, codes.Of(err).Errorf("fact %d: %s", i, codes.Message(err))
+	}
 	ft, err := checkFactType(in.Type)
 	if err != nil {
-		return Fact{}, Span{}, Version{}, at(err)
+		return at(err)
 	}
 	if ft.Source != SourceAttested && attestor != "" {
-		return Fact{}, Span{}, Version{}, at(codes.InvalidArgument.Errorf("%s is produced by the chain itself and cannot be attested", in.Type))
+		return at(codes.InvalidArgument.Errorf("%s is produced by the chain itself and cannot be attested", in.Type))
 	}
 	if ft.Source == SourceDerived {
-		return Fact{}, Span{}, Version{}, at(codes.InvalidArgument.Errorf("%s is computed from the registry, not posted", in.Type))
+		return at(codes.InvalidArgument.Errorf("%s is computed from the registry, not posted", in.Type))
 	}
-	cover, err := subjectOf(ctx.Store, ft.Subject, in.Subject)
+	cover, home, err := subjectHome(ctx.Store, ft.Subject, in.Subject)
 	if err != nil {
-		return Fact{}, Span{}, Version{}, at(err)
+		return at(err)
 	}
 	if attestor != "" {
 		if in.Subject == attestor {
-			return Fact{}, Span{}, Version{}, at(CodeSelfAttest.Errorf("member %s cannot attest facts about themself", attestor))
+			return at(CodeSelfAttest.Errorf("member %s cannot attest facts about themself", attestor))
 		}
 		if err := k.attestorOver(ctx, ps, cover); err != nil {
-			return Fact{}, Span{}, Version{}, at(err)
+			return at(err)
 		}
 	}
 	if in.Value < 1 || in.Value > 1_000_000 {
-		return Fact{}, Span{}, Version{}, at(codes.InvalidArgument.Errorf("value must be 1-1000000"))
+		return at(codes.InvalidArgument.Errorf("value must be 1-1000000"))
 	}
 	if err := checkHash(in.Evidence, "evidence"); err != nil {
-		return Fact{}, Span{}, Version{}, at(err)
+		return at(err)
 	}
 	s, v, err := ps.accepting(in.Period)
 	if err != nil {
-		return Fact{}, s, v, at(err)
+		return at(err)
 	}
 	day := Day(ctx.Unix())
 	if ctx.Unix() >= s.End {
@@ -264,15 +310,15 @@ func (k *KPI) attestable(ctx *module.Context, ps *periods, in FactInput, attesto
 	if in.Day != "" {
 		d, t, err := parseDay(in.Day)
 		if err != nil {
-			return Fact{}, s, v, at(err)
+			return at(err)
 		}
 		if t < s.Start || t >= s.End || t > ctx.Unix() {
-			return Fact{}, s, v, at(codes.InvalidArgument.Errorf("day %s is outside period %s or in the future", in.Day, in.Period))
+			return at(codes.InvalidArgument.Errorf("day %s is outside period %s or in the future", in.Day, in.Period))
 		}
 		day = d
 	}
-	return Fact{Type: in.Type, Subject: in.Subject, Period: s.ID, Value: in.Value, Day: day, Evidence: in.Evidence,
-		Attestor: attestor, At: ctx.Unix(), Height: ctx.Height}, s, v, nil
+	return checkedFact{Fact: Fact{Type: in.Type, Subject: in.Subject, Period: s.ID, Value: in.Value, Day: day, Evidence: in.Evidence,
+		Attestor: attestor, At: ctx.Unix(), Height: ctx.Height}, span: s, ver: v, home: home}, nil
 }
 
 func (k *KPI) attest(ctx *module.Context, b AttestBody) error {
@@ -289,30 +335,31 @@ func (k *KPI) attest(ctx *module.Context, b AttestBody) error {
 		return codes.AlreadyExists.Errorf("batch %s exists", b.Batch)
 	}
 	ps := newPeriods(ctx.Store, ctx.Unix())
-	facts := make([]Fact, len(b.Facts))
+	facts := make([]checkedFact, len(b.Facts))
 	pending := false
 	for i, in := range b.Facts {
-		f, _, v, err := k.attestable(ctx, ps, in, ctx.Caller.MemberID, i+1)
+		f, err := k.attestable(ctx, ps, in, ctx.Caller.MemberID, i+1)
 		if err != nil {
 			return err
 		}
 		f.ID, f.Batch = b.Batch+"."+strconv.Itoa(i+1), b.Batch
 		facts[i] = f
-		pending = pending || needsChecker(v, f.Type)
+		pending = pending || needsChecker(f.ver, f.Type)
 	}
 	batch := Batch{ID: b.Batch, Attestor: ctx.Caller.MemberID, Pending: pending, At: ctx.Unix(), Height: ctx.Height}
+	batch.Facts = make([]FactRef, 0, len(facts))
 	for _, f := range facts {
 		kind := FactTypes[f.Type].Subject
 		f.Status = FactCounted
 		if pending {
 			f.Status = FactPending
 		} else {
-			apply(ctx.Store, ps.vers[f.Period], ps.spans[f.Period], f, +1)
+			apply(ctx.Store, f.ver, f.span, f.Fact, +1, f.home)
 		}
-		module.Put(ctx.Store, factKey(kind, f.Subject, f.Period, f.ID), f)
+		putFact(ctx.Store, kind, f.Fact)
 		batch.Facts = append(batch.Facts, FactRef{Kind: kind, Subject: f.Subject, Period: f.Period, ID: f.ID})
 	}
-	module.Put(ctx.Store, batchKey(b.Batch), batch)
+	putBatch(ctx.Store, batch)
 	ctx.Emit("kpi.attested", "batch", b.Batch, "facts", strconv.Itoa(len(facts)), "pending", strconv.FormatBool(pending))
 	return nil
 }
@@ -330,11 +377,12 @@ func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
 	}
 	ps := newPeriods(ctx.Store, ctx.Unix())
 	facts := make([]Fact, len(batch.Facts))
+	homes := make([]string, len(batch.Facts))
 	for i, ref := range batch.Facts {
 		if ref.Subject == ctx.Caller.MemberID {
 			return CodeSelfAttest.Errorf("member %s cannot check facts about themself", ref.Subject)
 		}
-		cover, err := subjectOf(ctx.Store, ref.Kind, ref.Subject)
+		cover, home, err := subjectHome(ctx.Store, ref.Kind, ref.Subject)
 		if err != nil {
 			return err
 		}
@@ -345,6 +393,7 @@ func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
 			return err
 		}
 		facts[i], _ = GetFact(ctx.Store, ref.Kind, ref.Subject, ref.Period, ref.ID)
+		homes[i] = home
 	}
 	for i, ref := range batch.Facts {
 		f := facts[i]
@@ -352,11 +401,11 @@ func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
 			continue // retracted while it waited
 		}
 		f.Status, f.Checker = FactCounted, ctx.Caller.MemberID
-		apply(ctx.Store, ps.vers[f.Period], ps.spans[f.Period], f, +1)
-		module.Put(ctx.Store, factKey(ref.Kind, f.Subject, f.Period, f.ID), f)
+		apply(ctx.Store, ps.vers[f.Period], ps.spans[f.Period], f, +1, homes[i])
+		putFact(ctx.Store, ref.Kind, f)
 	}
 	batch.Pending, batch.Checker = false, ctx.Caller.MemberID
-	module.Put(ctx.Store, batchKey(b.Batch), batch)
+	putBatch(ctx.Store, batch)
 	ctx.Emit("kpi.confirmed", "batch", b.Batch, "checker", ctx.Caller.MemberID)
 	return nil
 }
@@ -364,10 +413,10 @@ func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
 // unapply retracts a fact: it stays, marked, and leaves the counters.
 func unapply(kv store.KV, v Version, span Span, f *Fact, by string, reason int, at int64) {
 	if f.Status == FactCounted {
-		apply(kv, v, span, *f, -1)
+		apply(kv, v, span, *f, -1, "")
 	}
 	f.Status, f.RetractBy, f.RetractWhy, f.RetractAt = FactRetracted, by, reason, at
-	module.Put(kv, factKey(FactTypes[f.Type].Subject, f.Subject, f.Period, f.ID), *f)
+	putFact(kv, FactTypes[f.Type].Subject, *f)
 }
 
 func (k *KPI) retract(ctx *module.Context, b RetractBody) error {
@@ -417,8 +466,8 @@ func autoFact(ctx *module.Context, source, typ, subj, id string, val int64) {
 		return
 	}
 	f := Fact{ID: id, Type: typ, Subject: subj, Period: s.ID, Value: val, Day: Day(ctx.Unix()), Attestor: source, Status: FactCounted, At: ctx.Unix(), Height: ctx.Height}
-	apply(ctx.Store, v, s, f, +1)
-	module.Put(ctx.Store, factKey(kind, subj, s.ID, id), f)
+	apply(ctx.Store, v, s, f, +1, "")
+	putFact(ctx.Store, kind, f)
 }
 
 // Attended implements assembly.FactSink: a member present at a meeting,
@@ -505,14 +554,14 @@ func (k *KPI) Mandate(ctx *module.Context, md assembly.Mandate) {
 	for _, sc := range v.RuleSet.Scorecards {
 		for _, r := range sc.Rules {
 			if sc.Subject == SubjectMember && contains(r.Facts, "mandate_days") {
-				rehist(ctx.Store, sc, s, md.Member, &t)
+				rehist(ctx.Store, sc, s, md.Member, &t, "")
 				moved = true
 				break
 			}
 		}
 	}
 	if moved {
-		module.Put(ctx.Store, tallyKey(SubjectMember, s.ID, md.Member), t)
+		putTally(ctx.Store, SubjectMember, s.ID, md.Member, t)
 	}
 }
 

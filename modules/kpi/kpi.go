@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -75,7 +76,7 @@ func subjPrefix(kind string) string {
 	return "kpi/ch/"
 }
 func factKey(kind, subj, p, id string) string {
-	return subjPrefix(kind) + "f/" + subj + "/" + p + "/" + id
+	return subjPeriodPrefix(kind, subj, p) + "f/" + id
 }
 
 // Exported keys, for proofs and readers.
@@ -231,7 +232,18 @@ func GetRanking(kv store.Reader, p, sc string) (Ranking, bool) {
 func GetProposal(kv store.Reader, id string) (Proposal, bool) {
 	return module.Get[Proposal](kv, proposalKey(id))
 }
-func GetBatch(kv store.Reader, id string) (Batch, bool) { return module.Get[Batch](kv, batchKey(id)) }
+
+// GetBatch reads a batch; its fact references carry the IDs the batch
+// gave its facts (<batch>.<n>, in order), which are not stored again.
+func GetBatch(kv store.Reader, id string) (Batch, bool) {
+	b, ok := module.Get[Batch](kv, batchKey(id))
+	for i := range b.Facts {
+		b.Facts[i].ID = b.ID + "." + strconv.Itoa(i+1)
+	}
+	return b, ok
+}
+
+func putBatch(kv store.KV, b Batch) { module.Put(kv, batchKey(b.ID), b) }
 func GetAppeal(kv store.Reader, id string) (Appeal, bool) {
 	return module.Get[Appeal](kv, appealKey(id))
 }
@@ -239,7 +251,24 @@ func GetClaim(kv store.Reader, p, member string) (Claim, bool) {
 	return module.Get[Claim](kv, claimKey(p, member))
 }
 func GetFact(kv store.Reader, kind, subj, p, id string) (Fact, bool) {
-	return module.Get[Fact](kv, factKey(kind, subj, p, id))
+	raw := kv.Get([]byte(factKey(kind, subj, p, id)))
+	if raw == nil {
+		return Fact{}, false
+	}
+	return mustFact(raw, kind, subj, p, id), true
+}
+
+func mustFact(raw []byte, kind, subj, p, id string) Fact {
+	f, err := decodeFact(raw, id, subj, p)
+	if err != nil {
+		// Only this module writes facts, so a failure is corruption.
+		panic(fmt.Sprintf("kpi: corrupt fact %s of %s %s in %s: %v", id, kind, subj, p, err))
+	}
+	return f
+}
+
+func putFact(kv store.KV, kind string, f Fact) {
+	kv.Set([]byte(factKey(kind, f.Subject, f.Period, f.ID)), encodeFact(f))
 }
 
 func erratumKey(kind, subj, p, id string) string {
@@ -263,11 +292,9 @@ func Errata(kv store.Reader, kind, subj, p string) []Erratum {
 // Facts lists a subject's facts in a period, in ID order.
 func Facts(kv store.Reader, kind, subj, p string) []Fact {
 	var out []Fact
-	kv.Iterate([]byte(subjPrefix(kind)+"f/"+subj+"/"+p+"/"), func(_, v []byte) bool {
-		var f Fact
-		if json.Unmarshal(v, &f) == nil {
-			out = append(out, f)
-		}
+	prefix := subjPeriodPrefix(kind, subj, p) + "f/"
+	kv.Iterate([]byte(prefix), func(k, v []byte) bool {
+		out = append(out, mustFact(v, kind, subj, p, string(k[len(prefix):])))
 		return true
 	})
 	return out
@@ -316,20 +343,27 @@ func oneOf(v, field string, allowed []string) error {
 // chapter, or the parent for a chapter and for a member heading their
 // chapter.
 func subjectOf(kv store.Reader, kind, subj string) (string, error) {
+	cover, _, err := subjectHome(kv, kind, subj)
+	return cover, err
+}
+
+// subjectHome is subjectOf that also returns the chapter the subject
+// belongs to (a member's chapter; a chapter itself), read on the way.
+func subjectHome(kv store.Reader, kind, subj string) (cover, home string, err error) {
 	if kind == SubjectMember {
 		m, ok := members.Get(kv, subj)
 		if !ok {
-			return "", codes.NotFound.Errorf("member %q does not exist", subj)
+			return "", "", codes.NotFound.Errorf("member %q does not exist", subj)
 		}
 		if kv.Get(org.GrantKey(m.ID, org.Admin, m.Chapter)) != nil {
-			return parentOf(kv, m.Chapter), nil
+			return parentOf(kv, m.Chapter), m.Chapter, nil
 		}
-		return m.Chapter, nil
+		return m.Chapter, m.Chapter, nil
 	}
 	if _, ok := org.GetChapter(kv, subj); !ok {
-		return "", codes.NotFound.Errorf("chapter %q does not exist", subj)
+		return "", "", codes.NotFound.Errorf("chapter %q does not exist", subj)
 	}
-	return parentOf(kv, subj), nil
+	return parentOf(kv, subj), subj, nil
 }
 
 func parentOf(kv store.Reader, ch string) string {

@@ -264,12 +264,13 @@ type Batch struct {
 	Height   int64     `json:"height"`
 }
 
-// FactRef locates a fact.
+// FactRef locates a fact. A batch stores one per fact, so its keys are
+// short; the ID is the batch's own (<batch>.<n>) and GetBatch fills it in.
 type FactRef struct {
-	Kind    string `json:"kind"` // member or chapter
-	Subject string `json:"subject"`
-	Period  string `json:"period"`
-	ID      string `json:"id"`
+	Kind    string `json:"k"` // member or chapter
+	Subject string `json:"s"`
+	Period  string `json:"p"`
+	ID      string `json:"-"`
 }
 
 // PeriodRecord is a period's stored progress; its state otherwise follows
