@@ -31,8 +31,8 @@ func peerAPI(tmpl string, h node.Host) string {
 // blobPeers picks each host's blob peers (pnyx start --blob-peer): the
 // other nodes' APIs it fetches documents from, asked in order. Every node
 // holds every document, so any node will do; a validator behind sentries
-// asks its own sentries first, and no one else asks it, since its API is
-// not for the outside. The rest are the next hosts in the file's order,
+// asks its own sentries first, and no one but them asks it (last), since
+// its API is not for the outside. The rest are the next hosts in the file's order,
 // wrapping around, so that 18 nodes do not all ask HQ first. n bounds each
 // list (0: no blob peers).
 func blobPeers(hosts []node.Host, n int, tmpl string) [][]string {
@@ -61,6 +61,13 @@ func blobPeers(hosts []node.Host, n int, tmpl string) [][]string {
 				continue
 			}
 			peers = append(peers, peerAPI(tmpl, p))
+		}
+		if h.Role == node.RoleSentry && fronted[h.Fronts] && len(peers) < n {
+			for _, v := range hosts {
+				if v.Name == h.Fronts {
+					peers = append(peers, peerAPI(tmpl, v)) // its own validator, last
+				}
+			}
 		}
 		out[i] = peers
 	}
