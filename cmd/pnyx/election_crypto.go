@@ -98,7 +98,7 @@ and checks that the decrypted result equals the voters' plaintext intent.`,
 	f.IntVar(&cfg.CheatingDealer, "cheating-dealer", 0, "trustee index that deals a bad share (to be disqualified)")
 	f.IntVar(&cfg.CheatingDecryptor, "cheating-decryptor", 0, "trustee index that publishes a bad decryption share (to be excluded)")
 	f.BoolVar(&cfg.FastCredentials, "fast-credentials", false, "sign credentials directly instead of blindly (large simulations)")
-	f.IntVar(&cfg.RecordVersion, "record-version", 2, "record version: 2, 3 (adds the timeline) or 4 (3 and the issuers' blind signatures)")
+	f.IntVar(&cfg.RecordVersion, "record-version", 2, "record version: 2, 3 (adds the timeline), 4 (3 and the issuers' blind signatures) or 5 (4 and every requester proven in the registry)")
 	f.StringVar(&out, "out", "election-record.bin", "record file to write")
 	f.StringVar(&seedHex, "seed", "", "32-byte hex seed for a reproducible run (default random)")
 	return cmd

@@ -52,6 +52,39 @@ const Magic3 = "PNYXREC3"
 // blinded request it answers (issue 11, finding 9).
 const Magic4 = "PNYXREC4"
 
+// Magic5 starts a version-5 record: version 4 followed by the registry
+// proofs (Registry): every requester's member record, proven with an
+// ICS-23 Merkle proof against the app hash of the registry snapshot at
+// Eligibility.RegistryHeight, with the chapter records that place it under
+// the election's chapter (issue 11, finding 9).
+const Magic5 = "PNYXREC5"
+
+// ProvenEntry is one record of chain state with its ICS-23 membership
+// proof (protobuf CommitmentProof) against Registry.AppHash.
+type ProvenEntry struct {
+	Key, Value, Proof []byte
+}
+
+// Limits on a proven entry's fields.
+const (
+	MaxEntryKey   = 256
+	MaxEntryValue = 1 << 12
+	MaxEntryProof = 1 << 14
+)
+
+// Registry is version 5's proof of eligibility. AppHash is the root of the
+// state committed at Eligibility.RegistryHeight (the AppHash in header
+// RegistryHeight+1); Chapters are the org chapter records (org/ch/ID) that
+// lead from requesters' chapters up to the election's; Members holds, for
+// each request of the first issuer's log in order, the requester's member
+// record (mem/m/ID) in that state. A record from Open leaves Members empty
+// and reads it from its file.
+type Registry struct {
+	AppHash  []byte
+	Chapters []ProvenEntry
+	Members  []ProvenEntry
+}
+
 // Limits that keep a hostile record from exhausting memory.
 const (
 	MaxBallots    = 1 << 26
@@ -193,6 +226,9 @@ type Record struct {
 	// nil where the timeline says it never answered (version 4 only).
 	BlindSignatures [][][]byte
 
+	// Registry is version 5's registry proofs.
+	Registry *Registry
+
 	// lazy, for a record from Open, says where in its file the lists are
 	// that the fields above leave empty (source.go).
 	lazy *lazy
@@ -202,7 +238,10 @@ type Record struct {
 func (r *Record) V3() bool { return r.Version >= 3 }
 
 // V4 reports whether r carries the issuers' blind signatures.
-func (r *Record) V4() bool { return r.Version == 4 }
+func (r *Record) V4() bool { return r.Version >= 4 }
+
+// V5 reports whether r carries the requesters' registry proofs.
+func (r *Record) V5() bool { return r.Version >= 5 }
 
 // Params returns the ceremony parameters.
 func (r *Record) Params() ceremony.Params {
@@ -280,6 +319,9 @@ type Lists struct {
 	Request func(issuer int, j uint64) (IssuanceEntry, error)
 	Cast    uint64
 	Ballot  func(i uint64) ([]byte, error)
+	// Member gives version 5's registry proof of request j of the first
+	// issuer's log.
+	Member func(j uint64) (ProvenEntry, error)
 }
 
 // Lists returns the record's own lists.
@@ -298,6 +340,12 @@ func (r *Record) Lists() Lists {
 				return nil, err
 			}
 			return b[0], nil
+		},
+		Member: func(j uint64) (ProvenEntry, error) {
+			if r.Registry == nil || j >= uint64(len(r.Registry.Members)) {
+				return ProvenEntry{}, fmt.Errorf("record: no registry proof for request %d", j)
+			}
+			return r.Registry.Members[j], nil
 		}}
 	for i := range r.numLogs() {
 		l.LogLen = append(l.LogLen, uint64(r.LogLen(i)))
@@ -312,11 +360,15 @@ type Streamer struct {
 	lists      Lists
 	entry      []int // bytes per request, by issuer
 	ballot     int   // bytes per ballot
+	v5         bool  // the registry proofs follow the tail
 }
 
 // Stream prepares to write the record with the lists l in place of
 // r.IssuanceLogs and r.Cast.
 func (r *Record) Stream(l Lists) (*Streamer, error) {
+	if r.V5() && (len(l.LogLen) == 0 || l.Member == nil) {
+		return nil, fmt.Errorf("record: a version-5 record needs its registry proofs")
+	}
 	if r.lazy != nil && r.V3() {
 		// The timeline and answers are written from memory.
 		if err := r.load(); err != nil {
@@ -331,7 +383,10 @@ func (r *Record) Stream(l Lists) (*Streamer, error) {
 		st.entry = append(st.entry, 32+credential.Size(k)+64)
 	}
 	w := &group.Writer{Buf: make([]byte, 0, 1<<16)}
+	st.v5 = r.V5()
 	switch {
+	case r.V5():
+		w.Fixed([]byte(Magic5))
 	case r.V4():
 		w.Fixed([]byte(Magic4))
 	case r.V3():
@@ -395,6 +450,16 @@ func (r *Record) Stream(l Lists) (*Streamer, error) {
 	if r.V4() {
 		if err := r.writeBlindSignatures(w); err != nil {
 			return nil, err
+		}
+	}
+	if r.V5() {
+		if r.Registry == nil || len(r.Registry.AppHash) != 32 {
+			return nil, fmt.Errorf("record: a version-5 record needs its registry's 32-byte app hash")
+		}
+		w.Fixed(r.Registry.AppHash)
+		w.Uint32(uint32(len(r.Registry.Chapters)))
+		for _, e := range r.Registry.Chapters {
+			writeEntry(w, e)
 		}
 	}
 	st.tail = w.Buf
@@ -461,6 +526,15 @@ func (r *Record) writeBlindSignatures(w *group.Writer) error {
 	return nil
 }
 
+// writeEntry appends u32 len ‖ key ‖ u32 len ‖ value ‖ u32 len ‖ proof.
+func writeEntry(w *group.Writer, e ProvenEntry) {
+	w.Bytes(e.Key)
+	w.Bytes(e.Value)
+	w.Bytes(e.Proof)
+}
+
+func entrySize(e ProvenEntry) int64 { return 12 + int64(len(e.Key)+len(e.Value)+len(e.Proof)) }
+
 // Len is the number of bytes WriteTo writes when every entry of the lists
 // has the size the issuer keys and the manifest give it (a record that
 // decodes); Encode, which also encodes altered records, uses it only as a
@@ -469,6 +543,16 @@ func (st *Streamer) Len() int64 {
 	n := int64(len(st.head)) + int64(len(st.tail)) + 8 + int64(st.lists.Cast)*int64(st.ballot)
 	for i, c := range st.lists.LogLen {
 		n += 4 + int64(c)*int64(st.entry[i])
+	}
+	if st.v5 {
+		// Proofs vary in size: a version-5 record's length reads each one.
+		for j := uint64(0); j < st.lists.LogLen[0]; j++ {
+			e, err := st.lists.Member(j)
+			if err != nil {
+				return -1
+			}
+			n += entrySize(e)
+		}
 	}
 	return n
 }
@@ -507,6 +591,18 @@ func (st *Streamer) WriteTo(w io.Writer) (int64, error) {
 		put(b)
 	}
 	put(st.tail)
+	if st.v5 {
+		w := &group.Writer{}
+		for j := uint64(0); j < st.lists.LogLen[0]; j++ {
+			e, err := st.lists.Member(j)
+			if err != nil {
+				return n, err
+			}
+			w.Buf = w.Buf[:0]
+			writeEntry(w, e)
+			put(w.Buf)
+		}
+	}
 	return n, bw.Flush()
 }
 
@@ -539,11 +635,13 @@ func decodeHead(rd *group.Reader) (*Record, error) {
 		version = 3
 	case Magic4:
 		version = 4
+	case Magic5:
+		version = 5
 	default:
 		if rd.Err() != nil {
 			return nil, rd.Err()
 		}
-		return fail("record.format", fmt.Errorf("%w: not a version-2, -3 or -4 pnyx election record", ErrFormat))
+		return fail("record.format", fmt.Errorf("%w: not a version-2, -3, -4 or -5 pnyx election record", ErrFormat))
 	}
 	mb := rd.Bytes("manifest", 1<<24)
 	if rd.Err() != nil {

@@ -37,6 +37,8 @@ type lazy struct {
 	reqTimes []section // version 3: per issuer, requested ‖ answered
 	castAt   section   // version 3: the cast ballots' heights
 	blind    []section // version 4: per issuer, the answers in log order
+	members  int64     // version 5: where the registry's member proofs start
+	size     int64     // the record's length
 }
 
 // sliceAt is an io.ReaderAt over bytes in memory whose windows alias them.
@@ -129,7 +131,7 @@ func open(src io.ReaderAt, size int64) (*Record, error) {
 	if err != nil {
 		return fail("record.format", err)
 	}
-	lz := &lazy{src: src}
+	lz := &lazy{src: src, size: size}
 	r.lazy = lz
 	// count reads a list's length at off and checks its items fit.
 	count := func(field string, width int, limit uint64, itemSize int) (int, error) {
@@ -236,7 +238,7 @@ func openTimeline(r *Record, lz *lazy, off, size int64, nblocks int) error {
 		tl.Spoiled[i] = binary.BigEndian.Uint64(sp[i*8:])
 	}
 	off += int64(ns) * 8
-	if r.Version == 4 {
+	if r.Version >= 4 {
 		for i, s := range lz.reqTimes {
 			answered := 0
 			if err := eachRequestTime(lz.src, s, func(_ int, t RequestTimes) { answered += boolInt(t.Answered != 0) }); err != nil {
@@ -248,11 +250,106 @@ func openTimeline(r *Record, lz *lazy, off, size int64, nblocks int) error {
 			off = bs.end()
 		}
 	}
-	switch {
-	case off > size:
+	if off > size {
 		return fmt.Errorf("blind_signature at byte %d: %w", size, group.ErrTruncated)
-	case off < size:
+	}
+	if r.Version >= 5 {
+		return openRegistry(r, lz, off, size)
+	}
+	if off < size {
 		return fmt.Errorf("end at byte %d: %w", off, group.ErrTrailing)
+	}
+	return nil
+}
+
+// openRegistry reads version 5's app hash and chapter proofs and locates
+// the member proofs, which run to the end of the record, one per request
+// of the first issuer's log; their end is checked as they are read.
+func openRegistry(r *Record, lz *lazy, off, size int64) error {
+	reg := &Registry{}
+	r.Registry = reg
+	off, err := parseAt(lz.src, size, off, func(rd *group.Reader, left func() uint64) error {
+		reg.AppHash = rd.Fixed("registry.app_hash", 32)
+		n := rd.Uint32("registry.chapters")
+		if rd.Err() == nil && uint64(n)*12 > left() {
+			rd.Fail("registry.chapters", ErrFormat)
+		}
+		reg.Chapters = nil
+		for i := 0; i < int(n) && rd.Err() == nil; i++ {
+			reg.Chapters = append(reg.Chapters, readEntry(rd))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n := len(lz.logs); n == 0 || uint64(lz.logs[0].n)*12 > uint64(size-off) {
+		return fmt.Errorf("registry.members at byte %d: %w", off, ErrFormat)
+	}
+	lz.members = off
+	return nil
+}
+
+// readEntry reads a ProvenEntry (writeEntry).
+func readEntry(rd *group.Reader) ProvenEntry {
+	return ProvenEntry{Key: rd.Bytes("entry.key", MaxEntryKey), Value: rd.Bytes("entry.value", MaxEntryValue),
+		Proof: rd.Bytes("entry.proof", MaxEntryProof)}
+}
+
+// entries reads version 5's member proofs in order: from Registry.Members,
+// or from an opened record's file.
+type entries struct {
+	r   *Record
+	j   int
+	br  *bufio.Reader
+	off int64
+}
+
+func (r *Record) memberProofs() *entries {
+	it := &entries{r: r}
+	if lz := r.lazy; lz != nil {
+		it.off = lz.members
+		it.br = bufio.NewReaderSize(io.NewSectionReader(lz.src, lz.members, lz.size-lz.members), 1<<16)
+	}
+	return it
+}
+
+// next returns the next member proof.
+func (it *entries) next() (ProvenEntry, error) {
+	j := it.j
+	it.j++
+	if it.br == nil {
+		if it.r.Registry == nil || j >= len(it.r.Registry.Members) {
+			return ProvenEntry{}, fmt.Errorf("registry.members: no proof for request %d", j)
+		}
+		return it.r.Registry.Members[j], nil
+	}
+	var e ProvenEntry
+	for _, f := range []struct {
+		b   *[]byte
+		max int
+	}{{&e.Key, MaxEntryKey}, {&e.Value, MaxEntryValue}, {&e.Proof, MaxEntryProof}} {
+		var n [4]byte
+		if _, err := io.ReadFull(it.br, n[:]); err != nil {
+			return e, fmt.Errorf("registry.members at byte %d: %w", it.off, group.ErrTruncated)
+		}
+		l := binary.BigEndian.Uint32(n[:])
+		if l > uint32(f.max) {
+			return e, fmt.Errorf("registry.members at byte %d: length %d exceeds limit %d", it.off, l, f.max)
+		}
+		*f.b = make([]byte, l)
+		if _, err := io.ReadFull(it.br, *f.b); err != nil {
+			return e, fmt.Errorf("registry.members at byte %d: %w", it.off, group.ErrTruncated)
+		}
+		it.off += 4 + int64(l)
+	}
+	return e, nil
+}
+
+// end reports whether the member proofs ended the record exactly.
+func (it *entries) end() error {
+	if it.br != nil && it.off != it.r.lazy.size {
+		return fmt.Errorf("end at byte %d: %w", it.off, group.ErrTrailing)
 	}
 	return nil
 }
@@ -460,13 +557,25 @@ func (r *Record) load() error {
 		if tl.Cast, err = r.castHeightsAt(0, lz.castAt.n); err != nil {
 			return err
 		}
-		if r.Version == 4 {
+		if r.Version >= 4 {
 			r.BlindSignatures = make([][][]byte, len(lz.logs))
 			for i, s := range lz.logs {
 				if r.BlindSignatures[i], err = r.blindAt(i, 0, s.n, tl.Requests[i], 0); err != nil {
 					return err
 				}
 			}
+		}
+	}
+	if r.Version >= 5 {
+		it := r.memberProofs()
+		r.Registry.Members = make([]ProvenEntry, lz.logs[0].n)
+		for j := range r.Registry.Members {
+			if r.Registry.Members[j], err = it.next(); err != nil {
+				return err
+			}
+		}
+		if err := it.end(); err != nil {
+			return err
 		}
 	}
 	r.Cast, r.lazy = cast, nil

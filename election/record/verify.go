@@ -6,6 +6,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	ics23 "github.com/cosmos/ics23/go"
 	"github.com/gtank/ristretto255"
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/ceremony"
@@ -53,6 +56,9 @@ const (
 
 	// Version 4 only.
 	CheckBlind = "issuers.blind_signatures"
+
+	// Version 5 only.
+	CheckRegistry = "issuers.registry"
 )
 
 // CheckResult is the outcome of one check.
@@ -173,6 +179,9 @@ func Verify(rec *Record, opt Options) *Report {
 	}
 	v.ceremony()
 	v.issuers()
+	if rec.V5() {
+		v.registry()
+	}
 	v.ballots()
 	if rec.V3() {
 		v.answered()
@@ -904,4 +913,157 @@ func (v *verifier) blindSignatures() {
 		return
 	}
 	v.add(CheckBlind, true, "%d blind signatures, each answering its member-signed request", checked)
+}
+
+// registry checks version 5's proofs of eligibility: every chapter record
+// and every requester's member record is proven by its ICS-23 proof
+// against the registry's app hash; each requester's record is the
+// member's (mem/m/ID), active, of the election's class if it has one, at a
+// chapter whose proven parents lead to the election's chapter (as the
+// chain's org.Covers walks them: at most nine steps); no member requested
+// twice; the key that signed each request is the key the member record
+// held at the snapshot; and every issuer's log lists the same requesters
+// in the same order. (A member who changed keys after the snapshot cannot
+// be proven this way: the record then fails this check, see
+// docs/election-record.md.)
+func (v *verifier) registry() {
+	rec := v.rec
+	reg := rec.Registry
+	if reg == nil || len(reg.AppHash) != 32 {
+		v.add(CheckRegistry, false, "a version-5 record without its registry proofs")
+		return
+	}
+	var bad failures
+	parents := map[string]string{}
+	for k, e := range reg.Chapters {
+		var ch struct {
+			ID     string `json:"id"`
+			Parent string `json:"parent"`
+		}
+		switch {
+		case !proven(reg.AppHash, e):
+			bad.add("chapter entry %d (%q): proof does not lead to the app hash", k, e.Key)
+		case json.Unmarshal(e.Value, &ch) != nil || ch.ID == "" || string(e.Key) != "org/ch/"+ch.ID:
+			bad.add("chapter entry %d (%q): not a chapter record", k, e.Key)
+		default:
+			parents[ch.ID] = ch.Parent
+		}
+	}
+	el := rec.Eligibility
+	covers := func(chapter string) bool {
+		steps := 0
+		for id := chapter; id != ""; steps++ {
+			parent, ok := parents[id]
+			if !ok || steps > 8 {
+				return false
+			}
+			if id == el.Chapter {
+				return true
+			}
+			id = parent
+		}
+		return false
+	}
+	n := rec.LogLen(0)
+	for i := 1; i < rec.numLogs(); i++ {
+		if rec.LogLen(i) != n {
+			bad.add("issuer %d logs %d requests, issuer 0 %d", i, rec.LogLen(i), n)
+		}
+	}
+	ids := make(map[string]struct{}, min(n, chunk))
+	it := rec.memberProofs()
+	for lo := 0; lo < n && bad.n == 0; lo += chunk {
+		hi := min(n, lo+chunk)
+		log, err := rec.requestsAt(0, lo, hi)
+		if err != nil {
+			bad.add("requests from %d: %v", lo, err)
+			break
+		}
+		for i := 1; i < rec.numLogs(); i++ {
+			other, err := rec.requestsAt(i, lo, hi)
+			if err != nil {
+				bad.add("issuer %d requests from %d: %v", i, lo, err)
+				break
+			}
+			for k := range other {
+				if !bytes.Equal(other[k].Member, log[k].Member) {
+					bad.add("issuer %d request %d: another requester than issuer 0's", i, lo+k)
+				}
+			}
+		}
+		es := make([]ProvenEntry, hi-lo)
+		for k := range es {
+			if es[k], err = it.next(); err != nil {
+				bad.add("%v", err)
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+		type member struct {
+			ID        string `json:"id"`
+			PublicKey string `json:"public_key"`
+			Chapter   string `json:"chapter"`
+			Class     string `json:"class"`
+			Status    string `json:"status"`
+		}
+		ms := make([]member, len(es))
+		errs := make([]string, len(es))
+		parallel.Batches(len(es), 256, v.opt.Workers, func(a, b int) {
+			for k := a; k < b; k++ {
+				m, e := &ms[k], es[k]
+				switch {
+				case !proven(reg.AppHash, e):
+					errs[k] = "proof does not lead to the app hash"
+				case json.Unmarshal(e.Value, m) != nil || string(e.Key) != "mem/m/"+m.ID:
+					errs[k] = fmt.Sprintf("%q is not a member record", e.Key)
+				case m.Status != "active":
+					errs[k] = fmt.Sprintf("member %s was %s, not active", m.ID, m.Status)
+				case el.Class != "" && m.Class != el.Class:
+					errs[k] = fmt.Sprintf("member %s was of class %s", m.ID, m.Class)
+				case !covers(m.Chapter):
+					errs[k] = fmt.Sprintf("member %s's chapter %s is not proven under %s", m.ID, m.Chapter, el.Chapter)
+				case m.PublicKey != hex.EncodeToString(log[k].Member):
+					errs[k] = fmt.Sprintf("signed by key %x, but member %s's key at the snapshot was %s", log[k].Member[:min(8, len(log[k].Member))], m.ID, m.PublicKey[:min(16, len(m.PublicKey))])
+				}
+			}
+		}, func(done int) { v.progress("registry proofs", lo+done, n) })
+		for k, m := range ms {
+			if errs[k] != "" {
+				bad.add("request %d: %s", lo+k, errs[k])
+				continue
+			}
+			if _, dup := ids[m.ID]; dup {
+				bad.add("request %d: member %s requested twice", lo+k, m.ID)
+			}
+			ids[m.ID] = struct{}{}
+		}
+	}
+	if bad.n == 0 {
+		if err := it.end(); err != nil {
+			bad.add("%v", err)
+		}
+	}
+	class := el.Class
+	if class == "" {
+		class = "any"
+	}
+	if bad.n > 0 {
+		v.add(CheckRegistry, false, "registry at block %d, app hash %x: %s", el.RegistryHeight, reg.AppHash, &bad)
+		return
+	}
+	v.add(CheckRegistry, true, "%d requesters, each a distinct active member (class %s, chapter %s and below) with the key that signed, proven in the registry at block %d under app hash %x (header %d's); %d chapters proven",
+		n, class, el.Chapter, el.RegistryHeight, reg.AppHash, el.RegistryHeight+1, len(parents))
+}
+
+// proven reports whether e's proof shows its key holding its value under
+// root, with IAVL's hashing (ics23.IavlSpec), as pnyx's state is one IAVL
+// tree whose root is the app hash.
+func proven(root []byte, e ProvenEntry) bool {
+	var mp ics23.CommitmentProof
+	if len(e.Value) == 0 || mp.Unmarshal(e.Proof) != nil {
+		return false
+	}
+	return ics23.VerifyMembership(ics23.IavlSpec, root, &mp, e.Key, e.Value)
 }

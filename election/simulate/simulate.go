@@ -51,10 +51,11 @@ type Config struct {
 	// AllowOverlap keeps issuance open for the first three of voting's
 	// seven days, and the record says so.
 	AllowOverlap bool
-	// RecordVersion is 2 (the default), 3 or 4: a version-3 record adds the
-	// timeline of a made-up chain, one block per request, answer and
+	// RecordVersion is 2 (the default), 3, 4 or 5: a version-3 record adds
+	// the timeline of a made-up chain, one block per request, answer and
 	// ballot, spread over the windows; version 4 adds the issuers' blind
-	// signatures.
+	// signatures; version 5 proves every requester in a made-up member
+	// registry (registry.go).
 	RecordVersion int
 
 	// IssuerKeys, if set, are used instead of generating RSA-2048 keys
@@ -87,6 +88,10 @@ type Result struct {
 	Events []string
 	// Tracking codes of the cast ballots, in cast order.
 	Tracking []string
+	// Ineligible are, for a version-5 record, proven registry records of
+	// members who could not request credentials (suspended, or of another
+	// chapter), for tests to put in a requester's place.
+	Ineligible []record.ProvenEntry
 }
 
 // Match reports whether the decrypted tally equals the intent.
@@ -130,7 +135,7 @@ func (c *Config) check() error {
 		return fmt.Errorf("%w: %d revotes for %d voters", ErrConfig, c.Revotes, c.Voters)
 	case c.Absent < 0 || c.Trustees-c.Absent < c.Threshold:
 		return fmt.Errorf("%w: %d of %d trustees absent, threshold %d", ErrConfig, c.Absent, c.Trustees, c.Threshold)
-	case c.RecordVersion != 0 && (c.RecordVersion < 2 || c.RecordVersion > 4):
+	case c.RecordVersion != 0 && (c.RecordVersion < 2 || c.RecordVersion > 5):
 		return fmt.Errorf("%w: record version %d", ErrConfig, c.RecordVersion)
 	case c.IssuerKeys != nil && len(c.IssuerKeys) < c.Issuers:
 		return fmt.Errorf("%w: %d issuer keys for %d issuers", ErrConfig, len(c.IssuerKeys), c.Issuers)
@@ -241,7 +246,7 @@ func Run(cfg Config) (*Result, error) {
 				var cred []byte
 				if cfg.FastCredentials || extra {
 					cred, err = is.SignDirect(r, m.ElectionID, v.key.Bytes[:])
-					if err == nil && !extra && cfg.RecordVersion == 4 {
+					if err == nil && !extra && cfg.RecordVersion >= 4 {
 						var bs []byte
 						if bs, err = is.Sign(req); err == nil {
 							v.blinds = append(v.blinds, bs)
@@ -286,7 +291,7 @@ func Run(cfg Config) (*Result, error) {
 
 	// Issuance logs, in voter order.
 	rec.IssuanceLogs = make([][]record.IssuanceEntry, cfg.Issuers)
-	if cfg.RecordVersion == 4 {
+	if cfg.RecordVersion >= 4 {
 		rec.BlindSignatures = make([][][]byte, cfg.Issuers)
 	}
 	logs := make([]*credential.Log, cfg.Issuers)
@@ -306,7 +311,7 @@ func Run(cfg Config) (*Result, error) {
 				return nil, err
 			}
 			rec.IssuanceLogs[j] = append(rec.IssuanceLogs[j], record.IssuanceEntry{Member: req.Member, Blinded: req.Blinded, Signature: req.Signature})
-			if cfg.RecordVersion == 4 {
+			if cfg.RecordVersion >= 4 {
 				rec.BlindSignatures[j] = append(rec.BlindSignatures[j], v.blinds[j])
 			}
 		}
@@ -404,6 +409,11 @@ func Run(cfg Config) (*Result, error) {
 	rec.Replaced = rec.CastCount - rec.Counted
 	if cfg.RecordVersion >= 3 {
 		rec.Version, rec.Timeline = cfg.RecordVersion, timeline(rec)
+	}
+	if cfg.RecordVersion >= 5 {
+		if rec.Registry, res.Ineligible, err = registry(rec, cfg.Seed); err != nil {
+			return nil, err
+		}
 	}
 	res.Record = rec
 	if cfg.ExtraCredentials == 0 {
