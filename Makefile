@@ -63,8 +63,12 @@ webtest: $(WEB_DEPS)
 # axe-core on every page; screenshots land in web/artifacts/.
 # One pnyx binary serves every browser test file (each starts its own node on
 # free ports); two files run at a time, as most of their time is spent
-# waiting for blocks and election windows rather than on the CPU.
+# waiting for blocks and election windows rather than on the CPU. The two
+# election files start first: each is longer than all the others together,
+# so the others fill the second slot around them.
+WEB_E2E_FIRST := e2e/console.test.mjs e2e/booth.test.mjs
 web-e2e: $(WEB_DEPS)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(GO) build -o "$$tmp/pnyx" ./cmd/pnyx; \
-	cd $(WEB) && PNYX_BIN="$$tmp/pnyx" node --test --test-concurrency=2 --test-reporter=spec e2e/
+	cd $(WEB) && rest=$$(ls e2e/*.test.mjs | grep -vxF $(addprefix -e ,$(WEB_E2E_FIRST))); \
+	PNYX_BIN="$$tmp/pnyx" node --test --test-concurrency=2 --test-reporter=spec $(WEB_E2E_FIRST) $$rest

@@ -124,7 +124,11 @@ describe("the booth in Chromium", () => {
     cli("election", "create", EL, "--chapter", "seoul", "--title", "2026 서울시당 선거",
       "--contest", "시당위원장=김민지,이서준,박하늘", "--contest", "정책 우선순위=청년 주거,대중교통,돌봄,기후,일자리,교육,의료@2",
       "--trustees", trustees.map((t) => t.id).join(","), "--threshold", "2", "--issuers", cli("keys", "show", "i1").match(/(m[0-9a-f]{20})/)[1],
-      "--issue-start", "+0s", "--issue-end", "+110s", "--vote-start", "+55s", "--vote-end", "+170s", "--allow-overlap");
+      // Making the election ready and the two requests take about 12 s, the
+      // two members' voting about 42 s with another browser test beside it
+      // (105 s at load 14, where a 75 s window was too short). The windows
+      // leave a margin above that and no more, as the test waits them out.
+      "--issue-start", "+0s", "--issue-end", "+70s", "--vote-start", "+40s", "--vote-end", "+135s", "--allow-overlap");
     for (const t of trustees) {
       t.out = "";
       t.proc = spawn(bin, ["--home", join(tmp, "home"), "--api", base, "--key", t.name, "election", "trustee", EL, "--wait", "--poll", "500ms", "--member", t.id], { stdio: ["ignore", "pipe", "pipe"] });
