@@ -198,6 +198,16 @@ func byChapter(ch, id string) string { return "mem/ch/" + ch + "/" + id }
 // MemberKey is the store key of a member record, for proofs.
 func MemberKey(id string) []byte { return []byte(memberKey(id)) }
 
+// RecordKey is where another module files its record named name about one
+// member (the token's credential and balance): under the member record's
+// own key, so that the records a registration writes sit next to each
+// other in the tree and share one path from the root, instead of each
+// landing at its own random place. In a tree of millions of keys every
+// such place is a walk through nodes that are mostly out of the cache
+// (issue 17); the member's records are then one walk. They are personal
+// records by the members module's prefix.
+func RecordKey(id, name string) []byte { return []byte(memberKey(id) + "/" + name) }
+
 // EnrollmentCodeHash is what a registrar puts on chain for a one-time code:
 // hex(SHA-256("pnyx/enroll/v1\x00" ‖ chainID ‖ "\x00" ‖ code)). The chain ID
 // keeps a code from one chain useless on another.
@@ -246,9 +256,25 @@ func Get(kv store.Reader, id string) (Member, bool) {
 }
 
 // ByKey returns the ID of the member whose current key is pub.
+//
+// A member approved by key, whose ID is derived from that key and who
+// still holds it, has no entry in the key index: the ID is DeriveID(pub),
+// and the record there names pub as its key. Only keys an ID is not derived
+// from (a redeemed code's key, a rotated or recovered key) are indexed.
+// That spares a bulk import one random tree write per member.
 func ByKey(kv store.Reader, pub ed25519.PublicKey) (string, bool) {
-	v := kv.Get([]byte(keyIndex(hex.EncodeToString(pub))))
-	return string(v), v != nil
+	return byKey(kv, hex.EncodeToString(pub))
+}
+
+func byKey(kv store.Reader, pub string) (string, bool) {
+	if v := kv.Get([]byte(keyIndex(pub))); v != nil {
+		return string(v), true
+	}
+	id := DeriveID(pub)
+	if m, ok := Get(kv, id); ok && m.PublicKey == pub {
+		return id, true
+	}
+	return "", false
 }
 
 // IsActive implements org.Directory.
@@ -298,7 +324,11 @@ func parseKey(s, what string) (ed25519.PublicKey, error) {
 // keyFree reports whether pub may become a member's key: keys are never
 // shared between members, nor reused after a rotation.
 func keyFree(kv store.Reader, pub string) bool {
-	return kv.Get([]byte(keyIndex(pub))) == nil && kv.Get([]byte("mem/usedkey/"+pub)) == nil
+	if kv.Get([]byte("mem/usedkey/"+pub)) != nil {
+		return false
+	}
+	_, held := byKey(kv, pub)
+	return !held
 }
 
 func (m *Members) chapterExists(kv store.Reader, ch string) error {
@@ -399,7 +429,9 @@ func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class
 	now := ctx.Unix()
 	m.put(ctx.Store, Member{ID: id, PublicKey: pub, Chapter: chapter, Class: class, Status: Active,
 		JoinedAt: now, JoinedHeight: ctx.Height, StatusSince: now, KeySince: now})
-	ctx.Store.Set([]byte(keyIndex(pub)), []byte(id))
+	if id != DeriveID(pub) { // see ByKey
+		ctx.Store.Set([]byte(keyIndex(pub)), []byte(id))
+	}
 	ctx.Store.Set([]byte(byChapter(chapter, id)), []byte{1})
 	ctx.Emit("member.joined", "member", id, "chapter", chapter, "class", string(class))
 	if m.Hooks != nil {
@@ -491,7 +523,9 @@ func self(ctx *module.Context) (Member, error) {
 func final(s Status) bool { return s == Withdrawn || s == Expelled }
 
 func (m *Members) setKey(ctx *module.Context, mem Member, newKey string) {
-	ctx.Store.Delete([]byte(keyIndex(mem.PublicKey)))
+	if ctx.Store.Get([]byte(keyIndex(mem.PublicKey))) != nil { // see ByKey
+		ctx.Store.Delete([]byte(keyIndex(mem.PublicKey)))
+	}
 	ctx.Store.Set([]byte("mem/usedkey/"+mem.PublicKey), []byte(mem.ID))
 	ctx.Store.Set([]byte(keyIndex(newKey)), []byte(mem.ID))
 	mem.PublicKey = newKey

@@ -21,6 +21,7 @@ package token
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pnyx-party/pnyx/codes"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
@@ -89,8 +90,11 @@ type Token struct {
 
 const supplyKey = "tok/supply"
 
-func credKey(id string) string    { return "tok/cred/" + id }
-func balanceKey(id string) string { return "tok/bal/" + id }
+// A member's credential and balance are filed under the member's record
+// (members.RecordKey), so that a registration's writes share one path of
+// the tree (issue 17).
+func credKey(id string) string    { return string(members.RecordKey(id, "tok/cred")) }
+func balanceKey(id string) string { return string(members.RecordKey(id, "tok/bal")) }
 
 // CredentialKey and BalanceKey are store keys, for proofs.
 func CredentialKey(id string) []byte { return []byte(credKey(id)) }
@@ -101,7 +105,9 @@ func SupplyKey() []byte { return []byte(supplyKey) }
 
 // Spec describes the module to the chain.
 func (t *Token) Spec() module.Spec {
-	return module.Spec{Name: "token", Personal: []string{credKey(""), balanceKey("")}, Routes: []module.Route{
+	// Credentials and balances are personal by the members module's
+	// prefix, under which they are filed.
+	return module.Spec{Name: "token", Routes: []module.Route{
 		module.Handle(TypeBurn, t.burn),
 		module.Handle(TypeTransfer, t.transfer),
 	},
@@ -254,7 +260,10 @@ func CheckSupply(kv store.Reader) error {
 	var sum uint64
 	n := 0
 	var misfiled error
-	kv.Iterate([]byte("tok/bal/"), func(k, v []byte) bool {
+	kv.Iterate(members.MemberKey(""), func(k, v []byte) bool {
+		if !strings.HasSuffix(string(k), "/tok/bal") {
+			return true
+		}
 		b, _ := module.Get[Balance](kv, string(k))
 		if string(k) != balanceKey(b.Member) {
 			misfiled = fmt.Errorf("token invariant broken: balance of %q filed under %q", b.Member, k)
