@@ -102,8 +102,17 @@ func portOr(p int) int {
 
 // selfArgv runs this pnyx binary's `start` as a drill's node.
 func selfArgv() (func(home, api, p2p string) ([]string, []string), error) {
-	exe, err := os.Executable()
-	if err != nil {
+	return binArgv("")
+}
+
+// binArgv runs exe's `start` as a drill's node; "" is this binary.
+func binArgv(exe string) (func(home, api, p2p string) ([]string, []string), error) {
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	} else if _, err := os.Stat(exe); err != nil {
 		return nil, err
 	}
 	return func(home, api, p2p string) ([]string, []string) {
@@ -172,6 +181,7 @@ func newNetworkBenchCmd() *cobra.Command {
 	var validators, down, workers int
 	var dur, propose, proposeDelta, vote, commit time.Duration
 	var flood bool
+	var nodeBin string
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure committed tx/s and commit latency with validators down, on namespaced hosts (root, iproute2)",
@@ -197,7 +207,7 @@ is then
 			if down < 0 || down >= validators {
 				return fmt.Errorf("--down %d: give fewer than --validators %d", down, validators)
 			}
-			argv, err := selfArgv()
+			argv, err := binArgv(nodeBin)
 			if err != nil {
 				return err
 			}
@@ -262,5 +272,6 @@ is then
 	f.DurationVar(&vote, "timeout-vote", 0, "timeout_prevote and timeout_precommit")
 	f.DurationVar(&commit, "timeout-commit", 0, "timeout_commit")
 	f.BoolVar(&flood, "flood", false, "measure the load alone and then while one signer floods v0 (the other members' p99)")
+	f.StringVar(&nodeBin, "node-bin", "", "run the nodes with this pnyx binary (an older version, to compare; default this one)")
 	return c
 }

@@ -106,7 +106,7 @@ var fieldNotes = map[string]map[string]any{
 	"TxResult.code":          {"description": "0 for success, else a stable code (package codes)"},
 	"TxResult.events":        {"description": "events the committed tx emitted, in order; absent before commit or when none. Not hashed into the header: prove records, not events"},
 	"Record.record":          {"description": "the stored record as is: the bytes a proof covers"},
-	"Record.proof":           {"description": "with ?prove=1: a proof.StateProof that `pnyx verify proof` checks offline"},
+	"Record.proof":           {"description": "with ?prove=1: a proof.StateProof that `pnyx verify proof` checks offline. Its state_version is height, or height-1 when the latest block left the record unchanged (that header already exists, so the read need not wait for the next block)"},
 }
 
 // schemas collects the named object schemas of components/schemas.
