@@ -9,12 +9,16 @@ import (
 	"slices"
 	"strconv"
 
+	ics23 "github.com/cosmos/ics23/go"
+
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/election/record"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
 	"github.com/pnyx-party/pnyx/module"
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
@@ -111,6 +115,28 @@ func Record(kv store.Reader, id string, ballots BallotSource) (*record.Record, e
 // (RecordKeys lists them); a cast ballot's bytes are pinned by the
 // tracking code in its proven entry.
 func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Streamer, error) {
+	return RecordStreamProven(kv, id, ballots, nil)
+}
+
+// Registry is the state as committed at an election's EligibleAt (a store
+// snapshot of that version): it proves keys against its root hash, which
+// is the AppHash in header EligibleAt+1.
+type Registry interface {
+	store.Reader
+	Version() int64
+	Hash() []byte
+	Prove(key []byte) ([]byte, *ics23.CommitmentProof, error)
+}
+
+// RecordStreamProven is RecordStream that, given the registry as committed
+// at the election's EligibleAt, writes a version-5 record: the version-4
+// record of an election created with record version 3 or later, followed
+// by every requester's member record proven against the registry's root,
+// with the chapter records that place it under the election's chapter
+// (docs/election-record.md, version 5). With reg nil it writes the
+// election's own record version. Each proof is read twice, once to size
+// the record (Streamer.Len) and once to write it.
+func RecordStreamProven(kv store.Reader, id string, ballots BallotSource, reg Registry) (*record.Streamer, error) {
 	e, ok := Get(kv, id)
 	if !ok {
 		return nil, fmt.Errorf("election %q does not exist", id)
@@ -186,7 +212,10 @@ func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Str
 			return nil, err
 		}
 		r.Version, r.Timeline = e.RecordVersion, tl
-		if e.RecordVersion == 4 {
+		if reg != nil {
+			r.Version = 5
+		}
+		if r.Version >= 4 {
 			// Version 4 adds each answer, which the chain kept anyway.
 			r.BlindSignatures = make([][][]byte, len(e.Issuers))
 			for i, log := range tl.Requests {
@@ -204,7 +233,74 @@ func RecordStream(kv store.Reader, id string, ballots BallotSource) (*record.Str
 			}
 		}
 	}
+	if reg != nil {
+		if !e.v3() {
+			return nil, fmt.Errorf("election %s has record version %d: registry proofs need version 3 or later", id, e.RecordVersion)
+		}
+		if reg.Version() != e.EligibleAt {
+			return nil, fmt.Errorf("registry at version %d, election %s's snapshot is at %d", reg.Version(), id, e.EligibleAt)
+		}
+		if r.Registry, lists.Member, err = registryProofs(kv, e, t, reg); err != nil {
+			return nil, err
+		}
+	}
 	return r.Stream(lists)
+}
+
+// registryProofs proves, for version 5, the chapter records that lead from
+// every requester's chapter at the snapshot up to the election's, and
+// returns the proof of each requester's member record, made as the record
+// is written.
+func registryProofs(kv store.Reader, e *Election, t *Tally, reg Registry) (*record.Registry, func(uint64) (record.ProvenEntry, error), error) {
+	prove := func(key []byte) (record.ProvenEntry, error) {
+		v, p, err := reg.Prove(key)
+		if err != nil {
+			return record.ProvenEntry{}, err
+		}
+		if v == nil {
+			return record.ProvenEntry{}, fmt.Errorf("%s is not in the registry at block %d", key, reg.Version())
+		}
+		raw, err := p.Marshal()
+		return record.ProvenEntry{Key: key, Value: v, Proof: raw}, err
+	}
+	chapters := map[string]bool{}
+	for seq := uint64(0); seq < t.Requests; seq++ {
+		req, ok := GetRequest(kv, e.ID, seq)
+		if !ok {
+			return nil, nil, fmt.Errorf("request %d is missing", seq)
+		}
+		mem, ok := members.Get(reg, req.Member)
+		if !ok {
+			return nil, nil, fmt.Errorf("request %d: member %s is not in the registry at block %d", seq, req.Member, e.EligibleAt)
+		}
+		for _, ch := range org.Ancestors(reg, mem.Chapter) {
+			chapters[ch] = true
+			if ch == e.Chapter {
+				break
+			}
+		}
+	}
+	out := &record.Registry{AppHash: reg.Hash()}
+	ids := make([]string, 0, len(chapters))
+	for ch := range chapters {
+		ids = append(ids, ch)
+	}
+	slices.Sort(ids)
+	for _, ch := range ids {
+		pe, err := prove(org.ChapterKey(ch))
+		if err != nil {
+			return nil, nil, err
+		}
+		out.Chapters = append(out.Chapters, pe)
+	}
+	member := func(seq uint64) (record.ProvenEntry, error) {
+		req, ok := GetRequest(kv, e.ID, seq)
+		if !ok {
+			return record.ProvenEntry{}, fmt.Errorf("request %d is missing", seq)
+		}
+		return prove(members.MemberKey(req.Member))
+	}
+	return out, member, nil
 }
 
 // timeline reads a version-3 election's heights and times from state: the
