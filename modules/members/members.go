@@ -447,8 +447,12 @@ func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class
 		return codes.AlreadyExists.Errorf("member %s exists already", id)
 	}
 	now := ctx.Unix()
-	m.put(ctx.Store, Member{ID: id, PublicKey: pub, Chapter: chapter, Class: class, Status: Active,
-		JoinedAt: now, JoinedHeight: ctx.Height, StatusSince: now, KeySince: now})
+	mem := Member{ID: id, PublicKey: pub, Chapter: chapter, Class: class, Status: Active,
+		JoinedAt: now, JoinedHeight: ctx.Height, StatusSince: now, KeySince: now}
+	// A new member: no earlier record to take out of the counts (put would
+	// read the absent record once more).
+	addActive(ctx.Store, mem.Chapter, mem.Class, +1)
+	module.Put(ctx.Store, memberKey(id), mem)
 	if id != DeriveID(pub) { // see ByKey
 		ctx.Store.Set([]byte(keyIndex(pub)), []byte(id))
 	}
