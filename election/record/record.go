@@ -1,5 +1,5 @@
 // Package record defines the pnyx election record (docs/election-record.md,
-// versions 2 and 3) and its verifier.
+// versions 2 to 5) and its verifier.
 //
 // A record is one binary file: manifest, the schedule and eligibility
 // snapshot the chain fixed at creation, key ceremony, credential issuers
@@ -12,6 +12,9 @@
 //	rec, err := record.Decode(data)     // err names the failing check
 //	rep := record.Verify(rec, record.Options{Progress: ...})
 //	if !rep.OK() { ... rep.Failed() ... }
+//
+// A record too large for memory is verified from its file, which is read a
+// chunk at a time (source.go): record.VerifyReader(f, size, opts).
 //
 // The package imports nothing of the chain: an auditor verifies an election
 // with it alone.
