@@ -54,9 +54,10 @@
 // answered on time or late; members.Hooks: recruits joining and leaving,
 // from which "still active after M months" is computed) — never through
 // ABCI events, which are not provable. These hooks write nothing
-// until a rule set is in force, so blocks recorded before the module
-// existed replay to the same state (and a mandate granted before then is
-// not seen).
+// until a rule set is adopted (facts: until one is in force), so blocks
+// recorded before the module existed replay to the same state. The first
+// adoption copies the mandates held by then, so a mandate granted before
+// any rules existed counts its days too.
 //
 // kpi_attestors post the rest (dues months, education, volunteer hours,
 // press coverage, pledge progress) in batches of up to 500 with an evidence

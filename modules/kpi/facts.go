@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pnyx-party/pnyx/codes"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
@@ -532,22 +533,20 @@ func MandateDays(ms []MandateSpan, s Span) int64 {
 // Mandate implements assembly.FactSink: a mandate granted or ended. The
 // member's spans are kept in one record, from which mandate_days is
 // computed when read; their histogram place follows.
+//
+// Spans are kept from the first adoption of a rule set on (which imports
+// the mandates granted before it, importMandates), not only once one is in
+// force: a mandate granted between the adoption and the first period
+// counts its days in that period.
 func (k *KPI) Mandate(ctx *module.Context, md assembly.Mandate) {
+	if versionCount(ctx.Store) == 0 {
+		return
+	}
+	recordMandate(ctx.Store, md)
 	v, ok := InForce(ctx.Store, ctx.Unix())
 	if !ok {
 		return
 	}
-	ms := GetMandates(ctx.Store, md.Member)
-	found := false
-	for i := range ms {
-		if ms[i].Body == md.Body && ms[i].From == md.From {
-			ms[i].Until, found = md.Until, true
-		}
-	}
-	if !found {
-		ms = append(ms, MandateSpan{Body: md.Body, From: md.From, Until: md.Until})
-	}
-	module.Put(ctx.Store, mandatesKey(md.Member), ms)
 	s := PeriodAt(v.RuleSet.Period, ctx.Unix())
 	t := GetTally(ctx.Store, SubjectMember, s.ID, md.Member)
 	moved := false
@@ -562,6 +561,42 @@ func (k *KPI) Mandate(ctx *module.Context, md assembly.Mandate) {
 	}
 	if moved {
 		putTally(ctx.Store, SubjectMember, s.ID, md.Member, t)
+	}
+}
+
+func recordMandate(kv store.KV, md assembly.Mandate) {
+	ms := GetMandates(kv, md.Member)
+	found := false
+	for i := range ms {
+		if ms[i].Body == md.Body && ms[i].From == md.From {
+			ms[i].Until, found = md.Until, true
+		}
+	}
+	if !found {
+		ms = append(ms, MandateSpan{Body: md.Body, From: md.From, Until: md.Until})
+	}
+	module.Put(kv, mandatesKey(md.Member), ms)
+}
+
+// importMandates copies, at the first adoption of a rule set, every
+// mandate of the assembly bodies still held at the rule set's first period
+// (open-ended or ending after it starts), so a member who held a mandate
+// before any rules existed earns its days like one granted after. The
+// bodies' mandates number in the thousands, not per member of the
+// registry, so one adoption reads them all once.
+func importMandates(kv store.KV, from int64) {
+	// assembly keeps mandates at asm/mandate/<body>/<member>.
+	prefix := strings.TrimSuffix(string(assembly.MandateKey("", "")), "/")
+	var held []assembly.Mandate
+	kv.Iterate([]byte(prefix), func(_, v []byte) bool {
+		var md assembly.Mandate
+		if json.Unmarshal(v, &md) == nil && md.Member != "" && (md.Until == 0 || md.Until > from) {
+			held = append(held, md)
+		}
+		return true
+	})
+	for _, md := range held {
+		recordMandate(kv, md)
 	}
 }
 

@@ -318,6 +318,9 @@ func (k *KPI) adopt(ctx *module.Context, b AdoptBody) error {
 		return err
 	}
 	n := len(Versions(ctx.Store)) + 1
+	if n == 1 {
+		importMandates(ctx.Store, start)
+	}
 	addInt(ctx.Store, versionCountKey, 1)
 	addInt(ctx.Store, versionStartKey(n), start)
 	module.Put(ctx.Store, versionKey(n), Version{Version: n, RuleSet: p.RuleSet, Hash: p.Hash, EffectiveStart: start, Decision: d, AdoptedAt: ctx.Unix(), Height: ctx.Height})
