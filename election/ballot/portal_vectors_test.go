@@ -25,6 +25,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"testing"
 
@@ -101,6 +102,15 @@ type portalFile struct {
 	Ballots     []portalBallot     `json:"ballots"`
 	Requests    []portalRequest    `json:"requests,omitempty"`
 	Credentials []portalCredential `json:"credentials,omitempty"`
+	Openings    []portalOpening    `json:"openings,omitempty"`
+}
+
+// portalOpening is the booth's challenge of ts-vectors.json's ballot number
+// Ballot: its opening and the encryption code the booth showed.
+type portalOpening struct {
+	Ballot  int    `json:"ballot"`
+	Opening string `json:"opening"`
+	Code    string `json:"encryption_code"`
 }
 
 func mustHex(t *testing.T, s string) []byte {
@@ -252,8 +262,30 @@ func TestPortalVectors(t *testing.T) {
 	if len(ts.Ballots) == 0 || len(ts.Requests) == 0 || len(ts.Credentials) == 0 {
 		t.Fatal("ts-vectors.json lacks ballots, requests or credentials")
 	}
+	var tsBallots []*ballot.Ballot
+	var tsElections []*ballot.Election
 	for _, v := range ts.Ballots {
-		checkPortalBallot(t, v, pks)
+		e, b := checkPortalBallot(t, v, pks)
+		tsElections, tsBallots = append(tsElections, e), append(tsBallots, b)
+	}
+	// The booth's openings: Go's VerifyOpening accepts them, with the code
+	// the booth showed (Go's EncryptionCode of the ballot) and its choices.
+	if len(ts.Openings) == 0 {
+		t.Fatal("ts-vectors.json lacks openings")
+	}
+	for _, o := range ts.Openings {
+		op, err := ballot.VerifyOpening(mustHex(t, o.Opening))
+		if err != nil {
+			t.Errorf("TypeScript opening of ballot %d: %v", o.Ballot, err)
+			continue
+		}
+		code := ballot.EncryptionCode(tsElections[o.Ballot], tsBallots[o.Ballot])
+		if hex.EncodeToString(code[:]) != o.Code || op.Code() != code {
+			t.Errorf("TypeScript opening of ballot %d: code %x, the booth showed %s, Go computes %x", o.Ballot, op.Code(), o.Code, code)
+		}
+		if fmt.Sprint(op.Reveal.Choices) != fmt.Sprint(ts.Ballots[o.Ballot].Choices) {
+			t.Errorf("TypeScript opening of ballot %d opens to %v, not %v", o.Ballot, op.Reveal.Choices, ts.Ballots[o.Ballot].Choices)
+		}
 	}
 	for _, r := range ts.Requests {
 		req := &credential.Request{Issuer: uint32(r.Issuer), Member: ed25519.PublicKey(mustHex(t, r.Member)), Blinded: mustHex(t, r.Blinded), Signature: mustHex(t, r.Signature)}

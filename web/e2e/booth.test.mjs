@@ -3,7 +3,9 @@
 // their chapter and runs its trustees (`pnyx election trustee --wait`, each
 // its own process) and its credential issuer. In the browser each member
 // checks eligibility, requests credentials, votes contest by contest,
-// challenges a ballot and checks what it encrypted, encrypts again and
+// challenges a ballot (nothing goes to the chain; the downloaded opening
+// passes `pnyx verify opening` with the code shown before the choice),
+// checks what it encrypted, encrypts again and
 // casts, re-votes, tracks both ballots (the first is replaced, the last
 // counts), and once the trustees have decrypted reads the results by name
 // and verifies the tally in the browser. axe-core runs on every page,
@@ -84,13 +86,13 @@ const W = {
     joined: "가입이 완료되었습니다.", eligible: "이 선거의 선거인입니다.", request: "투표 자격 증명 요청하기", requested: "자격 증명을 요청했습니다", ready: "자격 증명을 받았습니다",
     booth: "기표소로 가기", next: "다음", review: "확인하기", encrypt: "이 기기에서 투표지 암호화하기", cast: "이 투표지 제출하기", challenge: "확인용으로 열어 보기 (제출 안 함)",
     castDone: "투표지를 제출했습니다", revealOk: "이 기기가 계산해 보니", again: "다시 암호화하기", chosen: "선택함", notChosen: "선택 안 함", trackBtn: "찾기", counted: "이 투표지가 개표 대상입니다.", replaced: "나중에 낸 투표지로 바뀌었습니다",
-    proof: "포함 증명을 받았습니다", spoiled: "확인용으로 공개된 투표지입니다", verify: "이 브라우저에서 개표 결과 검증하기", verified: "검증 성공", phasePublished: "결과 공개", revote: "다시 투표할 수 있습니다",
+    proof: "포함 증명을 받았습니다", verify: "이 브라우저에서 개표 결과 검증하기", verified: "검증 성공", phasePublished: "결과 공개", revote: "다시 투표할 수 있습니다",
   },
   en: {
     joined: "You have joined.", eligible: "You are an elector in this election.", request: "Request my voting credentials", requested: "You requested your credentials", ready: "Your credentials are here",
     booth: "Go to the booth", next: "Next", review: "Review", encrypt: "Encrypt my ballot on this device", cast: "Cast this ballot", challenge: "Challenge this ballot (do not cast)",
     castDone: "Your ballot is cast", revealOk: "This device recomputed", again: "Encrypt again", chosen: "chosen", notChosen: "not chosen", trackBtn: "Find", counted: "This ballot is the one that counts.", replaced: "Replaced by a later ballot",
-    proof: "Inclusion proof received", spoiled: "A challenged ballot", verify: "Verify the tally in this browser", verified: "Verified", phasePublished: "Results published", revote: "You may vote again",
+    proof: "Inclusion proof received", verify: "Verify the tally in this browser", verified: "Verified", phasePublished: "Results published", revote: "You may vote again",
   },
 };
 // What each member votes: first ballot, then the re-vote (which counts).
@@ -182,27 +184,41 @@ describe("the booth in Chromium", () => {
     for (const name of [chair, ...policies]) assert.ok(text.includes(name), `review shows ${name}: ${text}`);
     if (mode === "challenge") { await axe(page, `${lang} booth review`); await shoot(page, `${lang}-booth-review`); }
     await page.getByRole("button", { name: w.encrypt }).click();
-    await page.getByTestId("tracking").waitFor({ timeout: 30_000 });
+    await page.getByTestId("encryption-code").waitFor({ timeout: 30_000 });
     await encryptMs(page);
     if (mode === "challenge") {
       await axe(page, `${lang} booth sealed`);
       await shoot(page, `${lang}-booth-sealed`);
-      const spoiledCode = await page.getByTestId("tracking").textContent();
+      const challengedCode = await page.getByTestId("encryption-code").textContent();
+      const cast = (await (await fetch(`${base}/v1/elections/${EL}/tally`)).json()).record.cast;
       await page.getByRole("button", { name: w.challenge }).click();
       await page.getByTestId("reveal-check").waitFor({ timeout: 30_000 });
       assert.match(await page.getByTestId("reveal-check").textContent(), new RegExp(w.revealOk));
+      assert.equal(await page.getByTestId("challenged-code").textContent(), challengedCode, "the opening has the code shown before the choice");
       const row = page.getByTestId("reveal-0").getByRole("row", { name: new RegExp(chair) });
       assert.match(await row.textContent(), new RegExp(w.chosen));
+      // The opening, checked on "another device": Go's verifier, offline.
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("opening-download").click()]);
+      assert.equal(download.suggestedFilename(), `opening-${challengedCode}.bin`);
+      const file = join(tmp, `${lang}-${download.suggestedFilename()}`);
+      await download.saveAs(file);
+      const checked = execFileSync(bin, ["verify", "opening", file], { encoding: "utf8" });
+      assert.match(checked, new RegExp(`encryption code: ${challengedCode} `));
+      assert.match(checked, new RegExp(`시당위원장: \\d+\\. ${chair}\n`));
+      // Nothing went to the chain.
+      assert.equal((await (await fetch(`${base}/v1/elections/${EL}/tally`)).json()).record.cast, cast, "a challenge sends nothing");
       await axe(page, `${lang} booth challenged`);
       await shoot(page, `${lang}-booth-challenged`);
       await page.getByRole("button", { name: w.again }).click();
       await page.getByRole("button", { name: w.encrypt }).click();
-      await page.getByTestId("tracking").waitFor({ timeout: 30_000 });
+      await page.getByTestId("encryption-code").waitFor({ timeout: 30_000 });
       await encryptMs(page);
-      assert.notEqual(await page.getByTestId("tracking").textContent(), spoiledCode, "a new encryption, a new tracking code");
+      assert.notEqual(await page.getByTestId("encryption-code").textContent(), challengedCode, "a new encryption, a new code");
     }
+    const shown = await page.getByTestId("encryption-code").textContent();
     await page.getByRole("button", { name: w.cast }).click();
     await page.getByTestId("receipt").waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId("receipt").getByTestId("encryption-code").textContent(), shown, "the cast ballot is the encryption shown");
     await page.getByText(w.revote).waitFor();
     if (mode === "challenge") { await axe(page, `${lang} booth receipt`); await shoot(page, `${lang}-booth-receipt`); }
     return (await page.getByTestId("tracking-full").textContent()).trim();
@@ -240,9 +256,9 @@ describe("the booth in Chromium", () => {
       await axe(pages[lang], `${lang} election (tracked)`);
       await shoot(pages[lang], `${lang}-election-tracked`);
     }
-    // The chain has both challenged ballots as spoiled, and counts none of them.
+    // Two members cast and re-voted; their challenges never reached the chain.
     const tally = (await (await fetch(`${base}/v1/elections/${EL}/tally`)).json()).record;
-    assert.deepEqual([tally.cast, tally.counted, tally.spoiled], [4, 2, 2]);
+    assert.deepEqual([tally.cast, tally.counted, tally.spoiled], [4, 2, 0]);
   });
 
   it("the trustees decrypt; each member reads the results by name and verifies the tally", async () => {

@@ -12,6 +12,7 @@ import { checkReveal, checkSignature, decodeManifest, encodeReveal, encrypt, mak
 import { bigToBe, blind, credentialMessage, finalize, modPow, parseRsaKey, requestDigest, type RsaKey } from "../src/lib/election/blindrsa";
 import { base, decodeScalar, enc, ORDER, Transcript, type Rand } from "../src/lib/election/group";
 import { lagrange } from "../src/lib/election/tally";
+import { encryptionCode, makeOpening } from "../src/lib/election/opening";
 
 const dir = new URL("../../testdata/ballot/", import.meta.url);
 const go = JSON.parse(readFileSync(new URL("go-vectors.json", dir), "utf8"));
@@ -110,7 +111,7 @@ describe("Lagrange coefficients", () => {
 describe("TypeScript's output for the Go verifier", () => {
   it("writes ballots, credentials and requests (UPDATE=1) or matches the file", () => {
     const member = seedSigner(new Uint8Array(32).fill(7));
-    const out: any = { comment: "Written by web/test/ballot.test.ts (UPDATE=1 npx vitest run); checked by go test ./election/ballot -run TestPortalVectors.", ballots: [], requests: [], credentials: [] };
+    const out: any = { comment: "Written by web/test/ballot.test.ts (UPDATE=1 npx vitest run); checked by go test ./election/ballot -run TestPortalVectors.", ballots: [], requests: [], credentials: [], openings: [] };
     const rand = stream(utf8("typescript"));
     const cases = [
       { g: go.ballots[0], choices: [[0, 0, 1], [0, 1, 1, 0]] },
@@ -134,6 +135,9 @@ describe("TypeScript's output for the Go verifier", () => {
       });
       const b = encrypt(rand, e, key, creds.map((x: any) => x.cred), c.choices);
       out.ballots.push({ name: `typescript ${n}`, manifest: c.g.manifest, joint_key: c.g.joint_key, issuers: c.g.issuers, credentials: creds.map((x: any) => toHex(x.cred)), choices: c.choices, ballot: toHex(b.bytes), tracking: toHex(b.tracking), tracking_short: shortTracking(b.tracking), reveal: toHex(encodeReveal(b.reveal)) });
+      // The booth's challenge: an opening of this encryption under a
+      // throwaway key (its own random stream, so the ballots stay as they were).
+      out.openings.push({ ballot: n, opening: toHex(makeOpening(stream(utf8(`opening ${n}`)), e, b)), encryption_code: toHex(encryptionCode(e, b.bytes)) });
       out.pendingSigs = (out.pendingSigs ?? []).concat(creds.map((x: any) => ({ eid: toHex(eid), i: x.i, blinded: toHex(x.blinded), sigP: x.sigP })));
     });
     return Promise.all(out.pendingSigs.map((p: any) => p.sigP.then((s: Uint8Array) => ({ election_id: p.eid, issuer: p.i, member: toHex(member.publicKey), blinded: p.blinded, signature: toHex(s) })))).then((reqs) => {

@@ -9,7 +9,7 @@ import { canonicalBytes } from "../canon";
 import { signerOf, type StoredKey } from "../keystore";
 import { sendTx } from "../send";
 import { encode } from "../tx";
-import { decodeManifest, encodeReveal, makeElection, newOneTimeKey, oneTimeKey, type Ballot, type Election } from "./ballot";
+import { decodeManifest, makeElection, newOneTimeKey, oneTimeKey, type Ballot, type Election } from "./ballot";
 import { blind, credentialMessage, finalize, parseRsaKey, requestDigest, type RsaKey } from "./blindrsa";
 import { cryptoRand, decodeScalar, scalarBytes } from "./group";
 
@@ -144,15 +144,17 @@ export async function anonymousTx(type: string, body: Uint8Array): Promise<Uint8
   return encode({ chainId: await chain(), type, body, signer: new Uint8Array(32), nonce: 0n, signature: new Uint8Array(64) });
 }
 export const ballotBody = (b: Ballot) => canonicalBytes({ ballot: toBase64(b.bytes) });
-export const spoilBody = (b: Ballot) => canonicalBytes({ ballot: toBase64(b.bytes), reveal: toBase64(encodeReveal(b.reveal)) });
 
 /**
- * sendBallot submits a ballot (cast) or a challenged ballot with its reveal
- * (spoiled). The request carries nothing of the member: no signature, no
- * Authorization header, no cookie (credentials: "omit").
+ * sendBallot casts a ballot. The request carries nothing of the member: no
+ * signature, no Authorization header, no cookie (credentials: "omit"). A
+ * challenged ballot is never sent (lib/election/opening.ts): the chain's
+ * election/spoil, a reveal under the voter's own one-time key and
+ * credentials, is for older clients only.
  */
-export async function sendBallot(key: StoredKey, e: ElectionRecord, b: Ballot, kind: "cast" | "spoiled"): Promise<TxResult> {
-  const raw = await anonymousTx(kind === "cast" ? "election/ballot" : "election/spoil", kind === "cast" ? ballotBody(b) : spoilBody(b));
+export async function sendBallot(key: StoredKey, e: ElectionRecord, b: Ballot): Promise<TxResult> {
+  const kind = "cast";
+  const raw = await anonymousTx("election/ballot", ballotBody(b));
   const res = await submit(raw);
   const v = await loadVoter(e.id, key.memberId);
   if (v) {

@@ -1,19 +1,22 @@
 // The booth: one contest per screen, a review, the ballot encrypted on this
-// device, its tracking code, and only then "cast" or "challenge". A
-// challenged ballot is published with its randomness (never counted), the
-// member checks what it encrypted, and encrypts again. Choices are shown
+// device, its encryption code, and only then "cast" or "challenge". A
+// challenge sends nothing: the device opens the encryption under a
+// throwaway key (lib/election/opening.ts), checks it, and offers it as a
+// file to check on another device (`pnyx verify opening`); it names nobody
+// and is never counted. The member then encrypts again. Choices are shown
 // by name, never by number.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { type StoredKey } from "../../lib/keystore";
 import { toHex } from "../../lib/bytes";
 import { checkReveal, encrypt, oneTimeKey, shortTracking, type Ballot, type Choices } from "../../lib/election/ballot";
 import { cryptoRand, decodeScalar, scalarBytes } from "../../lib/election/group";
+import { encryptionCode, makeOpening, verifyOpening } from "../../lib/election/opening";
 import { fromHex } from "../../lib/bytes";
 import { contextOf, credentials, getElection, loadVoter, sendBallot, votingOpen, type ElectionRecord } from "../../lib/election/voter";
 import { Problem, Title } from "../common";
 import { useWords } from "./words";
 
-type Stage = { kind: "contest"; i: number } | { kind: "review" } | { kind: "sealed"; ballot: Ballot; ms: number } | { kind: "cast"; ballot: Ballot; height?: number } | { kind: "challenged"; ballot: Ballot; ok: boolean };
+type Stage = { kind: "contest"; i: number } | { kind: "review" } | { kind: "sealed"; ballot: Ballot; ms: number } | { kind: "cast"; ballot: Ballot; height?: number } | { kind: "challenged"; ballot: Ballot; code: string; href: string; ok: boolean };
 
 export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | null | undefined }) {
   const { t, w } = useWords();
@@ -75,12 +78,25 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
     setStage({ kind: "sealed", ballot, ms });
   });
   const cast = (ballot: Ballot) => run(async () => {
-    const res = await sendBallot(memberKey, e, ballot, "cast");
+    const res = await sendBallot(memberKey, e, ballot);
     setStage({ kind: "cast", ballot, height: res.height });
   });
+  // A challenge sends nothing. The opening is checked here as another
+  // device would check it: it verifies, opens to these choices, in this
+  // election, under its joint key, with the code shown before the choice.
   const challenge = (ballot: Ballot) => run(async () => {
-    await sendBallot(memberKey, e, ballot, "spoiled");
-    setStage({ kind: "challenged", ballot, ok: checkReveal(election, ballot.bytes, ballot.reveal) });
+    const code = encryptionCode(election, ballot.bytes);
+    const opening = makeOpening(cryptoRand, election, ballot);
+    let ok = checkReveal(election, ballot.bytes, ballot.reveal);
+    try {
+      const o = verifyOpening(opening);
+      ok &&= toHex(o.code) === toHex(code) && toHex(o.jointKey) === toHex(election.jointKeyBytes) &&
+        toHex(o.manifest.hash) === toHex(election.manifest.hash) && JSON.stringify(o.choices) === JSON.stringify(ballot.reveal.choices);
+    } catch {
+      ok = false;
+    }
+    const href = URL.createObjectURL(new Blob([opening as BlobPart], { type: "application/octet-stream" }));
+    setStage({ kind: "challenged", ballot, code: shortTracking(code), href, ok });
   });
 
   let body;
@@ -149,8 +165,8 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
       <>
         <h2 tabIndex={-1}>{w("boothSealedTitle")}</h2>
         <dl class="facts">
-          <dt>{w("boothTracking")}</dt>
-          <dd class="mono big" data-testid="tracking">{shortTracking(b.tracking)}</dd>
+          <dt>{w("boothEncryptionCode")}</dt>
+          <dd class="mono big" data-testid="encryption-code">{shortTracking(encryptionCode(election, b.bytes))}</dd>
         </dl>
         <p class="meta">{w("boothEncryptTime", { ms: stage.ms })}</p>
         <p>{w("boothSealedIntro")}</p>
@@ -173,6 +189,8 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
             <dd class="mono big" data-testid="tracking">{shortTracking(b.tracking)}</dd>
             <dt>{w("boothTrackingFull")}</dt>
             <dd class="mono small" data-testid="tracking-full">{full}</dd>
+            <dt>{w("boothEncryptionCode")}</dt>
+            <dd class="mono" data-testid="encryption-code">{shortTracking(encryptionCode(election, b.bytes))}</dd>
           </dl>
           {stage.height ? <p class="meta">{w("boothReceiptHeight", { h: stage.height })}</p> : null}
         </article>
@@ -182,11 +200,12 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
     );
   } else {
     const b = stage.ballot;
+    const file = `opening-${stage.code}.bin`;
     body = (
       <>
         <h2 tabIndex={-1}>{w("boothChallengedTitle")}</h2>
         <p>{w("boothChallengedIntro")}</p>
-        <p class="mono">{w("boothTracking")}: {shortTracking(b.tracking)}</p>
+        <p>{w("boothEncryptionCode")}: <span class="mono" data-testid="challenged-code">{stage.code}</span></p>
         {m.contests.map((c, i) => (
           <table class="results" data-testid={`reveal-${i}`}>
             <caption>{c.title}</caption>
@@ -200,7 +219,9 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
           </table>
         ))}
         <p class={stage.ok ? "ok" : "bad"} data-testid="reveal-check">{stage.ok ? w("boothRevealOk") : w("boothRevealBad")}</p>
-        <button type="button" onClick={() => setStage({ kind: "review" })}>{w("boothReencrypt")}</button>
+        <p><a href={stage.href} download={file} data-testid="opening-download">{w("boothOpeningDownload", { file })}</a></p>
+        <p class="meta">{w("boothOpeningElsewhere", { file, code: stage.code })}</p>
+        <button type="button" onClick={() => { URL.revokeObjectURL(stage.href); setStage({ kind: "review" }); }}>{w("boothReencrypt")}</button>
       </>
     );
   }
