@@ -25,16 +25,18 @@ import (
 
 // BenchmarkRegistryGrowth registers b.N members into an App on a disk
 // store, without a node, in blocks of growthBlockTxs 500-entry
-// member/approve batches (an import's block), and reports the process CPU
-// per member over the first and the last tenth: how the cost of a registry
-// write grows with the registry, with nothing else in the way.
+// member/approve batches (as many as a proposal carries of one signer's
+// txs, chain.DefaultSignerBytesPerBlock: an import's blocks), and reports
+// the process CPU per member over the first and the last tenth: how the
+// cost of a registry write grows with the registry, with nothing else in
+// the way.
 //
 //	go test ./modules/members -run '^$' -bench RegistryGrowth -benchtime 100000x
 //
 // $PNYX_GROWTH_STEP=N also prints the CPU per member of every N members to
 // stderr (the cost curve). `pnyx bench registry` measures the whole node.
 func BenchmarkRegistryGrowth(b *testing.B) {
-	const growthBlockTxs = 11
+	const growthBlockTxs = 2
 	st, err := store.Open(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
