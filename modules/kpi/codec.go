@@ -156,12 +156,20 @@ func encodeTally(t Tally) []byte {
 	return e.b
 }
 
-// EncodeTally and DecodeTally convert a tally to and from its stored form
-// (for tools and tests that read or forge raw records).
-func EncodeTally(t Tally) []byte { return encodeTally(t) }
+// EncodeTally and DecodeTally convert a tally to and from the stored form
+// of the record at TallyKey (for tools and tests that read or forge raw
+// records): EncodeTally gives a record with no inline facts, DecodeTally
+// reads a record's counters.
+func EncodeTally(t Tally) []byte { return subjRecord{tally: encodeTally(t)}.bytes() }
 
 // DecodeTally: see EncodeTally.
-func DecodeTally(raw []byte) (Tally, error) { return decodeTally(raw) }
+func DecodeTally(raw []byte) (Tally, error) {
+	r, err := splitRecord(raw)
+	if err != nil {
+		return Tally{}, err
+	}
+	return decodeTally(r.tally)
+}
 
 func decodeTally(raw []byte) (Tally, error) {
 	var t Tally

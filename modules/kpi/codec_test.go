@@ -1,8 +1,11 @@
 package kpi
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/pnyx-party/pnyx/internal/store"
 )
 
 // The stored forms give back what was stored, and their bytes do not
@@ -51,5 +54,58 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 	if n := len(encodeFact(Fact{Type: "dues_month", Value: 1, Day: 20300201, Evidence: ev, Attestor: "m0123456789abcdef0123", Batch: "b123", At: 1896000000, Height: 123456})); n > 100 {
 		t.Errorf("an attested fact takes %d bytes", n)
+	}
+}
+
+// A record keeps its first maxInline facts inline and the rest under keys
+// of their own: every fact is found, listed once in ID order, and a changed
+// fact (inline or not) replaces the stored one; the tally survives both.
+func TestRecordSpills(t *testing.T) {
+	kv := store.OpenMemory()
+	tl := Tally{C: map[string]int64{"r": 5}}
+	putTally(kv, SubjectChapter, "2030-02", "seoul", tl)
+	n := maxInline + 5
+	for i := 1; i <= n; i++ {
+		putFact(kv, SubjectChapter, Fact{ID: fmt.Sprintf("b1.%02d", i), Type: "press_coverage", Subject: "seoul", Period: "2030-02", Value: int64(i), Status: FactCounted})
+	}
+	if got := GetTally(kv, SubjectChapter, "2030-02", "seoul"); !reflect.DeepEqual(got, tl) {
+		t.Fatalf("tally after facts: %+v", got)
+	}
+	if kv.Get(FactKey(SubjectChapter, "seoul", "2030-02", "b1.01")) != nil {
+		t.Error("an early fact has a key of its own")
+	}
+	if kv.Get(FactKey(SubjectChapter, "seoul", "2030-02", fmt.Sprintf("b1.%02d", n))) == nil {
+		t.Error("a fact beyond the inline ones has no key of its own")
+	}
+	for _, id := range []string{"b1.03", fmt.Sprintf("b1.%02d", n-1)} {
+		f, ok := GetFact(kv, SubjectChapter, "seoul", "2030-02", id)
+		if !ok {
+			t.Fatalf("fact %s not found", id)
+		}
+		f.Status, f.RetractWhy = FactRetracted, 2
+		putFact(kv, SubjectChapter, f)
+	}
+	putTally(kv, SubjectChapter, "2030-02", "seoul", Tally{C: map[string]int64{"r": 3}})
+	fs := Facts(kv, SubjectChapter, "seoul", "2030-02")
+	if len(fs) != n {
+		t.Fatalf("%d facts listed, want %d", len(fs), n)
+	}
+	retracted := 0
+	for i, f := range fs {
+		if want := fmt.Sprintf("b1.%02d", i+1); f.ID != want || f.Value != int64(i+1) {
+			t.Errorf("fact %d: %s value %d, want %s", i, f.ID, f.Value, want)
+		}
+		if f.Status == FactRetracted {
+			retracted++
+		}
+	}
+	if retracted != 2 {
+		t.Errorf("%d retracted, want 2", retracted)
+	}
+	if _, ok := GetFact(kv, SubjectChapter, "seoul", "2030-02", "b9.1"); ok {
+		t.Error("a fact that was never posted is found")
+	}
+	if got := GetTally(kv, SubjectChapter, "2030-02", "seoul"); got.C["r"] != 3 {
+		t.Errorf("tally after changes: %+v", got)
 	}
 }

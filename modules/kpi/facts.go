@@ -2,7 +2,6 @@ package kpi
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -35,38 +34,6 @@ type Tally struct {
 type histEntry struct {
 	Chapter string
 	Bucket  int
-}
-
-// A subject's records for a period sit under one key prefix,
-// <kind>s/<subject>/<period>/: its facts at f/<id> and its tally at t, next
-// to each other in the tree. A fact then adds a leaf beside the tally it
-// updates, so the two writes share their path from the root instead of
-// each rewriting one of its own.
-func subjPeriodPrefix(kind, subj, p string) string {
-	return subjPrefix(kind) + "s/" + subj + "/" + p + "/"
-}
-
-func tallyKey(kind, p, subj string) string { return subjPeriodPrefix(kind, subj, p) + "t" }
-
-// TallyKey is the store key of a subject's counters for a period.
-func TallyKey(kind, p, subj string) []byte { return []byte(tallyKey(kind, p, subj)) }
-
-// GetTally reads a subject's counters for a period (empty when none).
-func GetTally(kv store.Reader, kind, p, subj string) Tally {
-	raw := kv.Get([]byte(tallyKey(kind, p, subj)))
-	if raw == nil {
-		return Tally{}
-	}
-	t, err := decodeTally(raw)
-	if err != nil {
-		// Only this module writes tallies, so a failure is corruption.
-		panic(fmt.Sprintf("kpi: corrupt tally of %s %s in %s: %v", kind, subj, p, err))
-	}
-	return t
-}
-
-func putTally(kv store.KV, kind, p, subj string, t Tally) {
-	kv.Set([]byte(tallyKey(kind, p, subj)), encodeTally(t))
 }
 
 func bump(m *map[string]int64, k string, d int64) int64 {

@@ -75,19 +75,15 @@ func subjPrefix(kind string) string {
 	}
 	return "kpi/ch/"
 }
-func factKey(kind, subj, p, id string) string {
-	return subjPeriodPrefix(kind, subj, p) + "f/" + id
-}
 
 // Exported keys, for proofs and readers.
-func VersionKey(n int) []byte                 { return []byte(versionKey(n)) }
-func ProposalKey(id string) []byte            { return []byte(proposalKey(id)) }
-func PeriodKey(p string) []byte               { return []byte(periodKey(p)) }
-func RankingKey(p, sc string) []byte          { return []byte(rankingKey(p, sc)) }
-func BatchKey(id string) []byte               { return []byte(batchKey(id)) }
-func AppealKey(id string) []byte              { return []byte(appealKey(id)) }
-func ClaimKey(p, member string) []byte        { return []byte(claimKey(p, member)) }
-func FactKey(kind, subj, p, id string) []byte { return []byte(factKey(kind, subj, p, id)) }
+func VersionKey(n int) []byte          { return []byte(versionKey(n)) }
+func ProposalKey(id string) []byte     { return []byte(proposalKey(id)) }
+func PeriodKey(p string) []byte        { return []byte(periodKey(p)) }
+func RankingKey(p, sc string) []byte   { return []byte(rankingKey(p, sc)) }
+func BatchKey(id string) []byte        { return []byte(batchKey(id)) }
+func AppealKey(id string) []byte       { return []byte(appealKey(id)) }
+func ClaimKey(p, member string) []byte { return []byte(claimKey(p, member)) }
 
 // PersonalPrefix is the key prefix of everything about a member.
 const PersonalPrefix = "kpi/m/"
@@ -250,27 +246,6 @@ func GetAppeal(kv store.Reader, id string) (Appeal, bool) {
 func GetClaim(kv store.Reader, p, member string) (Claim, bool) {
 	return module.Get[Claim](kv, claimKey(p, member))
 }
-func GetFact(kv store.Reader, kind, subj, p, id string) (Fact, bool) {
-	raw := kv.Get([]byte(factKey(kind, subj, p, id)))
-	if raw == nil {
-		return Fact{}, false
-	}
-	return mustFact(raw, kind, subj, p, id), true
-}
-
-func mustFact(raw []byte, kind, subj, p, id string) Fact {
-	f, err := decodeFact(raw, id, subj, p)
-	if err != nil {
-		// Only this module writes facts, so a failure is corruption.
-		panic(fmt.Sprintf("kpi: corrupt fact %s of %s %s in %s: %v", id, kind, subj, p, err))
-	}
-	return f
-}
-
-func putFact(kv store.KV, kind string, f Fact) {
-	kv.Set([]byte(factKey(kind, f.Subject, f.Period, f.ID)), encodeFact(f))
-}
-
 func erratumKey(kind, subj, p, id string) string {
 	return subjPrefix(kind) + "err/" + p + "/" + subj + "/" + id
 }
@@ -284,17 +259,6 @@ func Errata(kv store.Reader, kind, subj, p string) []Erratum {
 		if json.Unmarshal(v, &e) == nil {
 			out = append(out, e)
 		}
-		return true
-	})
-	return out
-}
-
-// Facts lists a subject's facts in a period, in ID order.
-func Facts(kv store.Reader, kind, subj, p string) []Fact {
-	var out []Fact
-	prefix := subjPeriodPrefix(kind, subj, p) + "f/"
-	kv.Iterate([]byte(prefix), func(k, v []byte) bool {
-		out = append(out, mustFact(v, kind, subj, p, string(k[len(prefix):])))
 		return true
 	})
 	return out
