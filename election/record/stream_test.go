@@ -12,9 +12,10 @@ import (
 )
 
 // TestStreamedVerificationIsTheSameWhateverTheCoresAndChunks verifies a
-// record read from a file a chunk at a time (as `pnyx verify election`
-// does) with one, two and five workers and chunks of one batch, so that
-// re-votes replace ballots of earlier chunks, and asserts every report is
+// version-5 record read from a file a chunk at a time (as `pnyx verify
+// election` does) with one, two and five workers and chunks of one batch,
+// so that re-votes replace ballots of earlier chunks and the logs, heights,
+// answers and registry proofs span chunks too, and asserts every report is
 // the one the whole record in memory gives: valid, and, once a ballot of a
 // middle chunk is tampered with and an early ballot replayed at the end,
 // rejected with the same failures.
@@ -22,7 +23,7 @@ func TestStreamedVerificationIsTheSameWhateverTheCoresAndChunks(t *testing.T) {
 	var seed [32]byte
 	seed[0] = 17
 	res, err := simulate.Run(simulate.Config{Voters: 600, Options: 2, Trustees: 3, Threshold: 2, Issuers: 2,
-		Revotes: 60, Spoiled: 1, Seed: seed, IssuerKeys: testkeys.RSA(2), FastCredentials: true, RecordVersion: 4})
+		Revotes: 60, Spoiled: 1, Seed: seed, IssuerKeys: testkeys.RSA(2), FastCredentials: true, RecordVersion: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
