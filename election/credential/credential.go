@@ -232,6 +232,7 @@ func (p *Pending) Finalize(blindSig []byte) ([]byte, error) {
 type Issuer struct {
 	sk     *rsa.PrivateKey
 	signer blindrsa.Signer
+	crt    *crtKey // nil: sign with circl's signer (crt.go)
 }
 
 // NewIssuer wraps an RSA private key (at least 2048 bits, e=65537).
@@ -239,7 +240,9 @@ func NewIssuer(sk *rsa.PrivateKey) (*Issuer, error) {
 	if err := CheckKey(&sk.PublicKey); err != nil {
 		return nil, err
 	}
-	return &Issuer{sk: sk, signer: blindrsa.NewSigner(sk)}, nil
+	is := &Issuer{sk: sk, signer: blindrsa.NewSigner(sk)}
+	is.crt = newCRTKey(is)
+	return is, nil
 }
 
 // PublicKey returns the issuer's public key.
@@ -250,6 +253,9 @@ func (is *Issuer) PublicKey() *rsa.PublicKey { return &is.sk.PublicKey }
 func (is *Issuer) Sign(req *Request) ([]byte, error) {
 	if err := req.Check(&is.sk.PublicKey); err != nil {
 		return nil, err
+	}
+	if is.crt != nil {
+		return is.crt.blindSign(req.Blinded)
 	}
 	return is.signer.BlindSign(req.Blinded)
 }
