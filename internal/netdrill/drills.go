@@ -164,6 +164,9 @@ var Impaired = Drill{"delay_loss", func(ctx context.Context, c *Cluster) (time.D
 		return 0, err
 	}
 	target := c.MaxHeight(ctx, others(c, v))
+	if st := c.Lab.ImpairStats(c.Hosts[v].Name); st != "" {
+		c.logf("delay_loss: v3's link frames: %s", st)
+	}
 	t0 := time.Now()
 	if err := c.Lab.Unimpair(c.Hosts[v].Name); err != nil {
 		return 0, err

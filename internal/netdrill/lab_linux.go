@@ -39,7 +39,8 @@ type Lab struct {
 	prefix string
 	hosts  []string // host names, in order
 	ips    map[string]string
-	ports  map[string]string // host -> bridge-side veth name
+	ports  map[string]string   // host -> bridge-side veth name
+	emus   map[string]*linkEmu // host -> its link emulator while Impair uses one
 }
 
 // Subnet is the lab's private /24; host i gets Subnet.(10+i).
@@ -119,27 +120,48 @@ func (l *Lab) Heal(host string) error {
 	return run("ip", "-n", l.ns("br"), "link", "set", l.ports[host], "up")
 }
 
-// Impair makes host's outgoing link slow and lossy. With the kernel's
-// netem it adds 100 ms ± 20 ms of delay and 5 % loss; kernels without
-// netem (as on some CI machines) get a token bucket of 512 kbit/s that
-// queues up to 200 ms and drops beyond, a slow, lossy link all the same.
-// It says which it used. Unimpair removes it.
+// Impair makes host's link slow and lossy: SlowLink, 100 ms ± 20 ms of
+// delay and 5 % loss. With the kernel's netem it is a qdisc on the host's
+// eth0 (outgoing frames only). Kernels without sch_netem (this project's
+// CI machine) get the userspace link emulator instead (linkemu_linux.go),
+// which impairs both directions of the host's link from the bridge
+// namespace. It says which it used. Unimpair removes it.
 func (l *Lab) Impair(host string) (string, error) {
 	tc := []string{"netns", "exec", l.ns(host), "tc", "qdisc", "replace", "dev", "eth0", "root"}
-	netem := []string{"netem", "delay", "100ms", "20ms", "loss", "5%"}
+	netem := []string{"netem", "delay", SlowLink.Delay.String(), SlowLink.Jitter.String(), "loss", fmt.Sprintf("%d%%", SlowLink.Loss)}
 	err := run("ip", append(tc, netem...)...)
 	if err == nil {
-		return strings.Join(netem, " "), nil
+		return "tc " + strings.Join(netem, " ") + " (outgoing)", nil
 	}
 	if !strings.Contains(err.Error(), "unknown") {
 		return "", err
 	}
-	tbf := []string{"tbf", "rate", "512kbit", "burst", "16kb", "latency", "200ms"}
-	return strings.Join(tbf, " ") + " (no netem in this kernel)", run("ip", append(tc, tbf...)...)
+	e, err := l.startLinkEmu(host, SlowLink)
+	if err != nil {
+		return "", err
+	}
+	if l.emus == nil {
+		l.emus = map[string]*linkEmu{}
+	}
+	l.emus[host] = e
+	return "userspace link emulator " + SlowLink.String() + " each way (no netem in this kernel)", nil
 }
 
-// Unimpair removes Impair's qdisc.
+// ImpairStats says how many frames the link emulator on host's link has
+// passed and dropped each way ("" under netem or no impairment).
+func (l *Lab) ImpairStats(host string) string {
+	if e := l.emus[host]; e != nil {
+		return e.counts()
+	}
+	return ""
+}
+
+// Unimpair removes Impair's qdisc or stops its link emulator.
 func (l *Lab) Unimpair(host string) error {
+	if e := l.emus[host]; e != nil {
+		delete(l.emus, host)
+		return e.stop()
+	}
 	return run("ip", "netns", "exec", l.ns(host), "tc", "qdisc", "del", "dev", "eth0", "root")
 }
 
@@ -195,6 +217,10 @@ func setns(fd uintptr) error {
 
 // Close deletes every namespace of the lab (which removes their links).
 func (l *Lab) Close() {
+	for h, e := range l.emus {
+		_ = e.stop()
+		delete(l.emus, h)
+	}
 	for _, h := range l.hosts {
 		_ = run("ip", "netns", "del", l.ns(h))
 	}

@@ -22,7 +22,8 @@ func (l *Lab) IP(string) string                    { return "" }
 func (l *Lab) Command(string, ...string) *exec.Cmd { return nil }
 func (l *Lab) Cut(string) error                    { return errors.New(Available()) }
 func (l *Lab) Heal(string) error                   { return errors.New(Available()) }
-func (l *Lab) Impair(string, ...string) error      { return errors.New(Available()) }
+func (l *Lab) Impair(string) (string, error)       { return "", errors.New(Available()) }
+func (l *Lab) ImpairStats(string) string           { return "" }
 func (l *Lab) Unimpair(string) error               { return errors.New(Available()) }
 func (l *Lab) Close()                              {}
 func (l *Lab) Dialer(string) func(context.Context, string, string) (net.Conn, error) {
