@@ -14,7 +14,8 @@ import (
 )
 
 // newKPICmd groups the KPI commands: rule sets (propose, adopt), facts
-// (attest, confirm, retract), periods (close, finalize, claim), appeals,
+// (attest, confirm, retract), periods (close, finalize, mint-rewards,
+// claim), appeals,
 // and the reads (scorecards, rankings, histograms).
 func newKPICmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "kpi", Short: "Member and chapter KPIs: rules, facts, periods, scorecards, appeals"}
@@ -96,7 +97,8 @@ func newKPICmd() *cobra.Command {
 		})},
 		period(kpi.TypeClose, "Close a period after its grace: stores the chapter rankings, opens appeals"),
 		period(kpi.TypeFinalize, "Make a period final after its appeals window"),
-		period(kpi.TypeClaim, "Claim your reward for a final period (minted by rule)"),
+		period(kpi.TypeMintRewards, "Mint the next pages of a final period's rewards by rule (repeat until it reports done=true)"),
+		period(kpi.TypeClaim, "Claim your reward for a final period before kpi mint-rewards reaches you"),
 		&cobra.Command{Use: "appeal ID PERIOD SCORECARD SUBJECT RULE EVIDENCE_SHA256 [FACT]", Short: "Appeal a rule's score within the appeals window", Args: cobra.RangeArgs(6, 7), RunE: run(func(s *session, a []string) error {
 			b := kpi.AppealBody{ID: a[0], Period: a[1], Scorecard: a[2], Subject: a[3], Rule: a[4], Evidence: a[5]}
 			if len(a) == 7 {

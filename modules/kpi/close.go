@@ -3,11 +3,13 @@ package kpi
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pnyx-party/pnyx/codes"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
 	"github.com/pnyx-party/pnyx/module"
 	"github.com/pnyx-party/pnyx/modules/assembly"
+	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 )
 
@@ -256,6 +258,93 @@ func RewardOf(sc Scorecard, score int64) uint64 {
 	return pts
 }
 
+// Rewards are minted at final by rule, in pages of the registry: member
+// IDs are "m" and hex digits, so the members whose IDs begin with the same
+// three digits after the "m" are one page, MintPages pages in all, each
+// about N/4096 members whatever N is. kpi/mint-rewards, which any active
+// member may send once the period is final, mints the next pages until it
+// has seen MintPerTx members, so no block writes millions of balances and
+// nobody has to claim; kpi/claim lets a member take theirs before the pages
+// reach them. A member is minted once either way (their Claim record), and
+// only while their membership credential is active.
+const (
+	MintPages = 4096
+	MintPerTx = 2000
+)
+
+func mintPagePrefix(page int) []byte {
+	return members.MemberKey(fmt.Sprintf("m%03x", page))
+}
+
+// rewardOf is a member's reward for a final period by rule: the band their
+// score reaches on each member scorecard.
+func rewardOf(kv store.Reader, v Version, s Span, id string, at int64) Claim {
+	c := Claim{Member: id, Period: s.ID, At: at}
+	for _, sc := range v.RuleSet.Scorecards {
+		if sc.Subject != SubjectMember {
+			continue
+		}
+		total, _ := Evaluate(kv, sc, SubjectMember, s, id)
+		if total > c.ScoreBP {
+			c.ScoreBP = total
+		}
+		c.Points += RewardOf(sc, total)
+	}
+	return c
+}
+
+func (k *KPI) mintRewards(ctx *module.Context, b PeriodBody) error {
+	if err := member(ctx); err != nil {
+		return err
+	}
+	s, v, err := ForPeriod(ctx.Store, b.Period)
+	if err != nil {
+		return err
+	}
+	rec := GetPeriod(ctx.Store, s.ID)
+	if st := State(s, v.RuleSet, rec, ctx.Unix()); st != StateFinal {
+		return CodePeriodState.Errorf("period %s is %s; rewards are minted once it is final", s.ID, st)
+	}
+	if rec.MintPage >= MintPages {
+		return CodePeriodState.Errorf("the rewards of %s were all minted (%d members, %d points)", s.ID, rec.Minted, rec.MintedPoints)
+	}
+	from, seen, minted := rec.MintPage, 0, 0
+	var points uint64
+	for ; rec.MintPage < MintPages && seen < MintPerTx; rec.MintPage++ {
+		prefix := mintPagePrefix(rec.MintPage)
+		var ids []string
+		ctx.Store.Iterate(prefix, func(key, _ []byte) bool {
+			// Other modules file records under a member's key
+			// (<member>/tok/bal); only the member records count.
+			if id := string(key[len(members.MemberKey("")):]); !strings.Contains(id, "/") {
+				ids = append(ids, id)
+			}
+			return true
+		})
+		for _, id := range ids {
+			seen++
+			if _, done := GetClaim(ctx.Store, s.ID, id); done {
+				continue
+			}
+			c := rewardOf(ctx.Store, v, s, id, ctx.Unix())
+			if c.Points == 0 {
+				continue
+			}
+			if err := k.Token.MintReward(ctx, id, c.Points, "kpi_reward:"+s.ID); err != nil {
+				continue // no active credential: nothing is minted
+			}
+			module.Put(ctx.Store, claimKey(s.ID, id), c)
+			minted++
+			points += c.Points
+		}
+	}
+	rec.Minted += minted
+	rec.MintedPoints += points
+	module.Put(ctx.Store, periodKey(s.ID), rec)
+	ctx.Emit("kpi.rewards_minted", "period", s.ID, "pages", fmt.Sprintf("%d-%d", from, rec.MintPage-1), "members", strconv.Itoa(minted), "points", strconv.FormatUint(points, 10), "done", strconv.FormatBool(rec.MintPage >= MintPages))
+	return nil
+}
+
 func (k *KPI) claim(ctx *module.Context, b PeriodBody) error {
 	if err := member(ctx); err != nil {
 		return err
@@ -271,17 +360,7 @@ func (k *KPI) claim(ctx *module.Context, b PeriodBody) error {
 	if _, done := GetClaim(ctx.Store, s.ID, id); done {
 		return codes.AlreadyExists.Errorf("member %s has claimed the reward of %s", id, s.ID)
 	}
-	c := Claim{Member: id, Period: s.ID, At: ctx.Unix()}
-	for _, sc := range v.RuleSet.Scorecards {
-		if sc.Subject != SubjectMember {
-			continue
-		}
-		total, _ := Evaluate(ctx.Store, sc, SubjectMember, s, id)
-		if total > c.ScoreBP {
-			c.ScoreBP = total
-		}
-		c.Points += RewardOf(sc, total)
-	}
+	c := rewardOf(ctx.Store, v, s, id, ctx.Unix())
 	if c.Points > 0 {
 		if err := k.Token.MintReward(ctx, id, c.Points, "kpi_reward:"+s.ID); err != nil {
 			return err

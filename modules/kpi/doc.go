@@ -81,10 +81,14 @@
 // during its grace days; after that the period waits for kpi/close, which
 // stores the chapter rankings (a few hundred chapters; nothing per member)
 // and opens the appeals window; kpi/finalize after the window ranks again
-// with any corrections and makes the period final. Members then claim their
-// reward (kpi/claim): the band their score reaches mints its points into the
-// membership token, by rule — a claim per member keeps the final block from
-// writing three million balances.
+// with any corrections and makes the period final. Then the rewards are
+// minted by rule: the band each member's score reaches mints its points into
+// the membership token. Minting three million balances in the final block
+// would stall it, so kpi/mint-rewards (anyone may send it) mints the
+// registry a page at a time — 4,096 pages by member ID, each about N/4,096
+// members, about 2,000 members per tx — until it reports done; nobody has to
+// claim. kpi/claim still lets a member take theirs before the pages reach
+// them; either way a member is minted once.
 //
 // # Appeals
 //

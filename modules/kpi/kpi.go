@@ -44,6 +44,7 @@ func (k *KPI) Spec() module.Spec {
 		module.Handle(TypeAppeal, k.appeal),
 		module.Handle(TypeDecideAppeal, k.decideAppeal),
 		module.Handle(TypeClaim, k.claim),
+		module.Handle(TypeMintRewards, k.mintRewards),
 		module.Handle(TypeErratum, k.erratum),
 	}}
 }

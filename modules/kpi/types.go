@@ -283,6 +283,12 @@ type PeriodRecord struct {
 	FinalAt        int64  `json:"final_at,omitempty"`
 	Appeals        int    `json:"appeals"`
 	PendingAppeals int    `json:"pending_appeals"`
+	// MintPage is the next page of the registry whose rewards
+	// kpi/mint-rewards mints (MintPages: all minted); Minted and
+	// MintedPoints count what it minted.
+	MintPage     int    `json:"mint_page,omitempty"`
+	Minted       int    `json:"minted,omitempty"`
+	MintedPoints uint64 `json:"minted_points,omitempty"`
 }
 
 // Period states.
@@ -385,6 +391,7 @@ const (
 	TypeAppeal       = "kpi/appeal"
 	TypeDecideAppeal = "kpi/decide-appeal"
 	TypeClaim        = "kpi/claim"
+	TypeMintRewards  = "kpi/mint-rewards"
 	TypeErratum      = "kpi/erratum"
 )
 
