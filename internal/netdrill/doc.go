@@ -29,6 +29,11 @@
 //	defer c.Close()
 //	reports, err := c.RunDrills(ctx, netdrill.AllDrills, os.Stdout)
 //
+// Measure and MeasureFlood are the figures `pnyx network bench` prints:
+// committed tx/s and commit latency with validators down, and the other
+// members' commit and read latency without and then with one signer
+// flooding a node (a cluster made with Options.Flood; StartFlood).
+//
 // Traffic never leaves the lab: the bridge lives in a namespace of its own
 // and this process reaches the nodes by opening its sockets inside the
 // client's namespace (Lab.Dialer).
