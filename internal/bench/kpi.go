@@ -354,7 +354,20 @@ func KPI(ctx context.Context, out, progress io.Writer, o KPIOptions) error {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p95 := lat[len(lat)*95/100]
 	rk, _ := kpi.GetRanking(snap, "2030-02", "chapter")
+
+	// After the appeals window: final, then the first tx of rewards minted
+	// by rule (kpi.MintPerTx members of the registry per tx, whatever N).
+	c.now = time.Date(2030, 3, 15, 0, 0, 0, 0, kpi.KST)
+	if _, err := c.block(c.sign(sec, kpi.TypeFinalize, kpi.PeriodBody{Period: "2030-02"})); err != nil {
+		return err
+	}
+	mintTook, err := c.block(c.sign(sec, kpi.TypeMintRewards, kpi.PeriodBody{Period: "2030-02"}))
+	if err != nil {
+		return err
+	}
+	minted := kpi.GetPeriod(c.st, "2030-02")
 	fmt.Fprintf(out, "facts: %d in %s (process CPU %.0f µs per fact); ranked chapters: %d; close block: %s\n", posted, factTime.Round(time.Millisecond), cpuPerFact, len(rk.Entries), closeTook.Round(time.Millisecond))
+	fmt.Fprintf(out, "rewards: the first kpi/mint-rewards block minted %d members (%d points, pages 0-%d of %d) in %s\n", minted.Minted, minted.MintedPoints, minted.MintPage-1, kpi.MintPages, mintTook.Round(time.Millisecond))
 	fmt.Fprintf(out, "members=%d facts_per_s=%.0f close_ms=%d scorecard_p95_ms=%.2f\n", o.Members, factsPerS, closeTook.Milliseconds(), float64(p95.Microseconds())/1000)
 	return nil
 }
