@@ -219,8 +219,7 @@ func (k *KPI) decideAppeal(ctx *module.Context, b DecideAppealBody) error {
 		retract = append(retract, f)
 	}
 	for _, f := range add {
-		apply(ctx.Store, v, s, f, +1, "")
-		putFact(ctx.Store, a.Kind, f)
+		post(ctx.Store, v, s, f, +1, "")
 		a.Added = append(a.Added, f.ID)
 	}
 	for i := range retract {

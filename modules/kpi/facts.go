@@ -49,16 +49,35 @@ func bump(m *map[string]int64, k string, d int64) int64 {
 	return n
 }
 
-// apply adds (sign +1) or removes (sign −1) a counted fact to the counters
-// of every rule of the period's version that counts it: one read and one
-// write of the subject's tally (and, for a member whose score moves to
-// another tenth, two histogram counters) — the same for the first member
-// as for the three millionth. home is the member's chapter when the caller
-// has read it already ("" otherwise), so a member's first fact does not
-// read their record a second time for the histogram.
-func apply(kv store.KV, v Version, span Span, f Fact, sign int64, home string) {
+// post stores a fact and, unless sign is 0, adds (+1) or removes (−1) it
+// from the counters of every rule of the period's version that counts it:
+// one read and one write of the subject's record (and, for a member whose
+// score moves to another tenth, two histogram counters) — the same for the
+// first member as for the three millionth. home is the member's chapter
+// when the caller has read it already ("" otherwise), so a member's first
+// fact does not read their record a second time for the histogram.
+func post(kv store.KV, v Version, span Span, f Fact, sign int64, home string) {
 	kind := FactTypes[f.Type].Subject
-	t := GetTally(kv, kind, span.ID, f.Subject)
+	r := loadRecord(kv, kind, f.Period, f.Subject)
+	if sign != 0 {
+		var t Tally
+		if r.tally != nil {
+			var err error
+			if t, err = decodeTally(r.tally); err != nil {
+				corrupt(kind, f.Subject, f.Period, err)
+			}
+		}
+		applyTally(kv, v, span, f, sign, home, &t)
+		r.tally = encodeTally(t)
+	}
+	if inRecord := placeFact(kv, kind, &r, f); inRecord || sign != 0 {
+		kv.Set([]byte(tallyKey(kind, f.Period, f.Subject)), r.bytes())
+	}
+}
+
+// applyTally is post's change to the counters.
+func applyTally(kv store.KV, v Version, span Span, f Fact, sign int64, home string, t *Tally) {
+	kind := FactTypes[f.Type].Subject
 	for _, sc := range v.RuleSet.Scorecards {
 		if sc.Subject != kind {
 			continue
@@ -110,10 +129,9 @@ func apply(kv store.KV, v Version, span Span, f Fact, sign int64, home string) {
 			}
 		}
 		if touched && kind == SubjectMember {
-			rehist(kv, sc, span, f.Subject, &t, home)
+			rehist(kv, sc, span, f.Subject, t, home)
 		}
 	}
-	putTally(kv, kind, span.ID, f.Subject, t)
 }
 
 // rehist moves a member to the histogram bucket of their current score.
@@ -319,12 +337,11 @@ func (k *KPI) attest(ctx *module.Context, b AttestBody) error {
 	for _, f := range facts {
 		kind := FactTypes[f.Type].Subject
 		f.Status = FactCounted
+		sign := int64(1)
 		if pending {
-			f.Status = FactPending
-		} else {
-			apply(ctx.Store, f.ver, f.span, f.Fact, +1, f.home)
+			f.Status, sign = FactPending, 0
 		}
-		putFact(ctx.Store, kind, f.Fact)
+		post(ctx.Store, f.ver, f.span, f.Fact, sign, f.home)
 		batch.Facts = append(batch.Facts, FactRef{Kind: kind, Subject: f.Subject, Period: f.Period, ID: f.ID})
 	}
 	putBatch(ctx.Store, batch)
@@ -363,14 +380,13 @@ func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
 		facts[i], _ = GetFact(ctx.Store, ref.Kind, ref.Subject, ref.Period, ref.ID)
 		homes[i] = home
 	}
-	for i, ref := range batch.Facts {
+	for i := range batch.Facts {
 		f := facts[i]
 		if f.Status != FactPending {
 			continue // retracted while it waited
 		}
 		f.Status, f.Checker = FactCounted, ctx.Caller.MemberID
-		apply(ctx.Store, ps.vers[f.Period], ps.spans[f.Period], f, +1, homes[i])
-		putFact(ctx.Store, ref.Kind, f)
+		post(ctx.Store, ps.vers[f.Period], ps.spans[f.Period], f, +1, homes[i])
 	}
 	batch.Pending, batch.Checker = false, ctx.Caller.MemberID
 	putBatch(ctx.Store, batch)
@@ -380,11 +396,12 @@ func (k *KPI) confirm(ctx *module.Context, b ConfirmBody) error {
 
 // unapply retracts a fact: it stays, marked, and leaves the counters.
 func unapply(kv store.KV, v Version, span Span, f *Fact, by string, reason int, at int64) {
+	sign := int64(0)
 	if f.Status == FactCounted {
-		apply(kv, v, span, *f, -1, "")
+		sign = -1
 	}
 	f.Status, f.RetractBy, f.RetractWhy, f.RetractAt = FactRetracted, by, reason, at
-	putFact(kv, FactTypes[f.Type].Subject, *f)
+	post(kv, v, span, *f, sign, "")
 }
 
 func (k *KPI) retract(ctx *module.Context, b RetractBody) error {
@@ -434,8 +451,7 @@ func autoFact(ctx *module.Context, source, typ, subj, id string, val int64) {
 		return
 	}
 	f := Fact{ID: id, Type: typ, Subject: subj, Period: s.ID, Value: val, Day: Day(ctx.Unix()), Attestor: source, Status: FactCounted, At: ctx.Unix(), Height: ctx.Height}
-	apply(ctx.Store, v, s, f, +1, "")
-	putFact(ctx.Store, kind, f)
+	post(ctx.Store, v, s, f, +1, "")
 }
 
 // Attended implements assembly.FactSink: a member present at a meeting,

@@ -177,10 +177,18 @@ func GetFact(kv store.Reader, kind, subj, p, id string) (Fact, bool) {
 // its own key.
 func putFact(kv store.KV, kind string, f Fact) {
 	r := loadRecord(kv, kind, f.Period, f.Subject)
-	in := mustInlines(r, kind, f.Subject, f.Period)
-	entry := &enc{}
-	entry.str(f.ID)
+	if placeFact(kv, kind, &r, f) {
+		kv.Set([]byte(tallyKey(kind, f.Period, f.Subject)), r.bytes())
+	}
+}
+
+// placeFact puts f into r (reporting true: r must be written) or, when r's
+// inline facts are full and f is not among them, under its own key.
+func placeFact(kv store.KV, kind string, r *subjRecord, f Fact) bool {
+	in := mustInlines(*r, kind, f.Subject, f.Period)
 	body := encodeFact(f)
+	entry := &enc{b: make([]byte, 0, len(f.ID)+len(body)+4)}
+	entry.str(f.ID)
 	entry.uvarint(uint64(len(body)))
 	entry.b = append(entry.b, body...)
 	for _, e := range in {
@@ -188,16 +196,15 @@ func putFact(kv store.KV, kind string, f Fact) {
 			facts := make([]byte, 0, len(r.facts)-(e.end-e.start)+len(entry.b))
 			facts = append(append(append(facts, r.facts[:e.start]...), entry.b...), r.facts[e.end:]...)
 			r.facts = facts
-			kv.Set([]byte(tallyKey(kind, f.Period, f.Subject)), r.bytes())
-			return
+			return true
 		}
 	}
 	if len(in) < maxInline {
 		r.facts = append(r.facts[:len(r.facts):len(r.facts)], entry.b...)
-		kv.Set([]byte(tallyKey(kind, f.Period, f.Subject)), r.bytes())
-		return
+		return true
 	}
 	kv.Set([]byte(factKey(kind, f.Subject, f.Period, f.ID)), body)
+	return false
 }
 
 // Facts lists a subject's facts in a period, in ID order.
