@@ -65,6 +65,9 @@ type Options struct {
 	// SignerBytesPerBlock caps the bytes of one signer's txs in a block this
 	// node proposes (0: DefaultSignerBytesPerBlock; negative: no cap).
 	SignerBytesPerBlock int
+	// SignerTxsPerBlock caps the number of one signer's txs in a block this
+	// node proposes (0: DefaultSignerTxsPerBlock; negative: no cap).
+	SignerTxsPerBlock int
 }
 
 // App is the ABCI application.

@@ -22,11 +22,12 @@ import (
 //     still waiting, so this is the signer's share of the mempool). Beyond
 //     it the tx is refused with codes.Unavailable — "retry after the next
 //     block", which every pnyx client already does for a full mempool.
-//   - PrepareProposal carries at most SignerBytesPerBlock bytes of one
-//     signer's txs (always at least one tx), so a block that follows a bulk
-//     import still has room — and time — for everyone else's txs. A signer's
-//     txs are taken as a prefix in mempool (nonce) order: skipping one and
-//     taking a later one would only fail the later one's nonce.
+//   - PrepareProposal carries at most SignerBytesPerBlock bytes and
+//     SignerTxsPerBlock txs of one signer (always at least one tx), so a
+//     block that follows a bulk import or a flood of small txs still has
+//     room — and time — for everyone else's txs. A signer's txs are taken as
+//     a prefix in mempool (nonce) order: skipping one and taking a later one
+//     would only fail the later one's nonce.
 
 const (
 	// DefaultMaxPendingPerSigner: 2 % of the node's 50,000-tx mempool. An
@@ -38,6 +39,13 @@ const (
 	// 2-core machine, and every other member's tx waited for two such blocks
 	// (other_tx_p95_ms=27793, docs/performance.md).
 	DefaultSignerBytesPerBlock = 128 << 10
+	// DefaultSignerTxsPerBlock: the byte budget alone let ~300 small txs of
+	// one flooding signer into each block, which took ~0.7 s to execute,
+	// and other members' commit p99 went from 453 ms to 2.1 s
+	// (`pnyx network bench --flood`, docs/performance.md). 32 is more than
+	// a member, a trustee or an issuer with 8 batches in flight sends
+	// between two blocks, and at 5 blocks/s still 160 txs/s for a flood.
+	DefaultSignerTxsPerBlock = 32
 	// recheckLightBytes: on the mempool's recheck after a commit, a signed tx
 	// at least this large (a 500-entry batch) is re-authenticated — chain,
 	// signature cache, nonce, budget — but its handler is not re-run. A
@@ -52,6 +60,13 @@ func (a *App) maxPendingPerSigner() int {
 		return DefaultMaxPendingPerSigner
 	}
 	return a.opts.MaxPendingPerSigner
+}
+
+func (a *App) signerTxsPerBlock() int {
+	if a.opts.SignerTxsPerBlock == 0 {
+		return DefaultSignerTxsPerBlock
+	}
+	return a.opts.SignerTxsPerBlock
 }
 
 func (a *App) signerBytesPerBlock() int {
@@ -81,33 +96,37 @@ func (a *App) lightRecheck(req *abci.RequestCheckTx, env *tx.Envelope) bool {
 
 // PrepareProposal builds this node's proposal from the mempool's txs: in
 // their order, within the block's byte limit, and at most
-// SignerBytesPerBlock bytes of any one signer (see the comment above).
+// SignerBytesPerBlock bytes and SignerTxsPerBlock txs of any one signer
+// (see the comment above).
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
-	return &abci.ResponsePrepareProposal{Txs: fairTxs(req.Txs, req.MaxTxBytes, a.signerBytesPerBlock())}, nil
+	return &abci.ResponsePrepareProposal{Txs: fairTxs(req.Txs, req.MaxTxBytes, a.signerBytesPerBlock(), a.signerTxsPerBlock())}, nil
 }
 
-// fairTxs picks the txs of a proposal; perSigner < 0 means no per-signer
-// limit.
-func fairTxs(txs [][]byte, maxBytes int64, perSigner int) [][]byte {
+// fairTxs picks the txs of a proposal; a negative perSignerBytes or
+// perSignerTxs means no such per-signer limit.
+func fairTxs(txs [][]byte, maxBytes int64, perSignerBytes, perSignerTxs int) [][]byte {
 	out := make([][]byte, 0, len(txs))
 	var total int64
-	used := map[string]int{}
+	usedBytes, usedTxs := map[string]int{}, map[string]int{}
 	deferred := map[string]bool{}
 	for _, raw := range txs {
 		if total+int64(len(raw)) > maxBytes {
 			continue // a smaller tx later may still fit
 		}
-		if perSigner >= 0 {
+		if perSignerBytes >= 0 || perSignerTxs >= 0 {
 			if env, err := tx.Decode(raw); err == nil && !allZero(env.Signer) {
 				s := string(env.Signer)
 				if deferred[s] {
 					continue
 				}
-				if used[s] > 0 && used[s]+len(raw) > perSigner {
+				overBytes := perSignerBytes >= 0 && usedBytes[s]+len(raw) > perSignerBytes
+				overTxs := perSignerTxs >= 0 && usedTxs[s]+1 > perSignerTxs
+				if usedTxs[s] > 0 && (overBytes || overTxs) {
 					deferred[s] = true // and every later tx of theirs
 					continue
 				}
-				used[s] += len(raw)
+				usedBytes[s] += len(raw)
+				usedTxs[s]++
 			}
 		}
 		total += int64(len(raw))

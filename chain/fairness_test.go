@@ -144,3 +144,42 @@ func TestRecheckOfABatchIsLight(t *testing.T) {
 		t.Fatalf("recheck of a batch a block carried: %d %s, want bad nonce", ct.Code, ct.Log)
 	}
 }
+
+// Issue 12 finding 5, measured again with `pnyx network bench --flood`:
+// the byte budget still let ~300 small txs of one flooding signer into
+// each block, which took ~0.7 s to execute, and every other member's p99
+// stayed at 4.7× its quiet value. A proposal also carries at most
+// SignerTxsPerBlock txs of one signer, a prefix in nonce order.
+func TestProposalCapsOneSignersTxCount(t *testing.T) {
+	h := newHarness(t)
+	m1, m2 := key("member-1"), key("member-2")
+	for _, k := range []string{"member-1", "member-2"} {
+		h.do(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(key(k)), Chapter: "hq", Class: members.General}}})
+	}
+	var flood [][]byte
+	for i := 0; i < 10; i++ {
+		flood = append(flood, h.sign(m1, token.TypeBurn, token.BurnBody{Amount: 1}))
+		h.nonces[pubHex(m1)]++
+	}
+	other := h.sign(m2, token.TypeBurn, token.BurnBody{Amount: 1})
+	mempool := append(append([][]byte{}, flood...), other)
+	h.app.opts.SignerTxsPerBlock = 4
+	resp, err := h.app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: mempool, MaxTxBytes: 1 << 22})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([][]byte{}, flood[:4]...), other)
+	if len(resp.Txs) != len(want) {
+		t.Fatalf("proposal carries %d txs, want %d (four of the flood, then the other member's)", len(resp.Txs), len(want))
+	}
+	for i := range want {
+		if string(resp.Txs[i]) != string(want[i]) {
+			t.Fatalf("proposal tx %d is not the expected one", i)
+		}
+	}
+	for i, r := range h.block(resp.Txs...) {
+		if r.Code != 0 {
+			t.Fatalf("proposal tx %d: %d %s", i, r.Code, r.Log)
+		}
+	}
+}
