@@ -137,6 +137,12 @@ type Options struct {
 	// instead. An index left from earlier runs goes stale and is rebuilt by
 	// iavl if the index is turned on again.
 	NoFastIndex bool
+	// NoSeekCompaction turns off LevelDB's compactions triggered by reads
+	// that had to look into more than one table (goleveldb's
+	// DisableSeeksCompaction). The tree's reads of nodes and of absent keys
+	// are random, so under an import they trigger compactions that rewrite
+	// tables for reads' sake alone.
+	NoSeekCompaction bool
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
@@ -169,16 +175,11 @@ func ParseOptions(s string) (Options, error) {
 		case "blockcache":
 			o.BlockCacheMB, err = strconv.Atoi(v)
 		case "fastindex":
-			switch v {
-			case "on":
-				o.NoFastIndex = false
-			case "off":
-				o.NoFastIndex = true
-			default:
-				err = fmt.Errorf("want on or off")
-			}
+			o.NoFastIndex, err = parseOff(v)
+		case "seekcompaction":
+			o.NoSeekCompaction, err = parseOff(v)
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, fastindex)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, fastindex, seekcompaction)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
@@ -188,6 +189,17 @@ func ParseOptions(s string) (Options, error) {
 		return o, fmt.Errorf("store options: sizes must not be negative")
 	}
 	return o, nil
+}
+
+// parseOff reads "on" or "off" into whether a feature is turned off.
+func parseOff(v string) (bool, error) {
+	switch v {
+	case "on":
+		return false, nil
+	case "off":
+		return true, nil
+	}
+	return false, fmt.Errorf("want on or off")
 }
 
 // OptionsEnv names the environment variable Open reads its Options from
@@ -209,7 +221,7 @@ func Open(dir string) (*Store, error) {
 
 // OpenWith is Open with chosen Options.
 func OpenWith(dir string, o Options) (*Store, error) {
-	db, err := dbm.NewGoLevelDBWithOpts("state", dir, levelDBOptions(o.BlockCacheMB))
+	db, err := dbm.NewGoLevelDBWithOpts("state", dir, levelDBOptions(o))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
 	}
@@ -229,13 +241,14 @@ func OpenWith(dir string, o Options) (*Store, error) {
 //
 // These change neither the file format nor any hash, so existing homes
 // open as before.
-func levelDBOptions(blockCacheMB int) *opt.Options {
+func levelDBOptions(o Options) *opt.Options {
 	return &opt.Options{
-		Filter:              filter.NewBloomFilter(10), // as cosmos-db's default
-		Compression:         opt.NoCompression,
-		WriteBuffer:         32 << 20,
-		CompactionTableSize: 8 << 20,
-		BlockCacheCapacity:  blockCacheMB << 20,
+		Filter:                 filter.NewBloomFilter(10), // as cosmos-db's default
+		Compression:            opt.NoCompression,
+		WriteBuffer:            32 << 20,
+		CompactionTableSize:    8 << 20,
+		BlockCacheCapacity:     o.BlockCacheMB << 20,
+		DisableSeeksCompaction: o.NoSeekCompaction,
 	}
 }
 
