@@ -470,8 +470,12 @@ func (v *verifier) ballots() {
 		spoiled[tc] = append(spoiled[tc], i)
 	}
 	v.alsoCast = make([]bool, len(rec.Spoiled))
-	x := &box{seen: map[[32]byte]struct{}{}, voters: map[[32]byte]int32{}, creds: map[[32]byte]int32{},
-		tally: ballot.Aggregate(e, nil)}
+	// The maps are sized for every ballot at once: growing them would hold
+	// the old and the new table together, half as much again at the peak.
+	// (A record's ballot count is bounded by its length.)
+	size := min(n, 1<<24)
+	x := &box{seen: make(map[[32]byte]struct{}, size), voters: make(map[[32]byte]int32, size),
+		creds: make(map[[32]byte]int32, size*len(rec.IssuerKeys)), tally: ballot.Aggregate(e, nil)}
 	var fDec, fCred, fSig, fProof, fReuse failures
 	for lo := 0; lo < n; lo += chunk {
 		st := make([]ballotState, min(n, lo+chunk)-lo)
