@@ -440,10 +440,20 @@ func (m *Members) approve(ctx *module.Context, b ApproveBody) error {
 
 // join creates a member record and tells the hooks.
 func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class) error {
-	if !keyFree(ctx.Store, pub) {
+	// keyFree, spelled out so that an approval (id = DeriveID(pub)) reads
+	// the absent record once, not twice: every read of an absent key is a
+	// LevelDB lookup, and a registration makes several.
+	derivedID := DeriveID(pub)
+	derived, derivedExists := Get(ctx.Store, derivedID)
+	if ctx.Store.Get([]byte("mem/usedkey/"+pub)) != nil || ctx.Store.Get([]byte(keyIndex(pub))) != nil ||
+		(derivedExists && derived.PublicKey == pub) {
 		return codes.AlreadyExists.Errorf("key %.16s… belongs or belonged to a member already", pub)
 	}
-	if _, exists := Get(ctx.Store, id); exists {
+	exists := derivedExists
+	if id != derivedID {
+		_, exists = Get(ctx.Store, id)
+	}
+	if exists {
 		return codes.AlreadyExists.Errorf("member %s exists already", id)
 	}
 	now := ctx.Unix()
@@ -453,7 +463,7 @@ func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class
 	// read the absent record once more).
 	addActive(ctx.Store, mem.Chapter, mem.Class, +1)
 	module.Put(ctx.Store, memberKey(id), mem)
-	if id != DeriveID(pub) { // see ByKey
+	if id != derivedID { // see ByKey
 		ctx.Store.Set([]byte(keyIndex(pub)), []byte(id))
 	}
 	ctx.Store.Set([]byte(byChapter(chapter, id)), []byte{1})
