@@ -592,8 +592,12 @@ type cohortMark struct {
 
 // MemberJoined implements members.Hooks: a recruit joins their chapter's
 // cohort of the month.
+//
+// Cohorts are kept from the first adoption of a rule set on, like mandate
+// spans: a recruit who joins between the adoption and the first period is
+// still active (or not) M months later, inside a period the rules govern.
 func (k *KPI) MemberJoined(ctx *module.Context, id string) error {
-	if _, ok := InForce(ctx.Store, ctx.Unix()); !ok {
+	if versionCount(ctx.Store) == 0 {
 		return nil
 	}
 	m, _ := members.Get(ctx.Store, id)
