@@ -12,6 +12,7 @@ import (
 // record so the fuzzer mutates deep fields.
 func FuzzDecodeRecord(f *testing.F) {
 	f.Add(baseRecord(f))
+	f.Add(versionedRecord(f, 5).Record.Encode())
 	f.Add([]byte(record.Magic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := record.Decode(b)
