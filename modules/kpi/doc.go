@@ -68,7 +68,9 @@
 // retraction carries a reason code and deletes nothing.
 //
 // Each fact updates a counter per (subject, rule, period) in O(1); scores are
-// computed from the counters and the rule when read. A member scorecard is a
+// computed from the counters and the rule when read. A subject's counters
+// for a period and its first facts are one record, so a fact costs one tree
+// write (record.go explains the layout, codec.go the binary form). A member scorecard is a
 // personal record (signed read, like balances); chapter scorecards and
 // rankings are public. A member's standing shows only through a per-chapter
 // histogram published in buckets of at least 10 members.
