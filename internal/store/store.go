@@ -156,8 +156,9 @@ func DefaultOptions() Options {
 	return Options{NodeCache: 1_000_000, BlockCacheMB: 512}
 }
 
-// ParseOptions reads "nodes=N,blockcache=MB,fastindex=on|off" (any subset,
-// the rest from DefaultOptions), for benchmarks that compare settings.
+// ParseOptions reads "nodes=N,blockcache=MB,fastindex=on|off,
+// seekcompaction=on|off" (any subset, the rest from DefaultOptions), for
+// benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
 	if strings.TrimSpace(s) == "" {
