@@ -194,3 +194,17 @@ func TrustedFromGenesis(g *types.GenesisDoc) (*types.ValidatorSet, error) {
 	}
 	return set, nil
 }
+
+// TrustedFromGenesisFile reads a genesis file and returns the validator set
+// it names and its chain ID.
+func TrustedFromGenesisFile(path string) (*types.ValidatorSet, string, error) {
+	g, err := types.GenesisDocFromFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("genesis %s: %w", path, err)
+	}
+	vals, err := TrustedFromGenesis(g)
+	if err != nil {
+		return nil, "", err
+	}
+	return vals, g.ChainID, nil
+}

@@ -401,15 +401,7 @@ func electionCancelCmd() *cobra.Command {
 // trustedGenesis reads the validators a participant trusts, and the chain
 // ID, from a genesis file.
 func trustedGenesis(path string) (*types.ValidatorSet, string, error) {
-	g, err := types.GenesisDocFromFile(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("genesis %s: %w", path, err)
-	}
-	vals, err := proof.TrustedFromGenesis(g)
-	if err != nil {
-		return nil, "", err
-	}
-	return vals, g.ChainID, nil
+	return proof.TrustedFromGenesisFile(path)
 }
 
 func electionTrusteeCmd() *cobra.Command {
@@ -587,12 +579,16 @@ func electionIssuerCmd() *cobra.Command {
 			return s.send(election.TypeIssuerKey, election.IssuerKeyBodyFor(a[0], is))
 		})})
 	var workers, inFlight int
+	var genesis string
 	issue := &cobra.Command{Use: "issue ID", Short: "Answer every unanswered credential request with a blind signature",
 		Long: `Reads the requests this issuer has not answered from the node's pending index
 (a page at a time, from a cursor), blind-signs them on --workers cores and
 sends them in issue transactions of up to 64 answers, --in-flight of them
-waiting for their commits at once. Run it again to answer requests made
-since; what is answered already is skipped.`,
+waiting for their commits at once. Every page comes with a proof of its
+requests, checked against the validators of --genesis before anything is
+signed, so the node cannot make the issuer sign requests the chain does not
+hold. Run it again to answer requests made since; what is answered already
+is skipped.`,
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			me, err := s.memberID()
 			if err != nil {
@@ -614,8 +610,15 @@ since; what is answered already is skipped.`,
 			if i < 0 {
 				return fmt.Errorf("member %s is not an issuer of %s", me, a[0])
 			}
+			if genesis == "" {
+				genesis = filepath.Join(flagHome, "config", "genesis.json")
+			}
+			trusted, chainID, err := trustedGenesis(genesis)
+			if err != nil {
+				return fmt.Errorf("an issuer signs only requests proven against the validators it trusts: %w (--genesis)", err)
+			}
 			start := time.Now()
-			total, err := issuance.Run(s.ctx, s.c, k, e, is, i, issuance.Options{Workers: workers, InFlight: inFlight,
+			total, err := issuance.Run(s.ctx, s.c, k, e, is, i, issuance.Options{Workers: workers, InFlight: inFlight, ChainID: chainID, Trusted: trusted,
 				Progress: func(n int) { fmt.Fprintf(s.cmd.ErrOrStderr(), "  answered %d\n", n) }})
 			if err != nil {
 				return fmt.Errorf("issuer %d answered %d requests, then: %w", i, total, err)
@@ -625,6 +628,7 @@ since; what is answered already is skipped.`,
 		})}
 	issue.Flags().IntVar(&workers, "workers", 0, "signing goroutines (default: every core)")
 	issue.Flags().IntVar(&inFlight, "in-flight", 8, "issue transactions waiting for their commits at once")
+	issue.Flags().StringVar(&genesis, "genesis", "", "genesis.json whose validators the issuer trusts to prove each request (default HOME/config/genesis.json)")
 	cmd.AddCommand(issue)
 	return cmd
 }

@@ -5,7 +5,8 @@ package api
 // cursor, with what it needs to sign each (the member's key, its blinded
 // message and signature), instead of one election-state read per key from
 // request 0 on every batch. The page is built from committed state by the
-// election module (election.Pending): nothing is added to the chain.
+// election module (election.Pending): nothing is added to the chain. With
+// ?prove=1 the page carries a proof of every pending request's record.
 
 import (
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/proof"
 )
 
 func (s *Server) electionPendingRequests(w http.ResponseWriter, r *http.Request) error {
@@ -45,6 +47,21 @@ func (s *Server) electionPendingRequests(w http.ResponseWriter, r *http.Request)
 		return codes.Internal.Errorf("%v", err)
 	}
 	page.Height = snap.Version()
+	if wantProof(r) && len(page.Pending) > 0 {
+		// Every pending request's record under one signed header, so the
+		// issuer signs only what the chain holds (verified.CheckPending).
+		keys := make([][]byte, len(page.Pending))
+		for k, p := range page.Pending {
+			keys[k] = election.RequestKey(id, p.Seq)
+		}
+		p, err := s.proveKeys(r.Context(), snap, keys)
+		if err != nil {
+			return err
+		}
+		if page.Proof, err = proof.Marshal(p); err != nil {
+			return codes.Internal.Errorf("encode proof: %v", err)
+		}
+	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/tx"
 )
 
@@ -69,7 +70,9 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 		return err
 	}
 	defer r.Stop()
-	chainID, err := c.ChainID(ctx)
+	// The issuers check every page of requests against the genesis
+	// validators, as `pnyx election issuer issue` does.
+	trusted, chainID, err := proof.TrustedFromGenesisFile(filepath.Join(root, "node", "config", "genesis.json"))
 	if err != nil {
 		return err
 	}
@@ -242,7 +245,7 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 		fmt.Fprintf(progress, "  issuer %d\n", i+1)
 		pc.begin()
 		var last atomic.Int64
-		answered, err := issuance.Run(ctx, c, keys[fmt.Sprintf("issuer-%d", i+1)], e, is, i, issuance.Options{InFlight: o.InFlight,
+		answered, err := issuance.Run(ctx, c, keys[fmt.Sprintf("issuer-%d", i+1)], e, is, i, issuance.Options{InFlight: o.InFlight, ChainID: chainID, Trusted: trusted,
 			Progress: func(a int) {
 				if int64(a)/10000 != last.Load()/10000 {
 					fmt.Fprintf(progress, "    answered %d/%d\n", a, n)

@@ -7,14 +7,20 @@
 // index (GET /v1/elections/{id}/requests, a page at a time from a cursor),
 // blind-signs each page on every core and keeps several issue transactions
 // in flight, signed with consecutive nonces and submitted in order
-// (election.IssueRun does the work; this package is its HTTP side).
+// (election.IssueRun does the work; this package is its HTTP side). Each
+// page comes with a proof of its requests, checked against the validators
+// the issuer trusts from genesis before anything in it is signed
+// (verified.CheckPending): a node cannot make the issuer sign requests the
+// chain does not hold.
 package issuance
 
 import (
 	"context"
+
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+	"github.com/cometbft/cometbft/types"
 	"net/url"
 	"time"
 
@@ -22,6 +28,7 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/verified"
 	"github.com/pnyx-party/pnyx/tx"
 	"github.com/pnyx-party/pnyx/wire"
 )
@@ -36,6 +43,10 @@ type Options struct {
 	// failed, so its nonce no longer fits) is never committed.
 	CommitTimeout time.Duration
 	Progress      func(answered int)
+	// ChainID and Trusted (the genesis validators, proof.TrustedFromGenesis)
+	// check every page's proof. Required: without them Run refuses.
+	ChainID string
+	Trusted *types.ValidatorSet
 }
 
 // Run answers every request of e that issuer i (key, is) has not answered
@@ -44,11 +55,15 @@ func Run(ctx context.Context, c *client.Client, key ed25519.PrivateKey, e *elect
 	if o.CommitTimeout <= 0 {
 		o.CommitTimeout = 2 * time.Minute
 	}
+	if o.Trusted == nil || o.ChainID == "" {
+		return 0, fmt.Errorf("issuance: the issuer needs the chain ID and the validators it trusts (genesis) to check the requests it signs")
+	}
 	signer := c.Signer(key)
 	r := &election.IssueRun{Election: e, Issuer: is, Index: i, Workers: o.Workers, InFlight: o.InFlight, PageSize: o.PageSize, Progress: o.Progress,
 		Fetch: func(ctx context.Context, from uint64, limit int) (election.PendingPage, error) {
 			return Page(ctx, c, e.ID, i, from, limit)
 		},
+		Check: func(p election.PendingPage) error { return verified.CheckPending(p, o.ChainID, o.Trusted, e.ID, i) },
 		Send: func(ctx context.Context, b election.IssueBody) (func() error, error) {
 			raw, err := signer.Build(ctx, election.TypeIssue, b)
 			if err != nil {
@@ -67,10 +82,11 @@ func Run(ctx context.Context, c *client.Client, key ed25519.PrivateKey, e *elect
 	return r.Run(ctx)
 }
 
-// Page reads one page of issuer i's pending requests of election id.
+// Page reads one page of issuer i's pending requests of election id, with
+// the proof of its requests.
 func Page(ctx context.Context, c *client.Client, id string, i int, from uint64, limit int) (election.PendingPage, error) {
 	var p election.PendingPage
-	err := c.Get(ctx, fmt.Sprintf("/v1/elections/%s/requests?issuer=%d&from=%d&limit=%d", url.PathEscape(id), i, from, limit), nil, &p)
+	err := c.Get(ctx, fmt.Sprintf("/v1/elections/%s/requests?issuer=%d&from=%d&limit=%d&prove=1", url.PathEscape(id), i, from, limit), nil, &p)
 	return p, err
 }
 

@@ -13,6 +13,7 @@ package election
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -82,6 +83,10 @@ type PendingPage struct {
 	Next     uint64           `json:"next"`
 	Requests uint64           `json:"requests"` // requests made so far
 	Pending  []PendingRequest `json:"pending"`
+	// Proof, when asked for (?prove=1), is a proof.StateProof of every
+	// pending request's record (RequestKey) under one signed header: an
+	// issuer signs only requests the chain holds (verified.CheckPending).
+	Proof json.RawMessage `json:"proof,omitempty"`
 }
 
 // Pending pages are bounded twice: at most limit pending requests, and at
@@ -160,6 +165,11 @@ type IssueRun struct {
 	// Fetch reads a page of the pending index (Pending, or the API route
 	// that serves it).
 	Fetch func(ctx context.Context, from uint64, limit int) (PendingPage, error)
+	// Check, if set, vets each page before anything in it is signed
+	// (verified.CheckPending: every request proven on chain). A node that
+	// serves requests the chain does not hold would otherwise receive the
+	// issuer's blind signatures over messages of its choosing.
+	Check func(page PendingPage) error
 	// Send submits one issue transaction without waiting for its commit
 	// and returns a function that waits for it. Calls to Send are made one
 	// at a time, in order, so the issuer's nonces reach the node in order.
@@ -238,6 +248,12 @@ func (r *IssueRun) pass(ctx context.Context, from uint64, pageSize, inFlight int
 		}
 		if len(page.Pending) == 0 && page.Next >= page.Requests {
 			break
+		}
+		if r.Check != nil {
+			if err := r.Check(page); err != nil {
+				fail(from, err)
+				break
+			}
 		}
 		entries, err := SignPending(r.Election, r.Issuer, r.Index, page.Pending, r.Workers)
 		if err != nil {
