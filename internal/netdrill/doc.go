@@ -7,7 +7,8 @@
 // administrator creating chapters, one tx at a time, waiting for commit)
 // while it does something to the network — kill -9 a validator and restart
 // it, cut one host's link and heal it, cut two (the chain must halt without
-// 2/3 and resume when healed), add delay and loss on one link, keep one
+// 2/3 and resume when healed), add delay and loss on one link (netem, or
+// where the kernel lacks it a userspace link emulator: Lab.Impair), keep one
 // validator down, kill a validator's only sentry and restart it, kill and
 // restart every node; and, in TestValidatorDrill, add a fifth validator
 // by transaction and remove it again — and then checks:
