@@ -69,7 +69,18 @@ func (c *Client) ElectionRecord(ctx context.Context, id string) ([]byte, error) 
 // its length. The node sends the length first, so a record cut short (the
 // node failed halfway) is an error here, never a shorter record.
 func (c *Client) ElectionRecordTo(ctx context.Context, id string, w io.Writer) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/v1/elections/"+url.PathEscape(id)+"/record", nil)
+	return c.electionRecordTo(ctx, id, "", w)
+}
+
+// ElectionRecordProvenTo is ElectionRecordTo for the version-5 record:
+// every credential requester proven in the registry at the election's
+// EligibleAt (docs/election-record.md, version 5).
+func (c *Client) ElectionRecordProvenTo(ctx context.Context, id string, w io.Writer) (int64, error) {
+	return c.electionRecordTo(ctx, id, "?registry=1", w)
+}
+
+func (c *Client) electionRecordTo(ctx context.Context, id, query string, w io.Writer) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/v1/elections/"+url.PathEscape(id)+"/record"+query, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -320,7 +320,7 @@ the last requests made are answered in time.`,
 	f.StringVar(&when[4], "ceremony-end", "", "key ceremony deadline, before --issue-end (default: none, the ceremony waits for every trustee)")
 	f.BoolVar(&b.AllowOverlap, "allow-overlap", false, "let issuance overlap voting (the record says so)")
 	f.IntVar(&b.MaxRevotes, "max-revotes", 0, fmt.Sprintf("how many times one voter may re-vote, 1 to %d (default %d)", election.MaxMaxRevotes, election.DefaultMaxRevotes))
-	f.IntVar(&b.RecordVersion, "record-version", 0, "election record version to publish: 2 (default), 3 (adds the height and time of every request, answer and ballot) or 4 (3 and the issuers' blind signatures)")
+	f.IntVar(&b.RecordVersion, "record-version", 4, "election record version to publish: 2, 3 (adds the height and time of every request, answer and ballot) or 4 (3 and the issuers' blind signatures); `election record --registry` then gives version 5")
 	cmd.MarkFlagRequired("trustees")
 	cmd.MarkFlagRequired("issuers")
 	return cmd
@@ -734,7 +734,7 @@ func fullTrackingCode(id, code string) (string, error) {
 
 func electionRecordCmd() *cobra.Command {
 	var out string
-	var verify bool
+	var verify, withRegistry bool
 	cmd := &cobra.Command{Use: "record ID", Short: "Export a published election's record (docs/election-record.md) from the chain",
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			if out == "" {
@@ -747,7 +747,11 @@ func electionRecordCmd() *cobra.Command {
 				return err
 			}
 			defer os.Remove(f.Name())
-			n, err := s.c.ElectionRecordTo(s.ctx, a[0], f)
+			fetch := s.c.ElectionRecordTo
+			if withRegistry {
+				fetch = s.c.ElectionRecordProvenTo
+			}
+			n, err := fetch(s.ctx, a[0], f)
 			if err == nil {
 				err = f.Chmod(0o644) // a record is public
 			}
@@ -779,5 +783,6 @@ func electionRecordCmd() *cobra.Command {
 		})}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output file (default ID.pnyxrec)")
 	cmd.Flags().BoolVar(&verify, "verify", false, "verify the record after export (as `pnyx verify election` does)")
+	cmd.Flags().BoolVar(&withRegistry, "registry", false, "version 5: every credential requester proven in the registry at the election's eligibility height (needs a node that still keeps that state)")
 	return cmd
 }

@@ -182,6 +182,11 @@ func TestCLIElection(t *testing.T) {
 	}
 	rec := filepath.Join(t.TempDir(), "cli-1.pnyxrec")
 	run("comm", "election", "record", "cli-1", "--out", rec, "--verify")
+	// Version 5 from the node: every requester proven in the registry at
+	// the election's eligibility height, checked by issuers.registry.
+	if out := run("comm", "election", "record", "cli-1", "--out", rec+".v5", "--registry", "--verify"); !regexp.MustCompile(`issuers\.registry\s+pass`).MatchString(out) {
+		t.Fatalf("the version-5 record from the node:\n%s", out)
+	}
 	// Issuance ran three seconds into voting, and the record says so.
 	if out, err := pnyx(t, "verify", "election", rec); err != nil || !strings.Contains(out, "STAYED OPEN DURING VOTING") {
 		t.Fatalf("verify election: %v\n%s", err, out)

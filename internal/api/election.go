@@ -158,7 +158,22 @@ func (s *Server) electionRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := election.RecordStream(snap, r.PathValue("id"), s.ballots())
+	id := r.PathValue("id")
+	var reg election.Registry
+	if v := r.URL.Query().Get("registry"); v == "1" || v == "true" {
+		// Version 5: every requester proven in the registry as committed at
+		// EligibleAt, which this node must still keep (state retention).
+		e, ok := election.Get(snap, id)
+		if !ok {
+			return codes.NotFound.Errorf("election %q does not exist", id)
+		}
+		at, err := s.app.Store().Snapshot(e.EligibleAt)
+		if err != nil {
+			return codes.NotFound.Errorf("the registry at height %d, which version 5 proves requesters against, is no longer kept by this node (--state-retention): %v", e.EligibleAt, err)
+		}
+		reg = at
+	}
+	st, err := election.RecordStreamProven(snap, id, s.ballots(), reg)
 	if err != nil {
 		return codes.NotFound.Errorf("%v", err)
 	}

@@ -74,7 +74,7 @@ func (s *Server) table() []route {
 		{"GET", "/v1/elections/{id}/tracking/{code}", "Look up a ballot by its tracking code (hex SHA-256), with ?prove=1 an inclusion proof", false, true, wire.TrackingAnswer{}, s.electionTracking},
 		{"GET", "/v1/elections/{id}/ballots", "The ballot box: cast ballots in chain order (?after=SEQ&limit=N, at most 500)", false, false, BallotPage{}, s.electionBallots},
 		{"GET", "/v1/elections/{id}/requests", "Credential requests issuer ?issuer=I has not answered, from request ?from=SEQ on (?limit=N, at most 2048; follow next), with what the issuer signs; ?prove=1 proves each request on chain (issuance.go)", false, true, pendingPageShape, s.electionPendingRequests},
-		{"GET", "/v1/elections/{id}/record", "The election record (docs/election-record.md), binary, once published", false, false, nil, s.electionRecord},
+		{"GET", "/v1/elections/{id}/record", "The election record (docs/election-record.md), binary, once published; ?registry=1 writes version 5, every requester proven in the registry at EligibleAt", false, false, nil, s.electionRecord},
 		{"GET", "/v1/election-state/{key...}", "Raw value of an election state key (el/…), hex, with ?prove=1 its proof", false, true, wire.StateValue{}, s.electionState},
 
 		// KPIs (kpi.go): rule sets, periods and chapter results are public;
