@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/parallel"
@@ -132,25 +133,8 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 		seeds[i] = election.NewSeed()
 	}
 	fmt.Fprintln(progress, "  key ceremony")
-	for round := 0; round < 6; round++ {
-		for l := 1; l <= 3; l++ {
-			for {
-				e, ok := election.Get(st, id)
-				if !ok {
-					return fmt.Errorf("election: %v", st.Err)
-				}
-				typ, body, _, err := election.TrusteeStep(st, e, seeds[l-1], l, time.Now().Unix())
-				if err != nil {
-					return err
-				}
-				if typ == "" || typ == election.TypeDecrypt {
-					break
-				}
-				if err := send(fmt.Sprintf("trustee-%d", l), typ, body); err != nil {
-					return err
-				}
-			}
-		}
+	if err := runCeremony(st, id, seeds, send); err != nil {
+		return err
 	}
 	fmt.Fprintln(progress, "  issuer keys (RSA-2048)")
 	var issuers []*credential.Issuer
@@ -262,5 +246,32 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 	cpuMs := float64(cpu.Microseconds()) / 1000 / float64(nVoters)
 	fmt.Fprintf(out, "voters=%d committed_ballots_per_s=%.0f p50_commit_ms=%.0f p95_commit_ms=%.0f options=%d elapsed_s=%.2f cpu_ms_per_ballot=%.2f cores_used=%.2f\n",
 		nVoters, float64(nVoters)/elapsed.Seconds(), pct(50), pct(95), nOptions, elapsed.Seconds(), cpuMs, cpu.Seconds()/elapsed.Seconds())
+	return nil
+}
+
+// runCeremony runs the three benchmark trustees' parts of election id's key
+// ceremony (seeds[l-1] is trustee l's), sending each step as trustee-l,
+// until none of them has anything left to send before decryption.
+func runCeremony(st *client.ElectionState, id string, seeds [3][32]byte, send func(who, typ string, body any) error) error {
+	for round := 0; round < 6; round++ {
+		for l := 1; l <= 3; l++ {
+			for {
+				e, ok := election.Get(st, id)
+				if !ok {
+					return fmt.Errorf("election: %v", st.Err)
+				}
+				typ, body, _, err := election.TrusteeStep(st, e, seeds[l-1], l, time.Now().Unix())
+				if err != nil {
+					return err
+				}
+				if typ == "" || typ == election.TypeDecrypt {
+					break
+				}
+				if err := send(fmt.Sprintf("trustee-%d", l), typ, body); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return nil
 }

@@ -156,25 +156,8 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 	}
 	fmt.Fprintln(progress, "  key ceremony")
 	pc.begin()
-	for round := 0; round < 6; round++ {
-		for l := 1; l <= 3; l++ {
-			for {
-				e, ok := election.Get(st, id)
-				if !ok {
-					return fmt.Errorf("election: %v", st.Err)
-				}
-				typ, body, _, err := election.TrusteeStep(st, e, seeds[l-1], l, time.Now().Unix())
-				if err != nil {
-					return err
-				}
-				if typ == "" || typ == election.TypeDecrypt {
-					break
-				}
-				if err := send(fmt.Sprintf("trustee-%d", l), typ, body); err != nil {
-					return err
-				}
-			}
-		}
+	if err := runCeremony(st, id, seeds, send); err != nil {
+		return err
 	}
 	var issuers []*credential.Issuer
 	for i := range 2 {
