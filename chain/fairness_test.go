@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"testing"
 
@@ -68,10 +69,7 @@ func bigApproval(h *harness, tag string, n int) []byte {
 // txs, as a prefix in nonce order, and everyone else's txs still fit.
 func TestProposalLeavesRoomForOthers(t *testing.T) {
 	h := newHarness(t)
-	m1, m2 := key("member-1"), key("member-2")
-	for _, k := range []string{"member-1", "member-2"} {
-		h.do(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(key(k)), Chapter: "hq", Class: members.General}}})
-	}
+	m1, m2 := approvedMember(h, "member-1"), approvedMember(h, "member-2")
 	var bulk [][]byte
 	for i := 0; i < 5; i++ {
 		bulk = append(bulk, bigApproval(h, fmt.Sprintf("bulk%d", i), 100))
@@ -84,21 +82,9 @@ func TestProposalLeavesRoomForOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]byte{bulk[0], bulk[1], b1, b2}
-	if len(resp.Txs) != len(want) {
-		t.Fatalf("proposal carries %d txs, want %d (two bulk, both members')", len(resp.Txs), len(want))
-	}
-	for i := range want {
-		if string(resp.Txs[i]) != string(want[i]) {
-			t.Fatalf("proposal tx %d is not the expected one", i)
-		}
-	}
-	// The proposal executes: nothing in it fails on a nonce.
-	for i, r := range h.block(resp.Txs...) {
-		if r.Code != 0 {
-			t.Fatalf("proposal tx %d: %d %s", i, r.Code, r.Log)
-		}
-	}
+	// Two bulk, then both members'; the proposal executes, nothing in it
+	// failing on a nonce.
+	proposalIs(t, h, resp.Txs, [][]byte{bulk[0], bulk[1], b1, b2})
 	// A single tx larger than the budget still goes, alone.
 	h.app.opts.SignerBytesPerBlock = 10
 	resp, _ = h.app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{bulk[2], bulk[3]}, MaxTxBytes: 1 << 22})
@@ -152,10 +138,7 @@ func TestRecheckOfABatchIsLight(t *testing.T) {
 // SignerTxsPerBlock txs of one signer, a prefix in nonce order.
 func TestProposalCapsOneSignersTxCount(t *testing.T) {
 	h := newHarness(t)
-	m1, m2 := key("member-1"), key("member-2")
-	for _, k := range []string{"member-1", "member-2"} {
-		h.do(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(key(k)), Chapter: "hq", Class: members.General}}})
-	}
+	m1, m2 := approvedMember(h, "member-1"), approvedMember(h, "member-2")
 	var flood [][]byte
 	for i := 0; i < 10; i++ {
 		flood = append(flood, h.sign(m1, token.TypeBurn, token.BurnBody{Amount: 1}))
@@ -168,16 +151,29 @@ func TestProposalCapsOneSignersTxCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := append(append([][]byte{}, flood[:4]...), other)
-	if len(resp.Txs) != len(want) {
-		t.Fatalf("proposal carries %d txs, want %d (four of the flood, then the other member's)", len(resp.Txs), len(want))
+	// Four of the flood, then the other member's.
+	proposalIs(t, h, resp.Txs, append(append([][]byte{}, flood[:4]...), other))
+}
+
+// approvedMember approves name's key as a member at hq and returns it.
+func approvedMember(h *harness, name string) ed25519.PrivateKey {
+	h.do(h.admin, members.TypeApprove, members.ApproveBody{Entries: []members.ApproveEntry{{PublicKey: pubHex(key(name)), Chapter: "hq", Class: members.General}}})
+	return key(name)
+}
+
+// proposalIs fails the test unless got is exactly want, in order, and
+// executes as a block in which every tx succeeds.
+func proposalIs(t *testing.T, h *harness, got, want [][]byte) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("proposal carries %d txs, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if string(resp.Txs[i]) != string(want[i]) {
+		if string(got[i]) != string(want[i]) {
 			t.Fatalf("proposal tx %d is not the expected one", i)
 		}
 	}
-	for i, r := range h.block(resp.Txs...) {
+	for i, r := range h.block(got...) {
 		if r.Code != 0 {
 			t.Fatalf("proposal tx %d: %d %s", i, r.Code, r.Log)
 		}
