@@ -17,7 +17,10 @@
 //  5. every entry's ICS-23 proof leads from its key and value (or absence)
 //     to that AppHash;
 //  6. if the verifier names trusted validators (from genesis), the set that
-//     signed is exactly that set.
+//     signed is that set, or the one the proof's handoffs lead to from it
+//     (FollowHandoffs): the validator set changes by transaction, and each
+//     change is carried as the header, signed by the set trusted so far,
+//     that names the next set.
 //
 // Without step 6 a proof is only as good as the validator set it carries, so
 // the pnyx CLI prints the set's hash for the reader to compare.
@@ -27,6 +30,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
@@ -45,6 +49,18 @@ type StateProof struct {
 	Entries      []Entry             `json:"entries"`
 	Header       *types.SignedHeader `json:"signed_header"`
 	Validators   *types.ValidatorSet `json:"validators"`
+	// Handoffs lead from the genesis validators to Validators, one per
+	// change of the set, oldest first; none while the set is genesis's.
+	Handoffs []Handoff `json:"handoffs,omitempty"`
+}
+
+// Handoff is one change of the validator set: a header signed by the set
+// trusted so far whose NextValidatorsHash names Next, the set that signs
+// from two blocks later on. A validator update made in block H takes effect
+// at H+2, so the handoff of a change made in block H is header H+1.
+type Handoff struct {
+	Header *types.SignedHeader `json:"signed_header"`
+	Next   *types.ValidatorSet `json:"next_validators"`
 }
 
 // Entry is one proven record.
@@ -113,6 +129,72 @@ func BuildMany(chainID string, snap State, keys [][]byte, src Source) (*StatePro
 	return &StateProof{Format: FormatVersion, ChainID: chainID, StateVersion: snap.Version(), Entries: entries, Header: sh, Validators: vals}, nil
 }
 
+// AddHandoffs sets p's handoffs from the blocks whose validator updates
+// changed the set (changes, in any order; package validator records them),
+// with the headers and sets from src. Changes that take effect after the
+// set that signed p's header are left out.
+func AddHandoffs(p *StateProof, changes []int64, src Source) error {
+	hs := make([]int64, 0, len(changes))
+	for _, h := range changes {
+		if h+2 <= p.Header.Height {
+			hs = append(hs, h)
+		}
+	}
+	slices.Sort(hs)
+	hs = slices.Compact(hs)
+	p.Handoffs = make([]Handoff, 0, len(hs))
+	for _, h := range hs {
+		sh, err := src.SignedHeader(h + 1)
+		if err != nil {
+			return fmt.Errorf("proof: handoff header %d: %w", h+1, err)
+		}
+		next, err := src.Validators(h + 2)
+		if err != nil {
+			return fmt.Errorf("proof: validators %d: %w", h+2, err)
+		}
+		p.Handoffs = append(p.Handoffs, Handoff{Header: sh, Next: next})
+	}
+	if len(p.Handoffs) == 0 {
+		p.Handoffs = nil
+	}
+	return nil
+}
+
+// FollowHandoffs returns the validator set that trusted hands over to
+// through hs: each handoff's header must be signed by more than 2/3 of the
+// set trusted so far, lie before height below, and come after the one
+// before it, and its NextValidatorsHash must be the hash of its Next, which
+// is trusted from then on. A node cannot skip a change: the next handoff (or
+// the proof's header) would then be signed by a set other than the one
+// trusted. Like any light client, this trusts that the keys of a set that
+// has been replaced were not later used to sign a different history.
+func FollowHandoffs(chainID string, trusted *types.ValidatorSet, hs []Handoff, below int64) (*types.ValidatorSet, error) {
+	var last int64
+	for i, h := range hs {
+		if h.Header == nil || h.Header.Header == nil || h.Header.Commit == nil || h.Next == nil {
+			return nil, fmt.Errorf("%w: handoff %d is incomplete", ErrFormat, i)
+		}
+		height := h.Header.Height
+		if height <= last || height >= below {
+			return nil, fmt.Errorf("%w: handoff %d at height %d is out of order", ErrHandoff, i, height)
+		}
+		if err := h.Header.ValidateBasic(chainID); err != nil {
+			return nil, fmt.Errorf("%w: handoff %d: %v", ErrHeader, i, err)
+		}
+		if !bytes.Equal(h.Header.ValidatorsHash, trusted.Hash()) {
+			return nil, fmt.Errorf("%w: handoff %d at height %d is signed by a set not trusted there", ErrHandoff, i, height)
+		}
+		if err := trusted.VerifyCommitLight(chainID, h.Header.Commit.BlockID, height, h.Header.Commit); err != nil {
+			return nil, fmt.Errorf("%w: handoff %d: %v", ErrSignatures, i, err)
+		}
+		if err := h.Next.ValidateBasic(); err != nil || !bytes.Equal(h.Next.Hash(), h.Header.NextValidatorsHash) {
+			return nil, fmt.Errorf("%w: handoff %d at height %d: the next set is not the one the header names", ErrHandoff, i, height)
+		}
+		trusted, last = h.Next, height
+	}
+	return trusted, nil
+}
+
 // Marshal encodes a proof as JSON (CometBFT's JSON for its types).
 func Marshal(p *StateProof) ([]byte, error) { return cmtjson.MarshalIndent(p, "", "  ") }
 
@@ -134,6 +216,7 @@ var (
 	ErrHeight        = errors.New("proof: header is not the one that commits this state version")
 	ErrMerkle        = errors.New("proof: Merkle proof does not lead to the header's AppHash")
 	ErrUntrustedVals = errors.New("proof: the signing validators are not the trusted ones")
+	ErrHandoff       = errors.New("proof: the validator handoffs do not lead from the trusted set to the signing one")
 )
 
 // Verify checks p as the package doc describes. trusted may be nil.
@@ -165,8 +248,14 @@ func Verify(p *StateProof, trusted *types.ValidatorSet) error {
 			return fmt.Errorf("%w: %q", ErrMerkle, e.Key)
 		}
 	}
-	if trusted != nil && !bytes.Equal(trusted.Hash(), p.Validators.Hash()) {
-		return ErrUntrustedVals
+	if trusted != nil {
+		signer, err := FollowHandoffs(p.ChainID, trusted, p.Handoffs, p.Header.Height)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(signer.Hash(), p.Validators.Hash()) {
+			return ErrUntrustedVals
+		}
 	}
 	return nil
 }

@@ -22,23 +22,31 @@ type fakeChain struct {
 }
 
 func (f *fakeChain) SignedHeader(h int64) (*types.SignedHeader, error) {
+	sh := signHeader(f.t, h, f.vals, f.vals, f.privs, f.appHash)
+	for i := f.signers; i < len(sh.Commit.Signatures); i++ {
+		sh.Commit.Signatures[i] = types.NewCommitSigAbsent() // this validator's vote is missing
+	}
+	return sh, nil
+}
+
+// signHeader makes header h of chain pnyx-test, committing to appHash,
+// signed by every validator of vals (privs in vals' order) and naming next
+// as the following height's set.
+func signHeader(t *testing.T, h int64, vals, next *types.ValidatorSet, privs []types.PrivValidator, appHash []byte) *types.SignedHeader {
+	t.Helper()
 	header := &types.Header{
-		ChainID: "pnyx-test", Height: h, Time: time.Unix(1_700_000_000, 0).UTC(),
-		ValidatorsHash: f.vals.Hash(), NextValidatorsHash: f.vals.Hash(), AppHash: f.appHash,
-		ProposerAddress: f.vals.Validators[0].Address,
+		ChainID: "pnyx-test", Height: h, Time: time.Unix(1_700_000_000+h, 0).UTC(),
+		ValidatorsHash: vals.Hash(), NextValidatorsHash: next.Hash(), AppHash: appHash,
+		ProposerAddress: vals.Validators[0].Address,
 	}
 	header.Version.Block = 11
 	blockID := types.BlockID{Hash: header.Hash(), PartSetHeader: types.PartSetHeader{Total: 1, Hash: make([]byte, 32)}}
-	voteSet := types.NewVoteSet("pnyx-test", h, 0, cmtproto.PrecommitType, f.vals)
-	ext, err := types.MakeExtCommit(blockID, h, 0, voteSet, f.privs, header.Time, false)
+	voteSet := types.NewVoteSet("pnyx-test", h, 0, cmtproto.PrecommitType, vals)
+	ext, err := types.MakeExtCommit(blockID, h, 0, voteSet, privs, header.Time, false)
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
-	commit := ext.ToCommit()
-	for i := f.signers; i < len(commit.Signatures); i++ {
-		commit.Signatures[i] = types.NewCommitSigAbsent() // this validator's vote is missing
-	}
-	return &types.SignedHeader{Header: header, Commit: commit}, nil
+	return &types.SignedHeader{Header: header, Commit: ext.ToCommit()}
 }
 
 func (f *fakeChain) Validators(int64) (*types.ValidatorSet, error) { return f.vals, nil }

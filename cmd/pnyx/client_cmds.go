@@ -438,7 +438,7 @@ func newMemberCmd() *cobra.Command {
 	imp := &cobra.Command{Use: "import FILE.csv", Short: "Bulk-enroll or approve members from CSV (registrar), with progress",
 		Long: "The CSV has a header and columns chapter,class and either code_hash (hex, see EnrollmentCodeHash) or public_key (hex).\nRows go on chain in batches of 500, --in-flight of them submitted ahead of the oldest not yet committed;\nno name or other personal data may appear in the file. An interrupted or failed import says which rows\nare on chain and resumes when run again: its progress is kept in FILE.csv.progress (--progress).",
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error { return importCSV(s, a[0], impOpts) })}
-	imp.Flags().IntVar(&impOpts.InFlight, "in-flight", 4, "batches submitted and not yet committed")
+	imp.Flags().IntVar(&impOpts.InFlight, "in-flight", 16, "batches submitted and not yet committed (16 fill a block's bulk allowance)")
 	imp.Flags().StringVar(&impOpts.Progress, "progress", "", "progress file (default FILE.csv.progress)")
 
 	show := &cobra.Command{Use: "show MEMBER", Short: "Show a member record (signed read: the member or an official)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,8 +31,10 @@ func newVerifyProofCmd() *cobra.Command {
 		Short: "Check a record's proof offline against validator signatures",
 		Long: `Checks a proof written by --prove (or served with ?prove=1): the Merkle proof
 leads to the AppHash of a header that more than 2/3 of the validators signed.
-With --genesis, the signing validators must be the ones that genesis names;
-without it, compare the printed validator set hash with one you trust.`,
+With --genesis, the signing validators must be the ones that genesis names,
+or the set that genesis's validators handed over to through the proof's
+handoffs (one signed header per change of the set since genesis); without it,
+compare the printed validator set hash with one you trust.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := os.ReadFile(args[0])
@@ -63,11 +66,7 @@ without it, compare the printed validator set hash with one you trust.`,
 			}
 			fmt.Fprintf(out, "state at:       height %d, proven by header %d (app hash %X, time %s)\n", p.StateVersion, p.Header.Height, p.Header.AppHash, p.Header.Time.UTC().Format("2006-01-02 15:04:05 MST"))
 			fmt.Fprintf(out, "signed by:      %d of %d validators, set hash %s\n", countSigned(p), p.Validators.Size(), hex.EncodeToString(p.Validators.Hash()))
-			if trusted == nil {
-				fmt.Fprintln(out, "trust:          validator set NOT pinned; pass --genesis to check it against genesis")
-			} else {
-				fmt.Fprintln(out, "trust:          validator set matches", genesisFile)
-			}
+			fmt.Fprintln(out, "trust:          "+trustText(p, trusted, genesisFile))
 			return nil
 		},
 	}
@@ -110,11 +109,7 @@ func newVerifyRecordCmd() *cobra.Command {
 				return codes.InvalidArgument.Errorf("%v", err)
 			}
 			fmt.Fprint(cmd.OutOrStdout(), r.Text())
-			trust := "validator set NOT pinned; pass --genesis to check it"
-			if trusted != nil {
-				trust = "validators match " + genesisFile
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "\nOK   %s: %d records proven, co-signatures valid, %d errata shown; %s\n", a[0], len(c.Proof.Entries), len(r.Errata), trust)
+			fmt.Fprintf(cmd.OutOrStdout(), "\nOK   %s: %d records proven, co-signatures valid, %d errata shown; %s\n", a[0], len(c.Proof.Entries), len(r.Errata), trustText(c.Proof, trusted, genesisFile))
 			return nil
 		},
 	}
@@ -230,18 +225,31 @@ func checkRegistryAnchor(src io.ReaderAt, size int64, proofFile, genesisFile str
 	if !bytes.Equal(p.Header.AppHash, rec.Registry.AppHash) {
 		return "", fmt.Errorf("header %d's app hash is %X, the record's registry app hash %X", p.Header.Height, []byte(p.Header.AppHash), rec.Registry.AppHash)
 	}
-	trust := "validator set NOT pinned; pass --genesis"
-	if trusted != nil {
-		trust = "validators match " + genesisFile
-	}
 	return fmt.Sprintf("registry app hash %X is the AppHash of header %d (chain %s), signed by %d of %d validators; %s",
-		rec.Registry.AppHash, p.Header.Height, p.ChainID, countSigned(p), p.Validators.Size(), trust), nil
+		rec.Registry.AppHash, p.Header.Height, p.ChainID, countSigned(p), p.Validators.Size(), trustText(p, trusted, genesisFile)), nil
 }
 
 // pinnedValidators reads the validators that genesisFile names, for the
 // offline verifiers' --genesis; without a file it returns nil and the
 // verifier prints the validator set hash for the reader to compare. A
 // genesis of another chain than the checked item's is refused.
+// trustText says, for a proof that verified, what its signing validators
+// were checked against: nothing, genesisFile's set, or the set genesisFile's
+// handed over to (with the headers of the handoffs).
+func trustText(p *proof.StateProof, trusted *types.ValidatorSet, genesisFile string) string {
+	if trusted == nil {
+		return "validator set NOT pinned; pass --genesis to check it against genesis"
+	}
+	if len(p.Handoffs) == 0 {
+		return "validators match " + genesisFile
+	}
+	hs := make([]string, len(p.Handoffs))
+	for i, h := range p.Handoffs {
+		hs[i] = strconv.FormatInt(h.Header.Height, 10)
+	}
+	return fmt.Sprintf("validators handed over from %s's in %d signed changes (headers %s)", genesisFile, len(p.Handoffs), strings.Join(hs, ", "))
+}
+
 func pinnedValidators(genesisFile, what, chainID string) (*types.ValidatorSet, error) {
 	if genesisFile == "" {
 		return nil, nil

@@ -45,6 +45,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/portal"
 	"github.com/pnyx-party/pnyx/internal/store"
+	"github.com/pnyx-party/pnyx/modules/validator"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/tx"
 	"github.com/pnyx-party/pnyx/wire"
@@ -301,7 +302,10 @@ func (s *Server) proveKeys(ctx context.Context, snap *store.Snapshot, keys [][]b
 	var p *proof.StateProof
 	err := s.waitForHeader(ctx, snap, keys, func(at *store.Snapshot) (err error) {
 		p, err = proof.BuildMany(s.app.ChainID(), at, keys, s.node)
-		return err
+		if err != nil {
+			return err
+		}
+		return proof.AddHandoffs(p, validator.ChangeHeights(at), s.node)
 	})
 	return p, err
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 	"github.com/pnyx-party/pnyx/modules/org"
+	"github.com/pnyx-party/pnyx/modules/validator"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
@@ -244,7 +245,10 @@ func (s *Server) certificate(w http.ResponseWriter, r *http.Request) error {
 	err = s.waitForHeader(r.Context(), snap, assembly.RecordKeys(m), func(at *store.Snapshot) error {
 		var err error
 		c, err = certificate.Build(s.app.ChainID(), at, r.PathValue("id"), no, s.node)
-		return err
+		if err != nil {
+			return err
+		}
+		return proof.AddHandoffs(c.Proof, validator.ChangeHeights(at), s.node)
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/scenario"
 	"github.com/pnyx-party/pnyx/internal/scenario/scenariotest"
 	"github.com/pnyx-party/pnyx/modules/validator"
+	"github.com/pnyx-party/pnyx/proof"
 )
 
 // TestValidatorDrill adds a fifth validator by transaction and removes it
@@ -69,6 +71,10 @@ func TestValidatorDrill(t *testing.T) {
 	if err := c.WaitHeight(ctx, all, c.MaxHeight(ctx, all)+3); err != nil {
 		t.Fatal(err)
 	}
+	// An auditor holding only genesis.json checks a proof signed by the
+	// new set: the proof's handoff leads there from genesis.
+	genesis := filepath.Join(c.Homes[v0], "config", "genesis.json")
+	checkProofAgainstGenesis(ctx, t, c, v0, genesis, 1)
 	if err := c.Kill(v1, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +97,7 @@ func TestValidatorDrill(t *testing.T) {
 	if err := c.WaitHeight(ctx, all, c.MaxHeight(ctx, all)+3); err != nil {
 		t.Fatal(err)
 	}
+	checkProofAgainstGenesis(ctx, t, c, v0, genesis, 2)
 	for _, i := range []int{r0, v1} {
 		if err := c.Kill(i, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -113,5 +120,33 @@ func TestValidatorDrill(t *testing.T) {
 	t.Log(r)
 	if !r.OK() {
 		t.Errorf("%s: want acknowledged>0 lost=0 divergent_heights=0", r)
+	}
+}
+
+// checkProofAgainstGenesis reads the root chapter with its proof from node
+// i and verifies it offline against the validators genesis names, as
+// `pnyx verify proof --genesis` does, expecting at least handoffs changes
+// of the set between genesis and the proof's header.
+func checkProofAgainstGenesis(ctx context.Context, t *testing.T, c *Cluster, i int, genesis string, handoffs int) {
+	t.Helper()
+	var rec struct {
+		Proof json.RawMessage `json:"proof"`
+	}
+	if err := c.getJSON(ctx, i, "/v1/chapters/hq?prove=1", &rec); err != nil {
+		t.Fatal(err)
+	}
+	p, err := proof.Unmarshal(rec.Proof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted, _, err := proof.TrustedFromGenesisFile(genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proof.Verify(p, trusted); err != nil {
+		t.Fatalf("proof at height %d with %d handoffs, against genesis: %v", p.Header.Height, len(p.Handoffs), err)
+	}
+	if len(p.Handoffs) < handoffs {
+		t.Fatalf("proof at height %d carries %d handoffs, want %d", p.Header.Height, len(p.Handoffs), handoffs)
 	}
 }

@@ -163,6 +163,21 @@ func UpdatesAt(kv store.Reader, height int64) []Update {
 	return out
 }
 
+// ChangeHeights lists, in order, the blocks whose changes this module
+// handed to CometBFT: the history a proof's handoffs follow from the
+// genesis validators to a later set (proof.AddHandoffs).
+func ChangeHeights(kv store.Reader) []int64 {
+	var out []int64
+	kv.Iterate([]byte(atPrefix), func(k, _ []byte) bool {
+		digits, _, _ := strings.Cut(strings.TrimPrefix(string(k), atPrefix), "/")
+		if h, err := strconv.ParseInt(digits, 10, 64); err == nil && (len(out) == 0 || out[len(out)-1] != h) {
+			out = append(out, h)
+		}
+		return true
+	})
+	return out
+}
+
 var hqBodies = []string{assembly.KindNationalConvention, assembly.KindNationalCommittee, assembly.KindSupremeCouncil}
 
 func (m *Module) set(ctx *module.Context, b SetBody) error {
