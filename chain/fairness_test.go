@@ -93,6 +93,88 @@ func TestProposalLeavesRoomForOthers(t *testing.T) {
 	}
 }
 
+// Issue 17: one registrar's 128 KiB per block capped an import near 2,000
+// members/s however cheap blocks were. Batches may go beyond their signer's
+// budget into a bulk allowance sized from the measured cost of blocks (to
+// execute in about BulkBlockTime), shared by every signer of batches; small
+// txs keep their caps, other members' txs still go, and before any block
+// was measured, or when blocks are dear, the allowance is no more than the
+// budget (before, the proposal below carried two of the five batches
+// whatever blocks cost).
+func TestBatchesUseABulkAllowanceFromTheBlocksCost(t *testing.T) {
+	h := newHarness(t)
+	m1, m2 := approvedMember(h, "member-1"), approvedMember(h, "member-2")
+	var bulk [][]byte
+	for i := 0; i < 5; i++ {
+		bulk = append(bulk, bigApproval(h, fmt.Sprintf("bulk%d", i), 100))
+	}
+	if len(bulk[0]) < recheckLightBytes {
+		t.Fatalf("a 100-entry approval of %d bytes is no batch", len(bulk[0]))
+	}
+	var small [][]byte
+	for i := 0; i < 5; i++ {
+		small = append(small, h.sign(m1, token.TypeBurn, token.BurnBody{Amount: 1}))
+		h.nonces[pubHex(m1)]++
+	}
+	other := h.sign(m2, token.TypeBurn, token.BurnBody{Amount: 1})
+	mempool := append(append(append([][]byte{}, bulk...), small...), other)
+	h.app.opts.SignerBytesPerBlock = 2*len(bulk[0]) + 10
+	h.app.opts.SignerTxsPerBlock = 8
+	propose := func() [][]byte {
+		resp, err := h.app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: mempool, MaxTxBytes: 1 << 22})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Txs
+	}
+	// Unmeasured: the signer's budget, two batches.
+	if got := propose(); len(got) != 2+len(small)+1 {
+		t.Fatalf("unmeasured: proposal carries %d txs, want 2 batches, 5 small and 1 other", len(got))
+	}
+	// Blocks dear: a block's worth of batches would take longer than
+	// BulkBlockTime; still two.
+	h.app.cost.nsPerByte.Store(BulkBlockTime.Nanoseconds() / int64(len(bulk[0])))
+	if got := propose(); len(got) != 2+len(small)+1 {
+		t.Fatalf("dear blocks: proposal carries %d txs, want 2 batches, 5 small and 1 other", len(got))
+	}
+	// Cheap enough for four batches in BulkBlockTime: four, and the rest
+	// as before. A signer of small txs gets no allowance: its bytes are
+	// far below the budget; its count is capped as before.
+	h.app.cost.nsPerByte.Store(BulkBlockTime.Nanoseconds() / int64(4*len(bulk[0])+100))
+	h.app.opts.SignerTxsPerBlock = 4
+	proposalIs(t, h, propose(), append(append(append([][]byte{}, bulk[:4]...), small[:4]...), other))
+}
+
+// The bulk allowance is one for the whole proposal: two signers of
+// batches share it, each still getting its own budget first.
+func TestBulkAllowanceIsSharedBySigners(t *testing.T) {
+	h := newHarness(t)
+	batch := func(signer ed25519.PrivateKey, tag string) []byte {
+		var b members.ApproveBody
+		for i := 0; i < 100; i++ {
+			b.Entries = append(b.Entries, members.ApproveEntry{PublicKey: pubHex(key(fmt.Sprintf("%s-%d", tag, i))), Chapter: "hq", Class: members.General})
+		}
+		raw := h.sign(signer, members.TypeApprove, b)
+		h.nonces[pubHex(signer)]++
+		return raw
+	}
+	r1, r2 := key("registrar-1"), key("registrar-2")
+	var mempool [][]byte
+	for i := 0; i < 4; i++ {
+		mempool = append(mempool, batch(r1, fmt.Sprintf("a%d", i)), batch(r2, fmt.Sprintf("b%d", i)))
+	}
+	size := len(mempool[0]) + 50 // every batch is within a few bytes of the first
+	// Budget: one batch each; allowance: three more in all.
+	got := fairTxs(mempool, 1<<22, size, 32, 4*size)
+	if len(got) != 2+3 {
+		t.Fatalf("proposal carries %d batches, want 1 + 1 within the budgets and 3 from the allowance", len(got))
+	}
+	// Without an allowance beyond the budget, one each.
+	if got := fairTxs(mempool, 1<<22, size, 32, size); len(got) != 2 {
+		t.Fatalf("proposal carries %d batches, want one each", len(got))
+	}
+}
+
 // Re-checking a waiting 500-entry batch after every block re-ran all its
 // entries; a large signed tx is now only re-authenticated (the handler is
 // not called), a small one is checked in full as before. The nonce is still

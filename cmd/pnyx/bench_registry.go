@@ -31,7 +31,7 @@ Progress goes to stderr. The last line is the summary:
 		},
 	}
 	cmd.Flags().IntVar(&o.Members, "members", 100000, "members to register")
-	cmd.Flags().IntVar(&o.InFlight, "in-flight", 4, "approval batches submitted and not yet committed")
+	cmd.Flags().IntVar(&o.InFlight, "in-flight", 16, "approval batches submitted and not yet committed (16 fill a block's bulk allowance)")
 	cmd.Flags().IntVar(&o.Others, "others", 20, "members of the second client")
 	cmd.Flags().DurationVar(&o.OtherEvery, "other-every", 0, "pause between the second client's txs (default 200ms)")
 	cmd.Flags().DurationVar(&o.ReadEvery, "read-every", 0, "pause between reads (default 100ms)")

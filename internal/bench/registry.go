@@ -58,7 +58,7 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 		return fmt.Errorf("--members must be at least %d", members.MaxBatch)
 	}
 	if o.InFlight < 1 {
-		o.InFlight = 4
+		o.InFlight = 16
 	}
 	if o.Others < 1 {
 		o.Others = 20

@@ -35,9 +35,19 @@ import (
 //
 // $PNYX_GROWTH_STEP=N also prints the CPU per member of every N members to
 // stderr (the cost curve). `pnyx bench registry` measures the whole node.
+//
+// $PNYX_GROWTH_DIR=dir keeps the store in dir and, when dir holds one from
+// an earlier run, adds b.N members to it: a registry of a million members
+// is grown in runs short enough to share the machine's benchmark lock
+// (the figures printed count members from the store's first run; a run
+// stopped midway, by a timeout, resumes after its last block).
 func BenchmarkRegistryGrowth(b *testing.B) {
 	const growthBlockTxs = 2
-	st, err := store.Open(b.TempDir())
+	dir := os.Getenv("PNYX_GROWTH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	st, err := store.Open(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,11 +55,26 @@ func BenchmarkRegistryGrowth(b *testing.B) {
 	admin := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	app := chain.New(st, modules.New(), chain.Options{})
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	raw, _ := json.Marshal(modules.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey))))
-	if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: "pnyx-growth", Time: now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
-		b.Fatal(err)
+	height := st.Version()
+	// resumed: members registered by earlier runs into dir; nonce: the
+	// registrar's next.
+	var resumed int
+	var nonce uint64
+	if height == 0 {
+		raw, _ := json.Marshal(modules.DefaultGenesis(hex.EncodeToString(admin.Public().(ed25519.PublicKey))))
+		if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: "pnyx-growth", Time: now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		saved, err := os.ReadFile(dir + "/growth-members")
+		if err != nil {
+			b.Fatalf("%s holds a store but not how many members it has: %v", dir, err)
+		}
+		if _, err := fmt.Sscan(string(saved), &resumed, &nonce); err != nil {
+			b.Fatalf("%s/growth-members: %v", dir, err)
+		}
+		now = now.Add(time.Duration(height) * time.Second)
 	}
-	height := int64(0)
 	block := func(txs [][]byte) {
 		height++
 		now = now.Add(time.Second)
@@ -66,8 +91,9 @@ func BenchmarkRegistryGrowth(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	block(nil)
-	var nonce uint64
+	if height == 0 {
+		block(nil)
+	}
 	batch := func(from, to int) []byte {
 		var body members.ApproveBody
 		for i := from; i < to; i++ {
@@ -88,18 +114,26 @@ func BenchmarkRegistryGrowth(b *testing.B) {
 	// marks are (members registered, process CPU) after every block.
 	type mark struct{ done, cpu int64 }
 	marks := []mark{{0, cpuNow()}}
+	// stepMark is where the current step of the cost curve began.
+	stepMark := mark{int64(resumed), marks[0].cpu}
 	b.ResetTimer()
 	for done := 0; done < b.N; {
 		var txs [][]byte
 		for len(txs) < growthBlockTxs && done < b.N {
 			to := min(done+members.MaxBatch, b.N)
-			txs = append(txs, batch(done, to))
+			txs = append(txs, batch(resumed+done, resumed+to))
 			done = to
 		}
 		block(txs)
+		// Saved after every block, so a run stopped by a timeout resumes.
+		if err := os.WriteFile(dir+"/growth-members", fmt.Appendf(nil, "%d %d", resumed+done, nonce), 0o644); err != nil {
+			b.Fatal(err)
+		}
 		marks = append(marks, mark{int64(done), cpuNow()})
-		if prev := marks[len(marks)-2]; step > 0 && done/step != int(prev.done)/step {
-			fmt.Fprintf(os.Stderr, "members=%d cpu_ms_per_member=%.3f\n", done, perMember(prev.cpu, marks[len(marks)-1].cpu, prev.done, int64(done)))
+		if total := int64(resumed + done); step > 0 && total/int64(step) != stepMark.done/int64(step) {
+			cpu := marks[len(marks)-1].cpu
+			fmt.Fprintf(os.Stderr, "members=%d cpu_ms_per_member=%.3f\n", total, perMember(stepMark.cpu, cpu, stepMark.done, total))
+			stepMark = mark{total, cpu}
 		}
 	}
 	b.StopTimer()

@@ -193,7 +193,26 @@ type Members struct {
 func memberKey(id string) string     { return "mem/m/" + id }
 func keyIndex(pub string) string     { return "mem/key/" + pub }
 func enrollKey(hash string) string   { return "mem/enroll/" + hash }
-func byChapter(ch, id string) string { return "mem/ch/" + ch + "/" + id }
+func chapterPrefix(ch string) string { return "mem/ch/" + ch + "/" }
+
+// byChapter is a member's entry in its chapter's index: keyed by the height
+// the member joined at (16 hex digits, so keys sort by height) and then the
+// ID. Keyed by ID alone, every registration wrote one more random place in
+// the tree, a walk through nodes mostly out of the cache once the registry
+// holds millions (issue 17); keyed by height, a block's registrations all
+// land at the right edge of their chapter's index, on one path that stays
+// in the cache. A member keeps the key's height on a transfer, so the
+// entry is always found from the record alone and a chapter lists its
+// members in the order they joined the party.
+func byChapter(ch string, joinedHeight int64, id string) string {
+	var h [8]byte
+	binary.BigEndian.PutUint64(h[:], uint64(joinedHeight))
+	return chapterPrefix(ch) + hex.EncodeToString(h[:]) + "/" + id
+}
+
+// ChapterIndexKey is the store key of a member's entry in its chapter's
+// index (for tests and proofs).
+func ChapterIndexKey(m Member) []byte { return []byte(byChapter(m.Chapter, m.JoinedHeight, m.ID)) }
 
 // MemberKey is the store key of a member record, for proofs.
 func MemberKey(id string) []byte { return []byte(memberKey(id)) }
@@ -283,19 +302,45 @@ func (m *Members) IsActive(kv store.Reader, id string) bool {
 	return ok && mem.Status == Active
 }
 
-// InChapter lists member IDs registered directly at a chapter, in ID order,
-// starting after `after`, at most limit.
+// InChapter lists member IDs registered directly at a chapter in the order
+// they joined (the chapter index's order: join height, then ID), starting
+// after the member `after` ("" from the first), at most limit. An `after`
+// that names no member lists nothing.
+//
+// A reader that iterates a range (a store snapshot, which is what the API
+// lists from) starts at the cursor; any other is walked from the chapter's
+// first member.
 func InChapter(kv store.Reader, chapter, after string, limit int) []string {
 	var out []string
-	prefix := "mem/ch/" + chapter + "/"
-	kv.Iterate([]byte(prefix), func(k, _ []byte) bool {
-		id := strings.TrimPrefix(string(k), prefix)
-		if id > after {
-			out = append(out, id)
+	prefix := chapterPrefix(chapter)
+	start := prefix
+	if after != "" {
+		m, ok := Get(kv, after)
+		if !ok {
+			return nil
 		}
+		start = byChapter(chapter, m.JoinedHeight, after) + "\x00" // the first key after it
+	}
+	collect := func(k, _ []byte) bool {
+		key := string(k)
+		if key < start {
+			return true
+		}
+		out = append(out, key[strings.LastIndexByte(key, '/')+1:])
 		return len(out) < limit
-	})
+	}
+	if r, ok := kv.(rangeReader); ok {
+		// The prefix ends in '/', and '0' is the byte after it.
+		r.IterateRange([]byte(start), []byte(prefix[:len(prefix)-1]+"0"), true, collect)
+	} else {
+		kv.Iterate([]byte(prefix), collect)
+	}
 	return out
+}
+
+// rangeReader is a Reader that can start a walk anywhere (store.Snapshot).
+type rangeReader interface {
+	IterateRange(start, end []byte, ascending bool, fn func(key, value []byte) bool)
 }
 
 func validID(id string) bool {
@@ -466,7 +511,7 @@ func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class
 	if id != derivedID { // see ByKey
 		ctx.Store.Set([]byte(keyIndex(pub)), []byte(id))
 	}
-	ctx.Store.Set([]byte(byChapter(chapter, id)), []byte{1})
+	ctx.Store.Set(ChapterIndexKey(mem), []byte{1})
 	ctx.Emit("member.joined", "member", id, "chapter", chapter, "class", string(class))
 	if m.Hooks != nil {
 		if err := m.Hooks.MemberJoined(ctx, id); err != nil {
@@ -629,10 +674,10 @@ func (m *Members) transfer(ctx *module.Context, b TransferBody) error {
 	if mem.Chapter == b.Chapter {
 		return codes.InvalidArgument.Errorf("member %s is in chapter %s already", mem.ID, b.Chapter)
 	}
-	ctx.Store.Delete([]byte(byChapter(mem.Chapter, mem.ID)))
-	ctx.Store.Set([]byte(byChapter(b.Chapter, mem.ID)), []byte{1})
+	ctx.Store.Delete(ChapterIndexKey(mem))
 	from := mem.Chapter
 	mem.Chapter = b.Chapter
+	ctx.Store.Set(ChapterIndexKey(mem), []byte{1})
 	m.put(ctx.Store, mem)
 	ctx.Emit("member.transferred", "member", mem.ID, "from", from, "to", b.Chapter)
 	return nil
