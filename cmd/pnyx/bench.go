@@ -205,7 +205,12 @@ adopted by a finalized council decision, then --facts facts in February 2030
 (a third from a convention's paper register, the rest posted by attestors in
 batches of 500, volunteer hours checked by a second attestor), closes the
 period in one block and reads --reads member scorecards as the API computes
-them.
+them; then makes the period final and mints its rewards (--rewards).
+
+With --home the registry and the adopted rule set are kept in that
+directory: the first run builds them (with --build-for, over several runs
+that each stop in time and resume), and every run posts its facts on a copy
+(hard links to LevelDB's tables), so the kept registry stays ready.
 
 facts_per_s is facts over the time of the blocks that carried them;
 close_ms is the close block (rankings of 253 constituencies, nothing per
@@ -223,5 +228,9 @@ Progress goes to stderr. The last line is the summary:
 	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the temporary home and print where it is")
 	cmd.Flags().StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the fact blocks to this file")
 	cmd.Flags().StringVar(&o.Store, "store", "", "store options nodes=N,blockcache=MB,fastindex=on|off (default: the node's)")
+	cmd.Flags().StringVar(&o.Home, "home", "", "keep the registry in this directory: built once (resumed by the next run if --build-for stops it), each run's period on a copy")
+	cmd.Flags().DurationVar(&o.BuildFor, "build-for", 0, "stop building the registry after this long (0: no limit); run again with the same --home to continue")
+	cmd.Flags().BoolVar(&o.BuildOnly, "build-only", false, "with --home: build (or finish building) the registry and stop")
+	cmd.Flags().StringVar(&o.Rewards, "rewards", "all", "after final: all (mint every page, check every member), first (one mint tx), none")
 	return cmd
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/token"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/tx"
@@ -100,7 +101,7 @@ import (
 // meant for both targets use short windows ($time(+20)).
 type elections struct {
 	seeds    map[string][32]byte
-	mems     map[string]*election.TrusteeMemory
+	mems     map[string]*kit.TrusteeMemory
 	issuers  map[string]*credential.Issuer
 	voters   map[string]*voterKit
 	ballots  []sentBallot
@@ -108,7 +109,7 @@ type elections struct {
 }
 
 type voterKit struct {
-	v     *election.Voter
+	v     *kit.Voter
 	creds [][]byte
 	last  []byte // the last ballot tx sent
 	votes int
@@ -121,7 +122,7 @@ type sentBallot struct {
 
 func (r *Runner) elections() *elections {
 	if r.el == nil {
-		r.el = &elections{seeds: map[string][32]byte{}, mems: map[string]*election.TrusteeMemory{}, issuers: map[string]*credential.Issuer{},
+		r.el = &elections{seeds: map[string][32]byte{}, mems: map[string]*kit.TrusteeMemory{}, issuers: map[string]*credential.Issuer{},
 			voters: map[string]*voterKit{}, tracking: map[string]string{}}
 	}
 	return r.el
@@ -133,7 +134,7 @@ func (r *Runner) seed(name, purpose string) [32]byte {
 	if r.t.Deterministic {
 		return sha256.Sum256([]byte("scenario/" + purpose + "/" + name))
 	}
-	return election.NewSeed()
+	return kit.NewSeed()
 }
 
 func (r *Runner) state() *client.ElectionState { return r.c.ElectionState(r.ctx) }
@@ -236,7 +237,7 @@ func (r *Runner) trustees(pos []string, args []Arg) (string, error) {
 				return "", err
 			}
 			st := r.state()
-			typ, body, wait, err := election.TrusteeStepRemembering(st, e, seed, l, now, mem)
+			typ, body, wait, err := kit.TrusteeStepRemembering(st, e, seed, l, now, mem)
 			if st.Err != nil {
 				return "", st.Err
 			}
@@ -272,12 +273,12 @@ func (r *Runner) trustees(pos []string, args []Arg) (string, error) {
 }
 
 // trusteeKit returns name's seed and memory as a trustee of id.
-func (r *Runner) trusteeKit(name, id string) ([32]byte, *election.TrusteeMemory) {
+func (r *Runner) trusteeKit(name, id string) ([32]byte, *kit.TrusteeMemory) {
 	el := r.elections()
 	k := name + "/" + id
 	if _, ok := el.seeds[k]; !ok {
 		el.seeds[k] = r.seed(k, "trustee")
-		el.mems[k] = &election.TrusteeMemory{}
+		el.mems[k] = &kit.TrusteeMemory{}
 	}
 	return el.seeds[k], el.mems[k]
 }
@@ -306,11 +307,11 @@ func (r *Runner) deal(pos []string, args []Arg) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if _, _, _, err := election.TrusteeStepRemembering(st, e, seed, l, now, mem); err != nil {
+		if _, _, _, err := kit.TrusteeStepRemembering(st, e, seed, l, now, mem); err != nil {
 			return "", err
 		}
 	}
-	_, d, _, err := election.Trustee(st, e, seed, l)
+	_, d, _, err := kit.Trustee(st, e, seed, l)
 	if err != nil {
 		return "", err
 	}
@@ -326,11 +327,11 @@ func (r *Runner) deal(pos []string, args []Arg) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if err := ceremony.CorruptShare(election.Stream(seed, "scenario/corrupt", to), e.Params(), d, to, key); err != nil {
+		if err := ceremony.CorruptShare(kit.Stream(seed, "scenario/corrupt", to), e.Params(), d, to, key); err != nil {
 			return "", err
 		}
 	}
-	return r.send(name, election.TypeDeal, election.DealBodyFor(id, d))
+	return r.send(name, election.TypeDeal, kit.DealBodyFor(id, d))
 }
 
 // ack sends, signed by NAME, the acknowledgement trustee AS would send
@@ -350,11 +351,11 @@ func (r *Runner) ack(pos []string, args []Arg) (string, error) {
 		return "", fmt.Errorf("%s is no trustee of %s", as[0], id)
 	}
 	seed, _ := r.trusteeKit(as[0], id)
-	t, _, _, err := election.Trustee(r.state(), e, seed, l)
+	t, _, _, err := kit.Trustee(r.state(), e, seed, l)
 	if err != nil {
 		return "", err
 	}
-	b, err := election.AckBodyFor(e, t, seed)
+	b, err := kit.AckBodyFor(e, t, seed)
 	if err != nil {
 		return "", err
 	}
@@ -391,7 +392,7 @@ func (r *Runner) issuerKey(pos []string, _ []Arg) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.send(pos[0], election.TypeIssuerKey, election.IssuerKeyBodyFor(pos[1], is))
+	return r.send(pos[0], election.TypeIssuerKey, kit.IssuerKeyBodyFor(pos[1], is))
 }
 
 func (r *Runner) issue(pos []string, _ []Arg) (string, error) {
@@ -414,14 +415,14 @@ func (r *Runner) issue(pos []string, _ []Arg) (string, error) {
 			return "", fmt.Errorf("%s is no issuer of %s", name, id)
 		}
 		st := r.state()
-		seqs := election.Unanswered(st, e, i, election.MaxIssueBatch)
+		seqs := kit.Unanswered(st, e, i, election.MaxIssueBatch)
 		if st.Err != nil {
 			return "", st.Err
 		}
 		if len(seqs) == 0 {
 			break
 		}
-		b, err := election.IssueBodyFor(st, e, is, i, seqs)
+		b, err := kit.IssueBodyFor(st, e, is, i, seqs)
 		if err != nil {
 			return "", err
 		}
@@ -451,10 +452,10 @@ func (r *Runner) request(pos []string, _ []Arg) (string, error) {
 	}
 	k := name + "/" + id
 	vk := r.elections().voters[k]
-	v := (*election.Voter)(nil)
+	v := (*kit.Voter)(nil)
 	if vk != nil {
 		v = vk.v
-	} else if v, err = election.NewVoter(r.seed(k, "voter")); err != nil {
+	} else if v, err = kit.NewVoter(r.seed(k, "voter")); err != nil {
 		return "", err
 	}
 	body, err := v.Request(e, r.Key(name))
@@ -515,7 +516,7 @@ func (r *Runner) vote(pos []string, args []Arg) (string, error) {
 			}
 			sel[i][n] = 1
 		}
-		c, err := election.PublicContext(e)
+		c, err := kit.PublicContext(e)
 		if err != nil {
 			return "", err
 		}
@@ -523,9 +524,9 @@ func (r *Runner) vote(pos []string, args []Arg) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		raw = election.BallotTx(chainID, b)
+		raw = kit.BallotTx(chainID, b)
 		if has(args, "spoil") {
-			raw = election.SpoilTx(chainID, b, rv)
+			raw = kit.SpoilTx(chainID, b, rv)
 		}
 		code := b.TrackingCode()
 		label = name
@@ -534,7 +535,7 @@ func (r *Runner) vote(pos []string, args []Arg) (string, error) {
 		}
 		tc = hex.EncodeToString(code[:])
 		r.learn(tc, "$track("+label+")")
-		vk.last = election.BallotTx(chainID, b)
+		vk.last = kit.BallotTx(chainID, b)
 	}
 	res, err := r.c.Submit(r.ctx, raw, true)
 	out, err := render(res, err)

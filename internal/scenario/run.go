@@ -77,16 +77,21 @@ func RunFile(ctx context.Context, name, text string, t Target) (note string, err
 	return strings.Join(r.Notes(), "; "), nil
 }
 
-// RunAll runs files from fsys in order, each with a target from newTarget
-// (a fresh suffix each, so files never collide on one node), and reports a
-// line per file to out, as `pnyx demo` shows them.
-func RunAll(ctx context.Context, fsys fs.FS, files []string, newTarget func() Target, out io.Writer) (passed, failed int) {
+// RunAll tells files from fsys in order, each with tell (RunFile on a
+// target of its own, or on a chain of its own), and reports a line per file
+// to out, as `pnyx demo` shows them; where, if not empty, says on what the
+// files were told ("in-process").
+func RunAll(ctx context.Context, fsys fs.FS, files []string, tell func(ctx context.Context, name, text string) (note string, err error), where string, out io.Writer) (passed, failed int) {
+	on, failedOn := "", ""
+	if where != "" {
+		on, failedOn = where+", ", " ("+where+")"
+	}
 	for i, f := range files {
 		raw, err := fs.ReadFile(fsys, f)
 		start := time.Now()
 		var note string
 		if err == nil {
-			note, err = RunFile(ctx, f, string(raw), newTarget())
+			note, err = tell(ctx, f, string(raw))
 		}
 		title := path.Base(f)
 		if t := Title(string(raw)); t != "" {
@@ -94,14 +99,14 @@ func RunAll(ctx context.Context, fsys fs.FS, files []string, newTarget func() Ta
 		}
 		if err != nil {
 			failed++
-			fmt.Fprintf(out, "FAIL %2d. %s\n      %v\n", i+1, title, err)
+			fmt.Fprintf(out, "FAIL %2d. %s%s\n      %v\n", i+1, title, failedOn, err)
 			continue
 		}
 		passed++
 		if note != "" {
 			note = " [" + note + "]"
 		}
-		fmt.Fprintf(out, "ok   %2d. %s (%s)%s\n", i+1, title, time.Since(start).Round(time.Millisecond), note)
+		fmt.Fprintf(out, "ok   %2d. %s (%s%s)%s\n", i+1, title, on, time.Since(start).Round(time.Millisecond), note)
 	}
 	return passed, failed
 }

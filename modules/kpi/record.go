@@ -155,7 +155,11 @@ func mustInlines(r subjRecord, kind, subj, p string) []inline {
 
 // GetFact reads one fact of a subject in a period.
 func GetFact(kv store.Reader, kind, subj, p, id string) (Fact, bool) {
-	r := loadRecord(kv, kind, p, subj)
+	return factIn(kv, loadRecord(kv, kind, p, subj), kind, subj, p, id)
+}
+
+// factIn is GetFact on the subject's record r as already read.
+func factIn(kv store.Reader, r subjRecord, kind, subj, p, id string) (Fact, bool) {
 	in := mustInlines(r, kind, subj, p)
 	for _, e := range in {
 		if e.id == id {
