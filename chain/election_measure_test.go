@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 )
 
 // TestMeasureFinalizeBallots times FinalizeBlock on blocks of 256 ballots
@@ -32,7 +33,7 @@ func TestMeasureFinalizeBallots(t *testing.T) {
 	block := func() [][]byte {
 		var raws [][]byte
 		for i := range n {
-			v, _ := election.NewVoter(election.NewSeed())
+			v, _ := kit.NewVoter(kit.NewSeed())
 			var creds [][]byte
 			for _, is := range p.issuerKeys {
 				cr, err := is.SignDirect(rand.Reader, e.EID(), v.Key.Bytes[:])
@@ -47,7 +48,7 @@ func TestMeasureFinalizeBallots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			raws = append(raws, election.BallotTx(testChainID, bl))
+			raws = append(raws, kit.BallotTx(testChainID, bl))
 		}
 		return raws
 	}

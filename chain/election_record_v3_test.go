@@ -9,6 +9,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 )
 
 // TestElectionExportsRecordVersion3WithItsTimeline: an election created
@@ -37,7 +38,7 @@ func exportsTimeline(t *testing.T, version int) {
 	v0, c0 := p.credentials(0)
 	v1, c1 := p.credentials(1)
 	// Member 2 asks; only issuer 0 answers.
-	v2, err := election.NewVoter([32]byte{'v', '3'})
+	v2, err := kit.NewVoter([32]byte{'v', '3'})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func exportsTimeline(t *testing.T, version int) {
 	}
 	h.do(p.voters[2], election.TypeRequest, rb)
 	seq, _ := election.RequestOf(h.snap(), p.id, idOf(p.voters[2]))
-	ib, err := election.IssueBodyFor(h.snap(), p.election(), p.issuerKeys[0], 0, []uint64{seq})
+	ib, err := kit.IssueBodyFor(h.snap(), p.election(), p.issuerKeys[0], 0, []uint64{seq})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,13 +62,19 @@ func exportsTimeline(t *testing.T, version int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := h.block(election.SpoilTx(testChainID, sb, rv))[0]; r.Code != 0 {
+	// Version 4 refuses an on-chain challenge (finding 6): its record has no
+	// spoiled ballot; version 3 still takes one and records its height.
+	wantSpoiled := 1
+	if version >= 4 {
+		h.reject(kit.SpoilTx(testChainID, sb, rv), election.CodeSpoilRefused)
+		wantSpoiled = 0
+	} else if r := h.block(kit.SpoilTx(testChainID, sb, rv))[0]; r.Code != 0 {
 		t.Fatalf("spoil: %s", r.Log)
 	}
 	p.at(e.VoteEnd)
 	for l := 2; l <= 3; l++ {
 		tr, _, _ := p.trustee(l)
-		db, err := election.DecryptBodyFor(h.snap(), p.election(), tr)
+		db, err := kit.DecryptBodyFor(h.snap(), p.election(), tr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +85,7 @@ func exportsTimeline(t *testing.T, version int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Version != version || rec.Timeline == nil || len(rec.Timeline.Cast) != 3 || len(rec.Timeline.Spoiled) != 1 {
+	if rec.Version != version || rec.Timeline == nil || len(rec.Timeline.Cast) != 3 || len(rec.Timeline.Spoiled) != wantSpoiled {
 		t.Fatalf("version %d timeline %+v", rec.Version, rec.Timeline)
 	}
 	rep := record.Verify(rec, record.Options{})

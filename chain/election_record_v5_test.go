@@ -8,6 +8,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 )
 
 // TestElectionExportsRecordVersion5WithRegistryProofs: given the state as
@@ -31,7 +32,7 @@ func TestElectionExportsRecordVersion5WithRegistryProofs(t *testing.T) {
 	p.at(e.VoteEnd)
 	for l := 2; l <= 3; l++ {
 		tr, _, _ := p.trustee(l)
-		db, err := election.DecryptBodyFor(h.snap(), p.election(), tr)
+		db, err := kit.DecryptBodyFor(h.snap(), p.election(), tr)
 		if err != nil {
 			t.Fatal(err)
 		}

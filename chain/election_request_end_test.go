@@ -5,6 +5,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 )
 
 // TestRequestsCloseBeforeAnswers: with request_end, credential requests
@@ -25,7 +26,7 @@ func TestRequestsCloseBeforeAnswers(t *testing.T) {
 	h.do(p.commissioner, election.TypeCreate, body)
 	p.ceremony()
 	e := p.election()
-	v0, err := election.NewVoter([32]byte{'r', 0})
+	v0, err := kit.NewVoter([32]byte{'r', 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestRequestsCloseBeforeAnswers(t *testing.T) {
 	}
 	p.at(e.RequestEnd - 30)
 	h.do(p.voters[0], election.TypeRequest, rb0)
-	v1, err := election.NewVoter([32]byte{'r', 1})
+	v1, err := kit.NewVoter([32]byte{'r', 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestRequestsCloseBeforeAnswers(t *testing.T) {
 	seq, _ := election.RequestOf(h.snap(), p.id, idOf(p.voters[0]))
 	p.at(e.IssueEnd - 30)
 	for j, is := range p.issuerKeys {
-		ib, err := election.IssueBodyFor(h.snap(), e, is, j, []uint64{seq})
+		ib, err := kit.IssueBodyFor(h.snap(), e, is, j, []uint64{seq})
 		if err != nil {
 			t.Fatal(err)
 		}

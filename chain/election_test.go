@@ -21,6 +21,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 )
@@ -123,7 +124,7 @@ func (p *poll) createBody() election.CreateBody {
 }
 
 func (p *poll) trustee(l int) (*ceremony.Trustee, *ceremony.Dealing, []int) {
-	t, d, bad, err := election.Trustee(p.h.snap(), p.election(), p.seeds[l-1], l)
+	t, d, bad, err := kit.Trustee(p.h.snap(), p.election(), p.seeds[l-1], l)
 	if err != nil {
 		p.h.t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func (p *poll) ceremony() {
 	}
 	for l := 1; l <= 3; l++ {
 		_, d, _ := p.trustee(l)
-		h.do(p.trustees[l-1], election.TypeDeal, election.DealBodyFor(p.id, d))
+		h.do(p.trustees[l-1], election.TypeDeal, kit.DealBodyFor(p.id, d))
 	}
 	for l := 1; l <= 3; l++ {
 		_, _, bad := p.trustee(l)
@@ -147,21 +148,21 @@ func (p *poll) ceremony() {
 	}
 	for l := 1; l <= 3; l++ {
 		t, _, _ := p.trustee(l)
-		ack, err := election.AckBodyFor(p.election(), t, p.seeds[l-1])
+		ack, err := kit.AckBodyFor(p.election(), t, p.seeds[l-1])
 		if err != nil {
 			h.t.Fatal(err)
 		}
 		h.do(p.trustees[l-1], election.TypeAck, ack)
 	}
 	for i, is := range p.issuerKeys {
-		h.do(p.issuers[i], election.TypeIssuerKey, election.IssuerKeyBodyFor(p.id, is))
+		h.do(p.issuers[i], election.TypeIssuerKey, kit.IssuerKeyBodyFor(p.id, is))
 	}
 }
 
 // credentials runs one voter's issuance.
-func (p *poll) credentials(i int) (*election.Voter, [][]byte) {
+func (p *poll) credentials(i int) (*kit.Voter, [][]byte) {
 	h := p.h
-	v, err := election.NewVoter([32]byte{'v', byte(i), byte(i >> 8)})
+	v, err := kit.NewVoter([32]byte{'v', byte(i), byte(i >> 8)})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func (p *poll) credentials(i int) (*election.Voter, [][]byte) {
 		h.t.Fatal("request not logged")
 	}
 	for j, is := range p.issuerKeys {
-		ib, err := election.IssueBodyFor(h.snap(), p.election(), is, j, []uint64{seq})
+		ib, err := kit.IssueBodyFor(h.snap(), p.election(), is, j, []uint64{seq})
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -195,14 +196,14 @@ func choice(k int) [][]uint32 {
 }
 
 func (p *poll) context() *ballot.Election {
-	c, err := election.PublicContext(p.election())
+	c, err := kit.PublicContext(p.election())
 	if err != nil {
 		p.h.t.Fatal(err)
 	}
 	return c
 }
 
-func (p *poll) seal(v *election.Voter, creds [][]byte, k int) *ballot.Ballot {
+func (p *poll) seal(v *kit.Voter, creds [][]byte, k int) *ballot.Ballot {
 	b, _, err := v.Encrypt(p.context(), creds, choice(k))
 	if err != nil {
 		p.h.t.Fatal(err)
@@ -215,7 +216,7 @@ func (p *poll) castAll(bs []*ballot.Ballot) {
 	h := p.h
 	var raws [][]byte
 	for i, b := range bs {
-		raw := election.BallotTx(testChainID, b)
+		raw := kit.BallotTx(testChainID, b)
 		if i%2 == 0 {
 			// Half of them go through Preverify first, as the API does.
 			if err := h.app.Preverify(raw); err != nil {
@@ -243,7 +244,7 @@ func (p *poll) at(unix int64) {
 
 // resign replaces a tampered ballot's one-time signature with a valid one,
 // so only the tampering itself is wrong.
-func resign(t *testing.T, v *election.Voter, raw []byte) []byte {
+func resign(t *testing.T, v *kit.Voter, raw []byte) []byte {
 	body := raw[:len(raw)-64]
 	tr := group.NewTranscript("pnyx/election/ballot-signature/v1")
 	d := sha512.Sum512(body)
@@ -258,7 +259,7 @@ func resign(t *testing.T, v *election.Voter, raw []byte) []byte {
 }
 
 func anonTx(t *testing.T, raw []byte) []byte {
-	tx, err := election.AnonymousTx(testChainID, election.TypeBallot, election.BallotBody{Ballot: base64.StdEncoding.EncodeToString(raw)})
+	tx, err := kit.AnonymousTx(testChainID, election.TypeBallot, election.BallotBody{Ballot: base64.StdEncoding.EncodeToString(raw)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func TestStoryElection(t *testing.T) {
 		t.Fatalf("eligible %d", e.Eligible)
 	}
 	// A credential request before the ceremony is over is out of its window.
-	v0, _ := election.NewVoter([32]byte{'x'})
+	v0, _ := kit.NewVoter([32]byte{'x'})
 	h.rejectDo(p.voters[0], election.TypeCreate, p.createBody(), codes.Unauthorized)
 	p.ceremony()
 	if e = p.election(); e.Status != election.PhaseReady || e.Phase(h.now.Unix()) != election.PhaseIssuing {
@@ -288,7 +289,7 @@ func TestStoryElection(t *testing.T) {
 	// Issuance: an ineligible member, then a second request.
 	gb, _ := v0.Request(e, p.general)
 	h.rejectDo(p.general, election.TypeRequest, gb, election.CodeNotEligible)
-	voters := make([]*election.Voter, len(p.voters))
+	voters := make([]*kit.Voter, len(p.voters))
 	creds := make([][][]byte, len(p.voters))
 	for i := range p.voters {
 		voters[i], creds[i] = p.credentials(i)
@@ -301,7 +302,7 @@ func TestStoryElection(t *testing.T) {
 
 	// A valid ballot before the voting window.
 	early := p.seal(voters[0], creds[0], 0)
-	h.reject(election.BallotTx(testChainID, early), election.CodeWrongPhase)
+	h.reject(kit.BallotTx(testChainID, early), election.CodeWrongPhase)
 
 	p.at(e.VoteStart)
 	// A request after issuance closed.
@@ -313,7 +314,7 @@ func TestStoryElection(t *testing.T) {
 		bs = append(bs, p.seal(voters[i], creds[i], i%3))
 	}
 	p.castAll(bs) // six ballots, one block, one batch
-	res := h.block(election.BallotTx(testChainID, p.seal(voters[6], creds[6], 2)))
+	res := h.block(kit.BallotTx(testChainID, p.seal(voters[6], creds[6], 2)))
 	if res[0].Code != 0 {
 		t.Fatalf("ballot 6: %s", res[0].Log)
 	}
@@ -335,11 +336,11 @@ func TestStoryElection(t *testing.T) {
 	}
 
 	// Replay of the same bytes.
-	h.reject(election.BallotTx(testChainID, bs[1]), election.CodeDuplicateBallot)
+	h.reject(kit.BallotTx(testChainID, bs[1]), election.CodeDuplicateBallot)
 	// Forged credential: signed by a key that is no issuer of this election.
 	forger, _ := credential.NewIssuer(issuerKeys()[2])
 	fcred, _ := forger.SignDirect(rand.Reader, e.EID(), voters[7].Key.Bytes[:])
-	h.reject(election.BallotTx(testChainID, p.seal(voters[7], [][]byte{creds[7][0], fcred}, 0)), election.CodeCredential)
+	h.reject(kit.BallotTx(testChainID, p.seal(voters[7], [][]byte{creds[7][0], fcred}, 0)), election.CodeCredential)
 	// Missing credential: zero bytes where the second one belongs.
 	good := p.seal(voters[7], creds[7], 0).Bytes()
 	missing := append([]byte{}, good...)
@@ -376,7 +377,7 @@ func TestStoryElection(t *testing.T) {
 	// The same bad ballot in a block with good ones fails alone.
 	last := p.seal(voters[7], creds[7], 1)
 	// The verdicts do not depend on how many cores verify them.
-	mixed := [][]byte{anonTx(t, resign(t, voters[7], bad)), election.BallotTx(testChainID, last), election.BallotTx(testChainID, p.seal(voters[6], creds[6], 0))}
+	mixed := [][]byte{anonTx(t, resign(t, voters[7], bad)), kit.BallotTx(testChainID, last), kit.BallotTx(testChainID, p.seal(voters[6], creds[6], 0))}
 	for _, w := range []int{1, 2, 3} {
 		h.party.Elections.Workers = w
 		st := h.party.Elections.BeginBlock(h.app.store, h.height+1, mixed)
@@ -386,7 +387,7 @@ func TestStoryElection(t *testing.T) {
 		}
 	}
 	h.party.Elections.Workers = 0
-	rs := h.block(anonTx(t, resign(t, voters[7], bad)), election.BallotTx(testChainID, last))
+	rs := h.block(anonTx(t, resign(t, voters[7], bad)), kit.BallotTx(testChainID, last))
 	if codes.Code(rs[0].Code) != election.CodeBallotProof || rs[1].Code != 0 {
 		t.Fatalf("mixed block: %d %s / %d %s", rs[0].Code, rs[0].Log, rs[1].Code, rs[1].Log)
 	}
@@ -401,23 +402,23 @@ func TestStoryElection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := h.block(election.SpoilTx(testChainID, sb, rv))[0]; r.Code != 0 {
+	if r := h.block(kit.SpoilTx(testChainID, sb, rv))[0]; r.Code != 0 {
 		t.Fatalf("spoil: %s", r.Log)
 	}
-	h.reject(election.BallotTx(testChainID, sb), election.CodeDuplicateBallot)
+	h.reject(kit.BallotTx(testChainID, sb), election.CodeDuplicateBallot)
 
 	// Decryption before voting ends is out of its window.
 	t2, _, _ := p.trustee(2)
-	db, err := election.DecryptBodyFor(h.snap(), p.election(), t2)
+	db, err := kit.DecryptBodyFor(h.snap(), p.election(), t2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.rejectDo(p.trustees[1], election.TypeDecrypt, db, election.CodeWrongPhase)
 
 	p.at(e.VoteEnd)
-	h.reject(election.BallotTx(testChainID, p.seal(voters[4], creds[4], 0)), election.CodeWrongPhase)
+	h.reject(kit.BallotTx(testChainID, p.seal(voters[4], creds[4], 0)), election.CodeWrongPhase)
 	// A share with a bad proof; then trustees 2 and 3 (trustee 1 absent).
-	db, _ = election.DecryptBodyFor(h.snap(), p.election(), t2)
+	db, _ = kit.DecryptBodyFor(h.snap(), p.election(), t2)
 	raw, _ := hex.DecodeString(db.Share)
 	raw[32+31] ^= 0x01 // the first proof's commitment a
 	h.rejectDo(p.trustees[1], election.TypeDecrypt, election.DecryptBody{Election: p.id, Share: hex.EncodeToString(raw)}, election.CodeShareInvalid)
@@ -426,7 +427,7 @@ func TestStoryElection(t *testing.T) {
 	h.rejectDo(p.trustees[1], election.TypeDecrypt, election.DecryptBody{Election: p.id, Share: hex.EncodeToString(raw)}, election.CodeShareInvalid)
 	h.do(p.trustees[1], election.TypeDecrypt, db)
 	t3, _, _ := p.trustee(3)
-	db3, _ := election.DecryptBodyFor(h.snap(), p.election(), t3)
+	db3, _ := kit.DecryptBodyFor(h.snap(), p.election(), t3)
 	h.do(p.trustees[2], election.TypeDecrypt, db3)
 
 	tl, _ := election.GetTally(h.snap(), p.id)
@@ -437,7 +438,7 @@ func TestStoryElection(t *testing.T) {
 		t.Fatalf("cast %d counted %d spoiled %d", tl.Cast, tl.Counted, tl.Spoiled)
 	}
 	t1, _, _ := p.trustee(1)
-	late, _ := election.DecryptBodyFor(h.snap(), p.election(), t1)
+	late, _ := kit.DecryptBodyFor(h.snap(), p.election(), t1)
 	h.rejectDo(p.trustees[0], election.TypeDecrypt, late, election.CodeWrongPhase)
 
 	rec, err := election.Record(h.snap(), p.id, election.BallotsFromBlocks(h.blockTxs))

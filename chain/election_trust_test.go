@@ -12,6 +12,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 )
 
 // Tests for issue 11 (elections members can trust against a hostile node)
@@ -27,7 +28,7 @@ func TestIssuerCannotAnswerAfterIssuanceCloses(t *testing.T) {
 	h.do(p.commissioner, election.TypeCreate, p.createBody())
 	p.ceremony()
 	e := p.election()
-	v, err := election.NewVoter([32]byte{'l', 'a', 't', 'e'})
+	v, err := kit.NewVoter([32]byte{'l', 'a', 't', 'e'})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +39,12 @@ func TestIssuerCannotAnswerAfterIssuanceCloses(t *testing.T) {
 	h.do(p.voters[0], election.TypeRequest, body)
 	seq, _ := election.RequestOf(h.snap(), p.id, idOf(p.voters[0]))
 	// Issuer 0 answers in time; issuer 1 holds its answer back.
-	ib, err := election.IssueBodyFor(h.snap(), e, p.issuerKeys[0], 0, []uint64{seq})
+	ib, err := kit.IssueBodyFor(h.snap(), e, p.issuerKeys[0], 0, []uint64{seq})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.do(p.issuers[0], election.TypeIssue, ib)
-	ib, err = election.IssueBodyFor(h.snap(), e, p.issuerKeys[1], 1, []uint64{seq})
+	ib, err = kit.IssueBodyFor(h.snap(), e, p.issuerKeys[1], 1, []uint64{seq})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestRevotesPerOneTimeKeyAreCapped(t *testing.T) {
 	for i := 0; i <= 10; i++ { // the first ballot and ten re-votes
 		p.castAll([]*ballot.Ballot{p.seal(v, creds, i%3)})
 	}
-	h.reject(election.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
+	h.reject(kit.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
 	if tl, _ := election.GetTally(h.snap(), p.id); tl.Cast != 11 || tl.Counted != 1 {
 		t.Fatalf("cast %d counted %d, want 11 and 1", tl.Cast, tl.Counted)
 	}
@@ -110,7 +111,7 @@ func TestRevoteCapIsAnElectionParameter(t *testing.T) {
 	for i := range 3 {
 		p.castAll([]*ballot.Ballot{p.seal(v, creds, i)})
 	}
-	h.reject(election.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
+	h.reject(kit.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
 }
 
 // TestElectionOutlivesStateRetention: with a retention of 5 versions, far
@@ -161,7 +162,7 @@ func ceremonyUntilChecks(t *testing.T, p *poll, corrupt bool, checkers ...int) {
 				t.Fatal(err)
 			}
 		}
-		h.do(p.trustees[l-1], election.TypeDeal, election.DealBodyFor(p.id, d))
+		h.do(p.trustees[l-1], election.TypeDeal, kit.DealBodyFor(p.id, d))
 	}
 	for _, l := range checkers {
 		_, _, bad := p.trustee(l)
@@ -174,14 +175,14 @@ func ceremonyUntilChecks(t *testing.T, p *poll, corrupt bool, checkers ...int) {
 func finishAcks(t *testing.T, p *poll) {
 	h := p.h
 	for l := 1; l <= 3; l++ {
-		typ, body, waiting, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[l-1], l, h.now.Unix())
+		typ, body, waiting, err := kit.TrusteeStep(h.snap(), p.election(), p.seeds[l-1], l, h.now.Unix())
 		if err != nil || typ != election.TypeAck {
 			t.Fatalf("trustee %d: step %q (%s) %v, want an acknowledgement", l, typ, waiting, err)
 		}
 		h.do(p.trustees[l-1], typ, body)
 	}
 	for i, is := range p.issuerKeys {
-		h.do(p.issuers[i], election.TypeIssuerKey, election.IssuerKeyBodyFor(p.id, is))
+		h.do(p.issuers[i], election.TypeIssuerKey, kit.IssuerKeyBodyFor(p.id, is))
 	}
 }
 
@@ -202,7 +203,7 @@ func TestCeremonyDeadlineDisqualifiesADealerWhoDoesNotAnswer(t *testing.T) {
 	}
 	conclude := election.ConcludeBody{Election: p.id}
 	h.rejectDo(p.commissioner, election.TypeConclude, conclude, election.CodeWrongPhase) // before the deadline
-	typ, answer, _, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[0], 1, h.now.Unix())
+	typ, answer, _, err := kit.TrusteeStep(h.snap(), p.election(), p.seeds[0], 1, h.now.Unix())
 	if err != nil || typ != election.TypeAnswer {
 		t.Fatalf("trustee 1's step %q %v", typ, err)
 	}
@@ -227,7 +228,7 @@ func TestCeremonyDeadlineDisqualifiesADealerWhoDoesNotAnswer(t *testing.T) {
 	p.castAll([]*ballot.Ballot{p.seal(v, creds, 1)})
 	p.at(e.VoteEnd)
 	for _, l := range []int{1, 3} {
-		typ, body, _, err := election.TrusteeStep(h.snap(), p.election(), p.seeds[l-1], l, h.now.Unix())
+		typ, body, _, err := kit.TrusteeStep(h.snap(), p.election(), p.seeds[l-1], l, h.now.Unix())
 		if err != nil || typ != election.TypeDecrypt {
 			t.Fatalf("trustee %d: %q %v", l, typ, err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 )
@@ -92,7 +93,7 @@ func TestEligibilityIsTheRegistryBeforeCreation(t *testing.T) {
 
 	p.ceremony()
 	request := func(i int) []byte {
-		v, err := election.NewVoter([32]byte{'e', byte(i)})
+		v, err := kit.NewVoter([32]byte{'e', byte(i)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/electionsecrets"
 	"github.com/pnyx-party/pnyx/internal/issuance"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/election/verified"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/proof"
@@ -576,7 +577,7 @@ func electionIssuerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return s.send(election.TypeIssuerKey, election.IssuerKeyBodyFor(a[0], is))
+			return s.send(election.TypeIssuerKey, kit.IssuerKeyBodyFor(a[0], is))
 		})})
 	var workers, inFlight int
 	var genesis string
@@ -691,7 +692,7 @@ ballots cast with --key from this home, whose full codes are kept there.`,
 				sel, err1 := base64.StdEncoding.DecodeString(cb.Selections)
 				e, err2 := s.election(a[0])
 				if err1 == nil && err2 == nil {
-					if c, err := election.PublicContext(e); err == nil {
+					if c, err := kit.PublicContext(e); err == nil {
 						ec := ballot.EncryptionCodeOf(c, sel)
 						fmt.Fprintf(w, "encryption code %s (the code shown before you chose to cast)\n", ballot.CodeString(ec))
 					}

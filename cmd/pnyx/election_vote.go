@@ -28,6 +28,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/internal/electionsecrets"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/wire"
 )
 
@@ -63,7 +64,7 @@ issuance. ` + "`pnyx election vote`" + ` then needs nothing that names you.`,
 // credentials fetches and unblinds the issuers' answers, once. It reads the
 // member's account and request records: identity-revealing reads that only
 // `election credentials` makes, never `election vote`.
-func (s *session) credentials(id string, vf *electionsecrets.Voter, v *election.Voter, e *election.Election) ([][]byte, error) {
+func (s *session) credentials(id string, vf *electionsecrets.Voter, v *kit.Voter, e *election.Election) ([][]byte, error) {
 	if len(vf.Credentials) == 0 {
 		k, err := s.key()
 		if err != nil {
@@ -215,7 +216,7 @@ during issuance): voting reads nothing that names you.`,
 			if err != nil {
 				return err
 			}
-			c, err := election.PublicContext(e)
+			c, err := kit.PublicContext(e)
 			if err != nil {
 				return err
 			}
@@ -266,7 +267,7 @@ during issuance): voting reads nothing that names you.`,
 					return s.ctx.Err()
 				}
 			}
-			res, err := sendAnonymous(s.ctx, flagAPI, relayURL, election.BallotTx(chainID, b))
+			res, err := sendAnonymous(s.ctx, flagAPI, relayURL, kit.BallotTx(chainID, b))
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/org"
 )
 
@@ -35,13 +36,13 @@ func TestPendingRequestsIndex(t *testing.T) {
 	st := c.app.Store()
 	var seeds [3][32]byte
 	for i := range seeds {
-		seeds[i] = election.NewSeed()
+		seeds[i] = kit.NewSeed()
 	}
 	for range 6 {
 		for l := 1; l <= 3; l++ {
 			for {
 				e, _ := election.Get(st, "e1")
-				typ, body, _, err := election.TrusteeStep(st, e, seeds[l-1], l, c.now.Unix())
+				typ, body, _, err := kit.TrusteeStep(st, e, seeds[l-1], l, c.now.Unix())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -57,14 +58,14 @@ func TestPendingRequestsIndex(t *testing.T) {
 		sk, _ := rsa.GenerateKey(rand.Reader, 2048)
 		is, _ := credential.NewIssuer(sk)
 		issuers = append(issuers, is)
-		c.do(testKey(fmt.Sprintf("i%d", i+1)), election.TypeIssuerKey, election.IssuerKeyBodyFor("e1", is))
+		c.do(testKey(fmt.Sprintf("i%d", i+1)), election.TypeIssuerKey, kit.IssuerKeyBodyFor("e1", is))
 	}
 	e, _ := election.Get(st, "e1")
 	if e.Status != election.PhaseReady {
 		t.Fatalf("election %s after the ceremony", e.Status)
 	}
 	for _, v := range []string{"v1", "v2", "v3"} {
-		voter, _ := election.NewVoter(election.NewSeed())
+		voter, _ := kit.NewVoter(kit.NewSeed())
 		b, err := voter.Request(e, testKey(v))
 		if err != nil {
 			t.Fatal(err)
@@ -72,7 +73,7 @@ func TestPendingRequestsIndex(t *testing.T) {
 		c.do(testKey(v), election.TypeRequest, b)
 	}
 	// Issuer 0 answers request 1 only.
-	ans, err := election.IssueBodyFor(st, e, issuers[0], 0, []uint64{1})
+	ans, err := kit.IssueBodyFor(st, e, issuers[0], 0, []uint64{1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestPendingRequestsIndex(t *testing.T) {
 	// What issuer 1 gets for request 2 is what it signs: its blind
 	// signature from the page passes the chain's check.
 	_, p := page("issuer=1&from=2")
-	entries, err := election.SignPending(e, issuers[1], 1, p.Pending, 0)
+	entries, err := kit.SignPending(e, issuers[1], 1, p.Pending, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/parallel"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 )
@@ -130,7 +131,7 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 	st := c.ElectionState(ctx)
 	var seeds [3][32]byte
 	for i := range seeds {
-		seeds[i] = election.NewSeed()
+		seeds[i] = kit.NewSeed()
 	}
 	fmt.Fprintln(progress, "  key ceremony")
 	if err := runCeremony(st, id, seeds, send); err != nil {
@@ -145,7 +146,7 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 		}
 		is, _ := credential.NewIssuer(sk)
 		issuers = append(issuers, is)
-		if err := send(fmt.Sprintf("issuer-%d", i+1), election.TypeIssuerKey, election.IssuerKeyBodyFor(id, is)); err != nil {
+		if err := send(fmt.Sprintf("issuer-%d", i+1), election.TypeIssuerKey, kit.IssuerKeyBodyFor(id, is)); err != nil {
 			return err
 		}
 	}
@@ -153,7 +154,7 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 	if e == nil || e.Status != election.PhaseReady {
 		return fmt.Errorf("bench election: the ceremony did not finish")
 	}
-	bc, err := election.PublicContext(e)
+	bc, err := kit.PublicContext(e)
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 	start := time.Now()
 	parallel.For(nVoters, 0, func(i int) {
 		errs[i] = func() error {
-			v, err := election.NewVoter(election.NewSeed())
+			v, err := kit.NewVoter(kit.NewSeed())
 			if err != nil {
 				return err
 			}
@@ -184,7 +185,7 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 			if err != nil {
 				return err
 			}
-			raws[i] = election.BallotTx(chainID, b)
+			raws[i] = kit.BallotTx(chainID, b)
 			return nil
 		}()
 		if d := done.Add(1); d%500 == 0 || int(d) == nVoters {
@@ -239,8 +240,8 @@ func Election(ctx context.Context, out, progress io.Writer, o ElectionOptions) e
 	}
 	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
 	pct := func(p int) float64 { return float64(lat[(len(lat)-1)*p/100].Microseconds()) / 1000 }
-	fmt.Fprintf(out, "FinalizeBlock verified %d ballots in %d proof batches; %d needed credential/signature checks there (the rest were preverified)\n",
-		after.Ballots-before.Ballots, after.ProofsBatches-before.ProofsBatches, after.CheapChecked-before.CheapChecked)
+	fmt.Fprintf(out, "FinalizeBlock verified %d ballots: the proofs of %d ahead of their block, the rest in %d proof batches; %d needed credential/signature checks there (the rest were preverified)\n",
+		after.Ballots-before.Ballots, after.ProofsAhead-before.ProofsAhead, after.ProofsBatches-before.ProofsBatches, after.CheapChecked-before.CheapChecked)
 	// The process (node, API and this client) used cpu meanwhile; on a
 	// shared machine, cores/cpu-per-ballot is what free cores would give.
 	cpuMs := float64(cpu.Microseconds()) / 1000 / float64(nVoters)
@@ -260,7 +261,7 @@ func runCeremony(st *client.ElectionState, id string, seeds [3][32]byte, send fu
 				if !ok {
 					return fmt.Errorf("election: %v", st.Err)
 				}
-				typ, body, _, err := election.TrusteeStep(st, e, seeds[l-1], l, time.Now().Unix())
+				typ, body, _, err := kit.TrusteeStep(st, e, seeds[l-1], l, time.Now().Unix())
 				if err != nil {
 					return err
 				}

@@ -30,6 +30,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/parallel"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/proof"
@@ -152,7 +153,7 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 	st := c.ElectionState(ctx)
 	var seeds [3][32]byte
 	for i := range seeds {
-		seeds[i] = election.NewSeed()
+		seeds[i] = kit.NewSeed()
 	}
 	fmt.Fprintln(progress, "  key ceremony")
 	pc.begin()
@@ -167,7 +168,7 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 		}
 		is, _ := credential.NewIssuer(sk)
 		issuers = append(issuers, is)
-		if err := send(fmt.Sprintf("issuer-%d", i+1), election.TypeIssuerKey, election.IssuerKeyBodyFor(id, is)); err != nil {
+		if err := send(fmt.Sprintf("issuer-%d", i+1), election.TypeIssuerKey, kit.IssuerKeyBodyFor(id, is)); err != nil {
 			return err
 		}
 	}
@@ -181,13 +182,13 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 	// member's device: on all cores here, timed apart), then every request
 	// tx submitted and committed.
 	fmt.Fprintln(progress, "  credential requests")
-	vs := make([]*election.Voter, n)
+	vs := make([]*kit.Voter, n)
 	reqs := make([][]byte, n)
 	errs := make([]error, n)
 	pc.begin()
 	parallel.For(n, 0, func(i int) {
 		errs[i] = func() error {
-			v, err := election.NewVoter(election.NewSeed())
+			v, err := kit.NewVoter(kit.NewSeed())
 			if err != nil {
 				return err
 			}
@@ -253,7 +254,7 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 	fmt.Fprintln(progress, "  ballots")
 	raws := make([][]byte, n)
 	pc.begin()
-	bc, err := election.PublicContext(e)
+	bc, err := kit.PublicContext(e)
 	if err != nil {
 		return err
 	}
@@ -275,7 +276,7 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 			if err != nil {
 				return err
 			}
-			raws[i] = election.BallotTx(chainID, b)
+			raws[i] = kit.BallotTx(chainID, b)
 			return nil
 		}()
 		if d := done.Add(1); d%10000 == 0 {
@@ -320,7 +321,7 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 		}
 		sent := false
 		for l := 1; l <= 3; l++ {
-			typ, body, _, err := election.TrusteeStep(st, e, seeds[l-1], l, time.Now().Unix())
+			typ, body, _, err := kit.TrusteeStep(st, e, seeds[l-1], l, time.Now().Unix())
 			if err != nil {
 				return err
 			}

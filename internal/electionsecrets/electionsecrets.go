@@ -34,14 +34,14 @@ import (
 	"strings"
 
 	"github.com/pnyx-party/pnyx/election/credential"
-	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 )
 
 // The files of a participant's folder.
 const (
 	TrusteeSeedFile = "trustee.seed" // 32-byte seed in hex: the trustee's key and dealing
 	// TrusteeMemoryFile is what the trustee's kit remembers between steps
-	// (election.TrusteeMemory): the inputs it dealt for and the complaints
+	// (kit.TrusteeMemory): the inputs it dealt for and the complaints
 	// it answered, so a lying node cannot get a second dealing or k answers.
 	TrusteeMemoryFile = "trustee-memory.json"
 	IssuerKeyFile     = "issuer.der" // the issuer's RSA-2048 key, PKCS #8 DER
@@ -85,7 +85,7 @@ func (s Store) TrusteeSeed() ([32]byte, error) {
 	var seed [32]byte
 	raw, err := s.read(TrusteeSeedFile)
 	if errors.Is(err, os.ErrNotExist) {
-		seed = election.NewSeed()
+		seed = kit.NewSeed()
 		return seed, s.write(TrusteeSeedFile, []byte(hex.EncodeToString(seed[:])+"\n"))
 	}
 	if err != nil {
@@ -101,17 +101,17 @@ func (s Store) TrusteeSeed() ([32]byte, error) {
 
 // TrusteeMemory returns what the trustee's kit remembers, empty before its
 // first dealing.
-func (s Store) TrusteeMemory() (*election.TrusteeMemory, error) {
+func (s Store) TrusteeMemory() (*kit.TrusteeMemory, error) {
 	d, err := s.dir()
 	if err != nil {
 		return nil, err
 	}
-	return election.LoadTrusteeMemory(filepath.Join(d, TrusteeMemoryFile))
+	return kit.LoadTrusteeMemory(filepath.Join(d, TrusteeMemoryFile))
 }
 
 // SaveTrusteeMemory writes the memory (0600, atomically). Save it after
 // each step and before sending the step's transaction.
-func (s Store) SaveTrusteeMemory(m *election.TrusteeMemory) error {
+func (s Store) SaveTrusteeMemory(m *kit.TrusteeMemory) error {
 	d, err := s.dir()
 	if err != nil {
 		return err
@@ -161,12 +161,12 @@ type Voter struct {
 
 // Key derives the voter's one-time ballot key and blinding secrets from
 // the seed.
-func (v *Voter) Key() (*election.Voter, error) {
+func (v *Voter) Key() (*kit.Voter, error) {
 	b, err := hex.DecodeString(v.Seed)
 	if err != nil || len(b) != 32 {
 		return nil, fmt.Errorf("%s: bad seed", VoterFile)
 	}
-	return election.NewVoter([32]byte(b))
+	return kit.NewVoter([32]byte(b))
 }
 
 // LoadVoter reads the voter's file; the error wraps os.ErrNotExist if the
@@ -185,7 +185,7 @@ func (s Store) LoadVoter() (*Voter, error) {
 func (s Store) NewOrLoadVoter() (*Voter, error) {
 	v, err := s.LoadVoter()
 	if errors.Is(err, os.ErrNotExist) {
-		seed := election.NewSeed()
+		seed := kit.NewSeed()
 		v = &Voter{Seed: hex.EncodeToString(seed[:])}
 		return v, s.SaveVoter(v)
 	}

@@ -7,7 +7,7 @@
 // index (GET /v1/elections/{id}/requests, a page at a time from a cursor),
 // blind-signs each page on every core and keeps several issue transactions
 // in flight, signed with consecutive nonces and submitted in order
-// (election.IssueRun does the work; this package is its HTTP side). Each
+// (kit.IssueRun does the work; this package is its HTTP side). Each
 // page comes with a proof of its requests, checked against the validators
 // the issuer trusts from genesis before anything in it is signed
 // (verified.CheckPending): a node cannot make the issuer sign requests the
@@ -28,6 +28,7 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/modules/election/verified"
 	"github.com/pnyx-party/pnyx/tx"
 	"github.com/pnyx-party/pnyx/wire"
@@ -59,7 +60,7 @@ func Run(ctx context.Context, c *client.Client, key ed25519.PrivateKey, e *elect
 		return 0, fmt.Errorf("issuance: the issuer needs the chain ID and the validators it trusts (genesis) to check the requests it signs")
 	}
 	signer := c.Signer(key)
-	r := &election.IssueRun{Election: e, Issuer: is, Index: i, Workers: o.Workers, InFlight: o.InFlight, PageSize: o.PageSize, Progress: o.Progress,
+	r := &kit.IssueRun{Election: e, Issuer: is, Index: i, Workers: o.Workers, InFlight: o.InFlight, PageSize: o.PageSize, Progress: o.Progress,
 		Fetch: func(ctx context.Context, from uint64, limit int) (election.PendingPage, error) {
 			return Page(ctx, c, e.ID, i, from, limit)
 		},

@@ -83,7 +83,10 @@ var base64Char = func() (t [256]bool) {
 // ballot.
 func BallotBytes(s string) ([]byte, error) {
 	raw, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil || strings.ContainsAny(s, "\r\n") {
+	// IndexByte rather than ContainsAny: a ballot is ~7 KB of base64, and
+	// ContainsAny scans it a byte at a time on every pass (Preverify,
+	// CheckTx, its rechecks, BeginBlock, the handler).
+	if err != nil || strings.IndexByte(s, '\r') >= 0 || strings.IndexByte(s, '\n') >= 0 {
 		return nil, CodeBallotMalformed.Errorf("ballot is not canonical base64")
 	}
 	return raw, nil
@@ -198,10 +201,20 @@ func ballotError(err error) error {
 	}
 }
 
-func (m *Elections) knownBad(h [32]byte) error {
+// knownBad returns the verdict a block gave on the proofs of raw's content
+// (see contentKey), if it refused them. It hashes raw only when some ballot
+// was ever refused: on an honest election's every CheckTx that is nothing.
+func (m *Elections) knownBad(raw []byte) error {
+	m.mu.Lock()
+	none := len(m.bad) == 0
+	m.mu.Unlock()
+	if none {
+		return nil
+	}
+	k := contentKey(raw)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.bad[h]
+	return m.bad[k]
 }
 
 func (m *Elections) wasChecked(h [32]byte) bool {
@@ -215,10 +228,7 @@ func (m *Elections) wasChecked(h [32]byte) bool {
 // unless this node did so before.
 func (m *Elections) cheap(c *ballot.Election, raw []byte, h [32]byte, keep bool) (*ballot.Ballot, error) {
 	m.mu.Lock()
-	b, cached := m.decoded[h]
-	if cached && !keep {
-		delete(m.decoded, h)
-	}
+	b, cached := m.decodedBallot(h, !keep)
 	m.mu.Unlock()
 	if cached {
 		return b, nil // decoded and checked before
@@ -242,15 +252,42 @@ func (m *Elections) cheap(c *ballot.Election, raw []byte, h [32]byte, keep bool)
 	m.checked[h] = struct{}{}
 	if keep {
 		// Keep the decoded ballot for the block that will carry it, so
-		// its points are not decoded again (bounded: decoded ballots are
-		// large; when full, start over).
-		if m.decoded == nil || len(m.decoded) >= maxDecoded {
-			m.decoded = map[[32]byte]*ballot.Ballot{}
-		}
-		m.decoded[h] = b
+		// its points are not decoded again.
+		m.keepDecoded(h, b)
 	}
 	m.mu.Unlock()
 	return b, nil
+}
+
+// keepDecoded remembers a decoded ballot for BeginBlock. Decoded ballots
+// are large (~14 KB), so at most 2·maxDecoded are kept, in two
+// generations: when the newer is full it becomes the older and the older
+// is dropped. Starting over instead (as before) dropped every ballot
+// waiting in the mempool at once, and with more than maxDecoded ballots
+// waiting (thousands of voters at a time) a block decoded many of its
+// ballots again. Callers hold mu.
+func (m *Elections) keepDecoded(h [32]byte, b *ballot.Ballot) {
+	if m.decoded == nil || len(m.decoded) >= maxDecoded {
+		m.decodedOld, m.decoded = m.decoded, map[[32]byte]*ballot.Ballot{}
+	}
+	m.decoded[h] = b
+}
+
+// decodedBallot looks up a ballot keepDecoded kept, and with take forgets
+// it. Callers hold mu.
+func (m *Elections) decodedBallot(h [32]byte, take bool) (*ballot.Ballot, bool) {
+	b, ok := m.decoded[h]
+	if ok {
+		if take {
+			delete(m.decoded, h)
+		}
+		return b, true
+	}
+	b, ok = m.decodedOld[h]
+	if ok && take {
+		delete(m.decodedOld, h)
+	}
+	return b, ok
 }
 
 func (m *Elections) ballot(ctx *module.Context, body []byte) error {
@@ -276,7 +313,7 @@ func (m *Elections) ballot(ctx *module.Context, body []byte) error {
 	}
 	h := sha256.Sum256(raw)
 	if ctx.Checking {
-		if err := m.knownBad(contentKey(raw)); err != nil {
+		if err := m.knownBad(raw); err != nil {
 			// A block already refused this ballot's proofs: keep it out of
 			// the mempool instead of letting it take block space again.
 			return err
@@ -429,6 +466,9 @@ func (m *Elections) spoil(ctx *module.Context, sb SpoilBody) error {
 	e, err := electionOf(ctx.Store, raw)
 	if err != nil {
 		return err
+	}
+	if !e.takesSpoil() {
+		return CodeSpoilRefused.Errorf("election %s (record version %d) takes no election/spoil: a published challenge shows the voter's one-time key with their likely vote; check a challenged ballot on your own device instead (pnyx verify opening) and cast a new one", e.ID, e.RecordVersion)
 	}
 	now := ctx.Unix()
 	if e.Phase(now) != PhaseVoting {

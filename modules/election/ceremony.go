@@ -8,6 +8,7 @@ package election
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/pnyx-party/pnyx/codes"
@@ -41,7 +42,7 @@ func (m *Elections) conclude(ctx *module.Context, b ConcludeBody) error {
 		return wrongPhase(e, now, "this election has no ceremony deadline: it waits for every trustee, or is cancelled")
 	case now < e.CeremonyEnd:
 		return wrongPhase(e, now, fmt.Sprintf("the ceremony's deadline is %d", e.CeremonyEnd))
-	case e.JointKey == "" && (!allSet(e.HPKEKeys) || !all(e.Dealt)):
+	case e.JointKey == "" && (slices.Contains(e.HPKEKeys, "") || slices.Contains(e.Dealt, false)):
 		e.Status, e.Reason = PhaseCancelled, ReasonCeremonyFailed
 		ctx.Emit("election.cancelled", "election", e.ID, "reason", ReasonNames[ReasonCeremonyFailed])
 	case e.JointKey == "":
@@ -112,30 +113,12 @@ func (e *Election) dealing(kv store.Reader, l int) *ceremony.Dealing {
 	return d
 }
 
-func all(bs []bool) bool {
-	for _, b := range bs {
-		if !b {
-			return false
-		}
-	}
-	return true
-}
-
-func allSet(ss []string) bool {
-	for _, s := range ss {
-		if s == "" {
-			return false
-		}
-	}
-	return true
-}
-
 func (m *Elections) deal(ctx *module.Context, b DealBody) error {
 	e, l, err := m.ceremonyTrustee(ctx, b.Election)
 	if err != nil {
 		return err
 	}
-	if !allSet(e.HPKEKeys) {
+	if slices.Contains(e.HPKEKeys, "") {
 		return wrongPhase(e, ctx.Unix(), "dealings wait until every trustee has posted its key")
 	}
 	if e.Dealt[l-1] {
@@ -164,7 +147,7 @@ func (m *Elections) check(ctx *module.Context, b CheckBody) error {
 	if err != nil {
 		return err
 	}
-	if !all(e.Dealt) {
+	if slices.Contains(e.Dealt, false) {
 		return wrongPhase(e, ctx.Unix(), "checks wait until every trustee has dealt")
 	}
 	if e.Checked[l-1] {
@@ -255,7 +238,7 @@ func (e *Election) ceremonyRecord(kv store.Reader) *record.Record {
 // maybeJointKey computes QUAL, the joint key and the public shares once
 // every trustee has posted its check and every complaint has an answer.
 func (m *Elections) maybeJointKey(ctx *module.Context, e *Election) {
-	if !all(e.Checked) || len(e.Answers) < len(e.Complaints) {
+	if slices.Contains(e.Checked, false) || len(e.Answers) < len(e.Complaints) {
 		return
 	}
 	m.jointKey(ctx, e)
@@ -323,7 +306,7 @@ func (m *Elections) ack(ctx *module.Context, b AckBody) error {
 }
 
 func (m *Elections) maybeReady(ctx *module.Context, e *Election) {
-	if allSet(e.Acks) && allSet(e.IssuerKeys) && e.JointKey != "" {
+	if !slices.Contains(e.Acks, "") && !slices.Contains(e.IssuerKeys, "") && e.JointKey != "" {
 		e.Status = PhaseReady
 		ctx.Emit("election.ready", "election", e.ID)
 	}

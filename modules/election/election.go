@@ -49,10 +49,18 @@ type Elections struct {
 	// blockAgg holds, during a block, the running aggregate of each
 	// election that received ballots in it.
 	blockAgg map[string][][]ballot.Ciphertext
-	// decoded keeps ballots Preverify or CheckTx decoded, for BeginBlock.
-	decoded map[[32]byte]*ballot.Ballot
+	// decoded and decodedOld keep ballots Preverify or CheckTx decoded,
+	// for BeginBlock (see keepDecoded).
+	decoded, decodedOld map[[32]byte]*ballot.Ballot
 	// totals counts BeginBlock's work, for metrics and benchmarks.
 	totals BlockStats
+	// ahead queues preverified ballots whose proofs are verified before
+	// their block, off the block's path (see verifyAhead); aheadRunning
+	// is set while a goroutine works through it. proofsOK remembers, by
+	// SHA-256 of the ballot, ballots whose proofs verified.
+	ahead        []aheadItem
+	aheadRunning bool
+	proofsOK     map[[32]byte]struct{}
 	// deadlines caches what Clock reads from state (every deadline of
 	// every live election), valid until a block carries a tx other than a
 	// ballot; nil means read it again.
@@ -67,6 +75,9 @@ type verdict struct {
 const (
 	maxChecked = 500_000
 	maxDecoded = 4096
+	// maxAhead bounds the ballots waiting for verification ahead of
+	// their block; beyond it the block verifies them, as without it.
+	maxAhead = maxDecoded
 )
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -184,6 +195,17 @@ func wrongPhase(e *Election, now int64, what string) error {
 // v3 reports whether e exports record version 3 or 4, and so keeps the
 // height and time of every request, answer and ballot in state.
 func (e *Election) v3() bool { return e.RecordVersion >= 3 }
+
+// takesSpoil reports whether e accepts election/spoil, the on-chain Benaloh
+// challenge. Its reveal is under the voter's own one-time key and
+// credentials, and voters challenge their real choice, so publishing it
+// shows how that key was likely to vote (issue 11, finding 6); the
+// reference clients check a challenge on the voter's device instead
+// (ballot.NewOpening, pnyx verify opening). Elections created with record
+// version 4 or later refuse it (CodeSpoilRefused). Versions 2 and 3 keep
+// accepting it: elections of those versions were created, and spoiled in,
+// before the refusal, and their recorded blocks must replay alike.
+func (e *Election) takesSpoil() bool { return e.RecordVersion < 4 }
 
 // when returns the block's height and time for a version-3 election's
 // state entries, and zeros (omitted, as before version 3) otherwise.

@@ -56,6 +56,7 @@ var (
 	CodeBlindSignature   = codes.Register(410, "blind_signature_invalid")
 	CodeRequestInvalid   = codes.Register(411, "credential_request_invalid")
 	CodeRevoteLimit      = codes.Register(412, "ballot_revote_limit")
+	CodeSpoilRefused     = codes.Register(413, "ballot_spoil_refused")
 )
 
 // Phases. Status holds ceremony, ready, published or cancelled; the phase

@@ -1,6 +1,7 @@
 package election
 
 import (
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"sort"
+	"time"
 
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/internal/parallel"
@@ -52,14 +54,16 @@ type BlockStats struct {
 	CheapChecked  int // ballots whose credentials and signature BeginBlock checked (CheckTx had not)
 	Invalid       int
 	ProofsBatches int
+	ProofsAhead   int // ballots whose proofs were verified before the block (verifyAhead)
 }
 
 // BeginBlock verifies every ballot of a decided block before any of its
 // transactions executes: decoding and, for ballots this node's CheckTx did
 // not see, credentials and one-time signature, in parallel; then the range
-// and selection-limit proofs of all of them, batched per election in fixed
-// runs of ballot.BatchSize, in parallel, with weights derived from the
-// block (see weights). The ballot handler then looks up its verdict. kv is
+// and selection-limit proofs of those whose proofs this node did not verify
+// ahead of the block (verifyAhead), batched per election in fixed runs of
+// ProofBatch, in parallel, with weights derived from the block (see
+// weights). The ballot handler then looks up its verdict. kv is
 // the state as of the start of the block: a ballot whose election is not
 // ready there is left to the handler, which rejects it or, if the election
 // became ready earlier in the same block, verifies it inline.
@@ -94,7 +98,7 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 	m.block = map[[32]byte]*verdict{}
 	for _, it := range items {
 		_, checked := m.checked[it.h]
-		_, decoded := m.decoded[it.h]
+		_, decoded := m.decodedBallot(it.h, false)
 		if !checked && !decoded {
 			st.CheapChecked++
 		}
@@ -129,29 +133,50 @@ func (m *Elections) BeginBlock(kv store.Reader, height int64, txs [][]byte) Bloc
 	}
 	for _, c := range order {
 		g := groups[c]
-		bs := make([]*ballot.Ballot, len(g))
-		for i, it := range g {
+		// Ballots whose proofs were verified ahead of the block (or in an
+		// earlier one) need nothing more; the rest are batched here.
+		var rest []*item
+		m.mu.Lock()
+		for _, it := range g {
+			if _, ok := m.proofsOK[it.h]; ok {
+				st.ProofsAhead++
+				continue
+			}
+			rest = append(rest, it)
+		}
+		m.mu.Unlock()
+		if len(rest) == 0 {
+			continue
+		}
+		bs := make([]*ballot.Ballot, len(rest))
+		for i, it := range rest {
 			bs[i] = it.v.b
 		}
 		fails := ballot.VerifyProofsInBatches(c, bs, ProofBatch, workers, newRand, nil)
 		st.ProofsBatches += (len(bs) + ProofBatch - 1) / ProofBatch
+		failed := make([]bool, len(rest))
 		for _, f := range fails {
-			g[f.Index].v.err = ballotError(f.Err)
-			g[f.Index].v.b = nil
+			failed[f.Index] = true
+			rest[f.Index].v.err = ballotError(f.Err)
+			rest[f.Index].v.b = nil
 			m.mu.Lock()
-			if m.bad == nil || len(m.bad) >= maxDecoded {
-				m.bad = map[[32]byte]error{}
-			}
-			// By content, not by hash: the same ballot re-signed is new
-			// bytes with the same failed proofs.
-			m.bad[contentKey(g[f.Index].raw)] = g[f.Index].v.err
+			m.rememberBad(rest[f.Index].raw, rest[f.Index].v.err)
 			m.mu.Unlock()
 		}
+		// Verified here: the goroutine verifying ahead skips them.
+		m.mu.Lock()
+		for i, it := range rest {
+			if !failed[i] {
+				m.rememberProofsOK(it.h)
+			}
+		}
+		m.mu.Unlock()
 	}
 	m.mu.Lock()
 	m.totals.Ballots += st.Ballots
 	m.totals.CheapChecked += st.CheapChecked
 	m.totals.ProofsBatches += st.ProofsBatches
+	m.totals.ProofsAhead += st.ProofsAhead
 	for _, it := range items {
 		if it.v.err != nil {
 			st.Invalid++
@@ -232,6 +257,140 @@ func (m *Elections) Preverify(env *tx.Envelope) error {
 	if c == nil {
 		return nil
 	}
-	_, err = m.cheap(c, raw, sha256.Sum256(raw), true)
-	return err
+	h := sha256.Sum256(raw)
+	b, err := m.cheap(c, raw, h, true)
+	if err != nil {
+		return err
+	}
+	m.queueAhead(aheadItem{h: h, c: c, b: b, raw: raw})
+	return nil
+}
+
+// Proofs ahead of the block. A ballot that passed Preverify waits in the
+// mempool for its block; meanwhile one goroutine verifies the range and
+// selection-limit proofs of the waiting ballots in batches, with weights
+// from crypto/rand, and remembers those that verify (proofsOK). BeginBlock
+// then verifies only the rest, and the block's serial path — on which the
+// next ballots' admission waits — no longer carries the proofs of ballots
+// this node saw before.
+//
+// The block's outcome does not change: a valid ballot verifies under any
+// weights, and an invalid one passes a batch with probability at most
+// 2^-128 (the argument by which BeginBlock's batches are sound in the
+// first place). Only ballots found valid are skipped; one the goroutine
+// finds invalid is verified again by its block, which gives the verdict
+// and error as without this, and meanwhile CheckTx refuses it (bad), so
+// its rechecks drop it from the mempool. The goroutine writes no state
+// and runs outside block execution, like Preverify itself.
+
+type aheadItem struct {
+	h   [32]byte
+	c   *ballot.Election
+	b   *ballot.Ballot
+	raw []byte
+}
+
+// queueAhead queues a preverified ballot and starts the goroutine if none
+// runs. A full queue drops the ballot: its block verifies it.
+func (m *Elections) queueAhead(it aheadItem) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.ahead) >= maxAhead {
+		return
+	}
+	m.ahead = append(m.ahead, it)
+	if !m.aheadRunning {
+		m.aheadRunning = true
+		go m.verifyAhead()
+	}
+}
+
+// verifyAhead verifies queued ballots, ProofBatch at a time, until the
+// queue is empty. One goroutine: the other core stays with admission and
+// consensus.
+func (m *Elections) verifyAhead() {
+	for {
+		m.mu.Lock()
+		var batch []aheadItem
+		for len(m.ahead) > 0 && len(batch) < ProofBatch {
+			it := m.ahead[0]
+			m.ahead = m.ahead[1:]
+			if _, done := m.proofsOK[it.h]; !done {
+				batch = append(batch, it) // else its block verified it already
+			}
+		}
+		if len(m.ahead) == 0 {
+			m.ahead = nil // let the backing array go
+		}
+		if len(batch) == 0 {
+			m.aheadRunning = false
+			m.mu.Unlock()
+			return
+		}
+		m.mu.Unlock()
+		m.verifyBatchAhead(batch)
+	}
+}
+
+func (m *Elections) verifyBatchAhead(batch []aheadItem) {
+	var order []*ballot.Election
+	groups := map[*ballot.Election][]aheadItem{}
+	for _, it := range batch {
+		if _, ok := groups[it.c]; !ok {
+			order = append(order, it.c)
+		}
+		groups[it.c] = append(groups[it.c], it)
+	}
+	for _, c := range order {
+		g := groups[c]
+		bs := make([]*ballot.Ballot, len(g))
+		for i, it := range g {
+			bs[i] = it.b
+		}
+		failed := map[int]error{}
+		for _, f := range ballot.VerifyProofs(c, bs, crand.Reader) {
+			failed[f.Index] = ballotError(f.Err)
+		}
+		m.mu.Lock()
+		for i, it := range g {
+			if err, bad := failed[i]; bad {
+				m.rememberBad(it.raw, err)
+				continue
+			}
+			m.rememberProofsOK(it.h)
+		}
+		m.mu.Unlock()
+	}
+}
+
+// WaitAhead returns once no ballot waits for verification ahead of its
+// block (for tests and benchmarks that want the same state every run).
+func (m *Elections) WaitAhead() {
+	for {
+		m.mu.Lock()
+		idle := !m.aheadRunning
+		m.mu.Unlock()
+		if idle {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// rememberProofsOK records that ballot h's proofs verified. Callers hold mu.
+func (m *Elections) rememberProofsOK(h [32]byte) {
+	if m.proofsOK == nil || len(m.proofsOK) >= maxChecked {
+		m.proofsOK = map[[32]byte]struct{}{}
+	}
+	m.proofsOK[h] = struct{}{}
+}
+
+// rememberBad records that raw's proofs failed (by content, not by hash: the
+// same ballot re-signed is new bytes with the same failed proofs), so that
+// CheckTx refuses it. Callers hold mu.
+func (m *Elections) rememberBad(raw []byte, err error) {
+	if m.bad == nil || len(m.bad) >= maxDecoded {
+		m.bad = map[[32]byte]error{}
+	}
+	m.bad[contentKey(raw)] = err
 }

@@ -492,6 +492,7 @@ describe("officials' console in Chromium", () => {
       assert.equal(made.eligible, expected);
       assert.deepEqual([made.trustees, made.threshold, made.issuers], [[who.t1.memberId, who.t2.memberId], 2, [who.i1.memberId]]);
       assert.deepEqual([made.issue_start, made.vote_end], [sched.issueStart, sched.voteEnd]);
+      assert.equal(made.record_version, 4, "the wizard creates record-version-4 elections, which refuse the on-chain spoil");
       assert.equal(await p.getByTestId("el-trustees").getByText("완료").count(), 0);
       await axe(p, "election live, ceremony");
       for (const t of ["t1", "t2"]) {

@@ -64,6 +64,7 @@ export const ERRORS: Record<number, { ko: string; en: string }> = {
   410: { ko: "발급자의 서명이 올바르지 않습니다.", en: "An issuer's blind signature is not valid." },
   411: { ko: "자격 증명 요청이 올바르지 않습니다.", en: "The credential request is not valid." },
   412: { ko: "다시 투표할 수 있는 횟수를 모두 사용했습니다.", en: "You have used every re-vote this election allows." },
+  413: { ko: "이 선거는 검증용 투표지를 체인에 공개하지 않습니다. 검증은 이 기기에서 하고, 새 투표지로 투표해 주세요.", en: "This election does not publish challenged ballots on the chain. Check the challenge on this device and cast a new ballot." },
 };
 
 export function errorSentence(code: number, lang: "ko" | "en"): string {

@@ -16,6 +16,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/credential"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
@@ -94,7 +95,7 @@ func requestOf(t *testing.T, is *credential.Issuer, eid [32]byte, member ed25519
 // with check (nil: no vetting); it returns what the issuer sent.
 func (x *issuance) run(page election.PendingPage, check func(election.PendingPage) error) ([]election.IssueEntry, error) {
 	var sent []election.IssueEntry
-	r := &election.IssueRun{Election: x.e, Issuer: x.is, Index: 0, Workers: 1,
+	r := &kit.IssueRun{Election: x.e, Issuer: x.is, Index: 0, Workers: 1,
 		Fetch: func(_ context.Context, from uint64, _ int) (election.PendingPage, error) {
 			if from > 0 {
 				return election.PendingPage{From: from, Next: page.Requests, Requests: page.Requests}, nil

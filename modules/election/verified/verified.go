@@ -12,7 +12,7 @@
 //	typ, body, waiting, err := verified.TrusteeStep(st, "chair-2026", seed, l, mem)
 //
 // where vals comes from the genesis file (proof.TrustedFromGenesis) and mem
-// is the trustee's election.TrusteeMemory.
+// is the trustee's kit.TrusteeMemory.
 package verified
 
 import (
@@ -25,6 +25,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/wire"
 )
@@ -115,12 +116,12 @@ func FromClient(ctx context.Context, c *client.Client) func(key []byte) (*proof.
 	}
 }
 
-// TrusteeStep is election.TrusteeStepRemembering over proven state only:
+// TrusteeStep is kit.TrusteeStepRemembering over proven state only:
 // the election record (trustees, threshold, HPKE keys, complaints,
 // ceremony hash) and every dealing the kit reads are proven, and the phase
 // is judged at the proving header's time. A complaint is answered only if
 // it is proven on chain, and (by the memory) for at most k-1 accusers.
-func TrusteeStep(st *State, id string, seed [32]byte, l int, mem *election.TrusteeMemory) (typ string, body any, waiting string, err error) {
+func TrusteeStep(st *State, id string, seed [32]byte, l int, mem *kit.TrusteeMemory) (typ string, body any, waiting string, err error) {
 	e, ok := election.Get(st, id)
 	if st.Err != nil {
 		return "", nil, "", st.Err
@@ -128,7 +129,7 @@ func TrusteeStep(st *State, id string, seed [32]byte, l int, mem *election.Trust
 	if !ok {
 		return "", nil, "", fmt.Errorf("election %q does not exist (proven absent)", id)
 	}
-	typ, body, waiting, err = election.TrusteeStepRemembering(st, e, seed, l, st.Time().Unix(), mem)
+	typ, body, waiting, err = kit.TrusteeStepRemembering(st, e, seed, l, st.Time().Unix(), mem)
 	if st.Err != nil {
 		return "", nil, "", st.Err
 	}

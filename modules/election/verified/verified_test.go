@@ -14,6 +14,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
@@ -70,17 +71,17 @@ func chainState(t *testing.T, e *election.Election, dealings map[int][]byte, sig
 // ceremony returns a 3-trustee, 2-threshold election whose trustees have
 // all dealt and checked with no complaint, the dealings, the seeds and the
 // trustees' memories.
-func ceremony(t *testing.T) (*election.Election, map[int][]byte, [][32]byte, []*election.TrusteeMemory) {
+func ceremony(t *testing.T) (*election.Election, map[int][]byte, [][32]byte, []*kit.TrusteeMemory) {
 	eid := sha256.Sum256([]byte("verified-test"))
 	man := &ballot.Manifest{ElectionID: eid, Title: "t", Contests: []ballot.Contest{{Title: "c", SelectionLimit: 1, OptionLimit: 1, Options: []string{"a", "b"}}}}
 	e := &election.Election{ID: "e1", ElectionID: hex.EncodeToString(eid[:]), Manifest: hex.EncodeToString(man.Encode()),
 		Trustees: []string{"t1", "t2", "t3"}, Threshold: 2, Status: election.PhaseCeremony,
 		HPKEKeys: make([]string, 3), Dealt: make([]bool, 3), Checked: make([]bool, 3), Acks: make([]string, 3)}
 	seeds := [][32]byte{{1}, {2}, {3}}
-	mems := []*election.TrusteeMemory{{}, {}, {}}
+	mems := []*kit.TrusteeMemory{{}, {}, {}}
 	none := store.OpenMemory()
 	for l := 1; l <= 3; l++ {
-		tr, _, _, err := election.Trustee(none, e, seeds[l-1], l)
+		tr, _, _, err := kit.Trustee(none, e, seeds[l-1], l)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func ceremony(t *testing.T) (*election.Election, map[int][]byte, [][32]byte, []*
 	}
 	dealings := map[int][]byte{}
 	for l := 1; l <= 3; l++ {
-		typ, body, _, err := election.TrusteeStepRemembering(none, e, seeds[l-1], l, 0, mems[l-1])
+		typ, body, _, err := kit.TrusteeStepRemembering(none, e, seeds[l-1], l, 0, mems[l-1])
 		if err != nil || typ != election.TypeDeal {
 			t.Fatalf("trustee %d: %q %v", l, typ, err)
 		}
@@ -135,7 +136,7 @@ func TestProvenKitAnswersNoComplaintTheChainDoesNotHold(t *testing.T) {
 	ownVals, _ := chainState(t, &forged, dealings, nil)
 	for name, fetch := range map[string]func([]byte) (*proof.StateProof, error){"real header": spliced, "own validators": ownVals} {
 		st := &State{ChainID: chainID, Trusted: sig.vals, Fetch: fetch}
-		typ, body, _, err := TrusteeStep(st, e.ID, seeds[0], 1, &election.TrusteeMemory{Dealt: mems[0].Dealt})
+		typ, body, _, err := TrusteeStep(st, e.ID, seeds[0], 1, &kit.TrusteeMemory{Dealt: mems[0].Dealt})
 		if typ == election.TypeAnswer {
 			t.Fatalf("%s: a forged complaint got an answer in the clear: %+v", name, body)
 		}

@@ -167,7 +167,10 @@ export const recoverBody = (member: string, newKey: string) => canonicalBytes({ 
 /** The reason codes of members.ReasonNames. */
 export const REASONS = [1, 2, 3, 4, 5, 9] as const;
 
-/** election/create: election.CreateBody, fields in order (class and the optional tail are omitempty). */
+/** election/create: election.CreateBody, fields in order (class and the optional tail are omitempty).
+ * The console creates record-version-4 elections, as the CLI does: their record carries every
+ * request's, answer's and ballot's height and the issuers' blind signatures, and the chain refuses
+ * the old on-chain spoil, which published a voter's own one-time key (issue 11, finding 6). */
 export const createElectionBody = (b: {
   id: string; chapter: string; cls: string; title: string;
   contests: { title: string; selectionLimit: number; optionLimit: number; options: string[] }[];
@@ -177,6 +180,7 @@ export const createElectionBody = (b: {
   contests: b.contests.map((c) => ({ title: c.title, selection_limit: c.selectionLimit, option_limit: c.optionLimit, options: c.options })),
   trustees: b.trustees, threshold: b.threshold, issuers: b.issuers,
   issue_start: b.issueStart, issue_end: b.issueEnd, vote_start: b.voteStart, vote_end: b.voteEnd, allow_overlap: b.allowOverlap || undefined,
+  record_version: 4,
 });
 
 /** role/grant, role/revoke: org.RoleBody. chapter/create: org.CreateChapterBody. */

@@ -1,6 +1,6 @@
-package election
+package kit
 
-// The trustee's kit: its dealing, check, answers, acknowledgement and
+// The trustee's part: its dealing, check, answers, acknowledgement and
 // decryption share, computed from its seed and election state, and the
 // memory that stops a lying node from getting it to deal twice or answer too
 // many complaints. modules/election/verified reads the state with proofs.
@@ -20,14 +20,15 @@ import (
 	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/election/group"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
+	"github.com/pnyx-party/pnyx/modules/election"
 )
 
 // dealingStatement is everything a dealing depends on: the election ID,
 // n, k, the dealer's index and every trustee's HPKE key. The polynomial is
 // derived from the seed and this statement, so a node serving other inputs
 // makes the trustee deal a polynomial unrelated to the one on chain.
-func dealingStatement(e *Election, l int) []byte {
-	p := e.params()
+func dealingStatement(e *election.Election, l int) []byte {
+	p := e.Params()
 	w := &group.Writer{}
 	w.String("pnyx/election/kit/dealing/v1")
 	w.Fixed(p.ElectionID[:])
@@ -51,12 +52,12 @@ func statementID(statement []byte) string {
 // its HPKE key, its dealing (once every key is posted), the shares it
 // received (once every dealing is posted), and its key share (once the
 // joint key is computed). It reports the dealers whose share fails.
-func Trustee(kv store.Reader, e *Election, seed [32]byte, l int) (t *ceremony.Trustee, dealing *ceremony.Dealing, bad []int, err error) {
-	p := e.params()
+func Trustee(kv store.Reader, e *election.Election, seed [32]byte, l int) (t *ceremony.Trustee, dealing *ceremony.Dealing, bad []int, err error) {
+	p := e.Params()
 	if t, err = ceremony.NewTrustee(Stream(seed, "hpke", 0), p, l); err != nil {
 		return nil, nil, nil, err
 	}
-	if !allSet(e.HPKEKeys) {
+	if slices.Contains(e.HPKEKeys, "") {
 		return t, nil, nil, nil
 	}
 	var keys [][]byte
@@ -68,10 +69,10 @@ func Trustee(kv store.Reader, e *Election, seed [32]byte, l int) (t *ceremony.Tr
 	if dealing, err = t.DealWith(statementStream(seed, "polynomial", stmt, nil), nonceReader(seed, "deal", stmt), keys); err != nil {
 		return nil, nil, nil, err
 	}
-	if !all(e.Dealt) {
+	if slices.Contains(e.Dealt, false) {
 		return t, dealing, nil, nil
 	}
-	r := e.ceremonyRecord(kv)
+	r := e.CeremonyRecord(kv)
 	for _, d := range r.Dealings {
 		if d.Dealer == l {
 			if err := t.Receive(d); err != nil {
@@ -97,10 +98,10 @@ func Trustee(kv store.Reader, e *Election, seed [32]byte, l int) (t *ceremony.Tr
 }
 
 // AckBodyFor builds trustee t's acknowledgement of e's ceremony hash.
-func AckBodyFor(e *Election, t *ceremony.Trustee, seed [32]byte) (AckBody, error) {
+func AckBodyFor(e *election.Election, t *ceremony.Trustee, seed [32]byte) (election.AckBody, error) {
 	ch, _ := hex.DecodeString(e.CeremonyHash)
 	if t.Public() == nil {
-		return AckBody{}, fmt.Errorf("trustee %d has not finished the ceremony", t.Index)
+		return election.AckBody{}, fmt.Errorf("trustee %d has not finished the ceremony", t.Index)
 	}
 	eid := e.EID()
 	w := &group.Writer{}
@@ -111,20 +112,20 @@ func AckBodyFor(e *Election, t *ceremony.Trustee, seed [32]byte) (AckBody, error
 	w.Element(t.Public())
 	pf, err := t.Acknowledge(nonceReader(seed, "ack", w.Buf), ch)
 	if err != nil {
-		return AckBody{}, err
+		return election.AckBody{}, err
 	}
 	out := &group.Writer{}
 	pf.Encode(out)
-	return AckBody{Election: e.ID, Proof: hex.EncodeToString(out.Buf)}, nil
+	return election.AckBody{Election: e.ID, Proof: hex.EncodeToString(out.Buf)}, nil
 }
 
-// Aggregate returns the current encrypted aggregate's ciphertexts.
-func Aggregate(kv store.Reader, e *Election) (alphas, betas []*ristretto255.Element, err error) {
-	t, ok := GetTally(kv, e.ID)
+// aggregate returns the current encrypted aggregate's ciphertexts.
+func aggregate(kv store.Reader, e *election.Election) (alphas, betas []*ristretto255.Element, err error) {
+	t, ok := election.GetTally(kv, e.ID)
 	if !ok {
 		return nil, nil, fmt.Errorf("no tally for %s", e.ID)
 	}
-	agg, err := decodeAggregate(e.manifest(), t.Aggregate)
+	agg, err := election.DecodeAggregate(e.DecodedManifest(), t.Aggregate)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,21 +138,21 @@ func Aggregate(kv store.Reader, e *Election) (alphas, betas []*ristretto255.Elem
 }
 
 // DecryptBodyFor builds trustee t's partial decryption of the aggregate.
-func DecryptBodyFor(kv store.Reader, e *Election, t *ceremony.Trustee) (DecryptBody, error) {
-	alphas, _, err := Aggregate(kv, e)
+func DecryptBodyFor(kv store.Reader, e *election.Election, t *ceremony.Trustee) (election.DecryptBody, error) {
+	alphas, _, err := aggregate(kv, e)
 	if err != nil {
-		return DecryptBody{}, err
+		return election.DecryptBody{}, err
 	}
 	s, err := t.Decrypt(rand.Reader, alphas)
 	if err != nil {
-		return DecryptBody{}, err
+		return election.DecryptBody{}, err
 	}
-	return DecryptBody{Election: e.ID, Share: hex.EncodeToString(ceremony.EncodeShare(s))}, nil
+	return election.DecryptBody{Election: e.ID, Share: hex.EncodeToString(ceremony.EncodeShare(s))}, nil
 }
 
 // DealBodyFor publishes a dealing.
-func DealBodyFor(id string, d *ceremony.Dealing) DealBody {
-	return DealBody{Election: id, Dealing: hex.EncodeToString(ceremony.EncodeDealing(d))}
+func DealBodyFor(id string, d *ceremony.Dealing) election.DealBody {
+	return election.DealBody{Election: id, Dealing: hex.EncodeToString(ceremony.EncodeDealing(d))}
 }
 
 // TrusteeMemory is what a trustee's kit remembers between steps, on the
@@ -220,7 +221,7 @@ var (
 // complaints against the trustee are in the state it is served, but a node
 // that serves a different complaint each time gets each answer. A trustee
 // acting through a node it does not run should use TrusteeStepRemembering.
-func TrusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64) (typ string, body any, waiting string, err error) {
+func TrusteeStep(kv store.Reader, e *election.Election, seed [32]byte, l int, now int64) (typ string, body any, waiting string, err error) {
 	return trusteeStep(kv, e, seed, l, now, nil)
 }
 
@@ -230,15 +231,15 @@ func TrusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64) 
 // accusers over the whole ceremony (ErrTooManyComplaints), so fake
 // complaints never get k evaluations of the polynomial. It updates mem;
 // save mem before sending the transaction.
-func TrusteeStepRemembering(kv store.Reader, e *Election, seed [32]byte, l int, now int64, mem *TrusteeMemory) (typ string, body any, waiting string, err error) {
+func TrusteeStepRemembering(kv store.Reader, e *election.Election, seed [32]byte, l int, now int64, mem *TrusteeMemory) (typ string, body any, waiting string, err error) {
 	if mem == nil {
 		return "", nil, "", fmt.Errorf("election kit: no trustee memory")
 	}
 	return trusteeStep(kv, e, seed, l, now, mem)
 }
 
-func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, mem *TrusteeMemory) (typ string, body any, waiting string, err error) {
-	if mem != nil && mem.Dealt != "" && allSet(e.HPKEKeys) && statementID(dealingStatement(e, l)) != mem.Dealt {
+func trusteeStep(kv store.Reader, e *election.Election, seed [32]byte, l int, now int64, mem *TrusteeMemory) (typ string, body any, waiting string, err error) {
+	if mem != nil && mem.Dealt != "" && !slices.Contains(e.HPKEKeys, "") && statementID(dealingStatement(e, l)) != mem.Dealt {
 		return "", nil, "", ErrOtherInputs
 	}
 	t, d, bad, err := Trustee(kv, e, seed, l)
@@ -246,21 +247,21 @@ func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, 
 		return "", nil, "", err
 	}
 	switch {
-	case e.Status == PhaseCeremony && e.HPKEKeys[l-1] == "":
-		return TypeTrusteeKey, TrusteeKeyBody{Election: e.ID, Key: hex.EncodeToString(t.HPKEKey)}, "", nil
-	case e.Status == PhaseCeremony && !allSet(e.HPKEKeys):
+	case e.Status == election.PhaseCeremony && e.HPKEKeys[l-1] == "":
+		return election.TypeTrusteeKey, election.TrusteeKeyBody{Election: e.ID, Key: hex.EncodeToString(t.HPKEKey)}, "", nil
+	case e.Status == election.PhaseCeremony && slices.Contains(e.HPKEKeys, ""):
 		return "", nil, "the other trustees' keys", nil
-	case e.Status == PhaseCeremony && !e.Dealt[l-1]:
+	case e.Status == election.PhaseCeremony && !e.Dealt[l-1]:
 		if mem != nil {
 			mem.Dealt = statementID(dealingStatement(e, l))
 		}
-		return TypeDeal, DealBodyFor(e.ID, d), "", nil
-	case e.Status == PhaseCeremony && !all(e.Dealt):
+		return election.TypeDeal, DealBodyFor(e.ID, d), "", nil
+	case e.Status == election.PhaseCeremony && slices.Contains(e.Dealt, false):
 		return "", nil, "the other trustees' dealings", nil
-	case e.Status == PhaseCeremony && !e.Checked[l-1] && e.JointKey == "":
-		return TypeCheck, CheckBody{Election: e.ID, Complaints: bad}, "", nil
+	case e.Status == election.PhaseCeremony && !e.Checked[l-1] && e.JointKey == "":
+		return election.TypeCheck, election.CheckBody{Election: e.ID, Complaints: bad}, "", nil
 	}
-	if e.Status == PhaseCeremony {
+	if e.Status == election.PhaseCeremony {
 		for _, c := range e.Complaints {
 			answered := false
 			for _, a := range e.Answers {
@@ -271,7 +272,7 @@ func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, 
 					return "", nil, "", err
 				}
 				a := t.Answer(ceremony.Complaint{Accuser: c.Accuser, Dealer: l})
-				return TypeAnswer, AnswerBody{Election: e.ID, Accuser: c.Accuser, Share: hex.EncodeToString(a.Share.Encode(nil))}, "", nil
+				return election.TypeAnswer, election.AnswerBody{Election: e.ID, Accuser: c.Accuser, Share: hex.EncodeToString(a.Share.Encode(nil))}, "", nil
 			}
 		}
 		switch {
@@ -279,20 +280,20 @@ func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, 
 			return "", nil, "the other trustees' checks and answers", nil
 		case e.Acks[l-1] == "":
 			b, err := AckBodyFor(e, t, seed)
-			return TypeAck, b, "", err
+			return election.TypeAck, b, "", err
 		default:
 			return "", nil, "the other trustees' acknowledgements and the issuers' keys", nil
 		}
 	}
 	switch e.Phase(now) {
-	case PhaseIssuing, PhaseVoting:
+	case election.PhaseIssuing, election.PhaseVoting:
 		return "", nil, fmt.Sprintf("the end of voting at %d", e.VoteEnd), nil
-	case PhaseTallying:
-		if kv.Get(DecryptionKey(e.ID, l)) != nil {
+	case election.PhaseTallying:
+		if kv.Get(election.DecryptionKey(e.ID, l)) != nil {
 			return "", nil, "the other trustees' decryption shares", nil
 		}
 		b, err := DecryptBodyFor(kv, e, t)
-		return TypeDecrypt, b, "", err
+		return election.TypeDecrypt, b, "", err
 	default:
 		return "", nil, "nothing: the election is " + e.Status, nil
 	}
@@ -305,7 +306,7 @@ func trusteeStep(kv store.Reader, e *Election, seed [32]byte, l int, now int64, 
 // complaints is better disqualified (unanswered) than exposed. With a
 // memory the bound holds across every view the node serves; without one
 // only within the view at hand.
-func mayAnswer(e *Election, l, accuser int, mem *TrusteeMemory) error {
+func mayAnswer(e *election.Election, l, accuser int, mem *TrusteeMemory) error {
 	limit := e.Threshold - 1
 	accusers := map[int]bool{}
 	for _, c := range e.Complaints {

@@ -1,4 +1,4 @@
-package election
+package kit
 
 import (
 	"crypto/rand"
@@ -13,6 +13,7 @@ import (
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/ceremony"
 	"github.com/pnyx-party/pnyx/election/group"
+	"github.com/pnyx-party/pnyx/modules/election"
 )
 
 // These tests play a hostile API node against the trustee kit. The kit
@@ -29,12 +30,12 @@ func (n hostileNode) Iterate(prefix []byte, fn func(key, value []byte) bool) {}
 // ceremonyAt builds an n-trustee, k-threshold election whose trustees have
 // posted their HPKE keys; with dealt, every trustee's honest dealing is in
 // state too (made by the kit itself, remembered in mems when given).
-func ceremonyAt(t *testing.T, n, k int, dealt bool, mems []*TrusteeMemory) (*Election, hostileNode, [][32]byte) {
+func ceremonyAt(t *testing.T, n, k int, dealt bool, mems []*TrusteeMemory) (*election.Election, hostileNode, [][32]byte) {
 	t.Helper()
 	eid := sha256.Sum256([]byte("attack-test"))
 	man := &ballot.Manifest{ElectionID: eid, Title: "t", Contests: []ballot.Contest{{Title: "c", SelectionLimit: 1, OptionLimit: 1, Options: []string{"a", "b"}}}}
-	e := &Election{ID: "e1", ElectionID: hex.EncodeToString(eid[:]), Manifest: hex.EncodeToString(man.Encode()),
-		Threshold: k, Status: PhaseCeremony}
+	e := &election.Election{ID: "e1", ElectionID: hex.EncodeToString(eid[:]), Manifest: hex.EncodeToString(man.Encode()),
+		Threshold: k, Status: election.PhaseCeremony}
 	kv := hostileNode{}
 	var seeds [][32]byte
 	for l := 1; l <= n; l++ {
@@ -55,21 +56,21 @@ func ceremonyAt(t *testing.T, n, k int, dealt bool, mems []*TrusteeMemory) (*Ele
 	dealings := make([]string, n)
 	for l := 1; l <= n; l++ {
 		typ, body, _, err := stepFor(kv, e, seeds[l-1], l, mems)
-		if err != nil || typ != TypeDeal {
+		if err != nil || typ != election.TypeDeal {
 			t.Fatalf("trustee %d's step is %q, %v; want a dealing", l, typ, err)
 		}
-		dealings[l-1] = body.(DealBody).Dealing
+		dealings[l-1] = body.(election.DealBody).Dealing
 	}
 	for l := 1; l <= n; l++ {
 		raw, _ := hex.DecodeString(dealings[l-1])
-		kv[string(dealingKey(e.ID, l))] = raw
+		kv[string(election.DealingKey(e.ID, l))] = raw
 		e.Dealt[l-1] = true
 	}
 	return e, kv, seeds
 }
 
 // stepFor takes trustee l's next step, with its memory when mems is given.
-func stepFor(kv hostileNode, e *Election, seed [32]byte, l int, mems []*TrusteeMemory) (string, any, string, error) {
+func stepFor(kv hostileNode, e *election.Election, seed [32]byte, l int, mems []*TrusteeMemory) (string, any, string, error) {
 	if mems != nil {
 		return TrusteeStepRemembering(kv, e, seed, l, 0, mems[l-1])
 	}
@@ -77,13 +78,13 @@ func stepFor(kv hostileNode, e *Election, seed [32]byte, l int, mems []*TrusteeM
 }
 
 // finishCeremony computes what the chain computes once every check is in.
-func finishCeremony(t *testing.T, e *Election, kv hostileNode) {
+func finishCeremony(t *testing.T, e *election.Election, kv hostileNode) {
 	t.Helper()
 	for i := range e.Checked {
 		e.Checked[i] = true
 	}
-	r := e.ceremonyRecord(kv)
-	p := e.params()
+	r := e.CeremonyRecord(kv)
+	p := e.Params()
 	qual, _ := ceremony.Qualified(p, r.Dealings, r.Complaints, r.Answers)
 	e.Qualified = qual
 	r.Qualified = qual
@@ -117,7 +118,7 @@ func solveSchnorr(p1, p2 *group.Schnorr, c1, c2 *ristretto255.Scalar) *ristretto
 	return num.Multiply(num, ristretto255.NewScalar().Invert(den))
 }
 
-func ackProof(t *testing.T, b AckBody) *group.Schnorr {
+func ackProof(t *testing.T, b election.AckBody) *group.Schnorr {
 	t.Helper()
 	raw, _ := hex.DecodeString(b.Proof)
 	rd := group.NewReader(raw)
@@ -128,7 +129,7 @@ func ackProof(t *testing.T, b AckBody) *group.Schnorr {
 	return pf
 }
 
-func ackChallenge(e *Election, l int, X, R *ristretto255.Element) *ristretto255.Scalar {
+func ackChallenge(e *election.Election, l int, X, R *ristretto255.Element) *ristretto255.Scalar {
 	eid := e.EID()
 	ch, _ := hex.DecodeString(e.CeremonyHash)
 	tr := group.NewTranscript("pnyx/election/ceremony/ack/v1")
@@ -158,7 +159,7 @@ func TestKitAckUnderAnotherCeremonyHashRevealsNoKeyShare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	X := mustElement(e.PublicShares[0])
+	X := mustElement(t, e.PublicShares[0])
 	p1, p2 := ackProof(t, real), ackProof(t, fake)
 	if x := solveSchnorr(p1, p2, ackChallenge(e, 1, X, p1.R), ackChallenge(&forged, 1, X, p2.R)); x != nil && group.BaseMult(x).Equal(X) == 1 {
 		t.Fatal("a node serving another ceremony hash solved trustee 1's key share from its two acknowledgements (same nonce)")
@@ -172,10 +173,10 @@ func TestKitAckUnderAnotherCeremonyHashRevealsNoKeyShare(t *testing.T) {
 	}
 }
 
-func dealingOf(t *testing.T, e *Election, b any) *ceremony.Dealing {
+func dealingOf(t *testing.T, e *election.Election, b any) *ceremony.Dealing {
 	t.Helper()
-	raw, _ := hex.DecodeString(b.(DealBody).Dealing)
-	d, err := ceremony.DecodeDealing(e.params(), 1, raw)
+	raw, _ := hex.DecodeString(b.(election.DealBody).Dealing)
+	d, err := ceremony.DecodeDealing(e.Params(), 1, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,26 +199,26 @@ func pokChallenge(p ceremony.Params, dealer, j int, A, R *ristretto255.Element) 
 // of the first coefficient share R and a_0 — the dealer's part of the
 // joint secret — falls out.
 func TestKitDealingUnderOtherParamsRevealsNoCoefficient(t *testing.T) {
-	for name, forge := range map[string]func(e *Election){
-		"threshold":   func(e *Election) { e.Threshold = 3 },
-		"election ID": func(e *Election) { e.ElectionID = hex.EncodeToString(make([]byte, 32)) },
+	for name, forge := range map[string]func(e *election.Election){
+		"threshold":   func(e *election.Election) { e.Threshold = 3 },
+		"election ID": func(e *election.Election) { e.ElectionID = hex.EncodeToString(make([]byte, 32)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			e, kv, seeds := ceremonyAt(t, 3, 2, false, nil)
 			typ, body, _, err := TrusteeStep(kv, e, seeds[0], 1, 0)
-			if err != nil || typ != TypeDeal {
+			if err != nil || typ != election.TypeDeal {
 				t.Fatalf("step %q %v", typ, err)
 			}
 			forged := *e
 			forge(&forged)
 			typ2, body2, _, err := TrusteeStep(kv, &forged, seeds[0], 1, 0)
-			if err != nil || typ2 != TypeDeal {
+			if err != nil || typ2 != election.TypeDeal {
 				return // refusing to deal under other inputs is safe too
 			}
 			d1, d2 := dealingOf(t, e, body), dealingOf(t, &forged, body2)
 			A := d1.Commitments[0]
-			c1 := pokChallenge(e.params(), 1, 0, A, d1.Proofs[0].R)
-			c2 := pokChallenge(forged.params(), 1, 0, d2.Commitments[0], d2.Proofs[0].R)
+			c1 := pokChallenge(e.Params(), 1, 0, A, d1.Proofs[0].R)
+			c2 := pokChallenge(forged.Params(), 1, 0, d2.Commitments[0], d2.Proofs[0].R)
 			if a0 := solveSchnorr(d1.Proofs[0], d2.Proofs[0], c1, c2); a0 != nil && group.BaseMult(a0).Equal(A) == 1 {
 				t.Fatal("a node serving another " + name + " solved dealer 1's secret coefficient a_0 from two dealings (same nonce)")
 			}
@@ -284,7 +285,7 @@ func interpolate(points map[int]*ristretto255.Scalar) *ristretto255.Scalar {
 // to the node's keys must not be points of the polynomial on chain.
 func TestKitDealingToTheNodesOwnKeysRevealsNotTheDealtPolynomial(t *testing.T) {
 	e, kv, seeds := ceremonyAt(t, 3, 2, true, nil)
-	onChain, _ := ceremony.DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
+	onChain, _ := ceremony.DecodeDealing(e.Params(), 1, kv[string(election.DealingKey(e.ID, 1))])
 	forged := *e
 	forged.Dealt = []bool{false, true, true}
 	forged.HPKEKeys = append([]string(nil), e.HPKEKeys...)
@@ -296,7 +297,7 @@ func TestKitDealingToTheNodesOwnKeysRevealsNotTheDealtPolynomial(t *testing.T) {
 		forged.HPKEKeys[l-1] = hex.EncodeToString(b)
 	}
 	typ, body, _, err := TrusteeStep(kv, &forged, seeds[0], 1, 0)
-	if err != nil || typ != TypeDeal {
+	if err != nil || typ != election.TypeDeal {
 		return // refusing is safe
 	}
 	d := dealingOf(t, &forged, body)
@@ -318,9 +319,9 @@ func TestKitFakeComplaintsGetNoEvaluationsInTheClear(t *testing.T) {
 	for i := range e.Checked {
 		e.Checked[i] = true
 	}
-	e.Complaints = []Complaint{{Accuser: 2, Dealer: 1}, {Accuser: 3, Dealer: 1}}
+	e.Complaints = []election.Complaint{{Accuser: 2, Dealer: 1}, {Accuser: 3, Dealer: 1}}
 	points := harvestAnswers(t, e, kv, seeds[0], nil)
-	onChain, _ := ceremony.DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
+	onChain, _ := ceremony.DecodeDealing(e.Params(), 1, kv[string(election.DealingKey(e.ID, 1))])
 	if len(points) >= e.Threshold && group.BaseMult(interpolate(points)).Equal(onChain.Commitments[0]) == 1 {
 		t.Fatalf("a node serving fake complaints got %d evaluations of trustee 1's polynomial and interpolated its secret coefficient", len(points))
 	}
@@ -328,7 +329,7 @@ func TestKitFakeComplaintsGetNoEvaluationsInTheClear(t *testing.T) {
 
 // harvestAnswers runs trustee 1's steps while the node records each answer,
 // and returns the evaluations the node collected.
-func harvestAnswers(t *testing.T, e *Election, kv hostileNode, seed [32]byte, mem *TrusteeMemory) map[int]*ristretto255.Scalar {
+func harvestAnswers(t *testing.T, e *election.Election, kv hostileNode, seed [32]byte, mem *TrusteeMemory) map[int]*ristretto255.Scalar {
 	t.Helper()
 	points := map[int]*ristretto255.Scalar{}
 	for range 4 {
@@ -340,17 +341,17 @@ func harvestAnswers(t *testing.T, e *Election, kv hostileNode, seed [32]byte, me
 		} else {
 			typ, body, _, err = TrusteeStep(kv, e, seed, 1, 0)
 		}
-		if err != nil || typ != TypeAnswer {
+		if err != nil || typ != election.TypeAnswer {
 			break
 		}
-		a := body.(AnswerBody)
+		a := body.(election.AnswerBody)
 		raw, _ := hex.DecodeString(a.Share)
 		s, err := group.DecodeScalar(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
 		points[a.Accuser] = s
-		e.Answers = append(e.Answers, Answer{Dealer: 1, Accuser: a.Accuser, Share: a.Share})
+		e.Answers = append(e.Answers, election.Answer{Dealer: 1, Accuser: a.Accuser, Share: a.Share})
 	}
 	return points
 }
@@ -369,20 +370,20 @@ func TestKitRememberingFakeComplaintsOneViewAtATimeGetNoSecret(t *testing.T) {
 	var refused error
 	for _, accuser := range []int{2, 3} {
 		view := *e
-		view.Complaints = []Complaint{{Accuser: accuser, Dealer: 1}}
+		view.Complaints = []election.Complaint{{Accuser: accuser, Dealer: 1}}
 		view.Answers = nil
 		typ, body, _, err := TrusteeStepRemembering(kv, &view, seeds[0], 1, 0, mems[0])
 		if err != nil {
 			refused = err
 			continue
 		}
-		if typ != TypeAnswer {
+		if typ != election.TypeAnswer {
 			t.Fatalf("step %q", typ)
 		}
-		raw, _ := hex.DecodeString(body.(AnswerBody).Share)
+		raw, _ := hex.DecodeString(body.(election.AnswerBody).Share)
 		points[accuser], _ = group.DecodeScalar(raw)
 	}
-	onChain, _ := ceremony.DecodeDealing(e.params(), 1, kv[string(dealingKey(e.ID, 1))])
+	onChain, _ := ceremony.DecodeDealing(e.Params(), 1, kv[string(election.DealingKey(e.ID, 1))])
 	if len(points) >= e.Threshold && group.BaseMult(interpolate(points)).Equal(onChain.Commitments[0]) == 1 {
 		t.Fatal("a node showing one fake complaint per view interpolated trustee 1's secret coefficient")
 	}
@@ -404,7 +405,7 @@ func TestKitRememberingDealsForOneSetOfInputsOnly(t *testing.T) {
 	if typ, _, _, err := TrusteeStepRemembering(kv, &forged, seeds[0], 1, 0, mems[0]); !errors.Is(err, ErrOtherInputs) {
 		t.Fatalf("second dealing under other HPKE keys: step %q, err %v; want ErrOtherInputs", typ, err)
 	}
-	for _, forge := range []func(*Election){func(e *Election) { e.Threshold = 3 }, func(e *Election) { e.ElectionID = hex.EncodeToString(make([]byte, 32)) }} {
+	for _, forge := range []func(*election.Election){func(e *election.Election) { e.Threshold = 3 }, func(e *election.Election) { e.ElectionID = hex.EncodeToString(make([]byte, 32)) }} {
 		f := *e
 		forge(&f)
 		if _, _, _, err := TrusteeStepRemembering(kv, &f, seeds[0], 1, 0, mems[0]); !errors.Is(err, ErrOtherInputs) {
@@ -412,7 +413,7 @@ func TestKitRememberingDealsForOneSetOfInputsOnly(t *testing.T) {
 		}
 	}
 	// The honest view still works: trustee 1's next step is its check.
-	if typ, _, _, err := TrusteeStepRemembering(kv, e, seeds[0], 1, 0, mems[0]); err != nil || typ != TypeCheck {
+	if typ, _, _, err := TrusteeStepRemembering(kv, e, seeds[0], 1, 0, mems[0]); err != nil || typ != election.TypeCheck {
 		t.Fatalf("honest view: step %q, %v", typ, err)
 	}
 	// The memory survives a restart.
@@ -424,4 +425,15 @@ func TestKitRememberingDealsForOneSetOfInputsOnly(t *testing.T) {
 	if err != nil || back.Dealt != mems[0].Dealt {
 		t.Fatalf("reloaded memory %+v, %v", back, err)
 	}
+}
+
+// mustElement decodes a stored group element of the test's state.
+func mustElement(t *testing.T, h string) *ristretto255.Element {
+	t.Helper()
+	raw, _ := hex.DecodeString(h)
+	el, err := group.DecodeElement(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return el
 }
