@@ -11,6 +11,19 @@
 // Beyond a real node, it checks what only in-process execution can see: a
 // tx that CheckTx rejects is also executed in a block, which must reject it
 // with the same code, and no rejected tx may change any state.
+//
+// One validator (ValidatorKey, from a fixed seed) signs every block's
+// header as CometBFT would: header h carries the app hash of state h-1, the
+// hash of the one-validator set, and a commit signed by it. So the API
+// serves state proofs that proof.Verify accepts against Node.Trusted — the
+// in-process chain's own validator, not any real network's. A proof of what
+// the latest block v changed needs header v+1, which a real node signs when
+// it proposes the next block: in-process, asking for header v+1 signs it as
+// the header of an empty block, which is committed, at that header's time,
+// before the next tx or Advance. A run that asks for no proof (a Target
+// without Proofs) commits no such block, so its heights and times are what
+// they were before the chain had a validator. The validator set is fixed:
+// validator/* txs change the app's state, not who signs here.
 package inproc
 
 import (
@@ -18,7 +31,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http/httptest"
 	"sort"
@@ -26,7 +38,10 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	cmtversion "github.com/cometbft/cometbft/proto/tendermint/version"
 	"github.com/cometbft/cometbft/types"
+	"github.com/cometbft/cometbft/version"
 
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/internal/api"
@@ -77,6 +92,24 @@ type Node struct {
 	blocks   map[int64]*types.Block
 	txs      map[[32]byte]node.TxOutcome
 	problems []string
+
+	// The validator and what the next header names of the last block.
+	val         cmted25519.PrivKey
+	vals        *types.ValidatorSet
+	headers     map[int64]*types.SignedHeader
+	appHash     []byte // of the last committed state (InitChain's before block 1)
+	lastID      types.BlockID
+	lastCommit  *types.Commit
+	lastResults []*abci.ExecTxResult
+	// pending is the empty block whose header SignedHeader(height+1) served;
+	// it is committed before anything else happens to the chain.
+	pending *proposal
+}
+
+// proposal is a block with its signed header, before it is executed.
+type proposal struct {
+	block *types.Block
+	sh    *types.SignedHeader
 }
 
 // AdminKey is the in-process chain's HQ admin key, derived from a fixed
@@ -87,19 +120,34 @@ func AdminKey() ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed)
 }
 
+// ValidatorKey is the in-process chain's one validator's key, derived from
+// a fixed seed as AdminKey is.
+func ValidatorKey() ed25519.PrivateKey {
+	seed := make([]byte, ed25519.SeedSize)
+	copy(seed, "scenario/validator")
+	return ed25519.NewKeyFromSeed(seed)
+}
+
+// ValidatorPower is the voting power of the in-process validator.
+const ValidatorPower = 10
+
 // Start builds the chain from modules.DefaultGenesis with AdminKey as HQ
 // admin, commits genesis and serves the API on a free local port.
 func Start(opts Options) (*Node, error) {
 	n := &Node{app: chain.New(store.OpenMemory(), modules.New(), chain.Options{CheckInvariants: true}), admin: AdminKey(), now: Genesis,
-		blocks: map[int64]*types.Block{}, txs: map[[32]byte]node.TxOutcome{}}
+		blocks: map[int64]*types.Block{}, txs: map[[32]byte]node.TxOutcome{}, headers: map[int64]*types.SignedHeader{},
+		val: cmted25519.PrivKey(ValidatorKey())}
+	n.vals = types.NewValidatorSet([]*types.Validator{types.NewValidator(n.val.PubKey(), ValidatorPower)})
 	g := modules.DefaultGenesis(fmt.Sprintf("%x", n.admin.Public()))
 	raw, err := json.Marshal(g)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := n.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: ChainID, Time: n.now, InitialHeight: 1, AppStateBytes: raw}); err != nil {
+	ic, err := n.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: ChainID, Time: n.now, InitialHeight: 1, AppStateBytes: raw})
+	if err != nil {
 		return nil, fmt.Errorf("InitChain: %w", err)
 	}
+	n.appHash = ic.AppHash
 	if opts.IndexPath != "" {
 		if n.x, err = index.Open(opts.IndexPath); err != nil {
 			return nil, err
@@ -131,11 +179,18 @@ func (n *Node) Target() scenario.Target {
 	return scenario.Target{URL: n.srv.URL, Admin: n.admin, Deterministic: true, Suffix: Suffix, Advance: n.Advance, Check: n.Check}
 }
 
+// Trusted is the in-process chain's validator set, for a runner to pin
+// proofs to (scenario.Target.Trusted).
+func (n *Node) Trusted() *types.ValidatorSet { return n.vals.Copy() }
+
 // Advance moves block time forward by d and commits an empty block, so
 // CheckTx, which judges time windows by the last block, sees the new time.
 func (n *Node) Advance(d time.Duration) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if err := n.commitPending(); err != nil {
+		return err
+	}
 	n.now = n.now.Add(d)
 	_, err := n.block(nil)
 	return err
@@ -154,10 +209,69 @@ func (n *Node) Check() error {
 	return err
 }
 
-// block executes txs as the next block and commits it. Callers hold mu.
+// block executes txs as the next block, one BlockStep after the last, and
+// commits it. Callers hold mu.
 func (n *Node) block(txs [][]byte) (*abci.ResponseFinalizeBlock, error) {
-	n.height++
-	n.now = n.now.Add(BlockStep)
+	if err := n.commitPending(); err != nil {
+		return nil, err
+	}
+	p, err := n.propose(txs, n.now.Add(BlockStep))
+	if err != nil {
+		return nil, err
+	}
+	return n.commit(p)
+}
+
+// commitPending commits the empty block whose header was served, if any.
+// Callers hold mu.
+func (n *Node) commitPending() error {
+	if n.pending == nil {
+		return nil
+	}
+	p := n.pending
+	n.pending = nil
+	_, err := n.commit(p)
+	return err
+}
+
+// propose makes block height+1 of txs at time t and signs its header as
+// the validator's precommit: the header carries the app hash of the last
+// committed state, the results of the last block and the commit of it.
+func (n *Node) propose(txs [][]byte, t time.Time) (*proposal, error) {
+	h := n.height + 1
+	last := n.lastCommit
+	if last == nil {
+		last = &types.Commit{} // block 1 commits to no earlier block
+	}
+	b := &types.Block{Data: types.Data{Txs: make(types.Txs, len(txs))}, LastCommit: last}
+	for i, raw := range txs {
+		b.Data.Txs[i] = raw
+	}
+	b.Header.Populate(cmtversion.Consensus{Block: version.BlockProtocol}, ChainID, t, n.lastID,
+		n.vals.Hash(), n.vals.Hash(), types.DefaultConsensusParams().Hash(), n.appHash,
+		types.NewResults(n.lastResults).Hash(), n.vals.Validators[0].Address)
+	b.Header.Height = h
+	parts, err := b.MakePartSet(types.BlockPartSizeBytes)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", h, err)
+	}
+	id := types.BlockID{Hash: b.Hash(), PartSetHeader: parts.Header()}
+	commit := &types.Commit{Height: h, BlockID: id, Signatures: []types.CommitSig{{
+		BlockIDFlag: types.BlockIDFlagCommit, ValidatorAddress: n.vals.Validators[0].Address, Timestamp: t}}}
+	if commit.Signatures[0].Signature, err = n.val.Sign(commit.VoteSignBytes(ChainID, 0)); err != nil {
+		return nil, fmt.Errorf("sign block %d: %w", h, err)
+	}
+	return &proposal{block: b, sh: &types.SignedHeader{Header: &b.Header, Commit: commit}}, nil
+}
+
+// commit executes a proposed block and commits it. Callers hold mu.
+func (n *Node) commit(p *proposal) (*abci.ResponseFinalizeBlock, error) {
+	b := p.block
+	txs := make([][]byte, len(b.Txs))
+	for i, raw := range b.Txs {
+		txs[i] = raw
+	}
+	n.height, n.now = b.Height, b.Time
 	resp, err := n.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Txs: txs, Height: n.height, Time: n.now})
 	if err != nil {
 		return nil, fmt.Errorf("FinalizeBlock: %w", err)
@@ -165,11 +279,9 @@ func (n *Node) block(txs [][]byte) (*abci.ResponseFinalizeBlock, error) {
 	if _, err := n.app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		return nil, fmt.Errorf("Commit: %w", err)
 	}
-	b := &types.Block{Header: types.Header{ChainID: ChainID, Height: n.height, Time: n.now, AppHash: resp.AppHash}}
-	for _, raw := range txs {
-		b.Data.Txs = append(b.Data.Txs, raw)
-	}
 	n.blocks[n.height] = b
+	n.headers[n.height] = p.sh
+	n.appHash, n.lastID, n.lastCommit, n.lastResults = resp.AppHash, p.sh.Commit.BlockID, p.sh.Commit, resp.TxResults
 	if n.x != nil {
 		cb := node.CommittedBlock{Height: n.height, Time: n.now, AppHash: resp.AppHash, Txs: txs, Results: resp.TxResults, Events: resp.Events}
 		if err := n.x.ApplyBlock(cb); err != nil {
@@ -203,6 +315,11 @@ func (n *Node) dump() string {
 func (n *Node) BroadcastTxSync(ctx context.Context, raw []byte) (*abci.ResponseCheckTx, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	// A block whose header was served comes first, as on a node the tx
+	// would go into the block after the one being proposed.
+	if err := n.commitPending(); err != nil {
+		return nil, err
+	}
 	ct, err := n.app.CheckTx(ctx, &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
 	if err != nil {
 		return nil, err
@@ -258,14 +375,44 @@ func (n *Node) Status() (node.Status, error) {
 	return node.Status{ChainID: ChainID, NodeID: "inproc", Moniker: "inproc", Height: n.height, AppHash: n.app.Store().LastCommitHash(), BlockTime: n.now, Running: true}, nil
 }
 
-// errNoHeaders answers proof requests: no validator signs in-process.
-var errNoHeaders = errors.New("the in-process chain has no signed headers, so no proofs")
+// SignedHeader returns header height with the validator's commit. Header
+// height+1, which proves the latest state, is signed on request as the
+// header of an empty block (see the package doc); 0 is the latest.
+func (n *Node) SignedHeader(height int64) (*types.SignedHeader, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if height == 0 {
+		height = n.height
+	}
+	if sh, ok := n.headers[height]; ok {
+		return sh, nil
+	}
+	if height != n.height+1 {
+		return nil, fmt.Errorf("no header %d (stored 1..%d): %w", height, n.height+1, node.ErrHeightNotAvailable)
+	}
+	if n.pending == nil {
+		p, err := n.propose(nil, n.now.Add(BlockStep))
+		if err != nil {
+			return nil, err
+		}
+		n.pending = p
+	}
+	return n.pending.sh, nil
+}
 
-// SignedHeader is not available in-process.
-func (n *Node) SignedHeader(height int64) (*types.SignedHeader, error) { return nil, errNoHeaders }
-
-// Validators is not available in-process.
-func (n *Node) Validators(height int64) (*types.ValidatorSet, error) { return nil, errNoHeaders }
+// Validators returns the validator set of a height a header exists for:
+// always the one validator.
+func (n *Node) Validators(height int64) (*types.ValidatorSet, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if height == 0 {
+		height = n.height
+	}
+	if height < 1 || height > n.height+1 {
+		return nil, fmt.Errorf("no validators at %d (stored 1..%d): %w", height, n.height+1, node.ErrHeightNotAvailable)
+	}
+	return n.vals.Copy(), nil
+}
 
 // Block returns a committed block's header and txs.
 func (n *Node) Block(height int64) (*types.Block, error) {
