@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pnyx-party/pnyx/certificate"
 	"github.com/pnyx-party/pnyx/internal/api"
 	"github.com/pnyx-party/pnyx/modules/kpi"
 	"github.com/pnyx-party/pnyx/proof"
@@ -170,15 +171,7 @@ func newVerifyKPICmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if err := proof.Verify(p, trusted); err != nil {
-				fmt.Fprintf(out, "FAIL %s\n", args[0])
-				return err
-			}
-			records := map[string][]byte{}
-			for _, e := range p.Entries {
-				records[string(e.Key)] = e.Value
-			}
-			if err := kpi.VerifyCard(records, c.Card); err != nil {
+			if err := certificate.VerifyScorecard(p, c.Card, trusted); err != nil {
 				fmt.Fprintf(out, "FAIL %s\n", args[0])
 				return err
 			}
