@@ -54,8 +54,10 @@ func Title(text string) string {
 }
 
 // RunFile runs one file outside a test and compares every output with the
-// expected one. It returns a note when a step the target cannot run ended
-// the file early, and an error at the first difference.
+// expected one. It returns a note of what the runner checked offline
+// (Runner.Checked) and could not check (Runner.Notes), or that a step the
+// target cannot run ended the file early, and an error at the first
+// difference.
 func RunFile(ctx context.Context, name, text string, t Target) (note string, err error) {
 	ds, err := Parse(name, text)
 	if err != nil {
@@ -74,7 +76,7 @@ func RunFile(ctx context.Context, name, text string, t Target) (note string, err
 			return "", fmt.Errorf("%s: %s: got\n%s\nwant\n%s", d.Pos, d.Cmd, got, d.Expected)
 		}
 	}
-	return strings.Join(r.Notes(), "; "), nil
+	return strings.Join(append(r.Checked(), r.Notes()...), "; "), nil
 }
 
 // RunAll tells files from fsys in order, each with tell (RunFile on a

@@ -98,9 +98,10 @@
 //	proof verified
 //
 // reads PATH with a Merkle proof and verifies it against the validators'
-// signatures, and that it covers the very record served. The in-process
-// chain has no validators: there the step passes unchecked and the test
-// logs that it did not check.
+// signatures (the target's Trusted set, when it names one), and that it
+// covers the very record served. On a target without Proofs (the module
+// tests' in-process runs) the step passes unchecked and the test logs that
+// it did not check.
 //
 //	baseline PATH
 //
@@ -121,7 +122,9 @@
 // request, vote, track, private, ballots, record), and "wait" waits on
 // every target until block time passes a time a record names (an
 // election's vote_start, a petition's answer_due): see election.go.
-// Assembly records have "erratum" and "certificate": see assembly.go.
+// Assembly records have "erratum" and "certificate": see assembly.go. A KPI
+// scorecard is checked offline, as `pnyx verify kpi` checks it, by
+// "verify-kpi": see kpi.go.
 package scenario
 
 import (
@@ -167,8 +170,9 @@ type Target struct {
 	// Advance moves block time forward and commits a block; nil when the
 	// target cannot.
 	Advance func(d time.Duration) error
-	// Proofs says the target's API serves state proofs (a real node's
-	// validators sign headers; the in-process chain has none).
+	// Proofs says the runner asks the target for state proofs and checks
+	// them (a real node's validators sign headers; so does the in-process
+	// chain's one validator, which only its own Trusted set pins).
 	Proofs bool
 	// Trusted are the validators proofs and certificates must be signed
 	// by (from the genesis); nil trusts those a proof names.
@@ -194,6 +198,8 @@ type Runner struct {
 	codes   map[string]string
 	base    map[string]map[string]json.Number
 	notes   []string
+	// checked are offline checks worth telling beyond a step's output.
+	checked []string
 	// learned are values variables computed from the target's state
 	// ($recordhash), by the variable with the suffix as $sfx.
 	learned map[string]string
@@ -216,6 +222,12 @@ func (r *Runner) learn(val, name string) {
 // Notes are what the runner could not check on this target, with the
 // reason: a test logs them.
 func (r *Runner) Notes() []string { return r.notes }
+
+// Checked are the offline checks the runner made whose outcome the expected
+// output cannot show, since it is the same on a target that cannot check
+// (a scorecard verified with its proof): a test logs them, the demo shows
+// them.
+func (r *Runner) Checked() []string { return r.checked }
 
 // New returns a runner for one file.
 func New(ctx context.Context, t Target) *Runner {
@@ -386,6 +398,9 @@ func (r *Runner) step(d Directive) (string, error) {
 	}
 	if f := assemblyCmds[d.Cmd]; f != nil {
 		return f(r, pos, args, input)
+	}
+	if f := kpiCmds[d.Cmd]; f != nil {
+		return f(r, pos, args)
 	}
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
 }

@@ -64,7 +64,7 @@ func RunFile(t *testing.T, path string, target scenario.Target) *scenario.Runner
 		}
 		return out
 	})
-	for _, n := range r.Notes() {
+	for _, n := range append(r.Checked(), r.Notes()...) {
 		t.Log(n)
 	}
 	return r
