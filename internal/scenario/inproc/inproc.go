@@ -131,13 +131,20 @@ func ValidatorKey() ed25519.PrivateKey {
 // ValidatorPower is the voting power of the in-process validator.
 const ValidatorPower = 10
 
+// ValidatorSet is the in-process chain's validator set: ValidatorKey's alone,
+// at ValidatorPower, the same on every chain Start makes.
+func ValidatorSet() *types.ValidatorSet {
+	pub := cmted25519.PrivKey(ValidatorKey()).PubKey()
+	return types.NewValidatorSet([]*types.Validator{types.NewValidator(pub, ValidatorPower)})
+}
+
 // Start builds the chain from modules.DefaultGenesis with AdminKey as HQ
 // admin, commits genesis and serves the API on a free local port.
 func Start(opts Options) (*Node, error) {
 	n := &Node{app: chain.New(store.OpenMemory(), modules.New(), chain.Options{CheckInvariants: true}), admin: AdminKey(), now: Genesis,
 		blocks: map[int64]*types.Block{}, txs: map[[32]byte]node.TxOutcome{}, headers: map[int64]*types.SignedHeader{},
 		val: cmted25519.PrivKey(ValidatorKey())}
-	n.vals = types.NewValidatorSet([]*types.Validator{types.NewValidator(n.val.PubKey(), ValidatorPower)})
+	n.vals = ValidatorSet()
 	g := modules.DefaultGenesis(fmt.Sprintf("%x", n.admin.Public()))
 	raw, err := json.Marshal(g)
 	if err != nil {

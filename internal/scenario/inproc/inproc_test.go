@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/scenario"
 	"github.com/pnyx-party/pnyx/internal/scenario/inproc"
 	"github.com/pnyx-party/pnyx/proof"
 	"github.com/pnyx-party/pnyx/wire"
@@ -154,5 +157,35 @@ func TestNoProofNoExtraBlock(t *testing.T) {
 		if hashes[0][h] != hashes[1][h] {
 			t.Fatalf("header %d differs between two runs of the same txs", h+1)
 		}
+	}
+}
+
+// TestKPIStoryVerifiesScorecards: the KPI story's verify-kpi steps check
+// Park's scorecard with its proof when the target asks for proofs and pins
+// the in-process validator, and fail when another validator set is pinned.
+func TestKPIStoryVerifiesScorecards(t *testing.T) {
+	raw, err := os.ReadFile("../../../modules/kpi/testdata/story.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n := start(t)
+	target := n.Target()
+	target.Proofs, target.Trusted = true, n.Trusted()
+	note, err := scenario.RunFile(ctx, "story.txt", string(raw), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(note, "member scorecard of $id(park) for 2030-01 verified offline"); got != 2 || strings.Contains(note, "not checked") {
+		t.Fatalf("want Park's scorecard verified twice and nothing unchecked, got: %s", note)
+	}
+
+	other, _ := types.RandValidatorSet(1, inproc.ValidatorPower)
+	n = start(t)
+	target = n.Target()
+	target.Proofs, target.Trusted = true, other
+	_, err = scenario.RunFile(ctx, "story.txt", string(raw), target)
+	if err == nil || !strings.Contains(err.Error(), "verify-kpi: got\nscorecard rejected: "+proof.ErrUntrustedVals.Error()) {
+		t.Fatalf("pinned to another validator set: %v", err)
 	}
 }
