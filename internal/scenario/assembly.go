@@ -90,9 +90,9 @@ var assemblyVars = map[string]func(r *Runner, p []string) (string, bool){
 // fetches the motion's resolution certificate and verifies it offline
 // against the target's trusted validators: its decision, attendance and
 // errata, and that a sample of single-byte changes and an edited text each
-// make it fail (a line says so if one does not). The in-process chain has
-// no signed headers: there the step prints what the meeting record says
-// and notes that it did not check a certificate.
+// make it fail (a line says so if one does not). On a target without
+// Proofs (the module tests' in-process runs) the step prints what the
+// meeting record says and notes that it did not check a certificate.
 var assemblyCmds = map[string]func(r *Runner, pos []string, args []Arg, input string) (string, error){
 	"erratum":     (*Runner).erratum,
 	"certificate": (*Runner).certificate,
@@ -140,7 +140,7 @@ func (r *Runner) certificate(pos []string, _ []Arg, _ string) (string, error) {
 	mtg, motion := pos[0], pos[1]
 	if !r.t.Proofs {
 		// What the certificate would state, read from the meeting record.
-		r.notes = append(r.notes, "certificate of "+r.unsubst(mtg)+" motion "+motion+" not checked: this target has no signed headers")
+		r.notes = append(r.notes, "certificate of "+r.unsubst(mtg)+" motion "+motion+" not checked: this run asks the target for no proofs")
 		var rec struct {
 			Present int64 `json:"present"`
 			Motions []struct {

@@ -572,7 +572,7 @@ func (r *Runner) track(pos []string, _ []Arg) (string, error) {
 		lines = append(lines, fmt.Sprintf("bytes match the code: %v", err == nil && hex.EncodeToString(code[:]) == tc))
 	}
 	if !r.t.Proofs {
-		r.notes = append(r.notes, "inclusion proof of "+label+"'s ballot not checked: this target has no signed headers")
+		r.notes = append(r.notes, "inclusion proof of "+label+"'s ballot not checked: this run asks the target for no proofs")
 		return strings.Join(append(lines, "proof verified"), "\n"), nil
 	}
 	p, err := proof.Unmarshal(ans.Proof)

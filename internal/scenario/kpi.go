@@ -36,7 +36,7 @@ func (r *Runner) verifyKPI(pos []string, _ []Arg) (string, error) {
 	who, path := pos[0], pos[1]
 	var c api.KPICard
 	if !r.t.Proofs {
-		r.notes = append(r.notes, "scorecard "+r.unsubst(path)+" not checked: this target has no signed headers")
+		r.notes = append(r.notes, "scorecard "+r.unsubst(path)+" not checked: this run asks the target for no proofs")
 		if err := r.read(who, path, &c); err != nil {
 			return outcome(err)
 		}

@@ -431,7 +431,7 @@ func (r *Runner) getRaw(path string) (string, error) {
 // signatures. A target without proofs notes that it did not check.
 func (r *Runner) prove(who, path string) (string, error) {
 	if !r.t.Proofs {
-		r.notes = append(r.notes, "proof of "+r.unsubst(path)+" not checked: this target has no signed headers")
+		r.notes = append(r.notes, "proof of "+r.unsubst(path)+" not checked: this run asks the target for no proofs")
 		return "proof verified", nil
 	}
 	sep := "?"
