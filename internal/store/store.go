@@ -82,6 +82,9 @@ type Store struct {
 	// registry snapshot), read from the committed state; none of them, nor
 	// anything after the oldest, is ever pruned.
 	pinned func(r Reader) []int64
+	// warm reads ahead the tree paths of the block's writes (warm.go);
+	// nil unless Options.Warm (never for a store in memory).
+	warm *warmer
 }
 
 // PruneEvery is how often (in versions) a store with a retention prunes.
@@ -143,6 +146,10 @@ type Options struct {
 	// are random, so under an import they trigger compactions that rewrite
 	// tables for reads' sake alone.
 	NoSeekCompaction bool
+	// Warm turns on the warmer (warm.go), which walks the tree paths of a
+	// block's writes on another core while the block executes. Off by
+	// default until measured (docs/performance.md).
+	Warm bool
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
@@ -157,7 +164,7 @@ func DefaultOptions() Options {
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,fastindex=on|off,
-// seekcompaction=on|off" (any subset, the rest from DefaultOptions), for
+// seekcompaction=on|off,warm=on|off" (any subset, the rest from DefaultOptions), for
 // benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
@@ -179,8 +186,12 @@ func ParseOptions(s string) (Options, error) {
 			o.NoFastIndex, err = parseOff(v)
 		case "seekcompaction":
 			o.NoSeekCompaction, err = parseOff(v)
+		case "warm":
+			var off bool
+			off, err = parseOff(v)
+			o.Warm = !off
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, fastindex, seekcompaction)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, fastindex, seekcompaction, warm)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
@@ -226,7 +237,11 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
 	}
-	return load(iavldb.NewWrapper(db), o)
+	s, err := load(iavldb.NewWrapper(db), o)
+	if err == nil && o.Warm {
+		s.startWarmer()
+	}
+	return s, err
 }
 
 // levelDBOptions tune the LevelDB under the tree for what iavl writes:
@@ -276,7 +291,10 @@ func load(db iavldb.DB, o Options) (*Store, error) {
 }
 
 // Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stopWarmer()
+	return s.db.Close()
+}
 
 // Version is the latest committed version (the height of the last committed
 // block), 0 before the first commit.
@@ -367,10 +385,14 @@ func (s *Store) Set(key, value []byte) {
 		panic(fmt.Sprintf("store: set %q: attempt to store nil value", key))
 	}
 	s.block.set(key, value)
+	s.warmKey(string(key))
 }
 
 // Delete implements KV.
-func (s *Store) Delete(key []byte) { s.block.set(key, nil) }
+func (s *Store) Delete(key []byte) {
+	s.block.set(key, nil)
+	s.warmKey(string(key))
+}
 
 // Iterate implements KV on the working version: the block's buffered writes
 // merged with the tree. The tree's own iterator over unflushed writes would
