@@ -385,13 +385,17 @@ func (s *Store) Set(key, value []byte) {
 		panic(fmt.Sprintf("store: set %q: attempt to store nil value", key))
 	}
 	s.block.set(key, value)
-	s.warmKey(string(key))
+	if s.warm != nil {
+		s.warmKey(string(key))
+	}
 }
 
 // Delete implements KV.
 func (s *Store) Delete(key []byte) {
 	s.block.set(key, nil)
-	s.warmKey(string(key))
+	if s.warm != nil {
+		s.warmKey(string(key))
+	}
 }
 
 // Iterate implements KV on the working version: the block's buffered writes
