@@ -123,6 +123,9 @@ type Server struct {
 	replays *auth.Replays
 	// blobs is each uploader's hourly blob budget.
 	blobs *blobBudget
+	// stopping ends every commit wait when the node stops (EndWaits).
+	stopping    context.Context
+	endStopping context.CancelFunc
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -148,11 +151,20 @@ func New(app *chain.App, n Node, opts Options) *Server {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	s := &Server{app: app, node: n, opts: opts, mux: http.NewServeMux(), reg: opts.Registry, replays: auth.NewReplays(0), blobs: newBlobBudget(opts.BlobBytesPerHour, opts.BlobUploadsPerHour)}
+	s.stopping, s.endStopping = context.WithCancel(context.Background())
 	s.registerMetrics()
 	s.registerNodeSideMetrics()
 	s.routes()
 	return s
 }
+
+// EndWaits answers every submission waiting for its commit, and every one
+// that asks to wait from now on, with code Unavailable ("accepted, not
+// committed yet; look it up later"). Call it when the node stops, before
+// the HTTP server's graceful shutdown: that shutdown waits for handlers to
+// finish, and a wait for a block that a halted or partitioned node will
+// not commit would otherwise hold it for up to WaitTimeout.
+func (s *Server) EndWaits() { s.endStopping() }
 
 // Handler returns the HTTP handler. Every request gets at most
 // Options.RequestTimeout and a body of at most Options.MaxBodyBytes, whatever
@@ -477,6 +489,7 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
 	defer cancel()
+	defer context.AfterFunc(s.stopping, cancel)()
 	s.preverify(raw)
 	res, pending, err := s.admit(ctx, raw)
 	switch {
@@ -493,6 +506,9 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	o, err := s.node.WaitTx(ctx, tx.Hash(raw))
+	if err != nil && s.stopping.Err() != nil {
+		err = errors.New("this node is stopping")
+	}
 	if err != nil {
 		return codes.Unavailable.Errorf("tx %x accepted but not committed yet (%v); look it up later", tx.Hash(raw), err)
 	}

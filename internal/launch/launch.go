@@ -397,6 +397,7 @@ func (r *Running) WaitForBlocks(ctx context.Context, height int64) error {
 func (r *Running) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	r.API.EndWaits()
 	errHTTP := r.http.Shutdown(ctx)
 	if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errHTTP = err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -230,9 +231,25 @@ func (c *Cluster) Kill(i int, sig syscall.Signal) error {
 		return fmt.Errorf("netdrill: %s did not stop within 30 s of %v; killed", c.Hosts[i].Name, sig)
 	}
 	if sig == syscall.SIGTERM && p.cmd.ProcessState != nil && !p.cmd.ProcessState.Success() {
-		return fmt.Errorf("netdrill: %s stopped with %v (see %s)", c.Hosts[i].Name, p.cmd.ProcessState, filepath.Join(c.Homes[i], "drill.log"))
+		logPath := filepath.Join(c.Homes[i], "drill.log")
+		return fmt.Errorf("netdrill: %s stopped with %v; the end of %s:\n%s", c.Hosts[i].Name, p.cmd.ProcessState, logPath, logTail(logPath, 20))
 	}
 	return nil
+}
+
+// logTail is the last n lines of a node's log: the test's temporary
+// homes are gone by the time anyone reads a CI failure, so an error that
+// only pointed at the file would say nothing.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Running lists the nodes whose process runs.
