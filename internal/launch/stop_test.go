@@ -23,16 +23,7 @@ import (
 // later, not left with a dropped connection.
 func TestStopAnswersClientsWaitingForACommit(t *testing.T) {
 	home := initHome(t)
-	r, err := launch.Start(home, launch.Options{APIAddr: "127.0.0.1:0", HaltHeight: 2, Node: quietBusy()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-r.Node.Halted():
-	case <-time.After(30 * time.Second):
-		r.Stop()
-		t.Fatalf("not halted; at height %d", r.Node.LatestHeight())
-	}
+	r := startHalted(t, home, 2)
 
 	key, err := keys.Load(home, launch.AdminKeyName)
 	if err != nil {
