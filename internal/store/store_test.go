@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"testing"
 )
 
@@ -153,5 +154,58 @@ func TestSnapshotIterateInChunks(t *testing.T) {
 	snap.Iterate([]byte("k/"), func(_, _ []byte) bool { count++; return count < iterateChunk+3 })
 	if count != iterateChunk+3 {
 		t.Fatalf("early stop after %d", count)
+	}
+}
+
+// A home written with small LevelDB blocks holds the same tree: the same
+// hashes, and it opens and reads under the default block size.
+func TestBlockSizeChangesNoHashNorFormat(t *testing.T) {
+	o, err := ParseOptions("blocksize=1")
+	if err != nil || o.BlockSizeKB != 1 {
+		t.Fatalf("ParseOptions(blocksize=1) = %+v, %v", o, err)
+	}
+	if _, err := ParseOptions("blocksize=-4"); err == nil {
+		t.Fatal("a negative block size was accepted")
+	}
+	write := func(dir string, o Options) []byte {
+		s, err := OpenWith(dir, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 5000; i++ {
+			s.Set([]byte(fmt.Sprintf("m/%07d", i*7919%5000)), bytes.Repeat([]byte{byte(i)}, 40))
+		}
+		h, _, err := s.Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	small, plain := t.TempDir(), t.TempDir()
+	if a, b := write(small, o), write(plain, DefaultOptions()); !bytes.Equal(a, b) {
+		t.Fatalf("1 KiB blocks gave root %x, 4 KiB blocks %x", a, b)
+	}
+	// LevelDB writes its first table when it reopens a home and flushes
+	// the journal, so the table of 1 KiB blocks is written here.
+	s, err := OpenWith(small, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if tables, _ := filepath.Glob(filepath.Join(small, "state.db", "*.ldb")); len(tables) == 0 {
+		t.Fatal("no LevelDB table was written; the test reads nothing in 1 KiB blocks")
+	}
+	s, err = OpenWith(small, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := s.Get([]byte("m/0004999")); len(got) != 40 {
+		t.Fatalf("a home written with 1 KiB blocks read back %x under the default", got)
 	}
 }
