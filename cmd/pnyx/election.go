@@ -21,6 +21,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
+	"github.com/pnyx-party/pnyx/certificate"
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
 	"github.com/pnyx-party/pnyx/internal/electionsecrets"
@@ -665,7 +666,7 @@ blinding secrets stay in HOME/election/ID/KEYNAME/voter.json.`,
 }
 
 func electionTrackCmd() *cobra.Command {
-	var prove string
+	var prove, genesisFile string
 	cmd := &cobra.Command{Use: "track ID CODE", Short: "Look up a ballot by its tracking code (full, or the short one shown to its voter), with --prove an inclusion proof",
 		Long: `CODE is a ballot's full tracking code (64 hex digits) or the short code its
 voter was shown (xxxx-xxxx-xxxx-xxxx-xxxx). A short code is matched against the
@@ -699,14 +700,27 @@ ballots cast with --key from this home, whose full codes are kept there.`,
 				}
 			}
 			if prove != "" {
+				p, err := proof.Unmarshal(ans.Proof)
+				if err != nil {
+					return fmt.Errorf("the node's inclusion proof: %v", err)
+				}
+				trusted, err := pinnedValidators(genesisFile, "proof", p.ChainID)
+				if err != nil {
+					return err
+				}
+				if err := certificate.VerifyBallotInclusion(p, trusted, a[0], code, ans.Key, ans.Record); err != nil {
+					return fmt.Errorf("the node's answer does not prove the ballot: %v", err)
+				}
 				if err := os.WriteFile(prove, ans.Proof, 0o644); err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "inclusion proof written to %s (check with: pnyx verify proof %s)\n", prove, prove)
+				fmt.Fprintf(w, "inclusion proven at height %d; %s\n", p.StateVersion, trustText(p, trusted, genesisFile))
+				fmt.Fprintf(w, "inclusion proof written to %s (check it again elsewhere with: pnyx verify proof %s)\n", prove, prove)
 			}
 			return nil
 		})}
-	cmd.Flags().StringVar(&prove, "prove", "", "write the inclusion proof to this file")
+	cmd.Flags().StringVar(&prove, "prove", "", "check the ballot's inclusion proof and write it to this file")
+	cmd.Flags().StringVar(&genesisFile, "genesis", "", "with --prove: genesis.json whose validators must have signed the proof")
 	return cmd
 }
 

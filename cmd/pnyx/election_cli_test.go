@@ -137,7 +137,7 @@ func TestCLIElection(t *testing.T) {
 		}
 	}
 	pf := filepath.Join(t.TempDir(), "ballot.proof")
-	if out := run("v1", "election", "track", "cli-1", first[1], "--prove", pf); !strings.Contains(out, "cast ballot") {
+	if out := run("v1", "election", "track", "cli-1", first[1], "--prove", pf, "--genesis", filepath.Join(home, "config", "genesis.json")); !strings.Contains(out, "cast ballot") || !strings.Contains(out, "inclusion proven at height") || !strings.Contains(out, "validators match") {
 		t.Fatalf("track:\n%s", out)
 	}
 	// The short code the voter was shown finds the same ballot.
