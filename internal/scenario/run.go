@@ -67,7 +67,9 @@ func RunFile(ctx context.Context, name, text string, t Target) (note string, err
 	for _, d := range ds {
 		got, err := r.Step(d)
 		if errors.Is(err, ErrSkip) {
-			return fmt.Sprintf("rest skipped: %v", err), nil
+			// What was checked before the skip was still checked.
+			skipped := fmt.Sprintf("rest skipped: %v", err)
+			return strings.Join(append([]string{skipped}, append(r.Checked(), r.Notes()...)...), "; "), nil
 		}
 		if err != nil {
 			return "", err

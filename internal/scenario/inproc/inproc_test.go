@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/pnyx-party/pnyx/certificate"
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/scenario"
@@ -187,5 +190,109 @@ func TestKPIStoryVerifiesScorecards(t *testing.T) {
 	_, err = scenario.RunFile(ctx, "story.txt", string(raw), target)
 	if err == nil || !strings.Contains(err.Error(), "verify-kpi: got\nscorecard rejected: "+proof.ErrUntrustedVals.Error()) {
 		t.Fatalf("pinned to another validator set: %v", err)
+	}
+}
+
+// TestElectionStoryProvesBallotsInTheBox: the election story's track steps
+// check each ballot's inclusion proof against the pinned in-process
+// validator (certificate.VerifyBallotInclusion), fail when another
+// validator set is pinned, and an answer whose record, record key or code
+// a node changed after proving is refused.
+func TestElectionStoryProvesBallotsInTheBox(t *testing.T) {
+	raw, err := os.ReadFile("../../../modules/election/testdata/story.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n := start(t)
+	target := n.Target()
+	target.Proofs, target.Trusted = true, n.Trusted()
+	note, err := scenario.RunFile(ctx, "story.txt", string(raw), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, label := range []string{"voter-5", "voter-5.2", "voter-3.2"} {
+		if !strings.Contains(note, label+"'s ballot proven in the ballot box at height") {
+			t.Fatalf("%s's ballot is not reported proven: %s", label, note)
+		}
+	}
+
+	// A tracking answer from the node, proven, then changed.
+	id := "chair" + target.Suffix
+	var box struct {
+		Ballots []struct {
+			Tracking string `json:"tracking"`
+		} `json:"ballots"`
+	}
+	c := client.New(n.URL())
+	if err := c.Get(ctx, "/v1/elections/"+id+"/ballots", nil, &box); err != nil || len(box.Ballots) == 0 {
+		t.Fatalf("ballot box of %s: %v %+v", id, err, box)
+	}
+	code := box.Ballots[0].Tracking
+	var ans wire.TrackingAnswer
+	if err := c.Get(ctx, "/v1/elections/"+id+"/tracking/"+code+"?prove=1", nil, &ans); err != nil {
+		t.Fatal(err)
+	}
+	p, err := proof.Unmarshal(ans.Proof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := certificate.VerifyBallotInclusion(p, n.Trusted(), id, code, ans.Key, ans.Record); err != nil {
+		t.Fatalf("the node's honest answer: %v", err)
+	}
+	otherRecord := bytes.Replace(ans.Record, []byte(code), []byte(strings.Repeat("0", 64)), 1)
+	otherCode := strings.Repeat("0", 64)
+	for name, try := range map[string]func() error{
+		"another record": func() error { return certificate.VerifyBallotInclusion(p, n.Trusted(), id, code, ans.Key, otherRecord) },
+		"another record key": func() error {
+			return certificate.VerifyBallotInclusion(p, n.Trusted(), id, code, ans.Key+"0", ans.Record)
+		},
+		"another code": func() error {
+			return certificate.VerifyBallotInclusion(p, n.Trusted(), id, otherCode, ans.Key, ans.Record)
+		},
+		"another election": func() error {
+			return certificate.VerifyBallotInclusion(p, n.Trusted(), id+"x", code, ans.Key, ans.Record)
+		},
+	} {
+		if err := try(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+
+	other, _ := types.RandValidatorSet(1, inproc.ValidatorPower)
+	n = start(t)
+	target = n.Target()
+	target.Proofs, target.Trusted = true, other
+	_, err = scenario.RunFile(ctx, "story.txt", string(raw), target)
+	if err == nil || !strings.Contains(err.Error(), "proof rejected: "+proof.ErrUntrustedVals.Error()) {
+		t.Fatalf("pinned to another validator set: %v", err)
+	}
+}
+
+// TestSkippedRestKeepsWhatWasChecked: a run that stops at a step its target
+// cannot take (here, moving block time) still reports what it checked
+// before that step.
+func TestSkippedRestKeepsWhatWasChecked(t *testing.T) {
+	raw, err := os.ReadFile("../../../modules/election/testdata/story.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := start(t)
+	target := n.Target()
+	target.Proofs, target.Trusted = true, n.Trusted()
+	// The story moves time itself (its waits); only the step added at its
+	// end asks for more than this target can give.
+	target.Advance = func(d time.Duration) error {
+		if d >= 1000*time.Hour {
+			return fmt.Errorf("%w: this target cannot move block time by %v", scenario.ErrSkip, d)
+		}
+		return n.Advance(d)
+	}
+	note, err := scenario.RunFile(context.Background(), "story.txt", string(raw)+"\nadvance 1000h\n----\n", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(note, "rest skipped: ") || !strings.Contains(note, "voter-5's ballot proven in the ballot box") {
+		t.Fatalf("note after a skip: %s", note)
 	}
 }
