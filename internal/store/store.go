@@ -82,9 +82,6 @@ type Store struct {
 	// registry snapshot), read from the committed state; none of them, nor
 	// anything after the oldest, is ever pruned.
 	pinned func(r Reader) []int64
-	// warm reads ahead the tree paths of the block's writes (warm.go);
-	// nil unless Options.Warm (never for a store in memory).
-	warm *warmer
 }
 
 // PruneEvery is how often (in versions) a store with a retention prunes.
@@ -136,10 +133,12 @@ type Options struct {
 	BlockCacheMB int
 	// BlockSizeKB is the size of the blocks LevelDB writes its tables in,
 	// in KiB (0: LevelDB's default of 4 KiB). A read of one tree node
-	// reads, checksums and caches the whole block around it; the tree's
-	// reads are random, so a smaller block reads less for the same node
-	// and the cache holds more nodes that are wanted. Tables already
-	// written keep their block size until compaction rewrites them.
+	// reads, checksums and caches the whole block around it. Measured at
+	// 300,000 members (docs/performance.md), 1 KiB blocks cost a third
+	// more per registration, not less: each table's index grows fourfold
+	// and is read again through the same cache; 16 KiB was within the
+	// runs' spread of 4 KiB. So the default stays. Tables already written
+	// keep their block size until compaction rewrites them.
 	BlockSizeKB int
 	// NoFastIndex turns off iavl's fast-node index (a second copy of every
 	// latest key and value, kept to answer a Get with one LevelDB read).
@@ -153,10 +152,6 @@ type Options struct {
 	// are random, so under an import they trigger compactions that rewrite
 	// tables for reads' sake alone.
 	NoSeekCompaction bool
-	// Warm turns on the warmer (warm.go), which walks the tree paths of a
-	// block's writes on another core while the block executes. Off by
-	// default until measured (docs/performance.md).
-	Warm bool
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
@@ -171,7 +166,7 @@ func DefaultOptions() Options {
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
-// seekcompaction=on|off,warm=on|off" (any subset, the rest from DefaultOptions), for
+// seekcompaction=on|off" (any subset, the rest from DefaultOptions), for
 // benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
@@ -195,12 +190,8 @@ func ParseOptions(s string) (Options, error) {
 			o.NoFastIndex, err = parseOff(v)
 		case "seekcompaction":
 			o.NoSeekCompaction, err = parseOff(v)
-		case "warm":
-			var off bool
-			off, err = parseOff(v)
-			o.Warm = !off
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, warm)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
@@ -246,11 +237,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
 	}
-	s, err := load(iavldb.NewWrapper(db), o)
-	if err == nil && o.Warm {
-		s.startWarmer()
-	}
-	return s, err
+	return load(iavldb.NewWrapper(db), o)
 }
 
 // levelDBOptions tune the LevelDB under the tree for what iavl writes:
@@ -301,10 +288,7 @@ func load(db iavldb.DB, o Options) (*Store, error) {
 }
 
 // Close releases the database.
-func (s *Store) Close() error {
-	s.stopWarmer()
-	return s.db.Close()
-}
+func (s *Store) Close() error { return s.db.Close() }
 
 // Version is the latest committed version (the height of the last committed
 // block), 0 before the first commit.
@@ -395,18 +379,10 @@ func (s *Store) Set(key, value []byte) {
 		panic(fmt.Sprintf("store: set %q: attempt to store nil value", key))
 	}
 	s.block.set(key, value)
-	if s.warm != nil {
-		s.warmKey(string(key))
-	}
 }
 
 // Delete implements KV.
-func (s *Store) Delete(key []byte) {
-	s.block.set(key, nil)
-	if s.warm != nil {
-		s.warmKey(string(key))
-	}
-}
+func (s *Store) Delete(key []byte) { s.block.set(key, nil) }
 
 // Iterate implements KV on the working version: the block's buffered writes
 // merged with the tree. The tree's own iterator over unflushed writes would
