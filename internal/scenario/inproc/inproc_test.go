@@ -167,30 +167,36 @@ func TestNoProofNoExtraBlock(t *testing.T) {
 // Park's scorecard with its proof when the target asks for proofs and pins
 // the in-process validator, and fail when another validator set is pinned.
 func TestKPIStoryVerifiesScorecards(t *testing.T) {
-	raw, err := os.ReadFile("../../../modules/kpi/testdata/story.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	n := start(t)
-	target := n.Target()
-	target.Proofs, target.Trusted = true, n.Trusted()
-	note, err := scenario.RunFile(ctx, "story.txt", string(raw), target)
+	_, _, note, err := runStoryWithProofs(t, "../../../modules/kpi/testdata/story.txt", false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Count(note, "member scorecard of $id(park) for 2030-01 verified offline"); got != 2 || strings.Contains(note, "not checked") {
 		t.Fatalf("want Park's scorecard verified twice and nothing unchecked, got: %s", note)
 	}
-
-	other, _ := types.RandValidatorSet(1, inproc.ValidatorPower)
-	n = start(t)
-	target = n.Target()
-	target.Proofs, target.Trusted = true, other
-	_, err = scenario.RunFile(ctx, "story.txt", string(raw), target)
+	_, _, _, err = runStoryWithProofs(t, "../../../modules/kpi/testdata/story.txt", true)
 	if err == nil || !strings.Contains(err.Error(), "verify-kpi: got\nscorecard rejected: "+proof.ErrUntrustedVals.Error()) {
 		t.Fatalf("pinned to another validator set: %v", err)
 	}
+}
+
+// runStoryWithProofs tells a story file on a fresh in-process chain whose
+// target asks for proofs and pins the chain's own validator, or, with
+// pinOther, a validator set that signed nothing.
+func runStoryWithProofs(t *testing.T, file string, pinOther bool) (*inproc.Node, scenario.Target, string, error) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := start(t)
+	target := n.Target()
+	target.Proofs, target.Trusted = true, n.Trusted()
+	if pinOther {
+		target.Trusted, _ = types.RandValidatorSet(1, inproc.ValidatorPower)
+	}
+	note, err := scenario.RunFile(context.Background(), file, string(raw), target)
+	return n, target, note, err
 }
 
 // TestElectionStoryProvesBallotsInTheBox: the election story's track steps
@@ -199,15 +205,8 @@ func TestKPIStoryVerifiesScorecards(t *testing.T) {
 // validator set is pinned, and an answer whose record, record key or code
 // a node changed after proving is refused.
 func TestElectionStoryProvesBallotsInTheBox(t *testing.T) {
-	raw, err := os.ReadFile("../../../modules/election/testdata/story.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	n := start(t)
-	target := n.Target()
-	target.Proofs, target.Trusted = true, n.Trusted()
-	note, err := scenario.RunFile(ctx, "story.txt", string(raw), target)
+	const story = "../../../modules/election/testdata/story.txt"
+	n, target, note, err := runStoryWithProofs(t, story, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +217,7 @@ func TestElectionStoryProvesBallotsInTheBox(t *testing.T) {
 	}
 
 	// A tracking answer from the node, proven, then changed.
+	ctx := context.Background()
 	id := "chair" + target.Suffix
 	var box struct {
 		Ballots []struct {
@@ -259,11 +259,7 @@ func TestElectionStoryProvesBallotsInTheBox(t *testing.T) {
 		}
 	}
 
-	other, _ := types.RandValidatorSet(1, inproc.ValidatorPower)
-	n = start(t)
-	target = n.Target()
-	target.Proofs, target.Trusted = true, other
-	_, err = scenario.RunFile(ctx, "story.txt", string(raw), target)
+	_, _, _, err = runStoryWithProofs(t, story, true)
 	if err == nil || !strings.Contains(err.Error(), "proof rejected: "+proof.ErrUntrustedVals.Error()) {
 		t.Fatalf("pinned to another validator set: %v", err)
 	}
