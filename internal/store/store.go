@@ -135,10 +135,10 @@ type Options struct {
 	// in KiB (0: LevelDB's default of 4 KiB). A read of one tree node
 	// reads, checksums and caches the whole block around it. Measured at
 	// 300,000 members (docs/performance.md), 1 KiB blocks cost a third
-	// more per registration, not less: each table's index grows fourfold
-	// and is read again through the same cache; 16 KiB was within the
-	// runs' spread of 4 KiB. So the default stays. Tables already written
-	// keep their block size until compaction rewrites them.
+	// more per registration, not less (likely because each table's index
+	// grows fourfold and is read again through the same cache); 16 KiB was
+	// within the runs' spread of 4 KiB. So the default stays. Tables
+	// already written keep their block size until compaction rewrites them.
 	BlockSizeKB int
 	// NoFastIndex turns off iavl's fast-node index (a second copy of every
 	// latest key and value, kept to answer a Get with one LevelDB read).
