@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -145,33 +147,39 @@ func writeKPIHome(dir string, h kpiHome) error {
 // copyHome copies a home's store for one run: LevelDB's tables (*.ldb) are
 // never written after they are made, only deleted, so they are hard links
 // (a 1M-member store copies in a second); the journal, manifest and the
-// rest, which LevelDB appends to, are copied.
+// rest, which LevelDB appends to, are copied. A store is state.db and, if
+// the home has one, fast.db (internal/store/fastdb.go).
 func copyHome(from, to string) error {
-	src, dst := filepath.Join(from, "state.db"), filepath.Join(to, "state.db")
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if name == "LOCK" || e.IsDir() {
+	for _, db := range []string{"state.db", "fast.db"} {
+		src, dst := filepath.Join(from, db), filepath.Join(to, db)
+		entries, err := os.ReadDir(src)
+		if errors.Is(err, fs.ErrNotExist) && db != "state.db" {
 			continue
 		}
-		if strings.HasSuffix(name, ".ldb") {
-			if err := os.Link(filepath.Join(src, name), filepath.Join(dst, name)); err != nil {
-				return err
-			}
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dst, name), raw, 0o644); err != nil {
+		if err := os.MkdirAll(dst, 0o755); err != nil {
 			return err
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if name == "LOCK" || e.IsDir() {
+				continue
+			}
+			if strings.HasSuffix(name, ".ldb") {
+				if err := os.Link(filepath.Join(src, name), filepath.Join(dst, name)); err != nil {
+					return err
+				}
+				continue
+			}
+			raw, err := os.ReadFile(filepath.Join(src, name))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dst, name), raw, 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	raw, err := os.ReadFile(filepath.Join(from, kpiHomeFile))

@@ -29,7 +29,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
 	iavldb "github.com/cosmos/iavl/db"
 	ics23 "github.com/cosmos/ics23/go"
@@ -220,9 +219,9 @@ func parseOff(v string) (bool, error) {
 // command that opens a store.
 const OptionsEnv = "PNYX_STORE"
 
-// Open opens (or creates) the store in dir/state.db with the Options in
-// $PNYX_STORE (DefaultOptions if unset) and loads the latest committed
-// version.
+// Open opens (or creates) the store in dir (state.db and fast.db, see
+// fastdb.go) with the Options in $PNYX_STORE (DefaultOptions if unset) and
+// loads the latest committed version.
 func Open(dir string) (*Store, error) {
 	o, err := ParseOptions(os.Getenv(OptionsEnv))
 	if err != nil {
@@ -233,11 +232,11 @@ func Open(dir string) (*Store, error) {
 
 // OpenWith is Open with chosen Options.
 func OpenWith(dir string, o Options) (*Store, error) {
-	db, err := dbm.NewGoLevelDBWithOpts("state", dir, levelDBOptions(o))
+	db, err := openLevelDB(dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
 	}
-	return load(iavldb.NewWrapper(db), o)
+	return load(db, o)
 }
 
 // levelDBOptions tune the LevelDB under the tree for what iavl writes:
