@@ -155,13 +155,16 @@ type Options struct {
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
 // a million cached tree nodes (and half as many for snapshot reads) and a
-// 512 MiB LevelDB block cache. Against 200,000 nodes and 64 MiB they cut
-// the node's CPU per registered member over the last tenth of a
-// 100,000-member import by 40 % (3.0 to 1.8 ms, pnyx bench registry) for a
-// peak of 2.7 GB resident instead of 1.0 GB; the caches are bounded, so
-// memory stays near that as the registry grows (docs/performance.md).
+// 384 MiB LevelDB block cache (shared by state.db and fast.db). Against
+// 200,000 nodes and 64 MiB, a million nodes and 512 MiB cut the node's CPU
+// per registered member over the last tenth of a 100,000-member import by
+// 40 % (3.0 to 1.8 ms, pnyx bench registry). With the fast index in its own
+// LevelDB, a million-member import peaked at 4,237 MB resident with
+// 512 MiB and 3,906 MB with 384 (1,887 and 1,740 members/s), and issue
+// 17's bound is 4,096 MB; the block cache costs about two and a half times
+// its size in resident memory (Go's heap). See docs/performance.md.
 func DefaultOptions() Options {
-	return Options{NodeCache: 1_000_000, BlockCacheMB: 512}
+	return Options{NodeCache: 1_000_000, BlockCacheMB: 384}
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
