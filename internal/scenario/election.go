@@ -583,11 +583,7 @@ func (r *Runner) track(pos []string, _ []Arg) (string, error) {
 	if err := certificate.VerifyBallotInclusion(p, r.t.Trusted, id, tc, ans.Key, ans.Record); err != nil {
 		return strings.Join(append(lines, "proof rejected: "+err.Error()), "\n"), nil
 	}
-	pinned := "the validators it names (none pinned)"
-	if r.t.Trusted != nil {
-		pinned = fmt.Sprintf("validator set %X, pinned", r.t.Trusted.Hash()[:4])
-	}
-	r.checked = append(r.checked, fmt.Sprintf("%s's ballot proven in the ballot box at height %d, signed by %s", label, p.StateVersion, pinned))
+	r.checked = append(r.checked, fmt.Sprintf("%s's ballot proven in the ballot box at height %d, signed by %s", label, p.StateVersion, r.pinnedSigners()))
 	return strings.Join(append(lines, "proof verified"), "\n"), nil
 }
 

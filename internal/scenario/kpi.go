@@ -56,12 +56,8 @@ func (r *Runner) verifyKPI(pos []string, _ []Arg) (string, error) {
 		return "scorecard rejected: " + err.Error(), nil
 	}
 	lines := []string{"scorecard verified", fmt.Sprintf("score_bp=%d", c.ScoreBP)}
-	pinned := "the validators it names (none pinned)"
-	if r.t.Trusted != nil {
-		pinned = fmt.Sprintf("validator set %X, pinned", r.t.Trusted.Hash()[:4])
-	}
 	r.checked = append(r.checked, fmt.Sprintf("%s scorecard of %s for %s verified offline: %d bp recomputed from %d proven records of height %d, signed by %s",
-		c.Scorecard, r.unsubst(c.Subject), c.Period, c.ScoreBP, len(p.Entries), p.StateVersion, pinned))
+		c.Scorecard, r.unsubst(c.Subject), c.Period, c.ScoreBP, len(p.Entries), p.StateVersion, r.pinnedSigners()))
 	inflated := c.Card
 	inflated.ScoreBP++
 	if certificate.VerifyScorecard(p, inflated, r.t.Trusted) == nil {
@@ -88,4 +84,13 @@ func (r *Runner) verifyKPI(pos []string, _ []Arg) (string, error) {
 		lines = append(lines, "no proven record to change")
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// pinnedSigners says whose signatures a proof checked in this run was held to:
+// the target's pinned validator set, or whichever validators it names.
+func (r *Runner) pinnedSigners() string {
+	if r.t.Trusted == nil {
+		return "the validators it names (none pinned)"
+	}
+	return fmt.Sprintf("validator set %X, pinned", r.t.Trusted.Hash()[:4])
 }

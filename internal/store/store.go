@@ -161,8 +161,9 @@ type Options struct {
 // 40 % (3.0 to 1.8 ms, pnyx bench registry). With the fast index in its own
 // LevelDB, a million-member import peaked at 4,237 MB resident with
 // 512 MiB and 3,906 MB with 384 (1,887 and 1,740 members/s), and issue
-// 17's bound is 4,096 MB; the block cache costs about two and a half times
-// its size in resident memory (Go's heap). See docs/performance.md.
+// 17's bound is 4,096 MB. In those two runs 128 MiB of block cache cost
+// 331 MB of peak resident memory (the cache lives in Go's heap). See
+// docs/performance.md.
 func DefaultOptions() Options {
 	return Options{NodeCache: 1_000_000, BlockCacheMB: 384}
 }
