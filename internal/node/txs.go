@@ -5,22 +5,38 @@ import (
 	"sync"
 )
 
-// DefaultRecentTxs is how many committed txs FindTx and WaitTx remember.
-// About 100 bytes each plus events: tens of MB at most.
-const DefaultRecentTxs = 100_000
+// DefaultRecentTxs is how many committed txs FindTx and WaitTx remember,
+// and DefaultRecentTxBytes how much memory their outcomes may take: about
+// 100 bytes each plus events, so a member's single txs are bounded by the
+// count, and batches, whose events name each of their 500 members
+// (≈ 230 KB a batch), by the bytes. Bounded by count alone, a
+// million-member import kept every batch's events: 469 MB at 1M.
+// An outcome that fell out is read from the durable lookup.
+const (
+	DefaultRecentTxs     = 100_000
+	DefaultRecentTxBytes = 64 << 20
+)
 
 // txTracker is the recent-tx cache and the registry of WaitTx waiters. The
 // follower adds every committed tx; a waiter registers under the same lock
 // it checks the cache with, so a tx cannot commit between the check and the
 // registration unnoticed.
 type txTracker struct {
-	mu      sync.Mutex
-	cap     int
-	recent  map[[32]byte]TxOutcome
-	order   [][32]byte // ring of keys in recent, oldest at next
-	next    int
-	waiters map[[32]byte][]chan TxOutcome
-	done    chan struct{}
+	mu       sync.Mutex
+	cap      int
+	maxBytes int
+	bytes    int // outcomeBytes of everything in recent
+	recent   map[[32]byte]TxOutcome
+	order    []trackedTx // what recent holds, oldest first from head
+	head     int
+	waiters  map[[32]byte][]chan TxOutcome
+	done     chan struct{}
+}
+
+type trackedTx struct {
+	key    [32]byte
+	height int64
+	bytes  int
 }
 
 func newTxTracker(capacity int) *txTracker {
@@ -28,10 +44,44 @@ func newTxTracker(capacity int) *txTracker {
 		capacity = DefaultRecentTxs
 	}
 	return &txTracker{
-		cap:     capacity,
-		recent:  make(map[[32]byte]TxOutcome),
-		waiters: make(map[[32]byte][]chan TxOutcome),
-		done:    make(chan struct{}),
+		cap:      capacity,
+		maxBytes: DefaultRecentTxBytes,
+		recent:   make(map[[32]byte]TxOutcome),
+		waiters:  make(map[[32]byte][]chan TxOutcome),
+		done:     make(chan struct{}),
+	}
+}
+
+// outcomeBytes is about what an outcome takes in memory: its strings and
+// events with Go's headers.
+func outcomeBytes(o TxOutcome) int {
+	n := 160 + len(o.Log) + len(o.Data) + len(o.Codespace)
+	for _, e := range o.Events {
+		n += 48 + len(e.Type)
+		for _, a := range e.Attributes {
+			n += 48 + len(a.Key) + len(a.Value)
+		}
+	}
+	return n
+}
+
+// evict drops the oldest outcomes while the cache is over its count or its
+// bytes, but never one of the block at height newest: its txs are recorded
+// in the durable lookup only after add returns, so a waiter that missed
+// them there must find them here.
+func (t *txTracker) evict(newest int64) {
+	for t.head < len(t.order) && (len(t.recent) > t.cap || t.bytes > t.maxBytes) {
+		old := t.order[t.head]
+		if old.height >= newest {
+			break
+		}
+		delete(t.recent, old.key)
+		t.bytes -= old.bytes
+		t.head++
+	}
+	if t.head > len(t.order)/2 {
+		t.order = append(t.order[:0], t.order[t.head:]...)
+		t.head = 0
 	}
 }
 
@@ -46,13 +96,9 @@ func (t *txTracker) add(b *CommittedBlock) {
 		// replay protection; the app rejects the replay). Keep the first
 		// outcome: that is the one that changed state.
 		if _, dup := t.recent[key]; !dup {
-			if len(t.order) < t.cap {
-				t.order = append(t.order, key)
-			} else {
-				delete(t.recent, t.order[t.next])
-				t.order[t.next] = key
-				t.next = (t.next + 1) % t.cap
-			}
+			size := outcomeBytes(out)
+			t.order = append(t.order, trackedTx{key: key, height: b.Height, bytes: size})
+			t.bytes += size
 			t.recent[key] = out
 		}
 		for _, ch := range t.waiters[key] {
@@ -60,6 +106,7 @@ func (t *txTracker) add(b *CommittedBlock) {
 		}
 		delete(t.waiters, key)
 	}
+	t.evict(b.Height)
 }
 
 // outcomeOf is the outcome of b's i-th tx.

@@ -1,0 +1,75 @@
+package node
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// blockOfBatches is a committed block of txs that each carry events for
+// many members, as a 500-entry member/approve does.
+func blockOfBatches(height int64, txs, eventsPerTx int) *CommittedBlock {
+	b := &CommittedBlock{Height: height}
+	for i := 0; i < txs; i++ {
+		b.Txs = append(b.Txs, []byte(fmt.Sprintf("tx %d of block %d", i, height)))
+		var evs []abci.Event
+		for e := 0; e < eventsPerTx; e++ {
+			evs = append(evs, abci.Event{Type: "member.joined", Attributes: []abci.EventAttribute{
+				{Key: "id", Value: strings.Repeat("a", 64), Index: true},
+				{Key: "chapter", Value: "region-07", Index: true},
+			}})
+		}
+		b.Results = append(b.Results, &abci.ExecTxResult{Events: evs})
+	}
+	return b
+}
+
+// The recent-tx cache is bounded by the memory its outcomes take, not only
+// by their number: an import's batches each carry hundreds of events, and a
+// cache of 100,000 of them held every batch of a million-member import
+// (469 MB of events at 1M, pnyx bench registry --memprofile). The newest
+// block's txs are always kept, so a waiter registered while it is recorded
+// is never left behind.
+func TestRecentTxsAreBoundedByBytes(t *testing.T) {
+	tr := newTxTracker(100_000)
+	tr.maxBytes = 4 << 20
+	var last *CommittedBlock
+	for h := int64(1); h <= 200; h++ {
+		last = blockOfBatches(h, 16, 500)
+		tr.add(last)
+		if tr.bytes > tr.maxBytes && len(tr.recent) > 16 {
+			t.Fatalf("after block %d the cache holds %d bytes in %d txs, over its %d", h, tr.bytes, len(tr.recent), tr.maxBytes)
+		}
+	}
+	for i, tx := range last.Txs {
+		if _, ok := tr.find(TxHash(tx)); !ok {
+			t.Fatalf("tx %d of the newest block was evicted", i)
+		}
+	}
+	if _, ok := tr.find(TxHash(blockOfBatches(1, 1, 0).Txs[0])); ok {
+		t.Fatal("the first block's tx is still cached after 200 blocks of 16 batches")
+	}
+
+	// One block larger than the whole budget is still kept whole.
+	big := blockOfBatches(201, 64, 500)
+	tr.add(big)
+	for i, tx := range big.Txs {
+		if _, ok := tr.find(TxHash(tx)); !ok {
+			t.Fatalf("tx %d of a block larger than the budget was evicted", i)
+		}
+	}
+	if len(tr.recent) != len(big.Txs) {
+		t.Fatalf("the cache holds %d txs after a block over budget, want its %d alone", len(tr.recent), len(big.Txs))
+	}
+
+	// Small txs are still bounded by their count.
+	few := newTxTracker(10)
+	for h := int64(1); h <= 5; h++ {
+		few.add(blockOfBatches(h, 4, 0))
+	}
+	if len(few.recent) != 10 {
+		t.Fatalf("a cache of 10 holds %d txs after 5 blocks of 4", len(few.recent))
+	}
+}
