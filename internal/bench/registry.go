@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -34,6 +35,7 @@ type RegistryOptions struct {
 	OtherEvery time.Duration // pause between the second client's txs
 	ReadEvery  time.Duration // pause between member reads
 	CPUProfile string        // a CPU profile of the import
+	MemProfile string        // the live heap at the import's end
 	Keep       bool          // keep the temporary home
 }
 
@@ -230,6 +232,11 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	if prof != nil {
 		pprof.StopCPUProfile()
 	}
+	if o.MemProfile != "" {
+		if err := writeHeapProfile(o.MemProfile); err != nil {
+			return err
+		}
+	}
 	close(stopSide)
 	side.Wait()
 	fmt.Fprintln(progress)
@@ -257,6 +264,21 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	fmt.Fprintf(out, "members=%d members_per_s=%.0f cpu_ms_per_member_first=%.3f cpu_ms_per_member_last=%.3f rss_mb=%d disk_mb=%d other_tx_p95_ms=%.0f read_p95_ms=%.1f\n",
 		o.Members, float64(o.Members)/elapsed.Seconds(), ms(cpuFirst), ms(cpuLast), rss, disk, op95, rp95)
 	return nil
+}
+
+// writeHeapProfile writes what is live on the heap now (after a
+// collection, so the profile's inuse figures are live memory).
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func p95ms(l []time.Duration) float64 {
