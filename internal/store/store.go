@@ -128,7 +128,17 @@ func (s *Store) pruneTo(version int64) int64 {
 type Options struct {
 	// NodeCache is how many tree nodes iavl keeps in memory.
 	NodeCache int
-	// BlockCacheMB is LevelDB's block cache in MiB.
+	// BlockCacheMB is LevelDB's block cache in MiB; 0 turns it off. With
+	// a cache, goleveldb keeps each table's index and Bloom filter in it,
+	// where the random reads of tree nodes evict them, so a later read
+	// re-reads a table's whole index and filter (tens of KiB) to find one
+	// 4 KiB block. Without one, every open table keeps its index and
+	// filter, and data blocks come from the OS page cache: at a million
+	// members 27-48 % more KPI facts/s and 20 % more registrations/s, but
+	// each kept index or filter may hold a buffer of a whole table (8 MiB,
+	// goleveldb's buffer pool hands one table writer's buffer to the next
+	// read of any large block), 746 MB at a million members and growing
+	// with the tables. So the default keeps a cache (docs/performance.md).
 	BlockCacheMB int
 	// BlockSizeKB is the size of the blocks LevelDB writes its tables in,
 	// in KiB (0: LevelDB's default of 4 KiB). A read of one tree node
@@ -155,17 +165,17 @@ type Options struct {
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
 // a million cached tree nodes (and half as many for snapshot reads) and a
-// 384 MiB LevelDB block cache (shared by state.db and fast.db). Against
+// 512 MiB LevelDB block cache (shared by state.db and fast.db). Against
 // 200,000 nodes and 64 MiB, a million nodes and 512 MiB cut the node's CPU
 // per registered member over the last tenth of a 100,000-member import by
-// 40 % (3.0 to 1.8 ms, pnyx bench registry). With the fast index in its own
-// LevelDB, a million-member import peaked at 4,237 MB resident with
-// 512 MiB and 3,906 MB with 384 (1,887 and 1,740 members/s), and issue
-// 17's bound is 4,096 MB. In those two runs 128 MiB of block cache cost
-// 331 MB of peak resident memory (the cache lives in Go's heap). See
-// docs/performance.md.
+// 40 % (3.0 to 1.8 ms, pnyx bench registry). The cache lives in Go's heap:
+// 128 MiB of it cost 331 MB of peak resident memory in a million-member
+// import, and with 512 MiB that import peaked at 4,237 MB (issue 17's bound
+// is 4,096) until the node's recent-tx cache was bounded by bytes (it held
+// every import batch's events, 469 MB); since, 3,334 MB at 2,078 members/s.
+// See docs/performance.md.
 func DefaultOptions() Options {
-	return Options{NodeCache: 1_000_000, BlockCacheMB: 384}
+	return Options{NodeCache: 1_000_000, BlockCacheMB: 512}
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
@@ -263,6 +273,8 @@ func levelDBOptions(o Options) *opt.Options {
 		WriteBuffer:            32 << 20,
 		CompactionTableSize:    8 << 20,
 		BlockCacheCapacity:     o.BlockCacheMB << 20,
+		DisableBlockCache:      o.BlockCacheMB == 0,
+		OpenFilesCacheCapacity: openTables(),
 		BlockSize:              o.BlockSizeKB << 10, // 0: LevelDB's 4 KiB
 		DisableSeeksCompaction: o.NoSeekCompaction,
 	}

@@ -157,13 +157,10 @@ func TestSnapshotIterateInChunks(t *testing.T) {
 	}
 }
 
-// A home written with small LevelDB blocks holds the same tree: the same
-// hashes, and it opens and reads under the default block size.
-func TestBlockSizeChangesNoHashNorFormat(t *testing.T) {
-	o, err := ParseOptions("blocksize=1")
-	if err != nil || o.BlockSizeKB != 1 {
-		t.Fatalf("ParseOptions(blocksize=1) = %+v, %v", o, err)
-	}
+// A home written with small LevelDB blocks, or without a block cache,
+// holds the same tree: the same hashes, and it opens and reads under the
+// default options and under its own.
+func TestStoreOptionsChangeNoHashNorFormat(t *testing.T) {
 	if _, err := ParseOptions("blocksize=-4"); err == nil {
 		t.Fatal("a negative block size was accepted")
 	}
@@ -184,28 +181,47 @@ func TestBlockSizeChangesNoHashNorFormat(t *testing.T) {
 		}
 		return h
 	}
-	small, plain := t.TempDir(), t.TempDir()
-	if a, b := write(small, o), write(plain, DefaultOptions()); !bytes.Equal(a, b) {
-		t.Fatalf("1 KiB blocks gave root %x, 4 KiB blocks %x", a, b)
-	}
-	// LevelDB writes its first table when it reopens a home and flushes
-	// the journal, so the table of 1 KiB blocks is written here.
-	s, err := OpenWith(small, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if tables, _ := filepath.Glob(filepath.Join(small, "state.db", "*.ldb")); len(tables) == 0 {
-		t.Fatal("no LevelDB table was written; the test reads nothing in 1 KiB blocks")
-	}
-	s, err = OpenWith(small, DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if got := s.Get([]byte("m/0004999")); len(got) != 40 {
-		t.Fatalf("a home written with 1 KiB blocks read back %x under the default", got)
+	plain := write(t.TempDir(), DefaultOptions())
+	for _, c := range []struct {
+		opts  string
+		check func(Options) bool
+	}{
+		{"blocksize=1", func(o Options) bool { return o.BlockSizeKB == 1 }},
+		{"blockcache=0", func(o Options) bool { return o.BlockCacheMB == 0 && levelDBOptions(o).DisableBlockCache }},
+	} {
+		t.Run(c.opts, func(t *testing.T) {
+			o, err := ParseOptions(c.opts)
+			if err != nil || !c.check(o) {
+				t.Fatalf("ParseOptions(%s) = %+v, %v", c.opts, o, err)
+			}
+			dir := t.TempDir()
+			if h := write(dir, o); !bytes.Equal(h, plain) {
+				t.Fatalf("%s gave root %x, the default %x", c.opts, h, plain)
+			}
+			// LevelDB writes its first table when it reopens a home and
+			// flushes the journal, so the table is written (and then read)
+			// under the option here.
+			for _, reopen := range []Options{o, DefaultOptions()} {
+				s, err := OpenWith(dir, reopen)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := s.Get([]byte("m/0004999"))
+				snap, err := s.Snapshot(s.Version())
+				if err != nil {
+					t.Fatal(err)
+				}
+				old := snap.Get([]byte("m/0000001"))
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != 40 || len(old) != 40 {
+					t.Fatalf("a home written with %s read back %x and %x under %+v", c.opts, got, old, reopen)
+				}
+			}
+			if tables, _ := filepath.Glob(filepath.Join(dir, "state.db", "*.ldb")); len(tables) == 0 {
+				t.Fatal("no LevelDB table was written; the test read nothing from a table")
+			}
+		})
 	}
 }
