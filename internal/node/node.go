@@ -51,7 +51,8 @@ type Options struct {
 	// Config, if set, adjusts the configuration loaded from config.toml
 	// before the node is built (addresses from CLI flags, test timeouts).
 	Config func(*Config)
-	// RecentTxs is how many committed txs FindTx remembers (default 100,000).
+	// RecentTxs is how many committed txs FindTx remembers (default 100,000;
+	// their outcomes take at most DefaultRecentTxBytes, whichever is less).
 	RecentTxs int
 	// RefuseQuery, if set, sees every ABCI query (CometBFT's abci_query)
 	// before the application; a non-nil answer is returned instead of the
