@@ -134,7 +134,7 @@ type Options struct {
 	// re-reads a table's whole index and filter (tens of KiB) to find one
 	// 4 KiB block. Without one, every open table keeps its index and
 	// filter, and data blocks come from the OS page cache: at a million
-	// members 27-48 % more KPI facts/s (registrations alike), but each
+	// members 9-48 % more KPI facts/s (registrations alike), but each
 	// kept index or filter may hold a buffer of a whole table (8 MiB,
 	// goleveldb's buffer pool hands one table writer's buffer to the next
 	// read of any large block), 746 MB at a million members and growing
