@@ -17,10 +17,12 @@ import (
 	"time"
 
 	root "github.com/pnyx-party/pnyx"
+	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/internal/scenario"
+	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
@@ -198,5 +200,38 @@ func TestBenchAssemblySummary(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if !regexp.MustCompile(`^attendees=40 checkins_per_s=\d+ finalize_ms=\d+$`).MatchString(lines[len(lines)-1]) {
 		t.Fatalf("last line %q", lines[len(lines)-1])
+	}
+}
+
+// waitForDeadline waits until the node's latest block is timed at or past
+// one of an election's deadlines. The chain judges windows by block time,
+// which trails the wall clock by a block or two, more on a loaded machine:
+// a fixed sleep two seconds past the deadline by the test's own clock had
+// its ballot judged a second before voting opened (CI of stop 23).
+func waitForDeadline(t *testing.T, api, id string, deadline func(*election.Election) int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := client.New(api)
+	e, ok := election.Get(c.ElectionState(ctx), id)
+	if !ok {
+		t.Fatalf("election %s not found", id)
+	}
+	want := deadline(e)
+	for {
+		var st struct {
+			BlockTime time.Time `json:"block_time"`
+		}
+		if err := c.Get(ctx, "/v1/status", nil, &st); err != nil {
+			t.Fatalf("waiting for block time %d: %v", want, err)
+		}
+		if st.BlockTime.Unix() >= want {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("block time stayed at %d, before %d", st.BlockTime.Unix(), want)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
+	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 )
 
@@ -109,7 +110,6 @@ func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
 	for p, role := range map[string]string{"comm": "election_commissioner", "t1": "trustee", "i1": "credential_issuer"} {
 		run(launch.AdminKeyName, "role", "grant", id[p], role, "hq")
 	}
-	created := time.Now()
 	run("comm", "election", "create", "anon-1", "--title", "Anon", "--contest", "Chair=Kim,Lee",
 		"--trustees", id["t1"], "--threshold", "1", "--issuers", id["i1"],
 		"--issue-start", "+0s", "--issue-end", "+30s", "--vote-start", "+30s", "--vote-end", "+90s")
@@ -136,7 +136,7 @@ func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
 	run("v1", "election", "request", "anon-1")
 	run("i1", "election", "issuer", "issue", "anon-1")
 	run("v1", "election", "credentials", "anon-1")
-	time.Sleep(time.Until(created.Add(32 * time.Second)))
+	waitForDeadline(t, r.APIURL, "anon-1", func(e *election.Election) int64 { return e.VoteStart })
 
 	proxy.take()
 	if out := run("v1", "election", "vote", "anon-1", "--choice", "2", "--max-delay", "0"); !strings.Contains(out, "ballot cast") {

@@ -15,6 +15,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
 )
 
@@ -57,7 +58,6 @@ func TestCLIElection(t *testing.T) {
 	for p, role := range map[string]string{"comm": "election_commissioner", "t1": "trustee", "t2": "trustee", "t3": "trustee", "i1": "credential_issuer", "i2": "credential_issuer"} {
 		run(launch.AdminKeyName, "role", "grant", id[p], role, "hq")
 	}
-	created := time.Now()
 	run("comm", "election", "create", "cli-1", "--class", "responsible", "--title", "Chapter congress",
 		"--contest", "Chair=Kim,Lee,Park", "--contest", "Council=Choi,Jung,Kang,Yoon@2",
 		"--trustees", id["t1"]+","+id["t2"]+","+id["t3"], "--threshold", "2", "--issuers", id["i1"]+","+id["i2"],
@@ -102,12 +102,7 @@ func TestCLIElection(t *testing.T) {
 		run(v, "election", "credentials", "cli-1")
 	}
 
-	time.Sleep(time.Until(created.Add(16 * time.Second)))
-	// CheckTx judges windows by the last block's time, and a quiet chain
-	// makes empty blocks rarely. A block's time is when the block before it
-	// was committed, so two transactions in a row bring it to now.
-	run("comm", "token", "burn", "1")
-	run("comm", "token", "burn", "1")
+	waitForDeadline(t, r.APIURL, "cli-1", func(e *election.Election) int64 { return e.VoteStart })
 	code := regexp.MustCompile(`tracking code \S+ \(full: ([0-9a-f]{64})\)`)
 	// Options by number from 1, or by their text.
 	out := run("v1", "election", "vote", "cli-1", "--choice", "1", "--choice", "1,2", "--max-delay", "0")
@@ -159,9 +154,7 @@ func TestCLIElection(t *testing.T) {
 		t.Fatalf("verify proof: %v\n%s", err, out)
 	}
 
-	time.Sleep(time.Until(created.Add(25 * time.Second)))
-	run("comm", "token", "burn", "1")
-	run("comm", "token", "burn", "1")
+	waitForDeadline(t, r.APIURL, "cli-1", func(e *election.Election) int64 { return e.VoteEnd })
 	// Trustees 2 and 3 see voting end and post their shares; trustee 1
 	// stays away.
 	for tr, p := range waiting {
@@ -268,7 +261,6 @@ func TestCLIElectionConcludesAtItsDeadline(t *testing.T) {
 	for p, role := range map[string]string{"comm": "election_commissioner", "t1": "trustee", "t2": "trustee", "t3": "trustee", "i1": "credential_issuer"} {
 		run(launch.AdminKeyName, "role", "grant", id[p], role, "hq")
 	}
-	created := time.Now()
 	out := run("comm", "election", "create", "late-1", "--options", "Kim,Lee", "--max-revotes", "3", "--ceremony-end", "+8s",
 		"--trustees", id["t1"]+","+id["t2"]+","+id["t3"], "--threshold", "2", "--issuers", id["i1"],
 		"--issue-start", "+0s", "--issue-end", "+60s", "--vote-start", "+60s", "--vote-end", "+90s")
@@ -292,9 +284,7 @@ func TestCLIElectionConcludesAtItsDeadline(t *testing.T) {
 	if out, err := try("comm", "election", "conclude", "late-1"); err == nil || !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("conclude before the deadline: %v\n%s", err, out)
 	}
-	time.Sleep(time.Until(created.Add(9 * time.Second)))
-	run("comm", "token", "burn", "1") // bring block time past the deadline
-	run("comm", "token", "burn", "1")
+	waitForDeadline(t, r.APIURL, "late-1", func(e *election.Election) int64 { return e.CeremonyEnd })
 	if out := run("comm", "election", "conclude", "late-1"); !strings.Contains(out, "joint key from trustees [1 2 3]") {
 		t.Fatalf("conclude:\n%s", out)
 	}
