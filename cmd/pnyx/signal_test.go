@@ -23,10 +23,16 @@ import (
 )
 
 // TestMain lets the test binary act as the pnyx command, so a test can run
-// `pnyx start` as a real process and send it signals.
+// `pnyx start` as a real process and send it signals. The command's
+// arguments are PNYX_TEST_ARGS, or the process's own when it has any: a
+// command that starts pnyx itself (`bench registry` starts `pnyx start`
+// with os.Executable) passes them there, and its child inherits the
+// variable.
 func TestMain(m *testing.M) {
 	if os.Getenv("PNYX_TEST_RUN_MAIN") == "1" {
-		os.Args = append([]string{"pnyx"}, strings.Fields(os.Getenv("PNYX_TEST_ARGS"))...)
+		if len(os.Args) == 1 {
+			os.Args = append([]string{"pnyx"}, strings.Fields(os.Getenv("PNYX_TEST_ARGS"))...)
+		}
 		main()
 		os.Exit(0)
 	}

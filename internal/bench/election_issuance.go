@@ -367,7 +367,7 @@ func electionIssuance(ctx context.Context, out, progress io.Writer, o ElectionOp
 		return fmt.Errorf("bench election: the record fails %v", rep.Failed())
 	}
 	summary["verify_s"], _ = pc.end("verify", n, "ballot")
-	fmt.Fprintf(out, "record %d bytes (%.0f per voter); peak RSS of this process %d MB\n", size, float64(size)/float64(n), peakRSSMB())
+	fmt.Fprintf(out, "record %d bytes (%.0f per voter); peak RSS of this process %d MB\n", size, float64(size)/float64(n), peakRSSMB("/proc/self/status"))
 	total := 0.0
 	for _, k := range []string{"registry_s", "requests_s", "issuance_s", "ballots_s", "tally_s", "export_s", "verify_s"} {
 		total += summary[k]

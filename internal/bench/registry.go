@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -15,7 +14,6 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +23,7 @@ import (
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/modules/token"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // RegistryOptions shape `pnyx bench registry`.
@@ -37,6 +36,11 @@ type RegistryOptions struct {
 	CPUProfile string        // a CPU profile of the import
 	MemProfile string        // the live heap at the import's end
 	Keep       bool          // keep the temporary home
+	// NodeExe, if set, is the pnyx binary: the node then runs as `pnyx
+	// start` in a process of its own, and the CPU and memory figures are
+	// that process's. Unset, the node runs in this process beside the
+	// clients (needed for the profiles, which are of this process).
+	NodeExe string
 }
 
 // registryChapters are the chapters the bench spreads members over, like
@@ -51,10 +55,10 @@ const registryChapters = 17
 //
 //	members=N members_per_s=N cpu_ms_per_member_first=X cpu_ms_per_member_last=X rss_mb=N disk_mb=N other_tx_p95_ms=N read_p95_ms=X
 //
-// cpu_ms_per_member_first/_last are the process's CPU time (node, API and
-// both clients: the clients' share is small) per member over the first and
-// the last tenth of the import, so they show how registration cost grows
-// with the registry, independent of other load on the machine.
+// cpu_ms_per_member_first/_last are the node process's CPU time per member
+// over the first and the last tenth of the import (with the node in this
+// process, the clients' too), so they show how registration cost grows with
+// the registry, independent of other load on the machine.
 func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) error {
 	if o.Members < members.MaxBatch {
 		return fmt.Errorf("--members must be at least %d", members.MaxBatch)
@@ -80,11 +84,23 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	} else {
 		defer os.RemoveAll(home)
 	}
-	r, c, adminKey, err := startBenchNode(ctx, home, launch.Quiet())
+	if o.NodeExe != "" && (o.CPUProfile != "" || o.MemProfile != "") {
+		return fmt.Errorf("the profiles are of this process: run the node in it (no NodeExe) to take them")
+	}
+	var n benchNode
+	var c *client.Client
+	var adminKey ed25519.PrivateKey
+	if o.NodeExe != "" {
+		n, c, adminKey, err = startNodeProcess(ctx, o.NodeExe, home)
+	} else {
+		var r *launch.Running
+		r, c, adminKey, err = startBenchNode(ctx, home, launch.Quiet())
+		n = inProcessNode{r}
+	}
 	if err != nil {
 		return err
 	}
-	defer r.Stop()
+	defer n.Stop()
 	admin := c.Signer(adminKey)
 
 	// Setup, untimed: chapters, the registrar's own role is the genesis
@@ -213,11 +229,11 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	tenth := int64(o.Members / 10)
 	var cpuFirst, cpu90 time.Duration
 	var done90 int
-	cpu0 := processCPU()
+	cpu0 := n.CPU()
 	start := time.Now()
 	err = pipelineApprovals(ctx, c, admin, o.Members, o.InFlight, func(done int) {
 		committed.Store(int64(done))
-		now := processCPU()
+		now := n.CPU()
 		if cpuFirst == 0 && int64(done) >= tenth {
 			cpuFirst = (now - cpu0) / time.Duration(done)
 		}
@@ -228,7 +244,7 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 		fmt.Fprintf(progress, "\rregistry: %d/%d members (%.0f/s, %.2f ms CPU/member)", done, o.Members, float64(done)/el, float64((now-cpu0).Microseconds())/1000/float64(done))
 	})
 	elapsed := time.Since(start)
-	cpuEnd := processCPU()
+	cpuEnd := n.CPU()
 	if prof != nil {
 		pprof.StopCPUProfile()
 	}
@@ -249,18 +265,23 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	if sideErr != nil {
 		return sideErr
 	}
+	if inFlight := o.InFlight * members.MaxBatch; int(tenth) < 2*inFlight {
+		fmt.Fprintf(out, "note: a tenth of the import (%d members) is not much more than what is in flight (%d), so the first and last tenths' CPU figures are rough: the node works ahead of the commits the bench sees\n", tenth, inFlight)
+	}
 	if cpu90 == 0 { // the last tenth was one batch
 		cpu90, done90 = cpu0, 0
 	}
 	cpuLast := (cpuEnd - cpu90) / time.Duration(o.Members-done90)
 	disk := dirMB(home)
-	rss := peakRSSMB()
+	rss := n.PeakRSSMB()
 	mu.Lock()
 	op95, rp95 := p95ms(otherLat), p95ms(readLat)
 	no, nr := len(otherLat), len(readLat)
 	mu.Unlock()
-	fmt.Fprintf(out, "registered %d members in %s (%d in flight); %d other txs, %d reads meanwhile; height %d\n",
-		o.Members, elapsed.Round(time.Millisecond), o.InFlight, no, nr, r.Node.LatestHeight())
+	var st wire.Status
+	c.Get(ctx, "/v1/status", nil, &st)
+	fmt.Fprintf(out, "registered %d members in %s (%d in flight); %d other txs, %d reads meanwhile; height %d; the node ran %s\n",
+		o.Members, elapsed.Round(time.Millisecond), o.InFlight, no, nr, st.Height, n.Where())
 	fmt.Fprintf(out, "members=%d members_per_s=%.0f cpu_ms_per_member_first=%.3f cpu_ms_per_member_last=%.3f rss_mb=%d disk_mb=%d other_tx_p95_ms=%.0f read_p95_ms=%.1f\n",
 		o.Members, float64(o.Members)/elapsed.Seconds(), ms(cpuFirst), ms(cpuLast), rss, disk, op95, rp95)
 	return nil
@@ -367,21 +388,4 @@ func dirMB(dir string) int64 {
 		return nil
 	})
 	return n >> 20
-}
-
-// peakRSSMB is this process's peak resident memory (VmHWM), in MiB.
-func peakRSSMB() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb >> 10
-		}
-	}
-	return 0
 }
