@@ -129,25 +129,31 @@ type Options struct {
 	// NodeCache is how many tree nodes iavl keeps in memory.
 	NodeCache int
 	// BlockCacheMB is LevelDB's block cache in MiB; 0 turns it off. With
-	// a cache, goleveldb keeps each table's index and Bloom filter in it,
-	// where the random reads of tree nodes evict them, so a later read
-	// re-reads a table's whole index and filter (tens of KiB) to find one
-	// 4 KiB block. Without one, every open table keeps its index and
-	// filter, and data blocks come from the OS page cache: at a million
-	// members 9-48 % more KPI facts/s (registrations alike), but each
-	// kept index or filter may hold a buffer of a whole table (8 MiB,
-	// goleveldb's buffer pool hands one table writer's buffer to the next
-	// read of any large block), 746 MB at a million members and growing
-	// with the tables. So the default keeps a cache (docs/performance.md).
+	// a cache, goleveldb keeps each table's index and Bloom filter in it
+	// beside the data blocks; without one, every open table keeps its
+	// index and filter, and data blocks come from the OS page cache. At a
+	// million members the cache makes registrations 5 % faster (a fifth
+	// less CPU per member over the last tenth) for 1.1 GB more peak memory
+	// (docs/performance.md), so the default keeps one.
 	BlockCacheMB int
 	// BlockSizeKB is the size of the blocks LevelDB writes its tables in,
 	// in KiB (0: LevelDB's default of 4 KiB). A read of one tree node
-	// reads, checksums and caches the whole block around it. Measured at
-	// 300,000 members (docs/performance.md), 1 KiB blocks cost a third
-	// more per registration, not less (likely because each table's index
-	// grows fourfold and is read again through the same cache); 16 KiB was
-	// within the runs' spread of 4 KiB. So the default stays. Tables
-	// already written keep their block size until compaction rewrites them.
+	// reads, checksums and caches the whole block around it, so small
+	// blocks look cheaper; but goleveldb reads every block into a buffer
+	// from one pool whose size classes end at four blocks, and the largest
+	// class also takes back each compaction's table-writer buffer (a whole
+	// 8 MiB table). A table's index and Bloom filter (tens of KiB each in
+	// an 8 MiB table of 4 KiB blocks) fall in that class, so each may be
+	// read into, and cached or kept in, an 8 MiB buffer: charged as 8 MiB
+	// in the block cache, where a few of them evict everything else, and
+	// pinning 746 MB at a million members without a cache. With 32 KiB
+	// blocks the classes reach 128 KiB: an index (about 6 KiB) and a filter
+	// (10 bits a key: under 128 KiB while a table's entries average more
+	// than 64 bytes, as the tree's nodes do) stay out of the largest. At a
+	// million members registrations ran 18 % faster with a
+	// third less CPU per member over the last tenth than with 4 KiB
+	// (docs/performance.md). Tables already written keep their block size
+	// until compaction rewrites them; the format is the same.
 	BlockSizeKB int
 	// NoFastIndex turns off iavl's fast-node index (a second copy of every
 	// latest key and value, kept to answer a Get with one LevelDB read).
@@ -164,8 +170,9 @@ type Options struct {
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
-// a million cached tree nodes (and half as many for snapshot reads) and a
-// 512 MiB LevelDB block cache (shared by state.db and fast.db). Against
+// a million cached tree nodes (and half as many for snapshot reads), a
+// 512 MiB LevelDB block cache (shared by state.db and fast.db) and 32 KiB
+// blocks (see BlockSizeKB). Against
 // 200,000 nodes and 64 MiB, a million nodes and 512 MiB cut the node's CPU
 // per registered member over the last tenth of a 100,000-member import by
 // 40 % (3.0 to 1.8 ms, pnyx bench registry). The cache lives in Go's heap:
@@ -175,7 +182,7 @@ type Options struct {
 // every import batch's events, 469 MB); since, 3,334 MB at 2,078 members/s.
 // See docs/performance.md.
 func DefaultOptions() Options {
-	return Options{NodeCache: 1_000_000, BlockCacheMB: 512}
+	return Options{NodeCache: 1_000_000, BlockCacheMB: 512, BlockSizeKB: 32}
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,

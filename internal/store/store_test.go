@@ -157,7 +157,7 @@ func TestSnapshotIterateInChunks(t *testing.T) {
 	}
 }
 
-// A home written with small LevelDB blocks, or without a block cache,
+// A home written with other LevelDB blocks, or without a block cache,
 // holds the same tree: the same hashes, and it opens and reads under the
 // default options and under its own.
 func TestStoreOptionsChangeNoHashNorFormat(t *testing.T) {
@@ -187,6 +187,9 @@ func TestStoreOptionsChangeNoHashNorFormat(t *testing.T) {
 		check func(Options) bool
 	}{
 		{"blocksize=1", func(o Options) bool { return o.BlockSizeKB == 1 }},
+		// LevelDB's own 4 KiB, what every home written before the default
+		// became 32 KiB has.
+		{"blocksize=4", func(o Options) bool { return o.BlockSizeKB == 4 && levelDBOptions(o).BlockSize == 4<<10 }},
 		{"blockcache=0", func(o Options) bool { return o.BlockCacheMB == 0 && levelDBOptions(o).DisableBlockCache }},
 	} {
 		t.Run(c.opts, func(t *testing.T) {
