@@ -54,16 +54,23 @@ func benchKey(k int) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed)
 }
 
+// initBenchHome initialises a single-validator chain in home, listening for
+// peers on a free loopback port with CometBFT's RPC off, and returns the
+// genesis administrator's key.
+func initBenchHome(home string) (ed25519.PrivateKey, error) {
+	p2p, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	return launch.Init(home, launch.InitOptions{ChainID: "pnyx-bench", P2PAddr: p2p, RPCAddr: node.RPCOff})
+}
+
 // startBenchNode initialises a single-validator pnyx chain in home, starts
 // it with its API on a free port and waits for its first block. It returns
 // the running node (the caller stops it), a client of its API and the
 // genesis administrator's key. Every pnyx bench starts its node here.
 func startBenchNode(ctx context.Context, home string, nodeOpts node.Options) (*launch.Running, *client.Client, ed25519.PrivateKey, error) {
-	p2p, err := freeAddr()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	adminKey, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-bench", P2PAddr: p2p, RPCAddr: node.RPCOff})
+	adminKey, err := initBenchHome(home)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/internal/launch"
-	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/wire"
 )
 
@@ -59,11 +58,7 @@ type childNode struct {
 // genesis administrator's key. The child inherits the environment
 // (PNYX_STORE, GOMAXPROCS, GOGC), so it runs as `pnyx start` would there.
 func startNodeProcess(ctx context.Context, exe, home string) (*childNode, *client.Client, ed25519.PrivateKey, error) {
-	p2p, err := freeAddr()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	adminKey, err := launch.Init(home, launch.InitOptions{ChainID: "pnyx-bench", P2PAddr: p2p, RPCAddr: node.RPCOff})
+	adminKey, err := initBenchHome(home)
 	if err != nil {
 		return nil, nil, nil, err
 	}
