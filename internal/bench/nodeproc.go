@@ -74,6 +74,7 @@ func startNodeProcess(ctx context.Context, exe, home string) (*childNode, *clien
 	}
 	cmd := exec.Command(exe, "start", "--home", home, "--api-addr", apiAddr, "--log-level", "error")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, nil, nil, fmt.Errorf("starting %s: %w", exe, err)
