@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -19,8 +18,7 @@ import (
 // memory in its summary line, and leaves no node behind. The test binary
 // stands in for pnyx (TestMain), for the bench and for the node it starts.
 func TestBenchRegistryRunsTheNodeApart(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS=bench registry --members 1000 --in-flight 2")
+	cmd := pnyxCommand("bench", "registry", "--members", "1000", "--in-flight", "2")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("bench registry: %v\n%s", err, out)
@@ -56,8 +54,7 @@ func TestBenchRegistryNodeDiesWithTheBench(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("only Linux ties a child's life to its parent's")
 	}
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS=bench registry --members 10000000")
+	cmd := pnyxCommand("bench", "registry", "--members", "10000000")
 	progress, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

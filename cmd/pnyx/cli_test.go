@@ -24,6 +24,7 @@ import (
 	"github.com/pnyx-party/pnyx/internal/scenario"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/proof"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // cliRun serialises in-process CLI runs: the global flags (--home, --api,
@@ -219,9 +220,7 @@ func waitForDeadline(t *testing.T, api, id string, deadline func(*election.Elect
 	}
 	want := deadline(e)
 	for {
-		var st struct {
-			BlockTime time.Time `json:"block_time"`
-		}
+		var st wire.Status
 		if err := c.Get(ctx, "/v1/status", nil, &st); err != nil {
 			t.Fatalf("waiting for block time %d: %v", want, err)
 		}

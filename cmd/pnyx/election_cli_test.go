@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -196,8 +195,7 @@ type trusteeProcess struct {
 
 func startTrustee(t *testing.T, args ...string) *trusteeProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS="+strings.Join(args, " "))
+	cmd := pnyxCommand(args...)
 	p := &trusteeProcess{cmd: cmd, out: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {

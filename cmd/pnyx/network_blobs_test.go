@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -66,8 +65,7 @@ func TestNetworkInitHomesReplicateBlobs(t *testing.T) {
 		args := append([]string{"start"}, strings.Fields(cmdline)...)
 		name := filepath.Base(args[2]) // start --home HOME ...
 		args = append(args, "--log-level", "none", "--rpc-addr", "off")
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS="+strings.Join(args, " "))
+		cmd := pnyxCommand(args...)
 		var log bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &log, &log
 		if err := cmd.Start(); err != nil {

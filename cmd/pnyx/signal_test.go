@@ -23,20 +23,25 @@ import (
 )
 
 // TestMain lets the test binary act as the pnyx command, so a test can run
-// `pnyx start` as a real process and send it signals. The command's
-// arguments are PNYX_TEST_ARGS, or the process's own when it has any: a
-// command that starts pnyx itself (`bench registry` starts `pnyx start`
-// with os.Executable) passes them there, and its child inherits the
-// variable.
+// `pnyx start` as a real process and send it signals: pnyxCommand runs it
+// so. A command that starts pnyx itself (`bench registry` runs `pnyx start`
+// with os.Executable) starts the test binary again, which inherits
+// PNYX_TEST_RUN_MAIN and so is pnyx too.
 func TestMain(m *testing.M) {
 	if os.Getenv("PNYX_TEST_RUN_MAIN") == "1" {
-		if len(os.Args) == 1 {
-			os.Args = append([]string{"pnyx"}, strings.Fields(os.Getenv("PNYX_TEST_ARGS"))...)
-		}
+		os.Args[0] = "pnyx"
 		main()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// pnyxCommand is `pnyx args...` as a process of its own: this test binary,
+// which TestMain turns into the pnyx command.
+func pnyxCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1")
+	return cmd
 }
 
 // startProcess runs `pnyx start` in its own process and waits for its API.
@@ -55,8 +60,7 @@ func startProcessPrinted(t *testing.T, home, apiAddr string, extra ...string) (*
 	t.Helper()
 	args := append([]string{"start", "--home", home, "--api-addr", apiAddr, "--log-level", "none",
 		"--p2p-addr", "tcp://127.0.0.1:0", "--rpc-addr", "off"}, extra...)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "PNYX_TEST_RUN_MAIN=1", "PNYX_TEST_ARGS="+strings.Join(args, " "))
+	cmd := pnyxCommand(args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

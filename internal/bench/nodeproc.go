@@ -23,9 +23,8 @@ import (
 // benchNode is the node a benchmark drives and measures: started in this
 // process (launch.Start, as the tests do), or as `pnyx start` in a process
 // of its own, as an operator runs it. In a process of its own the node's
-// CPU time and memory are its own, not the clients', and its goroutines
-// do not queue behind the clients' for the Go scheduler's processors: the
-// clients of a real node run elsewhere.
+// CPU time and memory are its own, not the clients': the clients of a real
+// node run elsewhere.
 type benchNode interface {
 	// CPU is the node process's user plus system CPU time so far.
 	CPU() time.Duration

@@ -148,9 +148,10 @@ type Options struct {
 	// read into, and cached or kept in, an 8 MiB buffer: charged as 8 MiB
 	// in the block cache, where a few of them evict everything else, and
 	// pinning 746 MB at a million members without a cache. With 32 KiB
-	// blocks the classes reach 128 KiB: an index (about 6 KiB) and a filter
-	// (10 bits a key: under 128 KiB while a table's entries average more
-	// than 64 bytes, as the tree's nodes do) stay out of the largest. At a
+	// blocks the classes reach 128 KiB: an index (about 6 KiB, estimated
+	// from 256 entries) and a filter (10 bits a key: under 128 KiB while a
+	// table's entries average more than 64 bytes, as the tree's nodes do)
+	// stay out of the largest. At a
 	// million members registrations ran 8-18 % faster with a sixth to a
 	// third less CPU per member over the last tenth than with 4 KiB, and
 	// KPI facts 22 % faster (docs/performance.md). Tables already written
