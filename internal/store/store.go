@@ -173,19 +173,23 @@ type Options struct {
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
-// a million cached tree nodes (and half as many for snapshot reads), a
+// 500,000 cached tree nodes (and half as many for snapshot reads), a
 // 512 MiB LevelDB block cache (shared by state.db and fast.db) and 32 KiB
-// blocks (see BlockSizeKB). Against
-// 200,000 nodes and 64 MiB, a million nodes and 512 MiB cut the node's CPU
-// per registered member over the last tenth of a 100,000-member import by
-// 40 % (3.0 to 1.8 ms, pnyx bench registry). The cache lives in Go's heap:
-// 128 MiB of it cost 331 MB of peak resident memory in a million-member
-// import, and with 512 MiB that import peaked at 4,237 MB (issue 17's bound
-// is 4,096) until the node's recent-tx cache was bounded by bytes (it held
-// every import batch's events, 469 MB); since, 3,334 MB at 2,078 members/s.
-// See docs/performance.md.
+// blocks (see BlockSizeKB). Against 200,000 nodes and 64 MiB, a million
+// nodes and 512 MiB cut the node's CPU per registered member over the last
+// tenth of a 100,000-member import by 40 % (3.0 to 1.8 ms, pnyx bench
+// registry). At a million members, though, half as many nodes did better
+// on every figure (two runs each side): 3-9 % more members/s, 10-17 % less
+// CPU per member over the last tenth and 600-700 MB less peak memory. A
+// cached node costs more than its bytes: iavl keeps it in a Go map and a
+// list that every node read and every saved node goes through (with a
+// million nodes, a third of the time iavl spent writing and committing the
+// import's nodes, mostly cache misses in the map), and the collector marks
+// every cached node on every cycle, while a node missing from it is often
+// a hit in the block cache. Both caches live in Go's heap. See
+// docs/performance.md.
 func DefaultOptions() Options {
-	return Options{NodeCache: 1_000_000, BlockCacheMB: 512, BlockSizeKB: 32}
+	return Options{NodeCache: 500_000, BlockCacheMB: 512, BlockSizeKB: 32}
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
