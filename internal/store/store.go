@@ -179,15 +179,16 @@ type Options struct {
 // nodes and 512 MiB cut the node's CPU per registered member over the last
 // tenth of a 100,000-member import by 40 % (3.0 to 1.8 ms, pnyx bench
 // registry). At a million members, though, half as many nodes did better
-// on every figure (two runs each side): 3-9 % more members/s, 10-17 % less
-// CPU per member over the last tenth and 600-700 MB less peak memory. A
-// cached node costs more than its bytes: iavl keeps it in a Go map and a
-// list that every node read and every saved node goes through (with a
-// million nodes, a third of the time iavl spent writing and committing the
-// import's nodes, mostly cache misses in the map), and the collector marks
-// every cached node on every cycle, while a node missing from it is often
-// a hit in the block cache. Both caches live in Go's heap. See
-// docs/performance.md.
+// on every figure of that bench, which runs the whole node (two runs each
+// side): 3-9 % more members/s, 10-17 % less CPU per member over the last
+// tenth and 600-700 MB less peak memory; the KPI bench, which executes
+// blocks alone, ran 10 % slower. A cached node costs more than its bytes:
+// iavl keeps it in a Go map and a list that every node read and every
+// saved node goes through (with a million nodes, a third of the time iavl
+// spent writing and committing the import's nodes, most of it in the
+// map's lookups), and the collector marks every cached node on every
+// cycle, while a node missing from it is often a hit in the block cache.
+// Both caches live in Go's heap. See docs/performance.md.
 func DefaultOptions() Options {
 	return Options{NodeCache: 500_000, BlockCacheMB: 512, BlockSizeKB: 32}
 }
