@@ -132,9 +132,10 @@ type Options struct {
 	// a cache, goleveldb keeps each table's index and Bloom filter in it
 	// beside the data blocks; without one, every open table keeps its
 	// index and filter, and data blocks come from the OS page cache. At a
-	// million members the cache makes registrations 5 % faster (a fifth
-	// less CPU per member over the last tenth) for 1.1 GB more peak memory
-	// (docs/performance.md), so the default keeps one.
+	// million members (with a million cached nodes) the cache made
+	// registrations 5 % faster (a fifth less CPU per member over the last
+	// tenth) for 1.1 GB more peak memory (docs/performance.md), so the
+	// default keeps one.
 	BlockCacheMB int
 	// BlockSizeKB is the size of the blocks LevelDB writes its tables in,
 	// in KiB (0: LevelDB's default of 4 KiB). A read of one tree node
@@ -144,19 +145,17 @@ type Options struct {
 	// class for anything larger, which also takes back each compaction's
 	// table-writer buffer (a whole 8 MiB table). A table's index and Bloom
 	// filter (tens of KiB each in an 8 MiB table of 4 KiB blocks) fall in
-	// that class, so each may be
-	// read into, and cached or kept in, an 8 MiB buffer: charged as 8 MiB
-	// in the block cache, where a few of them evict everything else, and
-	// pinning 746 MB at a million members without a cache. With 32 KiB
-	// blocks the classes reach 128 KiB: an index (about 6 KiB, estimated
-	// from 256 entries) and a filter (10 bits a key: under 128 KiB while a
-	// table's entries average more than 64 bytes, as the tree's nodes do)
-	// stay out of the largest. At a
-	// million members registrations ran 8-18 % faster with a sixth to a
-	// third less CPU per member over the last tenth than with 4 KiB, and
-	// KPI facts 22 % faster (docs/performance.md). Tables already written
-	// keep their block size until compaction rewrites them; the format is
-	// the same.
+	// that class, so each may be read into, and cached or kept in, an
+	// 8 MiB buffer: charged as 8 MiB in the block cache, where a few of
+	// them evict everything else, and pinning 746 MB at a million members
+	// without a cache. With 32 KiB blocks the classes reach 128 KiB: an
+	// index (about 6 KiB, estimated from 256 entries) and a filter (10 bits
+	// a key: under 128 KiB while a table's entries average more than 64
+	// bytes, as the tree's nodes do) stay out of the largest. At a million
+	// members registrations ran 8-18 % faster with a sixth to a third less
+	// CPU per member over the last tenth than with 4 KiB, and KPI facts
+	// 22 % faster (docs/performance.md). Tables already written keep their
+	// block size until compaction rewrites them; the format is the same.
 	BlockSizeKB int
 	// NoFastIndex turns off iavl's fast-node index (a second copy of every
 	// latest key and value, kept to answer a Get with one LevelDB read).
@@ -180,8 +179,8 @@ type Options struct {
 // tenth of a 100,000-member import by 40 % (3.0 to 1.8 ms, pnyx bench
 // registry). At a million members, though, half as many nodes did better
 // on every figure of that bench, which runs the whole node (two runs each
-// side): 3-9 % more members/s, 10-17 % less CPU per member over the last
-// tenth and 600-700 MB less peak memory; the KPI bench, which executes
+// side): 3-8 % more members/s, 10-17 % less CPU per member over the last
+// tenth and 570-690 MB less peak memory; the KPI bench, which executes
 // blocks alone, ran 10 % slower. A cached node costs more than its bytes:
 // iavl keeps it in a Go map and a list that every node read and every
 // saved node goes through (with a million nodes, a third of the time iavl
