@@ -54,7 +54,9 @@ import (
 // Node is what the API needs of a running node.
 type Node interface {
 	BroadcastTxSync(ctx context.Context, tx []byte) (*abci.ResponseCheckTx, error)
-	WaitTx(ctx context.Context, hash []byte) (node.TxOutcome, error)
+	// WaitTxAfter waits for a tx's outcome in a block above height after
+	// (node.Node.WaitTxAfter).
+	WaitTxAfter(ctx context.Context, hash []byte, after int64) (node.TxOutcome, error)
 	FindTx(hash []byte) (node.TxOutcome, bool)
 	Status() (node.Status, error)
 	SignedHeader(height int64) (*types.SignedHeader, error)
@@ -491,6 +493,12 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	defer context.AfterFunc(s.stopping, cancel)()
 	s.preverify(raw)
+	// A copy of the same bytes that failed before this submission (see
+	// node.WaitTxAfter) committed at or below this height.
+	var before int64
+	if s.app != nil {
+		before = s.app.Store().Version()
+	}
 	res, pending, err := s.admit(ctx, raw)
 	switch {
 	case err != nil:
@@ -505,7 +513,7 @@ func (s *Server) submitTx(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusAccepted, res)
 		return nil
 	}
-	o, err := s.node.WaitTx(ctx, tx.Hash(raw))
+	o, err := s.node.WaitTxAfter(ctx, tx.Hash(raw), before)
 	if err != nil && s.stopping.Err() != nil {
 		err = errors.New("this node is stopping")
 	}

@@ -299,6 +299,15 @@ type TxOutcome struct {
 // the recent-tx cache (see FindTx); one committed before this Node started
 // is not, and WaitTx then waits until ctx ends — look it up in the index.
 func (n *Node) WaitTx(ctx context.Context, hash []byte) (TxOutcome, error) {
+	return n.WaitTxAfter(ctx, hash, 0)
+}
+
+// WaitTxAfter is WaitTx for a tx handed to the mempool when the chain
+// stood at height after: it returns only an outcome from a later block.
+// The same bytes can commit more than once: a tx that failed in its block
+// left its nonce unused, so a client that sends the same body again signs
+// the same bytes, and the earlier copy's outcome is not this one's.
+func (n *Node) WaitTxAfter(ctx context.Context, hash []byte, after int64) (TxOutcome, error) {
 	if len(hash) != 32 {
 		return TxOutcome{}, fmt.Errorf("node: tx hash must be 32 bytes, got %d", len(hash))
 	}
@@ -307,10 +316,10 @@ func (n *Node) WaitTx(ctx context.Context, hash []byte) (TxOutcome, error) {
 	}
 	// A tx committed before the follower's cache: in the lookup. One that
 	// commits after this check reaches the cache, which wait checks first.
-	if o, ok := n.lookupTx(hash); ok {
+	if o, ok := n.lookupTx(hash); ok && o.Height > after {
 		return o, nil
 	}
-	return n.txs.wait(ctx, hash)
+	return n.txs.wait(ctx, hash, after)
 }
 
 // FindTx returns the outcome of a committed tx: from memory for the newest

@@ -75,7 +75,9 @@ func (t *txTracker) evict(newest int64) {
 		if old.height >= newest {
 			break
 		}
-		delete(t.recent, old.key)
+		if cur := t.recent[old.key]; cur.Height == old.height {
+			delete(t.recent, old.key) // not superseded by a later copy (add)
+		}
 		t.bytes -= old.bytes
 		t.head++
 	}
@@ -94,8 +96,10 @@ func (t *txTracker) add(b *CommittedBlock) {
 		out := outcomeOf(b, i)
 		// The same tx bytes can be included twice (the mempool gives no
 		// replay protection; the app rejects the replay). Keep the first
-		// outcome: that is the one that changed state.
-		if _, dup := t.recent[key]; !dup {
+		// outcome that changed state; a failed one changed nothing and left
+		// the nonce unused, so a later copy of the same bytes (a client
+		// sending the same body again) supersedes it.
+		if old, dup := t.recent[key]; !dup || old.Code != 0 {
 			size := outcomeBytes(out)
 			t.order = append(t.order, trackedTx{key: key, height: b.Height, bytes: size})
 			t.bytes += size
@@ -138,11 +142,13 @@ func (t *txTracker) find(hash []byte) (TxOutcome, bool) {
 	return out, ok
 }
 
-func (t *txTracker) wait(ctx context.Context, hash []byte) (TxOutcome, error) {
+// wait returns the outcome of the tx with this hash in a block above
+// height after, at once if one is known.
+func (t *txTracker) wait(ctx context.Context, hash []byte, after int64) (TxOutcome, error) {
 	var key [32]byte
 	copy(key[:], hash)
 	t.mu.Lock()
-	if out, ok := t.recent[key]; ok {
+	if out, ok := t.recent[key]; ok && out.Height > after {
 		t.mu.Unlock()
 		return out, nil
 	}

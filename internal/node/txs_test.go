@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -71,5 +72,54 @@ func TestRecentTxsAreBoundedByBytes(t *testing.T) {
 	}
 	if len(few.recent) != 10 {
 		t.Fatalf("a cache of 10 holds %d txs after 5 blocks of 4", len(few.recent))
+	}
+}
+
+// A tx that failed in its block left its nonce unused, so a client sending
+// the same body again signs the same bytes. A wait for the new copy, handed
+// to the mempool after the first committed, must get the new copy's
+// outcome, not the old one's; a copy that changed state is never
+// superseded by a later replay of it (which the chain refuses).
+func TestASecondCopyOfAFailedTxIsWaitedFor(t *testing.T) {
+	tr := newTxTracker(100)
+	raw := []byte("member/approve, nonce 2")
+	block := func(h int64, code uint32) *CommittedBlock {
+		return &CommittedBlock{Height: h, Txs: [][]byte{raw}, Results: []*abci.ExecTxResult{{Code: code}}}
+	}
+	tr.add(block(5, 10))
+	if o, err := tr.wait(t.Context(), TxHash(raw), 4); err != nil || o.Height != 5 {
+		t.Fatalf("a wait from before block 5 got %+v, %v", o, err)
+	}
+
+	got := make(chan TxOutcome, 1)
+	go func() {
+		o, err := tr.wait(t.Context(), TxHash(raw), 6)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- o
+	}()
+	for { // until the waiter is registered
+		tr.mu.Lock()
+		n := len(tr.waiters[[32]byte(TxHash(raw))])
+		tr.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	tr.add(block(7, 0))
+	if o := <-got; o.Height != 7 || o.Code != 0 {
+		t.Fatalf("the wait for the second copy got the outcome of block %d (code %d)", o.Height, o.Code)
+	}
+	if o, _ := tr.find(TxHash(raw)); o.Height != 7 {
+		t.Fatalf("the cache answers block %d's outcome for the second copy", o.Height)
+	}
+	tr.add(block(8, 4)) // a replay, refused
+	if o, _ := tr.find(TxHash(raw)); o.Height != 7 || o.Code != 0 {
+		t.Fatalf("a refused replay superseded the copy that changed state: block %d, code %d", o.Height, o.Code)
+	}
+	if o, err := tr.wait(t.Context(), TxHash(raw), 6); err != nil || o.Height != 7 {
+		t.Fatalf("a wait from block 6 got %+v, %v", o, err)
 	}
 }

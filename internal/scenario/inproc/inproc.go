@@ -355,13 +355,14 @@ func (n *Node) BroadcastTxSync(ctx context.Context, raw []byte) (*abci.ResponseC
 	return ct, nil
 }
 
-// WaitTx returns the outcome of a tx: every accepted tx is committed by the
-// time BroadcastTxSync returns.
-func (n *Node) WaitTx(ctx context.Context, hash []byte) (node.TxOutcome, error) {
-	if o, ok := n.FindTx(hash); ok {
+// WaitTxAfter returns the outcome of a tx in a block above height after:
+// every accepted tx is committed by the time BroadcastTxSync returns, and
+// FindTx holds the latest copy of the same bytes.
+func (n *Node) WaitTxAfter(ctx context.Context, hash []byte, after int64) (node.TxOutcome, error) {
+	if o, ok := n.FindTx(hash); ok && o.Height > after {
 		return o, nil
 	}
-	return node.TxOutcome{}, fmt.Errorf("tx %x was never submitted", hash)
+	return node.TxOutcome{}, fmt.Errorf("tx %x was never submitted after block %d", hash, after)
 }
 
 // FindTx looks a committed tx up.
