@@ -56,6 +56,9 @@ func New(base string) *Client {
 	return &Client{base: base, http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 }
 
+// BaseURL is the API's address the client was made with.
+func (c *Client) BaseURL() string { return c.base }
+
 // ChainID fetches (once) the chain ID the node serves.
 func (c *Client) ChainID(ctx context.Context) (string, error) {
 	c.mu.Lock()

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,6 +81,15 @@ func TestAPIDocumentsItselfAndFailsClearly(t *testing.T) {
 	for _, m := range []string{"pnyx_block_height", "pnyx_txs_succeeded_total 1", "pnyx_api_requests_total"} {
 		if status != 200 || !strings.Contains(string(body), m) {
 			t.Errorf("metrics lack %q", m)
+		}
+	}
+	// The block thread's time by phase: every block so far had all three.
+	for _, phase := range []string{"execute", "hash", "commit"} {
+		m := regexp.MustCompile(`(?m)^pnyx_block_seconds_total\{phase="` + phase + `"\} (\S+)$`).FindSubmatch(body)
+		if m == nil {
+			t.Errorf("metrics lack the block's %s time", phase)
+		} else if v, err := strconv.ParseFloat(string(m[1]), 64); err != nil || v <= 0 {
+			t.Errorf("the blocks' %s time is %s", phase, m[1])
 		}
 	}
 

@@ -228,6 +228,19 @@ func (s *Server) registerMetrics() {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "pnyx_txs_failed_total", Help: "Committed transactions that were rejected and changed nothing."}, func() float64 { return float64(s.app.Stats().TxsFailed) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "pnyx_sig_cache_hits_total", Help: "Signatures FinalizeBlock did not re-verify because CheckTx had."}, func() float64 { return float64(s.app.Stats().SigCacheHits) }),
 	)
+	for _, phase := range []struct {
+		name string
+		of   func(chain.Stats) time.Duration
+	}{
+		{"execute", func(st chain.Stats) time.Duration { return st.ExecuteTime }},
+		{"hash", func(st chain.Stats) time.Duration { return st.HashTime }},
+		{"commit", func(st chain.Stats) time.Duration { return st.CommitTime }},
+	} {
+		s.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "pnyx_block_seconds_total",
+			Help:        "Wall time this node spent on blocks by phase: executing their txs, hashing the tree with their writes, committing it to disk (chain.Stats).",
+			ConstLabels: prometheus.Labels{"phase": phase.name}},
+			func() float64 { return phase.of(s.app.Stats()).Seconds() }))
+	}
 }
 
 func httpStatus(c codes.Code) int {

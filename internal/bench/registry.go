@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -230,6 +232,7 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	var cpuFirst, cpu90 time.Duration
 	var done90 int
 	cpu0 := n.CPU()
+	phases0, _ := blockPhases(ctx, c)
 	start := time.Now()
 	err = pipelineApprovals(ctx, c, admin, o.Members, o.InFlight, func(done int) {
 		committed.Store(int64(done))
@@ -245,6 +248,7 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	})
 	elapsed := time.Since(start)
 	cpuEnd := n.CPU()
+	phases, phasesErr := blockPhases(ctx, c)
 	if prof != nil {
 		pprof.StopCPUProfile()
 	}
@@ -282,6 +286,11 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	c.Get(ctx, "/v1/status", nil, &st)
 	fmt.Fprintf(out, "registered %d members in %s (%d in flight); %d other txs, %d reads meanwhile; height %d; the node ran %s\n",
 		o.Members, elapsed.Round(time.Millisecond), o.InFlight, no, nr, st.Height, n.Where())
+	if phasesErr == nil {
+		busy := phases.sub(phases0)
+		fmt.Fprintf(out, "the block thread meanwhile: execute %.1f s, hash %.1f s, commit %.1f s; busy %.0f %% of the import's %.1f s\n",
+			busy.execute, busy.hash, busy.commit, 100*(busy.execute+busy.hash+busy.commit)/elapsed.Seconds(), elapsed.Seconds())
+	}
 	fmt.Fprintf(out, "members=%d members_per_s=%.0f cpu_ms_per_member_first=%.3f cpu_ms_per_member_last=%.3f rss_mb=%d disk_mb=%d other_tx_p95_ms=%.0f read_p95_ms=%.1f\n",
 		o.Members, float64(o.Members)/elapsed.Seconds(), ms(cpuFirst), ms(cpuLast), rss, disk, op95, rp95)
 	return nil
@@ -388,4 +397,54 @@ func dirMB(dir string) int64 {
 		return nil
 	})
 	return n >> 20
+}
+
+// blockTimes are a node's pnyx_block_seconds_total: the wall time its
+// block thread spent executing, hashing and committing blocks so far.
+type blockTimes struct{ execute, hash, commit float64 }
+
+func (b blockTimes) sub(a blockTimes) blockTimes {
+	return blockTimes{b.execute - a.execute, b.hash - a.hash, b.commit - a.commit}
+}
+
+var blockSecondsLine = regexp.MustCompile(`(?m)^pnyx_block_seconds_total\{phase="(\w+)"\} (\S+)$`)
+
+// blockPhases reads the node's block times from its /metrics.
+func blockPhases(ctx context.Context, c *client.Client) (blockTimes, error) {
+	var b blockTimes
+	req, err := http.NewRequestWithContext(ctx, "GET", c.BaseURL()+"/metrics", nil)
+	if err != nil {
+		return b, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return b, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return b, err
+	}
+	found := 0
+	for _, m := range blockSecondsLine.FindAllSubmatch(body, -1) {
+		v, err := strconv.ParseFloat(string(m[2]), 64)
+		if err != nil {
+			return b, err
+		}
+		switch string(m[1]) {
+		case "execute":
+			b.execute = v
+		case "hash":
+			b.hash = v
+		case "commit":
+			b.commit = v
+		default:
+			continue
+		}
+		found++
+	}
+	if found != 3 {
+		return b, fmt.Errorf("%s/metrics: %d of the 3 block phases", c.BaseURL(), found)
+	}
+	return b, nil
 }
