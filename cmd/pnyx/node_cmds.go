@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -76,6 +77,9 @@ func newStartCmd() *cobra.Command {
 		Short: "Run the node and its API (initializing the home first if it is new)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n := nodeProcs(os.Getenv("GOMAXPROCS"), runtime.GOMAXPROCS(0)); n > 0 {
+				runtime.GOMAXPROCS(n)
+			}
 			if retention < 0 {
 				return fmt.Errorf("--state-retention %d: give a number of versions to keep, or 0 to keep every version", retention)
 			}
@@ -111,6 +115,7 @@ func newStartCmd() *cobra.Command {
 				rpc = "off"
 			}
 			fmt.Fprintf(out, "pnyx: p2p on %s, CometBFT RPC %s, API connections at most %d\n", c.P2P.ListenAddress, rpc, r.APIMaxConns)
+			fmt.Fprintf(out, "pnyx: %d Go processors for %d CPUs (GOMAXPROCS sets them)\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
 			if metricsAddr != "" {
 				fmt.Fprintf(out, "pnyx: consensus metrics for Prometheus at http://%s/metrics\n", metricsAddr)
 			}
@@ -222,4 +227,21 @@ func newPeersCmd() *cobra.Command {
 func printInit(cmd *cobra.Command, admin ed25519.PrivateKey) {
 	fmt.Fprintf(cmd.OutOrStdout(), "pnyx: initialized %s; HQ administrator key %s saved as %s\n",
 		flagHome, hex.EncodeToString(admin.Public().(ed25519.PublicKey)), filepath.Join(flagHome, "keys", "admin.json"))
+}
+
+// nodeProcs is how many Go processors `pnyx start` runs with when the
+// environment does not say (GOMAXPROCS, which the runtime has applied:
+// then 0, keep them): twice the runtime's default, the CPUs the process may
+// use. While a bulk import keeps both processors of a 2-core node busy, a
+// member's read waited for one of them (Go hands a processor over every 10
+// ms, or when the goroutine on it blocks); with twice as many the kernel
+// shares the CPUs among more threads, in finer slices. At a million
+// members read p95 fell from 21.1-21.6 ms to 9.8-11.6 ms, for 2-11 % fewer
+// members/s in two trial runs and none in a third (docs/performance.md,
+// "Twice the Go processors"). An idle node's extra processors cost nothing.
+func nodeProcs(env string, defaultProcs int) int {
+	if env != "" {
+		return 0
+	}
+	return 2 * defaultProcs
 }
