@@ -14,7 +14,6 @@ import (
 	"github.com/pnyx-party/pnyx/chain"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/modules/members"
-	"github.com/pnyx-party/pnyx/tx"
 )
 
 // An import's batch is admitted to the mempool on its form, the
@@ -102,16 +101,6 @@ func TestBatchStateJudgedInItsBlock(t *testing.T) {
 			t.Errorf("%s: the block answered %d %q, want %d %q", tc.name, code, log, tc.code, tc.log)
 		}
 	}
-}
-
-// signed is a tx of the administrator's with the next nonce, not yet sent.
-func (c *testChain) signed(typ string, body any) []byte {
-	env := &tx.Envelope{ChainID: "pnyx-layout", Type: typ, Nonce: c.nonce}
-	if err := env.SetBody(body); err != nil {
-		c.t.Fatal(err)
-	}
-	env.Sign(c.admin)
-	return env.Encode()
 }
 
 // check runs CheckTx on raw against the last committed block.

@@ -176,14 +176,19 @@ func (c *testChain) block(height int64, txs ...[]byte) {
 	}
 }
 
-// send executes one tx of the administrator's in a block of its own.
-func (c *testChain) send(typ string, body any) {
+// signed is a tx of the administrator's with the next nonce, not yet sent.
+func (c *testChain) signed(typ string, body any) []byte {
 	env := &tx.Envelope{ChainID: "pnyx-layout", Type: typ, Nonce: c.nonce}
 	if err := env.SetBody(body); err != nil {
 		c.t.Fatal(err)
 	}
 	env.Sign(c.admin)
-	c.block(int64(c.nonce)+2, env.Encode())
+	return env.Encode()
+}
+
+// send executes one tx of the administrator's in a block of its own.
+func (c *testChain) send(typ string, body any) {
+	c.block(int64(c.nonce)+2, c.signed(typ, body))
 	c.nonce++
 }
 
