@@ -19,7 +19,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DESKTOP, PHONE, artifacts, axe, enrollInSeoul, launchChromium, shoot, sleep, startNode, waiter } from "./harness.mjs";
+import { DESKTOP, PHONE, artifacts, axe, enrollInSeoul, explained, launchChromium, shoot, sleep, startNode, waiter } from "./harness.mjs";
 
 const EL = "seoul-2026";
 
@@ -28,6 +28,8 @@ let tmp, bin, node, base, browser, codes, created;
 const trustees = [];
 const nodeLog = [];
 const waitFor = waiter(nodeLog);
+// A failing step says what the pages showed and how the node's log ended.
+const step = (name, fn) => it(name, explained(() => browser, nodeLog, fn));
 const figures = { encrypt_10_option_ballot_ms: [] };
 // The booth shows (and keeps in window.__pnyxEncryptMs) how long the last
 // encryption took on the device.
@@ -104,7 +106,7 @@ const VOTES = {
 describe("the booth in Chromium", () => {
   const pages = {};
   const problems = [];
-  it("two members join, in Korean and in English", async () => {
+  step("two members join, in Korean and in English", async () => {
     for (const [i, lang] of [[0, "ko"], [1, "en"]]) {
       const ctx = await browser.newContext({ viewport: PHONE, locale: lang === "ko" ? "ko-KR" : "en-GB" });
       await ctx.addInitScript(() => {
@@ -121,7 +123,7 @@ describe("the booth in Chromium", () => {
     }
   });
 
-  it("the commissioner creates an election; trustees and the issuer make it ready", async () => {
+  step("the commissioner creates an election; trustees and the issuer make it ready", async () => {
     created = Math.floor(Date.now() / 1000);
     cli("election", "create", EL, "--chapter", "seoul", "--title", "2026 서울시당 선거",
       "--contest", "시당위원장=김민지,이서준,박하늘", "--contest", "정책 우선순위=청년 주거,대중교통,돌봄,기후,일자리,교육,의료@2",
@@ -142,7 +144,7 @@ describe("the booth in Chromium", () => {
     await waitFor(async () => (await election()).status === "ready", "the election to be ready", 60_000);
   });
 
-  it("each member sees eligibility and requests credentials; the issuer answers", async () => {
+  step("each member sees eligibility and requests credentials; the issuer answers", async () => {
     for (const lang of ["ko", "en"]) {
       const page = pages[lang], w = W[lang];
       // The to-do page lists the election before this device has opened it:
@@ -234,7 +236,7 @@ describe("the booth in Chromium", () => {
     return (await page.getByTestId("track-result").textContent());
   }
 
-  it("each member votes: challenges a ballot, casts, re-votes and tracks", async () => {
+  step("each member votes: challenges a ballot, casts, re-votes and tracks", async () => {
     const e = await election();
     await until(e.vote_start + 1);
     bump();
@@ -261,7 +263,7 @@ describe("the booth in Chromium", () => {
     assert.deepEqual([tally.cast, tally.counted, tally.spoiled], [4, 2, 0]);
   });
 
-  it("the trustees decrypt; each member reads the results by name and verifies the tally", async () => {
+  step("the trustees decrypt; each member reads the results by name and verifies the tally", async () => {
     const e = await election();
     await until(e.vote_end + 1);
     bump();

@@ -31,7 +31,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DESKTOP, PHONE, artifacts, axe, freePort, launchChromium, repo, shoot, sleep, waiter } from "./harness.mjs";
+import { DESKTOP, PHONE, artifacts, axe, explained, freePort, launchChromium, repo, shoot, sleep, waiter } from "./harness.mjs";
 import { createHash, generateKeyPairSync } from "node:crypto";
 
 const LONG = { timeout: 30_000 };
@@ -41,6 +41,8 @@ let tmp, bin, node, base, browser;
 const procs = [];
 const nodeLog = [];
 const waitFor = waiter(nodeLog);
+// A failing step says what the pages showed and how the node's log ended.
+const step = (name, fn) => it(name, explained(() => browser, nodeLog, fn));
 const who = {}; // name → { code, memberId }
 
 function cli(...args) {
@@ -140,7 +142,7 @@ const clean = async (page) => {
 describe("officials' console in Chromium", () => {
   let sec, chair;
 
-  it("shows each official their roles from the chain, and the console only to officials", async () => {
+  step("shows each official their roles from the chain, and the console only to officials", async () => {
     sec = await device("secretary");
     chair = await device("chair");
     cli("role", "grant", who.secretary.memberId, "secretary", "seoul");
@@ -186,7 +188,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("runs a meeting to a record finalized with the chair's signature from the chair's device, then an erratum signed the same way", async () => {
+  step("runs a meeting to a record finalized with the chair's signature from the chair's device, then an erratum signed the same way", async () => {
     const p = sec.page;
     const c = chair.page;
     try {
@@ -342,7 +344,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("lets a registrar issue codes printed as QR sheets, import a CSV and manage a member's standing", async () => {
+  step("lets a registrar issue codes printed as QR sheets, import a CSV and manage a member's standing", async () => {
     const reg = await device("registrar");
     cli("role", "grant", who.registrar.memberId, "registrar", "seoul");
     const p = reg.page;
@@ -439,7 +441,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("a commissioner creates an election in the wizard and follows it to its published and verified tally, the trustees, the issuer and two voters in the CLI", async () => {
+  step("a commissioner creates an election in the wizard and follows it to its published and verified tally, the trustees, the issuer and two voters in the CLI", async () => {
     const com = await device("commissioner");
     cli("role", "grant", who.commissioner.memberId, "election_commissioner", "seoul");
     const p = com.page;
@@ -546,7 +548,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("lets a chapter administrator see the tree, grant and revoke roles within scope and create a chapter below", async () => {
+  step("lets a chapter administrator see the tree, grant and revoke roles within scope and create a chapter below", async () => {
     const adm = await device("seouladmin");
     cli("role", "grant", who.seouladmin.memberId, "admin", "seoul");
     const p = adm.page;
@@ -601,7 +603,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("shows the secretary the petitions over their threshold, overdue first, and posts the answer", async () => {
+  step("shows the secretary the petitions over their threshold, overdue first, and posts the answer", async () => {
     const p = sec.page;
     try {
       // Small thresholds in Seoul; the first petition's answer is due in 10 seconds.
@@ -653,7 +655,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("gives a moderator the reported comments in context, hidden and restored in bulk with a reason code", async () => {
+  step("gives a moderator the reported comments in context, hidden and restored in bulk with a reason code", async () => {
     const p = sec.page;
     try {
       cli("role", "grant", who.secretary.memberId, "moderator", "seoul");
@@ -701,7 +703,7 @@ describe("officials' console in Chromium", () => {
     }
   });
 
-  it("a page forced to offer a body outside the secretary's scope gets the chain's refusal as a sentence", async () => {
+  step("a page forced to offer a body outside the secretary's scope gets the chain's refusal as a sentence", async () => {
     const p = sec.page;
     try {
       // The page is tricked into believing the secretary also serves Busan:

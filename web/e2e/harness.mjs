@@ -68,6 +68,36 @@ export function waiter(log) {
   };
 }
 
+/**
+ * explained wraps a test step so that, when it fails, the error also says
+ * what every open page shows (its address and visible text) and how the
+ * node's log ends: a failure on CI is then understood from CI's output
+ * alone, where the screen and the node are gone.
+ */
+export function explained(getBrowser, log, step) {
+  return async (...args) => {
+    try {
+      return await step(...args);
+    } catch (err) {
+      const seen = [];
+      for (const page of getBrowser()?.contexts().flatMap((c) => c.pages()) ?? []) {
+        try {
+          const main = page.locator("main");
+          const text = await ((await main.count()) ? main : page.locator("body")).first().innerText({ timeout: 2_000 });
+          seen.push(`--- page at ${page.url()}:\n${text.slice(0, 1_500)}`);
+        } catch (e) {
+          seen.push(`--- page at ${page.url()}: unreadable (${e})`);
+        }
+      }
+      const detail = `${seen.join("\n")}\n--- node log ends:\n${log.join("").slice(-2_000)}`;
+      // The test reporter prints the stack, which holds the message as it
+      // was when the error was made.
+      if (err instanceof Error) err.stack = `${err.stack}\n${detail}`;
+      throw err;
+    }
+  };
+}
+
 /** axe runs axe-core on the page and fails on any serious or critical violation. */
 export async function axe(page, name) {
   const result = await page.evaluate(async (src) => {
