@@ -13,6 +13,7 @@ import (
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/cometbft/cometbft/types"
 
+	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/internal/node"
 	"github.com/pnyx-party/pnyx/modules/org"
 	"github.com/pnyx-party/pnyx/proof"
@@ -192,5 +193,45 @@ func TestProofOfJustChangedRecordWaitsForItsHeader(t *testing.T) {
 	// proven at latest, not behind busan.
 	if _, p := provenRecord(t, srv, n, "/v1/chapters/seoul"); p.StateVersion != latest {
 		t.Fatalf("seoul proven at %d after busan at %d", p.StateVersion, latest)
+	}
+}
+
+// TestStoppingEndsAReadWaitingForItsHeader: a node asked to stop answers a
+// read still waiting for the header of a block it will not make (a halted
+// or partitioned validator) at once, as it answers a submission waiting
+// for its commit: the HTTP server's graceful shutdown waits for every
+// handler, and a read holding it for the wait's 10 s outlasted the 5 s
+// grace, so the node exited with "stop: context deadline exceeded".
+func TestStoppingEndsAReadWaitingForItsHeader(t *testing.T) {
+	c := newTestChain(t)
+	c.do(c.admin, org.TypeCreateChapter, org.CreateChapterBody{ID: "busan", Name: "Busan", Parent: "hq"})
+	latest := c.app.Store().Version()
+	n := newHeaderNode(t, c)
+	n.release(latest) // the header committing busan never comes
+	srv := New(c.app, n, Options{RequestTimeout: 30 * time.Second})
+
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/chapters/busan?prove=1", nil))
+		done <- rec
+	}()
+	for h := range n.asked {
+		if h == latest+1 {
+			break
+		}
+	}
+	srv.EndWaits()
+	select {
+	case rec := <-done:
+		var body wire.ErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatalf("%d %s: %v", rec.Code, rec.Body, err)
+		}
+		if rec.Code != http.StatusServiceUnavailable || body.Error.Code != codes.Unavailable {
+			t.Fatalf("got %d %s, want 503 with code %d (unavailable)", rec.Code, rec.Body, codes.Unavailable)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the read still waits for its header after the node began to stop")
 	}
 }

@@ -125,7 +125,8 @@ type Server struct {
 	replays *auth.Replays
 	// blobs is each uploader's hourly blob budget.
 	blobs *blobBudget
-	// stopping ends every commit wait when the node stops (EndWaits).
+	// stopping ends every wait for a commit or a header when the node
+	// stops (EndWaits).
 	stopping    context.Context
 	endStopping context.CancelFunc
 
@@ -162,7 +163,8 @@ func New(app *chain.App, n Node, opts Options) *Server {
 
 // EndWaits answers every submission waiting for its commit, and every one
 // that asks to wait from now on, with code Unavailable ("accepted, not
-// committed yet; look it up later"). Call it when the node stops, before
+// committed yet; look it up later"); so too every read with a proof that
+// waits for the next block's header. Call it when the node stops, before
 // the HTTP server's graceful shutdown: that shutdown waits for handlers to
 // finish, and a wait for a block that a halted or partitioned node will
 // not commit would otherwise hold it for up to WaitTimeout.
@@ -360,6 +362,9 @@ func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, keys [
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	// A stopping node will not make that header: answer now rather than
+	// hold the HTTP server's graceful shutdown (see EndWaits).
+	defer context.AfterFunc(s.stopping, cancel)()
 	for {
 		err := build(snap)
 		if err == nil {
@@ -370,6 +375,9 @@ func (s *Server) waitForHeader(ctx context.Context, snap *store.Snapshot, keys [
 		}
 		select {
 		case <-ctx.Done():
+			if s.stopping.Err() != nil {
+				return codes.Unavailable.Errorf("this node is stopping; read from another node or retry")
+			}
 			return codes.Unavailable.Errorf("the header after height %d is not available yet; retry", snap.Version())
 		case <-time.After(50 * time.Millisecond):
 		}
