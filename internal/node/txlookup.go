@@ -11,7 +11,7 @@ import (
 
 // TxLookupDB is the name of the durable tx lookup's database in HOME/data
 // (HOME/data/txlookup.db): tx hash -> (height, index) of its first
-// inclusion, and the last height recorded. It is derived from the stored
+// inclusion that succeeded (else its first), and the last height recorded. It is derived from the stored
 // blocks, so it survives restarts and crashes (FindTx and WaitTx find a tx
 // committed before the node started) and can be deleted: the next start
 // rebuilds it from the block store. Entries are written before the height
@@ -44,15 +44,19 @@ func openTxLookup(conf *cfg.Config) (dbm.DB, int64, error) {
 // recordTxs adds a committed block's txs to the lookup.
 func (n *Node) recordTxs(b *CommittedBlock) error {
 	for i, tx := range b.Txs {
-		key := lookupKey(TxHash(tx))
-		// The same tx bytes can be included twice (the app rejects the
-		// replay); the first inclusion is the one that counted.
-		if had, err := n.lookup.Has(key); err != nil || had {
-			if err != nil {
-				return err
+		hash := TxHash(tx)
+		// The same tx bytes can be included twice. Keep the first inclusion
+		// that changed state (the app refuses a replay of it); a failed one
+		// changed nothing and left the nonce unused, so a later copy sent by
+		// a client trying again supersedes it, as in the recent-tx cache.
+		if had, err := n.lookup.Has(lookupKey(hash)); err != nil {
+			return err
+		} else if had {
+			if old, found := n.lookupTx(hash); found && (old.Code == 0 || b.Results[i].Code != 0) {
+				continue
 			}
-			continue
 		}
+		key := lookupKey(hash)
 		v := binary.BigEndian.AppendUint64(nil, uint64(b.Height))
 		v = binary.BigEndian.AppendUint32(v, uint32(i))
 		if err := n.lookup.Set(key, v); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 )
 
 // TestCommittedTxFoundAfterRestart reproduces finding 8 of issue 12: after
@@ -80,6 +81,75 @@ func TestCommittedTxFoundAfterRestart(t *testing.T) {
 				t.Fatalf("WaitTx of a tx committed before the restart: %+v %v", o, err)
 			}
 			wcancel()
+		}
+		if err := n.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLookupFindsTheCopyOfAFailedTxThatCounted: a tx that failed in its
+// block left its nonce unused, so a client sending the same body again
+// sends the same bytes, and they can commit again and succeed. After a
+// restart (the recent-tx cache empty) the lookup answers that later
+// copy, the one that changed state, not the first failure; and so does a
+// lookup rebuilt from the stored blocks.
+func TestLookupFindsTheCopyOfAFailedTxThatCounted(t *testing.T) {
+	home := initSingle(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	start := func() *node.Node {
+		n, err := node.New(home, newCounter(t, home), node.Options{Config: fastSingle, LogLevel: "none"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	commit := func(n *node.Node, tx []byte, after int64) node.TxOutcome {
+		t.Helper()
+		if _, err := n.BroadcastTxSync(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+		o, err := n.WaitTxAfter(ctx, node.TxHash(tx), after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	n := start()
+	again := []byte(nodetest.FailBelowPrefix + "1:again")
+	first := commit(n, again, 0)
+	if first.Code != nodetest.CodeFailInTx {
+		t.Fatalf("the first copy: code %d, want %d", first.Code, nodetest.CodeFailInTx)
+	}
+	commit(n, []byte("counts one"), first.Height)
+	second := commit(n, again, first.Height)
+	if second.Code != nodetest.CodeOK || second.Height <= first.Height {
+		t.Fatalf("the second copy: %+v", second)
+	}
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, deleteLookup := range []bool{false, true} {
+		if deleteLookup {
+			if err := os.RemoveAll(filepath.Join(home, "data", node.TxLookupDB+".db")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n := start()
+		var got node.TxOutcome
+		var ok bool
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if got, ok = n.FindTx(node.TxHash(again)); ok {
+				break
+			}
+		}
+		if !ok || got.Height != second.Height || got.Code != nodetest.CodeOK {
+			t.Errorf("deleted lookup %v: found %+v (%v), want the copy at height %d that counted", deleteLookup, got, ok, second.Height)
 		}
 		if err := n.Stop(); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -21,18 +22,23 @@ import (
 
 // Codes returned by CounterApp.
 const (
-	CodeOK        = 0
-	CodeEmptyTx   = 1 // CheckTx and FinalizeBlock: empty tx
-	CodeFailInTx  = 2 // FinalizeBlock: tx starts with "fail:"
-	FailTxPrefix  = "fail:"
-	counterFile   = "counter.json"
-	counterSchema = 1
+	CodeOK       = 0
+	CodeEmptyTx  = 1 // CheckTx and FinalizeBlock: empty tx
+	CodeFailInTx = 2 // FinalizeBlock: tx starts with "fail:", or "fail-below-N:" while the count is below N
+	FailTxPrefix = "fail:"
+	// FailBelowPrefix starts a tx ("fail-below-3:…") that fails while the
+	// count is below the number and counts once it is not: the same bytes
+	// fail in one block and succeed in a later one, as a real tx does whose
+	// precondition another tx meets in between.
+	FailBelowPrefix = "fail-below-"
+	counterFile     = "counter.json"
+	counterSchema   = 1
 )
 
 // CounterApp is the smallest useful deterministic ABCI application: every
-// non-empty tx increments a counter, except txs starting with "fail:", which
-// are accepted into the mempool but fail in the block (to exercise non-zero
-// result codes). The app hash chains every tx and result, so two nodes agree
+// non-empty tx increments a counter, except txs starting with "fail:" (and
+// "fail-below-N:" ones while the count is below N), which are accepted into
+// the mempool but fail in the block (to exercise non-zero result codes). The app hash chains every tx and result, so two nodes agree
 // on it only if they executed the same txs in the same order. State is a
 // small JSON file written atomically in Commit, so the app resumes after a
 // restart like a real one.
@@ -126,7 +132,7 @@ func (a *CounterApp) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeB
 		switch {
 		case len(tx) == 0:
 			r = abci.ExecTxResult{Code: CodeEmptyTx, Log: "empty tx"}
-		case strings.HasPrefix(string(tx), FailTxPrefix):
+		case strings.HasPrefix(string(tx), FailTxPrefix) || failsBelow(tx, st.Count):
 			r = abci.ExecTxResult{Code: CodeFailInTx, Log: "failed as requested"}
 		default:
 			st.Count++
@@ -178,4 +184,16 @@ func (a *CounterApp) Query(_ context.Context, req *abci.RequestQuery) (*abci.Res
 		Value:  binary.BigEndian.AppendUint64(nil, a.committed.Count),
 		Height: a.committed.Height,
 	}, nil
+}
+
+// failsBelow tells whether tx is a FailBelowPrefix tx whose number the
+// count has not reached.
+func failsBelow(tx []byte, count uint64) bool {
+	rest, ok := strings.CutPrefix(string(tx), FailBelowPrefix)
+	if !ok {
+		return false
+	}
+	n, _, _ := strings.Cut(rest, ":")
+	below, err := strconv.ParseUint(n, 10, 64)
+	return err == nil && count < below
 }
