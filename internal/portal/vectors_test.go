@@ -61,10 +61,14 @@ type enrollVector struct {
 }
 
 type vectors struct {
-	Comment    string           `json:"comment"`
-	Envelopes  []envelopeVector `json:"envelopes"`
-	Reads      []readVector     `json:"reads"`
-	Enrollment []enrollVector   `json:"enrollment"`
+	Comment   string           `json:"comment"`
+	Envelopes []envelopeVector `json:"envelopes"`
+	Reads     []readVector     `json:"reads"`
+	// ReadReplayed is the message of a signed read refused because the
+	// node accepted its signature before (code 17, forbidden): a client
+	// recognizes it and signs again with a later time.
+	ReadReplayed string         `json:"read_replayed,omitempty"`
+	Enrollment   []enrollVector `json:"enrollment"`
 }
 
 func seed(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
@@ -119,6 +123,7 @@ func goVectors() vectors {
 		v.Reads = append(v.Reads, readVector{Name: r.name, Seed: hex.EncodeToString(seed(6)), ChainID: "pnyx-1", Method: r.method, URI: req.URL.RequestURI(),
 			Time: now.Unix(), Message: hex.EncodeToString([]byte(msg)), Authorization: req.Header.Get(auth.Header)})
 	}
+	v.ReadReplayed = auth.ErrReplayed.Error()
 	for _, e := range []struct{ chain, code string }{{"pnyx-1", "ABCDE-FGHIJ-KLMNO-PQRST"}, {"pnyx-test", "QWERT-YUIOP-ASDFG-HJKL2"}, {"pnyx-1", "234567-ABCDEFGHIJKL"}} {
 		h := members.EnrollmentCodeHash(e.chain, e.code)
 		v.Enrollment = append(v.Enrollment, enrollVector{ChainID: e.chain, Code: e.code, CodeHash: h, MemberID: members.DeriveID(h)})

@@ -5,6 +5,7 @@
 // code. UPDATE=1 npx vitest run rewrites ts-vectors.json.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { REPLAYED } from "../src/lib/api";
 import { authorization, readMessage } from "../src/lib/auth";
 import { agreeBody, commentBody, createPetitionBody, petitionRefBody, redeemBody, reportBody, voteBody } from "../src/lib/body";
 import { fromHex, toHex, utf8 } from "../src/lib/bytes";
@@ -42,6 +43,9 @@ describe("Go's vectors, reproduced", () => {
       expect(await authorization(seedSigner(fromHex(r.seed)), r.chain_id, r.method, r.uri, r.time)).toBe(r.authorization);
     });
   }
+  it("the node's refusal of a replayed signed read, which the portal recognizes", () => {
+    expect(REPLAYED).toBe(goVectors.read_replayed);
+  });
   for (const en of goVectors.enrollment) {
     it(`enrollment code hash: ${en.code}`, () => {
       expect(enrollmentCodeHash(en.chain_id, en.code)).toBe(en.code_hash);
