@@ -22,14 +22,7 @@ func TestCommittedTxFoundAfterRestart(t *testing.T) {
 	home := initSingle(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	app := newCounter(t, home)
-	n, err := node.New(home, app, node.Options{Config: fastSingle, LogLevel: "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
+	n := startCounter(t, home)
 	var hashes [][]byte
 	for i := range 5 {
 		tx := []byte(fmt.Sprintf("restart-tx-%d", i))
@@ -40,6 +33,7 @@ func TestCommittedTxFoundAfterRestart(t *testing.T) {
 	}
 	want := make([]node.TxOutcome, len(hashes))
 	for i, h := range hashes {
+		var err error
 		if want[i], err = n.WaitTx(ctx, h); err != nil {
 			t.Fatal(err)
 		}
@@ -48,30 +42,11 @@ func TestCommittedTxFoundAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, deleteLookup := range []bool{false, true} {
-		if deleteLookup {
-			if err := os.RemoveAll(filepath.Join(home, "data", node.TxLookupDB+".db")); err != nil {
-				t.Fatal(err)
-			}
-		}
-		app := newCounter(t, home)
-		n, err := node.New(home, app, node.Options{Config: fastSingle, LogLevel: "none"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
+	afterRestarts(t, home, func(n *node.Node, deletedLookup bool) {
 		for i, h := range hashes {
-			var got node.TxOutcome
-			var ok bool
-			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-				if got, ok = n.FindTx(h); ok {
-					break
-				}
-			}
+			got, ok := findTx(n, h)
 			if !ok {
-				t.Fatalf("deleted lookup %v: tx %d (%x) not found after restart", deleteLookup, i, h)
+				t.Fatalf("deleted lookup %v: tx %d (%x) not found after restart", deletedLookup, i, h)
 			}
 			if !bytes.Equal(got.Hash, h) || got.Height != want[i].Height || got.Index != want[i].Index || got.Code != want[i].Code {
 				t.Fatalf("tx %d after restart: %+v, want %+v", i, got, want[i])
@@ -82,10 +57,7 @@ func TestCommittedTxFoundAfterRestart(t *testing.T) {
 			}
 			wcancel()
 		}
-		if err := n.Stop(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 }
 
 // TestLookupFindsTheCopyOfAFailedTxThatCounted: a tx that failed in its
@@ -98,16 +70,6 @@ func TestLookupFindsTheCopyOfAFailedTxThatCounted(t *testing.T) {
 	home := initSingle(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	start := func() *node.Node {
-		n, err := node.New(home, newCounter(t, home), node.Options{Config: fastSingle, LogLevel: "none"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	commit := func(n *node.Node, tx []byte, after int64) node.TxOutcome {
 		t.Helper()
 		if _, err := n.BroadcastTxSync(ctx, tx); err != nil {
@@ -119,7 +81,7 @@ func TestLookupFindsTheCopyOfAFailedTxThatCounted(t *testing.T) {
 		}
 		return o
 	}
-	n := start()
+	n := startCounter(t, home)
 	again := []byte(nodetest.FailBelowPrefix + "1:again")
 	first := commit(n, again, 0)
 	if first.Code != nodetest.CodeFailInTx {
@@ -134,25 +96,51 @@ func TestLookupFindsTheCopyOfAFailedTxThatCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	afterRestarts(t, home, func(n *node.Node, deletedLookup bool) {
+		if got, ok := findTx(n, node.TxHash(again)); !ok || got.Height != second.Height || got.Code != nodetest.CodeOK {
+			t.Errorf("deleted lookup %v: found %+v (%v), want the copy at height %d that counted", deletedLookup, got, ok, second.Height)
+		}
+	})
+}
+
+// afterRestarts starts a counter node on home twice, the second time with
+// its tx lookup deleted (the start rebuilds it from the stored blocks), and
+// calls check on each before stopping it.
+func afterRestarts(t *testing.T, home string, check func(n *node.Node, deletedLookup bool)) {
+	t.Helper()
 	for _, deleteLookup := range []bool{false, true} {
 		if deleteLookup {
 			if err := os.RemoveAll(filepath.Join(home, "data", node.TxLookupDB+".db")); err != nil {
 				t.Fatal(err)
 			}
 		}
-		n := start()
-		var got node.TxOutcome
-		var ok bool
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if got, ok = n.FindTx(node.TxHash(again)); ok {
-				break
-			}
-		}
-		if !ok || got.Height != second.Height || got.Code != nodetest.CodeOK {
-			t.Errorf("deleted lookup %v: found %+v (%v), want the copy at height %d that counted", deleteLookup, got, ok, second.Height)
-		}
+		n := startCounter(t, home)
+		check(n, deleteLookup)
 		if err := n.Stop(); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// startCounter starts a single fast node running the counter app on home.
+func startCounter(t *testing.T, home string) *node.Node {
+	t.Helper()
+	n, err := node.New(home, newCounter(t, home), node.Options{Config: fastSingle, LogLevel: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// findTx asks n for a tx until the lookup, rebuilt after a start, has it
+// (at most 10 s).
+func findTx(n *node.Node, hash []byte) (node.TxOutcome, bool) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if o, ok := n.FindTx(hash); ok || time.Now().After(deadline) {
+			return o, ok
 		}
 	}
 }
