@@ -303,10 +303,13 @@ func (n *Node) WaitTx(ctx context.Context, hash []byte) (TxOutcome, error) {
 }
 
 // WaitTxAfter is WaitTx for a tx handed to the mempool when the chain
-// stood at height after: it returns only an outcome from a later block.
-// The same bytes can commit more than once: a tx that failed in its block
-// left its nonce unused, so a client that sends the same body again signs
-// the same bytes, and the earlier copy's outcome is not this one's.
+// stood at height after: it returns an outcome from a later block, or a
+// success from any block. The same bytes can commit more than once: a tx
+// that failed in its block left its nonce unused, so a client that sends
+// the same body again signs the same bytes, and the earlier copy's failure
+// is not this one's outcome; but they succeed at most once, and a success
+// is the outcome of every copy (one the mempool turned away as a
+// duplicate may have committed before after).
 func (n *Node) WaitTxAfter(ctx context.Context, hash []byte, after int64) (TxOutcome, error) {
 	if len(hash) != 32 {
 		return TxOutcome{}, fmt.Errorf("node: tx hash must be 32 bytes, got %d", len(hash))
@@ -316,7 +319,7 @@ func (n *Node) WaitTxAfter(ctx context.Context, hash []byte, after int64) (TxOut
 	}
 	// A tx committed before the follower's cache: in the lookup. One that
 	// commits after this check reaches the cache, which wait checks first.
-	if o, ok := n.lookupTx(hash); ok && o.Height > after {
+	if o, ok := n.lookupTx(hash); ok && answers(o, after) {
 		return o, nil
 	}
 	return n.txs.wait(ctx, hash, after)

@@ -29,9 +29,22 @@ type txTracker struct {
 	recent   map[[32]byte]TxOutcome
 	order    []trackedTx // what recent holds, oldest first from head
 	head     int
-	waiters  map[[32]byte][]chan TxOutcome
+	waiters  map[[32]byte][]txWaiter
 	done     chan struct{}
 }
+
+// txWaiter waits for the outcome of a copy handed to the mempool above
+// height after.
+type txWaiter struct {
+	ch    chan TxOutcome
+	after int64
+}
+
+// answers tells whether out is the outcome of a copy handed to the mempool
+// above height after: one from a later block, or a success from any block,
+// since the same bytes succeed at most once (a failed copy left its nonce
+// unused; a copy that succeeded is the tx's outcome, however it was sent).
+func answers(out TxOutcome, after int64) bool { return out.Height > after || out.Code == 0 }
 
 type trackedTx struct {
 	key    [32]byte
@@ -47,7 +60,7 @@ func newTxTracker(capacity int) *txTracker {
 		cap:      capacity,
 		maxBytes: DefaultRecentTxBytes,
 		recent:   make(map[[32]byte]TxOutcome),
-		waiters:  make(map[[32]byte][]chan TxOutcome),
+		waiters:  make(map[[32]byte][]txWaiter),
 		done:     make(chan struct{}),
 	}
 }
@@ -105,10 +118,21 @@ func (t *txTracker) add(b *CommittedBlock) {
 			t.bytes += size
 			t.recent[key] = out
 		}
-		for _, ch := range t.waiters[key] {
-			ch <- out // buffered, one send per channel
+		// A waiter for a later copy is not answered by an earlier one,
+		// which the follower can record after the wait began.
+		var still []txWaiter
+		for _, w := range t.waiters[key] {
+			if answers(out, w.after) {
+				w.ch <- out // buffered, one send per channel
+			} else {
+				still = append(still, w)
+			}
 		}
-		delete(t.waiters, key)
+		if len(still) == 0 {
+			delete(t.waiters, key)
+		} else {
+			t.waiters[key] = still
+		}
 	}
 	t.evict(b.Height)
 }
@@ -142,18 +166,18 @@ func (t *txTracker) find(hash []byte) (TxOutcome, bool) {
 	return out, ok
 }
 
-// wait returns the outcome of the tx with this hash in a block above
-// height after, at once if one is known.
+// wait returns the outcome of the tx with this hash that answers a wait
+// from above height after (see answers), at once if one is known.
 func (t *txTracker) wait(ctx context.Context, hash []byte, after int64) (TxOutcome, error) {
 	var key [32]byte
 	copy(key[:], hash)
 	t.mu.Lock()
-	if out, ok := t.recent[key]; ok && out.Height > after {
+	if out, ok := t.recent[key]; ok && answers(out, after) {
 		t.mu.Unlock()
 		return out, nil
 	}
 	ch := make(chan TxOutcome, 1)
-	t.waiters[key] = append(t.waiters[key], ch)
+	t.waiters[key] = append(t.waiters[key], txWaiter{ch: ch, after: after})
 	t.mu.Unlock()
 
 	select {
@@ -173,8 +197,8 @@ func (t *txTracker) forget(key [32]byte, ch chan TxOutcome) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ws := t.waiters[key]
-	for i, c := range ws {
-		if c == ch {
+	for i, w := range ws {
+		if w.ch == ch {
 			ws = append(ws[:i], ws[i+1:]...)
 			break
 		}

@@ -123,3 +123,52 @@ func TestASecondCopyOfAFailedTxIsWaitedFor(t *testing.T) {
 		t.Fatalf("a wait from block 6 got %+v, %v", o, err)
 	}
 }
+
+// TestAWaitIsAnsweredByItsOwnCopy: the follower that records outcomes can
+// run behind the state a submission read its height from. A wait for a
+// copy handed over above height 5 is not answered by a failed earlier copy
+// the follower records late (block 5), only by a later block's outcome;
+// and a copy that succeeded is the answer whatever its height (the same
+// bytes succeed once), as when a client sends again a tx that committed
+// but whose answer it lost, and the mempool's cache already holds it.
+func TestAWaitIsAnsweredByItsOwnCopy(t *testing.T) {
+	tr := newTxTracker(100)
+	raw := []byte("member/approve, nonce 3")
+	block := func(h int64, code uint32) *CommittedBlock {
+		return &CommittedBlock{Height: h, Txs: [][]byte{raw}, Results: []*abci.ExecTxResult{{Code: code}}}
+	}
+	waiting := func() int {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		return len(tr.waiters[[32]byte(TxHash(raw))])
+	}
+	got := make(chan TxOutcome, 1)
+	go func() {
+		o, err := tr.wait(t.Context(), TxHash(raw), 5)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- o
+	}()
+	for waiting() != 1 {
+		runtime.Gosched()
+	}
+	tr.add(block(5, 10)) // recorded late: the copy before this one
+	select {
+	case o := <-got:
+		t.Fatalf("the wait from above block 5 was answered by block %d (code %d)", o.Height, o.Code)
+	default:
+	}
+	if waiting() != 1 {
+		t.Fatal("the waiter was dropped by an outcome that did not answer it")
+	}
+	tr.add(block(6, 0))
+	if o := <-got; o.Height != 6 || o.Code != 0 {
+		t.Fatalf("the wait got block %d (code %d), want 6 (0)", o.Height, o.Code)
+	}
+
+	// The success at 6 answers a wait from above 9: it is the only one.
+	if o, err := tr.wait(t.Context(), TxHash(raw), 9); err != nil || o.Height != 6 {
+		t.Fatalf("a wait from above 9 got %+v, %v; want the success at 6", o, err)
+	}
+}
