@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,6 +222,10 @@ func TestStoppingEndsAReadWaitingForItsHeader(t *testing.T) {
 			break
 		}
 	}
+	// What a shutdown that runs out of time names as running.
+	if running := srv.InFlight(); len(running) != 1 || !strings.HasPrefix(running[0], "GET /v1/chapters/{id} for ") {
+		t.Fatalf("in flight: %q", running)
+	}
 	srv.EndWaits()
 	select {
 	case rec := <-done:
@@ -233,5 +238,8 @@ func TestStoppingEndsAReadWaitingForItsHeader(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("the read still waits for its header after the node began to stop")
+	}
+	if running := srv.InFlight(); len(running) != 0 {
+		t.Fatalf("in flight after the answer: %q", running)
 	}
 }

@@ -27,10 +27,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -132,6 +135,16 @@ type Server struct {
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+
+	// running holds the routes of the requests being handled and when each
+	// began, for InFlight.
+	runningMu sync.Mutex
+	running   map[*http.Request]inFlight
+}
+
+type inFlight struct {
+	route string
+	start time.Time
 }
 
 // New builds the server. With a nil app only the tx submission routes
@@ -184,11 +197,46 @@ func (s *Server) Handler() http.Handler {
 	}))
 }
 
+// track notes a request as running until the returned func is called.
+func (s *Server) track(r *http.Request, route string, start time.Time) func() {
+	s.runningMu.Lock()
+	if s.running == nil {
+		s.running = make(map[*http.Request]inFlight)
+	}
+	s.running[r] = inFlight{route, start}
+	s.runningMu.Unlock()
+	return func() {
+		s.runningMu.Lock()
+		delete(s.running, r)
+		s.runningMu.Unlock()
+	}
+}
+
+// InFlight describes the API requests being handled now, longest-running
+// first ("POST /v1/txs for 4.2s"): what a graceful shutdown that ran out
+// of time was waiting for.
+func (s *Server) InFlight() []string {
+	now := time.Now()
+	s.runningMu.Lock()
+	all := make([]inFlight, 0, len(s.running))
+	for _, f := range s.running {
+		all = append(all, f)
+	}
+	s.runningMu.Unlock()
+	sort.Slice(all, func(i, j int) bool { return all[i].start.Before(all[j].start) })
+	out := make([]string, len(all))
+	for i, f := range all {
+		out[i] = fmt.Sprintf("%s for %s", f.route, now.Sub(f.start).Round(100*time.Millisecond))
+	}
+	return out
+}
+
 func (s *Server) routes() {
 	for _, rt := range s.table() {
 		rt := rt
 		s.mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
+			defer s.track(r, rt.method+" "+rt.path, start)()
 			if r.Header.Get("Authorization") != "" {
 				closeAfterNaming(w)
 			}

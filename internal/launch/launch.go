@@ -29,6 +29,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -232,7 +234,48 @@ type Running struct {
 	unlock  func()
 	limit   *limitListener
 	http    *http.Server
+	conns   connStates
 	done    chan error
+}
+
+// connStates counts the API's connections by state, to say what a graceful
+// shutdown that ran out of time was waiting for.
+type connStates struct {
+	mu sync.Mutex
+	of map[net.Conn]http.ConnState
+}
+
+func (c *connStates) track(conn net.Conn, st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.of == nil {
+		c.of = make(map[net.Conn]http.ConnState)
+	}
+	if st == http.StateClosed || st == http.StateHijacked {
+		delete(c.of, conn)
+	} else {
+		c.of[conn] = st
+	}
+}
+
+// String is e.g. "2 active, 1 new".
+func (c *connStates) String() string {
+	c.mu.Lock()
+	n := map[http.ConnState]int{}
+	for _, st := range c.of {
+		n[st]++
+	}
+	c.mu.Unlock()
+	var parts []string
+	for _, st := range []http.ConnState{http.StateActive, http.StateNew, http.StateIdle} {
+		if n[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // BlobSyncPath is where the blob syncer keeps the height it has scanned to
@@ -331,6 +374,7 @@ func Start(home string, opts Options) (r *Running, err error) {
 			WriteTimeout: lim.WriteTimeout, IdleTimeout: lim.IdleTimeout,
 			MaxHeaderBytes: DefaultAPIMaxHeaderBytes},
 		done: make(chan error, 1)}
+	r.http.ConnState = r.conns.track
 	r.limit = newLimitListener(ln, lim.MaxConns)
 	go func() { r.done <- r.http.Serve(r.limit) }()
 	return r, nil
@@ -399,6 +443,13 @@ func (r *Running) Stop() error {
 	defer cancel()
 	r.API.EndWaits()
 	errHTTP := r.http.Shutdown(ctx)
+	if errHTTP != nil {
+		running := r.API.InFlight()
+		if len(running) == 0 {
+			running = []string{"none"}
+		}
+		errHTTP = fmt.Errorf("api: %w; requests running: %s; connections: %s", errHTTP, strings.Join(running, ", "), &r.conns)
+	}
 	if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errHTTP = err
 	}
