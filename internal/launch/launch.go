@@ -258,6 +258,19 @@ func (c *connStates) track(conn net.Conn, st http.ConnState) {
 	}
 }
 
+// active is the number of connections handling a request.
+func (c *connStates) active() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, st := range c.of {
+		if st == http.StateActive {
+			n++
+		}
+	}
+	return n
+}
+
 // String is e.g. "2 active, 1 new".
 func (c *connStates) String() string {
 	c.mu.Lock()
@@ -439,17 +452,8 @@ func (r *Running) WaitForBlocks(ctx context.Context, height int64) error {
 // Stop shuts down the API, then the node, then closes the state: the order
 // that lets in-flight requests finish and leaves every database consistent.
 func (r *Running) Stop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	r.API.EndWaits()
-	errHTTP := r.http.Shutdown(ctx)
-	if errHTTP != nil {
-		running := r.API.InFlight()
-		if len(running) == 0 {
-			running = []string{"none"}
-		}
-		errHTTP = fmt.Errorf("api: %w; requests running: %s; connections: %s", errHTTP, strings.Join(running, ", "), &r.conns)
-	}
+	errHTTP := r.stopAPI()
 	if err := <-r.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errHTTP = err
 	}
@@ -464,6 +468,38 @@ func (r *Running) Stop() error {
 // APIRefused counts API connections closed because the API was at its
 // connection cap.
 func (r *Running) APIRefused() int64 { return r.limit.Refused() }
+
+// stopAPI shuts the API down gracefully, letting running requests finish
+// within 5 s. The server's graceful shutdown also waits for every
+// connection that has not sent a request, for its first 5 s: a client
+// dialing a spare connection while its first comes free keeps one, more
+// often over a slow link. Once no connection is handling a request, the
+// rest are closed rather than waited for.
+func (r *Running) stopAPI() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- r.http.Shutdown(ctx) }()
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-shut:
+			if err != nil {
+				running := r.API.InFlight()
+				if len(running) == 0 {
+					running = []string{"none"}
+				}
+				err = fmt.Errorf("api: %w; requests running: %s; connections: %s", err, strings.Join(running, ", "), &r.conns)
+			}
+			return err
+		case <-tick.C:
+			if r.conns.active() == 0 {
+				_ = r.http.Close()
+			}
+		}
+	}
+}
 
 // Quiet is a node.Options that keeps CometBFT's logs out of the way.
 func Quiet() node.Options { return node.Options{LogLevel: "none", LogWriter: io.Discard} }

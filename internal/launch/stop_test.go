@@ -3,7 +3,9 @@ package launch_test
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +81,31 @@ func TestStopAnswersClientsWaitingForACommit(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the waiting client got no answer")
+	}
+}
+
+// TestStopDoesNotWaitForConnectionsWithoutARequest: an HTTP client that
+// dials a second connection while its first comes free keeps the spare
+// one open and sends nothing on it, more often over a slow link (CI's
+// delay_loss drill). The server's graceful shutdown counts a connection
+// that has not sent a request as busy for its first 5 s, as long as the
+// whole stop grace, so a node asked to stop beside one exited with
+// "stop: context deadline exceeded". A stop with only such connections
+// open is quick and clean.
+func TestStopDoesNotWaitForConnectionsWithoutARequest(t *testing.T) {
+	home := initHome(t)
+	r := startHalted(t, home, 2)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(r.APIURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(100 * time.Millisecond) // accepted, no request
+	t0 := time.Now()
+	if err := r.Stop(); err != nil {
+		t.Errorf("Stop with an open connection that sent nothing: %v", err)
+	}
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Errorf("Stop took %v", d)
 	}
 }
