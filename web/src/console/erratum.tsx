@@ -6,12 +6,10 @@
 // The signature goes on chain (assembly/chair-sign-erratum), where the
 // secretary's page finds it under the same hash and files the erratum.
 import { useEffect, useState } from "preact/hooks";
-import { chain } from "../lib/api";
-import { toHex } from "../lib/bytes";
-import { signerOf, type StoredKey } from "../lib/keystore";
-import { sendTx } from "../lib/send";
+import type { StoredKey } from "../lib/keystore";
 import { Problem, Title } from "../pages/common";
-import { chairSignErratumBody, cosignMessage, erratumHash, erratumSignature, mandatesOf, meetingRecord, type ChairSignature, type Mandate, type MeetingRecord } from "./chain";
+import { erratumHash, erratumSignature, mandatesOf, meetingRecord, type ChairSignature, type Mandate, type MeetingRecord } from "./chain";
+import { isSittingChair, useChairSigning } from "./chair";
 import { useC } from "./i18n";
 
 export function ErratumSign({ id, params, memberKey }: { id: string; params: URLSearchParams; memberKey: StoredKey }) {
@@ -23,8 +21,6 @@ export function ErratumSign({ id, params, memberKey }: { id: string; params: URL
   const [mandates, setMandates] = useState<Mandate[]>([]);
   const [sig, setSig] = useState<ChairSignature | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
   const draft = (r: MeetingRecord) => ({ meeting: r.meeting.id, no: r.meeting.errata + 1, target, correction, reason });
   const load = async () => {
     setError(null);
@@ -38,6 +34,7 @@ export function ErratumSign({ id, params, memberKey }: { id: string; params: URL
       setError(e);
     }
   };
+  const { busy, done, sign } = useChairSigning(memberKey, setError, load);
   useEffect(() => {
     load();
   }, [id, target, correction, reason]);
@@ -45,24 +42,9 @@ export function ErratumSign({ id, params, memberKey }: { id: string; params: URL
   const m = rec.meeting;
   const d = draft(rec);
   const mine = erratumHash(d);
-  const now = Date.now() / 1000;
-  const isChair = mandates.some((md) => md.member === memberKey.memberId && md.position === "chair" && md.from <= now && (!md.until || now < md.until));
+  const isChair = isSittingChair(mandates, memberKey.memberId);
   const complete = target !== "" && correction.trim() !== "" && reason.trim() !== "";
   const motion = target.startsWith("motion:") ? rec.motions.find((mo) => `motion:${mo.no}` === target) : undefined;
-  const sign = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const chairSig = toHex(await signerOf(memberKey).sign(cosignMessage(await chain(), "erratum", m.id, mine)));
-      await sendTx(memberKey, "assembly/chair-sign-erratum", chairSignErratumBody({ meeting: m.id, erratumHash: mine, chairSig }));
-      setDone(true);
-      await load();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <section>
       <Title>{c("eSignTitle")}</Title>
@@ -85,7 +67,7 @@ export function ErratumSign({ id, params, memberKey }: { id: string; params: URL
         : !complete ? <p class="field-error">{c("eIncomplete")}</p>
         : !isChair ? <p class="field-error" data-testid="not-chair">{c("signNotChair")}</p>
         : done || (sig && sig.chair === memberKey.memberId) ? <p class="ok" role="status" data-testid="signed">{done ? c("signed") : c("signedAlready")}</p>
-        : <button type="button" disabled={busy} onClick={sign}>{c("eSignBtn")}</button>}
+        : <button type="button" disabled={busy} onClick={() => sign("erratum", m.id, mine)}>{c("eSignBtn")}</button>}
     </section>
   );
 }

@@ -5,12 +5,10 @@
 // signature goes on chain (assembly/chair-sign), where the secretary's
 // page picks it up for assembly/finalize: nobody copies it by hand.
 import { useEffect, useState } from "preact/hooks";
-import { chain } from "../lib/api";
-import { toHex } from "../lib/bytes";
-import { signerOf, type StoredKey } from "../lib/keystore";
-import { sendTx } from "../lib/send";
+import type { StoredKey } from "../lib/keystore";
 import { Problem, Title } from "../pages/common";
-import { bodyOf, chairSignBody, chairSignature, cosignMessage, mandatesOf, meetingRecord, recordHash, type Body, type ChairSignature, type Mandate, type MeetingRecord } from "./chain";
+import { bodyOf, chairSignature, mandatesOf, meetingRecord, recordHash, type Body, type ChairSignature, type Mandate, type MeetingRecord } from "./chain";
+import { isSittingChair, useChairSigning } from "./chair";
 import { useC } from "./i18n";
 
 export function ChairSign({ id, memberKey }: { id: string; memberKey: StoredKey }) {
@@ -21,8 +19,6 @@ export function ChairSign({ id, memberKey }: { id: string; memberKey: StoredKey 
   const [sig, setSig] = useState<ChairSignature | null>(null);
   const [minutes, setMinutes] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
   const load = async () => {
     setError(null);
     try {
@@ -36,30 +32,16 @@ export function ChairSign({ id, memberKey }: { id: string; memberKey: StoredKey 
       setError(e);
     }
   };
+  const { busy, done, sign } = useChairSigning(memberKey, setError, load);
   useEffect(() => {
     load();
   }, [id]);
   if (!rec) return <section><Title>{c("signTitle")}</Title>{error ? <Problem error={error} onRetry={load} /> : <p role="status">…</p>}</section>;
   const m = rec.meeting;
-  const now = Date.now() / 1000;
-  const isChair = mandates.some((md) => md.member === memberKey.memberId && md.position === "chair" && md.from <= now && (!md.until || now < md.until));
+  const isChair = isSittingChair(mandates, memberKey.memberId);
   const mine = recordHash(rec);
   const hashOk = mine === rec.record_hash;
   const signedByMe = sig && sig.chair === memberKey.memberId && sig.hash === mine;
-  const sign = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const chairSig = toHex(await signerOf(memberKey).sign(cosignMessage(await chain(), "finalize", m.id, mine)));
-      await sendTx(memberKey, "assembly/chair-sign", chairSignBody({ meeting: m.id, recordHash: mine, chairSig }));
-      setDone(true);
-      await load();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   const showMinutes = async () => {
     try {
       const res = await fetch(`/v1/assembly/meetings/${encodeURIComponent(m.id)}/minutes`, { cache: "no-store", credentials: "omit" });
@@ -109,7 +91,7 @@ export function ChairSign({ id, memberKey }: { id: string; memberKey: StoredKey 
         : m.state !== "closed" ? <p>{c("signNotClosed", { state: cw("mst", m.state) })}</p>
         : !isChair ? <p class="field-error" data-testid="not-chair">{c("signNotChair")}</p>
         : done || signedByMe ? <p class="ok" role="status" data-testid="signed">{done ? c("signed") : c("signedAlready")}</p>
-        : <button type="button" disabled={busy || !hashOk} onClick={sign}>{c("signBtn")}</button>}
+        : <button type="button" disabled={busy || !hashOk} onClick={() => sign("finalize", m.id, mine)}>{c("signBtn")}</button>}
     </section>
   );
 }
