@@ -1,6 +1,7 @@
 package netdrill
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -311,6 +312,23 @@ func (c *Cluster) getJSON(ctx context.Context, i int, path string, out any) erro
 	if err != nil {
 		return err
 	}
+	return c.do(req, out)
+}
+
+// post sends body, of contentType, to path on node i's API and decodes
+// the answer into out.
+func (c *Cluster) post(ctx context.Context, i int, path, contentType string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", c.APIURL(i)+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return c.do(req, out)
+}
+
+// do sends req and decodes a 200 answer into out; any other status is an
+// *httpError carrying the answer's body.
+func (c *Cluster) do(req *http.Request, out any) error {
 	res, err := c.client.Do(req)
 	if err != nil {
 		return err

@@ -1,15 +1,12 @@
 package netdrill
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -127,24 +124,7 @@ func (c *Cluster) postBatch(ctx context.Context, i int, b wire.SubmitBatchReques
 	if err != nil {
 		return out, err
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", c.APIURL(i)+"/v1/txs/batch", bytes.NewReader(body))
-	if err != nil {
-		return out, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return out, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return out, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return out, &httpError{status: resp.StatusCode, body: string(raw)}
-	}
-	return out, json.Unmarshal(raw, &out)
+	return out, c.post(ctx, i, "/v1/txs/batch", "application/json", body, &out)
 }
 
 // Reader reads a public record from the nodes in turn, one request at a

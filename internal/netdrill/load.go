@@ -1,15 +1,11 @@
 package netdrill
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -110,7 +106,7 @@ func (l *Load) work(ctx context.Context, w int, key ed25519.PrivateKey) {
 		raw := env.Encode()
 		l.tries.Add(1)
 		t0 := time.Now()
-		res, err := l.submit(ctx, i, raw)
+		res, err := l.c.submit(ctx, i, raw)
 		if err != nil || res.Code != 0 || res.Stage != "commit" {
 			// Unknown or refused: the tx may still commit somewhere, so
 			// ask for the nonce again rather than guess.
@@ -128,26 +124,10 @@ func (l *Load) work(ctx context.Context, w int, key ed25519.PrivateKey) {
 	}
 }
 
-func (l *Load) submit(ctx context.Context, i int, raw []byte) (wire.TxResult, error) {
+// submit sends a raw tx to node i and waits for its commit.
+func (c *Cluster) submit(ctx context.Context, i int, raw []byte) (wire.TxResult, error) {
 	var res wire.TxResult
-	req, err := http.NewRequestWithContext(ctx, "POST", l.c.APIURL(i)+"/v1/txs?wait=1", bytes.NewReader(raw))
-	if err != nil {
-		return res, err
-	}
-	req.Header.Set("Content-Type", wire.RawTxType)
-	resp, err := l.c.client.Do(req)
-	if err != nil {
-		return res, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return res, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return res, &httpError{status: resp.StatusCode, body: string(b)}
-	}
-	return res, json.Unmarshal(b, &res)
+	return res, c.post(ctx, i, "/v1/txs?wait=1", wire.RawTxType, raw, &res)
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -170,8 +150,7 @@ func (c *Cluster) SendAs(ctx context.Context, i int, key ed25519.PrivateKey, typ
 		return wire.TxResult{}, err
 	}
 	env.Sign(key)
-	l := &Load{c: c}
-	res, err := l.submit(ctx, i, env.Encode())
+	res, err := c.submit(ctx, i, env.Encode())
 	if err == nil && res.Code != 0 {
 		err = fmt.Errorf("netdrill: %s refused: %d %s: %s", typ, res.Code, res.Name, res.Log)
 	}
