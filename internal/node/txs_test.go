@@ -91,23 +91,7 @@ func TestASecondCopyOfAFailedTxIsWaitedFor(t *testing.T) {
 		t.Fatalf("a wait from before block 5 got %+v, %v", o, err)
 	}
 
-	got := make(chan TxOutcome, 1)
-	go func() {
-		o, err := tr.wait(t.Context(), TxHash(raw), 6)
-		if err != nil {
-			t.Error(err)
-		}
-		got <- o
-	}()
-	for { // until the waiter is registered
-		tr.mu.Lock()
-		n := len(tr.waiters[[32]byte(TxHash(raw))])
-		tr.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		runtime.Gosched()
-	}
+	got := waitInBackground(t, tr, raw, 6)
 	tr.add(block(7, 0))
 	if o := <-got; o.Height != 7 || o.Code != 0 {
 		t.Fatalf("the wait for the second copy got the outcome of block %d (code %d)", o.Height, o.Code)
@@ -137,29 +121,14 @@ func TestAWaitIsAnsweredByItsOwnCopy(t *testing.T) {
 	block := func(h int64, code uint32) *CommittedBlock {
 		return &CommittedBlock{Height: h, Txs: [][]byte{raw}, Results: []*abci.ExecTxResult{{Code: code}}}
 	}
-	waiting := func() int {
-		tr.mu.Lock()
-		defer tr.mu.Unlock()
-		return len(tr.waiters[[32]byte(TxHash(raw))])
-	}
-	got := make(chan TxOutcome, 1)
-	go func() {
-		o, err := tr.wait(t.Context(), TxHash(raw), 5)
-		if err != nil {
-			t.Error(err)
-		}
-		got <- o
-	}()
-	for waiting() != 1 {
-		runtime.Gosched()
-	}
+	got := waitInBackground(t, tr, raw, 5)
 	tr.add(block(5, 10)) // recorded late: the copy before this one
 	select {
 	case o := <-got:
 		t.Fatalf("the wait from above block 5 was answered by block %d (code %d)", o.Height, o.Code)
 	default:
 	}
-	if waiting() != 1 {
+	if waitersOf(tr, raw) != 1 {
 		t.Fatal("the waiter was dropped by an outcome that did not answer it")
 	}
 	tr.add(block(6, 0))
@@ -171,4 +140,31 @@ func TestAWaitIsAnsweredByItsOwnCopy(t *testing.T) {
 	if o, err := tr.wait(t.Context(), TxHash(raw), 9); err != nil || o.Height != 6 {
 		t.Fatalf("a wait from above 9 got %+v, %v; want the success at 6", o, err)
 	}
+}
+
+// waitInBackground starts a wait for raw's outcome from above height after
+// and returns once the waiter is registered; the outcome arrives on the
+// channel.
+func waitInBackground(t *testing.T, tr *txTracker, raw []byte, after int64) <-chan TxOutcome {
+	t.Helper()
+	before := waitersOf(tr, raw)
+	got := make(chan TxOutcome, 1)
+	go func() {
+		o, err := tr.wait(t.Context(), TxHash(raw), after)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- o
+	}()
+	for waitersOf(tr, raw) == before {
+		runtime.Gosched()
+	}
+	return got
+}
+
+// waitersOf is the number of waits registered for raw.
+func waitersOf(tr *txTracker, raw []byte) int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return len(tr.waiters[[32]byte(TxHash(raw))])
 }
