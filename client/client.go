@@ -79,27 +79,45 @@ func (c *Client) ChainID(ctx context.Context) (string, error) {
 
 // Get reads path into out. With a key, the request is signed (package auth).
 func (c *Client) Get(ctx context.Context, path string, key ed25519.PrivateKey, out any) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
-	if err != nil {
-		return err
-	}
 	if key == nil {
+		req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+		if err != nil {
+			return err
+		}
 		return c.do(req, out)
 	}
+	return c.sendSigned(ctx, "GET", path, nil, "", key, out)
+}
+
+// sendSigned sends a request signed by key (package auth): a read, or an upload
+// with body. When the node refuses the signature as one it has accepted
+// before (another client with this key, another process, or a page, signed
+// the same request in the same second; the node accepts each signature
+// once), it signs the next second and sends the whole request again.
+func (c *Client) sendSigned(ctx context.Context, method, path string, body []byte, contentType string, key ed25519.PrivateKey, out any) error {
 	chainID, err := c.ChainID(ctx)
 	if err != nil {
 		return err
 	}
-	auth.Sign(req, chainID, key, c.signTime(ctx, key, req))
-	err = c.do(req, out)
-	if replayed(err) {
-		// Another client with this key (another process, or a test's second
-		// client) signed the same read in the same second, and the node
-		// accepts each signature once: sign the next second and ask again.
+	for attempt := 1; ; attempt++ {
+		var r io.Reader
+		if body != nil {
+			r = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+		if err != nil {
+			return err
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
 		auth.Sign(req, chainID, key, c.signTime(ctx, key, req))
 		err = c.do(req, out)
+		if attempt < 2 && replayed(err) {
+			continue
+		}
+		return err
 	}
-	return err
 }
 
 // replayed reports whether the node refused a signed request because it had
@@ -148,17 +166,7 @@ func (c *Client) signTime(ctx context.Context, key ed25519.PrivateKey, req *http
 func (c *Client) PutBlob(ctx context.Context, content []byte, key ed25519.PrivateKey) (hash string, err error) {
 	sum := sha256.Sum256(content)
 	hash = hex.EncodeToString(sum[:])
-	req, err := http.NewRequestWithContext(ctx, "PUT", c.base+"/v1/blobs/"+hash, bytes.NewReader(content))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/octet-stream")
-	chainID, err := c.ChainID(ctx)
-	if err != nil {
-		return "", err
-	}
-	auth.Sign(req, chainID, key, c.signTime(ctx, key, req))
-	return hash, c.do(req, nil)
+	return hash, c.sendSigned(ctx, "PUT", "/v1/blobs/"+hash, content, "application/octet-stream", key, nil)
 }
 
 // GetRaw reads path and returns the body as is.
