@@ -255,7 +255,10 @@ describe("officials' console in Chromium", () => {
       await p.getByRole("button", { name: "폐회하기" }).click();
       await p.getByTestId("meeting-state").filter({ hasText: "폐회" }).waitFor(LONG);
       assert.match(await p.getByTestId("quorum-at-close").textContent(), /출석 2명 \/ 기준 3명 · 정족수 충족/);
-      const minutes = "제1차 서울시당 운영위원회 회의록\n1. 2027년 예산안 승인: 가결 (찬성 2, 반대 0)\n";
+      // Over the 64 KiB that go on chain inline: the console uploads them to
+      // the node's blob store (a signed PUT) and puts their hash on chain.
+      const minutes = "제1차 서울시당 운영위원회 회의록\n1. 2027년 예산안 승인: 가결 (찬성 2, 반대 0)\n" +
+        "토론 요지: 지역 사무소 운영비와 청년 위원회 활동비를 분리해 집행한다.\n".repeat(1200);
       await p.locator("#mi-text").fill(minutes);
       await p.getByRole("button", { name: "회의록 올리기" }).click();
       await p.getByTestId("minutes-on-chain").waitFor(LONG);
@@ -275,6 +278,7 @@ describe("officials' console in Chromium", () => {
       await c.getByRole("button", { name: "회의록 보기" }).click();
       assert.equal(await c.getByTestId("minutes-text").textContent(), minutes);
       const record = await api("/v1/assembly/meetings/seoul-cttee.1");
+      assert.equal(record.meeting.minutes.inline, false, "minutes over 64 KiB go to the blob store, only their hash on chain");
       assert.equal(await c.getByTestId("sign-hash").textContent(), record.record_hash, "the chair's page computes the node's record hash");
       assert.match(await c.getByTestId("hash-check").textContent(), /같습니다/);
       await axe(c, "chair's signing page");

@@ -57,7 +57,7 @@ export function ErratumSign({ id, params, memberKey }: { id: string; params: URL
           <dt>{c("eNo")}</dt><dd data-testid="erratum-no">{d.no}</dd>
           <dt>{c("eTarget")}</dt><dd data-testid="erratum-target">{target}</dd>
           {motion && <><dt>{c("eCurrent")}</dt><dd>{motion.title}: {motion.text}</dd></>}
-          <dt>{c("eCorrection")}</dt><dd data-testid="erratum-correction"><pre class="minutes">{correction}</pre></dd>
+          <dt>{c("eCorrection")}</dt><dd data-testid="erratum-correction"><pre class="minutes" tabIndex={0} role="region" aria-label={c("eCorrection")}>{correction}</pre></dd>
           <dt>{c("eReason")}</dt><dd data-testid="erratum-reason">{reason}</dd>
         </dl>
         <p class="small">{c("eHash")}: <span class="mono" data-testid="erratum-hash">{mine}</span></p>

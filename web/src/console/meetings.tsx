@@ -7,8 +7,7 @@
 // the erratum's text (./erratum.tsx), and the signature arrives through
 // assembly/chair-sign-erratum under the erratum's hash.
 import { useEffect, useState } from "preact/hooks";
-import { authorization } from "../lib/auth";
-import { ApiError, chain } from "../lib/api";
+import { chain, putBlob } from "../lib/api";
 import { utf8 } from "../lib/bytes";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
@@ -361,13 +360,7 @@ function Minutes({ m, memberKey, a, reload }: { m: Meeting; memberKey: StoredKey
       if (bytes.length > MAX_INLINE) {
         // Large minutes go to the node's blob store first, in a request
         // signed like a read (an active secretary's), then on chain by hash.
-        const uri = `/v1/blobs/${hash}`;
-        const h = await authorization(signerOf(memberKey), await chain(), "PUT", uri, Math.floor(Date.now() / 1000));
-        const res = await fetch(uri, { method: "PUT", headers: { Authorization: h, "Content-Type": "application/octet-stream" }, body: bytes as BodyInit, credentials: "omit" });
-        if (!res.ok) {
-          const v = await res.json().catch(() => ({}));
-          throw new ApiError(v?.error?.code ?? 99, v?.error?.name ?? "internal", v?.error?.message ?? `HTTP ${res.status}`, res.status);
-        }
+        await putBlob(signerOf(memberKey), hash, bytes);
         content = "";
       }
       await sendTx(memberKey, "assembly/minutes", minutesBody({ meeting: m.id, hash, size: bytes.length, content }));

@@ -80,7 +80,7 @@ export function ChairSign({ id, memberKey }: { id: string; memberKey: StoredKey 
         {!m.minutes ? <p>{c("noMinutes")}</p> : (
           <>
             <p class="small">SHA-256 <span class="mono">{m.minutes.hash}</span> · {m.minutes.size} B</p>
-            {minutes === null ? <button type="button" class="secondary" onClick={showMinutes}>{c("viewMinutes")}</button> : <pre class="minutes" data-testid="minutes-text">{minutes}</pre>}
+            {minutes === null ? <button type="button" class="secondary" onClick={showMinutes}>{c("viewMinutes")}</button> : <pre class="minutes" data-testid="minutes-text" tabIndex={0} role="region" aria-label={c("fMinutes")}>{minutes}</pre>}
           </>
         )}
         <p class="small">{c("recordHash")}: <span class="mono" data-testid="sign-hash">{mine}</span></p>

@@ -28,15 +28,17 @@ async function answer<T>(res: Response): Promise<T> {
   return v as T;
 }
 
-async function get<T>(uri: string, headers: Record<string, string> = {}): Promise<T> {
+async function request<T>(uri: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(uri, { headers, cache: "no-store", credentials: "omit" });
+    res = await fetch(uri, { cache: "no-store", credentials: "omit", ...init });
   } catch (e) {
     throw new ApiError(18, "unavailable", String(e));
   }
   return answer<T>(res);
 }
+
+const get = <T>(uri: string): Promise<T> => request<T>(uri);
 
 export interface Status { chain_id: string; height: number; block_time: string }
 export interface Account { key: string; next_nonce: number; member: string; height: number }
@@ -71,36 +73,53 @@ export const account = (key: Uint8Array) => get<Account>(`/v1/accounts/${toHex(k
  */
 export const REPLAYED = "auth: this signed request was used already; sign it again with a new time";
 
-// lastSigned remembers the time last signed for each URI: the node refuses
-// a signature it has seen (a replayed read), and one key signing the same
-// URI within one second would make the same signature, so a second read of
-// it signs the next second.
+// lastSigned remembers the time last signed for each request (method and
+// URI): the node refuses a signature it has seen (a replayed request), and
+// one key signing the same request within one second would make the same
+// signature, so a second one signs the next second.
 const lastSigned = new Map<string, number>();
 
-function signTime(uri: string): number {
+function signTime(method: string, uri: string): number {
+  const request = method + " " + uri;
   let unix = Math.floor(Date.now() / 1000);
-  const last = lastSigned.get(uri);
+  const last = lastSigned.get(request);
   if (last !== undefined && unix <= last) unix = last + 1;
-  lastSigned.set(uri, unix);
+  lastSigned.set(request, unix);
   return unix;
 }
 
 /**
- * signedGet reads a personal record with a request signed per package auth.
- * A page reloaded, or open in a second tab, does not know the times the
- * other signed at: when the node says a read was replayed, it signs again
- * a second later, as the Go client does.
+ * signedRequest sends a request signed per package auth (a read of a
+ * personal record, an upload). A page reloaded, or open in a second tab,
+ * does not know the times the other signed at: when the node says a request
+ * was replayed, it signs again a second later and sends it whole again, as
+ * the Go client does.
  */
-export async function signedGet<T>(signer: Signer, uri: string): Promise<T> {
+async function signedRequest<T>(signer: Signer, method: string, uri: string, init: RequestInit = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const h = await authorization(signer, await chain(), "GET", uri, signTime(uri));
+    const h = await authorization(signer, await chain(), method, uri, signTime(method, uri));
     try {
-      return await get<T>(uri, { Authorization: h });
+      return await request<T>(uri, { ...init, method, headers: { ...(init.headers as Record<string, string>), Authorization: h } });
     } catch (e) {
       if (attempt < 4 && e instanceof ApiError && e.code === 17 && e.message.includes(REPLAYED)) continue;
       throw e;
     }
   }
+}
+
+/** signedGet reads a personal record (see signedRequest). */
+export const signedGet = <T>(signer: Signer, uri: string): Promise<T> => signedRequest<T>(signer, "GET", uri);
+
+/**
+ * putBlob uploads a document (large minutes) to the node's blob store under
+ * its hex SHA-256, signed by an active secretary's or admin's key; the
+ * chain then records only the hash.
+ */
+export async function putBlob(signer: Signer, hash: string, content: Uint8Array): Promise<void> {
+  await signedRequest<unknown>(signer, "PUT", `/v1/blobs/${hash}`, {
+    headers: { "Content-Type": "application/octet-stream" },
+    body: content as BodyInit,
+  });
 }
 
 export const publicGet = get;
