@@ -7,7 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { publicGet, type Chapter } from "../lib/api";
 import type { StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
-import { Problem, Title } from "../pages/common";
+import { Problem, Title, useAction } from "../pages/common";
 import { chapterBody, MEMBER_ID, roleBody, ROLES, scopeOf, type Grant, type Role } from "./chain";
 import { useC } from "./i18n";
 import type { Official } from "./index";
@@ -21,15 +21,13 @@ export function Chapters({ official, memberKey, reload }: { official: Official; 
   const [member, setMember] = useState("");
   const [role, setRole] = useState<Role>("secretary");
   const [child, setChild] = useState({ id: "", name: "" });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState("");
+  const a = useAction();
   const load = async () => {
     if (!sel) return;
     try {
       setGrants((await publicGet<{ grants: Grant[] | null }>(`/v1/chapters/${encodeURIComponent(sel)}/roles`)).grants ?? []);
     } catch (e) {
-      setError(e);
+      a.fail(e);
     }
   };
   useEffect(() => {
@@ -43,29 +41,20 @@ export function Chapters({ official, memberKey, reload }: { official: Official; 
   for (let id = chapter?.parent; id; id = official.tree.find((x) => x.id === id)?.parent) ancestors.push(id);
   const adminAbove = official.grants.some((g) => g.role === "admin" && ancestors.includes(g.chapter));
   const roles = ROLES.filter((r) => r !== "admin" || adminAbove);
-  const act = async (f: () => Promise<unknown>, ok: string) => {
-    setBusy(true);
-    setError(null);
-    setDone("");
-    try {
-      await f();
-      setDone(ok);
-      await load();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (f: () => Promise<unknown>, ok: string) => a.run(async () => {
+    await f();
+    await load();
+    return ok;
+  });
   const grant = (e: Event) => {
     e.preventDefault();
     const m = member.trim().toLowerCase();
-    if (!MEMBER_ID.test(m)) return setError(new Error(c("badIds", { ids: m || "—" })));
+    if (!MEMBER_ID.test(m)) return a.fail(new Error(c("badIds", { ids: m || "—" })));
     act(() => sendTx(memberKey, "role/grant", roleBody(m, role, sel)), c("granted", { role: cw("role", role), member: m }));
   };
   const create = (e: Event) => {
     e.preventDefault();
-    if (!/^[a-z0-9][a-z0-9-]{0,47}$/.test(child.id) || !child.name.trim()) return setError(new Error(c("chBadChild")));
+    if (!/^[a-z0-9][a-z0-9-]{0,47}$/.test(child.id) || !child.name.trim()) return a.fail(new Error(c("chBadChild")));
     act(async () => {
       await sendTx(memberKey, "chapter/create", chapterBody(child.id, child.name.trim(), sel));
       setChild({ id: "", name: "" });
@@ -90,8 +79,8 @@ export function Chapters({ official, memberKey, reload }: { official: Official; 
       {chapter && (
         <>
           <h2 data-testid="selected">{chapter.name}</h2>
-          {error ? <Problem error={error} /> : null}
-          {done && <p class="ok" role="status" data-testid="ch-done">{done}</p>}
+          {a.error ? <Problem error={a.error} /> : null}
+          {a.done && <p class="ok" role="status" data-testid="ch-done">{a.done}</p>}
           <h3>{c("chOfficials")}</h3>
           {!grants ? <p role="status">…</p> : grants.length === 0 ? <p>{c("chNoOfficials")}</p> : (
             <ul class="list" data-testid="officials">
@@ -100,7 +89,7 @@ export function Chapters({ official, memberKey, reload }: { official: Official; 
                   <span class="item-title">{cw("role", g.role)} · <span class="mono">{g.member}</span></span>
                   <span class="meta">{c("grantedAt", { date: date(g.granted_at) })}</span>
                   {(g.role !== "admin" || adminAbove) && (
-                    <button type="button" class="secondary" disabled={busy} onClick={() => act(() => sendTx(memberKey, "role/revoke", roleBody(g.member, g.role, sel)), c("revoked", { role: cw("role", g.role), member: g.member }))}>
+                    <button type="button" class="secondary" disabled={a.busy} onClick={() => act(() => sendTx(memberKey, "role/revoke", roleBody(g.member, g.role, sel)), c("revoked", { role: cw("role", g.role), member: g.member }))}>
                       {c("revokeBtn", { role: cw("role", g.role) })}
                     </button>
                   )}
@@ -117,7 +106,7 @@ export function Chapters({ official, memberKey, reload }: { official: Official; 
               {roles.map((r) => <option key={r} value={r}>{cw("role", r)}</option>)}
             </select>
             <p class="hint" id="g-role-about" data-testid="role-about">{cw("about", role)}</p>
-            <button type="submit" disabled={busy}>{c("grantBtn", { chapter: chapter.name })}</button>
+            <button type="submit" disabled={a.busy}>{c("grantBtn", { chapter: chapter.name })}</button>
           </form>
           {chapter.level !== "constituency" && (
             <>
@@ -127,7 +116,7 @@ export function Chapters({ official, memberKey, reload }: { official: Official; 
                 <input id="c-id" class="mono" value={child.id} onInput={(e) => setChild({ ...child, id: (e.target as HTMLInputElement).value.trim() })} />
                 <label for="c-name">{c("chChildName")}</label>
                 <input id="c-name" value={child.name} onInput={(e) => setChild({ ...child, name: (e.target as HTMLInputElement).value })} />
-                <button type="submit" disabled={busy}>{c("chChildBtn")}</button>
+                <button type="submit" disabled={a.busy}>{c("chChildBtn")}</button>
               </form>
             </>
           )}

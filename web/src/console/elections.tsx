@@ -14,7 +14,7 @@ import { verifyTally, type TallyCheck } from "../lib/election/tally";
 import { allBallots, getElection, getTally, pad12, stateValue } from "../lib/election/voter";
 import type { StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
-import { Problem, Title } from "../pages/common";
+import { Problem, Title, useAction } from "../pages/common";
 import { createElectionBody, kstInput, scopeOf, type Grant } from "./chain";
 import { useC } from "./i18n";
 import type { Official } from "./index";
@@ -48,19 +48,18 @@ export function ElectionWizard({ official, memberKey }: { official: Official; me
   const [issuers, setIssuers] = useState<Grant[]>([]);
   const [pickT, setPickT] = useState<string[]>([]);
   const [pickI, setPickI] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const a = useAction();
   const [created, setCreated] = useState("");
   const [openId, setOpenId] = useState("");
   useEffect(() => {
     if (!f.chapter) return;
     setEligible(null);
-    publicGet<{ eligible: number }>(`/v1/chapters/${encodeURIComponent(f.chapter)}/eligible${f.cls ? `?class=${f.cls}` : ""}`).then((r) => setEligible(r.eligible), setError);
+    publicGet<{ eligible: number }>(`/v1/chapters/${encodeURIComponent(f.chapter)}/eligible${f.cls ? `?class=${f.cls}` : ""}`).then((r) => setEligible(r.eligible), a.fail);
   }, [f.chapter, f.cls]);
   useEffect(() => {
     if (!f.chapter) return;
-    rolesUpTree(official, f.chapter, "trustee").then(setTrustees, setError);
-    rolesUpTree(official, f.chapter, "credential_issuer").then(setIssuers, setError);
+    rolesUpTree(official, f.chapter, "trustee").then(setTrustees, a.fail);
+    rolesUpTree(official, f.chapter, "credential_issuer").then(setIssuers, a.fail);
   }, [f.chapter]);
   if (scope.length === 0) return <section><Title>{c("elTitle")}</Title><p>{c("outOfScope")}</p><p><a href="#/console">{c("back")}</a></p></section>;
   const set = (k: keyof typeof f, v: string | boolean) => setF({ ...f, [k]: v });
@@ -79,12 +78,10 @@ export function ElectionWizard({ official, memberKey }: { official: Official; me
   const [is, ie, vs, ve] = times;
   if (times.some((x) => !Number.isFinite(x)) || !(is < ie && vs < ve && is <= vs && ie <= ve && (f.overlap || ie <= vs))) problems.push(c("elBadSchedule"));
   if (eligible === 0) problems.push(c("elNoElectors"));
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
     if (problems.length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    return a.run(async () => {
       await sendTx(memberKey, "election/create", createElectionBody({
         id: f.id, chapter: f.chapter, cls: f.cls, title: f.title.trim(),
         contests: parsed.map((x) => ({ title: x.title, selectionLimit: x.choose, optionLimit: 1, options: x.options })),
@@ -92,11 +89,7 @@ export function ElectionWizard({ official, memberKey }: { official: Official; me
       }));
       setCreated(f.id);
       location.hash = `#/console/elections/${encodeURIComponent(f.id)}`;
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const name = (id: string) => official.tree.find((x) => x.id === id)?.name ?? id;
   return (
@@ -180,9 +173,9 @@ export function ElectionWizard({ official, memberKey }: { official: Official; me
             <ul>{problems.map((p) => <li key={p}>{p}</li>)}</ul>
           </div>
         )}
-        <button type="submit" disabled={busy || problems.length > 0}>{c("elCreate", { n: eligible ?? 0 })}</button>
+        <button type="submit" disabled={a.busy || problems.length > 0}>{c("elCreate", { n: eligible ?? 0 })}</button>
       </form>
-      {error ? <Problem error={error} /> : null}
+      {a.error ? <Problem error={a.error} /> : null}
       {created && <p class="ok" role="status">{c("elCreated", { id: created })}</p>}
     </section>
   );

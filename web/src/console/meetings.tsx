@@ -11,7 +11,7 @@ import { chain, putBlob } from "../lib/api";
 import { utf8 } from "../lib/bytes";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
-import { Problem, Title } from "../pages/common";
+import { type Action, Outcome, Problem, Title, useAction } from "../pages/common";
 import {
   attendanceBody, bodiesAt, bodyOf, chairSignature, cosignMessage, decideBody, erratumBody, erratumHash, erratumLink, erratumSignature, finalizeBody, kstInput, meetingBody, meetingQuorum, meetingRecord,
   meetingsAt, MEMBER_ID, minutesBody, motionBody, recordHash, scheduleBody, scopeOf, sha256Hex,
@@ -22,35 +22,6 @@ import type { Official } from "./index";
 import { toHex } from "../lib/bytes";
 
 const MAX_INLINE = 64 << 10;
-
-/** useAction runs one signed step at a time and keeps its outcome. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState("");
-  const run = async (f: () => Promise<string>) => {
-    setBusy(true);
-    setError(null);
-    setDone("");
-    try {
-      setDone(await f());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, done, run };
-}
-
-function Outcome({ a }: { a: ReturnType<typeof useAction> }) {
-  return (
-    <>
-      {a.error ? <Problem error={a.error} /> : null}
-      {a.done && <p class="ok" role="status">{a.done}</p>}
-    </>
-  );
-}
 
 export function Meetings({ official, memberKey }: { official: Official; memberKey: StoredKey }) {
   const { c, date } = useC();
@@ -264,7 +235,7 @@ function Attendance({ meeting, busy, onRecord, onBad }: { meeting: string; busy:
   );
 }
 
-function Motions({ rec, memberKey, a, reload }: { rec: MeetingRecord; memberKey: StoredKey; a: ReturnType<typeof useAction>; reload: () => Promise<void> }) {
+function Motions({ rec, memberKey, a, reload }: { rec: MeetingRecord; memberKey: StoredKey; a: Action; reload: () => Promise<void> }) {
   const { c, cw } = useC();
   const m = rec.meeting;
   const [f, setF] = useState({ item: "1", title: "", text: "" });
@@ -347,7 +318,7 @@ function Motions({ rec, memberKey, a, reload }: { rec: MeetingRecord; memberKey:
   );
 }
 
-function Minutes({ m, memberKey, a, reload }: { m: Meeting; memberKey: StoredKey; a: ReturnType<typeof useAction>; reload: () => Promise<void> }) {
+function Minutes({ m, memberKey, a, reload }: { m: Meeting; memberKey: StoredKey; a: Action; reload: () => Promise<void> }) {
   const { c } = useC();
   const [text, setText] = useState("");
   const upload = (e: Event) => {
@@ -385,7 +356,7 @@ function Minutes({ m, memberKey, a, reload }: { m: Meeting; memberKey: StoredKey
   );
 }
 
-function Finalize({ rec, sig, memberKey, a, reload }: { rec: MeetingRecord; sig: ChairSignature | null; memberKey: StoredKey; a: ReturnType<typeof useAction>; reload: () => Promise<void> }) {
+function Finalize({ rec, sig, memberKey, a, reload }: { rec: MeetingRecord; sig: ChairSignature | null; memberKey: StoredKey; a: Action; reload: () => Promise<void> }) {
   const { c } = useC();
   const m = rec.meeting;
   const link = `${location.origin}${location.pathname}#/console/sign/${encodeURIComponent(m.id)}`;
@@ -421,7 +392,7 @@ function Finalize({ rec, sig, memberKey, a, reload }: { rec: MeetingRecord; sig:
  * the hash this page computes, and files it (assembly/erratum without
  * chair_sig: the chain carries the chair's signature itself).
  */
-function Errata({ rec, memberKey, a, reload }: { rec: MeetingRecord; memberKey: StoredKey; a: ReturnType<typeof useAction>; reload: () => Promise<void> }) {
+function Errata({ rec, memberKey, a, reload }: { rec: MeetingRecord; memberKey: StoredKey; a: Action; reload: () => Promise<void> }) {
   const { c } = useC();
   const m = rec.meeting;
   const [target, setTarget] = useState("meeting");

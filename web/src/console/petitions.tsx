@@ -7,7 +7,7 @@ import { publicGet, type Petition } from "../lib/api";
 import type { StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
 import { canonicalBytes } from "../lib/canon";
-import { Problem, Title } from "../pages/common";
+import { Problem, Title, useAction } from "../pages/common";
 import { scopeOf } from "./chain";
 import { useC } from "./i18n";
 import type { Official } from "./index";
@@ -23,9 +23,7 @@ export function PetitionAnswers({ official, memberKey }: { official: Official; m
   const [due, setDue] = useState<P[] | null>(null);
   const [answered, setAnswered] = useState<P[]>([]);
   const [text, setText] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState("");
+  const a = useAction();
   const load = async (): Promise<P[] | null> => {
     try {
       const q = (state: string) => Promise.all(scope.map((ch) => publicGet<{ petitions: P[] | null }>(`/v1/petitions?chapter=${encodeURIComponent(ch.id)}&state=${state}&limit=100`)));
@@ -37,7 +35,7 @@ export function PetitionAnswers({ official, memberKey }: { official: Official; m
       setAnswered(a.flatMap((x) => x.petitions ?? []));
       return list;
     } catch (e) {
-      setError(e);
+      a.fail(e);
       return null;
     }
   };
@@ -46,34 +44,27 @@ export function PetitionAnswers({ official, memberKey }: { official: Official; m
   }, [official]);
   const name = (id: string) => official.tree.find((x) => x.id === id)?.name ?? id;
   if (scope.length === 0) return <section><Title>{c("paTitle")}</Title><p>{c("outOfScope")}</p><p><a href="#/console">{c("back")}</a></p></section>;
-  const post = async (p: P) => {
+  const post = (p: P) => {
     const body = (text[p.id] ?? "").trim();
-    setError(null);
-    setDone("");
-    if (!body) return setError(new Error(c("needField")));
-    setBusy(true);
-    try {
+    if (!body) return a.fail(new Error(c("needField")));
+    return a.run(async () => {
       await sendTx(memberKey, "petition/answer", answerBody(p.id, body));
-      setDone(c("paAnswered", { title: p.title }));
       // The index follows the block a moment later.
       for (let i = 0; i < 20; i++) {
         const now = await load();
         if (now && !now.some((x) => x.id === p.id)) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+      return c("paAnswered", { title: p.title });
+    });
   };
   return (
     <section>
       <Title>{c("paTitle")}</Title>
       <p>{c("paIntro")}</p>
       <p><a href="#/console">{c("back")}</a></p>
-      {error ? <Problem error={error} onRetry={load} /> : null}
-      {done && <p class="ok" role="status" data-testid="pa-done">{done}</p>}
+      {a.error ? <Problem error={a.error} onRetry={load} /> : null}
+      {a.done && <p class="ok" role="status" data-testid="pa-done">{a.done}</p>}
       <h2>{c("paDue")}</h2>
       {!due ? <p role="status">…</p> : due.length === 0 ? <p data-testid="pa-none">{c("paNone")}</p> : (
         <ul class="list" data-testid="pa-due">
@@ -86,7 +77,7 @@ export function PetitionAnswers({ official, memberKey }: { official: Official; m
               </span>
               <label for={`pa-${p.id}`}>{c("paAnswerLabel")}</label>
               <textarea id={`pa-${p.id}`} rows={5} value={text[p.id] ?? ""} onInput={(e) => setText({ ...text, [p.id]: (e.target as HTMLTextAreaElement).value })} />
-              <button type="button" disabled={busy} onClick={() => post(p)}>{c("paPost")}</button>
+              <button type="button" disabled={a.busy} onClick={() => post(p)}>{c("paPost")}</button>
             </li>
           ))}
         </ul>

@@ -13,7 +13,7 @@ import { chain, signedGet, type Member, type RecordAnswer } from "../lib/api";
 import { deriveMemberId, enrollmentCodeHash } from "../lib/enroll";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
-import { Problem, Title } from "../pages/common";
+import { Problem, Title, useAction } from "../pages/common";
 import { QR } from "../pages/qr";
 import { approveBody, enrollBody, recoverBody, scopeOf, setClassBody, statusBody, transferBody, MEMBER_ID, REASONS } from "./chain";
 import { useC } from "./i18n";
@@ -63,26 +63,19 @@ function Codes({ official, memberKey }: { official: Official; memberKey: StoredK
   const [cls, setCls] = useState("general");
   const [count, setCount] = useState("10");
   const [issued, setIssued] = useState<Issued[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const a = useAction();
   const name = (id: string) => official.tree.find((x) => x.id === id)?.name ?? id;
-  const issue = async (e: Event) => {
+  const issue = (e: Event) => {
     e.preventDefault();
     const n = Math.floor(+count);
-    setError(null);
-    if (!(n >= 1 && n <= MAX_BATCH)) return setError(new Error(c("regCountRange", { max: MAX_BATCH })));
-    setBusy(true);
-    try {
+    if (!(n >= 1 && n <= MAX_BATCH)) return a.fail(new Error(c("regCountRange", { max: MAX_BATCH })));
+    return a.run(async () => {
       const chainId = await chain();
       const codes = Array.from({ length: n }, newCode);
       const hashes = codes.map((code) => enrollmentCodeHash(chainId, code));
       await sendTx(memberKey, "member/enroll", enrollBody(hashes.map((h) => ({ codeHash: h, chapter, cls }))));
       setIssued(codes.map((code, i) => ({ code, memberId: deriveMemberId(hashes[i]), chapter, cls })));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const link = (code: string) => `${location.origin}${location.pathname}#/join?code=${code}`;
   return (
@@ -99,9 +92,9 @@ function Codes({ official, memberKey }: { official: Official; memberKey: StoredK
         </select>
         <label for="e-count">{c("fCount")}</label>
         <input id="e-count" type="number" min="1" max={MAX_BATCH} inputMode="numeric" value={count} onInput={(e) => setCount((e.target as HTMLInputElement).value)} />
-        <button type="submit" disabled={busy}>{c("issueBtn")}</button>
+        <button type="submit" disabled={a.busy}>{c("issueBtn")}</button>
       </form>
-      {error ? <Problem error={error} /> : null}
+      {a.error ? <Problem error={a.error} /> : null}
       {issued.length > 0 && (
         <>
           <div class="no-print">
@@ -244,48 +237,38 @@ function FindMember({ official, memberKey }: { official: Official; memberKey: St
   const { c, cw, word, date } = useC();
   const [id, setId] = useState("");
   const [m, setM] = useState<Member | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState("");
-  const [busy, setBusy] = useState(false);
+  const a = useAction();
   const [to, setTo] = useState("");
   const [reason, setReason] = useState("1");
   const [newKey, setNewKey] = useState("");
   const scope = scopeOf(official.tree, official.grants, "registrar");
   const name = (x: string) => official.tree.find((y) => y.id === x)?.name ?? x;
-  const find = async (e?: Event, quiet = false) => {
-    e?.preventDefault();
-    const q = id.trim().toLowerCase();
-    if (!quiet) {
-      setError(null);
-      setDone("");
-    }
-    if (!MEMBER_ID.test(q)) {
-      setM(null);
-      return setError(new Error(c("badIds", { ids: q || "—" })));
-    }
+  const lookUp = async (q: string) => {
     try {
       const r = await signedGet<RecordAnswer<Member>>(signerOf(memberKey), `/v1/members/${q}`);
       setM(r.record);
       setTo(scope.find((x) => x.id !== r.record.chapter)?.id ?? "");
     } catch (err) {
       setM(null);
-      setError(err);
+      throw err;
     }
   };
-  const act = async (type: string, body: Uint8Array, ok: string) => {
-    setBusy(true);
-    setError(null);
-    setDone("");
-    try {
-      await sendTx(memberKey, type, body);
-      setDone(ok);
-      await find(undefined, true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+  const find = (e: Event) => {
+    e.preventDefault();
+    const q = id.trim().toLowerCase();
+    if (!MEMBER_ID.test(q)) {
+      setM(null);
+      return a.fail(new Error(c("badIds", { ids: q || "—" })));
     }
+    return a.run(() => lookUp(q));
   };
+  // After a change the card is read again; a failed read is shown beside
+  // the change's message, since the change itself went through.
+  const act = (type: string, body: Uint8Array, ok: string) => a.run(async () => {
+    await sendTx(memberKey, type, body);
+    await lookUp(id.trim().toLowerCase()).catch(a.fail);
+    return ok;
+  });
   return (
     <div class="no-print">
       <h2>{c("findTitle")}</h2>
@@ -294,8 +277,8 @@ function FindMember({ official, memberKey }: { official: Official; memberKey: St
         <input id="f-id" class="mono" value={id} onInput={(e) => setId((e.target as HTMLInputElement).value)} autoComplete="off" />
         <button type="submit">{c("findBtn")}</button>
       </form>
-      {error ? <Problem error={error} /> : null}
-      {done && <p class="ok" role="status" data-testid="reg-done">{done}</p>}
+      {a.error ? <Problem error={a.error} /> : null}
+      {a.done && <p class="ok" role="status" data-testid="reg-done">{a.done}</p>}
       {m && (
         <div class="card" data-testid="found">
           <dl class="facts">
@@ -312,11 +295,11 @@ function FindMember({ official, memberKey }: { official: Official; memberKey: St
                 <legend>{c("transferTitle")}</legend>
                 <label for="f-to">{c("fChapter")}</label>
                 <ChapterSelect id="f-to" official={official} value={to} onChange={setTo} />
-                <button type="button" disabled={busy || !to || to === m.chapter} onClick={() => act("member/transfer", transferBody(m.id, to), c("transferred", { chapter: name(to) }))}>{c("transferBtn")}</button>
+                <button type="button" disabled={a.busy || !to || to === m.chapter} onClick={() => act("member/transfer", transferBody(m.id, to), c("transferred", { chapter: name(to) }))}>{c("transferBtn")}</button>
               </fieldset>
               <fieldset>
                 <legend>{c("classTitle")}</legend>
-                <button type="button" disabled={busy} onClick={() => { const cls = m.class === "general" ? "responsible" : "general"; act("member/set-class", setClassBody(m.id, cls), c("classChanged", { cls: word("class", cls) })); }}>
+                <button type="button" disabled={a.busy} onClick={() => { const cls = m.class === "general" ? "responsible" : "general"; act("member/set-class", setClassBody(m.id, cls), c("classChanged", { cls: word("class", cls) })); }}>
                   {c("classBtn", { cls: word("class", m.class === "general" ? "responsible" : "general") })}
                 </button>
               </fieldset>
@@ -327,16 +310,16 @@ function FindMember({ official, memberKey }: { official: Official; memberKey: St
                   {REASONS.map((r) => <option key={r} value={String(r)}>{cw("reason", String(r))}</option>)}
                 </select>
                 {m.status === "active"
-                  ? <button type="button" disabled={busy} onClick={() => act("member/suspend", statusBody(m.id, +reason), c("suspended"))}>{c("suspendBtn")}</button>
-                  : <button type="button" disabled={busy} onClick={() => act("member/reinstate", statusBody(m.id, 0), c("reinstated"))}>{c("reinstateBtn")}</button>}
-                <button type="button" class="danger" disabled={busy} onClick={() => confirm(c("expelConfirm")) && act("member/expel", statusBody(m.id, +reason), c("expelled"))}>{c("expelBtn")}</button>
+                  ? <button type="button" disabled={a.busy} onClick={() => act("member/suspend", statusBody(m.id, +reason), c("suspended"))}>{c("suspendBtn")}</button>
+                  : <button type="button" disabled={a.busy} onClick={() => act("member/reinstate", statusBody(m.id, 0), c("reinstated"))}>{c("reinstateBtn")}</button>}
+                <button type="button" class="danger" disabled={a.busy} onClick={() => confirm(c("expelConfirm")) && act("member/expel", statusBody(m.id, +reason), c("expelled"))}>{c("expelBtn")}</button>
               </fieldset>
               <fieldset>
                 <legend>{c("recoverTitle")}</legend>
                 <p class="small">{c("recoverIntro")}</p>
                 <label for="f-key">{c("fNewKey")}</label>
                 <input id="f-key" class="mono" value={newKey} onInput={(e) => setNewKey((e.target as HTMLInputElement).value.trim().toLowerCase())} />
-                <button type="button" disabled={busy || !/^[0-9a-f]{64}$/.test(newKey)} onClick={() => act("member/recover-key", recoverBody(m.id, newKey), c("recovered"))}>{c("recoverBtn")}</button>
+                <button type="button" disabled={a.busy || !/^[0-9a-f]{64}$/.test(newKey)} onClick={() => act("member/recover-key", recoverBody(m.id, newKey), c("recovered"))}>{c("recoverBtn")}</button>
               </fieldset>
             </>
           ) : <p>{c("finalStatus")}</p>}

@@ -9,7 +9,7 @@ import { useI18n } from "../i18n";
 import { signedGet } from "../lib/api";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { verifyStateProof, type ProofCheck } from "../lib/proof";
-import { Problem } from "./common";
+import { Problem, useAction } from "./common";
 import { QR } from "./qr";
 
 const PREFIX = "pnyx-proof:1:";
@@ -53,29 +53,20 @@ export function ProofResult({ r }: { r: ProofCheck }) {
 
 export function CardProof({ memberKey }: { memberKey: StoredKey }) {
   const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const a = useAction();
   const [res, setRes] = useState<{ r: ProofCheck; text: string } | null>(null);
-  const make = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      // The proof needs the next block's header: on a quiet chain that can take a while.
-      const a = await signedGet<{ proof: unknown }>(signerOf(memberKey), `/v1/members/${memberKey.memberId}/credential?prove=1`);
-      setRes({ r: verifyStateProof(a.proof), text: await encodeProof(a.proof) });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  // The proof needs the next block's header: on a quiet chain that can take a while.
+  const make = () => a.run(async () => {
+    const answer = await signedGet<{ proof: unknown }>(signerOf(memberKey), `/v1/members/${memberKey.memberId}/credential?prove=1`);
+    setRes({ r: verifyStateProof(answer.proof), text: await encodeProof(answer.proof) });
+  });
   useEffect(() => setRes(null), [memberKey.memberId]);
   return (
     <>
       <h2>{t("proofTitle")}</h2>
       <p>{t("proofIntro")}</p>
-      <button type="button" disabled={busy} onClick={make}>{busy ? t("proofMaking") : t("proofMake")}</button>
-      {error ? <Problem error={error} /> : null}
+      <button type="button" disabled={a.busy} onClick={make}>{a.busy ? t("proofMaking") : t("proofMake")}</button>
+      {a.error ? <Problem error={a.error} /> : null}
       {res && (
         <>
           <ProofResult r={res.r} />

@@ -5,7 +5,7 @@ import { checkInBody } from "../lib/body";
 import { fromHex } from "../lib/bytes";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { sendTx } from "../lib/send";
-import { Problem, Title } from "./common";
+import { Problem, Title, useAction } from "./common";
 
 interface Meeting { id: string; body: string; chapter: string; title: string; scheduled_at: number; state: string }
 
@@ -78,8 +78,7 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
   const [meetings, setMeetings] = useState<{ meetings: Meeting[]; names: Record<string, string> } | null>(null);
   const [checkedIn, setCheckedIn] = useState<Record<string, boolean>>({});
   const [error, setError] = useState<unknown>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const a = useAction();
   const [elections, setElections] = useState<ElectionSeen[]>([]);
   const load = async () => {
     if (!memberKey) return;
@@ -111,18 +110,10 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
       </section>
     );
   }
-  const checkIn = async (id: string) => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await sendTx(memberKey, "assembly/check-in", checkInBody(id));
-      setCheckedIn({ ...checkedIn, [id]: true });
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const checkIn = (id: string) => a.run(async () => {
+    await sendTx(memberKey, "assembly/check-in", checkInBody(id));
+    setCheckedIn({ ...checkedIn, [id]: true });
+  });
   const petitions = page?.petitions ?? [];
   return (
     <section>
@@ -143,7 +134,7 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
         </>
       )}
       <h2>{t("homeMeetings")}</h2>
-      {actionError ? <Problem error={actionError} /> : null}
+      {a.error ? <Problem error={a.error} /> : null}
       {!meetings ? (!error && <p role="status">{t("loading")}</p>) : meetings.meetings.length === 0 ? <p>{t("homeNoMeetings")}</p> : (
         <ul class="list">
           {meetings.meetings.map((m) => (
@@ -152,7 +143,7 @@ export function Home({ memberKey }: { memberKey: StoredKey | null | undefined })
               <span class="meta">{meetings.names[m.chapter] ?? m.chapter} · {date(m.scheduled_at)} · {word("meeting", m.state)}</span>
               {m.state === "open" && (checkedIn[m.id]
                 ? <span class="ok" role="status">{t("homeCheckedIn")}</span>
-                : <button type="button" disabled={busy} onClick={() => checkIn(m.id)}>{t("homeCheckIn")}</button>)}
+                : <button type="button" disabled={a.busy} onClick={() => checkIn(m.id)}>{t("homeCheckIn")}</button>)}
             </li>
           ))}
         </ul>

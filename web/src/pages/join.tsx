@@ -7,7 +7,7 @@ import { keyFromSeed, newKey, saveKey, type StoredKey } from "../lib/keystore";
 import { go } from "../route";
 import { signTx } from "../lib/tx";
 import { backupFile, MIN_PASSPHRASE, openBackup, sealBackup, type Backup as BackupData } from "../lib/backup";
-import { Problem, Title } from "./common";
+import { Problem, Title, useAction } from "./common";
 import { QR } from "./qr";
 import { canonicalJSON } from "../lib/canon";
 
@@ -22,8 +22,7 @@ export function Join({ code: linkCode, memberKey, onJoined }: { code: string; me
   const { t } = useI18n();
   const [code, setCode] = useState(linkCode);
   const [invalid, setInvalid] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const a = useAction();
   const [joined, setJoined] = useState<Joined | null>(null);
   useEffect(() => setCode(linkCode), [linkCode]);
   // The seed lives only in this page's memory, for the backup.
@@ -40,7 +39,7 @@ export function Join({ code: linkCode, memberKey, onJoined }: { code: string; me
     );
   }
 
-  const onSubmit = async (e: Event) => {
+  const onSubmit = (e: Event) => {
     e.preventDefault();
     const c = normalizeCode(code);
     if (!codeLooksValid(c)) {
@@ -48,9 +47,7 @@ export function Join({ code: linkCode, memberKey, onJoined }: { code: string; me
       return;
     }
     setInvalid(false);
-    setBusy(true);
-    setError(null);
-    try {
+    return a.run(async () => {
       const chainId = await chain();
       const memberId = deriveMemberId(enrollmentCodeHash(chainId, c));
       const k = await newKey();
@@ -63,11 +60,7 @@ export function Join({ code: linkCode, memberKey, onJoined }: { code: string; me
       await saveKey({ ...k.stored, chainId, memberId, joined: true });
       setJoined({ memberId, chainId, seed: k.seed, kind: k.stored.kind });
       onJoined();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -89,10 +82,10 @@ export function Join({ code: linkCode, memberKey, onJoined }: { code: string; me
         />
         <p id="code-hint" class="hint">{t("joinCodeHint")}</p>
         {invalid && <p class="field-error" role="alert">{t("joinCodeInvalid")}</p>}
-        <button type="submit" disabled={busy}>{busy ? t("joinWorking") : t("joinSubmit")}</button>
+        <button type="submit" disabled={a.busy}>{a.busy ? t("joinWorking") : t("joinSubmit")}</button>
       </form>
-      {busy && <p role="status">{t("joinWorking")}</p>}
-      {error ? <Problem error={error} /> : null}
+      {a.busy && <p role="status">{t("joinWorking")}</p>}
+      {a.error ? <Problem error={a.error} /> : null}
       <Restore onJoined={onJoined} />
     </section>
   );

@@ -5,7 +5,7 @@ import { agreeBody, commentBody, createPetitionBody, petitionRefBody, reportBody
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { afterWrite, randomId, sendTx } from "../lib/send";
 import { go } from "../route";
-import { Problem, Title } from "./common";
+import { Problem, Title, useAction } from "./common";
 import { snippetParts } from "../lib/snippet";
 
 interface Comment { id: string; petition: string; parent?: string; depth: number; author: string; stance: string; body: string; up: number; down: number; hidden?: boolean; deleted?: boolean; created_at: number }
@@ -134,25 +134,18 @@ export function PetitionNew({ memberKey }: { memberKey: StoredKey | null | undef
   const [title, setTitle] = useState("");
   const [body, setBody] = useState("");
   const [category, setCategory] = useState("general");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const a = useAction();
   if (!memberKey) return <NeedKey />;
-  const onSubmit = async (e: Event) => {
+  const onSubmit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    return a.run(async () => {
       const chapter = await myChapter(memberKey);
       const id = randomId("p");
       await sendTx(memberKey, "petition/create", createPetitionBody({ id, chapter, category, title: title.trim(), body: body.trim() }));
       // Opening publishes the draft for its first agreements.
       await sendTx(memberKey, "petition/open", petitionRefBody(id));
       go(`/petitions/${id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section>
@@ -167,9 +160,9 @@ export function PetitionNew({ memberKey }: { memberKey: StoredKey | null | undef
         </select>
         <label for="pb">{t("petBody")}</label>
         <textarea id="pb" required rows={8} maxLength={20000} value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
-        <button type="submit" disabled={busy}>{busy ? t("sending") : t("petSubmit")}</button>
+        <button type="submit" disabled={a.busy}>{a.busy ? t("sending") : t("petSubmit")}</button>
       </form>
-      {error ? <Problem error={error} /> : null}
+      {a.error ? <Problem error={a.error} /> : null}
     </section>
   );
 }
@@ -186,9 +179,7 @@ export function PetitionDetail({ id, memberKey }: { id: string; memberKey: Store
   const [comments, setComments] = useState<Comment[]>([]);
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState<unknown>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState("");
+  const a = useAction();
 
   const loadComments = async (cursor?: string) => {
     const page = await publicGet<CommentPage>(`/v1/petitions/${encodeURIComponent(id)}/comments?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
@@ -212,20 +203,11 @@ export function PetitionDetail({ id, memberKey }: { id: string; memberKey: Store
     load();
   }, [id, memberKey?.memberId]);
 
-  const act = async (f: () => Promise<unknown>, message: string) => {
-    setBusy(true);
-    setActionError(null);
-    setDone("");
-    try {
-      await f();
-      setDone(message);
-      await load();
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act: Act = (f, message) => a.run(async () => {
+    await f();
+    await load();
+    return message;
+  });
 
   if (error) return <section><Title>{t("petitionsTitle")}</Title><Problem error={error} onRetry={load} /></section>;
   if (!view) return <section><Title>{t("petitionsTitle")}</Title><p role="status">{t("loading")}</p></section>;
@@ -242,20 +224,20 @@ export function PetitionDetail({ id, memberKey }: { id: string; memberKey: Store
       {memberKey && (
         <div>
           {agreed ? <p class="ok" data-testid="agreed">{t("petAgreed")}</p> : (
-            <button type="button" disabled={busy} onClick={() => act(() => sendTx(memberKey, "petition/agree", agreeBody(p.id)), t("petAgreedNow"))}>{t("petAgree")}</button>
+            <button type="button" disabled={a.busy} onClick={() => act(() => sendTx(memberKey, "petition/agree", agreeBody(p.id)), t("petAgreedNow"))}>{t("petAgree")}</button>
           )}
         </div>
       )}
-      {done && <p role="status" class="ok">{done}</p>}
-      {actionError ? <Problem error={actionError} /> : null}
+      {a.done && <p role="status" class="ok">{a.done}</p>}
+      {a.error ? <Problem error={a.error} /> : null}
       <h2>{t("petComments")}</h2>
       {comments.length === 0 ? <p>{t("petNoComments")}</p> : (
         <ul class="thread">
-          {comments.map((c) => <CommentItem key={c.id} c={c} memberKey={memberKey} petition={p.id} busy={busy} act={act} />)}
+          {comments.map((c) => <CommentItem key={c.id} c={c} memberKey={memberKey} petition={p.id} busy={a.busy} act={act} />)}
         </ul>
       )}
       {next && <button type="button" onClick={() => loadComments(next)}>{t("more")}</button>}
-      {memberKey && <CommentForm petition={p.id} memberKey={memberKey} busy={busy} act={act} />}
+      {memberKey && <CommentForm petition={p.id} memberKey={memberKey} busy={a.busy} act={act} />}
     </section>
   );
 }

@@ -8,7 +8,7 @@ import { checkInBody } from "../../lib/body";
 import { signerOf, type StoredKey } from "../../lib/keystore";
 import { sendTx } from "../../lib/send";
 import { verifyStateProof, type ProofCheck } from "../../lib/proof";
-import { Problem, Title } from "../common";
+import { Problem, Title, useAction } from "../common";
 import { useAsmWords, type AssemblyWord } from "./words";
 
 interface Meeting {
@@ -84,11 +84,10 @@ function MeetingPage({ id, memberKey }: { id: string; memberKey: StoredKey | nul
   const [rec, setRec] = useState<MeetingRecord | null>(null);
   const [minutes, setMinutes] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
+  const a = useAction();
   const [checkedIn, setCheckedIn] = useState(false);
   const [saved, setSaved] = useState("");
   const [check, setCheck] = useState<{ no: number; r: ProofCheck; decision?: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const load = async () => {
     setError(null);
     try {
@@ -106,45 +105,32 @@ function MeetingPage({ id, memberKey }: { id: string; memberKey: StoredKey | nul
   if (error) return <section><Title>{w("asmTitle")}</Title><Problem error={error} onRetry={load} /></section>;
   if (!rec) return <section><Title>{w("asmTitle")}</Title><p role="status">{t("loading")}</p></section>;
   const m = rec.meeting;
-  const checkIn = async () => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await sendTx(memberKey!, "assembly/check-in", checkInBody(m.id));
-      setCheckedIn(true);
-      await load();
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
+  const checkIn = () => a.run(async () => {
+    await sendTx(memberKey!, "assembly/check-in", checkInBody(m.id));
+    setCheckedIn(true);
+    await load();
+  });
+  const download = (no: number) => a.run(async () => {
+    const res = await fetch(`/v1/assembly/meetings/${encodeURIComponent(m.id)}/motions/${no}/certificate`, { credentials: "omit", cache: "no-store" });
+    const text = await res.text();
+    if (!res.ok) {
+      const e = JSON.parse(text).error;
+      throw Object.assign(new Error(e?.message ?? `HTTP ${res.status}`), { code: e?.code });
     }
-  };
-  const download = async (no: number) => {
-    setActionError(null);
-    try {
-      const res = await fetch(`/v1/assembly/meetings/${encodeURIComponent(m.id)}/motions/${no}/certificate`, { credentials: "omit", cache: "no-store" });
-      const text = await res.text();
-      if (!res.ok) {
-        const e = JSON.parse(text).error;
-        throw Object.assign(new Error(e?.message ?? `HTTP ${res.status}`), { code: e?.code });
-      }
-      const file = `${m.id}-motion-${no}.certificate.json`;
-      const a = document.createElement("a");
-      a.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-      a.download = file;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-      setSaved(file);
-      // Checked here too, with no trust in this node: signatures, validator
-      // set, Merkle proofs (lib/proof.ts), and the proven motion's decision.
-      const cert = JSON.parse(text);
-      const r = verifyStateProof(cert.proof);
-      const mo = r.entries?.find((e) => e.key === `asm/motion/${m.id}/${String(no).padStart(4, "0")}`);
-      setCheck({ no, r, decision: mo ? JSON.parse(new TextDecoder().decode(mo.value)).decision : undefined });
-    } catch (e) {
-      setActionError(e);
-    }
-  };
+    const file = `${m.id}-motion-${no}.certificate.json`;
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    link.download = file;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    setSaved(file);
+    // Checked here too, with no trust in this node: signatures, validator
+    // set, Merkle proofs (lib/proof.ts), and the proven motion's decision.
+    const cert = JSON.parse(text);
+    const r = verifyStateProof(cert.proof);
+    const mo = r.entries?.find((e) => e.key === `asm/motion/${m.id}/${String(no).padStart(4, "0")}`);
+    setCheck({ no, r, decision: mo ? JSON.parse(new TextDecoder().decode(mo.value)).decision : undefined });
+  });
   return (
     <section>
       <Title>{m.title}</Title>
@@ -154,8 +140,8 @@ function MeetingPage({ id, memberKey }: { id: string; memberKey: StoredKey | nul
         <dt>{w("asmBody")}</dt><dd>{m.body}</dd>
       </dl>
       <p data-testid="present">{w("asmPresent", { n: rec.present })} {m.expected_attendees ? w("asmExpected", { n: m.expected_attendees }) : ""}</p>
-      {actionError ? <Problem error={actionError} /> : null}
-      {m.state === "open" && memberKey && (checkedIn ? <p class="ok" role="status">{w("asmCheckedIn")}</p> : <button type="button" disabled={busy} onClick={checkIn}>{w("asmCheckIn")}</button>)}
+      {a.error ? <Problem error={a.error} /> : null}
+      {m.state === "open" && memberKey && (checkedIn ? <p class="ok" role="status">{w("asmCheckedIn")}</p> : <button type="button" disabled={a.busy} onClick={checkIn}>{w("asmCheckIn")}</button>)}
       <h2>{w("asmAgenda")}</h2>
       {m.agenda?.length ? <ol>{m.agenda.map((a) => <li key={a.no}>{a.title}</li>)}</ol> : <p>{w("asmNoAgenda")}</p>}
       <h2>{w("asmDecisions")}</h2>

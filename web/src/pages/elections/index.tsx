@@ -9,7 +9,7 @@ import { signerOf, type StoredKey } from "../../lib/keystore";
 import { decodeManifest } from "../../lib/election/ballot";
 import { verifyTally, type TallyCheck } from "../../lib/election/tally";
 import { allBallots, credentials, getElection, getTally, issuanceOpen, loadVoter, phase, requestCredentials, requestSeq, stateValue, track, votingOpen, pad12, type ElectionRecord, type TallyRecord, type TrackingAnswer, type VoterState } from "../../lib/election/voter";
-import { Problem, Title } from "../common";
+import { Problem, Title, useAction } from "../common";
 import { Booth } from "./booth";
 import { useWords, type ElectionWord } from "./words";
 
@@ -79,8 +79,7 @@ function ElectionPage({ id, memberKey, trackCode }: { id: string; memberKey: Sto
   const [voter, setVoter] = useState<VoterState | null>(null);
   const [cred, setCred] = useState<"none" | "requested" | "ready" | "other">("none");
   const [error, setError] = useState<unknown>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const a = useAction();
   const [now, setNow] = useState(() => Math.floor(Date.now() / 1000));
 
   const load = async () => {
@@ -130,18 +129,10 @@ function ElectionPage({ id, memberKey, trackCode }: { id: string; memberKey: Sto
   if (!e) return <section><Title>{w("elTitle")}</Title><p role="status">{t("loading")}</p></section>;
   const m = decodeManifest(fromHex(e.manifest));
   const ph = phase(e, now);
-  const request = async () => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await requestCredentials(memberKey!, e);
-      await load();
-    } catch (err) {
-      setActionError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const request = () => a.run(async () => {
+    await requestCredentials(memberKey!, e);
+    await load();
+  });
   const cast = voter?.ballots.filter((b) => b.kind === "cast").length ?? 0;
   return (
     <section>
@@ -160,11 +151,11 @@ function ElectionPage({ id, memberKey, trackCode }: { id: string; memberKey: Sto
           {!elig ? <p role="status">{t("loading")}</p> : <p data-testid="eligibility">{elig.ok ? w("elEligible") : w("elNotEligible", { why: w(elig.why!) })}</p>}
           <p class="meta">{w("elEligibleNote", { n: e.eligible })}</p>
           <h2>{w("elCredTitle")}</h2>
-          {actionError ? <Problem error={actionError} /> : null}
+          {a.error ? <Problem error={a.error} /> : null}
           {cred === "ready" ? <p class="ok" data-testid="cred-state">{w("elCredReady")}</p>
             : cred === "other" ? <p data-testid="cred-state">{w("elCredOtherDevice")}</p>
             : cred === "requested" ? <p data-testid="cred-state">{w("elCredRequested")} <button type="button" onClick={load}>{w("elCredCheck")}</button></p>
-            : issuanceOpen(e, now) ? (<><p>{w("elCredIntro")}</p><button type="button" disabled={busy || elig?.ok === false} onClick={request}>{busy ? w("boothSending") : w("elCredRequest")}</button></>)
+            : issuanceOpen(e, now) ? (<><p>{w("elCredIntro")}</p><button type="button" disabled={a.busy || elig?.ok === false} onClick={request}>{a.busy ? w("boothSending") : w("elCredRequest")}</button></>)
             : <p data-testid="cred-state">{w("elCredClosed")}</p>}
           {cred === "ready" && votingOpen(e, now) && <p><a class="button" href={`#/elections/${encodeURIComponent(id)}/vote`}>{w("elGoVote")}</a></p>}
           {cast > 0 && <p>{w("elVoted", { n: cast })}</p>}
@@ -242,25 +233,16 @@ function Track({ id, voter, initial }: { id: string; voter: VoterState | null; i
 function Results({ e, tally, lang }: { e: ElectionRecord; tally: TallyRecord | null; lang: string }) {
   const { w } = useWords();
   const [checks, setChecks] = useState<TallyCheck[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const a = useAction();
   const m = decodeManifest(fromHex(e.manifest));
   if (e.status !== "published" || !tally?.results) return (<><h2>{w("elResults")}</h2><p>{w("elResultsWait")}</p></>);
-  const verify = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const shares = await Promise.all((tally.shares ?? []).map(async (l) => ({ trustee: l, raw: (await stateValue(`el/${e.id}/dec/${pad12(l)}`))! })));
-      setChecks(verifyTally({
-        electionId: fromHex(e.election_id), threshold: e.threshold, publicShares: (e.public_shares ?? []).map(fromHex),
-        aggregate: fromHex(tally.aggregate), ballots: await allBallots(e.id), shares, results: tally.results!, optionCounts: m.contests.map((c) => c.options.length),
-      }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const verify = () => a.run(async () => {
+    const shares = await Promise.all((tally.shares ?? []).map(async (l) => ({ trustee: l, raw: (await stateValue(`el/${e.id}/dec/${pad12(l)}`))! })));
+    setChecks(verifyTally({
+      electionId: fromHex(e.election_id), threshold: e.threshold, publicShares: (e.public_shares ?? []).map(fromHex),
+      aggregate: fromHex(tally.aggregate), ballots: await allBallots(e.id), shares, results: tally.results!, optionCounts: m.contests.map((c) => c.options.length),
+    }));
+  });
   const fmt = (n: number) => n.toLocaleString(lang === "ko" ? "ko-KR" : "en-GB");
   const ok = checks?.every((c) => c.ok);
   return (
@@ -274,8 +256,8 @@ function Results({ e, tally, lang }: { e: ElectionRecord; tally: TallyRecord | n
           <tbody>{c.options.map((o, j) => <tr><th scope="row">{o}</th><td>{fmt(tally.results![i][j])}</td></tr>)}</tbody>
         </table>
       ))}
-      <p><button type="button" disabled={busy} onClick={verify}>{busy ? w("elVerifying") : w("elVerify")}</button></p>
-      {error ? <Problem error={error} /> : null}
+      <p><button type="button" disabled={a.busy} onClick={verify}>{a.busy ? w("elVerifying") : w("elVerify")}</button></p>
+      {a.error ? <Problem error={a.error} /> : null}
       {checks && (
         <div role="status" data-testid="verify-result">
           <ul class="checks">{checks.map((c) => <li class={c.ok ? "ok" : "bad"}>{c.ok ? "✓" : "✗"} {w(`check_${c.name}` as ElectionWord, { detail: c.detail ?? "" })}</li>)}</ul>
