@@ -401,9 +401,39 @@ func electionCancelCmd() *cobra.Command {
 }
 
 // trustedGenesis reads the validators a participant trusts, and the chain
-// ID, from a genesis file.
+// ID, from a genesis file: path, or HOME/config/genesis.json when empty.
 func trustedGenesis(path string) (*types.ValidatorSet, string, error) {
+	if path == "" {
+		path = filepath.Join(flagHome, "config", "genesis.json")
+	}
 	return proof.TrustedFromGenesisFile(path)
+}
+
+// provenElection reads election id with a state proof checked against the
+// validators of the genesis file (see trustedGenesis). It returns the
+// proven state too, whose ChainID and Trusted are the genesis file's. The
+// voter's and the issuer's tools act only on a record read this way: a
+// node that served another joint key would read every ballot encrypted
+// under it, and other issuer keys would void a voter's credentials.
+func (s *session) provenElection(id, genesis string) (*election.Election, *verified.State, error) {
+	trusted, chainID, err := trustedGenesis(genesis)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the election record is read with a proof against the validators you trust, from a genesis file: %w (--genesis)", err)
+	}
+	st := &verified.State{ChainID: chainID, Trusted: trusted, Fetch: verified.FromClient(s.ctx, s.c)}
+	e, ok := election.Get(st, id)
+	if st.Err != nil {
+		return nil, nil, st.Err
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("election %q does not exist (proven absent)", id)
+	}
+	return e, st, nil
+}
+
+// genesisFlag is the --genesis of the commands that read proven state.
+func genesisFlag(cmd *cobra.Command, genesis *string, who string) {
+	cmd.Flags().StringVar(genesis, "genesis", "", "genesis.json whose validators "+who+" trusts (default HOME/config/genesis.json)")
 }
 
 func electionTrusteeCmd() *cobra.Command {
@@ -424,9 +454,6 @@ safe; without the seed the trustee cannot decrypt.`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(func(s *session, a []string) error {
 			id := a[0]
-			if genesis == "" {
-				genesis = filepath.Join(flagHome, "config", "genesis.json")
-			}
 			trusted, chainID, err := trustedGenesis(genesis)
 			if err != nil {
 				return err
@@ -538,7 +565,7 @@ safe; without the seed the trustee cannot decrypt.`,
 				}
 			}
 		})}
-	cmd.Flags().StringVar(&genesis, "genesis", "", "genesis.json whose validators the trustee trusts (default HOME/config/genesis.json)")
+	genesisFlag(cmd, &genesis, "the trustee")
 	cmd.Flags().StringVar(&member, "member", "", "the trustee's member ID (default: the member of --key, as the node says)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "keep going, waiting for each phase, until the trustee's part is done")
 	cmd.Flags().DurationVar(&poll, "poll", 2*time.Second, "with --wait, how often to look for the next phase")
@@ -604,23 +631,16 @@ is skipped.`,
 			if err != nil {
 				return err
 			}
-			e, err := s.election(a[0])
+			e, st, err := s.provenElection(a[0], genesis)
 			if err != nil {
-				return err
+				return fmt.Errorf("an issuer signs only for an election and requests proven against the validators it trusts: %w", err)
 			}
 			i := e.IssuerIndex(me)
 			if i < 0 {
 				return fmt.Errorf("member %s is not an issuer of %s", me, a[0])
 			}
-			if genesis == "" {
-				genesis = filepath.Join(flagHome, "config", "genesis.json")
-			}
-			trusted, chainID, err := trustedGenesis(genesis)
-			if err != nil {
-				return fmt.Errorf("an issuer signs only requests proven against the validators it trusts: %w (--genesis)", err)
-			}
 			start := time.Now()
-			total, err := issuance.Run(s.ctx, s.c, k, e, is, i, issuance.Options{Workers: workers, InFlight: inFlight, ChainID: chainID, Trusted: trusted,
+			total, err := issuance.Run(s.ctx, s.c, k, e, is, i, issuance.Options{Workers: workers, InFlight: inFlight, ChainID: st.ChainID, Trusted: st.Trusted,
 				Progress: func(n int) { fmt.Fprintf(s.cmd.ErrOrStderr(), "  answered %d\n", n) }})
 			if err != nil {
 				return fmt.Errorf("issuer %d answered %d requests, then: %w", i, total, err)
@@ -630,22 +650,25 @@ is skipped.`,
 		})}
 	issue.Flags().IntVar(&workers, "workers", 0, "signing goroutines (default: every core)")
 	issue.Flags().IntVar(&inFlight, "in-flight", 8, "issue transactions waiting for their commits at once")
-	issue.Flags().StringVar(&genesis, "genesis", "", "genesis.json whose validators the issuer trusts to prove each request (default HOME/config/genesis.json)")
+	genesisFlag(issue, &genesis, "the issuer")
 	cmd.AddCommand(issue)
 	return cmd
 }
 
 func electionRequestCmd() *cobra.Command {
-	return &cobra.Command{Use: "request ID", Short: "Request anonymous voting credentials (eligible member, once per election)",
+	var genesis string
+	cmd := &cobra.Command{Use: "request ID", Short: "Request anonymous voting credentials (eligible member, once per election)",
 		Long: `Makes a one-time ballot key on this machine, blinds it for every issuer and
 sends the blinded requests signed with your member key. The one-time key and
-blinding secrets stay in HOME/election/ID/KEYNAME/voter.json.`,
+blinding secrets stay in HOME/election/ID/KEYNAME/voter.json. The issuers'
+keys are read from the election record with a proof checked against the
+validators of --genesis.`,
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			k, err := s.key()
 			if err != nil {
 				return err
 			}
-			e, err := s.election(a[0])
+			e, _, err := s.provenElection(a[0], genesis)
 			if err != nil {
 				return err
 			}
@@ -663,6 +686,8 @@ blinding secrets stay in HOME/election/ID/KEYNAME/voter.json.`,
 			}
 			return s.send(election.TypeRequest, body)
 		})}
+	genesisFlag(cmd, &genesis, "the voter")
+	return cmd
 }
 
 func electionTrackCmd() *cobra.Command {

@@ -4,20 +4,24 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/wire"
 )
 
 // seenRequest is one request the recording proxy saw.
@@ -37,6 +41,40 @@ type recordingProxy struct {
 	// answers with one that belongs to nobody: a node lying about who a
 	// key is.
 	lieAbout string
+	// forgeJointKey, if set, replaces the joint key in every election
+	// record the proxy serves: a node that would read each ballot
+	// encrypted under a key it holds.
+	forgeJointKey string
+	// stripProofs drops the proofs from election state answers: a node
+	// that will not prove what it serves.
+	stripProofs bool
+	// forged counts the election records served with a forged key.
+	forged int
+}
+
+// forgeElection rewrites an election state answer as the proxy is set to
+// lie: the record's joint key replaced, its proof dropped.
+func (p *recordingProxy) forgeElection(body []byte) []byte {
+	var v wire.StateValue
+	if json.Unmarshal(body, &v) != nil || !v.Found {
+		return body
+	}
+	if p.forgeJointKey != "" {
+		raw, _ := hex.DecodeString(v.Value)
+		var rec map[string]any
+		if json.Unmarshal(raw, &rec) != nil {
+			return body
+		}
+		rec["joint_key"] = p.forgeJointKey
+		raw, _ = json.Marshal(rec)
+		v.Value = hex.EncodeToString(raw)
+		p.forged++
+	}
+	if p.stripProofs {
+		v.Proof = nil
+	}
+	out, _ := json.Marshal(v)
+	return out
 }
 
 func newRecordingProxy(t *testing.T, api string) *recordingProxy {
@@ -45,9 +83,11 @@ func newRecordingProxy(t *testing.T, api string) *recordingProxy {
 	p := &recordingProxy{}
 	rp.ModifyResponse = func(resp *http.Response) error {
 		p.mu.Lock()
-		lie := p.lieAbout
-		p.mu.Unlock()
-		if lie == "" || !strings.Contains(resp.Request.URL.Path, "/accounts/") {
+		defer p.mu.Unlock()
+		path := resp.Request.URL.Path
+		account := p.lieAbout != "" && strings.Contains(path, "/accounts/")
+		record := (p.forgeJointKey != "" || p.stripProofs) && strings.Contains(path, "/election-state/el/e/")
+		if !account && !record {
 			return nil
 		}
 		body, err := io.ReadAll(resp.Body)
@@ -55,8 +95,14 @@ func newRecordingProxy(t *testing.T, api string) *recordingProxy {
 			return err
 		}
 		resp.Body.Close()
-		body = bytes.ReplaceAll(body, []byte(lie), []byte("m"+strings.Repeat("f", len(lie)-1)))
+		if account {
+			body = bytes.ReplaceAll(body, []byte(p.lieAbout), []byte("m"+strings.Repeat("f", len(p.lieAbout)-1)))
+		} else {
+			body = p.forgeElection(body)
+		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 		return nil
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +131,12 @@ func (p *recordingProxy) take() []seenRequest {
 // ones every voter sends (issue 11, finding 3). Before the fix, the first
 // vote read /v1/accounts/<member key> and the member's request records and
 // posted the ballot on the same keep-alive connection.
+//
+// The voter's tools also act only on an election record proven against
+// the genesis validators: a node that serves another joint key (one whose
+// secret it holds) beside the proof is not believed, and one that serves
+// no proof gets no ballot. Before, `election vote` encrypted under
+// whatever joint key the node served.
 func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
 	t.Parallel() // waits out election windows, mostly idle
 	home, r := startNode(t, "pnyx-anon", launch.Quiet())
@@ -133,16 +185,46 @@ func TestBallotCarriesNothingOfItsVoter(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+	// From here the node serves every election record with another joint
+	// key, one whose secret it holds (the generator's: 1), beside the
+	// proof of the real record.
+	proxy.mu.Lock()
+	proxy.forgeJointKey = hex.EncodeToString(group.Generator().Encode(nil))
+	proxy.mu.Unlock()
 	run("v1", "election", "request", "anon-1")
 	run("i1", "election", "issuer", "issue", "anon-1")
 	run("v1", "election", "credentials", "anon-1")
 	waitForDeadline(t, r.APIURL, "anon-1", func(e *election.Election) int64 { return e.VoteStart })
 
+	// A node that will not prove the election record gets no ballot.
+	proxy.mu.Lock()
+	proxy.stripProofs = true
+	proxy.mu.Unlock()
 	proxy.take()
+	out, err := pnyx(t, "--home", home, "--api", proxy.url, "--key", "v1", "election", "vote", "anon-1", "--choice", "2", "--max-delay", "0")
+	if err == nil || !strings.Contains(err.Error(), "without a proof") {
+		t.Fatalf("vote on an unproven election record: err %v\n%s", err, out)
+	}
+	for _, s := range proxy.take() {
+		if s.method == "POST" {
+			t.Errorf("vote on an unproven election record posted %s", s.path)
+		}
+	}
+	proxy.mu.Lock()
+	proxy.stripProofs = false
+	proxy.mu.Unlock()
+
+	// With the proof served, the ballot is encrypted under the proven key,
+	// whatever the node says beside it, and the chain takes it.
 	if out := run("v1", "election", "vote", "anon-1", "--choice", "2", "--max-delay", "0"); !strings.Contains(out, "ballot cast") {
 		t.Fatalf("vote:\n%s", out)
 	}
 	seen := proxy.take()
+	proxy.mu.Lock()
+	if proxy.forged == 0 {
+		t.Error("the proxy served no forged election record: the lie was never told")
+	}
+	proxy.mu.Unlock()
 	var ballot *seenRequest
 	for i, s := range seen {
 		if strings.Contains(s.path, "/accounts") || strings.Contains(s.path, pubs["v1"]) || strings.Contains(s.path, id["v1"]) {

@@ -33,11 +33,14 @@ import (
 )
 
 func electionCredentialsCmd() *cobra.Command {
-	return &cobra.Command{Use: "credentials ID", Short: "Fetch and unblind your credentials once the issuers have answered (during issuance)",
+	var genesis string
+	cmd := &cobra.Command{Use: "credentials ID", Short: "Fetch and unblind your credentials once the issuers have answered (during issuance)",
 		Long: `Reads your credential request and the issuers' blind signatures, unblinds
-them on this machine and keeps them in HOME/election/ID/KEYNAME/voter.json.
-This is the last step that reveals who you are to the node; run it during
-issuance. ` + "`pnyx election vote`" + ` then needs nothing that names you.`,
+them on this machine, checks them against the issuers' keys of the election
+record (proven against the validators of --genesis) and keeps them in
+HOME/election/ID/KEYNAME/voter.json. This is the last step that reveals who
+you are to the node; run it during issuance. ` + "`pnyx election vote`" + ` then
+needs nothing that names you.`,
 		Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
 			id := a[0]
 			vf, err := secrets(id).LoadVoter()
@@ -48,7 +51,7 @@ issuance. ` + "`pnyx election vote`" + ` then needs nothing that names you.`,
 			if err != nil {
 				return err
 			}
-			e, err := s.election(id)
+			e, _, err := s.provenElection(id, genesis)
 			if err != nil {
 				return err
 			}
@@ -59,6 +62,8 @@ issuance. ` + "`pnyx election vote`" + ` then needs nothing that names you.`,
 			fmt.Fprintf(s.cmd.OutOrStdout(), "credentials from %d issuer(s) unblinded and kept; voting needs nothing else that names you\n", len(creds))
 			return nil
 		})}
+	genesisFlag(cmd, &genesis, "the voter")
+	return cmd
 }
 
 // credentials fetches and unblinds the issuers' answers, once. It reads the
@@ -169,7 +174,7 @@ func randomDelay(max time.Duration) time.Duration {
 func electionVoteCmd() *cobra.Command {
 	var choices []string
 	var maxDelay time.Duration
-	var relay string
+	var relay, genesis string
 	cmd := &cobra.Command{Use: "vote ID --choice N|TEXT[,…] [--choice …]", Short: "Encrypt a ballot, show its code, then cast it (the last ballot counts) or challenge it",
 		Long: `Encrypts your choices (one --choice per contest, in order: options by
 number from 1, as on the ballot paper, or by their text, comma-separated
@@ -188,6 +193,11 @@ nothing is sent. The encryption is opened under a throwaway key that links
 to nothing, written to a file; check it on another device with
 ` + "`pnyx verify opening FILE`" + ` (its code must be the one shown, its choices yours),
 then vote again: every vote is a new encryption.
+
+The election record — its joint key, contests and issuers' keys — is read
+with a state proof checked against the validators of --genesis (the
+party's published genesis.json; default HOME/config/genesis.json): a node
+cannot make you encrypt under a key it holds.
 
 Credentials must have been fetched first (` + "`pnyx election credentials ID`" + `,
 during issuance): voting reads nothing that names you.`,
@@ -212,7 +222,9 @@ during issuance): voting reads nothing that names you.`,
 			if err != nil {
 				return err
 			}
-			e, err := s.election(id)
+			// The joint key is the proven record's: a node that served
+			// another, whose secret it held, would read the ballot.
+			e, st, err := s.provenElection(id, genesis)
 			if err != nil {
 				return err
 			}
@@ -255,10 +267,7 @@ during issuance): voting reads nothing that names you.`,
 			default:
 				return fmt.Errorf("answer %q is neither cast nor challenge: nothing was sent", strings.TrimSpace(answer))
 			}
-			chainID, err := s.c.ChainID(s.ctx)
-			if err != nil {
-				return err
-			}
+			chainID := st.ChainID
 			if d := randomDelay(maxDelay); d > 0 {
 				fmt.Fprintf(w, "\nsending in %s (a random delay, so the time does not point at you)\n", d.Round(time.Second))
 				select {
@@ -280,6 +289,7 @@ during issuance): voting reads nothing that names you.`,
 	cmd.Flags().StringArrayVar(&choices, "choice", nil, "option number(s) from 1 or option text(s), comma-separated; once per contest, in order")
 	cmd.Flags().DurationVar(&maxDelay, "max-delay", 10*time.Second, "wait a random time below this before sending the ballot (0: send at once)")
 	cmd.Flags().StringVar(&relay, "relay", "", "send the ballot through this proxy (http://HOST:PORT or socks5://HOST:PORT)")
+	genesisFlag(cmd, &genesis, "the voter")
 	cmd.MarkFlagRequired("choice")
 	return cmd
 }
