@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -11,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pnyx-party/pnyx/election/ballot"
+	"github.com/pnyx-party/pnyx/election/credential"
+	"github.com/pnyx-party/pnyx/election/group"
 	"github.com/pnyx-party/pnyx/internal/keys"
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
@@ -122,6 +128,22 @@ func TestCLIElection(t *testing.T) {
 	}
 	if got, err := pnyx(t, "verify", "opening", opening[1]); err != nil || !strings.Contains(got, "encryption code: "+shown[1]) || !strings.Contains(got, "Chair: 3. Park") {
 		t.Fatalf("verify opening: %v\n%s", err, got)
+	}
+	// Against the election record, proven: the opening's ballot paper and
+	// joint key are the election's. A device that encrypted under a key of
+	// its own makes an opening that checks on its own and fails here.
+	recProof := filepath.Join(t.TempDir(), "cli-1.json")
+	run("v2", "election", "show", "cli-1", "--prove", recProof)
+	genesis := filepath.Join(home, "config", "genesis.json")
+	if got, err := pnyx(t, "verify", "opening", opening[1], "--election", recProof, "--genesis", genesis); err != nil || !strings.Contains(got, "ballot paper and joint key match") || !strings.Contains(got, "validators match") {
+		t.Fatalf("verify opening --election: %v\n%s", err, got)
+	}
+	cheat := cheatingOpening(t, opening[1])
+	if got, err := pnyx(t, "verify", "opening", cheat); err != nil {
+		t.Fatalf("the cheating device's opening does not check on its own: %v\n%s", err, got)
+	}
+	if got, err := pnyx(t, "verify", "opening", cheat, "--election", recProof, "--genesis", genesis); err == nil || !strings.Contains(err.Error(), "not election cli-1's") || !strings.HasPrefix(got, "FAIL") {
+		t.Fatalf("verify opening --election of an opening under another key: %v\n%s", err, got)
 	}
 	// One --choice for two contests, three options where two may be
 	// chosen, option 0 or an unknown name never leave the machine.
@@ -293,4 +315,44 @@ func TestCLIElectionConcludesAtItsDeadline(t *testing.T) {
 	if out := run("comm", "election", "show", "late-1"); !strings.Contains(out, `"status": "ready"`) || !strings.Contains(out, "voting ") {
 		t.Fatalf("not ready after the concluded ceremony:\n%s", out)
 	}
+}
+
+// cheatingOpening writes the opening a cheating device would make for the
+// choices of the opening in file: the same ballot paper, encrypted under a
+// joint key of its own (the generator's, whose secret is 1).
+func cheatingOpening(t *testing.T, file string) string {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ballot.VerifyOpening(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ballot.NewElection(o.Manifest, group.Generator(), []*rsa.PublicKey{&issuer.PublicKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ballot.NewOneTimeKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, rv, err := ballot.Encrypt(rand.Reader, e, k, [][]byte{make([]byte, credential.Size(&issuer.PublicKey))}, o.Reveal.Choices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cheat, err := ballot.NewOpening(rand.Reader, e, b, rv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "cheat.bin")
+	if err := os.WriteFile(out, cheat.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
+	"github.com/pnyx-party/pnyx/modules/election"
+	"github.com/pnyx-party/pnyx/modules/election/kit"
 	"github.com/pnyx-party/pnyx/proof"
 )
 
@@ -264,8 +266,44 @@ func pinnedValidators(genesisFile, what, chainID string) (*types.ValidatorSet, e
 	return vals, nil
 }
 
+// openingOfElection checks that an opening was made for the election
+// record a state proof holds (the file `pnyx election show ID --prove` writes):
+// the proof verifies against trusted (nil: not pinned), and the opening's
+// manifest and joint key are the ones the record binds. A device that
+// encrypted under another key, or for another ballot paper, fails here even
+// when its code and choices look right.
+func openingOfElection(o *ballot.Opening, p *proof.StateProof, trusted *types.ValidatorSet) (*election.Election, error) {
+	if err := proof.Verify(p, trusted); err != nil {
+		return nil, err
+	}
+	var e *election.Election
+	for _, en := range p.Entries {
+		if bytes.HasPrefix(en.Key, election.ElectionKey("")) && en.Value != nil {
+			if err := json.Unmarshal(en.Value, &e); err != nil {
+				return nil, fmt.Errorf("the proven record %s: %w", en.Key, err)
+			}
+			break
+		}
+	}
+	if e == nil {
+		return nil, fmt.Errorf("the proof holds no election record (make one with: pnyx election show ID --prove FILE)")
+	}
+	c, err := kit.PublicContext(e)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(o.Manifest.Encode(), c.Manifest.Encode()) {
+		return nil, fmt.Errorf("the opening's ballot paper (manifest %x) is not election %s's (%x)", o.Manifest.Hash(), e.ID, c.ManifestHash)
+	}
+	if o.JointKey.Equal(c.JointKey) != 1 {
+		return nil, fmt.Errorf("the opening was encrypted under joint key %x, not election %s's %x: the device did not encrypt for this election", o.JointKey.Encode(nil), e.ID, c.JointKey.Encode(nil))
+	}
+	return e, nil
+}
+
 func newVerifyOpeningCmd() *cobra.Command {
-	return &cobra.Command{
+	var electionProof, genesisFile string
+	cmd := &cobra.Command{
 		Use:   "opening FILE",
 		Short: "Check a challenged ballot's opening offline (Benaloh challenge)",
 		Long: `Checks an opening written by ` + "`pnyx election vote`" + ` when you answered
@@ -274,7 +312,10 @@ encryption of the revealed choice, the choices respect the ballot's limits,
 and the throwaway key signed it. Run it on a device other than the one that
 encrypted, then compare: the encryption code must be the one you were shown
 before you chose to challenge, the choices must be yours, and the election
-ID and joint key must be the election's (` + "`pnyx election show ID`" + `).`,
+ID and joint key must be the election's. With --election PROOF (written by
+` + "`pnyx election show ID --prove PROOF`" + `) and --genesis, the last is checked
+too: the proof must verify against the genesis validators, and the opening's
+ballot paper and joint key must be the proven record's.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := os.ReadFile(args[0])
@@ -286,6 +327,27 @@ ID and joint key must be the election's (` + "`pnyx election show ID`" + `).`,
 			if err != nil {
 				fmt.Fprintf(out, "FAIL %s\n", args[0])
 				return err
+			}
+			var matched string
+			if electionProof != "" {
+				praw, err := os.ReadFile(electionProof)
+				if err != nil {
+					return err
+				}
+				p, err := proof.Unmarshal(praw)
+				if err != nil {
+					return fmt.Errorf("--election: %w", err)
+				}
+				trusted, err := pinnedValidators(genesisFile, "election proof", p.ChainID)
+				if err != nil {
+					return err
+				}
+				e, err := openingOfElection(o, p, trusted)
+				if err != nil {
+					fmt.Fprintf(out, "FAIL %s\n", args[0])
+					return err
+				}
+				matched = fmt.Sprintf("election %s as proven at height %d (%s): ballot paper and joint key match", e.ID, p.StateVersion, trustText(p, trusted, genesisFile))
 			}
 			code := o.Code()
 			fmt.Fprintf(out, "OK   %s\n", args[0])
@@ -304,7 +366,13 @@ ID and joint key must be the election's (` + "`pnyx election show ID`" + `).`,
 				}
 				fmt.Fprintf(out, "%s: %s\n", c.Title, strings.Join(chosen, ", "))
 			}
+			if matched != "" {
+				fmt.Fprintf(out, "record:          %s\n", matched)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&electionProof, "election", "", "a proof of the election record (pnyx election show ID --prove FILE) the opening must match")
+	cmd.Flags().StringVar(&genesisFile, "genesis", "", "with --election: genesis.json whose validators must have signed the proof")
+	return cmd
 }
