@@ -39,8 +39,15 @@ func secrets(id string) electionsecrets.Store {
 	return electionsecrets.For(flagHome, id, flagKey)
 }
 
+// election reads election id on the node's word (no proof): for display
+// and for the officials' commands the chain checks anyway. Tools that act
+// on the record's keys use provenElection.
 func (s *session) election(id string) (*election.Election, error) {
-	e, ok := election.Get(s.c.ElectionState(s.ctx), id)
+	st := s.c.ElectionState(s.ctx)
+	e, ok := election.Get(st, id)
+	if st.Err != nil {
+		return nil, st.Err
+	}
 	if !ok {
 		return nil, fmt.Errorf("election %q not found", id)
 	}
