@@ -178,6 +178,16 @@ func (c *Client) GetRaw(ctx context.Context, path string, key ed25519.PrivateKey
 	return raw, nil
 }
 
+// GetBytes reads path and returns the body byte for byte, for a document
+// whose hash the caller checks (GetRaw re-reads it as JSON).
+func (c *Client) GetBytes(ctx context.Context, path string) ([]byte, error) {
+	var b []byte
+	if err := c.Get(ctx, path, nil, &b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 func (c *Client) do(req *http.Request, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -204,6 +214,10 @@ func (c *Client) do(req *http.Request, out any) error {
 		return codes.Unavailable.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body))
 	}
 	if out == nil {
+		return nil
+	}
+	if b, ok := out.(*[]byte); ok {
+		*b = body
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {

@@ -425,7 +425,7 @@ func trustedGenesis(path string) (*types.ValidatorSet, string, error) {
 func (s *session) provenElection(id, genesis string) (*election.Election, *verified.State, error) {
 	trusted, chainID, err := trustedGenesis(genesis)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the election record is read with a proof against the validators you trust, from a genesis file: %w (--genesis)", err)
+		return nil, nil, fmt.Errorf("the election record is read with a proof against the validators you trust, from a genesis file: %w (--genesis; get the network's with `pnyx genesis fetch --sha256 HASH`, HASH as HQ published it)", err)
 	}
 	st := &verified.State{ChainID: chainID, Trusted: trusted, Fetch: verified.FromClient(s.ctx, s.c)}
 	e, ok := election.Get(st, id)

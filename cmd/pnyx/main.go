@@ -36,7 +36,7 @@ func newRootCmd() *cobra.Command {
 		// A node on this machine.
 		newInitCmd(), newStartCmd(), newTestnetCmd(), newNetworkCmd(), newConfigCmd(), newSnapshotCmd(), newReindexCmd(), newPeersCmd(),
 		// Clients of a node's API (--api), signing with --key.
-		newKeysCmd(), newStatusCmd(), newTxCmd(),
+		newKeysCmd(), newStatusCmd(), newGenesisCmd(), newTxCmd(),
 		newChapterCmd(), newRoleCmd(), newMemberCmd(), newTokenCmd(),
 		newPetitionCmd(), newCommentCmd(), newModerateCmd(), newSearchCmd(),
 		newAssemblyCmd(),

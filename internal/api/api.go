@@ -108,6 +108,11 @@ type Options struct {
 	// CORSOrigins lists the other origins whose pages may call the API
 	// (cors.go); empty, the default, allows none.
 	CORSOrigins []string
+	// Genesis is the network's genesis.json as the node read it, served
+	// byte for byte at /v1/genesis, so that its SHA-256 is the one HQ
+	// publishes (`pnyx genesis fetch` checks it); nil answers that route
+	// with code 18 (unavailable).
+	Genesis []byte
 }
 
 // DefaultRequestTimeout exceeds the default WaitTimeout, so a submission
@@ -524,6 +529,19 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 		CatchingUp: st.CatchingUp, Peers: st.Peers, MempoolTxs: s.node.MempoolSize(),
 	})
 	return nil
+}
+
+// genesis serves the network's genesis.json byte for byte. A member's
+// tools trust the validators it names; it is worth no more than the hash
+// it is checked against, which must come from elsewhere than this node.
+func (s *Server) genesis(w http.ResponseWriter, r *http.Request) error {
+	if s.opts.Genesis == nil {
+		return codes.Unavailable.Errorf("this node serves no genesis")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(s.opts.Genesis)
+	return err
 }
 
 // outcome is a committed tx's result, with the events it emitted.

@@ -28,6 +28,7 @@ func (s *Server) table() []route {
 	return append([]route{
 		// Node and transactions.
 		{"GET", "/v1/status", "Node and chain status", false, false, wire.Status{}, s.status},
+		{"GET", "/v1/genesis", "The network's genesis.json, byte for byte: check its SHA-256 against the one HQ publishes before trusting the validators it names (`pnyx genesis fetch --sha256`)", false, false, nil, s.genesis},
 		{"GET", "/v1/health", "healthy, catching_up, halted or diverged, with the reason; HTTP 200 only when healthy. A diverged node answers every other route with 503", false, false, wire.Health{}, s.health},
 		{"POST", "/v1/txs", "Submit a signed transaction: JSON {tx: base64, wait}, or the raw tx as application/octet-stream with ?wait=1; with wait, answer once it commits, with the events it emitted", false, false, wire.TxResult{}, s.submitTx},
 		{"POST", "/v1/txs/batch", "Submit up to 1000 signed transactions in one request, without waiting; one result each", false, false, wire.SubmitBatchResponse{}, s.submitBatch},

@@ -377,8 +377,11 @@ func Start(home string, opts Options) (r *Running, err error) {
 	if reg := n.MetricsRegistry(); reg != nil {
 		also = reg
 	}
+	// The genesis the node started from, served as read (its hash is what
+	// members check); a node without the file serves none.
+	genesis, _ := os.ReadFile(genesisPath(home))
 	srv := api.New(app, n, api.Options{BlobDir: blobDir, BlobSource: bs, Index: ix.x, AlsoRegister: also,
-		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes, CORSOrigins: opts.CORSOrigins})
+		RequestTimeout: lim.RequestTimeout, MaxBodyBytes: lim.MaxBodyBytes, CORSOrigins: opts.CORSOrigins, Genesis: genesis})
 	party, _ := app.Program().(*modules.Party)
 	r = &Running{Home: home, App: app, Party: party, Node: n, Store: st, API: srv, APIURL: "http://" + ln.Addr().String(), Index: ix.x, indexer: ix, blobs: bs,
 		APIMaxConns: lim.MaxConns, unlock: unlock,
