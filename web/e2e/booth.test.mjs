@@ -204,8 +204,14 @@ describe("the booth in Chromium", () => {
       assert.equal(download.suggestedFilename(), `opening-${challengedCode}.bin`);
       const file = join(tmp, `${lang}-${download.suggestedFilename()}`);
       await download.saveAs(file);
-      const checked = execFileSync(bin, ["verify", "opening", file], { encoding: "utf8" });
+      // Against the election record as the genesis validators proved it:
+      // the browser encrypted under the election's joint key, for its
+      // ballot paper.
+      const recProof = join(tmp, `${lang}-election.json`);
+      cli("election", "show", EL, "--prove", recProof);
+      const checked = execFileSync(bin, ["verify", "opening", file, "--election", recProof, "--genesis", join(tmp, "home", "config", "genesis.json")], { encoding: "utf8" });
       assert.match(checked, new RegExp(`encryption code: ${challengedCode} `));
+      assert.match(checked, /ballot paper and joint key match/);
       assert.match(checked, new RegExp(`시당위원장: \\d+\\. ${chair}\n`));
       // Nothing went to the chain.
       assert.equal((await (await fetch(`${base}/v1/elections/${EL}/tally`)).json()).record.cast, cast, "a challenge sends nothing");

@@ -220,7 +220,7 @@ export function Booth({ id, memberKey }: { id: string; memberKey: StoredKey | nu
         ))}
         <p class={stage.ok ? "ok" : "bad"} data-testid="reveal-check">{stage.ok ? w("boothRevealOk") : w("boothRevealBad")}</p>
         <p><a href={stage.href} download={file} data-testid="opening-download">{w("boothOpeningDownload", { file })}</a></p>
-        <p class="meta">{w("boothOpeningElsewhere", { file, code: stage.code })}</p>
+        <p class="meta">{w("boothOpeningElsewhere", { id, file, code: stage.code })}</p>
         <button type="button" onClick={() => { URL.revokeObjectURL(stage.href); setStage({ kind: "review" }); }}>{w("boothReencrypt")}</button>
       </>
     );
