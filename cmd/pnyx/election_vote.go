@@ -191,8 +191,10 @@ Prints the ballot's tracking code.
 challenge (a Benaloh challenge: did your device encrypt what you chose?):
 nothing is sent. The encryption is opened under a throwaway key that links
 to nothing, written to a file; check it on another device with
-` + "`pnyx verify opening FILE`" + ` (its code must be the one shown, its choices yours),
-then vote again: every vote is a new encryption.
+` + "`pnyx verify opening FILE --election PROOF --genesis G`" + ` (its code must be the
+one shown, its choices yours, and it must match the election record PROOF
+holds, from ` + "`pnyx election show ID --prove PROOF`" + `), then vote again: every
+vote is a new encryption.
 
 The election record — its joint key, contests and issuers' keys — is read
 with a state proof checked against the validators of --genesis (the
@@ -262,7 +264,7 @@ during issuance): voting reads nothing that names you.`,
 				if err := os.WriteFile(file, op.Bytes(), 0o644); err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "\nchallenged: nothing was sent. The opening is in %s.\nCheck it on another device: pnyx verify opening %s\n(its code must be %s and its choices yours), then vote again.\n", file, file, ballot.CodeString(code))
+				fmt.Fprintf(w, "\nchallenged: nothing was sent. The opening is in %s.\nCheck it on another device: pnyx verify opening %s --election PROOF --genesis G\n(PROOF from `pnyx election show %s --prove PROOF`; its code must be %s, its choices yours), then vote again.\n", file, file, id, ballot.CodeString(code))
 				return nil
 			default:
 				return fmt.Errorf("answer %q is neither cast nor challenge: nothing was sent", strings.TrimSpace(answer))
