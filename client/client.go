@@ -169,20 +169,11 @@ func (c *Client) PutBlob(ctx context.Context, content []byte, key ed25519.Privat
 	return hash, c.sendSigned(ctx, "PUT", "/v1/blobs/"+hash, content, "application/octet-stream", key, nil)
 }
 
-// GetRaw reads path and returns the body as is.
+// GetRaw reads path and returns the body byte for byte (JSON or not), so
+// a caller can check a document's hash or keep it as served.
 func (c *Client) GetRaw(ctx context.Context, path string, key ed25519.PrivateKey) ([]byte, error) {
-	var raw json.RawMessage
-	if err := c.Get(ctx, path, key, &raw); err != nil {
-		return nil, err
-	}
-	return raw, nil
-}
-
-// GetBytes reads path and returns the body byte for byte, for a document
-// whose hash the caller checks (GetRaw re-reads it as JSON).
-func (c *Client) GetBytes(ctx context.Context, path string) ([]byte, error) {
 	var b []byte
-	if err := c.Get(ctx, path, nil, &b); err != nil {
+	if err := c.Get(ctx, path, key, &b); err != nil {
 		return nil, err
 	}
 	return b, nil

@@ -38,7 +38,7 @@ others refused.`,
 			if err != nil || len(want) != sha256.Size {
 				return fmt.Errorf("--sha256 must be the 64 hex digits HQ published for genesis.json")
 			}
-			raw, err := s.c.GetBytes(s.ctx, "/v1/genesis")
+			raw, err := s.c.GetRaw(s.ctx, "/v1/genesis", nil)
 			if err != nil {
 				return err
 			}
