@@ -15,7 +15,7 @@ import (
 // specs declare them; the records anyone may read are not.
 func TestPersonalKeysAreTheSignedReads(t *testing.T) {
 	app := New(store.OpenMemory(), modules.New(), Options{})
-	for _, k := range [][]byte{members.MemberKey("m1"), token.BalanceKey("m1"), token.CredentialKey("m1"),
+	for _, k := range [][]byte{members.MemberKey("m1"),
 		petition.AgreementKey("p1", "m1"), []byte("mem/ch/hq/m1"), []byte("pet/vote/c1/m1"), []byte("pet/rep/c1/m1")} {
 		if !app.Personal(k) {
 			t.Errorf("%s is not treated as personal", k)

@@ -175,22 +175,6 @@ func (s *Server) memberRoles(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) credential(w http.ResponseWriter, r *http.Request) error {
-	snap, m, err := s.personal(r)
-	if err != nil {
-		return err
-	}
-	return s.writeRecord(w, r, snap, token.CredentialKey(m.ID))
-}
-
-func (s *Server) balance(w http.ResponseWriter, r *http.Request) error {
-	snap, m, err := s.personal(r)
-	if err != nil {
-		return err
-	}
-	return s.writeRecord(w, r, snap, token.BalanceKey(m.ID))
-}
-
 func (s *Server) supply(w http.ResponseWriter, r *http.Request) error {
 	snap, err := s.latest()
 	if err != nil {

@@ -42,8 +42,10 @@ func (s *Server) table() []route {
 		{"GET", "/v1/chapters/{id}/members", "Members registered at a chapter (officials with scope)", true, false, nil, s.chapterMembers},
 		{"GET", "/v1/members/{id}", "A member record (the member or an official with scope)", true, true, rec, s.member},
 		{"GET", "/v1/members/{id}/roles", "Roles a member holds", false, false, nil, s.memberRoles},
-		{"GET", "/v1/members/{id}/credential", "A member's membership credential", true, true, rec, s.credential},
-		{"GET", "/v1/members/{id}/balance", "A member's party points", true, true, rec, s.balance},
+		// The credential's standing and the points are kept in the member
+		// record (package token says why): these two answer with it.
+		{"GET", "/v1/members/{id}/credential", "A member's membership credential: the member record, whose status and join it is", true, true, rec, s.member},
+		{"GET", "/v1/members/{id}/balance", "A member's party points: the member record, whose points they are", true, true, rec, s.member},
 		{"GET", "/v1/token/supply", "Total, minted and burned party points", false, true, rec, s.supply},
 
 		// Petitions and comments, from the search index (petitions.go).

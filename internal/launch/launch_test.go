@@ -20,7 +20,6 @@ import (
 	"github.com/pnyx-party/pnyx/internal/node/nodetest"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
-	"github.com/pnyx-party/pnyx/modules/token"
 )
 
 // busyChain makes a block every 50 ms even without txs, so a test can tell
@@ -233,7 +232,9 @@ func TestCometRPCOffByDefaultAndRefusesPersonalRecords(t *testing.T) {
 	if code, val := abciQuery(t, rpc, org.ChapterKey(org.Root(snap))); code != 0 || len(val) == 0 {
 		t.Errorf("public chapter record: code %d, %d bytes", code, len(val))
 	}
-	for name, key := range map[string][]byte{"member": members.MemberKey(id), "balance": token.BalanceKey(id), "credential": token.CredentialKey(id)} {
+	// The member record holds the credential's standing and the points.
+	member, _ := members.Get(snap, id)
+	for name, key := range map[string][]byte{"member": members.MemberKey(id), "chapter index entry": members.ChapterIndexKey(member)} {
 		if code, val := abciQuery(t, rpc, key); code == 0 || len(val) != 0 {
 			t.Errorf("abci_query of a %s record: code %d, value %q", name, code, val)
 		}

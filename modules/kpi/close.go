@@ -3,7 +3,6 @@ package kpi
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/pnyx-party/pnyx/codes"
 	store "github.com/pnyx-party/pnyx/internal/store/kv"
@@ -313,11 +312,7 @@ func (k *KPI) mintRewards(ctx *module.Context, b PeriodBody) error {
 		prefix := mintPagePrefix(rec.MintPage)
 		var ids []string
 		ctx.Store.Iterate(prefix, func(key, _ []byte) bool {
-			// Other modules file records under a member's key
-			// (<member>/tok/bal); only the member records count.
-			if id := string(key[len(members.MemberKey("")):]); !strings.Contains(id, "/") {
-				ids = append(ids, id)
-			}
+			ids = append(ids, string(key[len(members.MemberKey("")):]))
 			return true
 		})
 		for _, id := range ids {

@@ -213,11 +213,7 @@ func TestRecount(t *testing.T) {
 func membersOf(kv store.Reader) []string {
 	var out []string
 	kv.Iterate(members.MemberKey(""), func(k, _ []byte) bool {
-		// Other modules' records about a member sit under its record's
-		// key (<member>/tok/bal): only the member records themselves.
-		if id := strings.TrimPrefix(string(k), string(members.MemberKey(""))); !strings.Contains(id, "/") {
-			out = append(out, id)
-		}
+		out = append(out, strings.TrimPrefix(string(k), string(members.MemberKey(""))))
 		return true
 	})
 	return out

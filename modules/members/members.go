@@ -83,6 +83,12 @@ type Member struct {
 	JoinedHeight int64  `json:"joined_height"`
 	StatusSince  int64  `json:"status_since"`
 	KeySince     int64  `json:"key_since"`
+	// Points are the member's party points. The token module keeps them
+	// (mints, burns, transfers, the supply); they are filed here, and the
+	// membership credential is read off Status and JoinedAt, so that a
+	// registration writes one record at one random place of the tree
+	// rather than three (issue 17; package token says more).
+	Points uint64 `json:"points,omitempty"`
 }
 
 // Enrollment is a pending one-time code.
@@ -216,16 +222,6 @@ func ChapterIndexKey(m Member) []byte { return []byte(byChapter(m.Chapter, m.Joi
 
 // MemberKey is the store key of a member record, for proofs.
 func MemberKey(id string) []byte { return []byte(memberKey(id)) }
-
-// RecordKey is where another module files its record named name about one
-// member (the token's credential and balance): under the member record's
-// own key, so that the records a registration writes sit next to each
-// other in the tree and share one path from the root, instead of each
-// landing at its own random place. In a tree of millions of keys every
-// such place is a walk through nodes that are mostly out of the cache
-// (issue 17); the member's records are then one walk. They are personal
-// records by the members module's prefix.
-func RecordKey(id, name string) []byte { return []byte(memberKey(id) + "/" + name) }
 
 // EnrollmentCodeHash is what a registrar puts on chain for a one-time code:
 // hex(SHA-256("pnyx/enroll/v1\x00" ‖ chainID ‖ "\x00" ‖ code)). The chain ID
@@ -578,6 +574,19 @@ func (m *Members) CreateGenesisMember(ctx *module.Context, pub ed25519.PublicKey
 	p := hex.EncodeToString(pub)
 	id := DeriveID(p)
 	return id, m.join(ctx, id, p, chapter, General)
+}
+
+// SetPoints files a member's party points in their record. Only the token
+// module calls it, inside a block; the record's other fields are the
+// registry's.
+func SetPoints(kv store.KV, id string, points uint64) error {
+	mem, ok := Get(kv, id)
+	if !ok {
+		return codes.NotFound.Errorf("member %q not found", id)
+	}
+	mem.Points = points
+	module.Put(kv, memberKey(id), mem)
+	return nil
 }
 
 // put writes a member and keeps the active-member counts in step: every

@@ -185,7 +185,7 @@ describe("member portal in Chromium", () => {
       await axe(page, `${lang} joined + backup`);
       await shoot(page, `${lang}-joined`);
 
-      // The card: three signed reads made in the browser.
+      // The card: a signed read made in the browser.
       await page.goto(`${base}/#/me`);
       await page.getByTestId("status").waitFor({ timeout: 30_000 });
       assert.equal(await page.getByTestId("member-id").textContent(), memberId);

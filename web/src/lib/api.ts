@@ -44,9 +44,13 @@ export interface Status { chain_id: string; height: number; block_time: string }
 export interface Account { key: string; next_nonce: number; member: string; height: number }
 export interface RecordAnswer<T> { height: number; key: string; record: T }
 export interface TxResult { hash: string; stage: string; code: number; name: string; log?: string; height?: number }
-export interface Member { id: string; public_key: string; chapter: string; class: string; status: string; status_reason?: number; joined_at: number; joined_height: number; status_since: number; key_since: number }
-export interface Credential { member: string; status: string; issued_at: number; issued_height: number; changed_at: number; reason?: number }
-export interface Balance { member: string; points: number }
+export interface Member { id: string; public_key: string; chapter: string; class: string; status: string; status_reason?: number; joined_at: number; joined_height: number; status_since: number; key_since: number; points?: number }
+
+/** credentialStatus is the membership credential's status a member's
+ * status stands for, as token.CredentialOf reads it off the record. */
+export function credentialStatus(memberStatus: string): string {
+  return ({ active: "active", suspended: "suspended", expelled: "revoked", withdrawn: "ended" } as Record<string, string>)[memberStatus] ?? memberStatus;
+}
 export interface Chapter { id: string; name: string; parent?: string; level?: string }
 export interface Petition { id: string; chapter: string; category: string; author: string; state: string; agreements: number; deadline?: number; title: string; body: string; created_at: number }
 export interface PetitionPage { height: number; petitions: Petition[] | null; next?: string }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { useI18n } from "../i18n";
-import { publicGet, signedGet, type Balance, type Chapter, type Credential, type Member, type RecordAnswer } from "../lib/api";
+import { credentialStatus, publicGet, signedGet, type Chapter, type Member, type RecordAnswer } from "../lib/api";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { Problem, Title } from "./common";
 import { Lazy } from "./lazy";
@@ -9,8 +9,6 @@ const cardProof = () => import("./cardproof").then((m) => ({ default: m.CardProo
 
 interface CardData {
   member: RecordAnswer<Member>;
-  credential: RecordAnswer<Credential> | null;
-  balance: RecordAnswer<Balance> | null;
   chapter: Chapter | null;
 }
 
@@ -24,14 +22,11 @@ export function Card({ memberKey }: { memberKey: StoredKey | null | undefined })
     try {
       const s = signerOf(memberKey);
       const id = memberKey.memberId;
-      // Three signed reads, each signed for its own URI, in parallel.
-      const [member, credential, balance] = await Promise.all([
-        signedGet<RecordAnswer<Member>>(s, `/v1/members/${id}`),
-        signedGet<RecordAnswer<Credential>>(s, `/v1/members/${id}/credential`).catch(() => null),
-        signedGet<RecordAnswer<Balance>>(s, `/v1/members/${id}/balance`).catch(() => null),
-      ]);
+      // One signed read: the member record holds the standing the
+      // credential is read off and the points.
+      const member = await signedGet<RecordAnswer<Member>>(s, `/v1/members/${id}`);
       const chapter = await publicGet<RecordAnswer<Chapter>>(`/v1/chapters/${encodeURIComponent(member.record.chapter)}`).then((r) => r.record, () => null);
-      setData({ member, credential, balance, chapter });
+      setData({ member, chapter });
     } catch (e) {
       setError(e);
     }
@@ -66,9 +61,9 @@ export function Card({ memberKey }: { memberKey: StoredKey | null | undefined })
             <dt>{t("cardChapter")}</dt>
             <dd data-testid="chapter">{data!.chapter?.name ?? m.chapter} <span class="meta">({m.chapter})</span></dd>
             <dt>{t("cardPoints")}</dt>
-            <dd data-testid="points">{data!.balance ? data!.balance.record.points.toLocaleString(lang === "ko" ? "ko-KR" : "en-GB") : "—"}</dd>
+            <dd data-testid="points">{(m.points ?? 0).toLocaleString(lang === "ko" ? "ko-KR" : "en-GB")}</dd>
             <dt>{t("cardCredential")}</dt>
-            <dd data-testid="credential">{data!.credential ? word("status", data!.credential.record.status) : "—"}</dd>
+            <dd data-testid="credential">{word("status", credentialStatus(m.status))}</dd>
             <dt>{t("cardJoined")}</dt>
             <dd>{date(m.joined_at)}</dd>
             <dt>{t("cardKey")}</dt>

@@ -1,12 +1,13 @@
-// The membership card's offline-checkable proof: the credential record
-// with a state proof (validators' signatures, Merkle proof), checked here
+// The membership card's offline-checkable proof: the member record, which
+// holds the credential's standing, with a state proof (validators'
+// signatures, Merkle proof), checked here
 // in the browser, and shown as a QR code whose text any device can check
 // again without a node: the #/verify page of any pnyx portal, or
 // `pnyx verify proof` on the decoded JSON. The QR text is
 // "pnyx-proof:1:" + base64url(deflate-raw(proof JSON)).
 import { useEffect, useState } from "preact/hooks";
 import { useI18n } from "../i18n";
-import { signedGet } from "../lib/api";
+import { credentialStatus, signedGet } from "../lib/api";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { verifyStateProof, type ProofCheck } from "../lib/proof";
 import { Problem, useAction } from "./common";
@@ -36,16 +37,17 @@ export async function decodeProof(text: string): Promise<unknown> {
 export function ProofResult({ r }: { r: ProofCheck }) {
   const { t } = useI18n();
   if (!r.ok) return <p class="bad" data-testid="proof-result">✗ {t("proofBad", { step: r.step ?? "", detail: r.detail ?? "" })}</p>;
-  const cred = r.entries?.find((e) => e.key.startsWith("tok/cred/") || e.key.includes("cred"));
-  let rec: { member?: string; status?: string } = {};
+  // The credential is the member record's standing (token.CredentialOf).
+  const entry = r.entries?.find((e) => e.key.startsWith("mem/m/")) ?? r.entries![0];
+  let rec: { id?: string; member?: string; status?: string } = {};
   try {
-    rec = JSON.parse(new TextDecoder().decode((cred ?? r.entries![0]).value));
+    rec = JSON.parse(new TextDecoder().decode(entry.value));
   } catch {
     /* not JSON */
   }
   return (
     <div data-testid="proof-result">
-      <p class="ok">✓ {t("proofOk", { h: r.height ?? 0, member: rec.member ?? "", status: rec.status ?? "" })}</p>
+      <p class="ok">✓ {t("proofOk", { h: r.height ?? 0, member: rec.id ?? rec.member ?? "", status: rec.status ? credentialStatus(rec.status) : "" })}</p>
       <p class="meta mono small">{t("proofValidators", { hash: r.validatorsHash ?? "" })}</p>
     </div>
   );
