@@ -617,14 +617,13 @@ type cohortMark struct {
 // Cohorts are kept from the first adoption of a rule set on, like mandate
 // spans: a recruit who joins between the adoption and the first period is
 // still active (or not) M months later, inside a period the rules govern.
-func (k *KPI) MemberJoined(ctx *module.Context, id string) error {
+func (k *KPI) MemberJoined(ctx *module.Context, m *members.Member) error {
 	if versionCount(ctx.Store) == 0 {
 		return nil
 	}
-	m, _ := members.Get(ctx.Store, id)
 	c := cohortMark{Chapter: m.Chapter, Month: monthIndex(ctx.Unix()), Joined: ctx.Unix()}
 	addInt(ctx.Store, cohortJoinKey(c.Chapter, c.Month), 1)
-	module.Put(ctx.Store, cohortMarkKey(id), c)
+	module.Put(ctx.Store, cohortMarkKey(m.JoinedHeight, m.ID), c)
 	return nil
 }
 
@@ -634,7 +633,12 @@ func (k *KPI) MemberStatusChanged(ctx *module.Context, id string, from, to membe
 	if from != members.Active {
 		return nil
 	}
-	raw := ctx.Store.Get([]byte(cohortMarkKey(id)))
+	m, ok := members.Get(ctx.Store, id)
+	if !ok {
+		return nil
+	}
+	mark := []byte(cohortMarkKey(m.JoinedHeight, id))
+	raw := ctx.Store.Get(mark)
 	if raw == nil {
 		return nil
 	}
@@ -647,6 +651,6 @@ func (k *KPI) MemberStatusChanged(ctx *module.Context, id string, from, to membe
 		stayed = 99
 	}
 	addInt(ctx.Store, cohortDropKey(c.Chapter, c.Month, stayed), 1)
-	ctx.Store.Delete([]byte(cohortMarkKey(id)))
+	ctx.Store.Delete(mark)
 	return nil
 }

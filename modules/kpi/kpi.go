@@ -62,7 +62,15 @@ func claimKey(p, member string) string  { return "kpi/m/claim/" + p + "/" + memb
 func histKey(p, sc, ch string, b int) string {
 	return fmt.Sprintf("kpi/m/hist/%s/%s/%s/%02d", p, sc, ch, b)
 }
-func cohortMarkKey(member string) string { return "kpi/m/cohm/" + member }
+
+// A cohort mark is keyed by the member's join height before the ID, so a
+// block's registrations append their marks at the end of the marks rather
+// than each at a random place of the tree (issue 17: with KPI rules in
+// force every registration writes one); the member record gives the height
+// back when the member leaves.
+func cohortMarkKey(joinedHeight int64, member string) string {
+	return fmt.Sprintf("kpi/m/cohm/%016x/%s", joinedHeight, member)
+}
 func cohortJoinKey(ch string, mi int) string {
 	return fmt.Sprintf("kpi/coh/%s/%06d/j", ch, mi)
 }

@@ -171,12 +171,17 @@ func mint(ctx *module.Context, id string, amount uint64, rule string) error {
 	if err := setBalance(ctx.Store, id, GetBalance(ctx.Store, id)+amount); err != nil {
 		return err
 	}
+	minted(ctx, id, amount, rule)
+	return nil
+}
+
+// minted records points minted to id in the supply and says so.
+func minted(ctx *module.Context, id string, amount uint64, rule string) {
 	s := GetSupply(ctx.Store)
 	s.Total += amount
 	s.Minted += amount
 	module.Put(ctx.Store, supplyKey, s)
 	ctx.Emit("token.minted", "member", id, "amount", fmt.Sprint(amount), "rule", rule)
-	return nil
 }
 
 // MintReward mints a KPI reward band's points at a period's final: called
@@ -190,10 +195,15 @@ func (t *Token) MintReward(ctx *module.Context, id string, amount uint64, rule s
 }
 
 // MemberJoined implements members.Hooks: the credential is issued with the
-// member record (CredentialOf); mint the signup grant.
-func (t *Token) MemberJoined(ctx *module.Context, id string) error {
-	ctx.Emit("token.credential_issued", "member", id)
-	return mint(ctx, id, t.Params.SignupGrant, "signup_grant")
+// member record (CredentialOf); the signup grant is minted into the record
+// before the registry writes it.
+func (t *Token) MemberJoined(ctx *module.Context, m *members.Member) error {
+	ctx.Emit("token.credential_issued", "member", m.ID)
+	if g := t.Params.SignupGrant; g > 0 {
+		m.Points += g
+		minted(ctx, m.ID, g, "signup_grant")
+	}
+	return nil
 }
 
 // MemberStatusChanged implements members.Hooks: the credential follows the
