@@ -128,6 +128,14 @@ func TestCLIProofRoundTrip(t *testing.T) {
 		if out, err := pnyx(t, "--home", home, "--api", api, "--key", "newcomer", "member", "redeem", code); err != nil || !strings.Contains(out, id) {
 			t.Fatalf("redeem: %v\n%s", err, out)
 		}
+		// The credential and the points are read off the member record.
+		if out, err := pnyx(t, "--home", home, "--api", api, "--key", "newcomer", "token", "credential", id); err != nil ||
+			!strings.Contains(out, `"status": "active"`) || !strings.Contains(out, `"member": "`+id+`"`) || !strings.Contains(out, `"issued_height"`) {
+			t.Fatalf("credential: %v\n%s", err, out)
+		}
+		if out, err := pnyx(t, "--home", home, "--api", api, "--key", "newcomer", "token", "balance", id); err != nil || !strings.Contains(out, `"points": 100`) {
+			t.Fatalf("balance: %v\n%s", err, out)
+		}
 		pf := filepath.Join(t.TempDir(), "balance.json")
 		if out, err := pnyx(t, "--home", home, "--api", api, "--key", "newcomer", "token", "balance", id, "--prove", pf); err != nil || !strings.Contains(out, `"points":100`) {
 			t.Fatalf("balance: %v\n%s", err, out)

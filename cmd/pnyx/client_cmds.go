@@ -95,6 +95,29 @@ func (s *session) showRecord(path string, signed bool, proveOut string) error {
 	return nil
 }
 
+// showOfMember prints what view takes from the member record at path (a
+// signed read), with the height it was read at; with --prove it prints
+// the record and writes its proof, as showRecord does.
+func (s *session) showOfMember(path, proveOut string, view func(members.Member) any) error {
+	if proveOut != "" {
+		return s.showRecord(path, true, proveOut)
+	}
+	k, err := s.key()
+	if err != nil {
+		return err
+	}
+	var rec wire.Record
+	if err := s.c.Get(s.ctx, path, k, &rec); err != nil {
+		return err
+	}
+	var m members.Member
+	if err := json.Unmarshal(rec.Record, &m); err != nil {
+		return fmt.Errorf("the node's member record does not decode: %w", err)
+	}
+	raw, _ := json.Marshal(map[string]any{"height": rec.Height, "record": view(m)})
+	return printIndented(s.cmd.OutOrStdout(), raw)
+}
+
 func printIndented(w io.Writer, raw []byte) error {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -330,11 +353,16 @@ func jsonFields(t reflect.Type) []string {
 func newTokenCmd() *cobra.Command {
 	var proveOut string
 	cmd := &cobra.Command{Use: "token", Short: "Membership credentials and party points"}
+	// Both are kept in the member record (package token says why): the
+	// node answers with it, and these show what it holds of each; --prove
+	// writes the record's proof.
 	bal := &cobra.Command{Use: "balance MEMBER", Short: "Show a member's points (signed read)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
-		return s.showRecord("/v1/members/"+a[0]+"/balance", true, proveOut)
+		return s.showOfMember("/v1/members/"+a[0]+"/balance", proveOut, func(m members.Member) any {
+			return map[string]any{"member": m.ID, "points": m.Points}
+		})
 	})}
 	cred := &cobra.Command{Use: "credential MEMBER", Short: "Show a member's membership credential (signed read)", Args: cobra.ExactArgs(1), RunE: run(func(s *session, a []string) error {
-		return s.showRecord("/v1/members/"+a[0]+"/credential", true, proveOut)
+		return s.showOfMember("/v1/members/"+a[0]+"/credential", proveOut, func(m members.Member) any { return token.CredentialOf(m) })
 	})}
 	supply := &cobra.Command{Use: "supply", Short: "Show total, minted and burned points", Args: cobra.NoArgs, RunE: run(func(s *session, _ []string) error {
 		return s.showRecord("/v1/token/supply", false, proveOut)
