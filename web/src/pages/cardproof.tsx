@@ -72,7 +72,7 @@ export function CardProof({ memberKey }: { memberKey: StoredKey }) {
       {res && (
         <>
           <ProofResult r={res.r} />
-          <div class="qr-box"><QR text={res.text} label={t("proofQr")} /></div>
+          <div class="qr-box"><QR text={res.text} label={t("proofQr")} tooLong={t("proofQrTooLong")} /></div>
           <p class="meta" data-testid="proof-size">{t("proofSize", { n: res.text.length })}</p>
           <details><summary>{t("proofText")}</summary><p class="mono small" data-testid="proof-text">{res.text}</p></details>
         </>
