@@ -93,11 +93,11 @@ const supplyKey = "tok/supply"
 // module's: the credential's standing is read off the member's status and
 // join (CredentialOf), the points are its Points field. A registration
 // then writes one record at one random place of the tree instead of
-// three records (member, credential, balance): in a registry of a million
-// members that took registrations from 1,936 to 2,800 per second and the
-// growth of their cost from 1.86× to 1.60× (issue 17, docs/performance.md,
-// "A member in one record"). A proof of a credential or a balance is
-// therefore a proof of the member record.
+// three records (member, credential, balance): at a million members that
+// took registrations from 1,936 to 2,754 per second and a third off the
+// tree's time per member (issue 17, docs/performance.md, "A member in one
+// record"). A proof of a credential or a balance is therefore a proof of
+// the member record.
 
 // CredentialOf is the membership credential a member record stands for:
 // issued when the member joined, active while the member is, suspended,
