@@ -81,6 +81,9 @@ type Store struct {
 	// registry snapshot), read from the committed state; none of them, nor
 	// anything after the oldest, is ever pruned.
 	pinned func(r Reader) []int64
+	// pf walks the paths of the block's new keys ahead of its flush
+	// (prefetch.go); nil when Options.NoPrefetch or in memory.
+	pf *prefetcher
 }
 
 // PruneEvery is how often (in versions) a store with a retention prunes.
@@ -169,6 +172,11 @@ type Options struct {
 	// are random, so under an import they trigger compactions that rewrite
 	// tables for reads' sake alone.
 	NoSeekCompaction bool
+	// NoPrefetch turns off the walks that load the paths of a block's new
+	// keys into the node cache before the block's flush (prefetch.go).
+	NoPrefetch bool
+	// stats, if set, counts the writer's node cache hits and misses (tests).
+	stats *iavl.Statistics
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
@@ -193,7 +201,7 @@ func DefaultOptions() Options {
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
-// seekcompaction=on|off" (any subset, the rest from DefaultOptions), for
+// seekcompaction=on|off,prefetch=on|off" (any subset, the rest from DefaultOptions), for
 // benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
@@ -217,8 +225,10 @@ func ParseOptions(s string) (Options, error) {
 			o.NoFastIndex, err = parseOff(v)
 		case "seekcompaction":
 			o.NoSeekCompaction, err = parseOff(v)
+		case "prefetch":
+			o.NoPrefetch, err = parseOff(v)
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, prefetch)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
@@ -264,7 +274,14 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
 	}
-	return load(db, o)
+	s, err := load(db, o)
+	if err != nil {
+		return nil, err
+	}
+	if !o.NoPrefetch {
+		s.startPrefetcher()
+	}
+	return s, nil
 }
 
 // levelDBOptions tune the LevelDB under the tree for what iavl writes:
@@ -304,7 +321,11 @@ func OpenMemory() *Store {
 }
 
 func load(db iavldb.DB, o Options) (*Store, error) {
-	tree := iavl.NewMutableTree(db, o.NodeCache, o.NoFastIndex, iavl.NewNopLogger())
+	var opts []iavl.Option
+	if o.stats != nil {
+		opts = append(opts, iavl.StatOption(o.stats))
+	}
+	tree := iavl.NewMutableTree(db, o.NodeCache, o.NoFastIndex, iavl.NewNopLogger(), opts...)
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
@@ -317,7 +338,10 @@ func load(db iavldb.DB, o Options) (*Store, error) {
 }
 
 // Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stopPrefetcher()
+	return s.db.Close()
+}
 
 // Version is the latest committed version (the height of the last committed
 // block), 0 before the first commit.
@@ -350,6 +374,7 @@ func (s *Store) WorkingHash() []byte {
 // and iavl's clone changes the original node, which a SharedSnapshot of the
 // last version may be walking.
 func (s *Store) flush() {
+	s.flushed()
 	s.block.replay(func(key, value []byte) {
 		if value == nil {
 			if _, _, err := s.tree.Remove(key); err != nil {
@@ -373,6 +398,7 @@ func (s *Store) Commit() ([]byte, int64, error) {
 		return nil, 0, fmt.Errorf("store: commit: %w", err)
 	}
 	s.latest.Store(version)
+	s.committed()
 	if to := s.pruneTo(version); to > 0 {
 		s.pruneMu.Lock()
 		defer s.pruneMu.Unlock()
@@ -385,6 +411,7 @@ func (s *Store) Commit() ([]byte, int64, error) {
 
 // Rollback discards uncommitted writes.
 func (s *Store) Rollback() {
+	s.flushed()
 	s.block.reset()
 	s.tree.Rollback()
 }
@@ -407,11 +434,22 @@ func (s *Store) Set(key, value []byte) {
 	if value == nil {
 		panic(fmt.Sprintf("store: set %q: attempt to store nil value", key))
 	}
-	s.block.set(key, value)
+	s.write(key, value)
 }
 
 // Delete implements KV.
-func (s *Store) Delete(key []byte) { s.block.set(key, nil) }
+func (s *Store) Delete(key []byte) { s.write(key, nil) }
+
+// write buffers a set (or, with a nil value, a delete) and has the
+// prefetcher walk the key's path if the block has not written it before.
+func (s *Store) write(key, value []byte) {
+	if s.pf != nil {
+		if _, ok := s.block.get(key); !ok {
+			s.prefetch(key)
+		}
+	}
+	s.block.set(key, value)
+}
 
 // Iterate implements KV on the working version: the block's buffered writes
 // merged with the tree. The tree's own iterator over unflushed writes would
