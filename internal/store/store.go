@@ -81,9 +81,6 @@ type Store struct {
 	// registry snapshot), read from the committed state; none of them, nor
 	// anything after the oldest, is ever pruned.
 	pinned func(r Reader) []int64
-	// pf walks the paths of the block's new keys ahead of its flush
-	// (prefetch.go); nil when Options.NoPrefetch or in memory.
-	pf *prefetcher
 }
 
 // PruneEvery is how often (in versions) a store with a retention prunes.
@@ -172,11 +169,6 @@ type Options struct {
 	// are random, so under an import they trigger compactions that rewrite
 	// tables for reads' sake alone.
 	NoSeekCompaction bool
-	// NoPrefetch turns off the walks that load the paths of a block's new
-	// keys into the node cache before the block's flush (prefetch.go).
-	NoPrefetch bool
-	// stats, if set, counts the writer's node cache hits and misses (tests).
-	stats *iavl.Statistics
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
@@ -201,7 +193,7 @@ func DefaultOptions() Options {
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
-// seekcompaction=on|off,prefetch=on|off" (any subset, the rest from DefaultOptions), for
+// seekcompaction=on|off" (any subset, the rest from DefaultOptions), for
 // benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
@@ -225,10 +217,8 @@ func ParseOptions(s string) (Options, error) {
 			o.NoFastIndex, err = parseOff(v)
 		case "seekcompaction":
 			o.NoSeekCompaction, err = parseOff(v)
-		case "prefetch":
-			o.NoPrefetch, err = parseOff(v)
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, prefetch)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
@@ -274,14 +264,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
 	}
-	s, err := load(db, o)
-	if err != nil {
-		return nil, err
-	}
-	if !o.NoPrefetch {
-		s.startPrefetcher()
-	}
-	return s, nil
+	return load(db, o)
 }
 
 // levelDBOptions tune the LevelDB under the tree for what iavl writes:
@@ -321,11 +304,7 @@ func OpenMemory() *Store {
 }
 
 func load(db iavldb.DB, o Options) (*Store, error) {
-	var opts []iavl.Option
-	if o.stats != nil {
-		opts = append(opts, iavl.StatOption(o.stats))
-	}
-	tree := iavl.NewMutableTree(db, o.NodeCache, o.NoFastIndex, iavl.NewNopLogger(), opts...)
+	tree := iavl.NewMutableTree(db, o.NodeCache, o.NoFastIndex, iavl.NewNopLogger())
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
@@ -338,10 +317,7 @@ func load(db iavldb.DB, o Options) (*Store, error) {
 }
 
 // Close releases the database.
-func (s *Store) Close() error {
-	s.stopPrefetcher()
-	return s.db.Close()
-}
+func (s *Store) Close() error { return s.db.Close() }
 
 // Version is the latest committed version (the height of the last committed
 // block), 0 before the first commit.
@@ -374,7 +350,6 @@ func (s *Store) WorkingHash() []byte {
 // and iavl's clone changes the original node, which a SharedSnapshot of the
 // last version may be walking.
 func (s *Store) flush() {
-	s.flushed()
 	s.block.replay(func(key, value []byte) {
 		if value == nil {
 			if _, _, err := s.tree.Remove(key); err != nil {
@@ -398,7 +373,6 @@ func (s *Store) Commit() ([]byte, int64, error) {
 		return nil, 0, fmt.Errorf("store: commit: %w", err)
 	}
 	s.latest.Store(version)
-	s.committed()
 	if to := s.pruneTo(version); to > 0 {
 		s.pruneMu.Lock()
 		defer s.pruneMu.Unlock()
@@ -411,7 +385,6 @@ func (s *Store) Commit() ([]byte, int64, error) {
 
 // Rollback discards uncommitted writes.
 func (s *Store) Rollback() {
-	s.flushed()
 	s.block.reset()
 	s.tree.Rollback()
 }
@@ -434,22 +407,11 @@ func (s *Store) Set(key, value []byte) {
 	if value == nil {
 		panic(fmt.Sprintf("store: set %q: attempt to store nil value", key))
 	}
-	s.write(key, value)
+	s.block.set(key, value)
 }
 
 // Delete implements KV.
-func (s *Store) Delete(key []byte) { s.write(key, nil) }
-
-// write buffers a set (or, with a nil value, a delete) and has the
-// prefetcher walk the key's path if the block has not written it before.
-func (s *Store) write(key, value []byte) {
-	if s.pf != nil {
-		if _, ok := s.block.get(key); !ok {
-			s.prefetch(key)
-		}
-	}
-	s.block.set(key, value)
-}
+func (s *Store) Delete(key []byte) { s.block.set(key, nil) }
 
 // Iterate implements KV on the working version: the block's buffered writes
 // merged with the tree. The tree's own iterator over unflushed writes would
