@@ -5,7 +5,7 @@
 // code. UPDATE=1 npx vitest run rewrites ts-vectors.json.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { REPLAYED } from "../src/lib/api";
+import { credentialStatus, REPLAYED } from "../src/lib/api";
 import { authorization, readMessage } from "../src/lib/auth";
 import { agreeBody, commentBody, createPetitionBody, petitionRefBody, redeemBody, reportBody, voteBody } from "../src/lib/body";
 import { fromHex, toHex, utf8 } from "../src/lib/bytes";
@@ -134,4 +134,17 @@ describe("this implementation's vectors", () => {
     if (process.env.UPDATE === "1") writeFileSync(file, want);
     expect(readFileSync(file, "utf8")).toBe(want);
   });
+});
+
+// testdata/token/credential-status.json is what token.CredentialOf gives
+// for each member status (modules/token/credential_vectors_test.go); the
+// card names a record's standing the same way.
+describe("credential status vectors", () => {
+  const list: { member_status: string; credential_status: string }[] = JSON.parse(
+    readFileSync(new URL("../../testdata/token/credential-status.json", import.meta.url), "utf8"),
+  );
+  it("covers every member status", () => expect(list.length).toBeGreaterThanOrEqual(4));
+  for (const v of list) {
+    it(`${v.member_status} stands for ${v.credential_status}`, () => expect(credentialStatus(v.member_status)).toBe(v.credential_status));
+  }
 });

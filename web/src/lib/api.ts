@@ -47,7 +47,8 @@ export interface TxResult { hash: string; stage: string; code: number; name: str
 export interface Member { id: string; public_key: string; chapter: string; class: string; status: string; status_reason?: number; joined_at: number; joined_height: number; status_since: number; key_since: number; points?: number }
 
 /** credentialStatus is the membership credential's status a member's
- * status stands for, as token.CredentialOf reads it off the record. */
+ * status stands for, as token.CredentialOf reads it off the record
+ * (testdata/token/credential-status.json holds the two alike). */
 export function credentialStatus(memberStatus: string): string {
   return ({ active: "active", suspended: "suspended", expelled: "revoked", withdrawn: "ended" } as Record<string, string>)[memberStatus] ?? memberStatus;
 }
