@@ -40,7 +40,12 @@ type headerNode struct {
 }
 
 func newHeaderNode(t *testing.T, c *testChainApp) *headerNode {
-	vals, privs := types.RandValidatorSet(1, 10)
+	return newHeaderNodeOf(t, c, 1)
+}
+
+// newHeaderNodeOf is newHeaderNode with n validators signing every header.
+func newHeaderNodeOf(t *testing.T, c *testChainApp, n int) *headerNode {
+	vals, privs := types.RandValidatorSet(n, 10)
 	return &headerNode{t: t, c: c, vals: vals, privs: privs, asked: make(chan int64, 64)}
 }
 

@@ -34,6 +34,7 @@ func (s *Server) table() []route {
 		{"POST", "/v1/txs/batch", "Submit up to 1000 signed transactions in one request, without waiting; one result each", false, false, wire.SubmitBatchResponse{}, s.submitBatch},
 		{"GET", "/v1/txs/{hash}", "Look up a committed transaction by hash, with the events it emitted", false, false, wire.TxResult{}, s.getTx},
 		{"GET", "/v1/accounts/{key}", "Next nonce of a key and the member it belongs to", false, false, wire.Account{}, s.account},
+		{"GET", "/v1/anchors/{height}", "Header {height} with its signatures, the validator set that signed it and the handoffs to it from genesis: what a compact proof of state {height}-1 (a card's QR code, entries only) needs to be checked", false, false, nil, s.anchor},
 
 		// Chapters, members and party points (reads.go).
 		{"GET", "/v1/chapters", "The chapter tree", false, false, nil, s.chapters},

@@ -3,7 +3,8 @@
 // credential, the browser checks it (validators' signatures, Merkle proof),
 // shows it as a QR code; another browser context with no key pastes the QR
 // text into #/verify and checks it again, and `pnyx verify proof` accepts
-// the same proof decoded. axe-core and screenshots at 390 and 1280 px.
+// the same proof decoded; the compact form (entries only, the header from
+// the node) is checked there too, and refused with a changed record. axe-core and screenshots at 390 and 1280 px.
 //
 // PNYX_BIN names a built pnyx binary; otherwise the test builds one.
 import { after, before, describe, it } from "node:test";
@@ -12,6 +13,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
 import { DESKTOP, PHONE, artifacts, axe, enrollInSeoul, launchChromium, shoot, sleep, startNode, waiter } from "./harness.mjs";
 
 
@@ -106,6 +108,19 @@ describe("the card's proof in Chromium", () => {
         const bad = JSON.parse(json);
         bad.signed_header.header.app_hash = "00" + bad.signed_header.header.app_hash.slice(2);
         await p2.locator("#proof-in").fill(JSON.stringify(bad));
+        await p2.getByRole("button", { name: lang === "ko" ? "확인하기" : "Check", exact: true }).click();
+        await p2.getByText("✗").waitFor();
+        // The compact form a chain of many validators puts in the QR code:
+        // the records and Merkle proofs only; #/verify fetches the signed
+        // header from its node (GET /v1/anchors/{state_version+1}).
+        const whole = JSON.parse(json);
+        const compact = (entries) => "pnyx-proof:2:" + deflateRawSync(Buffer.from(JSON.stringify({ format: whole.format, chain_id: whole.chain_id, state_version: whole.state_version, entries }))).toString("base64url");
+        await p2.locator("#proof-in").fill(compact(whole.entries));
+        await p2.getByRole("button", { name: lang === "ko" ? "확인하기" : "Check", exact: true }).click();
+        await p2.getByText(new RegExp(`✓.*${codes[i].memberId}`)).waitFor();
+        figures[`card_proof_compact_chars_${lang}`] = compact(whole.entries).length;
+        const changed = whole.entries.map((e) => ({ ...e, value: Buffer.from(Buffer.from(e.value, "base64").toString("utf8").replace('"active"', '"expelled"')).toString("base64") }));
+        await p2.locator("#proof-in").fill(compact(changed));
         await p2.getByRole("button", { name: lang === "ko" ? "확인하기" : "Check", exact: true }).click();
         await p2.getByText("✗").waitFor();
         await axe(p2, `${lang} verify page`);

@@ -2,37 +2,18 @@
 // holds the credential's standing, with a state proof (validators'
 // signatures, Merkle proof), checked here
 // in the browser, and shown as a QR code whose text any device can check
-// again without a node: the #/verify page of any pnyx portal, or
-// `pnyx verify proof` on the decoded JSON. The QR text is
-// "pnyx-proof:1:" + base64url(deflate-raw(proof JSON)).
+// again: the #/verify page of any pnyx portal, or `pnyx verify proof` on the
+// decoded JSON. lib/proofcode.ts holds the QR text's two forms: the whole
+// proof where it fits one QR code, else the compact one (records and Merkle
+// proofs; the checker fetches the signed header from its node).
 import { useEffect, useState } from "preact/hooks";
 import { useI18n } from "../i18n";
 import { credentialStatus, signedGet } from "../lib/api";
 import { signerOf, type StoredKey } from "../lib/keystore";
 import { verifyStateProof, type ProofCheck } from "../lib/proof";
+import { cardTexts, completeProof, decodeProof } from "../lib/proofcode";
 import { Problem, useAction } from "./common";
 import { QR } from "./qr";
-
-const PREFIX = "pnyx-proof:1:";
-
-async function pipe(data: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([data as BlobPart]).stream().pipeThrough(stream)).arrayBuffer());
-}
-const b64url = (b: Uint8Array) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-function unb64url(s: string): Uint8Array {
-  const t = s.replace(/-/g, "+").replace(/_/g, "/");
-  const bin = atob(t + "===".slice((t.length + 3) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
-export async function encodeProof(proof: unknown): Promise<string> {
-  return PREFIX + b64url(await pipe(new TextEncoder().encode(JSON.stringify(proof)), new CompressionStream("deflate-raw")));
-}
-export async function decodeProof(text: string): Promise<unknown> {
-  const t = text.trim();
-  if (!t.startsWith(PREFIX)) return JSON.parse(t); // a proof file's JSON also works
-  return JSON.parse(new TextDecoder().decode(await pipe(unb64url(t.slice(PREFIX.length)), new DecompressionStream("deflate-raw"))));
-}
 
 export function ProofResult({ r }: { r: ProofCheck }) {
   const { t } = useI18n();
@@ -56,11 +37,12 @@ export function ProofResult({ r }: { r: ProofCheck }) {
 export function CardProof({ memberKey }: { memberKey: StoredKey }) {
   const { t } = useI18n();
   const a = useAction();
-  const [res, setRes] = useState<{ r: ProofCheck; text: string } | null>(null);
+  const [res, setRes] = useState<{ r: ProofCheck; text: string; qr: string } | null>(null);
   // The proof needs the next block's header: on a quiet chain that can take a while.
   const make = () => a.run(async () => {
     const answer = await signedGet<{ proof: unknown }>(signerOf(memberKey), `/v1/members/${memberKey.memberId}/credential?prove=1`);
-    setRes({ r: verifyStateProof(answer.proof), text: await encodeProof(answer.proof) });
+    const { whole, qr } = await cardTexts(answer.proof);
+    setRes({ r: verifyStateProof(answer.proof), text: whole, qr });
   });
   useEffect(() => setRes(null), [memberKey.memberId]);
   return (
@@ -72,8 +54,9 @@ export function CardProof({ memberKey }: { memberKey: StoredKey }) {
       {res && (
         <>
           <ProofResult r={res.r} />
-          <div class="qr-box"><QR text={res.text} label={t("proofQr")} tooLong={t("proofQrTooLong")} /></div>
-          <p class="meta" data-testid="proof-size">{t("proofSize", { n: res.text.length })}</p>
+          <div class="qr-box"><QR text={res.qr} label={t("proofQr")} tooLong={t("proofQrTooLong")} /></div>
+          <p class="meta" data-testid="proof-size">{t("proofSize", { n: res.qr.length })}</p>
+          {res.qr !== res.text && <p class="meta" data-testid="proof-compact">{t("proofQrCompact")}</p>}
           <details><summary>{t("proofText")}</summary><p class="mono small" data-testid="proof-text">{res.text}</p></details>
         </>
       )}
@@ -91,11 +74,20 @@ export default function Verify() {
     e.preventDefault();
     setError(null);
     setR(null);
+    let p: unknown;
     try {
-      setR(verifyStateProof(await decodeProof(text)));
-    } catch (err) {
+      p = await decodeProof(text);
+    } catch {
       setError(new Error(t("proofUnreadable")));
+      return;
     }
+    try {
+      p = await completeProof(p); // a compact proof: the header from this portal's node
+    } catch (err) {
+      setError(new Error(t("proofNoAnchor", { detail: err instanceof Error ? err.message : String(err) })));
+      return;
+    }
+    setR(verifyStateProof(p));
   };
   return (
     <section>
