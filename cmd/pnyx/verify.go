@@ -1,7 +1,9 @@
 package main
 
 // The offline verifiers under `pnyx verify`: they read a file, trust only
-// validator signatures (and a genesis if given), and never ask a node.
+// validator signatures (and a genesis if given), and never ask a node —
+// except for a compact proof (a QR code's), whose signed header, fetched
+// from --api, is checked like the rest.
 
 import (
 	"bytes"
@@ -18,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pnyx-party/pnyx/certificate"
+	"github.com/pnyx-party/pnyx/client"
 	"github.com/pnyx-party/pnyx/codes"
 	"github.com/pnyx-party/pnyx/election/ballot"
 	"github.com/pnyx-party/pnyx/election/record"
@@ -31,21 +34,41 @@ func newVerifyProofCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "proof FILE",
 		Short: "Check a record's proof offline against validator signatures",
-		Long: `Checks a proof written by --prove (or served with ?prove=1): the Merkle proof
-leads to the AppHash of a header that more than 2/3 of the validators signed.
-With --genesis, the signing validators must be the ones that genesis names,
-or the set that genesis's validators handed over to through the proof's
-handoffs (one signed header per change of the set since genesis); without it,
-compare the printed validator set hash with one you trust.`,
+		Long: `Checks a proof written by --prove (or served with ?prove=1), or the text of a
+member card's QR code: the Merkle proof leads to the AppHash of a header that
+more than 2/3 of the validators signed. With --genesis, the signing validators
+must be the ones that genesis names, or the set that genesis's validators
+handed over to through the proof's handoffs (one signed header per change of
+the set since genesis); without it, compare the printed validator set hash
+with one you trust.
+
+A QR text starting pnyx-proof:2: is a compact proof (records and Merkle
+proofs only, as on a chain of many validators): its signed header, validator
+set and handoffs are fetched from the node at --api (GET /v1/anchors/H) and
+checked exactly like a whole proof's, so that node need not be trusted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
 			}
-			p, err := proof.Unmarshal(raw)
+			p, compact, err := proof.DecodeText(raw)
 			if err != nil {
 				return err
+			}
+			if compact {
+				h := proof.AnchorHeight(p)
+				anchor, err := client.New(flagAPI).GetRaw(cmd.Context(), fmt.Sprintf("/v1/anchors/%d", h), nil)
+				if err != nil {
+					return fmt.Errorf("a compact proof needs header %d from a node of its chain; %s: %w", h, flagAPI, err)
+				}
+				a, err := proof.Unmarshal(anchor)
+				if err != nil {
+					return err
+				}
+				if p, err = proof.Complete(p, a); err != nil {
+					return err
+				}
 			}
 			trusted, err := pinnedValidators(genesisFile, "proof", p.ChainID)
 			if err != nil {
@@ -68,6 +91,9 @@ compare the printed validator set hash with one you trust.`,
 			}
 			fmt.Fprintf(out, "state at:       height %d, proven by header %d (app hash %X, time %s)\n", p.StateVersion, p.Header.Height, p.Header.AppHash, p.Header.Time.UTC().Format("2006-01-02 15:04:05 MST"))
 			fmt.Fprintf(out, "signed by:      %d of %d validators, set hash %s\n", countSigned(p), p.Validators.Size(), hex.EncodeToString(p.Validators.Hash()))
+			if compact {
+				fmt.Fprintf(out, "header from:    %s (a compact proof; checked as above)\n", flagAPI)
+			}
 			fmt.Fprintln(out, "trust:          "+trustText(p, trusted, genesisFile))
 			return nil
 		},

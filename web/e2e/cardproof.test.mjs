@@ -4,7 +4,8 @@
 // shows it as a QR code; another browser context with no key pastes the QR
 // text into #/verify and checks it again, and `pnyx verify proof` accepts
 // the same proof decoded; the compact form (entries only, the header from
-// the node) is checked there too, and refused with a changed record. axe-core and screenshots at 390 and 1280 px.
+// the node) is checked there and by `pnyx verify proof --api`, and refused
+// with a changed record. axe-core and screenshots at 390 and 1280 px.
 //
 // PNYX_BIN names a built pnyx binary; otherwise the test builds one.
 import { after, before, describe, it } from "node:test";
@@ -119,6 +120,13 @@ describe("the card's proof in Chromium", () => {
         await p2.getByRole("button", { name: lang === "ko" ? "확인하기" : "Check", exact: true }).click();
         await p2.getByText(new RegExp(`✓.*${codes[i].memberId}`)).waitFor();
         figures[`card_proof_compact_chars_${lang}`] = compact(whole.entries).length;
+        // The CLI reads the same QR text, fetching the header from --api.
+        const compactFile = join(tmp, `card-proof-${lang}.qr.txt`);
+        writeFileSync(compactFile, compact(whole.entries));
+        const outCompact = execFileSync(bin, ["--api", base, "verify", "proof", compactFile, "--genesis", join(tmp, "home", "config", "genesis.json")], { encoding: "utf8" });
+        assert.match(outCompact, /^OK/, outCompact);
+        assert.match(outCompact, /header from: +http/, outCompact);
+        assert.match(outCompact, new RegExp(codes[i].memberId), outCompact);
         const changed = whole.entries.map((e) => ({ ...e, value: Buffer.from(Buffer.from(e.value, "base64").toString("utf8").replace('"active"', '"expelled"')).toString("base64") }));
         await p2.locator("#proof-in").fill(compact(changed));
         await p2.getByRole("button", { name: lang === "ko" ? "확인하기" : "Check", exact: true }).click();

@@ -3,7 +3,7 @@
 // --genesis testdata/proof/genesis.json` accepts; the Go test
 // internal/portal/proof_vectors_test.go checks that too). Every tampered
 // copy must fail at the step that guards it.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fromBase64, toBase64 } from "../src/lib/bytes";
 import { verifyStateProof } from "../src/lib/proof";
@@ -104,5 +104,26 @@ describe("compact proofs", () => {
     v[v.length - 2] ^= 1;
     p.entries[3].value = toBase64(v);
     expect(verifyStateProof(await completeProof(p, async () => anchor()))).toMatchObject({ ok: false, step: "merkle" });
+  });
+});
+
+// testdata/proof/qr-texts.json: the card's two QR texts of the
+// certificate's first record, as this implementation writes them.
+// internal/portal/proof_vectors_test.go reads them with Go's
+// proof.DecodeText and verifies them (the compact one completed with the
+// certificate's header), so the two sides read one format.
+describe("QR text vectors", () => {
+  it("are what this implementation writes and reads (UPDATE=1 rewrites them)", async () => {
+    const one = clone();
+    one.entries = one.entries.slice(0, 1);
+    const file = new URL("qr-texts.json", dir);
+    if (process.env.UPDATE === "1") {
+      const v = { comment: "Made by UPDATE=1 npx vitest run (web/test/proof.test.ts) from certificate.json's proof, first entry only; internal/portal/proof_vectors_test.go must verify both.", whole: await encodeProof(one), compact: await encodeCompactProof(one) };
+      writeFileSync(file, JSON.stringify(v, null, 2) + "\n");
+    }
+    const v = JSON.parse(readFileSync(file, "utf8"));
+    expect(await decodeProof(v.whole)).toEqual(one);
+    expect(await decodeProof(v.compact)).toEqual({ format: one.format, chain_id: one.chain_id, state_version: one.state_version, entries: one.entries });
+    expect(verifyStateProof(await completeProof(await decodeProof(v.compact), async () => ({ ...clone(), entries: [] })))).toMatchObject({ ok: true });
   });
 });

@@ -14,7 +14,9 @@
 // GET /v1/anchors/{state_version+1} of the node serving it. The node need
 // not be trusted: the signatures are checked against the validator set, and
 // the set's hash is shown for comparison with the one the party publishes,
-// exactly as for a whole proof.
+// exactly as for a whole proof. Go reads both forms too (proof.DecodeText,
+// `pnyx verify proof`); testdata/proof/qr-texts.json holds the two sides
+// to one format.
 import { publicGet } from "./api";
 
 export const WHOLE = "pnyx-proof:1:";
