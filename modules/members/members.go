@@ -582,13 +582,19 @@ func (m *Members) CreateGenesisMember(ctx *module.Context, pub ed25519.PublicKey
 	return id, m.join(ctx, id, p, chapter, General)
 }
 
-// SetPoints files a member's party points in their record. Only the token
-// module calls it, inside a block; the record's other fields are the
-// registry's.
-func SetPoints(kv store.KV, id string, points uint64) error {
+// UpdatePoints files a member's party points in their record: change is
+// handed the record as stored and returns the new points, or an error that
+// UpdatePoints returns with nothing written. The record is read once and
+// written only if the points change. Only the token module calls it,
+// inside a block; the record's other fields are the registry's.
+func UpdatePoints(kv store.KV, id string, change func(m Member) (uint64, error)) error {
 	mem, ok := Get(kv, id)
 	if !ok {
 		return codes.NotFound.Errorf("member %q not found", id)
+	}
+	points, err := change(mem)
+	if err != nil || points == mem.Points {
+		return err
 	}
 	mem.Points = points
 	module.Put(kv, memberKey(id), mem)

@@ -156,26 +156,24 @@ func GetSupply(kv store.Reader) Supply {
 	return s
 }
 
-func setBalance(kv store.KV, id string, points uint64) error {
-	if err := members.SetPoints(kv, id, points); err != nil {
-		return codes.Internal.Errorf("points of %s: %s", id, codes.Message(err))
-	}
-	return nil
+// add is a members.UpdatePoints change that adds amount.
+func add(amount uint64) func(members.Member) (uint64, error) {
+	return func(m members.Member) (uint64, error) { return m.Points + amount, nil }
 }
 
-// mint is the only way points come into being.
-func mint(ctx *module.Context, id string, amount uint64, rule string) error {
-	if amount == 0 {
-		return nil
+// take is a members.UpdatePoints change that takes amount away, refused
+// when the member holds less; what names the act in the refusal.
+func take(amount uint64, what string) func(members.Member) (uint64, error) {
+	return func(m members.Member) (uint64, error) {
+		if m.Points < amount {
+			return 0, codes.InsufficientPoints.Errorf("member %s holds %d points, cannot %s %d", m.ID, m.Points, what, amount)
+		}
+		return m.Points - amount, nil
 	}
-	if err := setBalance(ctx.Store, id, GetBalance(ctx.Store, id)+amount); err != nil {
-		return err
-	}
-	minted(ctx, id, amount, rule)
-	return nil
 }
 
-// minted records points minted to id in the supply and says so.
+// minted records points minted to id in the supply and says so: every
+// point comes into being through it (the signup grant, KPI rewards).
 func minted(ctx *module.Context, id string, amount uint64, rule string) {
 	s := GetSupply(ctx.Store)
 	s.Total += amount
@@ -188,10 +186,22 @@ func minted(ctx *module.Context, id string, amount uint64, rule string) {
 // by the kpi module's protocol rule, never by a transaction that names an
 // amount. Only a member holding an active credential receives points.
 func (t *Token) MintReward(ctx *module.Context, id string, amount uint64, rule string) error {
-	if c, ok := GetCredential(ctx.Store, id); !ok || c.Status != CredentialActive {
+	err := members.UpdatePoints(ctx.Store, id, func(m members.Member) (uint64, error) {
+		if CredentialOf(m).Status != CredentialActive {
+			return 0, codes.WrongState.Errorf("member %s holds no active membership credential", id)
+		}
+		return m.Points + amount, nil
+	})
+	if codes.Of(err) == codes.NotFound {
 		return codes.WrongState.Errorf("member %s holds no active membership credential", id)
 	}
-	return mint(ctx, id, amount, rule)
+	if err != nil {
+		return err
+	}
+	if amount > 0 {
+		minted(ctx, id, amount, rule)
+	}
+	return nil
 }
 
 // MemberJoined implements members.Hooks: the credential is issued with the
@@ -232,11 +242,7 @@ func (t *Token) burn(ctx *module.Context, b BurnBody) error {
 	if b.Amount == 0 {
 		return codes.InvalidArgument.Errorf("burn amount must be positive")
 	}
-	bal := GetBalance(ctx.Store, id)
-	if bal < b.Amount {
-		return codes.InsufficientPoints.Errorf("member %s holds %d points, cannot burn %d", id, bal, b.Amount)
-	}
-	if err := setBalance(ctx.Store, id, bal-b.Amount); err != nil {
+	if err := members.UpdatePoints(ctx.Store, id, take(b.Amount, "burn")); err != nil {
 		return err
 	}
 	s := GetSupply(ctx.Store)
@@ -268,14 +274,10 @@ func (t *Token) transfer(ctx *module.Context, b TransferBody) error {
 	if to.ID == from {
 		return codes.InvalidArgument.Errorf("cannot transfer to oneself")
 	}
-	bal := GetBalance(ctx.Store, from)
-	if bal < b.Amount {
-		return codes.InsufficientPoints.Errorf("member %s holds %d points, cannot send %d", from, bal, b.Amount)
-	}
-	if err := setBalance(ctx.Store, from, bal-b.Amount); err != nil {
+	if err := members.UpdatePoints(ctx.Store, from, take(b.Amount, "send")); err != nil {
 		return err
 	}
-	if err := setBalance(ctx.Store, to.ID, GetBalance(ctx.Store, to.ID)+b.Amount); err != nil {
+	if err := members.UpdatePoints(ctx.Store, to.ID, add(b.Amount)); err != nil {
 		return err
 	}
 	ctx.Emit("token.transferred", "from", from, "to", to.ID, "amount", fmt.Sprint(b.Amount))
