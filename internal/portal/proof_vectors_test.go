@@ -13,12 +13,10 @@ import (
 	"github.com/pnyx-party/pnyx/proof"
 )
 
-// testdata/proof/certificate.json is a resolution certificate a node issued
-// in the portal's browser test (web/e2e/assemblies.test.mjs), with the
-// genesis of that chain. The portal's TypeScript checks its state proof
-// (web/test/proof.test.ts); this test holds Go's verifier to the same
-// verdict, so the two cannot drift: both accept it as it is.
-func TestPortalProofVector(t *testing.T) {
+// portalCertificate reads testdata/proof/certificate.json and the validator
+// set its chain's genesis trusts.
+func portalCertificate(t *testing.T) (*certificate.Certificate, *types.ValidatorSet) {
+	t.Helper()
 	raw, err := os.ReadFile("../../testdata/proof/certificate.json")
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +33,16 @@ func TestPortalProofVector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, trusted
+}
+
+// testdata/proof/certificate.json is a resolution certificate a node issued
+// in the portal's browser test (web/e2e/assemblies.test.mjs), with the
+// genesis of that chain. The portal's TypeScript checks its state proof
+// (web/test/proof.test.ts); this test holds Go's verifier to the same
+// verdict, so the two cannot drift: both accept it as it is.
+func TestPortalProofVector(t *testing.T) {
+	c, trusted := portalCertificate(t)
 	reading, err := certificate.Verify(c, trusted)
 	if err != nil {
 		t.Fatalf("the certificate the TypeScript test accepts: %v", err)
@@ -65,22 +73,7 @@ func TestPortalQRTextVectors(t *testing.T) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatal(err)
 	}
-	rawCert, err := os.ReadFile("../../testdata/proof/certificate.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := certificate.Unmarshal(rawCert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := types.GenesisDocFromFile("../../testdata/proof/genesis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	trusted, err := proof.TrustedFromGenesis(g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, trusted := portalCertificate(t)
 
 	whole, compact, err := proof.DecodeText([]byte(v.Whole))
 	if err != nil || compact {
