@@ -9,7 +9,8 @@
 // format, chain_id, state_version and entries (the records and their Merkle
 // proofs): on a chain of many validators the header's signatures and the
 // validator set do not fit in one QR code (18 validators: about 4,700
-// characters against the 2,953 a code holds; internal/api/anchors_test.go),
+// characters for a chapter record's proof against the 2,953 a code holds;
+// internal/api/anchors_test.go),
 // so the checker fetches them, public data every node holds alike, from
 // GET /v1/anchors/{state_version+1} of the node serving it. The node need
 // not be trusted: the signatures are checked against the validator set, and
