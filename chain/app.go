@@ -100,7 +100,7 @@ type App struct {
 	checkMu sync.Mutex
 	// checkState is the last committed state (nil before the first
 	// commit: CheckTx then reads the working state under mu).
-	checkState *store.Snapshot
+	checkState *store.View
 	// checkHeight and checkTime are the height and time of the last
 	// committed block: CheckTx judges a tx as if in the next block.
 	checkHeight int64
@@ -179,12 +179,12 @@ func New(st *store.Store, prog module.Program, opts Options) *App {
 // refreshCheckState points CheckTx at the latest committed state. Callers
 // hold mu (or own the App exclusively, as New does).
 func (a *App) refreshCheckState() {
-	var snap *store.Snapshot
-	if v := a.store.Version(); v > 0 {
-		var err error
-		if snap, err = a.store.SharedSnapshot(v); err != nil {
-			panic(fmt.Sprintf("chain: committed version %d unreadable: %v", v, err))
-		}
+	// A view of the version just committed reads it while it is being
+	// saved, so CheckTx (the mempool's recheck right after Commit) never
+	// waits for the save.
+	snap, err := a.store.LatestView()
+	if err != nil {
+		panic(fmt.Sprintf("chain: committed version %d unreadable: %v", a.store.Version(), err))
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
@@ -193,6 +193,10 @@ func (a *App) refreshCheckState() {
 	a.checkNonces = map[string]uint64{}
 	a.checkPending = map[string]int{}
 }
+
+// Persisted returns a channel closed once the last committed block's state
+// is on disk (node.Persister).
+func (a *App) Persisted() <-chan struct{} { return a.store.SavedSignal() }
 
 // Program returns the program the app runs.
 func (a *App) Program() module.Program { return a.prog }

@@ -328,9 +328,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// latest opens the latest committed state.
+// latest opens the latest committed state on disk: the node announces a
+// block (WaitTx) only once it is, and a read never waits for a save.
 func (s *Server) latest() (*store.Snapshot, error) {
-	v := s.app.Store().Version()
+	v := s.app.Store().Saved()
 	if v == 0 {
 		return nil, codes.Unavailable.Errorf("the chain has no committed block yet")
 	}

@@ -70,6 +70,7 @@ func (c *testChainApp) block(txs ...[]byte) []*abci.ExecTxResult {
 	if _, err := c.app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		c.t.Fatal(err)
 	}
+	<-c.app.Persisted() // as the node does before announcing the block
 	return resp.TxResults
 }
 

@@ -24,7 +24,7 @@ func (s *Server) indexFor(ctx context.Context) (*index.Index, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	_ = x.WaitFor(ctx, s.app.Store().Version()) // a lagging index still answers
+	_ = x.WaitFor(ctx, s.app.Store().Saved()) // a lagging index still answers
 	return x, nil
 }
 

@@ -612,6 +612,10 @@ type commitHook struct {
 	abci.Application
 	n      *Node
 	height int64
+	// announced is closed once the last committed block is announced
+	// (a Persister's blocks are announced from goroutines, one after
+	// another).
+	announced chan struct{}
 }
 
 func (h *commitHook) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
@@ -645,16 +649,49 @@ func (h *commitHook) Query(ctx context.Context, req *abci.RequestQuery) (*abci.R
 func (h *commitHook) Commit(ctx context.Context, req *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	res, err := h.Application.Commit(ctx, req)
 	if err == nil && h.height > 0 {
-		h.n.recent.committed(h.height)
-		h.n.committed.Store(h.height)
-		// Wall-clock time for Health only; nothing in a block sees it.
-		h.n.lastCommit.Store(time.Now().UnixNano())
-		h.n.wake()
-		if halt := h.n.haltHeight; halt > 0 && h.height >= halt {
-			h.n.haltOnce.Do(func() { close(h.n.halted) })
+		height := h.height
+		// The block's own data is final now; the next FinalizeBlock
+		// replaces the pending one.
+		h.n.recent.committed(height)
+		p, ok := h.Application.(Persister)
+		if !ok {
+			h.n.announce(height)
+			return res, err
 		}
+		// Announce each block once its state is on disk, in order.
+		saved, prev, done := p.Persisted(), h.announced, make(chan struct{})
+		h.announced = done
+		go func() {
+			defer close(done)
+			if prev != nil {
+				<-prev
+			}
+			<-saved
+			h.n.announce(height)
+		}()
 	}
 	return res, err
+}
+
+// Persister is an application whose Commit may return before the block's
+// state is on disk (chain.App: its store saves on a goroutine beside the
+// next block). Persisted returns a channel closed once the last committed
+// block's state is on disk. The node announces a block as committed
+// (WaitTx, Follow, Health) only then, so a caller it wakes reads that state
+// at once, from a snapshot that never waits.
+type Persister interface {
+	Persisted() <-chan struct{}
+}
+
+// announce makes block height committed for WaitTx, Follow and Health.
+func (n *Node) announce(height int64) {
+	n.committed.Store(height)
+	// Wall-clock time for Health only; nothing in a block sees it.
+	n.lastCommit.Store(time.Now().UnixNano())
+	n.wake()
+	if halt := n.haltHeight; halt > 0 && height >= halt {
+		n.haltOnce.Do(func() { close(n.halted) })
+	}
 }
 
 // wake releases everyone blocked in waitFor.

@@ -30,7 +30,8 @@ import (
 // storage version (kept in fast.db with the index it describes, 'm'…) names
 // an older version than the tree's latest: iavl sees the mismatch when the
 // store is loaded and rebuilds the index from the tree
-// (TestFastIndexBehindTheTreeIsRebuilt). Nothing else reads fast.db.
+// (TestFastIndexBehindTheTreeIsRebuilt). Besides iavl, only the store's
+// reads while a version is being saved read fast.db (save.go).
 //
 // A home made before this layout has no fast.db and keeps everything in
 // state.db; it opens as it was.

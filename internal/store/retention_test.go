@@ -42,6 +42,9 @@ func TestRetentionNeverPrunesAPinnedVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	commitN(t, s, 2*PruneEvery)
+	if err := s.WaitSaved(); err != nil {
+		t.Fatal(err)
+	}
 	for _, v := range []int64{7, 8, 100, 2*PruneEvery - 4} {
 		if _, err := s.Snapshot(v); err != nil {
 			t.Fatalf("version %d unreadable with 7 pinned: %v", v, err)
@@ -52,6 +55,10 @@ func TestRetentionNeverPrunesAPinnedVersion(t *testing.T) {
 	}
 	pins = nil
 	commitN(t, s, PruneEvery)
+	// The pruning runs with the save of the version that triggers it.
+	if err := s.WaitSaved(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Snapshot(7); err == nil {
 		t.Fatal("version 7 stayed after its pin was released")
 	}

@@ -10,9 +10,10 @@
 //	s, _ := store.Open(dir)
 //	s.Set(k, v)                 // during FinalizeBlock
 //	hash := s.WorkingHash()     // the AppHash of this block
-//	s.Commit()                  // in Commit: now on disk as version H
-//	snap, _ := s.Snapshot(H)
+//	s.Commit()                  // in Commit: version H, saved beside the next block
+//	snap, _ := s.Snapshot(H)    // waits for H's save, if it still runs
 //	value, proof, _ := snap.Prove(k)
+//	view, _ := s.LatestView()   // reads H without waiting (CheckTx)
 //
 // Each transaction runs on an Overlay so that a failing transaction leaves the
 // tree untouched; its writes reach the tree in sorted key order because an
@@ -21,6 +22,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,9 +70,28 @@ type Store struct {
 	// use, so the reader shares nothing with the writer that a commit
 	// changes.
 	reader *iavl.MutableTree
-	// latest is the latest committed version, for readers.
+	// latest is the latest version saved to disk, for readers: a Snapshot
+	// of it never waits.
 	latest atomic.Int64
-	db     iavldb.DB
+	// committed is the latest committed version, which may still be being
+	// saved (save.go).
+	committed atomic.Int64
+	// async: Commit saves on a goroutine (save.go); off without the fast
+	// index, or when Options.SyncCommit asks.
+	async bool
+	// saving is the last save started (done or not), nil before any.
+	saving atomic.Pointer[pendingSave]
+	// fastMu orders a View's reads of the fast index against the start of
+	// a save, which moves the index from fastVersion to the next version.
+	fastMu      sync.RWMutex
+	fastVersion int64
+	// unsaved holds, in key order, the writes flushed into the tree since
+	// the last save: the writes of the version Commit saves.
+	unsaved sortedWrites
+	// holdSave, in tests, holds each save until it receives, so that
+	// reads run while a save is in flight.
+	holdSave chan struct{}
+	db       iavldb.DB
 	// block buffers the working version's writes until WorkingHash or
 	// Commit hands them to the tree (see blockBuffer).
 	block blockBuffer
@@ -169,6 +190,10 @@ type Options struct {
 	// are random, so under an import they trigger compactions that rewrite
 	// tables for reads' sake alone.
 	NoSeekCompaction bool
+	// SyncCommit saves each version on the block's thread, inside Commit,
+	// instead of on a goroutine beside the next block (save.go). A store
+	// without the fast index always saves so.
+	SyncCommit bool
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
@@ -193,7 +218,7 @@ func DefaultOptions() Options {
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
-// seekcompaction=on|off" (any subset, the rest from DefaultOptions), for
+// seekcompaction=on|off,commit=async|sync" (any subset, the rest from DefaultOptions), for
 // benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
@@ -217,8 +242,17 @@ func ParseOptions(s string) (Options, error) {
 			o.NoFastIndex, err = parseOff(v)
 		case "seekcompaction":
 			o.NoSeekCompaction, err = parseOff(v)
+		case "commit":
+			switch v {
+			case "async":
+				o.SyncCommit = false
+			case "sync":
+				o.SyncCommit = true
+			default:
+				err = fmt.Errorf("want async or sync")
+			}
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, commit)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
@@ -311,20 +345,48 @@ func load(db iavldb.DB, o Options) (*Store, error) {
 	// The reader walks the tree (no fast index: that index holds only the
 	// latest values and is the writer's) with a cache of its own.
 	reader := iavl.NewMutableTree(db, max(o.NodeCache/2, 1000), true, iavl.NewNopLogger())
-	s := &Store{tree: tree, reader: reader, db: db}
+	fast, err := tree.IsFastCacheEnabled()
+	if err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	s := &Store{tree: tree, reader: reader, db: db, async: fast && !o.NoFastIndex && !o.SyncCommit}
 	s.latest.Store(tree.Version())
+	s.committed.Store(tree.Version())
+	s.fastVersion = tree.Version()
 	return s, nil
 }
 
-// Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close waits for a save in flight and releases the database.
+func (s *Store) Close() error {
+	err := s.waitSaved()
+	return errors.Join(err, s.db.Close())
+}
 
 // Version is the latest committed version (the height of the last committed
-// block), 0 before the first commit.
-func (s *Store) Version() int64 { return s.latest.Load() }
+// block), 0 before the first commit. Its save may still be running: a
+// Snapshot of it then waits for the save; Saved never waits.
+func (s *Store) Version() int64 { return s.committed.Load() }
+
+// Saved is the latest version on disk, which readers that must not wait
+// (the API) read; it is Version or, while a save runs, the one before.
+func (s *Store) Saved() int64 { return s.latest.Load() }
+
+// SavedSignal returns a channel closed once the latest committed version
+// is on disk (at once when it is).
+func (s *Store) SavedSignal() <-chan struct{} {
+	if p := s.saving.Load(); p != nil {
+		return p.done
+	}
+	done := make(chan struct{})
+	close(done)
+	return done
+}
 
 // LastCommitHash is the root hash of the latest committed version.
 func (s *Store) LastCommitHash() []byte {
+	if p := s.saving.Load(); p != nil && p.version == s.committed.Load() {
+		return p.hash
+	}
 	v := s.latest.Load()
 	if v == 0 {
 		return s.tree.WorkingHash()
@@ -336,8 +398,12 @@ func (s *Store) LastCommitHash() []byte {
 	return snap.Hash()
 }
 
-// WorkingHash is the root hash including uncommitted writes.
+// WorkingHash is the root hash including uncommitted writes. It waits for
+// the last version's save, whose tree it builds on.
 func (s *Store) WorkingHash() []byte {
+	if err := s.waitSaved(); err != nil {
+		panic(err.Error())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flush()
@@ -350,6 +416,13 @@ func (s *Store) WorkingHash() []byte {
 // and iavl's clone changes the original node, which a SharedSnapshot of the
 // last version may be walking.
 func (s *Store) flush() {
+	if s.async {
+		if s.unsaved.t == nil {
+			s.unsaved = s.block.sorted
+		} else {
+			s.block.sorted.each(func(e *entry) { s.unsaved.put(e) })
+		}
+	}
 	s.block.replay(func(key, value []byte) {
 		if value == nil {
 			if _, _, err := s.tree.Remove(key); err != nil {
@@ -363,29 +436,44 @@ func (s *Store) flush() {
 	})
 }
 
-// Commit persists the working version and returns its hash and number.
+// Commit commits the working version and returns its hash and number. With
+// async saving (the default) the version is written to disk on a goroutine
+// after Commit returns (save.go); Version reports it at once, Saved once it
+// is on disk.
 func (s *Store) Commit() ([]byte, int64, error) {
+	if err := s.waitSaved(); err != nil {
+		return nil, 0, err
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.flush()
-	hash, version, err := s.tree.SaveVersion()
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: commit: %w", err)
-	}
-	s.latest.Store(version)
-	if to := s.pruneTo(version); to > 0 {
-		s.pruneMu.Lock()
-		defer s.pruneMu.Unlock()
-		if err := s.tree.DeleteVersionsTo(to); err != nil {
-			return nil, 0, fmt.Errorf("store: prune: %w", err)
+	version := s.tree.WorkingVersion()
+	// The application's pinned versions are read from the state being
+	// committed, here on the block's thread, before the next block writes.
+	to := s.pruneTo(version)
+	if !s.async {
+		hash, err := s.save(nil, to)
+		s.mu.Unlock()
+		if err != nil {
+			return nil, 0, err
 		}
+		s.committed.Store(version)
+		return hash, version, nil
 	}
+	hash := s.tree.WorkingHash()
+	writes := s.unsaved
+	s.unsaved = sortedWrites{}
+	s.mu.Unlock()
+	s.startSave(hash, version, to, writes)
 	return hash, version, nil
 }
 
 // Rollback discards uncommitted writes.
 func (s *Store) Rollback() {
+	if err := s.waitSaved(); err != nil {
+		panic(err.Error())
+	}
 	s.block.reset()
+	s.unsaved.reset()
 	s.tree.Rollback()
 }
 
@@ -394,6 +482,12 @@ func (s *Store) Rollback() {
 func (s *Store) Get(key []byte) []byte {
 	if v, ok := s.block.get(key); ok {
 		return v
+	}
+	if p := s.inFlight(); p != nil {
+		if v, ok := p.writes.get(key); ok {
+			return v
+		}
+		return s.readFast(key)
 	}
 	v, err := s.tree.Get(key)
 	if err != nil {
@@ -419,6 +513,15 @@ func (s *Store) Delete(key []byte) { s.block.set(key, nil) }
 // already, so a walk costs what its prefix holds.
 func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 	end := PrefixEnd(prefix)
+	if p := s.inFlight(); p != nil {
+		// Only this thread starts a save, so the index holds the last
+		// version until the walk ends.
+		parent := func(f func(k, v []byte) bool) {
+			mergeIterate(&p.writes, prefix, end, func(g func(k, v []byte) bool) { s.walkFast(prefix, end, g) }, f)
+		}
+		mergeIterate(&s.block.sorted, prefix, end, parent, fn)
+		return
+	}
 	it, err := s.tree.Iterator(prefix, end, true)
 	if err != nil {
 		panic(fmt.Sprintf("store: iterate %q: %v", prefix, err))
@@ -444,8 +547,14 @@ type Snapshot struct {
 	mu   *sync.RWMutex
 }
 
-// Snapshot opens committed version v; v must still be retained.
+// Snapshot opens committed version v; v must still be retained. A version
+// still being saved is opened once its save is done.
 func (s *Store) Snapshot(v int64) (*Snapshot, error) {
+	if v > s.latest.Load() && v <= s.committed.Load() {
+		if err := s.waitSaved(); err != nil {
+			return nil, err
+		}
+	}
 	s.pruneMu.RLock()
 	defer s.pruneMu.RUnlock()
 	if latest := s.latest.Load(); v <= 0 || v > latest {
@@ -468,6 +577,11 @@ func (s *Store) Snapshot(v int64) (*Snapshot, error) {
 // for 500 absent keys) and which CometBFT never runs during a commit anyway
 // (the mempool is locked then); API reads use Snapshot.
 func (s *Store) SharedSnapshot(v int64) (*Snapshot, error) {
+	if v > s.latest.Load() && v <= s.committed.Load() {
+		if err := s.waitSaved(); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if latest := s.latest.Load(); v <= 0 || v > latest {

@@ -164,6 +164,9 @@ func TestStoreOptionsChangeNoHashNorFormat(t *testing.T) {
 	if _, err := ParseOptions("blocksize=-4"); err == nil {
 		t.Fatal("a negative block size was accepted")
 	}
+	if _, err := ParseOptions("commit=later"); err == nil {
+		t.Fatal("commit=later was accepted")
+	}
 	write := func(dir string, o Options) []byte {
 		s, err := OpenWith(dir, o)
 		if err != nil {
@@ -191,6 +194,7 @@ func TestStoreOptionsChangeNoHashNorFormat(t *testing.T) {
 		// became 32 KiB has.
 		{"blocksize=4", func(o Options) bool { return o.BlockSizeKB == 4 && levelDBOptions(o).BlockSize == 4<<10 }},
 		{"blockcache=0", func(o Options) bool { return o.BlockCacheMB == 0 && levelDBOptions(o).DisableBlockCache }},
+		{"commit=sync", func(o Options) bool { return o.SyncCommit }},
 	} {
 		t.Run(c.opts, func(t *testing.T) {
 			o, err := ParseOptions(c.opts)

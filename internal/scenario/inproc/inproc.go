@@ -286,6 +286,9 @@ func (n *Node) commit(p *proposal) (*abci.ResponseFinalizeBlock, error) {
 	if _, err := n.app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		return nil, fmt.Errorf("Commit: %w", err)
 	}
+	// As a node does, the block counts as committed once its state is on
+	// disk, where the API reads it.
+	<-n.app.Persisted()
 	n.blocks[n.height] = b
 	n.headers[n.height] = p.sh
 	n.appHash, n.lastID, n.lastCommit, n.lastResults = resp.AppHash, p.sh.Commit.BlockID, p.sh.Commit, resp.TxResults
