@@ -288,11 +288,12 @@ func (s *Server) registerMetrics() {
 		of   func(chain.Stats) time.Duration
 	}{
 		{"execute", func(st chain.Stats) time.Duration { return st.ExecuteTime }},
+		{"save_wait", func(st chain.Stats) time.Duration { return st.SaveWaitTime }},
 		{"hash", func(st chain.Stats) time.Duration { return st.HashTime }},
 		{"commit", func(st chain.Stats) time.Duration { return st.CommitTime }},
 	} {
 		s.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "pnyx_block_seconds_total",
-			Help:        "Wall time this node spent on blocks by phase: executing their txs, hashing the tree with their writes, committing it to disk (chain.Stats).",
+			Help:        "Wall time this node spent on blocks by phase: executing their txs, waiting for the previous block's state to be saved, hashing the tree with their writes, committing (chain.Stats).",
 			ConstLabels: prometheus.Labels{"phase": phase.name}},
 			func() float64 { return phase.of(s.app.Stats()).Seconds() }))
 	}

@@ -288,8 +288,8 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 		o.Members, elapsed.Round(time.Millisecond), o.InFlight, no, nr, st.Height, n.Where())
 	if phasesErr == nil {
 		busy := phases.sub(phases0)
-		fmt.Fprintf(out, "the block thread meanwhile: execute %.1f s, hash %.1f s, commit %.1f s; busy %.0f %% of the import's %.1f s\n",
-			busy.execute, busy.hash, busy.commit, 100*(busy.execute+busy.hash+busy.commit)/elapsed.Seconds(), elapsed.Seconds())
+		fmt.Fprintf(out, "the block thread meanwhile: execute %.1f s, waiting for the last block's save %.1f s, hash %.1f s, commit %.1f s; busy %.0f %% of the import's %.1f s\n",
+			busy.execute, busy.saveWait, busy.hash, busy.commit, 100*(busy.execute+busy.saveWait+busy.hash+busy.commit)/elapsed.Seconds(), elapsed.Seconds())
 	}
 	fmt.Fprintf(out, "members=%d members_per_s=%.0f cpu_ms_per_member_first=%.3f cpu_ms_per_member_last=%.3f rss_mb=%d disk_mb=%d other_tx_p95_ms=%.0f read_p95_ms=%.1f\n",
 		o.Members, float64(o.Members)/elapsed.Seconds(), ms(cpuFirst), ms(cpuLast), rss, disk, op95, rp95)
@@ -400,11 +400,12 @@ func dirMB(dir string) int64 {
 }
 
 // blockTimes are a node's pnyx_block_seconds_total: the wall time its
-// block thread spent executing, hashing and committing blocks so far.
-type blockTimes struct{ execute, hash, commit float64 }
+// block thread spent executing, waiting for the last block's save,
+// hashing and committing blocks so far.
+type blockTimes struct{ execute, saveWait, hash, commit float64 }
 
 func (b blockTimes) sub(a blockTimes) blockTimes {
-	return blockTimes{b.execute - a.execute, b.hash - a.hash, b.commit - a.commit}
+	return blockTimes{b.execute - a.execute, b.saveWait - a.saveWait, b.hash - a.hash, b.commit - a.commit}
 }
 
 var blockSecondsLine = regexp.MustCompile(`(?m)^pnyx_block_seconds_total\{phase="(\w+)"\} (\S+)$`)
@@ -434,6 +435,8 @@ func blockPhases(ctx context.Context, c *client.Client) (blockTimes, error) {
 		switch string(m[1]) {
 		case "execute":
 			b.execute = v
+		case "save_wait":
+			b.saveWait = v
 		case "hash":
 			b.hash = v
 		case "commit":
@@ -443,8 +446,8 @@ func blockPhases(ctx context.Context, c *client.Client) (blockTimes, error) {
 		}
 		found++
 	}
-	if found != 3 {
-		return b, fmt.Errorf("%s/metrics: %d of the 3 block phases", c.BaseURL(), found)
+	if found != 4 {
+		return b, fmt.Errorf("%s/metrics: %d of the 4 block phases", c.BaseURL(), found)
 	}
 	return b, nil
 }
