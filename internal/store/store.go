@@ -218,8 +218,8 @@ func DefaultOptions() Options {
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
-// seekcompaction=on|off,commit=async|sync" (any subset, the rest from DefaultOptions), for
-// benchmarks that compare settings.
+// seekcompaction=on|off,commit=async|sync" (any subset, the rest from
+// DefaultOptions), for benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
 	if strings.TrimSpace(s) == "" {
