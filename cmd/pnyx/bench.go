@@ -227,7 +227,7 @@ Progress goes to stderr. The last line is the summary:
 	cmd.Flags().IntVar(&o.Reads, "reads", 1000, "scorecards to read")
 	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the temporary home and print where it is")
 	cmd.Flags().StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the fact blocks to this file")
-	cmd.Flags().StringVar(&o.Store, "store", "", "store options nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,seekcompaction=on|off,commit=async|sync (default: the store's defaults; $PNYX_STORE is not read)")
+	cmd.Flags().StringVar(&o.Store, "store", "", "store options nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,seekcompaction=on|off,commit=async|sync (default: $PNYX_STORE, else the store's defaults)")
 	cmd.Flags().StringVar(&o.Home, "home", "", "keep the registry in this directory: built once (resumed by the next run if --build-for stops it), each run's period on a copy")
 	cmd.Flags().DurationVar(&o.BuildFor, "build-for", 0, "stop building the registry after this long (0: no limit); run again with the same --home to continue")
 	cmd.Flags().BoolVar(&o.BuildOnly, "build-only", false, "with --home: build (or finish building) the registry and stop")

@@ -37,7 +37,8 @@ type KPIOptions struct {
 	Keep    bool // keep the temporary home
 	// CPUProfile, if set, receives a CPU profile of the fact blocks.
 	CPUProfile string
-	// Store tunes the store (store.ParseOptions); empty: its defaults.
+	// Store tunes the store (store.ParseOptions); empty: $PNYX_STORE, as
+	// every other command that opens a store reads it, else the defaults.
 	Store string
 	// Home, if set, keeps the registry with the rule set adopted between
 	// runs: built there once (resumed if a run stops), and each run's
@@ -256,6 +257,9 @@ func KPI(ctx context.Context, out, progress io.Writer, o KPIOptions) error {
 	case "all", "first", "none":
 	default:
 		return fmt.Errorf("--rewards is all, first or none, not %q", o.Rewards)
+	}
+	if o.Store == "" {
+		o.Store = os.Getenv(store.OptionsEnv)
 	}
 	so, err := store.ParseOptions(o.Store)
 	if err != nil {

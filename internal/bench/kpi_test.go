@@ -72,3 +72,20 @@ func TestKPIHomeIsBuiltAcrossRunsAndKept(t *testing.T) {
 		t.Fatalf("the run's copy was left beside the home: %v", entries)
 	}
 }
+
+// TestKPIReadsPNYXStoreWithoutStoreFlag: like every command that opens a
+// store, bench kpi takes its store options from $PNYX_STORE when --store
+// is not given, and --store wins when it is.
+func TestKPIReadsPNYXStoreWithoutStoreFlag(t *testing.T) {
+	t.Setenv(store.OptionsEnv, "commit=later")
+	o := KPIOptions{Members: 10, Home: filepath.Join(t.TempDir(), "kpi"), Rewards: "none", Reads: 1}
+	err := KPI(context.Background(), io.Discard, io.Discard, o)
+	if err == nil || !strings.Contains(err.Error(), "commit=later") {
+		t.Fatalf("$PNYX_STORE=commit=later: %v, want its refusal", err)
+	}
+	o.Store = "commit=sync"
+	o.BuildOnly = true
+	if err := KPI(context.Background(), io.Discard, io.Discard, o); err != nil {
+		t.Fatalf("--store commit=sync beside a bad $PNYX_STORE: %v", err)
+	}
+}
