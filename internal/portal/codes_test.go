@@ -1,13 +1,12 @@
 package portal_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"testing"
 
 	"github.com/pnyx-party/pnyx/codes"
+	"github.com/pnyx-party/pnyx/internal/golden"
 	"github.com/pnyx-party/pnyx/modules"
 )
 
@@ -32,17 +31,6 @@ func TestCodesList(t *testing.T) {
 	}
 	want, _ := json.MarshalIndent(list, "", "  ")
 	want = append(want, '\n')
-	const file = "../../testdata/tx/codes.json"
-	if *update {
-		if err := os.WriteFile(file, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is out of date: run go test ./internal/portal -run TestCodesList -update, then add the new codes' sentences to web/src/errors.ts", file)
-	}
+	golden.Check(t, "../../testdata/tx/codes.json", want, *update,
+		"run go test ./internal/portal -run TestCodesList -update, then add the new codes' sentences to web/src/errors.ts")
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pnyx-party/pnyx/auth"
+	"github.com/pnyx-party/pnyx/internal/golden"
 	"github.com/pnyx-party/pnyx/modules"
 	"github.com/pnyx-party/pnyx/modules/election"
 	"github.com/pnyx-party/pnyx/modules/members"
@@ -143,20 +144,8 @@ func marshal(t *testing.T, v any) []byte {
 // Go's own output matches the committed vectors (so a change to the wire
 // format shows as a diff), and each vector is self-consistent.
 func TestVectorsFromGo(t *testing.T) {
-	const file = "../../testdata/tx/go-vectors.json"
-	want := marshal(t, goVectors())
-	if *update {
-		if err := os.WriteFile(file, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from what Go produces now: the wire format changed. If on purpose, rerun with -update and update docs/tx-format.md and web/src/lib", file)
-	}
+	golden.Check(t, "../../testdata/tx/go-vectors.json", marshal(t, goVectors()), *update,
+		"the wire format changed. If on purpose, rerun with -update and update docs/tx-format.md and web/src/lib")
 }
 
 // Envelopes, signed reads made by the TypeScript portal code are accepted by

@@ -1,13 +1,12 @@
 package assembly_test
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/pnyx-party/pnyx/internal/golden"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 )
 
@@ -43,17 +42,6 @@ func TestErratumVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	file := filepath.Join("..", "..", "testdata", "assembly", "erratum-vectors.json")
-	if *update {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from what Go produces now: the erratum hash or its JSON changed. If on purpose, rerun with -update and check web/src/console/chain.ts", file)
-	}
+	golden.Check(t, filepath.Join("..", "..", "testdata", "assembly", "erratum-vectors.json"), got, *update,
+		"the erratum hash or its JSON changed. If on purpose, rerun with -update and check web/src/console/chain.ts")
 }

@@ -1,14 +1,13 @@
 package assembly_test
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/pnyx-party/pnyx/internal/golden"
 	"github.com/pnyx-party/pnyx/modules/assembly"
 )
 
@@ -53,20 +52,6 @@ func TestRecordVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	file := filepath.Join("..", "..", "testdata", "assembly", "record-vectors.json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from what Go produces now: the record hash or its JSON changed. If on purpose, rerun with -update and check web/src/console/chain.ts", file)
-	}
+	golden.Check(t, filepath.Join("..", "..", "testdata", "assembly", "record-vectors.json"), got, *update,
+		"the record hash or its JSON changed. If on purpose, rerun with -update and check web/src/console/chain.ts")
 }

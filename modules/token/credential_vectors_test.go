@@ -1,12 +1,11 @@
 package token
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
 	"testing"
 
+	"github.com/pnyx-party/pnyx/internal/golden"
 	"github.com/pnyx-party/pnyx/modules/members"
 )
 
@@ -34,17 +33,6 @@ func TestCredentialStatusVectors(t *testing.T) {
 	}
 	want, _ := json.MarshalIndent(list, "", "  ")
 	want = append(want, '\n')
-	const file = "../../testdata/token/credential-status.json"
-	if *updateVectors {
-		if err := os.WriteFile(file, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is not what CredentialOf gives: run go test ./modules/token -run TestCredentialStatusVectors -update, then make web/src/lib/api.ts's credentialStatus agree", file)
-	}
+	golden.Check(t, "../../testdata/token/credential-status.json", want, *updateVectors,
+		"CredentialOf changed: run go test ./modules/token -run TestCredentialStatusVectors -update, then make web/src/lib/api.ts's credentialStatus agree")
 }
