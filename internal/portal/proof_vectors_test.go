@@ -25,11 +25,7 @@ func portalCertificate(t *testing.T) (*certificate.Certificate, *types.Validator
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := types.GenesisDocFromFile("../../testdata/proof/genesis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	trusted, err := proof.TrustedFromGenesis(g)
+	trusted, _, err := proof.TrustedFromGenesisFile("../../testdata/proof/genesis.json")
 	if err != nil {
 		t.Fatal(err)
 	}

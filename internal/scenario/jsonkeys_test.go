@@ -4,8 +4,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/cometbft/cometbft/types"
-
 	"github.com/pnyx-party/pnyx/certificate"
 	"github.com/pnyx-party/pnyx/proof"
 )
@@ -37,11 +35,7 @@ func TestOnlyKeyBytesOfACertificateSurviveAChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := types.GenesisDocFromFile("../../testdata/proof/genesis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	trusted, err := proof.TrustedFromGenesis(g)
+	trusted, _, err := proof.TrustedFromGenesisFile("../../testdata/proof/genesis.json")
 	if err != nil {
 		t.Fatal(err)
 	}
