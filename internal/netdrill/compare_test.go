@@ -29,3 +29,23 @@ func TestCompareHashesFindsDivergence(t *testing.T) {
 		}
 	}
 }
+
+// TestAReportWantsTxsCommittedAfterTheRepair: a drill passes only if the
+// network lost nothing, kept one history, and took new txs once repaired;
+// a network that stays silent after the repair fails even with nothing lost.
+func TestAReportWantsTxsCommittedAfterTheRepair(t *testing.T) {
+	for _, tc := range []struct {
+		r    Report
+		want bool
+	}{
+		{Report{Acknowledged: 40, AfterRepair: 3}, true},
+		{Report{Acknowledged: 40, AfterRepair: 0}, false},
+		{Report{Acknowledged: 0}, false},
+		{Report{Acknowledged: 40, AfterRepair: 3, Lost: 1}, false},
+		{Report{Acknowledged: 40, AfterRepair: 3, DivergentHeights: 1}, false},
+	} {
+		if got := tc.r.OK(); got != tc.want {
+			t.Errorf("%s: OK()=%v, want %v", tc.r, got, tc.want)
+		}
+	}
+}

@@ -18,6 +18,9 @@ type Report struct {
 	// Acknowledged txs were answered as committed by some node; Lost of
 	// them are missing (or failed) on at least one running node afterwards.
 	Acknowledged, Lost int
+	// AfterRepair of the acknowledged txs were answered once the drill's
+	// repair was done: the network takes new txs again.
+	AfterRepair int
 	// Heights is how many heights at least two homes share; at
 	// DivergentHeights of them the homes' app hashes differ.
 	Heights, DivergentHeights int
@@ -29,12 +32,15 @@ type Report struct {
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("drill=%s acknowledged=%d lost=%d divergent_heights=%d heights=%d recover_ms=%d tx_per_s=%.1f",
-		r.Drill, r.Acknowledged, r.Lost, r.DivergentHeights, r.Heights, r.Recover.Milliseconds(), r.TxPerSec)
+	return fmt.Sprintf("drill=%s acknowledged=%d after_repair=%d lost=%d divergent_heights=%d heights=%d recover_ms=%d tx_per_s=%.1f",
+		r.Drill, r.Acknowledged, r.AfterRepair, r.Lost, r.DivergentHeights, r.Heights, r.Recover.Milliseconds(), r.TxPerSec)
 }
 
-// OK reports whether nothing was lost and nothing diverged.
-func (r Report) OK() bool { return r.Lost == 0 && r.DivergentHeights == 0 && r.Acknowledged > 0 }
+// OK reports whether nothing was lost, nothing diverged, and the network
+// committed new txs after the repair.
+func (r Report) OK() bool {
+	return r.Lost == 0 && r.DivergentHeights == 0 && r.Acknowledged > 0 && r.AfterRepair > 0
+}
 
 // Drill is one fault drill: it runs under load (started before, stopped
 // after) and returns the recovery time.
@@ -250,9 +256,21 @@ func (c *Cluster) RunDrills(ctx context.Context, drills []Drill, out io.Writer) 
 	for _, d := range drills {
 		load := c.StartLoad(ctx)
 		t0 := time.Now()
+		// The drill starts on a network that commits the load: every
+		// drill follows Check's restart of all nodes, whose first blocks
+		// can take seconds on a busy machine.
 		sleep(ctx, 2*time.Second)
+		if !load.WaitAcked(ctx, 1, settleTimeout) {
+			load.Stop()
+			return reports, fmt.Errorf("netdrill: drill %s: no tx committed within %v before the drill", d.Name, settleTimeout+2*time.Second)
+		}
 		rec, err := d.Run(ctx, c)
-		sleep(ctx, time.Second) // some load after the repair
+		// Some load after the repair, until at least one new tx commits
+		// (or the report says none did).
+		before := load.Acked()
+		sleep(ctx, time.Second)
+		load.WaitAcked(ctx, before+1, settleTimeout)
+		afterRepair := load.Acked() - before
 		acked := load.Stop()
 		loadTime := time.Since(t0)
 		if err != nil {
@@ -262,7 +280,7 @@ func (c *Cluster) RunDrills(ctx context.Context, drills []Drill, out io.Writer) 
 		if err != nil {
 			return reports, fmt.Errorf("netdrill: drill %s: check: %w", d.Name, err)
 		}
-		r.Drill, r.Recover = d.Name, rec
+		r.Drill, r.Recover, r.AfterRepair = d.Name, rec, afterRepair
 		r.TxPerSec = float64(len(acked)) / loadTime.Seconds()
 		fmt.Fprintln(out, r)
 		reports = append(reports, r)

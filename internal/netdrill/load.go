@@ -69,6 +69,23 @@ func (l *Load) Latencies() []time.Duration {
 	return out
 }
 
+// settleTimeout bounds how long a drill waits for the load to commit
+// before the fault and after the repair.
+const settleTimeout = 30 * time.Second
+
+// WaitAcked waits until at least n txs are acknowledged, for at most
+// timeout, and reports whether they were.
+func (l *Load) WaitAcked(ctx context.Context, n int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for l.Acked() < n {
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return false
+		}
+		sleep(ctx, 50*time.Millisecond)
+	}
+	return true
+}
+
 // Acked is how many txs were acknowledged so far.
 func (l *Load) Acked() int {
 	l.mu.Lock()

@@ -40,7 +40,7 @@ func TestDrills(t *testing.T) {
 	}
 	for _, r := range reports {
 		if !r.OK() {
-			t.Errorf("%s: want acknowledged>0 lost=0 divergent_heights=0", r)
+			t.Errorf("%s: want acknowledged>0 after_repair>0 lost=0 divergent_heights=0", r)
 		}
 	}
 }

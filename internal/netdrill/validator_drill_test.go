@@ -110,16 +110,20 @@ func TestValidatorDrill(t *testing.T) {
 	if err := c.Start(v1); err != nil {
 		t.Fatal(err)
 	}
+	before := load.Acked()
 	sleep(ctx, time.Second)
+	load.WaitAcked(ctx, before+1, settleTimeout)
+	afterRepair := load.Acked() - before
 	acked := load.Stop()
 	r, err := c.Check(ctx, acked)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.AfterRepair = afterRepair
 	r.Drill, r.Recover, r.TxPerSec = "validator_add_remove", withR0, float64(len(acked))/time.Since(t0).Seconds()
 	t.Log(r)
 	if !r.OK() {
-		t.Errorf("%s: want acknowledged>0 lost=0 divergent_heights=0", r)
+		t.Errorf("%s: want acknowledged>0 after_repair>0 lost=0 divergent_heights=0", r)
 	}
 }
 
