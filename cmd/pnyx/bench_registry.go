@@ -52,6 +52,7 @@ Progress goes to stderr. The last line is the summary:
 	cmd.Flags().DurationVar(&o.OtherEvery, "other-every", 0, "pause between the second client's txs (default 200ms)")
 	cmd.Flags().DurationVar(&o.ReadEvery, "read-every", 0, "pause between reads (default 100ms)")
 	cmd.Flags().StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the import to this file")
+	cmd.Flags().BoolVar(&o.ProfileTenths, "profile-tenths", false, "with --cpuprofile F: profile the first and the last tenth of the import apart, into F.first and F.last")
 	cmd.Flags().StringVar(&o.MemProfile, "memprofile", "", "write a heap profile (live memory) at the import's end to this file")
 	cmd.Flags().BoolVar(&inProcess, "node-in-process", false, "run the node in this process beside the clients (as --cpuprofile and --memprofile do)")
 	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the temporary home and print where it is")

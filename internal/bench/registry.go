@@ -36,8 +36,12 @@ type RegistryOptions struct {
 	OtherEvery time.Duration // pause between the second client's txs
 	ReadEvery  time.Duration // pause between member reads
 	CPUProfile string        // a CPU profile of the import
-	MemProfile string        // the live heap at the import's end
-	Keep       bool          // keep the temporary home
+	// ProfileTenths splits CPUProfile in two: CPUProfile+".first" over the
+	// first tenth of the import and CPUProfile+".last" over the last, the
+	// two tenths whose CPU per member the bench compares.
+	ProfileTenths bool
+	MemProfile    string // the live heap at the import's end
+	Keep          bool   // keep the temporary home
 	// NodeExe, if set, is the pnyx binary: the node then runs as `pnyx
 	// start` in a process of its own, and the CPU and memory figures are
 	// that process's. Unset, the node runs in this process beside the
@@ -218,15 +222,13 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 		}
 	}()
 
-	var prof *os.File
-	if o.CPUProfile != "" {
-		if prof, err = os.Create(o.CPUProfile); err != nil {
-			return err
-		}
-		defer prof.Close()
-		if err := pprof.StartCPUProfile(prof); err != nil {
-			return err
-		}
+	prof := cpuProfiler{path: o.CPUProfile}
+	defer prof.stop()
+	if o.CPUProfile != "" && o.ProfileTenths {
+		prof.path = o.CPUProfile + ".first"
+	}
+	if err := prof.start(); err != nil {
+		return err
 	}
 	tenth := int64(o.Members / 10)
 	var cpuFirst, cpu90 time.Duration
@@ -239,9 +241,18 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 		now := n.CPU()
 		if cpuFirst == 0 && int64(done) >= tenth {
 			cpuFirst = (now - cpu0) / time.Duration(done)
+			if o.ProfileTenths {
+				prof.stop()
+			}
 		}
 		if cpu90 == 0 && int64(done) >= int64(o.Members)-tenth && done < o.Members {
 			cpu90, done90 = now, done
+			if o.ProfileTenths && o.CPUProfile != "" {
+				prof.path = o.CPUProfile + ".last"
+				if err := prof.start(); err != nil {
+					fmt.Fprintln(progress, "\nprofile of the last tenth:", err)
+				}
+			}
 		}
 		el := time.Since(start).Seconds()
 		fmt.Fprintf(progress, "\rregistry: %d/%d members (%.0f/s, %.2f ms CPU/member)", done, o.Members, float64(done)/el, float64((now-cpu0).Microseconds())/1000/float64(done))
@@ -249,9 +260,7 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	elapsed := time.Since(start)
 	cpuEnd := n.CPU()
 	phases, phasesErr := blockPhases(ctx, c)
-	if prof != nil {
-		pprof.StopCPUProfile()
-	}
+	prof.stop()
 	if o.MemProfile != "" {
 		if err := writeHeapProfile(o.MemProfile); err != nil {
 			return err
@@ -450,4 +459,35 @@ func blockPhases(ctx context.Context, c *client.Client) (blockTimes, error) {
 		return b, fmt.Errorf("%s/metrics: %d of the 4 block phases", c.BaseURL(), found)
 	}
 	return b, nil
+}
+
+// cpuProfiler writes this process's CPU profile to path between start and
+// stop; an empty path profiles nothing.
+type cpuProfiler struct {
+	path string
+	f    *os.File
+}
+
+func (p *cpuProfiler) start() error {
+	if p.path == "" || p.f != nil {
+		return nil
+	}
+	f, err := os.Create(p.path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	p.f = f
+	return nil
+}
+
+func (p *cpuProfiler) stop() {
+	if p.f != nil {
+		pprof.StopCPUProfile()
+		p.f.Close()
+		p.f = nil
+	}
 }
