@@ -27,7 +27,7 @@ unit:
 # iproute2 and skip, saying why, without; they run alone, after the unit
 # tests, because they measure recovery on a quiet machine (3–4 minutes).
 netdrill:
-	PNYX_NETDRILL=1 $(GO) test -count=1 -timeout 14m -v -run 'TestDrills$$|TestValidatorDrill$$' ./internal/netdrill
+	PNYX_NETDRILL=1 $(GO) test -count=1 -timeout 14m -v -run 'TestDrills$$|TestValidatorDrill$$|TestKillInsideASave$$' ./internal/netdrill
 
 # Every fuzz target runs briefly; .ci/fuzz says why it may run one twice.
 fuzz:

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-
 )
 
 // TestRegistryProfilesTheTwoTenthsItCompares: with --profile-tenths the

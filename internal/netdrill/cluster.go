@@ -185,16 +185,19 @@ func (c *Cluster) APIURL(i int) string {
 }
 
 // Start starts node i's process; its output goes to HOME/drill.log.
-func (c *Cluster) Start(i int) error {
+func (c *Cluster) Start(i int) error { return c.StartWith(i) }
+
+// StartWith is Start with more environment for the node's process.
+func (c *Cluster) StartWith(i int, env ...string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.procs[i] != nil {
 		return fmt.Errorf("netdrill: %s is running", c.Hosts[i].Name)
 	}
 	h := c.Hosts[i]
-	argv, env := c.opts.NodeArgv(c.Homes[i], fmt.Sprintf("%s:%d", h.IP, APIPort), fmt.Sprintf("tcp://%s:%d", h.IP, P2PPort))
+	argv, nodeEnv := c.opts.NodeArgv(c.Homes[i], fmt.Sprintf("%s:%d", h.IP, APIPort), fmt.Sprintf("tcp://%s:%d", h.IP, P2PPort))
 	cmd := c.Lab.Command(h.Name, argv...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), nodeEnv...), env...)
 	log, err := os.OpenFile(filepath.Join(c.Homes[i], "drill.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/pnyx-party/pnyx/internal/launch"
 	"github.com/pnyx-party/pnyx/internal/node"
+	"github.com/pnyx-party/pnyx/internal/store"
 )
 
 // NodeEnv, set in a process's environment, makes MaybeRunNode run a pnyx
@@ -16,6 +18,12 @@ import (
 // so the drill's nodes run launch.Start exactly as `pnyx start` does
 // without building the pnyx binary.
 const NodeEnv = "PNYX_NETDRILL_NODE"
+
+// StopInSaveEnv, "FILE|HEIGHT" in a test node's environment, stops the
+// node inside the save of its first version at or above HEIGHT: the save
+// writes the version to FILE and then never goes on, so a drill that sees
+// FILE and kills the node kills it inside a save for certain.
+const StopInSaveEnv = "PNYX_NETDRILL_STOP_IN_SAVE"
 
 // TestNodeArgv is Options.NodeArgv for a test binary whose TestMain calls
 // MaybeRunNode.
@@ -35,6 +43,12 @@ func MaybeRunNode() {
 		fmt.Fprintf(os.Stderr, "netdrill: %s=%q: want HOME|API|P2P\n", NodeEnv, spec)
 		os.Exit(2)
 	}
+	if stop := os.Getenv(StopInSaveEnv); stop != "" {
+		if err := stopInSave(stop); err != nil {
+			fmt.Fprintf(os.Stderr, "netdrill: %s=%q: %v\n", StopInSaveEnv, stop, err)
+			os.Exit(2)
+		}
+	}
 	r, err := launch.Start(f[0], launch.Options{APIAddr: f[1], P2PAddr: f[2], Node: node.Options{LogLevel: "error"}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -49,4 +63,24 @@ func MaybeRunNode() {
 		os.Exit(1)
 	}
 	os.Exit(0)
+}
+
+// stopInSave installs the store's save hook StopInSaveEnv describes.
+func stopInSave(spec string) error {
+	file, h, ok := strings.Cut(spec, "|")
+	at, err := strconv.ParseInt(h, 10, 64)
+	if !ok || err != nil || file == "" {
+		return fmt.Errorf("want FILE|HEIGHT")
+	}
+	store.BeforeAsyncSaveForTesting = func(version int64) {
+		if version < at {
+			return
+		}
+		tmp := file + ".tmp"
+		if err := os.WriteFile(tmp, []byte(strconv.FormatInt(version, 10)), 0o600); err == nil {
+			err = os.Rename(tmp, file)
+		}
+		select {} // inside the save, until the drill kills the node
+	}
+	return nil
 }

@@ -131,6 +131,13 @@ func (s *Store) waitSaved() error {
 	return nil
 }
 
+// BeforeAsyncSaveForTesting, if set, is called on the saving goroutine
+// before a save writes anything, with the version it saves. The fault
+// drills' nodes, which run in a test binary, set it to be killed inside a
+// save for certain (internal/netdrill); pnyx never sets it. Set it before
+// any store is opened.
+var BeforeAsyncSaveForTesting func(version int64)
+
 // startSave takes the tree's unsaved version to disk on a goroutine.
 // Callers hold no lock; the previous save is done.
 func (s *Store) startSave(hash []byte, version, pruneTo int64, writes sortedWrites) {
@@ -144,6 +151,9 @@ func (s *Store) startSave(hash []byte, version, pruneTo int64, writes sortedWrit
 		defer close(p.done)
 		if s.holdSave != nil {
 			<-s.holdSave
+		}
+		if h := BeforeAsyncSaveForTesting; h != nil {
+			h(version)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
