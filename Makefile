@@ -19,8 +19,11 @@ fmtcheck:
 vet:
 	$(GO) vet ./...
 
+# tools/treebench is a module of its own (it measures memiavl, which pnyx
+# does not depend on); its test holds it to the tree pnyx's store builds.
 unit:
 	$(GO) test -count=1 -timeout 14m ./...
+	cd tools/treebench && $(GO) vet . && $(GO) test -count=1 .
 
 # The fault drills: 4 validators and a sentry as separate processes on hosts
 # made of Linux network namespaces (internal/netdrill). They need root and

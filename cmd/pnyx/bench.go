@@ -20,7 +20,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Run benchmarks; each prints a final key=value summary line",
 	}
-	cmd.AddCommand(newBenchTxCmd(), newBenchAssemblyCmd(), newBenchElectionCmd(), newBenchSearchCmd(), newBenchSearchQualityCmd(), newBenchVerifyCmd(), newBenchKPICmd(), newBenchRegistryCmd())
+	cmd.AddCommand(newBenchTxCmd(), newBenchAssemblyCmd(), newBenchElectionCmd(), newBenchSearchCmd(), newBenchSearchQualityCmd(), newBenchVerifyCmd(), newBenchKPICmd(), newBenchRegistryCmd(), newBenchStoreCmd())
 	return cmd
 }
 
@@ -232,5 +232,30 @@ Progress goes to stderr. The last line is the summary:
 	cmd.Flags().DurationVar(&o.BuildFor, "build-for", 0, "stop building the registry after this long (0: no limit); run again with the same --home to continue")
 	cmd.Flags().BoolVar(&o.BuildOnly, "build-only", false, "with --home: build (or finish building) the registry and stop")
 	cmd.Flags().StringVar(&o.Rewards, "rewards", "all", "after final: all (mint every page, check every member), first (one mint tx), none")
+	return cmd
+}
+
+func newBenchStoreCmd() *cobra.Command {
+	var o bench.StoreOptions
+	cmd := &cobra.Command{
+		Use:   "store",
+		Short: "The state tree alone: the registry's writes straight into a store on disk",
+		Long: `Writes --members members' keys into a fresh store on disk (the options of
+$PNYX_STORE), --per-block members per version: each member's record at a
+random place of the tree and its chapter index entry appended, as a
+registration writes them, without the application, consensus or the API.
+It shows what the state tree costs per member as it grows, apart from
+everything else bench registry measures. tools/treebench runs the same
+writes on another tree implementation; equal roots mean equal trees.
+
+Progress goes to stderr. The last line is the summary:
+  members=N members_per_s=N cpu_us_per_member_first=X cpu_us_per_member_last=X rss_mb=N disk_mb=N root=HEX`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return bench.Store(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+		},
+	}
+	cmd.Flags().IntVar(&o.Members, "members", 1000000, "members whose keys are written")
+	cmd.Flags().IntVar(&o.PerBlock, "per-block", 1600, "members per version (a registry import's blocks hold about 1,600)")
 	return cmd
 }

@@ -230,35 +230,26 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	if err := prof.start(); err != nil {
 		return err
 	}
-	tenth := int64(o.Members / 10)
-	var cpuFirst, cpu90 time.Duration
-	var done90 int
-	cpu0 := n.CPU()
+	tenths := NewTenths(o.Members, n.CPU)
 	phases0, _ := blockPhases(ctx, c)
 	start := time.Now()
 	err = pipelineApprovals(ctx, c, admin, o.Members, o.InFlight, func(done int) {
 		committed.Store(int64(done))
-		now := n.CPU()
-		if cpuFirst == 0 && int64(done) >= tenth {
-			cpuFirst = (now - cpu0) / time.Duration(done)
-			if o.ProfileTenths {
-				prof.stop()
-			}
+		endedFirst, beganLast := tenths.Done(done)
+		if endedFirst && o.ProfileTenths {
+			prof.stop()
 		}
-		if cpu90 == 0 && int64(done) >= int64(o.Members)-tenth && done < o.Members {
-			cpu90, done90 = now, done
-			if o.ProfileTenths && o.CPUProfile != "" {
-				prof.path = o.CPUProfile + ".last"
-				if err := prof.start(); err != nil {
-					fmt.Fprintln(progress, "\nprofile of the last tenth:", err)
-				}
+		if beganLast && o.ProfileTenths && o.CPUProfile != "" {
+			prof.path = o.CPUProfile + ".last"
+			if err := prof.start(); err != nil {
+				fmt.Fprintln(progress, "\nprofile of the last tenth:", err)
 			}
 		}
 		el := time.Since(start).Seconds()
-		fmt.Fprintf(progress, "\rregistry: %d/%d members (%.0f/s, %.2f ms CPU/member)", done, o.Members, float64(done)/el, float64((now-cpu0).Microseconds())/1000/float64(done))
+		fmt.Fprintf(progress, "\rregistry: %d/%d members (%.0f/s, %.2f ms CPU/member)", done, o.Members, float64(done)/el, ms(tenths.SoFar(done)))
 	})
 	elapsed := time.Since(start)
-	cpuEnd := n.CPU()
+	cpuFirst, cpuLast := tenths.First(), tenths.Last()
 	phases, phasesErr := blockPhases(ctx, c)
 	prof.stop()
 	if o.MemProfile != "" {
@@ -278,13 +269,9 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	if sideErr != nil {
 		return sideErr
 	}
-	if inFlight := o.InFlight * members.MaxBatch; int(tenth) < 2*inFlight {
-		fmt.Fprintf(out, "note: a tenth of the import (%d members) is not much more than what is in flight (%d), so the first and last tenths' CPU figures are rough: the node works ahead of the commits the bench sees\n", tenth, inFlight)
+	if inFlight := o.InFlight * members.MaxBatch; o.Members/10 < 2*inFlight {
+		fmt.Fprintf(out, "note: a tenth of the import (%d members) is not much more than what is in flight (%d), so the first and last tenths' CPU figures are rough: the node works ahead of the commits the bench sees\n", o.Members/10, inFlight)
 	}
-	if cpu90 == 0 { // the last tenth was one batch
-		cpu90, done90 = cpu0, 0
-	}
-	cpuLast := (cpuEnd - cpu90) / time.Duration(o.Members-done90)
 	disk := dirMB(home)
 	rss := n.PeakRSSMB()
 	mu.Lock()
