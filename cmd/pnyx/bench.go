@@ -245,11 +245,13 @@ $PNYX_STORE), --per-block members per version: each member's record at a
 random place of the tree and its chapter index entry appended, as a
 registration writes them, without the application, consensus or the API.
 It shows what the state tree costs per member as it grows, apart from
-everything else bench registry measures. tools/treebench runs the same
-writes on another tree implementation; equal roots mean equal trees.
+everything else bench registry measures. With --facts F it then writes F
+KPI facts, each its subject's tally at a random place, as bench kpi's
+blocks do, and times them apart. tools/treebench runs the same writes on
+another tree implementation; equal roots mean equal trees.
 
 Progress goes to stderr. The last line is the summary:
-  members=N members_per_s=N cpu_us_per_member_first=X cpu_us_per_member_last=X rss_mb=N disk_mb=N root=HEX`,
+  members=N members_per_s=N cpu_us_per_member_first=X cpu_us_per_member_last=X [facts=N facts_per_s=N cpu_us_per_fact_first=X cpu_us_per_fact_last=X] rss_mb=N disk_mb=N root=HEX`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return bench.Store(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
@@ -257,5 +259,7 @@ Progress goes to stderr. The last line is the summary:
 	}
 	cmd.Flags().IntVar(&o.Members, "members", 1000000, "members whose keys are written")
 	cmd.Flags().IntVar(&o.PerBlock, "per-block", 1600, "members per version (a registry import's blocks hold about 1,600)")
+	cmd.Flags().IntVar(&o.Facts, "facts", 0, "KPI facts to write after the members, each its subject's tally (timed apart)")
+	cmd.Flags().IntVar(&o.FactsPerBlock, "facts-per-block", 10000, "facts per version (bench kpi's blocks hold 10,000)")
 	return cmd
 }

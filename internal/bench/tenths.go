@@ -13,6 +13,7 @@ type Tenths struct {
 	cpu90  time.Duration
 	done90 int
 	first  time.Duration
+	end    time.Duration // the clock at End, 0 before
 }
 
 // NewTenths starts measuring n units of work on the CPU clock cpu.
@@ -41,14 +42,23 @@ func (t *Tenths) Done(done int) (endedFirst, beganLast bool) {
 // step that ended it held).
 func (t *Tenths) First() time.Duration { return t.first }
 
+// End stops the clock: Last is then the CPU time up to this call, however
+// much later it is asked.
+func (t *Tenths) End() { t.end = t.cpu() }
+
 // Last is the CPU time per unit from the step that began the last tenth
-// to now; if no step did (the last tenth was one step), over the whole.
+// to End (or now, before End); if no step began it (the last tenth was
+// one step), over the whole.
 func (t *Tenths) Last() time.Duration {
 	from, done := t.cpu90, t.done90
 	if from == 0 {
 		from, done = t.cpu0, 0
 	}
-	return (t.cpu() - from) / time.Duration(max(t.n-done, 1))
+	to := t.end
+	if to == 0 {
+		to = t.cpu()
+	}
+	return (to - from) / time.Duration(max(t.n-done, 1))
 }
 
 // SoFar is the CPU time per unit over the done units.
