@@ -38,6 +38,7 @@ func TestKillInsideASave(t *testing.T) {
 	}
 	defer c.Close()
 	load := c.StartLoad(ctx)
+	loadStart := time.Now()
 	defer load.Stop()
 	if !load.WaitAcked(ctx, 1, settleTimeout) {
 		t.Fatal("no tx committed before the drill")
@@ -89,11 +90,14 @@ func TestKillInsideASave(t *testing.T) {
 	before := load.Acked()
 	load.WaitAcked(ctx, before+1, settleTimeout)
 	afterRepair := load.Acked() - before
-	r, err := c.Check(ctx, load.Stop())
+	acked := load.Stop()
+	loadTime := time.Since(loadStart)
+	r, err := c.Check(ctx, acked)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Drill, r.Recover, r.AfterRepair = "kill_in_save", recovered, afterRepair
+	r.TxPerSec = float64(len(acked)) / loadTime.Seconds()
 	t.Log(r)
 	if !r.OK() {
 		t.Errorf("%s: want acknowledged>0 after_repair>0 lost=0 divergent_heights=0", r)
