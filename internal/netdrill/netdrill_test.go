@@ -18,12 +18,7 @@ func TestMain(m *testing.M) {
 // differ. It needs root and iproute2 and is skipped, saying why, without
 // them; `make netdrill` runs it (PNYX_NETDRILL=1).
 func TestDrills(t *testing.T) {
-	if os.Getenv("PNYX_NETDRILL") != "1" {
-		t.Skip("fault drills run with PNYX_NETDRILL=1 (make netdrill): they take minutes and want the machine to themselves")
-	}
-	if why := Available(); why != "" {
-		t.Skip("fault drills skipped: " + why)
-	}
+	skipUnlessDrills(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	c, err := NewCluster(ctx, t.TempDir(), Options{Validators: 4, Sentry: true, NodeArgv: TestNodeArgv})
@@ -42,6 +37,19 @@ func TestDrills(t *testing.T) {
 		if !r.OK() {
 			t.Errorf("%s: want acknowledged>0 after_repair>0 lost=0 divergent_heights=0", r)
 		}
+	}
+}
+
+// skipUnlessDrills skips a drill test, saying why, unless PNYX_NETDRILL=1
+// (make netdrill) asks for the drills and the machine can run them (root,
+// iproute2).
+func skipUnlessDrills(t *testing.T) {
+	t.Helper()
+	if os.Getenv("PNYX_NETDRILL") != "1" {
+		t.Skip("fault drills run with PNYX_NETDRILL=1 (make netdrill): they take minutes and want the machine to themselves")
+	}
+	if why := Available(); why != "" {
+		t.Skip("fault drills skipped: " + why)
 	}
 }
 

@@ -24,12 +24,7 @@ import (
 // the others, and agree with them on every app hash; no acknowledged tx
 // may be lost and the network must take new txs.
 func TestKillInsideASave(t *testing.T) {
-	if os.Getenv("PNYX_NETDRILL") != "1" {
-		t.Skip("fault drills run with PNYX_NETDRILL=1 (make netdrill)")
-	}
-	if why := Available(); why != "" {
-		t.Skip("fault drills skipped: " + why)
-	}
+	skipUnlessDrills(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	c, err := NewCluster(ctx, t.TempDir(), Options{Validators: 4, Workers: 4, NodeArgv: TestNodeArgv})

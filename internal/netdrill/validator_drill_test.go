@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -31,12 +30,7 @@ import (
 // chain goes on only with r0's 10). After the removal, killing r0 and v1
 // proves it is gone (30 of 40 suffice). Then lost=0 and divergent_heights=0.
 func TestValidatorDrill(t *testing.T) {
-	if os.Getenv("PNYX_NETDRILL") != "1" {
-		t.Skip("fault drills run with PNYX_NETDRILL=1 (make netdrill)")
-	}
-	if why := Available(); why != "" {
-		t.Skip("fault drills skipped: " + why)
-	}
+	skipUnlessDrills(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	c, err := NewCluster(ctx, t.TempDir(), Options{Validators: 4, Replica: true, Workers: 4, NodeArgv: TestNodeArgv})
