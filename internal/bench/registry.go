@@ -224,7 +224,8 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 
 	prof := cpuProfiler{path: o.CPUProfile}
 	defer prof.stop()
-	if o.CPUProfile != "" && o.ProfileTenths {
+	split := o.ProfileTenths && o.CPUProfile != ""
+	if split {
 		prof.path = o.CPUProfile + ".first"
 	}
 	if err := prof.start(); err != nil {
@@ -236,10 +237,10 @@ func Registry(ctx context.Context, out, progress io.Writer, o RegistryOptions) e
 	err = pipelineApprovals(ctx, c, admin, o.Members, o.InFlight, func(done int) {
 		committed.Store(int64(done))
 		endedFirst, beganLast := tenths.Done(done)
-		if endedFirst && o.ProfileTenths {
+		if endedFirst && split {
 			prof.stop()
 		}
-		if beganLast && o.ProfileTenths && o.CPUProfile != "" {
+		if beganLast && split {
 			prof.path = o.CPUProfile + ".last"
 			if err := prof.start(); err != nil {
 				fmt.Fprintln(progress, "\nprofile of the last tenth:", err)

@@ -306,7 +306,7 @@ func buildSearchIndex(x *index.Index, g *corpus.Gen, o SearchOptions, pets []pet
 	// in the next block.
 	recent := make([][]benchComment, len(pets))
 	var toHide []string
-	began, cpuBegan := time.Now(), cpuTime()
+	began, cpuBegan := time.Now(), processCPU()
 	bar := progressbar.New(progress, "bench search: indexing comments", o.Comments)
 	made := 0
 	for h := int64(2); made < o.Comments; h++ {
@@ -351,7 +351,7 @@ func buildSearchIndex(x *index.Index, g *corpus.Gen, o SearchOptions, pets []pet
 	bar.Done()
 	indexSecs = time.Since(began).Seconds()
 	perSec = float64(o.Comments) / indexSecs
-	if cpu := (cpuTime() - cpuBegan).Seconds(); cpu > 0 {
+	if cpu := (processCPU() - cpuBegan).Seconds(); cpu > 0 {
 		perCPU = float64(o.Comments) / cpu
 	}
 	return indexSecs, perSec, perCPU, nil

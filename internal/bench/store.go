@@ -45,7 +45,7 @@ func Store(ctx context.Context, out, progress io.Writer, o StoreOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, r.Line(peakRSSMB("/proc/self/status"), dirMB(dir)))
+	fmt.Fprintln(out, r.Line(dir))
 	return nil
 }
 
@@ -89,7 +89,7 @@ func RunTree(ctx context.Context, progress io.Writer, t Tree, o StoreOptions) (T
 		return r, fmt.Errorf("--members must be at least 10, --per-block and --facts-per-block at least 1")
 	}
 	phase := func(total, per int, write func(from, n int, set func(k, v []byte)), what string) (time.Duration, *Tenths, error) {
-		tenths := NewTenths(total, cpuTime)
+		tenths := NewTenths(total, processCPU)
 		start := time.Now()
 		for done := 0; done < total; {
 			if err := ctx.Err(); err != nil {
@@ -126,10 +126,11 @@ func RunTree(ctx context.Context, progress io.Writer, t Tree, o StoreOptions) (T
 	return r, err
 }
 
-// Line is the bench's summary:
+// Line is the bench's summary, with this process's peak memory and the
+// size of the tree's files under dir:
 //
 //	members=N members_per_s=N cpu_us_per_member_first=X cpu_us_per_member_last=X [facts=N facts_per_s=N cpu_us_per_fact_first=X cpu_us_per_fact_last=X] rss_mb=N disk_mb=N root=HEX
-func (r TreeResult) Line(rssMB, diskMB int64) string {
+func (r TreeResult) Line(dir string) string {
 	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }
 	line := fmt.Sprintf("members=%d members_per_s=%.0f cpu_us_per_member_first=%.1f cpu_us_per_member_last=%.1f",
 		r.Options.Members, float64(r.Options.Members)/r.MemberTime.Seconds(), us(r.MemberCPU.First()), us(r.MemberCPU.Last()))
@@ -137,7 +138,7 @@ func (r TreeResult) Line(rssMB, diskMB int64) string {
 		line += fmt.Sprintf(" facts=%d facts_per_s=%.0f cpu_us_per_fact_first=%.1f cpu_us_per_fact_last=%.1f",
 			r.Options.Facts, float64(r.Options.Facts)/r.FactTime.Seconds(), us(r.FactCPU.First()), us(r.FactCPU.Last()))
 	}
-	return line + fmt.Sprintf(" rss_mb=%d disk_mb=%d root=%s", rssMB, diskMB, hex.EncodeToString(r.Root))
+	return line + fmt.Sprintf(" rss_mb=%d disk_mb=%d root=%s", peakRSSMB("/proc/self/status"), dirMB(dir), hex.EncodeToString(r.Root))
 }
 
 // RegistryWrites calls set for the keys members from, from+1, … from+n-1

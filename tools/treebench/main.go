@@ -15,10 +15,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"syscall"
 
 	"github.com/crypto-org-chain/cronos/memiavl"
 
@@ -49,9 +46,7 @@ func run(o bench.StoreOptions, interval int) error {
 	if err != nil {
 		return err
 	}
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Println(r.Line(ru.Maxrss>>10, dirMB(dir)))
+	fmt.Println(r.Line(dir))
 	return nil
 }
 
@@ -92,17 +87,3 @@ func (t *tree) Commit() ([]byte, error) {
 }
 
 func (t *tree) Wait() error { return t.db.WaitAsyncCommit() }
-
-// dirMB is the size of the files under dir in MiB.
-func dirMB(dir string) int64 {
-	var total int64
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if info, err := d.Info(); err == nil {
-				total += info.Size()
-			}
-		}
-		return nil
-	})
-	return total >> 20
-}
