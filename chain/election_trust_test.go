@@ -114,11 +114,38 @@ func TestRevoteCapIsAnElectionParameter(t *testing.T) {
 	h.reject(kit.BallotTx(testChainID, p.seal(v, creds, 0)), election.CodeRevoteLimit)
 }
 
-// TestElectionOutlivesStateRetention: with a retention of 5 versions, far
-// fewer than the blocks of the election's issuance, a credential request
-// still reads the registry as of the election's creation (no node halts),
-// older unpinned versions are pruned, and the pin goes with the election.
-func TestElectionOutlivesStateRetention(t *testing.T) {
+// TestCredentialsNeedNoOldState: a credential request judges eligibility
+// by the registry as of the election's creation, and reads it from the
+// member's record, not from that version of the state. Here the node keeps
+// only 5 versions and pins none, so the version of the election's creation
+// is pruned long before the request, and the request still succeeds: a
+// node that prunes, or keeps only its latest state, executes every block
+// like an archive node.
+func TestCredentialsNeedNoOldState(t *testing.T) {
+	p := newPoll(t, 1)
+	h := p.h
+	if err := h.app.store.SetRetention(5, func(store.Reader) []int64 { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	body := p.createBody()
+	body.IssueEnd, body.VoteStart, body.VoteEnd = body.IssueStart+5000, body.IssueStart+5000, body.IssueStart+6000
+	h.do(p.commissioner, election.TypeCreate, body)
+	p.ceremony()
+	for range 2 * store.PruneEvery {
+		h.block()
+	}
+	if _, err := h.app.store.Snapshot(p.election().EligibleAt); err == nil {
+		t.Fatalf("version %d, unpinned and older than the retention, was not pruned", p.election().EligibleAt)
+	}
+	p.credentials(0)
+}
+
+// TestElectionPinsItsRegistryVersion: with a retention of 5 versions, far
+// fewer than the blocks of the election's issuance, the registry as of the
+// election's creation stays while the election lives, so that the node can
+// prove its requesters against it (record version 5); older unpinned
+// versions are pruned, and the pin goes with the election.
+func TestElectionPinsItsRegistryVersion(t *testing.T) {
 	p := newPoll(t, 1)
 	h := p.h
 	if err := h.app.store.SetRetention(5, election.PinnedVersions); err != nil {
@@ -135,7 +162,9 @@ func TestElectionOutlivesStateRetention(t *testing.T) {
 	if _, err := h.app.store.Snapshot(pinned - 1); err == nil {
 		t.Fatalf("version %d (unpinned, older than the retention) was not pruned", pinned-1)
 	}
-	p.credentials(0) // reads the registry at EligibleAt: panics if it was pruned
+	if _, err := h.app.store.Snapshot(pinned); err != nil {
+		t.Fatalf("version %d, pinned by a live election, was pruned: %v", pinned, err)
+	}
 	h.do(p.commissioner, election.TypeCancel, election.CancelBody{Election: p.id, Reason: election.ReasonCommission})
 	for range store.PruneEvery {
 		h.block()

@@ -62,15 +62,19 @@ func (e *Election) issuerKeys() []*rsa.PublicKey {
 
 // eligible reports whether member id was in the eligibility snapshot: active,
 // of the election's class, at a chapter of its subtree, in the registry as
-// committed at EligibleAt.
+// committed at EligibleAt. The member's record keeps its own history
+// (members.Member.StandingAt), so this reads today's record, not the state
+// of weeks ago: no block reads an old version. Chapters are only ever
+// added, never moved, so today's tree places a chapter as it was placed
+// then.
 func (e *Election) eligible(ctx *module.Context, id string) bool {
-	registry, err := ctx.Committed(e.EligibleAt)
-	if err != nil {
+	mem, ok := members.Get(ctx.Store, id)
+	if !ok {
 		return false
 	}
-	mem, ok := members.Get(registry, id)
-	return ok && mem.Status == members.Active && (e.Class == "" || mem.Class == e.Class) &&
-		org.Covers(registry, e.Chapter, mem.Chapter)
+	then, ok := mem.StandingAt(e.EligibleAt)
+	return ok && then.Status == members.Active && (e.Class == "" || then.Class == e.Class) &&
+		org.Covers(ctx.Store, e.Chapter, then.Chapter)
 }
 
 func classPhrase(c members.Class) string {

@@ -197,6 +197,15 @@ func (c *testChain) send(typ string, body any) {
 // approve registers n members at chapter in one block and returns their
 // IDs; member i's key is SHA-256 of byte i.
 func (c *testChain) approve(chapter string, from, n int) []string {
+	var txs [][]byte
+	ids := c.approveIn(&txs, chapter, from, n)
+	c.block(int64(c.nonce)+1, txs...)
+	return ids
+}
+
+// approveIn appends to txs, for a block of the caller's, the approval of
+// n members at chapter, and returns their IDs.
+func (c *testChain) approveIn(txs *[][]byte, chapter string, from, n int) []string {
 	var body members.ApproveBody
 	var ids []string
 	for i := from; i < from+n; i++ {
@@ -205,6 +214,7 @@ func (c *testChain) approve(chapter string, from, n int) []string {
 		body.Entries = append(body.Entries, members.ApproveEntry{PublicKey: p, Chapter: chapter, Class: members.General})
 		ids = append(ids, members.DeriveID(p))
 	}
-	c.send(members.TypeApprove, body)
+	*txs = append(*txs, c.signed(members.TypeApprove, body))
+	c.nonce++
 	return ids
 }

@@ -89,6 +89,68 @@ type Member struct {
 	// registration writes one record at one random place of the tree
 	// rather than three (issue 17; package token says more).
 	Points uint64 `json:"points,omitempty"`
+	// Past holds the member's earlier standings, oldest first, each with
+	// the height of the block that ended it, so that the registry as it
+	// stood at an earlier height is read from today's record (StandingAt)
+	// and no block has to read an old version of the state. At most
+	// MaxPast are kept; PastFrom is where the kept history begins.
+	Past     []Standing `json:"past,omitempty"`
+	PastFrom int64      `json:"past_from,omitempty"`
+}
+
+// Standing is what makes a member eligible for an election or counted in a
+// chapter: chapter, class and status. Until is the height of the block
+// that changed it; the standing held in every version committed before.
+type Standing struct {
+	Chapter string `json:"chapter"`
+	Class   Class  `json:"class"`
+	Status  Status `json:"status"`
+	Until   int64  `json:"until,omitempty"`
+}
+
+// MaxPast bounds a record's history. Each entry is an official's signed
+// act (a transfer, a change of class or status), so an honest record
+// keeps a handful; the bound keeps an abusive official from growing a
+// record, and every later write of it, without limit. Heights before the
+// oldest kept entry (PastFrom) have no known standing.
+const MaxPast = 32
+
+// Standing is the member's standing now.
+func (m Member) Standing() Standing {
+	return Standing{Chapter: m.Chapter, Class: m.Class, Status: m.Status}
+}
+
+// StandingAt is the member's standing in the state committed at height:
+// false if the member had not joined by then, or if the height lies
+// before the history the record keeps (PastFrom). It answers exactly what
+// Get on that committed version would have answered for chapter, class and
+// status (TestStandingAtIsTheRegistryAsCommitted), and it is what an
+// election's eligibility, fixed at the height before its creation, reads.
+func (m Member) StandingAt(height int64) (Standing, bool) {
+	if height < m.JoinedHeight || height < m.PastFrom {
+		return Standing{}, false
+	}
+	for _, p := range m.Past {
+		if height < p.Until {
+			p.Until = 0
+			return p, true
+		}
+	}
+	return m.Standing(), true
+}
+
+// remember files the standing a change at height ends. Several changes in
+// one block leave one entry, the standing committed before the block.
+func (m *Member) remember(old Standing, height int64) {
+	if n := len(m.Past); n > 0 && m.Past[n-1].Until >= height {
+		return
+	}
+	old.Until = height
+	m.Past = append(m.Past, old)
+	if over := len(m.Past) - MaxPast; over > 0 {
+		m.PastFrom = m.Past[over-1].Until
+		m.Past = append([]Standing(nil), m.Past[over:]...)
+	}
 }
 
 // Enrollment is a pending one-time code.
@@ -601,12 +663,16 @@ func UpdatePoints(kv store.KV, id string, change func(m Member) (uint64, error))
 	return nil
 }
 
-// put writes a member and keeps the active-member counts in step: every
-// change of a member's chapter, class or status passes through here, so a
-// count is right by construction.
-func (m *Members) put(kv store.KV, mem Member) {
-	if old, ok := Get(kv, mem.ID); ok && old.Status == Active {
+// put writes a member at height and keeps the active-member counts and the
+// record's history in step: every change of a member's chapter, class or
+// status passes through here, so both are right by construction.
+func (m *Members) put(kv store.KV, height int64, mem Member) {
+	old, ok := Get(kv, mem.ID)
+	if ok && old.Status == Active {
 		addActive(kv, old.Chapter, old.Class, -1)
+	}
+	if ok && old.Standing() != mem.Standing() {
+		mem.remember(old.Standing(), height)
 	}
 	if mem.Status == Active {
 		addActive(kv, mem.Chapter, mem.Class, +1)
@@ -678,7 +744,7 @@ func (m *Members) setKey(ctx *module.Context, mem Member, newKey string) {
 	ctx.Store.Set([]byte(keyIndex(newKey)), []byte(mem.ID))
 	mem.PublicKey = newKey
 	mem.KeySince = ctx.Unix()
-	m.put(ctx.Store, mem)
+	m.put(ctx.Store, ctx.Height, mem)
 }
 
 func (m *Members) rotateKey(ctx *module.Context, b RotateKeyBody) error {
@@ -747,7 +813,7 @@ func (m *Members) transfer(ctx *module.Context, b TransferBody) error {
 	from := mem.Chapter
 	mem.Chapter = b.Chapter
 	ctx.Store.Set(ChapterIndexKey(mem), []byte{1})
-	m.put(ctx.Store, mem)
+	m.put(ctx.Store, ctx.Height, mem)
 	ctx.Emit("member.transferred", "member", mem.ID, "from", from, "to", b.Chapter)
 	return nil
 }
@@ -767,7 +833,7 @@ func (m *Members) setClass(ctx *module.Context, b SetClassBody) error {
 		return codes.InvalidArgument.Errorf("member %s is of class %s already", mem.ID, b.Class)
 	}
 	mem.Class = b.Class
-	m.put(ctx.Store, mem)
+	m.put(ctx.Store, ctx.Height, mem)
 	ctx.Emit("member.class_changed", "member", mem.ID, "class", string(b.Class))
 	return nil
 }
@@ -785,7 +851,7 @@ func (m *Members) changeStatus(ctx *module.Context, mem Member, to Status, reaso
 	mem.Status = to
 	mem.StatusReason = reason
 	mem.StatusSince = ctx.Unix()
-	m.put(ctx.Store, mem)
+	m.put(ctx.Store, ctx.Height, mem)
 	ctx.Emit("member.status_changed", "member", mem.ID, "from", string(from), "to", string(to))
 	if m.Hooks != nil {
 		if err := m.Hooks.MemberStatusChanged(ctx, mem.ID, from, to, reason); err != nil {

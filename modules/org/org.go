@@ -67,6 +67,11 @@ const (
 )
 
 // Chapter is one node of the tree. Names are public organisation names.
+// Chapters are only ever added: none moves to another parent or goes
+// away, so today's tree places a chapter as it was placed at any earlier
+// height. An election's eligibility relies on it (it reads the registry
+// of weeks ago from today's records); a way to move or close chapters
+// would have to give chapters a history as members have one.
 type Chapter struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`

@@ -1,0 +1,137 @@
+package members_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pnyx-party/pnyx/modules/members"
+	"github.com/pnyx-party/pnyx/modules/org"
+)
+
+// An election's eligibility is the registry as committed at the height
+// before its creation, possibly weeks ago. A member's record carries its
+// own history so that a block reads that registry from today's record
+// instead of an old version of the state: for every member and every
+// height, StandingAt on the latest record must say exactly what the
+// version committed at that height says. Officials move, reclass, suspend,
+// reinstate and expel members at random over fifty blocks, several acts
+// in a block and now and then two on one member in one block.
+func TestStandingAtIsTheRegistryAsCommitted(t *testing.T) {
+	c := newTestChain(t)
+	c.send(org.TypeCreateChapter, org.CreateChapterBody{ID: "seoul", Name: "Seoul", Parent: "hq"})
+	c.send(org.TypeCreateChapter, org.CreateChapterBody{ID: "busan", Name: "Busan", Parent: "hq"})
+	ids := c.approve("hq", 0, 12)
+	ids = append(ids, c.approve("seoul", 12, 12)...)
+	chapters := []string{"hq", "seoul", "busan"}
+	first := c.st.Version()
+
+	rng := rand.New(rand.NewPCG(17, 3))
+	height := int64(c.nonce) + 2
+	for b := 0; b < 50; b++ {
+		// Acts are chosen against the records as they will stand, so that
+		// every one of them is valid in its turn.
+		now := map[string]members.Member{}
+		cur := func(id string) members.Member {
+			if m, ok := now[id]; ok {
+				return m
+			}
+			m, _ := members.Get(c.st, id)
+			return m
+		}
+		var txs [][]byte
+		for a := rng.IntN(4); a >= 0; a-- {
+			if b == 25 && a == 0 { // a member who joins late
+				ids = append(ids, c.approveIn(&txs, "busan", 24, 1)...)
+				continue
+			}
+			id := ids[rng.IntN(len(ids))]
+			m := cur(id)
+			switch {
+			case m.Status == members.Withdrawn || m.Status == members.Expelled:
+				continue
+			case m.Status == members.Suspended && rng.IntN(2) == 0:
+				txs = append(txs, c.signed(members.TypeReinstate, members.StatusBody{Member: id}))
+				m.Status = members.Active
+			case rng.IntN(8) == 0:
+				txs = append(txs, c.signed(members.TypeExpel, members.StatusBody{Member: id, Reason: members.ReasonOther}))
+				m.Status = members.Expelled
+			case m.Status == members.Active && rng.IntN(4) == 0:
+				txs = append(txs, c.signed(members.TypeSuspend, members.StatusBody{Member: id, Reason: members.ReasonDuesUnpaid}))
+				m.Status = members.Suspended
+			case rng.IntN(2) == 0:
+				to := chapters[rng.IntN(len(chapters))]
+				if to == m.Chapter {
+					continue
+				}
+				txs = append(txs, c.signed(members.TypeTransfer, members.TransferBody{Member: id, Chapter: to}))
+				m.Chapter = to
+			default:
+				to := members.General
+				if m.Class == members.General {
+					to = members.Responsible
+				}
+				txs = append(txs, c.signed(members.TypeSetClass, members.SetClassBody{Member: id, Class: to}))
+				m.Class = to
+			}
+			c.nonce++
+			now[id] = m
+		}
+		c.block(height, txs...)
+		height++
+	}
+
+	changed := 0
+	for _, id := range ids {
+		latest, _ := members.Get(c.st, id)
+		changed += len(latest.Past)
+		for h := first - 2; h <= c.st.Version(); h++ {
+			var then members.Member
+			var ok bool
+			if h >= 1 {
+				snap, err := c.st.Snapshot(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				then, ok = members.Get(snap, id)
+			}
+			got, known := latest.StandingAt(h)
+			if known != ok || (ok && got != then.Standing()) {
+				t.Fatalf("member %s at height %d: the record says %+v (known %v), the state committed then %+v (present %v)",
+					id, h, got, known, then.Standing(), ok)
+			}
+		}
+	}
+	if changed < 40 {
+		t.Fatalf("only %d past standings over the run; the story changes too little to test", changed)
+	}
+}
+
+// A record keeps MaxPast standings; earlier heights are not known rather
+// than answered wrongly.
+func TestARecordForgetsBeyondMaxPast(t *testing.T) {
+	c := newTestChain(t)
+	c.send(org.TypeCreateChapter, org.CreateChapterBody{ID: "seoul", Name: "Seoul", Parent: "hq"})
+	id := c.approve("hq", 0, 1)[0]
+	joined := c.st.Version()
+	to := []string{"seoul", "hq"}
+	for i := 0; i < members.MaxPast+3; i++ {
+		c.send(members.TypeTransfer, members.TransferBody{Member: id, Chapter: to[i%2]})
+	}
+	m, _ := members.Get(c.st, id)
+	if len(m.Past) != members.MaxPast {
+		t.Fatalf("the record keeps %d past standings, want %d", len(m.Past), members.MaxPast)
+	}
+	if m.PastFrom <= joined {
+		t.Fatalf("past_from %d: the forgotten standings began at %d", m.PastFrom, joined)
+	}
+	if _, ok := m.StandingAt(m.PastFrom - 1); ok {
+		t.Fatalf("a standing before past_from (%d) was answered", m.PastFrom)
+	}
+	for _, h := range []int64{m.PastFrom, m.PastFrom + 5, c.st.Version()} {
+		snap, _ := c.st.Snapshot(h)
+		then, _ := members.Get(snap, id)
+		if got, ok := m.StandingAt(h); !ok || got != then.Standing() {
+			t.Fatalf("at height %d the record says %+v (%v), the state %+v", h, got, ok, then.Standing())
+		}
+	}
+}
