@@ -429,7 +429,8 @@ func (a *App) execute(kv store.KV, env *tx.Envelope, checking bool, height int64
 	if !a.anonymous(env.Type) {
 		caller = a.prog.Signer(kv, env.Signer)
 	}
-	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking, Committed: a.committed}
+	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking,
+		Previous: func() (store.Reader, error) { return a.committed(height - 1) }}
 	if err := a.routes[env.Type].Handler(ctx, env.Body); err != nil {
 		return err
 	}
@@ -542,7 +543,7 @@ func toABCI(env *tx.Envelope, events []module.Event) []abci.Event {
 	return out
 }
 
-// committed opens a committed version for module.Context.Committed. A
+// committed opens a committed version for module.Context.Previous. A
 // version at or below the latest that cannot be read means this node lost
 // history the others have: it halts rather than execute differently.
 func (a *App) committed(height int64) (store.Reader, error) {

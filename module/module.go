@@ -48,12 +48,15 @@ type Context struct {
 	// Checking is true in CheckTx, where writes are discarded anyway; modules
 	// may skip work whose only effect is a write.
 	Checking bool
-	// Committed reads the state as committed at the end of block height, for
-	// rules that judge by an earlier state (an election's eligibility is the
-	// member registry before its creation block). Every node keeps every
-	// version, so every node reads the same values; a height not yet
-	// committed (or below 1) is an error, the same on every node.
-	Committed func(height int64) (store.Reader, error)
+	// Previous reads the state as committed at the end of the block before
+	// this one, for rules that judge by the state before the block (an
+	// election counts its eligible members in the registry before its
+	// creation block, whatever the block's own txs do). Before block 2 it
+	// is an error, the same on every node. It is the only earlier state a
+	// block may read: state of weeks ago is read from records that keep
+	// their own history (members.Member.StandingAt), so that a node needs
+	// no old version of the state to execute a block.
+	Previous func() (store.Reader, error)
 
 	events []Event
 }

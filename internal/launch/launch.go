@@ -173,7 +173,7 @@ type Options struct {
 
 	// StateRetention, when positive, prunes application state versions
 	// older than the last StateRetention, except every version a live
-	// election still reads (election.PinnedVersions). Zero keeps every
+	// election is proven against (election.PinnedVersions). Zero keeps every
 	// version (an archive node, the default).
 	StateRetention int64
 }

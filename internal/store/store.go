@@ -110,9 +110,8 @@ const PruneEvery = 100
 // SetRetention makes pruning the operator's explicit choice: keep the last
 // keepRecent versions and every version pinned returns (called on the
 // state just committed), prune the rest. Pruning never passes the oldest
-// pinned version, so a version the chain still reads (every credential
-// request reads the registry as of its election's creation) stays, and
-// all nodes, which prune alike, never halt together on a missing version.
+// pinned version, so a version the application still proves against (an
+// election's registry as of its creation) stays.
 // keepRecent 0 keeps every version (the default, an archive node); a
 // retention without pins is refused, since the store cannot know then
 // which versions the chain will read again.

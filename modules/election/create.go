@@ -77,11 +77,13 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 		return codes.InvalidArgument.Errorf("%v, and voting must end in the future", record.ErrSchedule)
 	}
 	// The eligibility snapshot is the member registry as committed before
-	// this block: it is already on every node, immutable and provable, so
-	// nothing is copied. Its size comes from the per-chapter active counts,
-	// one read per chapter of the subtree whatever the number of members.
+	// this block: provable against the next header, and kept in every
+	// member's record as its history (credential requests read it there),
+	// so nothing is copied. Its size comes from the per-chapter active
+	// counts, one read per chapter of the subtree whatever the number of
+	// members.
 	registryAt := ctx.Height - 1
-	registry, err := ctx.Committed(registryAt)
+	registry, err := ctx.Previous()
 	if err != nil {
 		return codes.WrongState.Errorf("elections are created from block 2 on, over a committed member registry: %v", err)
 	}

@@ -131,11 +131,13 @@ func Get(kv store.Reader, id string) (*Election, bool) {
 	return &e, true
 }
 
-// PinnedVersions lists the state versions live elections still read: the
-// registry snapshot (EligibleAt) of every election not yet published or
-// cancelled, which every credential request reads. A node that prunes
-// state (store.SetRetention) must keep them, or all nodes, pruning alike,
-// would halt together at the next request.
+// PinnedVersions lists the state versions live elections are still proven
+// against: the registry snapshot (EligibleAt) of every election not yet
+// published or cancelled, against which the record of version 5 proves
+// each requester's membership (the API's /record?registry=1). No block
+// reads them: a credential request reads the member's standing then from
+// the record's own history. A node that prunes state (store.SetRetention)
+// keeps them so that it can still serve those proofs.
 func PinnedVersions(kv store.Reader) []int64 {
 	var out []int64
 	kv.Iterate([]byte("el/e/"), func(_, value []byte) bool {
