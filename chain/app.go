@@ -429,8 +429,7 @@ func (a *App) execute(kv store.KV, env *tx.Envelope, checking bool, height int64
 	if !a.anonymous(env.Type) {
 		caller = a.prog.Signer(kv, env.Signer)
 	}
-	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking,
-		Previous: func() (store.Reader, error) { return a.committed(height - 1) }}
+	ctx := &module.Context{ChainID: a.chainID, Height: height, Time: at, Store: ov, Caller: caller, Checking: checking}
 	if err := a.routes[env.Type].Handler(ctx, env.Body); err != nil {
 		return err
 	}
@@ -541,20 +540,6 @@ func toABCI(env *tx.Envelope, events []module.Event) []abci.Event {
 		out = append(out, e)
 	}
 	return out
-}
-
-// committed opens a committed version for module.Context.Previous. A
-// version at or below the latest that cannot be read means this node lost
-// history the others have: it halts rather than execute differently.
-func (a *App) committed(height int64) (store.Reader, error) {
-	if height < 1 || height > a.store.Version() {
-		return nil, fmt.Errorf("height %d is not committed (latest %d)", height, a.store.Version())
-	}
-	snap, err := a.store.Snapshot(height)
-	if err != nil {
-		panic(fmt.Sprintf("chain: committed version %d unreadable, so this node cannot execute like the others: %v", height, err))
-	}
-	return snap, nil
 }
 
 // Commit persists the block's state; only here does state reach the disk.

@@ -41,22 +41,18 @@ type Context struct {
 	ChainID string
 	Height  int64
 	// Time is the block time from the header: the only clock a module may use.
-	Time  time.Time
+	Time time.Time
+	// Store is the state as this transaction finds it, and the only state
+	// a module reads: what stood at an earlier height is kept in records
+	// that carry their own history (members.Member.StandingAt,
+	// members.ActiveCountBefore), so that a node needs nothing but its
+	// latest state to execute a block, whatever it prunes.
 	Store store.KV
 	// Caller is who signed the transaction.
 	Caller Caller
 	// Checking is true in CheckTx, where writes are discarded anyway; modules
 	// may skip work whose only effect is a write.
 	Checking bool
-	// Previous reads the state as committed at the end of the block before
-	// this one, for rules that judge by the state before the block (an
-	// election counts its eligible members in the registry before its
-	// creation block, whatever the block's own txs do). Before block 2 it
-	// is an error, the same on every node. It is the only earlier state a
-	// block may read: state of weeks ago is read from records that keep
-	// their own history (members.Member.StandingAt), so that a node needs
-	// no old version of the state to execute a block.
-	Previous func() (store.Reader, error)
 
 	events []Event
 }

@@ -80,16 +80,16 @@ func (m *Elections) create(ctx *module.Context, b CreateBody) error {
 	// this block: provable against the next header, and kept in every
 	// member's record as its history (credential requests read it there),
 	// so nothing is copied. Its size comes from the per-chapter active
-	// counts, one read per chapter of the subtree whatever the number of
-	// members.
+	// counts as they stood before this block, one read per chapter of the
+	// subtree whatever the number of members. Chapters created in this
+	// block count none: their counts began in it.
 	registryAt := ctx.Height - 1
-	registry, err := ctx.Previous()
-	if err != nil {
-		return codes.WrongState.Errorf("elections are created from block 2 on, over a committed member registry: %v", err)
+	if registryAt < 1 {
+		return codes.WrongState.Errorf("elections are created from block 2 on, over a committed member registry")
 	}
 	var eligible uint64
-	for _, ch := range org.Subtree(registry, b.Chapter) {
-		eligible += members.ActiveCount(registry, ch.ID, b.Class)
+	for _, ch := range org.Subtree(ctx.Store, b.Chapter) {
+		eligible += members.ActiveCountBefore(ctx.Store, ch.ID, b.Class, ctx.Height)
 	}
 	if eligible == 0 {
 		return CodeNotEligible.Errorf("no active member%s is registered under chapter %s as of block %d", classPhrase(b.Class), b.Chapter, registryAt)

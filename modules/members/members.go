@@ -624,7 +624,7 @@ func (m *Members) join(ctx *module.Context, id, pub, chapter string, class Class
 	}
 	// A new member: no earlier record to take out of the counts (put would
 	// read the absent record once more).
-	addActive(ctx.Store, mem.Chapter, mem.Class, +1)
+	addActive(ctx.Store, ctx.Height, mem.Chapter, mem.Class, +1)
 	module.Put(ctx.Store, memberKey(id), mem)
 	if id != derivedID { // see ByKey
 		ctx.Store.Set([]byte(keyIndex(pub)), []byte(id))
@@ -669,13 +669,13 @@ func UpdatePoints(kv store.KV, id string, change func(m Member) (uint64, error))
 func (m *Members) put(kv store.KV, height int64, mem Member) {
 	old, ok := Get(kv, mem.ID)
 	if ok && old.Status == Active {
-		addActive(kv, old.Chapter, old.Class, -1)
+		addActive(kv, height, old.Chapter, old.Class, -1)
 	}
 	if ok && old.Standing() != mem.Standing() {
 		mem.remember(old.Standing(), height)
 	}
 	if mem.Status == Active {
-		addActive(kv, mem.Chapter, mem.Class, +1)
+		addActive(kv, height, mem.Chapter, mem.Class, +1)
 	}
 	module.Put(kv, memberKey(mem.ID), mem)
 }
@@ -687,29 +687,55 @@ func activeCountKey(chapter string, class Class) []byte {
 	return []byte("mem/count/" + chapter + "/" + string(class))
 }
 
-func addActive(kv store.KV, chapter string, class Class, delta int64) {
-	n := ActiveCount(kv, chapter, class)
-	var b [8]byte
+// An active count is stored with what the block that last changed it
+// started from: the count (8 bytes, big-endian), the height of that block,
+// and the count before it. So the count as committed before the executing
+// block is read from the current state (ActiveCountBefore), and no block
+// reads an earlier version of the state.
+func activeCounts(kv store.Reader, chapter string, class Class) (count uint64, since int64, before uint64) {
+	v := kv.Get(activeCountKey(chapter, class))
+	if len(v) != 24 {
+		return 0, 0, 0
+	}
+	return binary.BigEndian.Uint64(v), int64(binary.BigEndian.Uint64(v[8:])), binary.BigEndian.Uint64(v[16:])
+}
+
+func addActive(kv store.KV, height int64, chapter string, class Class, delta int64) {
+	n, since, before := activeCounts(kv, chapter, class)
+	if since != height {
+		since, before = height, n
+	}
+	var b [24]byte
 	binary.BigEndian.PutUint64(b[:], uint64(int64(n)+delta))
+	binary.BigEndian.PutUint64(b[8:], uint64(since))
+	binary.BigEndian.PutUint64(b[16:], before)
 	kv.Set(activeCountKey(chapter, class), b[:])
 }
 
 // ActiveCount is the number of active members of a class registered
-// directly at a chapter (class "" counts every class). Elections sum it over
-// a subtree to size their eligibility snapshot without reading members.
+// directly at a chapter (class "" counts every class).
 func ActiveCount(kv store.Reader, chapter string, class Class) uint64 {
+	return ActiveCountBefore(kv, chapter, class, 1<<62)
+}
+
+// ActiveCountBefore is ActiveCount as committed at the end of block
+// height-1, read from the state of block height or later: while block
+// height executes it leaves out what the block itself changed. Elections
+// sum it over a subtree to size their eligibility snapshot, the registry
+// before their creation block, without reading members or an old version.
+func ActiveCountBefore(kv store.Reader, chapter string, class Class, height int64) uint64 {
 	if class == "" {
 		var n uint64
 		for _, c := range Classes {
-			n += ActiveCount(kv, chapter, c)
+			n += ActiveCountBefore(kv, chapter, c, height)
 		}
 		return n
 	}
-	v := kv.Get(activeCountKey(chapter, class))
-	if len(v) != 8 {
-		return 0
+	n, since, before := activeCounts(kv, chapter, class)
+	if since >= height {
+		return before
 	}
-	return binary.BigEndian.Uint64(v)
+	return n
 }
 
 // official loads the member a registrar acts on and checks the registrar's

@@ -25,6 +25,7 @@ func TestStandingAtIsTheRegistryAsCommitted(t *testing.T) {
 	chapters := []string{"hq", "seoul", "busan"}
 	first := c.st.Version()
 
+	counted := 0
 	rng := rand.New(rand.NewPCG(17, 3))
 	height := int64(c.nonce) + 2
 	for b := 0; b < 50; b++ {
@@ -77,7 +78,11 @@ func TestStandingAtIsTheRegistryAsCommitted(t *testing.T) {
 			now[id] = m
 		}
 		c.block(height, txs...)
+		counted += countsBefore(t, c, height, chapters)
 		height++
+	}
+	if counted == 0 {
+		t.Fatal("no block changed an active count")
 	}
 
 	changed := 0
@@ -134,4 +139,32 @@ func TestARecordForgetsBeyondMaxPast(t *testing.T) {
 			t.Fatalf("at height %d the record says %+v (%v), the state %+v", h, got, ok, then.Standing())
 		}
 	}
+}
+
+// countsBefore checks, after block height, that ActiveCountBefore read
+// from its state gives the counts committed at height-1 (what an election
+// created in the block counts) and, for the next block, those committed
+// at height. It returns how many counts the block changed.
+func countsBefore(t *testing.T, c *testChain, height int64, chapters []string) int {
+	t.Helper()
+	prev, err := c.st.Snapshot(height - 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for _, ch := range chapters {
+		for _, class := range []members.Class{members.General, members.Responsible, ""} {
+			then, now := members.ActiveCount(prev, ch, class), members.ActiveCount(c.st, ch, class)
+			if got := members.ActiveCountBefore(c.st, ch, class, height); got != then {
+				t.Fatalf("block %d, %s/%q: counted %d before the block, the state committed before it has %d", height, ch, class, got, then)
+			}
+			if got := members.ActiveCountBefore(c.st, ch, class, height+1); got != now {
+				t.Fatalf("block %d, %s/%q: counted %d before the next block, the state has %d", height, ch, class, got, now)
+			}
+			if class != "" && then != now {
+				changed++
+			}
+		}
+	}
+	return changed
 }
