@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/pnyx-party/pnyx/internal/golden"
@@ -85,4 +87,26 @@ func TestStoreBenchBuildsTheRegistrysTree(t *testing.T) {
 	}
 	golden.Check(t, storeRootFile, append(vector, '\n'), *update,
 		"RegistryWrites, FactWrites or the tree's hashing changed: run go test ./internal/bench -run TestStoreBench -update, then (cd tools/treebench && go test .)")
+}
+
+// The store's memiavl engine builds the same tree from the same writes:
+// pnyx bench store under PNYX_STORE=engine=memiavl reaches the vector's
+// root, snapshot switches included.
+func TestStoreBenchUnderMemiavlReachesTheSameRoot(t *testing.T) {
+	raw, err := os.ReadFile(storeRootFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v storeVector
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(store.OptionsEnv, "engine=memiavl,snapshots=2")
+	var out bytes.Buffer
+	if err := Store(context.Background(), &out, io.Discard, v.Options); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(out.String()), "root="+v.Root) {
+		t.Fatalf("under memiavl: %q, want root %s", out.String(), v.Root)
+	}
 }

@@ -124,6 +124,9 @@ func (s *Store) WaitSaved() error { return s.waitSaved() }
 
 // waitSaved waits for the save in flight, if any, and returns its error.
 func (s *Store) waitSaved() error {
+	if s.mem != nil {
+		return nil
+	}
 	if p := s.saving.Load(); p != nil {
 		<-p.done
 		return p.err

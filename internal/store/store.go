@@ -102,6 +102,9 @@ type Store struct {
 	// registry snapshot), read from the committed state; none of them, nor
 	// anything after the oldest, is ever pruned.
 	pinned func(r Reader) []int64
+	// mem is the memiavl engine (memengine.go), nil under iavl; every
+	// method that touches the tree asks it first.
+	mem *memEngine
 }
 
 // PruneEvery is how often (in versions) a store with a retention prunes.
@@ -116,6 +119,9 @@ const PruneEvery = 100
 // retention without pins is refused, since the store cannot know then
 // which versions the chain will read again.
 func (s *Store) SetRetention(keepRecent int64, pinned func(r Reader) []int64) error {
+	if s.mem != nil {
+		return fmt.Errorf("store: the memiavl engine keeps only its last %d versions; a retention applies to iavl", s.mem.keep)
+	}
 	if keepRecent < 0 {
 		return fmt.Errorf("store: retention %d is negative", keepRecent)
 	}
@@ -193,6 +199,18 @@ type Options struct {
 	// instead of on a goroutine beside the next block (save.go). A store
 	// without the fast index always saves so.
 	SyncCommit bool
+	// Engine is the state tree: "iavl" (the default, on LevelDB, every
+	// version kept) or "memiavl" (memengine.go: nodes in memory and in
+	// mapped snapshot files, the last KeepCopies versions kept). Both
+	// compute the same root hashes; a home's state is in one of them.
+	Engine string
+	// SnapshotInterval is how many versions the memiavl engine commits
+	// between two rewrites of its snapshot (0: memiavl's 1,000).
+	SnapshotInterval int
+	// KeepCopies is how many committed versions the memiavl engine keeps
+	// readable (0: 2, the latest and the one before, which the API's
+	// proofs and the node's own reads need).
+	KeepCopies int
 }
 
 // DefaultOptions are what Open uses unless $PNYX_STORE says otherwise:
@@ -217,7 +235,8 @@ func DefaultOptions() Options {
 }
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
-// seekcompaction=on|off,commit=async|sync" (any subset, the rest from
+// seekcompaction=on|off,commit=async|sync,engine=iavl|memiavl,snapshots=N,
+// keep=N" (any subset, the rest from
 // DefaultOptions), for benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
@@ -241,6 +260,15 @@ func ParseOptions(s string) (Options, error) {
 			o.NoFastIndex, err = parseOff(v)
 		case "seekcompaction":
 			o.NoSeekCompaction, err = parseOff(v)
+		case "engine":
+			if v != "iavl" && v != "memiavl" {
+				err = fmt.Errorf("want iavl or memiavl")
+			}
+			o.Engine = v
+		case "snapshots":
+			o.SnapshotInterval, err = strconv.Atoi(v)
+		case "keep":
+			o.KeepCopies, err = strconv.Atoi(v)
 		case "commit":
 			switch v {
 			case "async":
@@ -251,13 +279,13 @@ func ParseOptions(s string) (Options, error) {
 				err = fmt.Errorf("want async or sync")
 			}
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, commit)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, commit, engine, snapshots, keep)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
 		}
 	}
-	if o.NodeCache < 0 || o.BlockCacheMB < 0 || o.BlockSizeKB < 0 {
+	if o.NodeCache < 0 || o.BlockCacheMB < 0 || o.BlockSizeKB < 0 || o.SnapshotInterval < 0 || o.KeepCopies < 0 {
 		return o, fmt.Errorf("store options: sizes must not be negative")
 	}
 	return o, nil
@@ -293,6 +321,12 @@ func Open(dir string) (*Store, error) {
 
 // OpenWith is Open with chosen Options.
 func OpenWith(dir string, o Options) (*Store, error) {
+	if o.Engine == "memiavl" {
+		if o.KeepCopies == 0 {
+			o.KeepCopies = 2
+		}
+		return openMem(dir, o)
+	}
 	db, err := openLevelDB(dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", filepath.Join(dir, "state.db"), err)
@@ -357,6 +391,9 @@ func load(db iavldb.DB, o Options) (*Store, error) {
 
 // Close waits for a save in flight and releases the database.
 func (s *Store) Close() error {
+	if s.mem != nil {
+		return s.mem.close()
+	}
 	err := s.waitSaved()
 	return errors.Join(err, s.db.Close())
 }
@@ -383,6 +420,9 @@ func (s *Store) SavedSignal() <-chan struct{} {
 
 // LastCommitHash is the root hash of the latest committed version.
 func (s *Store) LastCommitHash() []byte {
+	if s.mem != nil {
+		return bytes.Clone(s.mem.hash)
+	}
 	if p := s.saving.Load(); p != nil && p.version == s.committed.Load() {
 		return p.hash
 	}
@@ -400,6 +440,10 @@ func (s *Store) LastCommitHash() []byte {
 // WorkingHash is the root hash including uncommitted writes. It waits for
 // the last version's save, whose tree it builds on.
 func (s *Store) WorkingHash() []byte {
+	if s.mem != nil {
+		s.memApply()
+		return s.mem.tree().RootHash()
+	}
 	if err := s.waitSaved(); err != nil {
 		panic(err.Error())
 	}
@@ -440,6 +484,9 @@ func (s *Store) flush() {
 // after Commit returns (save.go); Version reports it at once, Saved once it
 // is on disk.
 func (s *Store) Commit() ([]byte, int64, error) {
+	if s.mem != nil {
+		return s.memCommit()
+	}
 	if err := s.waitSaved(); err != nil {
 		return nil, 0, err
 	}
@@ -468,6 +515,13 @@ func (s *Store) Commit() ([]byte, int64, error) {
 
 // Rollback discards uncommitted writes.
 func (s *Store) Rollback() {
+	if s.mem != nil {
+		if s.mem.dirty {
+			panic("store: the memiavl engine cannot roll back writes its tree has taken (after WorkingHash)")
+		}
+		s.block.reset()
+		return
+	}
 	if err := s.waitSaved(); err != nil {
 		panic(err.Error())
 	}
@@ -481,6 +535,9 @@ func (s *Store) Rollback() {
 func (s *Store) Get(key []byte) []byte {
 	if v, ok := s.block.get(key); ok {
 		return v
+	}
+	if s.mem != nil {
+		return s.mem.tree().Get(key)
 	}
 	if p := s.inFlight(); p != nil {
 		if v, ok := p.writes.get(key); ok {
@@ -512,6 +569,19 @@ func (s *Store) Delete(key []byte) { s.block.set(key, nil) }
 // already, so a walk costs what its prefix holds.
 func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 	end := PrefixEnd(prefix)
+	if s.mem != nil {
+		it := s.mem.tree().Iterator(prefix, end, true)
+		defer it.Close()
+		parent := func(f func(k, v []byte) bool) {
+			for ; it.Valid(); it.Next() {
+				if !f(it.Key(), it.Value()) {
+					return
+				}
+			}
+		}
+		mergeIterate(&s.block.sorted, prefix, end, parent, fn)
+		return
+	}
 	if p := s.inFlight(); p != nil {
 		// Only this thread starts a save, so the index holds the last
 		// version until the walk ends.
@@ -542,13 +612,42 @@ func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 // the tree Commit writes but the (thread-safe) LevelDB; every read holds
 // the store's read lock only so that pruning does not delete nodes under it.
 type Snapshot struct {
-	tree *iavl.ImmutableTree
+	tree snapTree
 	mu   *sync.RWMutex
+}
+
+// snapTree is a committed version as a Snapshot reads it: iavl's
+// ImmutableTree (iavlSnap) or a copy kept by the memiavl engine (memSnap).
+type snapTree interface {
+	Version() int64
+	Hash() []byte
+	Get(key []byte) ([]byte, error)
+	Iterator(start, end []byte, ascending bool) (treeIterator, error)
+	GetMembershipProof(key []byte) (*ics23.CommitmentProof, error)
+	GetNonMembershipProof(key []byte) (*ics23.CommitmentProof, error)
+}
+
+// treeIterator is what both trees' iterators offer.
+type treeIterator interface {
+	Valid() bool
+	Next()
+	Key() []byte
+	Value() []byte
+	Close() error
+}
+
+type iavlSnap struct{ *iavl.ImmutableTree }
+
+func (t iavlSnap) Iterator(start, end []byte, ascending bool) (treeIterator, error) {
+	return t.ImmutableTree.Iterator(start, end, ascending)
 }
 
 // Snapshot opens committed version v; v must still be retained. A version
 // still being saved is opened once its save is done.
 func (s *Store) Snapshot(v int64) (*Snapshot, error) {
+	if s.mem != nil {
+		return s.memSnapshot(v)
+	}
 	if v > s.latest.Load() && v <= s.committed.Load() {
 		if err := s.waitSaved(); err != nil {
 			return nil, err
@@ -563,7 +662,18 @@ func (s *Store) Snapshot(v int64) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: version %d: %w", v, err)
 	}
-	return &Snapshot{tree: t, mu: &s.pruneMu}, nil
+	return &Snapshot{tree: iavlSnap{t}, mu: &s.pruneMu}, nil
+}
+
+// LatestSnapshot opens the latest version on disk (Saved), for readers
+// that want the newest state and must not wait: under the memiavl engine,
+// which keeps few versions, the version Saved names may be gone by the
+// time a Snapshot of it is asked for, and this never fails for that.
+func (s *Store) LatestSnapshot() (*Snapshot, error) {
+	if s.mem != nil {
+		return s.memLatest()
+	}
+	return s.Snapshot(s.Saved())
 }
 
 // SharedSnapshot opens committed version v through the writer's node
@@ -576,6 +686,9 @@ func (s *Store) Snapshot(v int64) (*Snapshot, error) {
 // for 500 absent keys) and which CometBFT never runs during a commit anyway
 // (the mempool is locked then); API reads use Snapshot.
 func (s *Store) SharedSnapshot(v int64) (*Snapshot, error) {
+	if s.mem != nil {
+		return s.memSnapshot(v)
+	}
 	if v > s.latest.Load() && v <= s.committed.Load() {
 		if err := s.waitSaved(); err != nil {
 			return nil, err
@@ -590,7 +703,7 @@ func (s *Store) SharedSnapshot(v int64) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: version %d: %w", v, err)
 	}
-	return &Snapshot{tree: t, mu: &s.mu}, nil
+	return &Snapshot{tree: iavlSnap{t}, mu: &s.mu}, nil
 }
 
 // Version is the snapshot's version.
