@@ -198,8 +198,25 @@ func (s *Server) Handler() http.Handler {
 		defer cancel()
 		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+		defer versionGone(w)
 		s.mux.ServeHTTP(w, r)
 	}))
+}
+
+// versionGone answers a read whose version the store stopped keeping
+// while the request ran (the memiavl engine retires its kept versions when
+// it switches snapshots, store.ErrVersionGone): 503 unavailable, to be
+// asked again. Any other panic goes on.
+func versionGone(w http.ResponseWriter) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if err, ok := p.(error); ok && errors.Is(err, store.ErrVersionGone) {
+		writeError(w, codes.Unavailable.Errorf("%v", err))
+		return
+	}
+	panic(p)
 }
 
 // track notes a request as running until the returned func is called.
@@ -332,11 +349,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // latest opens the latest committed state on disk: the node announces a
 // block (WaitTx) only once it is, and a read never waits for a save.
 func (s *Server) latest() (*store.Snapshot, error) {
-	v := s.app.Store().Saved()
-	if v == 0 {
+	if s.app.Store().Saved() == 0 {
 		return nil, codes.Unavailable.Errorf("the chain has no committed block yet")
 	}
-	snap, err := s.app.Store().Snapshot(v)
+	snap, err := s.app.Store().LatestSnapshot()
 	if err != nil {
 		return nil, codes.Unavailable.Errorf("%v", err)
 	}

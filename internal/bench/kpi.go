@@ -151,6 +151,16 @@ func writeKPIHome(dir string, h kpiHome) error {
 // rest, which LevelDB appends to, are copied. A store is state.db and, if
 // the home has one, fast.db (internal/store/fastdb.go).
 func copyHome(from, to string) error {
+	if mem := filepath.Join(from, store.MemiavlDir); exists(mem) {
+		if err := copyMemiavl(mem, filepath.Join(to, store.MemiavlDir)); err != nil {
+			return err
+		}
+		raw, err := os.ReadFile(filepath.Join(from, kpiHomeFile))
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, kpiHomeFile), raw, 0o644)
+	}
 	for _, db := range []string{"state.db", "fast.db"} {
 		src, dst := filepath.Join(from, db), filepath.Join(to, db)
 		entries, err := os.ReadDir(src)
@@ -188,6 +198,45 @@ func copyHome(from, to string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(to, kpiHomeFile), raw, 0o644)
+}
+
+// copyMemiavl copies a memiavl directory (the store's memiavl engine):
+// snapshot files, which memiavl writes once and never changes, as hard
+// links; the write-ahead log, which it appends to, as copies; the
+// "current" symlink as a symlink; not the lock.
+func copyMemiavl(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		out := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(out, 0o755)
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, out)
+		case d.Name() == "LOCK":
+			return nil
+		case strings.HasPrefix(rel, "wal"+string(filepath.Separator)):
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(out, raw, 0o644)
+		default:
+			return os.Link(path, out)
+		}
+	})
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // kpiMemberID is the ID of the bench's i-th member. Their keys are
