@@ -247,3 +247,24 @@ func TestMemiavlEngineRefusals(t *testing.T) {
 		t.Fatal("an unknown engine was accepted")
 	}
 }
+
+// Large blocks start a snapshot rewrite by their writes, long before the
+// version interval: a restart then replays a bounded log.
+func TestMemiavlEngineRewritesByWrites(t *testing.T) {
+	s := openMemEngine(t, t.TempDir(), "snapshots=100000,snapshotwrites=500")
+	defer s.Close()
+	for v := 1; v <= 200 && s.mem.generation == 0; v++ {
+		for i := 0; i < 100; i++ {
+			s.Set([]byte(fmt.Sprintf("k/%d/%d", v, i)), []byte("x"))
+		}
+		if _, _, err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.mem.generation == 0 {
+		t.Fatal("20,000 writes in 200 versions started no rewrite at 500 writes")
+	}
+	if snap := s.mem.db.SnapshotVersion(); snap == 0 {
+		t.Fatalf("the engine switched, but to snapshot version %d", snap)
+	}
+}

@@ -207,6 +207,13 @@ type Options struct {
 	// SnapshotInterval is how many versions the memiavl engine commits
 	// between two rewrites of its snapshot (0: memiavl's 1,000).
 	SnapshotInterval int
+	// SnapshotWrites starts a rewrite of the memiavl engine's snapshot
+	// as soon as this many writes reached the tree since the last one (0:
+	// DefaultSnapshotWrites), whatever the versions: a restart replays
+	// the write-ahead log from the last snapshot, so this bounds the
+	// restart, and an import's large blocks no longer leave a million
+	// members' nodes in Go's heap until the thousandth version.
+	SnapshotWrites int
 	// KeepCopies is how many committed versions the memiavl engine keeps
 	// readable (0: 2, the latest and the one before, which the API's
 	// proofs and the node's own reads need).
@@ -236,7 +243,7 @@ func DefaultOptions() Options {
 
 // ParseOptions reads "nodes=N,blockcache=MB,blocksize=KB,fastindex=on|off,
 // seekcompaction=on|off,commit=async|sync,engine=iavl|memiavl,snapshots=N,
-// keep=N" (any subset, the rest from
+// snapshotwrites=N,keep=N" (any subset, the rest from
 // DefaultOptions), for benchmarks that compare settings.
 func ParseOptions(s string) (Options, error) {
 	o := DefaultOptions()
@@ -267,6 +274,8 @@ func ParseOptions(s string) (Options, error) {
 			o.Engine = v
 		case "snapshots":
 			o.SnapshotInterval, err = strconv.Atoi(v)
+		case "snapshotwrites":
+			o.SnapshotWrites, err = strconv.Atoi(v)
 		case "keep":
 			o.KeepCopies, err = strconv.Atoi(v)
 		case "commit":
@@ -279,13 +288,13 @@ func ParseOptions(s string) (Options, error) {
 				err = fmt.Errorf("want async or sync")
 			}
 		default:
-			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, commit, engine, snapshots, keep)", k)
+			return o, fmt.Errorf("store options: unknown option %q (nodes, blockcache, blocksize, fastindex, seekcompaction, commit, engine, snapshots, snapshotwrites, keep)", k)
 		}
 		if err != nil {
 			return o, fmt.Errorf("store options: %s=%s: %v", k, v, err)
 		}
 	}
-	if o.NodeCache < 0 || o.BlockCacheMB < 0 || o.BlockSizeKB < 0 || o.SnapshotInterval < 0 || o.KeepCopies < 0 {
+	if o.NodeCache < 0 || o.BlockCacheMB < 0 || o.BlockSizeKB < 0 || o.SnapshotInterval < 0 || o.SnapshotWrites < 0 || o.KeepCopies < 0 {
 		return o, fmt.Errorf("store options: sizes must not be negative")
 	}
 	return o, nil
