@@ -1,6 +1,9 @@
 // Package store holds pnyx's state: one Merkleized, versioned key-value tree
-// (cosmos/iavl) whose root hash is the chain's AppHash, so every record can be
-// proven against a block header signed by the validators.
+// whose root hash is the chain's AppHash, so every record can be proven
+// against a block header signed by the validators. The tree lives in one of
+// two engines with the same hashes: cosmos/iavl on LevelDB (the default,
+// every version kept) or memiavl (Options.Engine, memengine.go: faster,
+// the last few versions kept).
 //
 // The application writes through a KV during a block, seals the block with
 // WorkingHash (the AppHash returned from FinalizeBlock) and persists it only in
