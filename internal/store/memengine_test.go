@@ -193,6 +193,13 @@ func TestMemiavlEngineReadersSurviveSnapshotSwitches(t *testing.T) {
 						}
 						n := 0
 						snap.Iterate([]byte("k/01"), func(_, _ []byte) bool { n++; return true })
+						if i%10 == 0 {
+							value, p, err := snap.Prove([]byte("version"))
+							if err != nil || !VerifyProof(snap.Hash(), p, []byte("version"), value) {
+								t.Errorf("version %d: a proof does not verify (%v)", v, err)
+								return
+							}
+						}
 						reads.Add(1)
 					}
 				}()
