@@ -692,12 +692,19 @@ func activeCountKey(chapter string, class Class) []byte {
 // and the count before it. So the count as committed before the executing
 // block is read from the current state (ActiveCountBefore), and no block
 // reads an earlier version of the state.
+//
+// A counter of 8 bytes, as a chain written before this layout keeps it,
+// is the count alone, unchanged before any block that still executes.
 func activeCounts(kv store.Reader, chapter string, class Class) (count uint64, since int64, before uint64) {
 	v := kv.Get(activeCountKey(chapter, class))
-	if len(v) != 24 {
-		return 0, 0, 0
+	switch len(v) {
+	case 8:
+		n := binary.BigEndian.Uint64(v)
+		return n, 0, n
+	case 24:
+		return binary.BigEndian.Uint64(v), int64(binary.BigEndian.Uint64(v[8:])), binary.BigEndian.Uint64(v[16:])
 	}
-	return binary.BigEndian.Uint64(v), int64(binary.BigEndian.Uint64(v[8:])), binary.BigEndian.Uint64(v[16:])
+	return 0, 0, 0
 }
 
 func addActive(kv store.KV, height int64, chapter string, class Class, delta int64) {

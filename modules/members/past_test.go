@@ -1,9 +1,11 @@
 package members_test
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/pnyx-party/pnyx/internal/store"
 	"github.com/pnyx-party/pnyx/modules/members"
 	"github.com/pnyx-party/pnyx/modules/org"
 )
@@ -167,4 +169,20 @@ func countsBefore(t *testing.T, c *testChain, height int64, chapters []string) i
 		}
 	}
 	return changed
+}
+
+// A chain upgraded from counters of 8 bytes (before they kept the count
+// their block started from) reads them as they were: the count, unchanged
+// before any block that still executes.
+func TestEightByteCountersReadAsTheyWere(t *testing.T) {
+	st := store.OpenMemory()
+	var old [8]byte
+	binary.BigEndian.PutUint64(old[:], 41)
+	st.Set([]byte("mem/count/hq/general"), old[:])
+	if n := members.ActiveCount(st, "hq", members.General); n != 41 {
+		t.Fatalf("an 8-byte counter of 41 reads as %d", n)
+	}
+	if n := members.ActiveCountBefore(st, "hq", members.General, 7); n != 41 {
+		t.Fatalf("an 8-byte counter of 41 reads as %d before block 7", n)
+	}
 }
