@@ -140,11 +140,8 @@ func (s *Store) memApply() {
 	e := s.mem
 	var cs memiavl.ChangeSet
 	s.block.replay(func(key, value []byte) {
-		if value == nil {
-			cs.Pairs = append(cs.Pairs, &memiavl.KVPair{Key: bytes.Clone(key), Delete: true})
-			return
-		}
-		cs.Pairs = append(cs.Pairs, &memiavl.KVPair{Key: bytes.Clone(key), Value: bytes.Clone(value)})
+		// The buffer hands over its own slices, as it does to iavl's Set.
+		cs.Pairs = append(cs.Pairs, &memiavl.KVPair{Key: key, Value: value, Delete: value == nil})
 	})
 	if len(cs.Pairs) > 0 {
 		if err := e.db.ApplyChangeSet(memTreeName, cs); err != nil {
@@ -248,7 +245,7 @@ func (m *memSnap) Hash() []byte {
 
 func (m *memSnap) Get(key []byte) ([]byte, error) {
 	var v []byte
-	m.read(func(t *memiavl.Tree) { v = bytes.Clone(t.Get(key)) })
+	m.read(func(t *memiavl.Tree) { v = t.Get(key) })
 	return v, nil
 }
 
@@ -269,7 +266,8 @@ func (m *memSnap) GetNonMembershipProof(key []byte) (p *ics23.CommitmentProof, e
 }
 
 // lockedIterator reads a copy's iterator under the engine's lock, one step
-// at a time, with keys and values cloned out of the mapped files.
+// at a time. memiavl is opened without ZeroCopy, so its keys and values
+// (as Get's) are copies, never slices of a mapped file a switch unmaps.
 type lockedIterator struct {
 	m  *memSnap
 	it treeIterator
@@ -281,11 +279,11 @@ func (l *lockedIterator) Valid() (ok bool) {
 }
 func (l *lockedIterator) Next() { l.m.read(func(*memiavl.Tree) { l.it.Next() }) }
 func (l *lockedIterator) Key() (k []byte) {
-	l.m.read(func(*memiavl.Tree) { k = bytes.Clone(l.it.Key()) })
+	l.m.read(func(*memiavl.Tree) { k = l.it.Key() })
 	return k
 }
 func (l *lockedIterator) Value() (v []byte) {
-	l.m.read(func(*memiavl.Tree) { v = bytes.Clone(l.it.Value()) })
+	l.m.read(func(*memiavl.Tree) { v = l.it.Value() })
 	return v
 }
 func (l *lockedIterator) Close() error { return l.it.Close() }

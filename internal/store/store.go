@@ -584,14 +584,7 @@ func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 	if s.mem != nil {
 		it := s.mem.tree().Iterator(prefix, end, true)
 		defer it.Close()
-		parent := func(f func(k, v []byte) bool) {
-			for ; it.Valid(); it.Next() {
-				if !f(it.Key(), it.Value()) {
-					return
-				}
-			}
-		}
-		mergeIterate(&s.block.sorted, prefix, end, parent, fn)
+		mergeIterate(&s.block.sorted, prefix, end, walk(it), fn)
 		return
 	}
 	if p := s.inFlight(); p != nil {
@@ -608,14 +601,18 @@ func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 		panic(fmt.Sprintf("store: iterate %q: %v", prefix, err))
 	}
 	defer it.Close()
-	parent := func(f func(k, v []byte) bool) {
+	mergeIterate(&s.block.sorted, prefix, end, walk(it), fn)
+}
+
+// walk is a tree iterator as mergeIterate's parent walk.
+func walk(it treeIterator) func(f func(k, v []byte) bool) {
+	return func(f func(k, v []byte) bool) {
 		for ; it.Valid(); it.Next() {
 			if !f(it.Key(), it.Value()) {
 				return
 			}
 		}
 	}
-	mergeIterate(&s.block.sorted, prefix, end, parent, fn)
 }
 
 // Snapshot is a committed version, immutable and safe for concurrent reads.
